@@ -1,0 +1,62 @@
+/**
+ * Blocks (docs/encoding.md, "Block header" and "Block").
+ *
+ * The header commits to the block's transactions (`txRoot`, an RFC 9162 tree over their ids)
+ * and to the ledger as committed when it was proposed: `logSize`, `logRoot` and `stateRoot`
+ * describe the ledger after block `ledgerHeight`. Pipelined consensus cannot wait for the
+ * parent to commit before proposing, so the header names which committed height its roots are
+ * for; honest validators vote only when those roots equal their own ledger at that height,
+ * which makes a quorum certificate on the header a signed checkpoint of the whole ledger.
+ */
+import { z } from 'zod';
+import { canonicalBytes } from '../encoding/canonical-json.js';
+import { concatBytes, fromHex, toHex } from '../encoding/hex.js';
+import { sha256 } from '../crypto/sha256.js';
+import { leafHash, MerkleFrontier } from '../merkle/index.js';
+import { LEDGER_LIMITS } from '../limits.js';
+import { chainId, hashHex, identifier, nonNegativeInteger, positiveInteger, unixMilliseconds } from './primitives.js';
+import { transactionSchema, type Transaction } from './transaction.js';
+
+export const blockHeaderSchema = z.strictObject({
+  chainId,
+  height: positiveInteger,
+  round: nonNegativeInteger,
+  /** Hash of the parent header; for height 1, the genesis hash. */
+  prevHash: hashHex,
+  proposer: identifier,
+  timestamp: unixMilliseconds,
+  txCount: nonNegativeInteger.max(LEDGER_LIMITS.blockTransactionsMax),
+  txRoot: hashHex,
+  ledgerHeight: nonNegativeInteger,
+  logSize: nonNegativeInteger,
+  logRoot: hashHex,
+  stateRoot: hashHex,
+});
+export type BlockHeader = z.infer<typeof blockHeaderSchema>;
+
+export const blockSchema = z.strictObject({
+  header: blockHeaderSchema,
+  transactions: z.array(transactionSchema).max(LEDGER_LIMITS.blockTransactionsMax),
+});
+export type Block = { header: BlockHeader; transactions: Transaction[] };
+
+export function blockHashBytes(header: BlockHeader): Uint8Array {
+  return sha256(canonicalBytes(header));
+}
+
+export function blockHash(header: BlockHeader): string {
+  return toHex(blockHashBytes(header));
+}
+
+/**
+ * RFC 9162 Merkle tree hash over the block's transactions. A transaction's id covers only its
+ * body, so each leaf's data is `id || SHA-256(JCS(signatures))`: the header then commits to the
+ * signatures as well, and no one can swap them in a stored block without changing its hash.
+ */
+export function transactionRoot(transactions: readonly Transaction[], transactionIds: readonly string[]): string {
+  const frontier = MerkleFrontier.empty();
+  for (const [position, transaction] of transactions.entries()) {
+    frontier.append(leafHash(concatBytes(fromHex(transactionIds[position]!), sha256(canonicalBytes(transaction.signatures)))));
+  }
+  return toHex(frontier.root());
+}

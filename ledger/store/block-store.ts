@@ -1,0 +1,505 @@
+/**
+ * The block store: one classic-level (LevelDB) database per node holding the committed chain,
+ * its certificates and results, the RFC 9162 Merkle log over all ledger entries, the
+ * application state and the auditor indices (docs/encoding.md, "Store layout").
+ *
+ * Appending a block is one atomic LevelDB batch written with `sync: true`, so the store never
+ * holds half a block and an acknowledged block survives a crash. It is append-only: a block
+ * whose height or prevHash does not follow the head is refused, and nothing rewrites a
+ * committed block. On open it re-checks its tail and refuses to start on any mismatch.
+ */
+import { ClassicLevel } from 'classic-level';
+import { assert } from '../assert.js';
+import { toHex } from '../encoding/hex.js';
+import type { Block } from '../model/block.js';
+import type { QuorumCertificate } from '../model/certificate.js';
+import { genesisHash, type Genesis } from '../model/genesis.js';
+import type { LedgerEntry } from '../model/ledger-entry.js';
+import type { TransactionResult } from '../model/result.js';
+import { isCanonicalWriteSet, nextStateRoot, INITIAL_STATE_PARENT, type StateWrite } from '../model/state.js';
+import type { ValidatorSet } from '../model/validator-set.js';
+import {
+  buildConsistencyProof,
+  buildInclusionProof,
+  EMPTY_ROOT,
+  MerkleFrontier,
+  nodesForConsistencyProof,
+  nodesForInclusionProof,
+  nodesForRoot,
+  rootFromNodes,
+  type Hash,
+  type NodeId,
+  type NodeLookup,
+} from '../merkle/index.js';
+import { checkCommittedBlock, headerRootsDiffer, type BlockCheckCode, type CommittedBlockParts, type LedgerState } from '../verify/block-checks.js';
+import { eventIndexEntries, eventTimeMilliseconds, TIME_INDEX_NAME, type EventIndexName } from './event-index.js';
+import { eventReference, fixedHex, storeKeys } from './keys.js';
+import { decodeRecord, encodeRecord, type IndexedEvent, type StoredEvent, type TransactionLocation, type TransactionRecord } from './records.js';
+import { checkTail, type StoreReader } from './tail-check.js';
+
+export const STORE_FORMAT_VERSION = 1;
+export const STORE_LIMITS = {
+  tailBlocksChecked: 100,
+  blocksPerRangeMax: 100,
+  eventsPerPageDefault: 100,
+  eventsPerPageMax: 1000,
+} as const;
+
+export interface BlockCommit extends CommittedBlockParts {
+  events: readonly IndexedEvent[];
+}
+
+export type AppendErrorCode = BlockCheckCode | 'ledger-roots-mismatch' | 'event-position-invalid';
+export type AppendResult =
+  | { ok: true; state: LedgerState }
+  | { ok: false; code: AppendErrorCode; message: string };
+
+export type StoreOpenErrorCode = 'unreadable' | 'format-unsupported' | 'genesis-mismatch' | 'corrupt';
+export type StoreOpenResult =
+  | { ok: true; store: BlockStore }
+  | { ok: false; code: StoreOpenErrorCode; message: string; height?: number };
+
+export interface BlockStoreOptions {
+  directory: string;
+  genesis: Genesis;
+  /** The consortium's initial state, from contracts/; it sets the state root at height 0. */
+  genesisWrites?: readonly StateWrite[];
+  /** When given, the tail check also verifies the certificates' signatures. */
+  validators?: ValidatorSet;
+  tailBlocksChecked?: number;
+}
+
+export interface InclusionProof {
+  entry: LedgerEntry;
+  leafIndex: number;
+  logSize: number;
+  logRoot: string;
+  proof: string[];
+}
+
+export type EventQuery =
+  | { index: EventIndexName; value: string; pageSize?: number; cursor?: string }
+  | { index: typeof TIME_INDEX_NAME; from?: number; to?: number; pageSize?: number; cursor?: string };
+
+export type EventPage = { ok: true; events: StoredEvent[]; nextCursor?: string } | { ok: false; code: 'bad-cursor' | 'bad-page-size'; message: string };
+
+type Database = ClassicLevel<string, Uint8Array>;
+
+/** Event times are biased so that every representable Date fits in 14 ordered hex digits. */
+const TIME_BIAS_MILLISECONDS = 8.64e15;
+const TIME_DIGITS = 14;
+
+export class BlockStore {
+  private frontier: MerkleFrontier;
+  private headState: LedgerState;
+  private appendQueue: Promise<unknown> = Promise.resolve();
+  /** Set when a write failed: the in-memory view may no longer match the disk. */
+  private failure: Error | undefined;
+
+  private constructor(
+    private readonly db: Database,
+    readonly genesis: Genesis,
+    readonly genesisHash: string,
+    head: LedgerState,
+    frontier: MerkleFrontier,
+  ) {
+    this.headState = head;
+    this.frontier = frontier;
+  }
+
+  static async open(options: BlockStoreOptions): Promise<StoreOpenResult> {
+    const db: Database = new ClassicLevel<string, Uint8Array>(options.directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    try {
+      await db.open();
+    } catch (error) {
+      return { ok: false, code: 'unreadable', message: `cannot open the store at ${options.directory}: ${describe(error)}` };
+    }
+    const result = await BlockStore.load(db, options).catch(
+      (error: unknown): StoreOpenResult => ({ ok: false, code: 'corrupt', message: `the store at ${options.directory} is unreadable: ${describe(error)}` }),
+    );
+    if (!result.ok) await db.close();
+    return result;
+  }
+
+  private static async load(db: Database, options: BlockStoreOptions): Promise<StoreOpenResult> {
+    const expectedGenesisHash = genesisHash(options.genesis);
+    const format = await db.get(storeKeys.formatVersion);
+    if (format === undefined) {
+      await BlockStore.initialize(db, options.genesis, expectedGenesisHash, options.genesisWrites ?? []);
+    } else if (decodeRecord<number>(format) !== STORE_FORMAT_VERSION) {
+      return { ok: false, code: 'format-unsupported', message: `store format ${decodeRecord<number>(format)} is not supported (expected ${STORE_FORMAT_VERSION})` };
+    }
+    const storedGenesis = await db.get(storeKeys.genesis);
+    if (storedGenesis === undefined) return { ok: false, code: 'corrupt', message: 'the store has no genesis record', height: 0 };
+    const storedGenesisHash = genesisHash(decodeRecord<Genesis>(storedGenesis));
+    if (storedGenesisHash !== expectedGenesisHash) {
+      return {
+        ok: false,
+        code: 'genesis-mismatch',
+        message: `the store belongs to genesis ${storedGenesisHash}, not ${expectedGenesisHash} (chain ${options.genesis.chainId}); point --data at this chain's directory`,
+      };
+    }
+
+    const headRecord = await db.get(storeKeys.head);
+    if (headRecord === undefined) return { ok: false, code: 'corrupt', message: 'the store has no head record', height: 0 };
+    const headHeight = decodeRecord<number>(headRecord);
+    const reader = storeReader(db);
+    const headState = await reader.ledgerState(headHeight);
+    if (headState === undefined) return { ok: false, code: 'corrupt', message: `no ledger state for the head height ${headHeight}`, height: headHeight };
+
+    const tailProblem = await checkTail(reader, {
+      chainId: options.genesis.chainId,
+      genesisHash: expectedGenesisHash,
+      head: headState,
+      blocksChecked: options.tailBlocksChecked ?? STORE_LIMITS.tailBlocksChecked,
+      validators: options.validators,
+    });
+    if (tailProblem !== undefined) {
+      return {
+        ok: false,
+        code: 'corrupt',
+        height: tailProblem.height,
+        message: `store corrupt at height ${tailProblem.height}: ${tailProblem.message}. Nothing was repaired; restore this node's data directory from a backup or remove it and let the node catch up from its peers.`,
+      };
+    }
+
+    const frontierNodes = await readNodes(db, nodesForRoot(headState.logSize));
+    const frontier = MerkleFrontier.fromNodes(headState.logSize, frontierNodes);
+    assert(toHex(frontier.root()) === headState.logRoot, 'the Merkle frontier disagrees with a tail that passed its checks');
+    return { ok: true, store: new BlockStore(db, options.genesis, expectedGenesisHash, headState, frontier) };
+  }
+
+  private static async initialize(db: Database, genesis: Genesis, hash: string, genesisWrites: readonly StateWrite[]): Promise<void> {
+    assert(isCanonicalWriteSet(genesisWrites), 'genesis writes must be sorted by key with each key once');
+    const state: LedgerState = {
+      height: 0,
+      blockHash: hash,
+      logSize: 0,
+      logRoot: toHex(EMPTY_ROOT),
+      stateRoot: nextStateRoot(INITIAL_STATE_PARENT, genesisWrites),
+      headerLedgerHeight: 0,
+    };
+    const batch = db.batch();
+    batch.put(storeKeys.formatVersion, encodeRecord(STORE_FORMAT_VERSION));
+    batch.put(storeKeys.genesis, encodeRecord(genesis));
+    batch.put(storeKeys.writes(0), encodeRecord(genesisWrites));
+    batch.put(storeKeys.ledgerState(0), encodeRecord(state));
+    for (const write of genesisWrites) if (write.value !== null) batch.put(storeKeys.state(write.key), encodeRecord(write.value));
+    batch.put(storeKeys.head, encodeRecord(0));
+    await batch.write({ sync: true });
+  }
+
+  /** The ledger as of the last committed block. */
+  head(): LedgerState {
+    return this.headState;
+  }
+
+  /**
+   * Appends the next committed block in one synced batch. Appends are serialised; the
+   * in-memory head moves only after the batch is durable.
+   */
+  appendBlock(commit: BlockCommit): Promise<AppendResult> {
+    const next = this.appendQueue.then(() => this.appendNow(commit));
+    this.appendQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async appendNow(commit: BlockCommit): Promise<AppendResult> {
+    if (this.failure !== undefined) throw new Error(`the store stopped accepting writes after a failed write: ${this.failure.message}`);
+    const previous = this.headState;
+    const checked = checkCommittedBlock(commit, previous, this.genesis.chainId);
+    if (!checked.ok) return checked;
+    const header = commit.block.header;
+    const atLedgerHeight = header.ledgerHeight === previous.height ? previous : await this.ledgerState(header.ledgerHeight);
+    assert(atLedgerHeight !== undefined, `no ledger state at committed height ${header.ledgerHeight}`);
+    const rootsDiffer = headerRootsDiffer(commit.block, atLedgerHeight);
+    if (rootsDiffer !== undefined) return { ok: false, code: 'ledger-roots-mismatch', message: rootsDiffer };
+    for (const event of commit.events) {
+      if (!Number.isInteger(event.position) || event.position < 0 || event.position >= commit.block.transactions.length) {
+        return { ok: false, code: 'event-position-invalid', message: `an event names transaction position ${event.position}` };
+      }
+    }
+
+    const existing = await this.db.getMany(checked.transactionIds.map((id) => storeKeys.transaction(id)));
+    const frontier = this.frontier.clone();
+    const batch = this.db.batch();
+    const height = header.height;
+    batch.put(storeKeys.block(height), encodeRecord(commit.block));
+    batch.put(storeKeys.certificate(height), encodeRecord(commit.certificate));
+    batch.put(storeKeys.results(height), encodeRecord(commit.results));
+    batch.put(storeKeys.writes(height), encodeRecord(commit.writes));
+    batch.put(storeKeys.blockHash(checked.hash), encodeRecord(height));
+
+    const firstLeaf = previous.logSize;
+    const located = new Set<string>();
+    for (const [position, leaf] of checked.leafHashes.entries()) {
+      for (const node of frontier.append(leaf)) batch.put(storeKeys.merkleNode(node.id.level, node.id.index), node.hash);
+      const txId = checked.transactionIds[position]!;
+      // The first commit of an id is where it lives; a later duplicate is recorded (and rejected by the rules) but never moves it.
+      if (existing[position] === undefined && !located.has(txId)) {
+        located.add(txId);
+        const location: TransactionLocation = { height, position, leafIndex: firstLeaf + position };
+        batch.put(storeKeys.transaction(txId), encodeRecord(location));
+      }
+    }
+
+    for (const write of commit.writes) {
+      if (write.value === null) batch.del(storeKeys.state(write.key));
+      else batch.put(storeKeys.state(write.key), encodeRecord(write.value));
+    }
+
+    const eventCounts = new Map<number, number>();
+    for (const indexed of commit.events) {
+      const eventIndex = eventCounts.get(indexed.position) ?? 0;
+      eventCounts.set(indexed.position, eventIndex + 1);
+      const reference = eventReference(height, indexed.position, eventIndex);
+      const stored: StoredEvent = {
+        reference,
+        height,
+        position: indexed.position,
+        eventIndex,
+        txId: checked.transactionIds[indexed.position]!,
+        participants: [...indexed.participants],
+        ...(indexed.eventHash === undefined ? {} : { eventHash: indexed.eventHash }),
+        event: indexed.event,
+      };
+      batch.put(storeKeys.event(reference), encodeRecord(stored));
+      const empty = new Uint8Array(0);
+      for (const entry of eventIndexEntries(indexed.event, indexed.participants, indexed.eventHash)) {
+        batch.put(storeKeys.index(entry.index, entry.value, reference), empty);
+      }
+      const time = eventTimeMilliseconds(indexed.event);
+      if (time !== undefined) batch.put(storeKeys.index(TIME_INDEX_NAME, '', `${timeKey(time)}\u0000${reference}`), empty);
+    }
+
+    const state: LedgerState = {
+      height,
+      blockHash: checked.hash,
+      logSize: frontier.size,
+      logRoot: toHex(frontier.root()),
+      stateRoot: checked.stateRoot,
+      headerLedgerHeight: header.ledgerHeight,
+    };
+    batch.put(storeKeys.ledgerState(height), encodeRecord(state));
+    batch.put(storeKeys.head, encodeRecord(height));
+    try {
+      await batch.write({ sync: true });
+    } catch (error) {
+      this.failure = error instanceof Error ? error : new Error(String(error));
+      throw this.failure;
+    }
+    this.frontier = frontier;
+    this.headState = state;
+    return { ok: true, state };
+  }
+
+  async ledgerState(height: number): Promise<LedgerState | undefined> {
+    if (height === this.headState.height) return this.headState;
+    return storeReader(this.db).ledgerState(height);
+  }
+
+  async getBlock(height: number): Promise<Block | undefined> {
+    return getRecord<Block>(this.db, storeKeys.block(height));
+  }
+
+  async getBlockByHash(hash: string): Promise<Block | undefined> {
+    const height = await getRecord<number>(this.db, storeKeys.blockHash(hash));
+    return height === undefined || height === 0 ? undefined : this.getBlock(height);
+  }
+
+  async getCertificate(height: number): Promise<QuorumCertificate | undefined> {
+    return getRecord<QuorumCertificate>(this.db, storeKeys.certificate(height));
+  }
+
+  async getResults(height: number): Promise<TransactionResult[] | undefined> {
+    return getRecord<TransactionResult[]>(this.db, storeKeys.results(height));
+  }
+
+  async getWrites(height: number): Promise<StateWrite[] | undefined> {
+    return getRecord<StateWrite[]>(this.db, storeKeys.writes(height));
+  }
+
+  /** Up to `limit` consecutive blocks from `from` (bounded by blocksPerRangeMax). */
+  async getBlocks(from: number, limit: number): Promise<Block[]> {
+    const count = Math.max(0, Math.min(limit, STORE_LIMITS.blocksPerRangeMax, this.headState.height - from + 1));
+    if (count === 0 || from < 1) return [];
+    const values = await this.db.getMany(Array.from({ length: count }, (_, offset) => storeKeys.block(from + offset)));
+    return values.filter((value): value is Uint8Array => value !== undefined).map((value) => decodeRecord<Block>(value));
+  }
+
+  async getTransaction(txId: string): Promise<TransactionRecord | undefined> {
+    const location = await getRecord<TransactionLocation>(this.db, storeKeys.transaction(txId));
+    if (location === undefined) return undefined;
+    const [block, results, state] = await Promise.all([this.getBlock(location.height), this.getResults(location.height), this.ledgerState(location.height)]);
+    assert(block !== undefined && results !== undefined && state !== undefined, `transaction ${txId} points at missing block ${location.height}`);
+    return {
+      ...location,
+      txId,
+      blockHash: state.blockHash,
+      transaction: block.transactions[location.position]!,
+      result: results[location.position]!,
+    };
+  }
+
+  async getState(key: string): Promise<unknown> {
+    return getRecord<unknown>(this.db, storeKeys.state(key));
+  }
+
+  async getStates(keys: readonly string[]): Promise<unknown[]> {
+    const values = await this.db.getMany(keys.map((key) => storeKeys.state(key)));
+    return values.map((value) => (value === undefined ? undefined : decodeRecord<unknown>(value)));
+  }
+
+  /** Merkle root of the first `size` ledger entries (any size up to the head's log size). */
+  async logRoot(size: number): Promise<string> {
+    assert(Number.isInteger(size) && size >= 0 && size <= this.headState.logSize, `log size ${size} is beyond the log`);
+    return toHex(rootFromNodes(size, await readNodes(this.db, nodesForRoot(size))));
+  }
+
+  /**
+   * An RFC 9162 inclusion proof of a committed transaction's ledger entry in the log of the
+   * given size (default: the whole log), or undefined when the transaction is not in it.
+   */
+  async inclusionProof(txId: string, logSize = this.headState.logSize): Promise<InclusionProof | undefined> {
+    const record = await this.getTransaction(txId);
+    if (record === undefined || record.leafIndex >= logSize || logSize > this.headState.logSize) return undefined;
+    const lookup = await readNodes(this.db, [...nodesForInclusionProof(record.leafIndex, logSize), ...nodesForRoot(logSize)]);
+    return {
+      entry: { height: record.height, position: record.position, txId, result: record.result },
+      leafIndex: record.leafIndex,
+      logSize,
+      logRoot: toHex(rootFromNodes(logSize, lookup)),
+      proof: buildInclusionProof(record.leafIndex, logSize, lookup).map(toHex),
+    };
+  }
+
+  /** An RFC 9162 consistency proof that the log of `newSize` extends the log of `oldSize`. */
+  async consistencyProof(oldSize: number, newSize: number): Promise<string[]> {
+    assert(Number.isInteger(oldSize) && oldSize >= 1 && oldSize <= newSize && newSize <= this.headState.logSize, `no consistency proof from ${oldSize} to ${newSize}`);
+    const lookup = await readNodes(this.db, nodesForConsistencyProof(oldSize, newSize));
+    return buildConsistencyProof(oldSize, newSize, lookup).map(toHex);
+  }
+
+  async getEvent(reference: string): Promise<StoredEvent | undefined> {
+    return getRecord<StoredEvent>(this.db, storeKeys.event(reference));
+  }
+
+  /**
+   * One page of events matching a single index, in ledger order (or event-time order for the
+   * time index). The cursor is opaque to callers and only valid for the same query.
+   */
+  async queryEvents(query: EventQuery): Promise<EventPage> {
+    const pageSize = query.pageSize ?? STORE_LIMITS.eventsPerPageDefault;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > STORE_LIMITS.eventsPerPageMax) {
+      return { ok: false, code: 'bad-page-size', message: `page size must be an integer from 1 to ${STORE_LIMITS.eventsPerPageMax}` };
+    }
+    const prefix = query.index === TIME_INDEX_NAME ? storeKeys.indexPrefix(TIME_INDEX_NAME, '') : storeKeys.indexPrefix(query.index, query.value);
+    let lower = prefix;
+    let upper = `${prefix}\uffff`;
+    if (query.index === TIME_INDEX_NAME) {
+      if (query.from !== undefined) lower = `${prefix}${timeKey(query.from)}`;
+      if (query.to !== undefined) upper = `${prefix}${timeKey(query.to)}`;
+    }
+    let after: string | undefined;
+    if (query.cursor !== undefined) {
+      after = decodeCursor(query.cursor);
+      if (after === undefined || !after.startsWith(prefix) || after < lower || after >= upper) {
+        return { ok: false, code: 'bad-cursor', message: 'the cursor does not belong to this query' };
+      }
+    }
+    const keys = await this.db.keys(after === undefined ? { gte: lower, lt: upper, limit: pageSize + 1 } : { gt: after, lt: upper, limit: pageSize + 1 }).all();
+    const pageKeys = keys.slice(0, pageSize);
+    const references = pageKeys.map((key) => key.slice(key.lastIndexOf('\u0000') + 1));
+    const records = await this.db.getMany(references.map((reference) => storeKeys.event(reference)));
+    const events = records.map((record, position) => {
+      assert(record !== undefined, `index entry for missing event ${references[position]}`);
+      return decodeRecord<StoredEvent>(record);
+    });
+    const last = pageKeys[pageKeys.length - 1];
+    return keys.length > pageSize && last !== undefined ? { ok: true, events, nextCursor: encodeCursor(last) } : { ok: true, events };
+  }
+
+  async close(): Promise<void> {
+    await this.appendQueue;
+    await this.db.close();
+  }
+}
+
+export type ReadOnlyStoreOpen =
+  | { ok: true; reader: StoreReader; genesis: Genesis; headHeight: number; close: () => Promise<void> }
+  | { ok: false; message: string };
+
+/**
+ * Opens an existing store for reading only, without the tail check, so that the offline
+ * verifier can walk a damaged chain from genesis and name the first bad height.
+ */
+export async function openStoreForReading(directory: string): Promise<ReadOnlyStoreOpen> {
+  const db: Database = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false });
+  try {
+    await db.open();
+  } catch (error) {
+    return { ok: false, message: `cannot open the store at ${directory}: ${describe(error)}` };
+  }
+  try {
+    const genesis = await getRecord<Genesis>(db, storeKeys.genesis);
+    const headHeight = await getRecord<number>(db, storeKeys.head);
+    if (genesis === undefined || headHeight === undefined) throw new Error('it has no genesis or head record');
+    return { ok: true, reader: storeReader(db), genesis, headHeight, close: () => db.close() };
+  } catch (error) {
+    await db.close();
+    return { ok: false, message: `the store at ${directory} is not a Custodia store: ${describe(error)}` };
+  }
+}
+
+function timeKey(milliseconds: number): string {
+  const biased = Math.min(Math.max(milliseconds + TIME_BIAS_MILLISECONDS, 0), 2 * TIME_BIAS_MILLISECONDS);
+  return fixedHex(Math.floor(biased), TIME_DIGITS);
+}
+
+function encodeCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]{1,2048}$/.test(cursor)) return undefined;
+  return Buffer.from(cursor, 'base64url').toString('utf8');
+}
+
+async function getRecord<T>(db: Database, key: string): Promise<T | undefined> {
+  const value = await db.get(key);
+  return value === undefined ? undefined : decodeRecord<T>(value);
+}
+
+/** Reads the given Merkle nodes in one batch and returns a lookup over them. */
+async function readNodes(db: Database, ids: readonly NodeId[]): Promise<NodeLookup> {
+  const keys = ids.map((id) => storeKeys.merkleNode(id.level, id.index));
+  const values = await db.getMany(keys);
+  const nodes = new Map<string, Hash>();
+  for (const [position, key] of keys.entries()) {
+    const value = values[position];
+    if (value !== undefined) nodes.set(key, value);
+  }
+  return (id: NodeId) => {
+    const node = nodes.get(storeKeys.merkleNode(id.level, id.index));
+    if (node === undefined) throw new Error(`Merkle node level ${id.level} index ${id.index} is missing`);
+    return node;
+  };
+}
+
+function storeReader(db: Database): StoreReader {
+  return {
+    ledgerState: (height) => getRecord<LedgerState>(db, storeKeys.ledgerState(height)),
+    block: (height) => getRecord<Block>(db, storeKeys.block(height)),
+    certificate: (height) => getRecord<QuorumCertificate>(db, storeKeys.certificate(height)),
+    results: (height) => getRecord<TransactionResult[]>(db, storeKeys.results(height)),
+    writes: (height) => getRecord<StateWrite[]>(db, storeKeys.writes(height)),
+    heightOfHash: (hash) => getRecord<number>(db, storeKeys.blockHash(hash)),
+    transactionLocation: (txId) => getRecord<TransactionLocation>(db, storeKeys.transaction(txId)),
+    merkleNodes: (ids) => readNodes(db, ids),
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+

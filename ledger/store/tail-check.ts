@@ -1,0 +1,117 @@
+/**
+ * The check a store runs on open over its last blocks (100 by default): every stored record
+ * of each block is re-derived from the others (hashes, prevHash links, transaction roots,
+ * ledger entries in the Merkle log, log and state roots, certificates), and the first
+ * difference is reported with its height. Nothing is repaired: a node that starts on a
+ * damaged store could vote for a history it does not actually hold.
+ */
+import { toHex } from '../encoding/hex.js';
+import type { Block } from '../model/block.js';
+import { verifyQuorumCertificate, type QuorumCertificate } from '../model/certificate.js';
+import type { TransactionResult } from '../model/result.js';
+import type { StateWrite } from '../model/state.js';
+import type { ValidatorSet } from '../model/validator-set.js';
+import { rootFromNodes, nodesForRoot, type NodeId, type NodeLookup } from '../merkle/index.js';
+import { checkCommittedBlock, headerRootsDiffer, type LedgerState } from '../verify/block-checks.js';
+import type { TransactionLocation } from './records.js';
+
+export interface StoreReader {
+  ledgerState(height: number): Promise<LedgerState | undefined>;
+  block(height: number): Promise<Block | undefined>;
+  certificate(height: number): Promise<QuorumCertificate | undefined>;
+  results(height: number): Promise<TransactionResult[] | undefined>;
+  writes(height: number): Promise<StateWrite[] | undefined>;
+  heightOfHash(hash: string): Promise<number | undefined>;
+  transactionLocation(txId: string): Promise<TransactionLocation | undefined>;
+  merkleNodes(ids: readonly NodeId[]): Promise<NodeLookup>;
+}
+
+export interface TailCheckOptions {
+  chainId: string;
+  genesisHash: string;
+  head: LedgerState;
+  blocksChecked: number;
+  validators?: ValidatorSet | undefined;
+}
+
+export interface TailProblem {
+  height: number;
+  message: string;
+}
+
+export async function checkTail(reader: StoreReader, options: TailCheckOptions): Promise<TailProblem | undefined> {
+  const { head } = options;
+  if (await reader.block(head.height + 1) !== undefined) {
+    return { height: head.height + 1, message: `a block is stored above the recorded head ${head.height}` };
+  }
+  const genesisState = head.height === 0 ? head : await reader.ledgerState(0);
+  if (genesisState === undefined || genesisState.blockHash !== options.genesisHash) {
+    return { height: 0, message: `the ledger state at height 0 does not name genesis ${options.genesisHash}` };
+  }
+  const first = Math.max(1, head.height - options.blocksChecked + 1);
+  for (let height = first; height <= head.height; height++) {
+    let problem: string | undefined;
+    try {
+      problem = await checkStoredBlock(reader, height, options);
+    } catch (error) {
+      problem = `a stored record cannot be read: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    if (problem !== undefined) return { height, message: problem };
+  }
+  return undefined;
+}
+
+async function checkStoredBlock(reader: StoreReader, height: number, options: TailCheckOptions): Promise<string | undefined> {
+  const [previous, state, block, certificate, results, writes] = await Promise.all([
+    reader.ledgerState(height - 1),
+    reader.ledgerState(height),
+    reader.block(height),
+    reader.certificate(height),
+    reader.results(height),
+    reader.writes(height),
+  ]);
+  if (previous === undefined) return `the ledger state of height ${height - 1} is missing`;
+  if (state === undefined) return 'its ledger state is missing';
+  if (block === undefined) return 'the block is missing';
+  if (certificate === undefined) return 'its certificate is missing';
+  if (results === undefined) return 'its results are missing';
+  if (writes === undefined) return 'its write set is missing';
+
+  const checked = checkCommittedBlock({ block, certificate, results, writes }, previous, options.chainId);
+  if (!checked.ok) return `${checked.code}: ${checked.message}`;
+  if (state.blockHash !== checked.hash) return `the recorded block hash ${state.blockHash} differs from the block's hash ${checked.hash}`;
+  if ((await reader.heightOfHash(checked.hash)) !== height) return `the hash index does not map ${checked.hash} to this height`;
+  if (state.stateRoot !== checked.stateRoot) return `the recorded state root ${state.stateRoot} differs from the one its write set gives, ${checked.stateRoot}`;
+  if (state.headerLedgerHeight !== block.header.ledgerHeight) return 'the recorded ledgerHeight differs from the header';
+  if (state.logSize !== previous.logSize + block.transactions.length) {
+    return `the recorded log size ${state.logSize} is not ${previous.logSize} + ${block.transactions.length} transactions`;
+  }
+  const atLedgerHeight = await reader.ledgerState(block.header.ledgerHeight);
+  if (atLedgerHeight === undefined) return `the ledger state at the header's ledgerHeight ${block.header.ledgerHeight} is missing`;
+  const rootsDiffer = headerRootsDiffer(block, atLedgerHeight);
+  if (rootsDiffer !== undefined) return `header ${rootsDiffer}`;
+
+  const leafIds = checked.leafHashes.map((_, position) => ({ level: 0, index: previous.logSize + position }));
+  const nodes = await reader.merkleNodes([...leafIds, ...nodesForRoot(state.logSize)]);
+  for (const [position, leaf] of checked.leafHashes.entries()) {
+    if (toHex(nodes(leafIds[position]!)) !== toHex(leaf)) {
+      return `the Merkle leaf of transaction ${position} (log index ${previous.logSize + position}) differs from its ledger entry`;
+    }
+  }
+  const logRoot = toHex(rootFromNodes(state.logSize, nodes));
+  if (logRoot !== state.logRoot) return `the recorded log root ${state.logRoot} differs from the stored Merkle nodes' root ${logRoot}`;
+
+  for (const [position, txId] of checked.transactionIds.entries()) {
+    const location = await reader.transactionLocation(txId);
+    if (location === undefined) return `transaction ${txId} has no location record`;
+    const own = location.height === height && location.position === position && location.leafIndex === previous.logSize + position;
+    const earlierDuplicate = location.height < height;
+    if (!own && !earlierDuplicate) return `the location record of transaction ${txId} points at height ${location.height} position ${location.position}`;
+  }
+
+  if (options.validators !== undefined) {
+    const verdict = verifyQuorumCertificate(certificate, options.validators, options.chainId);
+    if (!verdict.ok) return `its certificate fails: ${verdict.code}: ${verdict.message}`;
+  }
+  return undefined;
+}

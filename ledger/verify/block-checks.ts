@@ -1,0 +1,104 @@
+/**
+ * The checks one committed block must pass against the ledger state before it, shared by the
+ * store (on append and on open) and by the offline verifier, so all three agree on what a valid
+ * chain is. Each failure says what differs; the caller adds where.
+ */
+import { blockHash, transactionRoot, type Block } from '../model/block.js';
+import type { QuorumCertificate } from '../model/certificate.js';
+import { ledgerEntryLeafHash } from '../model/ledger-entry.js';
+import type { TransactionResult } from '../model/result.js';
+import { isCanonicalWriteSet, nextStateRoot, type StateWrite } from '../model/state.js';
+import { transactionId } from '../model/transaction.js';
+import type { Hash } from '../merkle/index.js';
+
+/** The ledger as it stands after a height: what block headers and checkpoints refer to. */
+export interface LedgerState {
+  height: number;
+  /** Hash of the block at this height; for height 0, the genesis hash. */
+  blockHash: string;
+  logSize: number;
+  logRoot: string;
+  stateRoot: string;
+  /** The ledgerHeight named by this block's header (0 for genesis); never decreases. */
+  headerLedgerHeight: number;
+}
+
+export interface CommittedBlockParts {
+  block: Block;
+  certificate: QuorumCertificate;
+  results: readonly TransactionResult[];
+  writes: readonly StateWrite[];
+}
+
+export type BlockCheckFailure = { code: BlockCheckCode; message: string };
+export type BlockCheckCode =
+  | 'wrong-chain'
+  | 'not-next-height'
+  | 'prev-hash-mismatch'
+  | 'tx-count-mismatch'
+  | 'tx-root-mismatch'
+  | 'results-count-mismatch'
+  | 'certificate-mismatch'
+  | 'ledger-height-invalid'
+  | 'unsorted-writes';
+
+export interface BlockCheckSuccess {
+  ok: true;
+  hash: string;
+  transactionIds: string[];
+  leafHashes: Hash[];
+  stateRoot: string;
+}
+
+/**
+ * Checks the block's own consistency and its link to `previous`. It does not check the
+ * header's claimed ledger roots (the caller looks up the state at `ledgerHeight`) nor the
+ * certificate's signatures (they need the validator set of that height).
+ */
+export function checkCommittedBlock(
+  parts: CommittedBlockParts,
+  previous: LedgerState,
+  chainId: string,
+): BlockCheckSuccess | ({ ok: false } & BlockCheckFailure) {
+  const { block, certificate, results, writes } = parts;
+  const header = block.header;
+  const fail = (code: BlockCheckCode, message: string) => ({ ok: false as const, code, message });
+
+  if (header.chainId !== chainId) return fail('wrong-chain', `block is for chain ${header.chainId}, expected ${chainId}`);
+  if (header.height !== previous.height + 1) return fail('not-next-height', `block height ${header.height} does not follow ${previous.height}`);
+  if (header.prevHash !== previous.blockHash) {
+    return fail('prev-hash-mismatch', `prevHash ${header.prevHash} is not the hash of block ${previous.height} (${previous.blockHash})`);
+  }
+  if (header.txCount !== block.transactions.length) {
+    return fail('tx-count-mismatch', `header says ${header.txCount} transactions, block has ${block.transactions.length}`);
+  }
+  const transactionIds = block.transactions.map((transaction) => transactionId(transaction.body));
+  const root = transactionRoot(block.transactions, transactionIds);
+  if (header.txRoot !== root) return fail('tx-root-mismatch', `txRoot ${header.txRoot} differs from the transactions' root ${root}`);
+  if (results.length !== block.transactions.length) {
+    return fail('results-count-mismatch', `${results.length} results for ${block.transactions.length} transactions`);
+  }
+  const hash = blockHash(header);
+  const vote = certificate.vote;
+  if (vote.blockHash !== hash || vote.height !== header.height || vote.round !== header.round) {
+    return fail('certificate-mismatch', `certificate is for block ${vote.blockHash} at height ${vote.height} round ${vote.round}, not ${hash} at height ${header.height} round ${header.round}`);
+  }
+  if (header.ledgerHeight >= header.height || header.ledgerHeight < previous.headerLedgerHeight) {
+    return fail('ledger-height-invalid', `ledgerHeight ${header.ledgerHeight} must be below ${header.height} and not below the parent's ${previous.headerLedgerHeight}`);
+  }
+  if (!isCanonicalWriteSet(writes)) return fail('unsorted-writes', 'the write set is not sorted by key with each key once');
+
+  const leafHashes = transactionIds.map((txId, position) =>
+    ledgerEntryLeafHash({ height: header.height, position, txId, result: results[position]! }),
+  );
+  return { ok: true, hash, transactionIds, leafHashes, stateRoot: nextStateRoot(previous.stateRoot, writes) };
+}
+
+/** Compares a header's claimed ledger roots with the recorded state at its ledgerHeight. */
+export function headerRootsDiffer(block: Block, atLedgerHeight: LedgerState): string | undefined {
+  const header = block.header;
+  if (header.logSize !== atLedgerHeight.logSize) return `logSize ${header.logSize} differs from ${atLedgerHeight.logSize} at height ${header.ledgerHeight}`;
+  if (header.logRoot !== atLedgerHeight.logRoot) return `logRoot ${header.logRoot} differs from ${atLedgerHeight.logRoot} at height ${header.ledgerHeight}`;
+  if (header.stateRoot !== atLedgerHeight.stateRoot) return `stateRoot ${header.stateRoot} differs from ${atLedgerHeight.stateRoot} at height ${header.ledgerHeight}`;
+  return undefined;
+}

@@ -1,0 +1,132 @@
+/**
+ * Offline re-verification of a whole ledger from genesis (what `custodia verify --data` runs).
+ * Trusting nothing stored but the blocks themselves, it recomputes every block hash and link,
+ * every transaction's signatures, the Merkle log and the state root chain, checks every
+ * certificate against the validator set, and compares all of it with what the store recorded.
+ * It stops at the first failure and names the height.
+ */
+import { toHex } from '../encoding/hex.js';
+import { verifyQuorumCertificate } from '../model/certificate.js';
+import { genesisHash, type Genesis } from '../model/genesis.js';
+import { INITIAL_STATE_PARENT, isCanonicalWriteSet, nextStateRoot } from '../model/state.js';
+import { checkTransaction } from '../model/transaction.js';
+import type { ValidatorSet } from '../model/validator-set.js';
+import { EMPTY_ROOT, MerkleFrontier } from '../merkle/index.js';
+import type { StoreReader } from '../store/tail-check.js';
+import { checkCommittedBlock, headerRootsDiffer, type LedgerState } from './block-checks.js';
+
+export interface LedgerSummary {
+  ok: true;
+  chainId: string;
+  height: number;
+  headHash: string;
+  transactions: number;
+  accepted: number;
+  rejected: number;
+  logSize: number;
+  logRoot: string;
+  stateRoot: string;
+}
+
+export type LedgerVerification = LedgerSummary | { ok: false; height: number; message: string };
+
+export interface VerifyLedgerInput {
+  reader: StoreReader;
+  genesis: Genesis;
+  validators: ValidatorSet;
+  headHeight: number;
+  onProgress?: (height: number, headHeight: number) => void;
+}
+
+export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVerification> {
+  const { reader, genesis, validators, headHeight } = input;
+  const chainId = genesis.chainId;
+  const fail = (height: number, message: string): LedgerVerification => ({ ok: false, height, message });
+
+  const writes0 = await reader.writes(0);
+  const stored0 = await reader.ledgerState(0);
+  if (writes0 === undefined || stored0 === undefined) return fail(0, 'the genesis state is missing');
+  if (!isCanonicalWriteSet(writes0)) return fail(0, 'the genesis write set is not sorted by key');
+  let previous: LedgerState = {
+    height: 0,
+    blockHash: genesisHash(genesis),
+    logSize: 0,
+    logRoot: toHex(EMPTY_ROOT),
+    stateRoot: nextStateRoot(INITIAL_STATE_PARENT, writes0),
+    headerLedgerHeight: 0,
+  };
+  const storedDiffers = compareStates(stored0, previous);
+  if (storedDiffers !== undefined) return fail(0, storedDiffers);
+
+  // Headers may name any committed height from their parent's ledgerHeight on, so keep just those.
+  const recent = new Map<number, LedgerState>([[0, previous]]);
+  const frontier = MerkleFrontier.empty();
+  let transactions = 0;
+  let accepted = 0;
+
+  for (let height = 1; height <= headHeight; height++) {
+    const [block, certificate, results, writes, stored] = await Promise.all([
+      reader.block(height),
+      reader.certificate(height),
+      reader.results(height),
+      reader.writes(height),
+      reader.ledgerState(height),
+    ]);
+    if (block === undefined || certificate === undefined || results === undefined || writes === undefined || stored === undefined) {
+      return fail(height, 'the block, its certificate, results, write set or ledger state is missing');
+    }
+    const checked = checkCommittedBlock({ block, certificate, results, writes }, previous, chainId);
+    if (!checked.ok) return fail(height, `${checked.code}: ${checked.message}`);
+    const verdict = verifyQuorumCertificate(certificate, validators, chainId);
+    if (!verdict.ok) return fail(height, `certificate ${verdict.code}: ${verdict.message}`);
+    for (const [position, transaction] of block.transactions.entries()) {
+      const transactionCheck = checkTransaction(transaction, chainId);
+      if (!transactionCheck.ok) return fail(height, `transaction ${position}: ${transactionCheck.code}: ${transactionCheck.message}`);
+    }
+    const atLedgerHeight = recent.get(block.header.ledgerHeight);
+    if (atLedgerHeight === undefined) return fail(height, `ledgerHeight ${block.header.ledgerHeight} is not a height this chain has reached`);
+    const rootsDiffer = headerRootsDiffer(block, atLedgerHeight);
+    if (rootsDiffer !== undefined) return fail(height, `header ${rootsDiffer}`);
+
+    for (const leaf of checked.leafHashes) frontier.append(leaf);
+    const state: LedgerState = {
+      height,
+      blockHash: checked.hash,
+      logSize: frontier.size,
+      logRoot: toHex(frontier.root()),
+      stateRoot: checked.stateRoot,
+      headerLedgerHeight: block.header.ledgerHeight,
+    };
+    const differs = compareStates(stored, state);
+    if (differs !== undefined) return fail(height, differs);
+
+    transactions += results.length;
+    accepted += results.filter((result) => result.status === 'accepted').length;
+    recent.set(height, state);
+    for (const kept of recent.keys()) if (kept < block.header.ledgerHeight) recent.delete(kept);
+    previous = state;
+    input.onProgress?.(height, headHeight);
+  }
+
+  return {
+    ok: true,
+    chainId,
+    height: previous.height,
+    headHash: previous.blockHash,
+    transactions,
+    accepted,
+    rejected: transactions - accepted,
+    logSize: previous.logSize,
+    logRoot: previous.logRoot,
+    stateRoot: previous.stateRoot,
+  };
+}
+
+function compareStates(stored: LedgerState, recomputed: LedgerState): string | undefined {
+  for (const field of ['blockHash', 'logSize', 'logRoot', 'stateRoot', 'headerLedgerHeight'] as const) {
+    if (stored[field] !== recomputed[field]) {
+      return `the store records ${field} ${String(stored[field])} but the blocks give ${String(recomputed[field])}`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,159 @@
+import { ClassicLevel } from 'classic-level';
+import { describe, expect, it } from 'vitest';
+import { BlockStore } from '../../../ledger/store/block-store.js';
+import { storeKeys } from '../../../ledger/store/keys.js';
+import { TestChain } from '../../support/test-chain.js';
+import { temporaryDirectories } from '../../support/temp-dir.js';
+
+const newDirectory = temporaryDirectories('tail');
+
+/** A store with 6 blocks of 2 transactions each, closed, and the chain that built it. */
+async function builtStore(): Promise<{ chain: TestChain; directory: string }> {
+  const chain = new TestChain();
+  const directory = await newDirectory();
+  const opened = await BlockStore.open({ directory, genesis: chain.genesis, validators: chain.validators });
+  if (!opened.ok) throw new Error(opened.message);
+  for (let height = 1; height <= 6; height++) {
+    const commit = chain.nextBlock([chain.transaction({ height, n: 0 }), chain.transaction({ height, n: 1 })], {
+      writes: [{ key: `lot/${height}`, value: { height } }],
+      ledgerLag: 1,
+    });
+    const appended = await opened.store.appendBlock(commit);
+    if (!appended.ok) throw new Error(appended.message);
+  }
+  await opened.store.close();
+  return { chain, directory };
+}
+
+/** Rewrites one stored value behind the store's back, as disk damage or a careless operator would. */
+async function rawRewrite(directory: string, key: string, change: (value: Uint8Array) => Uint8Array): Promise<Uint8Array> {
+  const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  await db.open();
+  const value = await db.get(key);
+  if (value === undefined) throw new Error(`no value at ${key}`);
+  const changed = change(value);
+  await db.put(key, changed);
+  await db.close();
+  return changed;
+}
+
+async function rawRead(directory: string, key: string): Promise<Uint8Array | undefined> {
+  const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  await db.open();
+  const value = await db.get(key);
+  await db.close();
+  return value;
+}
+
+const editJson = (edit: (value: any) => void) => (bytes: Uint8Array) => {
+  const value = JSON.parse(new TextDecoder().decode(bytes));
+  edit(value);
+  return new TextEncoder().encode(JSON.stringify(value));
+};
+
+describe('the tail check on open', () => {
+  it('opens an intact store', async () => {
+    const { chain, directory } = await builtStore();
+    const opened = await BlockStore.open({ directory, genesis: chain.genesis, validators: chain.validators });
+    expect(opened.ok).toBe(true);
+    if (opened.ok) await opened.store.close();
+  });
+
+  const damages: Array<{ what: string; key: string; change: (value: Uint8Array) => Uint8Array; height: number; says: RegExp }> = [
+    {
+      what: 'a transaction payload in a block',
+      key: storeKeys.block(4),
+      change: editJson((block) => (block.transactions[1].body.payload.n = 7)),
+      height: 4,
+      says: /tx-root-mismatch/,
+    },
+    {
+      what: 'a header field',
+      key: storeKeys.block(5),
+      change: editJson((block) => (block.header.timestamp += 1)),
+      height: 5,
+      says: /certificate-mismatch|block hash/,
+    },
+    {
+      what: 'a transaction result',
+      key: storeKeys.results(3),
+      change: editJson((results) => (results[0] = { status: 'rejected', code: 'forged', message: 'x' })),
+      height: 3,
+      says: /Merkle leaf of transaction 0/,
+    },
+    {
+      what: 'a Merkle leaf node',
+      key: storeKeys.merkleNode(0, 4),
+      change: (bytes) => bytes.map((byte, index) => (index === 0 ? byte ^ 1 : byte)),
+      height: 3,
+      says: /Merkle leaf of transaction 0/,
+    },
+    {
+      what: 'an inner Merkle node',
+      key: storeKeys.merkleNode(3, 0),
+      change: (bytes) => bytes.map((byte, index) => (index === 31 ? byte ^ 0x80 : byte)),
+      height: 4,
+      says: /log root/,
+    },
+    {
+      what: 'a write set',
+      key: storeKeys.writes(2),
+      change: editJson((writes) => (writes[0].value = { height: 99 })),
+      height: 2,
+      says: /state root/,
+    },
+    {
+      what: 'a certificate signature',
+      key: storeKeys.certificate(6),
+      change: editJson((certificate) => (certificate.signatures[0].signature = certificate.signatures[1].signature)),
+      height: 6,
+      says: /certificate fails: bad-signature/,
+    },
+    {
+      what: 'a recorded ledger state',
+      key: storeKeys.ledgerState(2),
+      change: editJson((state) => (state.logRoot = 'ab'.repeat(32))),
+      height: 2,
+      says: /log root/,
+    },
+    {
+      what: 'a record replaced by garbage bytes',
+      key: storeKeys.results(5),
+      change: () => new Uint8Array([0xff, 0x00, 0x7b]),
+      height: 5,
+      says: /cannot be read/,
+    },
+  ];
+
+  for (const damage of damages) {
+    it(`refuses to open after damage to ${damage.what}, naming the height, and repairs nothing`, async () => {
+      const { chain, directory } = await builtStore();
+      const damaged = await rawRewrite(directory, damage.key, damage.change);
+      const opened = await BlockStore.open({ directory, genesis: chain.genesis, validators: chain.validators });
+      expect(opened.ok).toBe(false);
+      if (opened.ok) return;
+      expect(opened.code).toBe('corrupt');
+      expect(opened.height).toBe(damage.height);
+      expect(opened.message).toContain(`height ${damage.height}`);
+      expect(opened.message).toMatch(damage.says);
+      expect(Buffer.from((await rawRead(directory, damage.key))!)).toEqual(Buffer.from(damaged));
+    });
+  }
+
+  it('checks only the configured number of tail blocks', async () => {
+    const { chain, directory } = await builtStore();
+    await rawRewrite(directory, storeKeys.results(1), editJson((results) => (results[0] = { status: 'rejected', code: 'forged', message: 'x' })));
+    const shallow = await BlockStore.open({ directory, genesis: chain.genesis, tailBlocksChecked: 3 });
+    expect(shallow.ok).toBe(true);
+    if (shallow.ok) await shallow.store.close();
+    const deep = await BlockStore.open({ directory, genesis: chain.genesis, tailBlocksChecked: 100 });
+    expect(deep).toMatchObject({ ok: false, height: 1 });
+  });
+
+  it('refuses a head record that points below a stored block', async () => {
+    const { chain, directory } = await builtStore();
+    await rawRewrite(directory, storeKeys.head, () => new TextEncoder().encode('5'));
+    const opened = await BlockStore.open({ directory, genesis: chain.genesis });
+    expect(opened).toMatchObject({ ok: false, code: 'corrupt', height: 6 });
+  });
+});

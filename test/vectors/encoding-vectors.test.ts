@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { canonicalize } from '../../ledger/encoding/canonical-json.js';
+import { concatBytes, fromHex, toHex, utf8 } from '../../ledger/encoding/hex.js';
+import { sha256 } from '../../ledger/crypto/sha256.js';
+import { verifyReference } from '../../ledger/crypto/ed25519-reference.js';
+import { verify } from '../../ledger/crypto/ed25519.js';
+import { encodingVectors } from './encoding-vectors.js';
+
+const vectors = JSON.parse(readFileSync(new URL('./encoding.json', import.meta.url), 'utf8'));
+const hashText = (text: string) => toHex(sha256(utf8(text)));
+const leaf = (data: Uint8Array) => toHex(sha256(concatBytes(new Uint8Array([0]), data)));
+
+describe('encoding vectors (test/vectors/encoding.json)', () => {
+  it('are exactly what the code produces today', () => {
+    expect(encodingVectors()).toEqual(vectors);
+  });
+
+  it('follow docs/encoding.md when recomputed from first principles', () => {
+    const chainId: string = vectors.chainId;
+    for (const tag of vectors.domainTags) {
+      expect(tag.hex).toBe(toHex(utf8(`custodia/v1/${tag.purpose}/${chainId}\u0000`)));
+    }
+    for (const structure of [vectors.genesis, vectors.blockHeader]) {
+      expect(structure.canonical).toBe(canonicalize(structure.value));
+      expect(structure.hash).toBe(hashText(structure.canonical));
+    }
+    expect(vectors.blockHeader.value.prevHash).toBe(vectors.genesis.hash);
+
+    const transaction = vectors.transaction;
+    expect(transaction.id).toBe(hashText(transaction.canonical));
+    expect(transaction.signingMessage).toBe(vectors.domainTags[0].hex + transaction.id);
+    for (const entry of transaction.signed.signatures) {
+      for (const verifier of [verify, verifyReference]) {
+        expect(verifier(fromHex(entry.publicKey), fromHex(transaction.signingMessage), fromHex(entry.signature))).toBe(true);
+      }
+    }
+    const [leafData] = vectors.transactionRoot.leafData;
+    expect(leafData).toBe(transaction.id + hashText(canonicalize(transaction.signed.signatures)));
+    expect(vectors.transactionRoot.root).toBe(leaf(fromHex(leafData)));
+    expect(vectors.blockHeader.value.txRoot).toBe(vectors.transactionRoot.root);
+
+    expect(vectors.ledgerEntry.canonical).toBe(canonicalize(vectors.ledgerEntry.value));
+    expect(vectors.ledgerEntry.leafHash).toBe(leaf(utf8(vectors.ledgerEntry.canonical)));
+
+    const state = vectors.stateRoot;
+    const stateTag = toHex(utf8('custodia/v1/state\u0000'));
+    expect(state.writesDigest).toBe(hashText(state.writesCanonical));
+    expect(state.rootAtHeight0).toBe(toHex(sha256(fromHex(stateTag + state.initialParent + hashText('[]')))));
+    expect(state.rootAtHeight1).toBe(toHex(sha256(fromHex(stateTag + state.rootAtHeight0 + state.writesDigest))));
+
+    const vote = vectors.vote;
+    expect(vote.value.blockHash).toBe(vectors.blockHeader.hash);
+    expect(vote.digest).toBe(hashText(vote.canonical));
+    expect(vote.signingMessage).toBe(vectors.domainTags[2].hex + vote.digest);
+    for (const entry of vote.signatures) {
+      const key = vectors.keys.find((candidate: { name: string }) => candidate.name === entry.validator);
+      expect(verify(fromHex(key.publicKey), fromHex(vote.signingMessage), fromHex(entry.signature))).toBe(true);
+    }
+  });
+});

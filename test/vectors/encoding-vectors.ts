@@ -1,0 +1,113 @@
+/**
+ * Builds the encoding vectors from fixed inputs. The test compares this with the committed
+ * encoding.json, so a change to any encoding shows up as a changed vector file in review.
+ */
+import { canonicalize } from '../../ledger/encoding/canonical-json.js';
+import { toHex, utf8 } from '../../ledger/encoding/hex.js';
+import { domainTag, signingMessage, SIGNING_PURPOSES } from '../../ledger/crypto/domain.js';
+import { keyPairFromSeed } from '../../ledger/crypto/ed25519.js';
+import { sha256 } from '../../ledger/crypto/sha256.js';
+import { blockHash, transactionRoot, type BlockHeader } from '../../ledger/model/block.js';
+import { signVote, voteDigest } from '../../ledger/model/certificate.js';
+import { genesisHash, type Genesis } from '../../ledger/model/genesis.js';
+import { ledgerEntryBytes, ledgerEntryLeafHash } from '../../ledger/model/ledger-entry.js';
+import { INITIAL_STATE_PARENT, nextStateRoot, writeSetDigest } from '../../ledger/model/state.js';
+import { signTransaction, transactionId, transactionIdBytes, type TransactionBody } from '../../ledger/model/transaction.js';
+
+const CHAIN_ID = 'custodia-vectors';
+
+function seed(label: string): Uint8Array {
+  return sha256(utf8(`custodia vector seed ${label}`));
+}
+
+export function encodingVectors() {
+  const keyNames = ['validator-0', 'validator-1', 'validator-2', 'validator-3', 'urn:epc:id:pgln:0614141.00001', 'urn:epc:id:pgln:0614142.00001'];
+  const keys = keyNames.map((name) => {
+    const pair = keyPairFromSeed(seed(name));
+    return { name, seed: toHex(pair.seed), publicKey: toHex(pair.publicKey), pair };
+  });
+  const key = (name: string) => keys.find((entry) => entry.name === name)!;
+
+  const genesis: Genesis = {
+    chainId: CHAIN_ID,
+    genesisTime: 1_767_225_600_000,
+    validators: keys.slice(0, 4).map((entry) => ({ id: entry.name, publicKey: entry.publicKey })),
+    consortium: { note: 'participants and admins are defined by contracts/' },
+  };
+
+  const body: TransactionBody = {
+    chainId: CHAIN_ID,
+    type: 'epcis.capture',
+    signers: ['urn:epc:id:pgln:0614141.00001', 'urn:epc:id:pgln:0614142.00001'],
+    nonce: 'order-4711/1',
+    createdAt: 1_767_225_601_000,
+    payload: { note: 'Grüße, €, 😀', quantity: 12.5, lots: ['LOT-1', 'LOT-2'], flags: { cold: true, recalled: false }, empty: null },
+  };
+  const transaction = signTransaction(
+    body,
+    body.signers.map((participant) => ({ participant, publicKey: key(participant).pair.publicKey, seed: key(participant).pair.seed })),
+  );
+  const txId = transactionId(body);
+  const result = { status: 'accepted' as const };
+  const entry = { height: 1, position: 0, txId, result };
+
+  const writes = [
+    { key: 'lot/urn:epc:class:lgtin:4012345.012345.998877', value: { holder: 'urn:epc:id:pgln:0614141.00001', recalled: false } },
+    { key: 'participant/urn:epc:id:pgln:0614142.00001', value: null },
+  ];
+  const stateRoot0 = nextStateRoot(INITIAL_STATE_PARENT, []);
+  const stateRoot1 = nextStateRoot(stateRoot0, writes);
+
+  const header: BlockHeader = {
+    chainId: CHAIN_ID,
+    height: 1,
+    round: 1,
+    prevHash: genesisHash(genesis),
+    proposer: 'validator-1',
+    timestamp: 1_767_225_602_000,
+    txCount: 1,
+    txRoot: transactionRoot([transaction], [txId]),
+    ledgerHeight: 0,
+    logSize: 0,
+    logRoot: toHex(sha256(new Uint8Array(0))),
+    stateRoot: stateRoot0,
+  };
+  const vote = { blockHash: blockHash(header), height: 1, round: 1 };
+
+  return {
+    description: 'Custodia encoding vectors (docs/encoding.md). Hex is lowercase; canonical is the RFC 8785 text whose UTF-8 bytes are hashed.',
+    chainId: CHAIN_ID,
+    domainTags: SIGNING_PURPOSES.map((purpose) => ({ purpose, chainId: CHAIN_ID, hex: toHex(domainTag(purpose, CHAIN_ID)) })),
+    keys: keys.map(({ name, seed: keySeed, publicKey }) => ({ name, seed: keySeed, publicKey })),
+    genesis: { value: genesis, canonical: canonicalize(genesis), hash: genesisHash(genesis) },
+    transaction: {
+      body,
+      canonical: canonicalize(body),
+      id: txId,
+      signingMessage: toHex(signingMessage('transaction', CHAIN_ID, transactionIdBytes(body))),
+      signed: transaction,
+    },
+    transactionRoot: {
+      leafData: [txId + toHex(sha256(utf8(canonicalize(transaction.signatures))))],
+      root: header.txRoot,
+    },
+    ledgerEntry: { value: entry, canonical: new TextDecoder().decode(ledgerEntryBytes(entry)), leafHash: toHex(ledgerEntryLeafHash(entry)) },
+    stateRoot: {
+      initialParent: INITIAL_STATE_PARENT,
+      genesisWrites: [],
+      rootAtHeight0: stateRoot0,
+      writes,
+      writesCanonical: canonicalize(writes),
+      writesDigest: toHex(writeSetDigest(writes)),
+      rootAtHeight1: stateRoot1,
+    },
+    blockHeader: { value: header, canonical: canonicalize(header), hash: vote.blockHash },
+    vote: {
+      value: vote,
+      canonical: canonicalize(vote),
+      digest: toHex(voteDigest(vote)),
+      signingMessage: toHex(signingMessage('vote', CHAIN_ID, voteDigest(vote))),
+      signatures: keys.slice(0, 3).map((entry) => ({ validator: entry.name, signature: toHex(signVote(CHAIN_ID, entry.pair.seed, vote)) })),
+    },
+  };
+}

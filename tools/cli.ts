@@ -1,0 +1,39 @@
+/**
+ * The `custodia` command line: one commander program whose subcommands each live in
+ * tools/commands/. Every subcommand has --help; exit codes are 0 for success, 1 when the
+ * thing checked is bad (a verification failed), and 2 for a usage or input error.
+ */
+import { Command, CommanderError } from 'commander';
+import { keygenCommand } from './commands/keygen.js';
+import { verifyCommand } from './commands/verify.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export function buildProgram(): Command {
+  const program = new Command('custodia')
+    .description('Custodia: a permissioned BFT ledger for supply-chain provenance (EPCIS 2.0)')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const command of [keygenCommand(), verifyCommand()]) {
+    // addCommand does not pass on exitOverride and the help settings; copy them so every subcommand exits alike.
+    program.addCommand(command.copyInheritedSettings(program));
+  }
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    throw error;
+  }
+}
