@@ -1,0 +1,758 @@
+/**
+ * The consensus core: chained HotStuff with the two-chain commit rule and timeout certificates
+ * (Jolteon / DiemBFT v4, as Aptos runs it), written as a pure state machine in the manner of
+ * etcd's raft library (docs/consensus.md).
+ *
+ * `step(input)` takes a peer's message (decoded, not yet trusted), a clock tick, or a signal
+ * from the application, and returns outputs in the order the driver must carry them out:
+ * one durable write (safety state, blocks, certificates), then messages, then commits, then
+ * the next timer. The core reads no clock, sets no timer, draws no random number and touches
+ * no socket or disk: time arrives in inputs and every effect leaves as an output.
+ *
+ * Rounds: the leader of round r is validator r mod n. A round ends with a QC (n - f votes for
+ * its block, gathered by the next leader) or a TC (n - f timeouts). A block commits when it and
+ * its child in the next round are both certified.
+ */
+import { assert } from '../ledger/assert.js';
+import { blockHash, type BlockHeader } from '../ledger/model/block.js';
+import type { QuorumCertificate } from '../ledger/model/certificate.js';
+import { BlockTree, type TreeBlock, type TreeRoot } from './block-tree.js';
+import { initialSafetyState } from './defaults.js';
+import {
+  certificateHeight,
+  certificateRound,
+  proposalDigest,
+  type BlockRecord,
+  type BlockRequestMessage,
+  type BlockResponseMessage,
+  type CommittedBlock,
+  type CommittedResponseMessage,
+  type ConsensusMessage,
+  type ParentCertificate,
+  type ProposalMessage,
+  type SyncInfoMessage,
+  type TimeoutCertificate,
+  type TimeoutMessage,
+  type VoteMessage,
+} from './messages.js';
+import { SafetyRules } from './safety-rules.js';
+import type {
+  ApplicationPort,
+  ConsensusConfig,
+  ConsensusInput,
+  ConsensusOutput,
+  ConsensusStatus,
+  PersistedConsensusState,
+  RejectionReason,
+  SafetyState,
+} from './types.js';
+import { MessageVerifier, type Verdict } from './verifier.js';
+
+type PersistOutput = Extract<ConsensusOutput, { kind: 'persist' }>;
+
+interface PendingProposal {
+  from: string;
+  message: ProposalMessage;
+  waitingFor: 'parent' | 'ledger';
+}
+
+interface SyncRequest {
+  peer: string;
+  blockHash: string;
+  sentAtMs: number;
+}
+
+/** Rounds of votes and timeouts kept behind the current round. */
+const ROUNDS_KEPT_BEHIND = 1;
+
+export class ConsensusCore {
+  private readonly verifier: MessageVerifier;
+  private readonly safety: SafetyRules;
+  private readonly tree: BlockTree;
+  private readonly rejections = new Map<string, number>();
+
+  private nowMs = 0;
+  private round = 0;
+  private highQc: ParentCertificate;
+  private highTc: TimeoutCertificate | null;
+  private roundDeadlineMs = 0;
+  private timedOutRound = 0;
+  private timeoutMessage: TimeoutMessage | null = null;
+  private nextRebroadcastMs = 0;
+  private proposedRound = 0;
+  private proposalDueMs: number | null = null;
+  /** The first proposal seen per round, to spot a leader that equivocates. */
+  private readonly proposalsSeen = new Map<number, string>();
+  /** round -> validator -> its vote; each validator counts once per round. */
+  private readonly votes = new Map<number, Map<string, VoteMessage>>();
+  private readonly timeouts = new Map<number, Map<string, TimeoutMessage>>();
+  private readonly pendingProposals = new Map<string, PendingProposal>();
+  private readonly syncRequests = new Map<number, SyncRequest>();
+  private nextRequestId = 1;
+  private catchUp: { peer: string; sentAtMs: number } | null = null;
+  private readonly syncInfoSentRound = new Map<string, number>();
+  /** Certificates of restored blocks: they may satisfy the commit rule beyond the ledger's head. */
+  private readonly restoredCertificates: ParentCertificate[] = [];
+
+  // Outputs of the step in progress.
+  private persist: PersistOutput | null = null;
+  private sends: ConsensusOutput[] = [];
+  private commits: CommittedBlock[] = [];
+  private readonly loopback: ConsensusMessage[] = [];
+
+  private constructor(
+    private readonly config: ConsensusConfig,
+    private readonly port: ApplicationPort,
+    safetyState: SafetyState,
+    root: TreeRoot,
+    highQc: ParentCertificate,
+    highTc: TimeoutCertificate | null,
+  ) {
+    assert(config.validators.get(config.self) !== undefined, `${config.self} is not in the validator set`);
+    this.verifier = new MessageVerifier(config.chainId, config.genesisHash, config.validators);
+    this.safety = new SafetyRules(config.chainId, config.signingSeed, safetyState, config.unsafeTestSwitches);
+    this.tree = new BlockTree(root, config.limits.recentCommittedBlocksKept);
+    this.highQc = highQc;
+    this.highTc = highTc;
+  }
+
+  /**
+   * A core for a fresh validator, or one resuming from what its driver persisted: the safety
+   * state, the uncommitted blocks, the highest certificates, and the ledger's committed head.
+   */
+  static create(config: ConsensusConfig, port: ApplicationPort, persisted?: PersistedConsensusState): ConsensusCore {
+    const committed = persisted?.committed ?? null;
+    const root: TreeRoot =
+      committed === null
+        ? { hash: config.genesisHash, height: 0, round: 0, timestamp: config.genesisTime, block: null, certificate: null }
+        : {
+            hash: blockHash(committed.block.header),
+            height: committed.block.header.height,
+            round: committed.block.header.round,
+            timestamp: committed.block.header.timestamp,
+            block: { hash: blockHash(committed.block.header), header: committed.block.header, payload: committed.block.payload, justify: null },
+            certificate: committed.certificate,
+          };
+    let highQc: ParentCertificate = committed?.certificate ?? null;
+    if (persisted !== undefined && certificateRound(persisted.highQc) > certificateRound(highQc)) highQc = persisted.highQc;
+    const core = new ConsensusCore(config, port, persisted?.safety ?? initialSafetyState(), root, highQc, persisted?.highTc ?? null);
+    if (persisted !== undefined) core.restoreBlocks(persisted.blocks);
+    return core;
+  }
+
+  /** Enters the first round (or the round the persisted state implies) and returns the outputs. */
+  start(nowMs: number): ConsensusOutput[] {
+    this.nowMs = nowMs;
+    this.beginStep();
+    for (const certificate of [...this.restoredCertificates, this.highQc]) this.tryCommitWith(certificate);
+    this.restoredCertificates.length = 0;
+    const lastVotedRound = this.safety.state.lastVotedRound;
+    const round = Math.max(certificateRound(this.highQc) + 1, (this.highTc?.round ?? 0) + 1, lastVotedRound, 1);
+    this.enterRound(round);
+    return this.finishStep();
+  }
+
+  step(input: ConsensusInput): ConsensusOutput[] {
+    this.nowMs = Math.max(this.nowMs, input.nowMs);
+    this.beginStep();
+    switch (input.kind) {
+      case 'message':
+        this.handleMessage(input.from, input.message);
+        break;
+      case 'tick':
+        this.handleTick();
+        break;
+      case 'transactions-ready':
+        if (this.proposalDueMs !== null) this.proposeIfLeader(true);
+        break;
+      case 'ledger-advanced':
+        this.retryPendingProposals('ledger');
+        break;
+    }
+    return this.finishStep();
+  }
+
+  status(): ConsensusStatus {
+    return {
+      round: this.round,
+      highQcRound: certificateRound(this.highQc),
+      committedHeight: this.tree.root.height,
+      committedRound: this.tree.root.round,
+      lastVotedRound: this.safety.state.lastVotedRound,
+      pendingBlocks: this.tree.size,
+      rejections: Object.fromEntries(this.rejections),
+    };
+  }
+
+  leaderOf(round: number): string {
+    return this.config.validators.at(round % this.config.validators.size).id;
+  }
+
+  // ---------------------------------------------------------------- step plumbing
+
+  private beginStep(): void {
+    this.persist = null;
+    this.sends = [];
+    this.commits = [];
+  }
+
+  private finishStep(): ConsensusOutput[] {
+    while (this.loopback.length > 0) this.handleMessage(this.config.self, this.loopback.shift()!);
+    const outputs: ConsensusOutput[] = [];
+    if (this.persist !== null) outputs.push(this.persist);
+    outputs.push(...this.sends);
+    if (this.commits.length > 0) outputs.push({ kind: 'commit', blocks: this.commits });
+    outputs.push({ kind: 'timer', atMs: this.nextWakeMs() });
+    return outputs;
+  }
+
+  private persisting(): PersistOutput {
+    if (this.persist === null) this.persist = { kind: 'persist' };
+    return this.persist;
+  }
+
+  private persistSafety(state: SafetyState): void {
+    this.persisting().safety = state;
+  }
+
+  private send(to: string, message: ConsensusMessage): void {
+    if (to === this.config.self) this.loopback.push(message);
+    else this.sends.push({ kind: 'send', to, message });
+  }
+
+  private broadcast(message: ConsensusMessage): void {
+    this.sends.push({ kind: 'broadcast', message });
+    this.loopback.push(message);
+  }
+
+  private reject(reason: RejectionReason): void {
+    this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
+  }
+
+  private refuseUnless(verdict: Verdict): boolean {
+    if (verdict.ok) return false;
+    this.reject(verdict.reason);
+    return true;
+  }
+
+  private nextWakeMs(): number {
+    let wake = this.timedOutRound === this.round ? this.nextRebroadcastMs : this.roundDeadlineMs;
+    if (this.proposalDueMs !== null) wake = Math.min(wake, this.proposalDueMs);
+    for (const request of this.syncRequests.values()) wake = Math.min(wake, request.sentAtMs + this.config.timings.syncRequestTimeoutMs);
+    if (this.catchUp !== null) wake = Math.min(wake, this.catchUp.sentAtMs + this.config.timings.syncRequestTimeoutMs);
+    return Math.max(wake, this.nowMs);
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  private handleMessage(from: string, message: ConsensusMessage): void {
+    if (from !== this.config.self && this.config.validators.get(from) === undefined) {
+      this.reject('unknown-validator');
+      return;
+    }
+    switch (message.kind) {
+      case 'proposal':
+        return this.handleProposal(from, message);
+      case 'vote':
+        return this.handleVote(from, message);
+      case 'timeout':
+        return this.handleTimeout(from, message);
+      case 'sync-info':
+        return this.handleSyncInfo(message);
+      case 'block-request':
+        return this.handleBlockRequest(from, message);
+      case 'block-response':
+        return this.handleBlockResponse(from, message);
+      case 'committed-response':
+        return this.handleCommittedResponse(from, message);
+      case 'committed-request':
+        // Served by the driver from the ledger store; the core keeps only recent blocks.
+        return this.reject('unsolicited');
+    }
+  }
+
+  private handleTick(): void {
+    const timings = this.config.timings;
+    if (this.proposalDueMs !== null && this.nowMs >= this.proposalDueMs) this.proposeIfLeader(true);
+    if (this.timedOutRound !== this.round && this.nowMs >= this.roundDeadlineMs) this.localTimeout();
+    else if (this.timedOutRound === this.round && this.nowMs >= this.nextRebroadcastMs && this.timeoutMessage !== null) {
+      this.sends.push({ kind: 'broadcast', message: this.timeoutMessage });
+      this.nextRebroadcastMs = this.nowMs + timings.timeoutRebroadcastMs;
+    }
+    for (const [requestId, request] of this.syncRequests) {
+      if (this.nowMs < request.sentAtMs + timings.syncRequestTimeoutMs) continue;
+      this.syncRequests.delete(requestId);
+      if (!this.tree.contains(request.blockHash)) this.requestBlocks(request.blockHash, this.nextPeer(request.peer));
+    }
+    if (this.catchUp !== null && this.nowMs >= this.catchUp.sentAtMs + timings.syncRequestTimeoutMs) {
+      const peer = this.nextPeer(this.catchUp.peer);
+      this.catchUp = null;
+      this.requestCommitted(peer);
+    }
+  }
+
+  // ---------------------------------------------------------------- proposals and votes
+
+  private handleProposal(from: string, proposal: ProposalMessage): void {
+    const header = proposal.block.header;
+    if (proposal.block.payload.length > this.config.limits.payloadBytesMax) return this.reject('oversized');
+    if (header.round > this.round + this.config.limits.futureRoundsMax) return this.reject('far-future-round');
+    if (this.refuseUnless(this.verifier.verifyProposal(proposal, (round) => this.leaderOf(round)))) return;
+
+    this.processQuorumCertificate(proposal.justify, from);
+    if (proposal.timeoutCertificate !== null) this.processTimeoutCertificate(proposal.timeoutCertificate, from);
+    const hash = blockHash(header);
+    if (header.round < this.round) {
+      this.adoptCertifiedBlock(proposal, hash);
+      return this.reject('stale-round');
+    }
+    if (header.round > this.round) return this.reject('unjustified-round');
+
+    const seen = this.proposalsSeen.get(header.round);
+    if (seen !== undefined && seen !== hash) return this.reject('equivocation');
+    if (seen === undefined) this.proposalsSeen.set(header.round, hash);
+    this.considerProposal(from, proposal, hash);
+  }
+
+  /** Checks a verified proposal of the current round against the tree and the application, then votes. */
+  private considerProposal(from: string, proposal: ProposalMessage, hash: string): void {
+    const header = proposal.block.header;
+    if (!this.tree.contains(header.prevHash)) {
+      if (header.height - 1 <= this.tree.root.height) return this.reject('bad-parent');
+      this.holdProposal(hash, { from, message: proposal, waitingFor: 'parent' });
+      this.requestBlocks(header.prevHash, from);
+      return;
+    }
+    const parentTimestamp = this.tree.headerOf(header.prevHash)?.timestamp ?? this.config.genesisTime;
+    if (header.timestamp < parentTimestamp || header.timestamp > this.nowMs + this.config.timings.clockSkewMaxMs) return this.reject('bad-timestamp');
+    if (!this.tree.contains(hash) && this.tree.size >= this.config.limits.pendingBlocksMax) return this.reject('buffer-full');
+
+    const ancestors = [...this.commits.map((committed) => committed.block), ...this.tree.pathFromRoot(header.prevHash)];
+    const check = this.port.checkProposal(header, proposal.block.payload, ancestors);
+    if (check.verdict === 'reject') return this.reject('application-rejected');
+    if (check.verdict === 'not-ready') {
+      this.holdProposal(hash, { from, message: proposal, waitingFor: 'ledger' });
+      return;
+    }
+    this.pendingProposals.delete(hash);
+    this.insertBlock({ block: proposal.block, justify: proposal.justify });
+    this.vote(header, hash, proposal);
+  }
+
+  /**
+   * A proposal that arrives after its round ended (its votes reached the next leader first) is
+   * not voted on, but if our highest QC certifies it, it is the block the next proposal extends:
+   * keep it rather than fetch it again.
+   */
+  private adoptCertifiedBlock(proposal: ProposalMessage, hash: string): void {
+    const header = proposal.block.header;
+    if (this.highQc?.vote.blockHash !== hash || this.tree.contains(hash) || !this.tree.contains(header.prevHash)) return;
+    if (header.height <= this.tree.root.height || !this.port.checkPayload(header, proposal.block.payload).ok) return;
+    this.insertBlock({ block: proposal.block, justify: proposal.justify });
+    this.tryCommitWith(this.highQc);
+    this.proposeIfLeader(false);
+  }
+
+  private vote(header: BlockHeader, hash: string, proposal: ProposalMessage): void {
+    const timeoutCertificate = proposal.timeoutCertificate;
+    const decision = this.safety.signVote({
+      blockHash: hash,
+      height: header.height,
+      round: header.round,
+      qcRound: certificateRound(proposal.justify),
+      timeoutCertificate: timeoutCertificate === null ? null : { round: timeoutCertificate.round, highestQcRound: certificateRound(timeoutCertificate.highQc) },
+    });
+    if (!decision.ok) return this.reject('safety-refused');
+    if (!decision.repeated) this.persistSafety(decision.state);
+    const vote: VoteMessage = {
+      kind: 'vote',
+      vote: { blockHash: hash, height: header.height, round: header.round },
+      validator: this.config.self,
+      signature: decision.signature,
+    };
+    this.send(this.leaderOf(header.round + 1), vote);
+  }
+
+  private handleVote(from: string, message: VoteMessage): void {
+    const round = message.vote.round;
+    if (round < this.round - ROUNDS_KEPT_BEHIND) {
+      this.offerSyncInfo(from);
+      return this.reject('stale-round');
+    }
+    if (round > this.round + this.config.limits.futureRoundsMax) return this.reject('far-future-round');
+    if (this.leaderOf(round + 1) !== this.config.self) return this.reject('not-leader');
+    if (this.refuseUnless(this.verifier.verifyVote(message))) return;
+
+    let roundVotes = this.votes.get(round);
+    if (roundVotes === undefined) {
+      if (this.votes.size >= this.config.limits.futureRoundsMax) return this.reject('buffer-full');
+      this.votes.set(round, (roundVotes = new Map()));
+    }
+    const earlier = roundVotes.get(message.validator);
+    if (earlier !== undefined) return this.reject(earlier.vote.blockHash === message.vote.blockHash ? 'duplicate' : 'equivocation');
+    if (roundVotes.size >= this.config.limits.bufferedVotesPerRoundMax) return this.reject('buffer-full');
+    roundVotes.set(message.validator, message);
+
+    const sameBlock = [...roundVotes.values()].filter(
+      (vote) => vote.vote.blockHash === message.vote.blockHash && vote.vote.height === message.vote.height,
+    );
+    if (sameBlock.length !== this.config.validators.quorum) return;
+    const byIndex = (id: string) => this.config.validators.get(id)!.index;
+    const certificate: QuorumCertificate = {
+      vote: message.vote,
+      signatures: sameBlock
+        .map((vote) => ({ validator: vote.validator, signature: vote.signature }))
+        .sort((a, b) => byIndex(a.validator) - byIndex(b.validator)),
+    };
+    this.processQuorumCertificate(certificate, from);
+  }
+
+  // ---------------------------------------------------------------- certificates, commits, rounds
+
+  /** A verified QC: raise highQc, commit what the two-chain rule allows, and enter the next round. */
+  private processQuorumCertificate(certificate: ParentCertificate, from: string): void {
+    if (certificate === null) return;
+    if (certificateRound(certificate) > certificateRound(this.highQc)) {
+      this.highQc = certificate;
+      this.persisting().highQc = certificate;
+    }
+    if (certificate.vote.height > this.tree.root.height && !this.tree.contains(certificate.vote.blockHash)) {
+      this.requestBlocks(certificate.vote.blockHash, from === this.config.self ? this.firstSigner(certificate) : from);
+    }
+    this.tryCommitWith(certificate);
+    if (certificate.vote.round + 1 > this.round) this.enterRound(certificate.vote.round + 1);
+  }
+
+  private processTimeoutCertificate(certificate: TimeoutCertificate, from: string): void {
+    this.processQuorumCertificate(certificate.highQc, from);
+    if (certificate.round > (this.highTc?.round ?? 0)) {
+      this.highTc = certificate;
+      this.persisting().highTc = certificate;
+    }
+    if (certificate.round + 1 > this.round) this.enterRound(certificate.round + 1);
+  }
+
+  /**
+   * The two-chain commit rule: when a QC certifies block B' whose parent B is from the round
+   * just before it, B and all its ancestors are committed.
+   */
+  private tryCommitWith(certificate: ParentCertificate): void {
+    if (certificate === null) return;
+    const certified = this.tree.get(certificate.vote.blockHash);
+    if (certified === undefined || certified.header.height <= this.tree.root.height) return;
+    const parent = this.tree.get(certified.header.prevHash);
+    if (parent === undefined || parent.header.height <= this.tree.root.height) return;
+    if (certified.header.round !== parent.header.round + 1) return;
+    assert(certified.justify !== null, 'a block above the root without a parent certificate');
+    const committed = this.tree.commit(parent.hash, certified.justify);
+    this.commits.push(...committed);
+    this.persisting().pruneBelowHeight = this.tree.root.height;
+    for (const [hash, pending] of this.pendingProposals) {
+      if (pending.message.block.header.height <= this.tree.root.height) this.pendingProposals.delete(hash);
+    }
+  }
+
+  private enterRound(round: number): void {
+    assert(round > this.round, `rounds only move forward (${this.round} to ${round})`);
+    this.round = round;
+    this.roundDeadlineMs = this.nowMs + this.roundTimeoutMs(round);
+    this.timeoutMessage = null;
+    this.proposalDueMs = null;
+    for (const kept of this.votes.keys()) if (kept < round - ROUNDS_KEPT_BEHIND) this.votes.delete(kept);
+    for (const kept of this.timeouts.keys()) if (kept < round) this.timeouts.delete(kept);
+    for (const kept of this.proposalsSeen.keys()) if (kept < round) this.proposalsSeen.delete(kept);
+    for (const [hash, pending] of this.pendingProposals) if (pending.message.block.header.round < round) this.pendingProposals.delete(hash);
+    this.proposeIfLeader(false);
+  }
+
+  /** Exponential backoff in the rounds since the last commit; reset by the next commit. */
+  private roundTimeoutMs(round: number): number {
+    const timings = this.config.timings;
+    const roundsWithoutCommit = Math.max(0, round - this.tree.root.round - 2);
+    const timeout = timings.roundTimeoutBaseMs * timings.backoffFactor ** Math.min(roundsWithoutCommit, 64);
+    return Math.min(timeout, timings.roundTimeoutMaxMs);
+  }
+
+  // ---------------------------------------------------------------- leading a round
+
+  /**
+   * As leader, propose on the highest certified block once the round is justified. With nothing
+   * to order (no transactions waiting, no uncommitted payload needing descendants), wait
+   * idleProposalDelayMs first, unless `now` is set because the wait is over or transactions came.
+   */
+  private proposeIfLeader(now: boolean): void {
+    const round = this.round;
+    if (this.leaderOf(round) !== this.config.self || this.proposedRound >= round) return;
+    const justifiedByQc = certificateRound(this.highQc) + 1 === round;
+    const justifiedByTc = this.highTc !== null && this.highTc.round + 1 === round;
+    if (!justifiedByQc && !justifiedByTc) return;
+    const parentHash = this.highQc === null ? this.config.genesisHash : this.highQc.vote.blockHash;
+    if (!this.tree.contains(parentHash)) return;
+    // Blocks committed in this very step are not executed yet: the application must see them
+    // as ancestors too, or it would propose their transactions again.
+    const ancestors = [...this.commits.map((committed) => committed.block), ...this.tree.pathFromRoot(parentHash)];
+    const payloadWaiting = ancestors.some((block) => block.header.txCount > 0);
+    if (!now && !this.port.hasPendingTransactions() && !payloadWaiting && !justifiedByTc) {
+      if (this.proposalDueMs === null) this.proposalDueMs = this.nowMs + this.config.timings.idleProposalDelayMs;
+      return;
+    }
+    this.proposalDueMs = null;
+    const parentHeader = this.tree.headerOf(parentHash) ?? null;
+    const height = certificateHeight(this.highQc) + 1;
+    const content = this.port.propose({ height, round, parent: parentHeader, ancestors });
+    const header: BlockHeader = {
+      chainId: this.config.chainId,
+      height,
+      round,
+      prevHash: parentHash,
+      proposer: this.config.self,
+      timestamp: Math.max(this.nowMs, parentHeader?.timestamp ?? this.config.genesisTime),
+      txCount: content.txCount,
+      txRoot: content.txRoot,
+      ledgerHeight: content.ledgerHeight,
+      logSize: content.logSize,
+      logRoot: content.logRoot,
+      stateRoot: content.stateRoot,
+    };
+    const hash = blockHash(header);
+    const decision = this.safety.signProposal(round, proposalDigest(hash, content.payload));
+    if (!decision.ok) return this.reject('safety-refused');
+    if (!decision.repeated) this.persistSafety(decision.state);
+    this.proposedRound = round;
+    this.broadcast({
+      kind: 'proposal',
+      block: { header, payload: content.payload },
+      justify: this.highQc,
+      timeoutCertificate: justifiedByQc ? null : this.highTc,
+      signature: decision.signature,
+    });
+  }
+
+  // ---------------------------------------------------------------- timeouts
+
+  private localTimeout(): void {
+    this.timedOutRound = this.round;
+    this.nextRebroadcastMs = this.nowMs + this.config.timings.timeoutRebroadcastMs;
+    const decision = this.safety.signTimeout(this.round, this.highQc, this.highTc?.round ?? 0);
+    if (!decision.ok) return this.reject('safety-refused');
+    if (!decision.repeated) this.persistSafety(decision.state);
+    this.timeoutMessage = {
+      kind: 'timeout',
+      round: this.round,
+      highQc: decision.highQc ?? this.highQc,
+      validator: this.config.self,
+      signature: decision.signature,
+      highTc: this.highTc,
+    };
+    this.broadcast(this.timeoutMessage);
+  }
+
+  private handleTimeout(from: string, message: TimeoutMessage): void {
+    if (message.round > this.round + this.config.limits.futureRoundsMax) return this.reject('far-future-round');
+    if (message.round < this.round) {
+      this.offerSyncInfo(from);
+      return this.reject('stale-round');
+    }
+    if (this.refuseUnless(this.verifier.verifyTimeout(message))) return;
+    this.processQuorumCertificate(message.highQc, from);
+    if (message.highTc !== null) this.processTimeoutCertificate(message.highTc, from);
+    if (message.round < this.round) return;
+
+    let roundTimeouts = this.timeouts.get(message.round);
+    if (roundTimeouts === undefined) {
+      if (this.timeouts.size >= this.config.limits.futureRoundsMax) return this.reject('buffer-full');
+      this.timeouts.set(message.round, (roundTimeouts = new Map()));
+    }
+    const earlier = roundTimeouts.get(message.validator);
+    if (earlier !== undefined) return this.reject(earlier.signature === message.signature ? 'duplicate' : 'equivocation');
+    roundTimeouts.set(message.validator, message);
+
+    // f + 1 timeouts mean at least one honest validator gave up on this round: join it, so that
+    // validators whose timers drifted apart still reach n - f timeouts together.
+    if (message.round === this.round && this.timedOutRound !== this.round && roundTimeouts.size > this.config.validators.faultsTolerated) {
+      this.localTimeout();
+    }
+    if (roundTimeouts.size === this.config.validators.quorum) {
+      const signers = [...roundTimeouts.values()];
+      const highest = signers.reduce((best, timeout) => (certificateRound(timeout.highQc) > certificateRound(best.highQc) ? timeout : best));
+      const byIndex = (id: string) => this.config.validators.get(id)!.index;
+      this.processTimeoutCertificate(
+        {
+          round: message.round,
+          highQc: highest.highQc,
+          signatures: signers
+            .map((timeout) => ({ validator: timeout.validator, highQcRound: certificateRound(timeout.highQc), signature: timeout.signature }))
+            .sort((a, b) => byIndex(a.validator) - byIndex(b.validator)),
+        },
+        from,
+      );
+    }
+  }
+
+  private handleSyncInfo(message: SyncInfoMessage): void {
+    if (this.refuseUnless(this.verifier.verifyQuorumCertificate(message.highQc))) return;
+    if (message.highTc !== null && this.refuseUnless(this.verifier.verifyTimeoutCertificate(message.highTc))) return;
+    this.processQuorumCertificate(message.highQc, this.config.self);
+    if (message.highTc !== null) this.processTimeoutCertificate(message.highTc, this.config.self);
+  }
+
+  /** Tells a peer that spoke from an older round how to catch up; once per peer per round. */
+  private offerSyncInfo(peer: string): void {
+    if (peer === this.config.self || this.syncInfoSentRound.get(peer) === this.round) return;
+    this.syncInfoSentRound.set(peer, this.round);
+    this.send(peer, { kind: 'sync-info', highQc: this.highQc, highTc: this.highTc });
+  }
+
+  // ---------------------------------------------------------------- block sync
+
+  private requestBlocks(hash: string, peer: string): void {
+    if (peer === this.config.self) return;
+    for (const request of this.syncRequests.values()) if (request.blockHash === hash) return;
+    if (this.syncRequests.size >= this.config.limits.syncRequestsMax) return;
+    const requestId = this.nextRequestId++;
+    this.syncRequests.set(requestId, { peer, blockHash: hash, sentAtMs: this.nowMs });
+    this.send(peer, { kind: 'block-request', requestId, blockHash: hash, count: this.config.limits.blocksPerResponseMax });
+  }
+
+  private handleBlockRequest(from: string, request: BlockRequestMessage): void {
+    const count = Math.min(request.count, this.config.limits.blocksPerResponseMax);
+    this.send(from, {
+      kind: 'block-response',
+      requestId: request.requestId,
+      blocks: this.tree.chainEndingAt(request.blockHash, count),
+      committedHeight: this.tree.root.height,
+    });
+  }
+
+  /**
+   * Blocks fetched for a hash some certificate vouches for: each is authenticated by the hash
+   * chain from that hash (a header's hash is its child's prevHash), and each carries the
+   * verified QC of its parent. They are inserted oldest first once they reach the tree.
+   */
+  private handleBlockResponse(from: string, response: BlockResponseMessage): void {
+    const request = this.syncRequests.get(response.requestId);
+    if (request === undefined || request.peer !== from) return this.reject('unsolicited');
+    this.syncRequests.delete(response.requestId);
+    if (response.blocks.length === 0) {
+      if (response.committedHeight > this.tree.root.height) this.requestCommitted(from);
+      return;
+    }
+    let expected = request.blockHash;
+    const usable: BlockRecord[] = [];
+    for (const record of response.blocks) {
+      const header = record.block.header;
+      if (header.height <= this.tree.root.height || this.tree.contains(expected)) break;
+      if (blockHash(header) !== expected || header.chainId !== this.config.chainId) return this.reject('bad-sync-response');
+      if (this.refuseUnless(this.verifier.verifyParentLink(header, record.justify))) return;
+      if (this.refuseUnless(this.verifier.verifyQuorumCertificate(record.justify))) return;
+      if (!this.port.checkPayload(header, record.block.payload).ok) return this.reject('bad-sync-response');
+      usable.push(record);
+      expected = header.prevHash;
+    }
+    if (usable.length === 0) return;
+    const oldest = usable[usable.length - 1]!;
+    if (!this.tree.contains(oldest.block.header.prevHash)) {
+      if (oldest.block.header.height - 1 <= this.tree.root.height) return this.reject('bad-sync-response');
+      if (response.committedHeight >= oldest.block.header.height) this.requestCommitted(from);
+      else this.requestBlocks(oldest.block.header.prevHash, from);
+      return;
+    }
+    if (this.tree.size + usable.length > this.config.limits.pendingBlocksMax) return this.reject('buffer-full');
+    for (const record of usable.reverse()) {
+      this.insertBlock(record);
+      this.processQuorumCertificate(record.justify, from);
+    }
+    this.tryCommitWith(this.highQc);
+    this.retryPendingProposals('parent');
+    this.proposeIfLeader(false);
+  }
+
+  private requestCommitted(peer: string): void {
+    if (this.catchUp !== null || peer === this.config.self) return;
+    this.catchUp = { peer, sentAtMs: this.nowMs };
+    this.send(peer, { kind: 'committed-request', fromHeight: this.tree.root.height + 1, count: this.config.limits.blocksPerResponseMax });
+  }
+
+  /**
+   * Committed blocks from a peer's ledger, for a validator too far behind for block sync: each
+   * must extend the committed head, carry a valid QC on itself and a payload that matches it.
+   */
+  private handleCommittedResponse(from: string, response: CommittedResponseMessage): void {
+    if (this.catchUp === null || this.catchUp.peer !== from) return this.reject('unsolicited');
+    this.catchUp = null;
+    let previousCertificate = this.tree.root.certificate;
+    let applied = 0;
+    for (const committed of response.blocks.slice(0, this.config.limits.blocksPerResponseMax)) {
+      const header = committed.block.header;
+      const hash = blockHash(header);
+      const vote = committed.certificate.vote;
+      if (header.height !== this.tree.root.height + 1 || header.prevHash !== this.tree.root.hash || header.chainId !== this.config.chainId) break;
+      if (vote.blockHash !== hash || vote.height !== header.height || vote.round !== header.round) return this.reject('bad-sync-response');
+      if (this.refuseUnless(this.verifier.verifyQuorumCertificate(committed.certificate))) return;
+      if (!this.port.checkPayload(header, committed.block.payload).ok) return this.reject('bad-sync-response');
+      this.tree.commitFetched(committed, previousCertificate);
+      this.commits.push(committed);
+      previousCertificate = committed.certificate;
+      applied++;
+    }
+    if (applied === 0) return;
+    this.persisting().pruneBelowHeight = this.tree.root.height;
+    this.processQuorumCertificate(this.tree.root.certificate, from);
+    if (applied === this.config.limits.blocksPerResponseMax) this.requestCommitted(from);
+    this.retryPendingProposals('parent');
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private insertBlock(record: BlockRecord): TreeBlock {
+    const inserted = this.tree.insert(record.block, record.justify);
+    const persist = this.persisting();
+    (persist.blocks ??= []).push(record);
+    return inserted;
+  }
+
+  private holdProposal(hash: string, pending: PendingProposal): void {
+    if (!this.pendingProposals.has(hash) && this.pendingProposals.size >= this.config.limits.pendingProposalsMax) return this.reject('buffer-full');
+    this.pendingProposals.set(hash, pending);
+  }
+
+  private retryPendingProposals(waitingFor: PendingProposal['waitingFor']): void {
+    for (const [hash, pending] of [...this.pendingProposals]) {
+      if (pending.waitingFor !== waitingFor && waitingFor !== 'parent') continue;
+      if (pending.message.block.header.round !== this.round) {
+        this.pendingProposals.delete(hash);
+        continue;
+      }
+      if (waitingFor === 'parent' && !this.tree.contains(pending.message.block.header.prevHash)) continue;
+      this.pendingProposals.delete(hash);
+      this.considerProposal(pending.from, pending.message, hash);
+    }
+  }
+
+  private restoreBlocks(records: readonly BlockRecord[]): void {
+    const sorted = [...records].sort((a, b) => a.block.header.height - b.block.header.height);
+    for (const record of sorted) {
+      const header = record.block.header;
+      if (header.height <= this.tree.root.height || !this.tree.contains(header.prevHash)) continue;
+      this.tree.insert(record.block, record.justify);
+      this.restoredCertificates.push(record.justify);
+      if (certificateRound(record.justify) > certificateRound(this.highQc)) this.highQc = record.justify;
+    }
+  }
+
+  private firstSigner(certificate: QuorumCertificate): string {
+    const other = certificate.signatures.find((entry) => entry.validator !== this.config.self);
+    return other?.validator ?? this.nextPeer(this.config.self);
+  }
+
+  /** The validator after `peer` in set order, skipping this one: how retries rotate. */
+  private nextPeer(peer: string): string {
+    const size = this.config.validators.size;
+    const start = this.config.validators.get(peer)?.index ?? 0;
+    for (let offset = 1; offset <= size; offset++) {
+      const candidate = this.config.validators.at((start + offset) % size).id;
+      if (candidate !== this.config.self) return candidate;
+    }
+    return peer;
+  }
+}

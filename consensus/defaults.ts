@@ -1,0 +1,27 @@
+/** Default limits and timings of the consensus core, and the safety state of a fresh validator. */
+import type { ConsensusLimits, ConsensusTimings, SafetyState } from './types.js';
+
+export const DEFAULT_LIMITS: ConsensusLimits = Object.freeze({
+  payloadBytesMax: 16 * 1024 * 1024,
+  futureRoundsMax: 1000,
+  pendingBlocksMax: 4096,
+  recentCommittedBlocksKept: 256,
+  syncRequestsMax: 4,
+  blocksPerResponseMax: 64,
+  pendingProposalsMax: 64,
+  bufferedVotesPerRoundMax: 128,
+});
+
+export const DEFAULT_TIMINGS: ConsensusTimings = Object.freeze({
+  roundTimeoutBaseMs: 3000,
+  roundTimeoutMaxMs: 30_000,
+  backoffFactor: 1.5,
+  idleProposalDelayMs: 1000,
+  timeoutRebroadcastMs: 1000,
+  syncRequestTimeoutMs: 2000,
+  clockSkewMaxMs: 5000,
+});
+
+export function initialSafetyState(): SafetyState {
+  return { lastVotedRound: 0, lockedRound: 0, highestTimeoutRound: 0, lastVote: null, lastTimeout: null, lastProposal: null };
+}

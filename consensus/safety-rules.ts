@@ -1,0 +1,142 @@
+/**
+ * Safety rules: the only holder of the validator's signing key (after Aptos' SafetyRules and
+ * CometBFT's privval). It signs a proposal, vote or timeout only when the named predicates below
+ * allow it, and returns the new safety state with every signature; the core emits that state as
+ * a durable write ahead of the message, so nothing signed leaves before the state that allows it
+ * is on disk. A repeated request for the same round and content gets the identical signature
+ * back; anything that would move backwards or sign a second, different message for a round is
+ * refused. The rules are those of Jolteon / DiemBFT v4 (Gelashvili et al. 2021, "Jolteon and
+ * Ditto"; the DiemBFT v4 specification, section 4), in Aptos' two-chain formulation.
+ */
+import { toHex } from '../ledger/encoding/hex.js';
+import { signFor } from '../ledger/crypto/signatures.js';
+import { signVote } from '../ledger/model/certificate.js';
+import { certificateRound, timeoutDigest, type ParentCertificate } from './messages.js';
+import type { SafetyState, UnsafeTestSwitches } from './types.js';
+
+/**
+ * Rule "vote once per round": a validator votes or times out in a round only if the round is
+ * above every round in which it already voted or timed out (lastVotedRound). This alone rules
+ * out two different votes in one round, across restarts, since lastVotedRound is persisted first.
+ */
+export function isAboveLastVotedRound(round: number, lastVotedRound: number): boolean {
+  return round > lastVotedRound;
+}
+
+/**
+ * Rule "safe to vote" (Jolteon): vote for a block of round r only if its QC is from round r - 1,
+ * or r - 1 ended in a timeout certificate and the block's QC is at least as high as every QC
+ * the TC's signers reported. Either way the block extends the highest block any honest
+ * validator may have locked on, so a block that could have been committed is never abandoned.
+ */
+export function isSafeToVote(round: number, qcRound: number, timeoutCertificate: { round: number; highestQcRound: number } | null): boolean {
+  if (round === qcRound + 1) return true;
+  return timeoutCertificate !== null && round === timeoutCertificate.round + 1 && qcRound >= timeoutCertificate.highestQcRound;
+}
+
+/**
+ * Rule "safe to timeout": time out in round r only when r is justified by the QC or the TC
+ * carried (r = qcRound + 1 or r = tcRound + 1), and the carried QC is not below the lock, so a
+ * TC never certifies a QC lower than one an honest validator locked on.
+ */
+export function isSafeToTimeout(round: number, qcRound: number, tcRound: number, lockedRound: number): boolean {
+  return (round === qcRound + 1 || round === tcRound + 1) && qcRound >= lockedRound;
+}
+
+export interface VoteRequest {
+  blockHash: string;
+  height: number;
+  round: number;
+  /** Round of the QC the block carries (its parent's round). */
+  qcRound: number;
+  /** The TC the proposal carries, as (round, highest QC round of its signers). */
+  timeoutCertificate: { round: number; highestQcRound: number } | null;
+}
+
+export type SafetyRefusal =
+  | 'already-voted-for-another-block'
+  | 'round-not-above-last-voted'
+  | 'not-safe-to-vote'
+  | 'round-below-last-voted'
+  | 'not-safe-to-timeout'
+  | 'already-proposed-another-block'
+  | 'proposal-round-not-increasing';
+
+export type SafetyDecision =
+  | { ok: true; signature: string; state: SafetyState; repeated: boolean }
+  | { ok: false; refusal: SafetyRefusal };
+
+export class SafetyRules {
+  #state: SafetyState;
+  readonly #seed: Uint8Array;
+
+  constructor(
+    private readonly chainId: string,
+    seed: Uint8Array,
+    state: SafetyState,
+    private readonly unsafeTestSwitches: UnsafeTestSwitches = {},
+  ) {
+    this.#seed = seed;
+    this.#state = structuredClone(state);
+  }
+
+  get state(): SafetyState {
+    return structuredClone(this.#state);
+  }
+
+  signVote(request: VoteRequest): SafetyDecision {
+    const last = this.#state.lastVote;
+    if (last !== null && last.round === request.round) {
+      if (last.blockHash === request.blockHash && last.height === request.height) return this.repeat(last.signature);
+      return { ok: false, refusal: 'already-voted-for-another-block' };
+    }
+    if (!isAboveLastVotedRound(request.round, this.#state.lastVotedRound)) return { ok: false, refusal: 'round-not-above-last-voted' };
+    if (!isSafeToVote(request.round, request.qcRound, request.timeoutCertificate) && this.unsafeTestSwitches.skipSafeToVoteRule !== true) {
+      return { ok: false, refusal: 'not-safe-to-vote' };
+    }
+    const vote = { blockHash: request.blockHash, height: request.height, round: request.round };
+    const signature = toHex(signVote(this.chainId, this.#seed, vote));
+    this.#state = {
+      ...this.#state,
+      lastVotedRound: request.round,
+      lockedRound: Math.max(this.#state.lockedRound, request.qcRound),
+      lastVote: { ...vote, signature },
+    };
+    return { ok: true, signature, state: this.state, repeated: false };
+  }
+
+  /** One timeout per round: asked again for the same round, it re-serves the first signature. */
+  signTimeout(round: number, highQc: ParentCertificate, tcRound: number): SafetyDecision & { highQc?: ParentCertificate } {
+    const last = this.#state.lastTimeout;
+    if (last !== null && last.round === round) return { ...this.repeat(last.signature), highQc: last.highQc };
+    if (round < this.#state.lastVotedRound) return { ok: false, refusal: 'round-below-last-voted' };
+    const qcRound = certificateRound(highQc);
+    if (!isSafeToTimeout(round, qcRound, tcRound, this.#state.lockedRound)) return { ok: false, refusal: 'not-safe-to-timeout' };
+    const signature = toHex(signFor('timeout', this.chainId, this.#seed, timeoutDigest(round, qcRound)));
+    this.#state = {
+      ...this.#state,
+      lastVotedRound: Math.max(this.#state.lastVotedRound, round),
+      lockedRound: Math.max(this.#state.lockedRound, qcRound),
+      highestTimeoutRound: Math.max(this.#state.highestTimeoutRound, round),
+      lastTimeout: { round, highQcRound: qcRound, highQc, signature },
+    };
+    return { ok: true, signature, state: this.state, repeated: false, highQc };
+  }
+
+  /** A leader proposes once per round; a restarted leader re-serves its proposal, never a second one. */
+  signProposal(round: number, digest: Uint8Array): SafetyDecision {
+    const digestHex = toHex(digest);
+    const last = this.#state.lastProposal;
+    if (last !== null && last.round === round) {
+      return last.digest === digestHex ? this.repeat(last.signature) : { ok: false, refusal: 'already-proposed-another-block' };
+    }
+    if (last !== null && round < last.round) return { ok: false, refusal: 'proposal-round-not-increasing' };
+    const signature = toHex(signFor('proposal', this.chainId, this.#seed, digest));
+    this.#state = { ...this.#state, lastProposal: { round, digest: digestHex, signature } };
+    return { ok: true, signature, state: this.state, repeated: false };
+  }
+
+  private repeat(signature: string): SafetyDecision {
+    return { ok: true, signature, state: this.state, repeated: true };
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The consensus core's boundary (docs/consensus.md, "The state machine"): what goes in, what
+ * comes out, what the application provides, and what is persisted. Like etcd's raft library,
+ * the core never performs I/O: the driver (node/ in production, tools/sim in simulation)
+ * carries out the outputs of each step in order: durable writes, then sends, then commits,
+ * then the timer.
+ */
+import type { BlockHeader } from '../ledger/model/block.js';
+import type { QuorumCertificate } from '../ledger/model/certificate.js';
+import type { ValidatorSet } from '../ledger/model/validator-set.js';
+import type { BlockRecord, CommittedBlock, ConsensusMessage, ParentCertificate, TimeoutCertificate } from './messages.js';
+
+export interface ConsensusLimits {
+  /** Largest payload a proposal may carry. */
+  payloadBytesMax: number;
+  /** Messages for rounds further ahead than this are refused as far-future. */
+  futureRoundsMax: number;
+  /** Blocks held in the uncommitted tree (beyond it, proposals are refused until commits prune). */
+  pendingBlocksMax: number;
+  /** Committed blocks kept in memory to answer block requests from slightly lagging peers. */
+  recentCommittedBlocksKept: number;
+  /** Block requests in flight at once. */
+  syncRequestsMax: number;
+  /** Blocks in one block-response or committed-response. */
+  blocksPerResponseMax: number;
+  /** Proposals waiting for missing ancestors or for the application to catch up. */
+  pendingProposalsMax: number;
+  /** Votes held for rounds whose proposal has not arrived yet, per round. */
+  bufferedVotesPerRoundMax: number;
+}
+
+export interface ConsensusTimings {
+  /** Round timeout after progress; doubles (by backoffFactor) for each round without a commit. */
+  roundTimeoutBaseMs: number;
+  roundTimeoutMaxMs: number;
+  backoffFactor: number;
+  /** A leader with nothing to propose waits this long before proposing an empty block. */
+  idleProposalDelayMs: number;
+  /** How often a validator that timed out re-broadcasts its timeout (lossy links). */
+  timeoutRebroadcastMs: number;
+  /** A block request not answered within this is retried with another peer. */
+  syncRequestTimeoutMs: number;
+  /** How far ahead of the local clock a block timestamp may be. */
+  clockSkewMaxMs: number;
+}
+
+/** Test-only switches that break the protocol on purpose, to prove the simulator's checkers bite. */
+export interface UnsafeTestSwitches {
+  /** Vote even when the proposal's certificates do not justify its round (breaks safety). */
+  skipSafeToVoteRule?: boolean;
+}
+
+export interface ConsensusConfig {
+  chainId: string;
+  genesisHash: string;
+  genesisTime: number;
+  validators: ValidatorSet;
+  /** This validator's id; it must be in the set. */
+  self: string;
+  /** The signing key; only the safety module reads it. */
+  signingSeed: Uint8Array;
+  limits: ConsensusLimits;
+  timings: ConsensusTimings;
+  unsafeTestSwitches?: UnsafeTestSwitches;
+}
+
+/** What the application reports about a proposed block. */
+export type ProposalCheck =
+  | { verdict: 'accept' }
+  | { verdict: 'reject'; reason: string }
+  /** The header names a ledger height the application has not executed yet: ask again later. */
+  | { verdict: 'not-ready' };
+
+/** The header fields and payload the application fills in for a new block. */
+export interface ProposalContent {
+  payload: Uint8Array;
+  txCount: number;
+  txRoot: string;
+  ledgerHeight: number;
+  logSize: number;
+  logRoot: string;
+  stateRoot: string;
+}
+
+/**
+ * The application port (in the spirit of ABCI): synchronous and deterministic from the core's
+ * point of view. The core treats payloads as opaque bytes.
+ */
+export interface ApplicationPort {
+  /** Whether transactions are waiting; if not, a leader may wait before proposing an empty block. */
+  hasPendingTransactions(): boolean;
+  /** Payload and ledger fields for a new block at `height` on top of `parent` (uncommitted ancestors included). */
+  propose(context: { height: number; round: number; parent: BlockHeader | null; ancestors: readonly ProposedBlockView[] }): ProposalContent;
+  /** Everything a voter checks: the payload (as checkPayload), and the header's ledger roots against the application's ledger. */
+  checkProposal(header: BlockHeader, payload: Uint8Array, ancestors: readonly ProposedBlockView[]): ProposalCheck;
+  /**
+   * Only that the payload is well formed and matches the header's txCount and txRoot. Used for
+   * blocks fetched by sync: their header is quorum-certified, but the certificate does not
+   * cover the payload bytes, so a peer could pair a certified header with a forged payload.
+   */
+  checkPayload(header: BlockHeader, payload: Uint8Array): { ok: true } | { ok: false; reason: string };
+}
+
+/**
+ * The ancestors of a new block the application has not executed yet, oldest first: the
+ * uncommitted ones, preceded by any committed in the same step (their commit output comes after
+ * this call). The application uses them to avoid proposing a transaction twice.
+ */
+export interface ProposedBlockView {
+  header: BlockHeader;
+  payload: Uint8Array;
+}
+
+export type ConsensusInput =
+  | { kind: 'message'; from: string; message: ConsensusMessage; nowMs: number }
+  | { kind: 'tick'; nowMs: number }
+  /** Transactions arrived, so an idle leader can propose now. */
+  | { kind: 'transactions-ready'; nowMs: number }
+  /** The application executed more committed blocks: proposals that were not-ready are checked again. */
+  | { kind: 'ledger-advanced'; nowMs: number };
+
+export interface SignedVoteRecord {
+  blockHash: string;
+  height: number;
+  round: number;
+  signature: string;
+}
+
+export interface SignedTimeoutRecord {
+  round: number;
+  highQcRound: number;
+  /** Kept so that a restarted validator can re-broadcast exactly the timeout it signed. */
+  highQc: ParentCertificate;
+  signature: string;
+}
+
+export interface SignedProposalRecord {
+  round: number;
+  digest: string;
+  signature: string;
+}
+
+/**
+ * The safety module's persistent state (Aptos SafetyData): written durably before any
+ * signature it allows leaves the node.
+ */
+export interface SafetyState {
+  /** Highest round in which this validator voted or timed out; it never votes at or below it again. */
+  lastVotedRound: number;
+  /** Highest QC round seen while voting or timing out (the 2-chain lock, Aptos' one_chain_round). */
+  lockedRound: number;
+  /** Highest round in which it signed a timeout. */
+  highestTimeoutRound: number;
+  lastVote: SignedVoteRecord | null;
+  lastTimeout: SignedTimeoutRecord | null;
+  lastProposal: SignedProposalRecord | null;
+}
+
+/** Everything the core needs to resume after a restart: persisted by the driver from the core's outputs. */
+export interface PersistedConsensusState {
+  safety: SafetyState;
+  /** Uncommitted blocks (any order), each with the certificate of its parent. */
+  blocks: BlockRecord[];
+  highQc: ParentCertificate;
+  highTc: TimeoutCertificate | null;
+  /** The last block the ledger holds as committed, with the QC on it (null at genesis). */
+  committed: CommittedBlock | null;
+}
+
+export type ConsensusOutput =
+  /** Durable writes: the driver completes them (fsync) before carrying out any later output. */
+  | {
+      kind: 'persist';
+      safety?: SafetyState;
+      blocks?: BlockRecord[];
+      highQc?: ParentCertificate;
+      highTc?: TimeoutCertificate;
+      /**
+       * Blocks at or below this height are committed. The driver may drop their records only
+       * once the ledger holds them (after it has executed this step's commits), so that a crash
+       * in between loses nothing.
+       */
+      pruneBelowHeight?: number;
+    }
+  | { kind: 'send'; to: string; message: ConsensusMessage }
+  | { kind: 'broadcast'; message: ConsensusMessage }
+  /** Blocks to execute and append to the ledger, in height order, each with the QC on it. */
+  | { kind: 'commit'; blocks: CommittedBlock[] }
+  /** Wake the core with a tick at (or after) this time. */
+  | { kind: 'timer'; atMs: number };
+
+/** Why an input was refused; counted by reason, never thrown. */
+export type RejectionReason =
+  | 'malformed'
+  | 'unknown-validator'
+  | 'bad-signature'
+  | 'wrong-leader'
+  | 'wrong-chain'
+  | 'invalid-certificate'
+  | 'stale-round'
+  | 'unjustified-round'
+  | 'far-future-round'
+  | 'oversized'
+  | 'bad-parent'
+  | 'bad-timestamp'
+  | 'equivocation'
+  | 'duplicate'
+  | 'not-leader'
+  | 'application-rejected'
+  | 'safety-refused'
+  | 'buffer-full'
+  | 'unsolicited'
+  | 'bad-sync-response';
+
+export interface ConsensusStatus {
+  round: number;
+  highQcRound: number;
+  committedHeight: number;
+  committedRound: number;
+  lastVotedRound: number;
+  pendingBlocks: number;
+  rejections: Readonly<Record<string, number>>;
+}
+
+export type { QuorumCertificate };
