@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { toHex } from '../../ledger/encoding/hex.js';
+import { signFor } from '../../ledger/crypto/signatures.js';
+import { blockHash, type BlockHeader } from '../../ledger/model/block.js';
+import { signVote, type QuorumCertificate } from '../../ledger/model/certificate.js';
+import { decodeMessage, encodeMessage } from '../../consensus/codec.js';
+import { proposalDigest, timeoutDigest, type ProposalMessage, type TimeoutCertificate } from '../../consensus/messages.js';
+import { MessageVerifier } from '../../consensus/verifier.js';
+import { TestChain } from '../support/test-chain.js';
+
+const chain = new TestChain({ validators: 4 });
+const verifier = () => new MessageVerifier(chain.chainId, chain.genesisHash, chain.validators);
+const leaderOf = (round: number) => `validator-${round % 4}`;
+const seedOf = (id: string) => chain.validatorKeys[Number(id.split('-')[1])]!.seed;
+
+function header(overrides: Partial<BlockHeader> = {}): BlockHeader {
+  return {
+    chainId: chain.chainId,
+    height: 1,
+    round: 1,
+    prevHash: chain.genesisHash,
+    proposer: leaderOf(overrides.round ?? 1),
+    timestamp: chain.genesis.genesisTime,
+    txCount: 0,
+    txRoot: '00'.repeat(32),
+    ledgerHeight: 0,
+    logSize: 0,
+    logRoot: '00'.repeat(32),
+    stateRoot: '00'.repeat(32),
+    ...overrides,
+  };
+}
+
+function quorumCertificate(certified: BlockHeader, signers = [0, 1, 2]): QuorumCertificate {
+  const vote = { blockHash: blockHash(certified), height: certified.height, round: certified.round };
+  return { vote, signatures: signers.map((index) => ({ validator: `validator-${index}`, signature: toHex(signVote(chain.chainId, chain.validatorKeys[index]!.seed, vote)) })) };
+}
+
+function timeoutCertificate(round: number, highQc: QuorumCertificate | null, signers = [0, 1, 2]): TimeoutCertificate {
+  const highQcRound = highQc?.vote.round ?? 0;
+  return {
+    round,
+    highQc,
+    signatures: signers.map((index) => ({
+      validator: `validator-${index}`,
+      highQcRound,
+      signature: toHex(signFor('timeout', chain.chainId, chain.validatorKeys[index]!.seed, timeoutDigest(round, highQcRound))),
+    })),
+  };
+}
+
+function proposal(blockHeader: BlockHeader, justify: QuorumCertificate | null, tc: TimeoutCertificate | null = null, signer = blockHeader.proposer): ProposalMessage {
+  const payload = new TextEncoder().encode('[]');
+  return {
+    kind: 'proposal',
+    block: { header: blockHeader, payload },
+    justify,
+    timeoutCertificate: tc,
+    signature: toHex(signFor('proposal', chain.chainId, seedOf(signer), proposalDigest(blockHash(blockHeader), payload))),
+  };
+}
+
+describe('proposal verification', () => {
+  const first = header();
+  const firstQc = quorumCertificate(first);
+  const second = header({ height: 2, round: 2, prevHash: blockHash(first) });
+
+  it('accepts a leader-signed proposal whose certificate certifies its parent', () => {
+    expect(verifier().verifyProposal(proposal(first, null), leaderOf)).toEqual({ ok: true });
+    expect(verifier().verifyProposal(proposal(second, firstQc), leaderOf)).toEqual({ ok: true });
+  });
+
+  it('refuses each defect with its own reason', () => {
+    const cases: Array<[string, ProposalMessage, string]> = [
+      ['other chain', proposal(header({ chainId: 'other-chain' }), null), 'wrong-chain'],
+      ['not the leader', proposal(header({ proposer: 'validator-2' }), null), 'wrong-leader'],
+      ['unknown proposer', { ...proposal(first, null), block: { ...proposal(first, null).block, header: { ...first, proposer: 'validator-9' } } }, 'unknown-validator'],
+      ['signed by another key', proposal(first, null, null, 'validator-3'), 'bad-signature'],
+      ['tampered after signing', { ...proposal(first, null), block: { ...proposal(first, null).block, payload: new TextEncoder().encode('["x"]') } }, 'bad-signature'],
+      ['height 2 claiming genesis', proposal(header({ height: 2, round: 2 }), null), 'bad-parent'],
+      ['certificate for another parent', proposal(header({ height: 2, round: 2, prevHash: 'ab'.repeat(32) }), firstQc), 'bad-parent'],
+      ['parent from the same round', proposal(header({ height: 2, round: 1, prevHash: blockHash(first), proposer: leaderOf(1) }), firstQc), 'bad-parent'],
+      ['certificate without a quorum', proposal(second, quorumCertificate(first, [0, 1])), 'invalid-certificate'],
+      ['certificate counting one validator twice', proposal(second, quorumCertificate(first, [0, 1, 1])), 'invalid-certificate'],
+    ];
+    for (const [name, message, reason] of cases) {
+      expect(verifier().verifyProposal(message, leaderOf), name).toMatchObject({ ok: false, reason });
+    }
+  });
+
+  it('checks a carried timeout certificate', () => {
+    const third = header({ height: 2, round: 3, prevHash: blockHash(first) });
+    expect(verifier().verifyProposal(proposal(third, firstQc, timeoutCertificate(2, firstQc)), leaderOf)).toEqual({ ok: true });
+    expect(verifier().verifyProposal(proposal(third, firstQc, timeoutCertificate(2, firstQc, [0, 1])), leaderOf)).toMatchObject({ ok: false, reason: 'invalid-certificate' });
+    expect(verifier().verifyProposal(proposal(third, firstQc, timeoutCertificate(3, firstQc)), leaderOf)).toMatchObject({ ok: false, reason: 'invalid-certificate' });
+  });
+});
+
+describe('timeout certificate verification', () => {
+  const first = header();
+  const firstQc = quorumCertificate(first);
+
+  it('accepts n - f distinct signers with the highest QC carried', () => {
+    expect(verifier().verifyTimeoutCertificate(timeoutCertificate(3, firstQc))).toEqual({ ok: true });
+    expect(verifier().verifyTimeoutCertificate(timeoutCertificate(3, null))).toEqual({ ok: true });
+  });
+
+  it('refuses duplicate signers, too few, a carried QC lower than reported, and forged signatures', () => {
+    expect(verifier().verifyTimeoutCertificate(timeoutCertificate(3, firstQc, [0, 0, 1]))).toMatchObject({ ok: false, reason: 'invalid-certificate' });
+    expect(verifier().verifyTimeoutCertificate(timeoutCertificate(3, firstQc, [0, 1]))).toMatchObject({ ok: false, reason: 'invalid-certificate' });
+    const understated = { ...timeoutCertificate(3, firstQc), highQc: null };
+    expect(verifier().verifyTimeoutCertificate(understated)).toMatchObject({ ok: false, reason: 'invalid-certificate' });
+    const forged = timeoutCertificate(3, firstQc);
+    forged.signatures[2] = { ...forged.signatures[2]!, highQcRound: 0 };
+    expect(verifier().verifyTimeoutCertificate(forged)).toMatchObject({ ok: false, reason: 'invalid-certificate' });
+  });
+});
+
+describe('vote and timeout verification', () => {
+  it('accepts a validator-signed vote and refuses unknown validators and bad signatures', () => {
+    const vote = { blockHash: 'cd'.repeat(32), height: 3, round: 4 };
+    const signature = toHex(signVote(chain.chainId, chain.validatorKeys[1]!.seed, vote));
+    expect(verifier().verifyVote({ kind: 'vote', vote, validator: 'validator-1', signature })).toEqual({ ok: true });
+    expect(verifier().verifyVote({ kind: 'vote', vote, validator: 'validator-2', signature })).toMatchObject({ ok: false, reason: 'bad-signature' });
+    expect(verifier().verifyVote({ kind: 'vote', vote, validator: 'validator-7', signature })).toMatchObject({ ok: false, reason: 'unknown-validator' });
+  });
+
+  it('refuses a timeout whose QC is from its own round', () => {
+    const certified = header({ round: 5, height: 1 });
+    const message = {
+      kind: 'timeout' as const,
+      round: 5,
+      highQc: quorumCertificate(certified),
+      validator: 'validator-0',
+      signature: toHex(signFor('timeout', chain.chainId, chain.validatorKeys[0]!.seed, timeoutDigest(5, 5))),
+      highTc: null,
+    };
+    expect(verifier().verifyTimeout(message)).toMatchObject({ ok: false, reason: 'invalid-certificate' });
+  });
+});
+
+describe('the wire codec', () => {
+  it('round-trips every message kind through JSON, payload bytes included', () => {
+    const first = header();
+    const firstQc = quorumCertificate(first);
+    const messages = [
+      proposal(header({ height: 2, round: 3, prevHash: blockHash(first) }), firstQc, timeoutCertificate(2, firstQc)),
+      { kind: 'vote' as const, vote: firstQc.vote, validator: 'validator-1', signature: firstQc.signatures[1]!.signature },
+      { kind: 'timeout' as const, round: 3, highQc: firstQc, validator: 'validator-0', signature: 'ab'.repeat(64), highTc: timeoutCertificate(2, firstQc) },
+      { kind: 'sync-info' as const, highQc: null, highTc: null },
+      { kind: 'block-request' as const, requestId: 7, blockHash: firstQc.vote.blockHash, count: 10 },
+      { kind: 'block-response' as const, requestId: 7, blocks: [{ block: proposal(first, null).block, justify: null }], committedHeight: 0 },
+      { kind: 'committed-request' as const, fromHeight: 1, count: 5 },
+      { kind: 'committed-response' as const, blocks: [{ block: proposal(first, null).block, certificate: firstQc }] },
+    ];
+    for (const message of messages) {
+      const decoded = decodeMessage(JSON.parse(JSON.stringify(encodeMessage(message))));
+      expect(decoded).toEqual({ ok: true, message });
+    }
+  });
+
+  it('refuses malformed input with a reason instead of throwing', () => {
+    for (const garbage of [null, 42, 'x', {}, { kind: 'vote' }, { kind: 'nope' }, { kind: 'block-request', requestId: 1, blockHash: 'zz', count: 1 }, { kind: 'proposal', block: { header: {}, payload: '***' } }]) {
+      const decoded = decodeMessage(garbage);
+      expect(decoded.ok).toBe(false);
+      expect(!decoded.ok && decoded.reason.length).toBeGreaterThan(0);
+    }
+  });
+});
