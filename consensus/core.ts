@@ -64,6 +64,12 @@ interface SyncRequest {
 
 /** Rounds of votes and timeouts kept behind the current round. */
 const ROUNDS_KEPT_BEHIND = 1;
+/**
+ * Votes may reach the next leader before the proposal they vote for; a few rounds of them are
+ * held. Further ahead they are refused, so that a Byzantine validator cannot fill the buffers
+ * with signed votes for far-off rounds and crowd out the votes of the current one.
+ */
+const VOTE_ROUNDS_AHEAD_MAX = 4;
 
 export class ConsensusCore {
   private readonly verifier: MessageVerifier;
@@ -379,15 +385,12 @@ export class ConsensusCore {
       this.offerSyncInfo(from);
       return this.reject('stale-round');
     }
-    if (round > this.round + this.config.limits.futureRoundsMax) return this.reject('far-future-round');
+    if (round > this.round + VOTE_ROUNDS_AHEAD_MAX) return this.reject('far-future-round');
     if (this.leaderOf(round + 1) !== this.config.self) return this.reject('not-leader');
     if (this.refuseUnless(this.verifier.verifyVote(message))) return;
 
     let roundVotes = this.votes.get(round);
-    if (roundVotes === undefined) {
-      if (this.votes.size >= this.config.limits.futureRoundsMax) return this.reject('buffer-full');
-      this.votes.set(round, (roundVotes = new Map()));
-    }
+    if (roundVotes === undefined) this.votes.set(round, (roundVotes = new Map()));
     const earlier = roundVotes.get(message.validator);
     if (earlier !== undefined) return this.reject(earlier.vote.blockHash === message.vote.blockHash ? 'duplicate' : 'equivocation');
     if (roundVotes.size >= this.config.limits.bufferedVotesPerRoundMax) return this.reject('buffer-full');
@@ -557,12 +560,12 @@ export class ConsensusCore {
     this.processQuorumCertificate(message.highQc, from);
     if (message.highTc !== null) this.processTimeoutCertificate(message.highTc, from);
     if (message.round < this.round) return;
+    // An honest validator is in a round its certificates justify, and we have just adopted them:
+    // a timeout for a later round is not backed by any certificate, so it is not stored.
+    if (message.round > this.round) return this.reject('unjustified-round');
 
     let roundTimeouts = this.timeouts.get(message.round);
-    if (roundTimeouts === undefined) {
-      if (this.timeouts.size >= this.config.limits.futureRoundsMax) return this.reject('buffer-full');
-      this.timeouts.set(message.round, (roundTimeouts = new Map()));
-    }
+    if (roundTimeouts === undefined) this.timeouts.set(message.round, (roundTimeouts = new Map()));
     const earlier = roundTimeouts.get(message.validator);
     if (earlier !== undefined) return this.reject(earlier.signature === message.signature ? 'duplicate' : 'equivocation');
     roundTimeouts.set(message.validator, message);
