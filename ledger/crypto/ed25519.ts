@@ -70,36 +70,30 @@ export function publicKeyCacheSize(): number {
   return publicKeyObjects.size;
 }
 
-function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  const cacheKey = toHex(publicKey);
-  let keyObject = publicKeyObjects.get(cacheKey);
+function cachedKeyObject(cache: LeastRecentlyUsedCache<KeyObject>, cacheKey: string, create: () => KeyObject): KeyObject {
+  let keyObject = cache.get(cacheKey);
   if (keyObject === undefined) {
-    keyObject = createPublicKey({
-      key: Buffer.from(concatBytes(SUBJECT_PUBLIC_KEY_INFO_PREFIX, publicKey)),
-      format: 'der',
-      type: 'spki',
-    });
-    publicKeyObjects.set(cacheKey, keyObject);
+    keyObject = create();
+    cache.set(cacheKey, keyObject);
   }
   return keyObject;
+}
+
+function publicKeyObject(publicKey: Uint8Array): KeyObject {
+  return cachedKeyObject(publicKeyObjects, toHex(publicKey), () =>
+    createPublicKey({ key: Buffer.from(concatBytes(SUBJECT_PUBLIC_KEY_INFO_PREFIX, publicKey)), format: 'der', type: 'spki' }),
+  );
 }
 
 function privateKeyObject(seed: Uint8Array): KeyObject {
   if (!(seed instanceof Uint8Array) || seed.length !== SEED_BYTES) {
     throw new RangeError(`an ed25519 seed is ${SEED_BYTES} bytes`);
   }
+  const privateKeyInfo = concatBytes(PRIVATE_KEY_INFO_PREFIX, seed);
   // Keyed by a digest so that the map never holds the seed itself as an unerasable string.
-  const cacheKey = toHex(sha256(concatBytes(PRIVATE_KEY_INFO_PREFIX, seed)));
-  let keyObject = privateKeyObjects.get(cacheKey);
-  if (keyObject === undefined) {
-    keyObject = createPrivateKey({
-      key: Buffer.from(concatBytes(PRIVATE_KEY_INFO_PREFIX, seed)),
-      format: 'der',
-      type: 'pkcs8',
-    });
-    privateKeyObjects.set(cacheKey, keyObject);
-  }
-  return keyObject;
+  return cachedKeyObject(privateKeyObjects, toHex(sha256(privateKeyInfo)), () =>
+    createPrivateKey({ key: Buffer.from(privateKeyInfo), format: 'der', type: 'pkcs8' }),
+  );
 }
 
 function asPlainBytes(buffer: Buffer): Uint8Array {

@@ -31,7 +31,7 @@ import {
   type NodeId,
   type NodeLookup,
 } from '../merkle/index.js';
-import { checkCommittedBlock, headerRootsDiffer, type BlockCheckCode, type CommittedBlockParts, type LedgerState } from '../verify/block-checks.js';
+import { checkCommittedBlock, headerRootsDiffer, stateAfterBlock, type BlockCheckCode, type CommittedBlockParts, type LedgerState } from '../verify/block-checks.js';
 import { eventIndexEntries, eventTimeMilliseconds, TIME_INDEX_NAME, type EventIndexName } from './event-index.js';
 import { eventReference, fixedHex, storeKeys } from './keys.js';
 import { decodeRecord, encodeRecord, type IndexedEvent, type StoredEvent, type TransactionLocation, type TransactionRecord } from './records.js';
@@ -272,14 +272,7 @@ export class BlockStore {
       if (time !== undefined) batch.put(storeKeys.index(TIME_INDEX_NAME, '', `${timeKey(time)}\u0000${reference}`), empty);
     }
 
-    const state: LedgerState = {
-      height,
-      blockHash: checked.hash,
-      logSize: frontier.size,
-      logRoot: toHex(frontier.root()),
-      stateRoot: checked.stateRoot,
-      headerLedgerHeight: header.ledgerHeight,
-    };
+    const state = stateAfterBlock(commit.block, checked, frontier);
     batch.put(storeKeys.ledgerState(height), encodeRecord(state));
     batch.put(storeKeys.head, encodeRecord(height));
     try {

@@ -9,7 +9,8 @@ import { ledgerEntryLeafHash } from '../model/ledger-entry.js';
 import type { TransactionResult } from '../model/result.js';
 import { isCanonicalWriteSet, nextStateRoot, type StateWrite } from '../model/state.js';
 import { transactionId } from '../model/transaction.js';
-import type { Hash } from '../merkle/index.js';
+import type { Hash, MerkleFrontier } from '../merkle/index.js';
+import { toHex } from '../encoding/hex.js';
 
 /** The ledger as it stands after a height: what block headers and checkpoints refer to. */
 export interface LedgerState {
@@ -92,6 +93,18 @@ export function checkCommittedBlock(
     ledgerEntryLeafHash({ height: header.height, position, txId, result: results[position]! }),
   );
   return { ok: true, hash, transactionIds, leafHashes, stateRoot: nextStateRoot(previous.stateRoot, writes) };
+}
+
+/** The ledger state after a checked block, given the Merkle log with the block's leaves appended. */
+export function stateAfterBlock(block: Block, checked: BlockCheckSuccess, log: MerkleFrontier): LedgerState {
+  return {
+    height: block.header.height,
+    blockHash: checked.hash,
+    logSize: log.size,
+    logRoot: toHex(log.root()),
+    stateRoot: checked.stateRoot,
+    headerLedgerHeight: block.header.ledgerHeight,
+  };
 }
 
 /** Compares a header's claimed ledger roots with the recorded state at its ledgerHeight. */

@@ -13,7 +13,7 @@ import { checkTransaction } from '../model/transaction.js';
 import type { ValidatorSet } from '../model/validator-set.js';
 import { EMPTY_ROOT, MerkleFrontier } from '../merkle/index.js';
 import type { StoreReader } from '../store/tail-check.js';
-import { checkCommittedBlock, headerRootsDiffer, type LedgerState } from './block-checks.js';
+import { checkCommittedBlock, headerRootsDiffer, stateAfterBlock, type LedgerState } from './block-checks.js';
 
 export interface LedgerSummary {
   ok: true;
@@ -89,14 +89,7 @@ export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVeri
     if (rootsDiffer !== undefined) return fail(height, `header ${rootsDiffer}`);
 
     for (const leaf of checked.leafHashes) frontier.append(leaf);
-    const state: LedgerState = {
-      height,
-      blockHash: checked.hash,
-      logSize: frontier.size,
-      logRoot: toHex(frontier.root()),
-      stateRoot: checked.stateRoot,
-      headerLedgerHeight: block.header.ledgerHeight,
-    };
+    const state = stateAfterBlock(block, checked, frontier);
     const differs = compareStates(stored, state);
     if (differs !== undefined) return fail(height, differs);
 
