@@ -4,6 +4,7 @@
  * thing checked is bad (a verification failed), and 2 for a usage or input error.
  */
 import { Command, CommanderError } from 'commander';
+import { epcisCommand } from './commands/epcis.js';
 import { keygenCommand } from './commands/keygen.js';
 import { verifyCommand } from './commands/verify.js';
 
@@ -17,7 +18,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [keygenCommand(), verifyCommand()]) {
+  for (const command of [keygenCommand(), verifyCommand(), epcisCommand()]) {
     // addCommand does not pass on exitOverride and the help settings; copy them so every subcommand exits alike.
     program.addCommand(command.copyInheritedSettings(program));
   }

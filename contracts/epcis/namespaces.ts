@@ -1,0 +1,114 @@
+/**
+ * Namespaces of extension member names and custom vocabulary (EPCIS 2.0 user extensions and
+ * user vocabulary in the JSON-LD binding; JSON-LD 1.1 section 4.1.5, compact IRIs). A name or
+ * value written `prefix:name` must use a prefix that a @context in scope declares, so that a
+ * mistyped prefix is refused instead of being read as some other absolute IRI; a value that
+ * expands into GS1's own namespaces must be a word GS1 defines. Runs after the zod schemas,
+ * on input they accepted, because the answer depends on the document's @context.
+ */
+import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
+import { declaredPrefixes, expandName, type PrefixMap } from './context.js';
+import { errorAt, type EpcisValidationError, type PathSegment } from './errors.js';
+import type { EpcisEvent } from './events.js';
+import { isPlainObject } from './json-data.js';
+import { readName } from './uri.js';
+import { isInReservedNamespace, quote, standardWord, VOCABULARIES, type VocabularyKind } from './vocabulary.js';
+
+function undeclaredPrefixMessage(prefix: string): string {
+  return `uses the prefix "${prefix}", which no @context in scope declares; declare it (for example {"${prefix}": "https://example.com/${prefix}/"}) or write the full URI`;
+}
+
+/**
+ * Every member name in `value` that reads as a compact IRI must use a declared prefix, at any
+ * depth, extension content included (JSON-LD expands names there too). A @context met on the
+ * way applies to its object and everything inside it, as in JSON-LD.
+ */
+export function memberNameErrors(
+  value: JsonValue,
+  inherited: PrefixMap,
+  path: readonly PathSegment[],
+  wholeInput: string,
+  errors: EpcisValidationError[],
+): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => memberNameErrors(item, inherited, [...path, index], wholeInput, errors));
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  const context = value['@context'];
+  const prefixes = context === undefined ? inherited : declaredPrefixes(context, inherited);
+  for (const [name, member] of Object.entries(value)) {
+    if (name === '@context' || member === undefined) continue;
+    const reading = readName(name);
+    if (reading.kind === 'compact' && !prefixes.has(reading.prefix)) {
+      errors.push(errorAt([...path, name], undeclaredPrefixMessage(reading.prefix), wholeInput));
+    }
+    memberNameErrors(member, prefixes, [...path, name], wholeInput, errors);
+  }
+}
+
+export interface VocabularyOccurrence {
+  /** Relative to the event. */
+  path: PathSegment[];
+  kind: VocabularyKind;
+  value: string;
+}
+
+/** Every vocabulary value an event carries, with where it sits. */
+export function eventVocabularyValues(event: EpcisEvent): VocabularyOccurrence[] {
+  const found: VocabularyOccurrence[] = [];
+  const add = (path: PathSegment[], kind: VocabularyKind, value: string | undefined) => {
+    if (value !== undefined) found.push({ path, kind, value });
+  };
+  add(['bizStep'], 'bizStep', event.bizStep);
+  add(['disposition'], 'disposition', event.disposition);
+  if (event.type === 'ObjectEvent' || event.type === 'TransformationEvent') {
+    for (const side of ['set', 'unset'] as const) {
+      event.persistentDisposition?.[side]?.forEach((value, index) => add(['persistentDisposition', side, index], 'disposition', value));
+    }
+  }
+  event.bizTransactionList?.forEach((entry, index) => add(['bizTransactionList', index, 'type'], 'bizTransactionType', entry.type));
+  event.sourceList?.forEach((entry, index) => add(['sourceList', index, 'type'], 'sourceDestinationType', entry.type));
+  event.destinationList?.forEach((entry, index) => add(['destinationList', index, 'type'], 'sourceDestinationType', entry.type));
+  add(['errorDeclaration', 'reason'], 'errorReason', event.errorDeclaration?.reason);
+  event.sensorElementList?.forEach((element, elementIndex) => {
+    element.sensorReport.forEach((report, reportIndex) => {
+      const at = (member: string): PathSegment[] => ['sensorElementList', elementIndex, 'sensorReport', reportIndex, member];
+      add(at('type'), 'measurementType', report.type);
+      add(at('exception'), 'sensorAlertType', report.exception);
+      add(at('component'), 'component', report.component);
+    });
+  });
+  return found;
+}
+
+/** Why a vocabulary value written as a compact IRI is not acceptable under `prefixes`, or undefined. */
+export function vocabularyNamespaceProblem(kind: VocabularyKind, value: string, prefixes: PrefixMap): string | undefined {
+  const reading = readName(value);
+  if (reading.kind !== 'compact') return undefined;
+  const expansion = expandName(value, prefixes);
+  if (!expansion.ok) return undeclaredPrefixMessage(expansion.prefix);
+  if (isInReservedNamespace(kind, expansion.iri) && standardWord(kind, expansion.iri) === undefined) {
+    const vocabulary = VOCABULARIES[kind];
+    return `must be a ${vocabulary.description} that ${vocabulary.source} defines; ${quote(value)} expands to ${quote(expansion.iri)}, which is not one`;
+  }
+  return undefined;
+}
+
+/** Namespace errors of one event whose enclosing document declared `inherited`. */
+export function eventNamespaceErrors(
+  event: EpcisEvent,
+  inherited: PrefixMap,
+  path: readonly PathSegment[],
+  wholeInput: string,
+): EpcisValidationError[] {
+  const errors: EpcisValidationError[] = [];
+  memberNameErrors(event as JsonValue, inherited, path, wholeInput, errors);
+  const prefixes = declaredPrefixes(event['@context'], inherited);
+  for (const occurrence of eventVocabularyValues(event)) {
+    const problem = vocabularyNamespaceProblem(occurrence.kind, occurrence.value, prefixes);
+    if (problem !== undefined) errors.push(errorAt([...path, ...occurrence.path], problem, wholeInput));
+  }
+  return errors;
+}
+
