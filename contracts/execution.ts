@@ -1,0 +1,40 @@
+/**
+ * What executing a transaction takes and gives. Contracts are deterministic functions of the
+ * state (read through `StateOverlay`), the transaction and the block context: no clock but the
+ * block's timestamp, no randomness, no I/O. Signatures were verified statelessly before the block
+ * was voted on (ledger/model/transaction.ts checkTransaction); here only who the keys belong to
+ * matters.
+ */
+import type { JsonValue } from '../ledger/encoding/canonical-json.js';
+import type { IndexedEvent } from '../ledger/store/records.js';
+import type { Participant } from './participants.js';
+import type { Refusal } from './reasons.js';
+import type { StateOverlay } from './state.js';
+
+export interface BlockContext {
+  chainId: string;
+  height: number;
+  /** The block's timestamp (milliseconds since the epoch): the only clock contracts see. */
+  timestamp: number;
+}
+
+export interface TransactionContext extends BlockContext {
+  txId: string;
+  /** Position of the transaction in its block. */
+  position: number;
+  /** The participants who signed, in the order the transaction names them; all keys registered and active. */
+  signers: readonly Participant[];
+}
+
+/** An accepted transaction's effects beyond its state writes. */
+export interface Effects {
+  ok: true;
+  events: IndexedEvent[];
+}
+
+export type Outcome = Effects | Refusal;
+
+export const NO_EVENTS: Effects = Object.freeze({ ok: true, events: [] }) as Effects;
+
+/** A contract: given the overlay it may write to, the context and the payload, accept or refuse. */
+export type Contract = (state: StateOverlay, context: TransactionContext, payload: JsonValue) => Promise<Outcome>;

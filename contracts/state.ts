@@ -1,0 +1,91 @@
+/**
+ * The contracts' view of application state: a read interface the node implements over its
+ * store, and an overlay that collects one transaction's writes so that a refused transaction
+ * changes nothing and an accepted one yields a sorted write set (ledger/model/state.ts).
+ *
+ * Keys are namespaced strings (see `stateKeys`); values are JSON. Reads are asynchronous because
+ * the state lives on disk; contracts stay deterministic because they depend only on the values
+ * read, never on timing.
+ */
+import type { JsonValue } from '../ledger/encoding/canonical-json.js';
+import { sortWriteSet, type StateWrite } from '../ledger/model/state.js';
+
+export interface StateReader {
+  get(key: string): Promise<JsonValue | undefined>;
+}
+
+export const stateKeys = {
+  participant: (id: string) => `participant/${id}`,
+  /** Which participant a public key is registered to: keys are unique across the consortium. */
+  key: (publicKey: string) => `key/${publicKey}`,
+  certificate: (documentHash: string) => `certificate/${documentHash}`,
+  consortium: () => 'consortium',
+  transaction: (txId: string) => `tx/${txId}`,
+  item: (epc: string) => `item/${epc}`,
+  lot: (epcClass: string) => `lot/${epcClass}`,
+  event: (eventId: string) => `event/${eventId}`,
+  eventHash: (hash: string) => `event-hash/${hash}`,
+  approval: (requestId: string) => `approval/${requestId}`,
+  pendingApprovals: (party: string) => `pending-approvals/${party}`,
+  recall: (recallId: string) => `recall/${recallId}`,
+  validatorSetChange: () => 'validator-set/pending',
+};
+
+/**
+ * Reads through to the state below and keeps writes in memory. `fork()` gives a child overlay
+ * whose writes are merged only on `commitTo(parent)`, so a sub-operation that fails leaves no trace.
+ */
+export class StateOverlay implements StateReader {
+  private readonly writes = new Map<string, JsonValue | null>();
+
+  constructor(private readonly below: StateReader) {}
+
+  async get(key: string): Promise<JsonValue | undefined> {
+    if (this.writes.has(key)) {
+      const value = this.writes.get(key)!;
+      return value === null ? undefined : value;
+    }
+    return this.below.get(key);
+  }
+
+  async getTyped<T>(key: string): Promise<T | undefined> {
+    return (await this.get(key)) as T | undefined;
+  }
+
+  set(key: string, value: JsonValue): void {
+    this.writes.set(key, value);
+  }
+
+  delete(key: string): void {
+    this.writes.set(key, null);
+  }
+
+  fork(): StateOverlay {
+    return new StateOverlay(this);
+  }
+
+  commitTo(parent: StateOverlay): void {
+    for (const [key, value] of this.writes) parent.writes.set(key, value);
+  }
+
+  /** The writes, sorted by key with each key once: a canonical write set. */
+  writeSet(): StateWrite[] {
+    return sortWriteSet([...this.writes].map(([key, value]) => ({ key, value })));
+  }
+}
+
+/** A state held in a Map: genesis, tests, and the simulator. */
+export class MemoryState implements StateReader {
+  readonly values = new Map<string, JsonValue>();
+
+  async get(key: string): Promise<JsonValue | undefined> {
+    return this.values.get(key);
+  }
+
+  apply(writes: readonly StateWrite[]): void {
+    for (const write of writes) {
+      if (write.value === null) this.values.delete(write.key);
+      else this.values.set(write.key, write.value);
+    }
+  }
+}
