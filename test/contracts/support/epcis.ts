@@ -4,6 +4,11 @@ import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
 export const STANDARD_CONTEXT = 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld';
 let minute = 0;
 
+/** Event times count up from one clock so that events differ; a run that must repeat exactly resets it. */
+export function resetEventTimes(): void {
+  minute = 0;
+}
+
 export function epcisDocument(...events: Array<Record<string, JsonValue>>): JsonValue {
   return {
     '@context': [STANDARD_CONTEXT, { custodia: 'urn:custodia:epcis:' }],
