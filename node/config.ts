@@ -1,0 +1,96 @@
+/**
+ * The validator's configuration file: JSON, parsed strictly and validated with zod; every error
+ * names the file and the field. Relative paths are resolved against the file's folder, so a
+ * testnet directory can be moved as a whole.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { parseStrictJson } from '../ledger/encoding/strict-json.js';
+import { chainId, identifier } from '../ledger/model/primitives.js';
+import { describeZodError } from '../ledger/model/zod-errors.js';
+import { DEFAULT_LIMITS, DEFAULT_TIMINGS } from '../consensus/defaults.js';
+import { DEFAULT_MEMPOOL_LIMITS } from './mempool.js';
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$/, 'expected host:port, such as 127.0.0.1:26600');
+const tls = z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1), caFile: z.string().min(1).optional() });
+
+export const configSchema = z.strictObject({
+  chainId,
+  validatorId: identifier,
+  keyFile: z.string().min(1),
+  genesisFile: z.string().min(1),
+  dataDir: z.string().min(1),
+  p2p: z.strictObject({ listen: hostPort, tls: tls.optional() }),
+  api: z.strictObject({
+    listen: hostPort,
+    tls: tls.optional(),
+    bodyBytesMax: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    /** Read tokens per organisation (used by the query API). */
+    readTokens: z.array(z.strictObject({ token: z.string().min(16), participant: z.string().min(1), scope: z.enum(['read']) })).default([]),
+  }),
+  metrics: z.strictObject({ listen: hostPort }),
+  peers: z.array(z.strictObject({ id: identifier, address: hostPort })).max(100),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),
+  mempool: z
+    .strictObject({
+      transactionsMax: z.number().int().min(1).default(DEFAULT_MEMPOOL_LIMITS.transactionsMax),
+      bytesMax: z.number().int().min(1024).default(DEFAULT_MEMPOOL_LIMITS.bytesMax),
+      perSubmitterMax: z.number().int().min(1).default(DEFAULT_MEMPOOL_LIMITS.perSubmitterMax),
+    })
+    .default(DEFAULT_MEMPOOL_LIMITS),
+  consensus: z
+    .strictObject({
+      roundTimeoutBaseMs: z.number().int().min(50).default(DEFAULT_TIMINGS.roundTimeoutBaseMs),
+      roundTimeoutMaxMs: z.number().int().min(100).default(DEFAULT_TIMINGS.roundTimeoutMaxMs),
+      idleProposalDelayMs: z.number().int().min(0).default(DEFAULT_TIMINGS.idleProposalDelayMs),
+      blockTransactionsMax: z.number().int().min(1).max(10_000).default(2000),
+      payloadBytesMax: z.number().int().min(1024).max(DEFAULT_LIMITS.payloadBytesMax).default(8 * 1024 * 1024),
+    })
+    .default({
+      roundTimeoutBaseMs: DEFAULT_TIMINGS.roundTimeoutBaseMs,
+      roundTimeoutMaxMs: DEFAULT_TIMINGS.roundTimeoutMaxMs,
+      idleProposalDelayMs: DEFAULT_TIMINGS.idleProposalDelayMs,
+      blockTransactionsMax: 2000,
+      payloadBytesMax: 8 * 1024 * 1024,
+    }),
+});
+export type NodeConfig = z.infer<typeof configSchema>;
+
+export type ConfigLoad = { ok: true; config: NodeConfig; path: string } | { ok: false; message: string };
+
+const PATH_FIELDS = ['keyFile', 'genesisFile', 'dataDir'] as const;
+
+export async function loadConfig(path: string): Promise<ConfigLoad> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return { ok: false, message: `cannot read config file ${path}: ${(error as Error).message}` };
+  }
+  const parsed = parseStrictJson(text, { bytesMax: 1024 * 1024 });
+  if (!parsed.ok) return { ok: false, message: `config file ${path}: ${parsed.error.message}` };
+  const validated = configSchema.safeParse(parsed.value);
+  if (!validated.success) {
+    const { message } = describeZodError(validated.error);
+    return { ok: false, message: `config file ${path}: ${message}` };
+  }
+  const config = validated.data;
+  const base = dirname(resolve(path));
+  for (const field of PATH_FIELDS) config[field] = resolve(base, config[field]);
+  for (const section of [config.p2p, config.api]) {
+    if (section.tls === undefined) continue;
+    section.tls.certFile = resolve(base, section.tls.certFile);
+    section.tls.keyFile = resolve(base, section.tls.keyFile);
+    if (section.tls.caFile !== undefined) section.tls.caFile = resolve(base, section.tls.caFile);
+  }
+  if (config.peers.some((peer) => peer.id === config.validatorId)) {
+    return { ok: false, message: `config file ${path}: peers lists this validator (${config.validatorId}) itself` };
+  }
+  return { ok: true, config, path };
+}
+
+export function splitHostPort(address: string): { host: string; port: number } {
+  const separator = address.lastIndexOf(':');
+  return { host: address.slice(0, separator).replace(/^\[|\]$/g, ''), port: Number(address.slice(separator + 1)) };
+}

@@ -1,0 +1,77 @@
+/**
+ * Durable consensus state (docs/consensus.md, section 3): the safety state, the uncommitted
+ * blocks with their parents' certificates, and the highest QC and TC, in a LevelDB database of
+ * its own beside the ledger store. Each `persist` output of the core becomes one batch written
+ * with `sync: true`, so it is on disk before any message of that step leaves.
+ */
+import { ClassicLevel } from 'classic-level';
+import { blockHash } from '../ledger/model/block.js';
+import type { BlockRecord, ParentCertificate, TimeoutCertificate } from '../consensus/messages.js';
+import type { ConsensusOutput, SafetyState } from '../consensus/types.js';
+
+type PersistOutput = Extract<ConsensusOutput, { kind: 'persist' }>;
+
+interface StoredRecord {
+  block: { header: BlockRecord['block']['header']; payload: string };
+  justify: ParentCertificate;
+}
+
+const KEYS = { safety: 'safety', highQc: 'high-qc', highTc: 'high-tc', block: (hash: string) => `block:${hash}` };
+
+export interface LoadedConsensusState {
+  safety: SafetyState | undefined;
+  blocks: BlockRecord[];
+  highQc: ParentCertificate;
+  highTc: TimeoutCertificate | null;
+}
+
+export class ConsensusStore {
+  private constructor(private readonly db: ClassicLevel<string, string>) {}
+
+  static async open(directory: string): Promise<ConsensusStore> {
+    const db = new ClassicLevel<string, string>(directory, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    await db.open();
+    return new ConsensusStore(db);
+  }
+
+  async load(): Promise<LoadedConsensusState> {
+    const [safety, highQc, highTc] = await this.db.getMany([KEYS.safety, KEYS.highQc, KEYS.highTc]);
+    const blocks: BlockRecord[] = [];
+    for await (const value of this.db.values({ gte: 'block:', lt: 'block;' })) {
+      const record = JSON.parse(value) as StoredRecord;
+      blocks.push({ block: { header: record.block.header, payload: new Uint8Array(Buffer.from(record.block.payload, 'base64')) }, justify: record.justify });
+    }
+    return {
+      safety: safety === undefined ? undefined : (JSON.parse(safety) as SafetyState),
+      blocks,
+      highQc: highQc === undefined ? null : (JSON.parse(highQc) as ParentCertificate),
+      highTc: highTc === undefined ? null : (JSON.parse(highTc) as TimeoutCertificate | null),
+    };
+  }
+
+  /** One synced batch per persist output. */
+  async write(persist: PersistOutput): Promise<void> {
+    const batch = this.db.batch();
+    if (persist.safety !== undefined) batch.put(KEYS.safety, JSON.stringify(persist.safety));
+    if (persist.highQc !== undefined) batch.put(KEYS.highQc, JSON.stringify(persist.highQc));
+    if (persist.highTc !== undefined) batch.put(KEYS.highTc, JSON.stringify(persist.highTc));
+    for (const record of persist.blocks ?? []) {
+      const stored: StoredRecord = { block: { header: record.block.header, payload: Buffer.from(record.block.payload).toString('base64') }, justify: record.justify };
+      batch.put(KEYS.block(blockHash(record.block.header)), JSON.stringify(stored));
+    }
+    await batch.write({ sync: true });
+  }
+
+  /** Drops block records the ledger now holds (called after execution reached `height`). */
+  async pruneAtOrBelow(height: number): Promise<void> {
+    const batch = this.db.batch();
+    for await (const [key, value] of this.db.iterator({ gte: 'block:', lt: 'block;' })) {
+      if ((JSON.parse(value) as StoredRecord).block.header.height <= height) batch.del(key);
+    }
+    if (batch.length > 0) await batch.write();
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The driver loop (docs/consensus.md, section 1): feeds the consensus core its inputs one at a
+ * time (peer messages, ticks from the real clock, mempool and ledger signals) and carries out
+ * each step's outputs in order: the durable write first (fsync), then the messages, then the
+ * commits, then the timer. Nothing signed leaves before the safety state that allows it is on disk.
+ *
+ * Committed-block requests from lagging peers are served here, from the ledger store, since the
+ * core keeps only recent blocks.
+ */
+import type { JsonValue } from '../ledger/encoding/canonical-json.js';
+import type { BlockStore } from '../ledger/store/block-store.js';
+import type { ConsensusCore } from '../consensus/core.js';
+import { decodeMessage, encodeMessage } from '../consensus/codec.js';
+import type { CommittedBlock, ConsensusMessage } from '../consensus/messages.js';
+import type { ConsensusInput, ConsensusOutput } from '../consensus/types.js';
+import type { ConsensusStore } from './consensus-store.js';
+import type { LedgerApplication } from './ledger-application.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { encodePayload } from './payload.js';
+
+export const CONSENSUS_CHANNEL = 'consensus';
+
+export interface FrameSender {
+  send(to: string, channel: string, payload: JsonValue): boolean;
+  broadcast(channel: string, payload: JsonValue): void;
+}
+
+export interface DriverOptions {
+  core: ConsensusCore;
+  consensusStore: ConsensusStore;
+  store: BlockStore;
+  application: LedgerApplication;
+  transport: FrameSender;
+  logger: Logger;
+  metrics: Metrics;
+  /** Inputs waiting for the loop; beyond it peer messages are dropped (and counted). */
+  inputQueueMax?: number;
+  committedBlocksPerResponseMax?: number;
+  now?: () => number;
+}
+
+export class ConsensusDriver {
+  private readonly queue: ConsensusInput[] = [];
+  private running = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAtMs = Number.POSITIVE_INFINITY;
+  private readonly now: () => number;
+  private readonly inputQueueMax: number;
+  private prunedHeight = 0;
+
+  constructor(private readonly options: DriverOptions) {
+    this.now = options.now ?? Date.now;
+    this.inputQueueMax = options.inputQueueMax ?? 20_000;
+  }
+
+  /** Starts the core; inputs that arrive meanwhile wait in the queue. */
+  async start(): Promise<void> {
+    this.running = true;
+    try {
+      await this.carryOut(this.options.core.start(this.now()));
+    } finally {
+      this.running = false;
+    }
+    if (this.queue.length > 0) void this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    while (this.running) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  /** A frame on the consensus channel from an authenticated peer. */
+  receiveFrame(from: string, payload: JsonValue): void {
+    const decoded = decodeMessage(payload);
+    if (!decoded.ok) {
+      this.options.metrics.messagesRejected.inc({ reason: 'undecodable' });
+      return;
+    }
+    if (decoded.message.kind === 'committed-request') {
+      void this.serveCommitted(from, decoded.message.fromHeight, decoded.message.count);
+      return;
+    }
+    this.enqueue({ kind: 'message', from, message: decoded.message, nowMs: this.now() });
+  }
+
+  transactionsReady(): void {
+    this.enqueue({ kind: 'transactions-ready', nowMs: this.now() });
+  }
+
+  ledgerAdvanced(height: number): void {
+    this.enqueue({ kind: 'ledger-advanced', nowMs: this.now() });
+    if (height > this.prunedHeight) {
+      this.prunedHeight = height;
+      void this.options.consensusStore.pruneAtOrBelow(height).catch((error: unknown) => this.options.logger.warn({ error }, 'pruning consensus records failed'));
+    }
+  }
+
+  private enqueue(input: ConsensusInput): void {
+    if (this.stopped) return;
+    if (input.kind === 'message' && this.queue.length >= this.inputQueueMax) {
+      this.options.metrics.messagesRejected.inc({ reason: 'input-queue-full' });
+      return;
+    }
+    this.queue.push(input);
+    if (!this.running) void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0 && !this.stopped) {
+        const input = this.queue.shift()!;
+        await this.carryOut(this.options.core.step(input));
+      }
+    } catch (error) {
+      this.options.logger.fatal({ error }, 'the consensus driver failed; stopping');
+      this.stopped = true;
+      throw error;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async carryOut(outputs: ConsensusOutput[]): Promise<void> {
+    const { metrics, transport } = this.options;
+    for (const output of outputs) {
+      switch (output.kind) {
+        case 'persist': {
+          const started = performance.now();
+          await this.options.consensusStore.write(output);
+          metrics.fsyncSeconds.observe((performance.now() - started) / 1000);
+          break;
+        }
+        case 'send':
+          this.count(output.message);
+          transport.send(output.to, CONSENSUS_CHANNEL, encodeMessage(output.message));
+          break;
+        case 'broadcast':
+          this.count(output.message);
+          transport.broadcast(CONSENSUS_CHANNEL, encodeMessage(output.message));
+          break;
+        case 'commit':
+          this.options.application.enqueueCommits(output.blocks);
+          break;
+        case 'timer':
+          this.schedule(output.atMs);
+          break;
+      }
+    }
+    const status = this.options.core.status();
+    metrics.round.set(status.round);
+  }
+
+  private count(message: ConsensusMessage): void {
+    if (message.kind === 'vote') this.options.metrics.votesSent.inc();
+    if (message.kind === 'timeout') this.options.metrics.timeoutsSent.inc();
+  }
+
+  private schedule(atMs: number): void {
+    if (this.stopped) return;
+    if (this.timer !== undefined && atMs >= this.timerAtMs) return;
+    clearTimeout(this.timer);
+    this.timerAtMs = atMs;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAtMs = Number.POSITIVE_INFINITY;
+      this.enqueue({ kind: 'tick', nowMs: this.now() });
+    }, Math.max(0, atMs - this.now()));
+  }
+
+  /** Answers a lagging peer with committed blocks and the QC on each, from the ledger store. */
+  private async serveCommitted(from: string, fromHeight: number, count: number): Promise<void> {
+    const blocksMax = Math.min(count, this.options.committedBlocksPerResponseMax ?? 64);
+    const blocks = await this.options.store.getBlocks(fromHeight, blocksMax);
+    const committed: CommittedBlock[] = [];
+    for (const block of blocks) {
+      const certificate = await this.options.store.getCertificate(block.header.height);
+      if (certificate === undefined) break;
+      committed.push({ block: { header: block.header, payload: encodePayload(block.transactions) }, certificate });
+    }
+    this.options.transport.send(from, CONSENSUS_CHANNEL, encodeMessage({ kind: 'committed-response', blocks: committed }));
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * The application behind the consensus core's port (consensus/types.ts ApplicationPort): it
+ * fills proposals from the mempool, checks proposed payloads and ledger roots, and executes
+ * committed blocks through contracts/ into the block store, one block at a time, in order.
+ *
+ * Execution lags consensus: a header names the ledger height its roots are for, and a validator
+ * that has not executed that height yet answers 'not-ready' and votes once it has. Roots that
+ * differ from this node's own ledger mean the validators executed differently: that is logged
+ * loudly with the height, and the node does not vote.
+ */
+import { assert } from '../ledger/assert.js';
+import type { JsonValue } from '../ledger/encoding/canonical-json.js';
+import { blockHash, transactionRoot, type BlockHeader } from '../ledger/model/block.js';
+import type { BlockStore } from '../ledger/store/block-store.js';
+import type { LedgerState } from '../ledger/verify/block-checks.js';
+import type { CommittedBlock } from '../consensus/messages.js';
+import type { ApplicationPort, ProposalCheck, ProposalContent, ProposedBlockView } from '../consensus/types.js';
+import { executeBlock } from '../contracts/executor.js';
+import type { Logger } from './logger.js';
+import type { Mempool } from './mempool.js';
+import { decodePayload, encodePayload, VerifiedTransactions, type DecodedPayload } from './payload.js';
+
+export interface LedgerApplicationOptions {
+  store: BlockStore;
+  mempool: Mempool;
+  logger: Logger;
+  blockTransactionsMax: number;
+  payloadBytesMax: number;
+  /** Called after each block is durably executed. */
+  onExecuted: (state: LedgerState, committed: CommittedBlock, payload: DecodedPayload) => void;
+}
+
+/** Ledger states of recent heights, kept to check proposed headers without reading the disk. */
+const RECENT_STATES_KEPT = 4096;
+const DECODED_PAYLOADS_KEPT = 1024;
+
+export class LedgerApplication implements ApplicationPort {
+  readonly verified = new VerifiedTransactions();
+  private readonly recentStates = new Map<number, LedgerState>();
+  private readonly decoded = new Map<string, DecodedPayload>();
+  private executing: Promise<void> = Promise.resolve();
+  private queuedHeight: number;
+  private failure: Error | undefined;
+
+  constructor(private readonly options: LedgerApplicationOptions) {
+    const head = options.store.head();
+    this.recentStates.set(head.height, head);
+    this.queuedHeight = head.height;
+  }
+
+  get executedState(): LedgerState {
+    return this.options.store.head();
+  }
+
+  hasPendingTransactions(): boolean {
+    return this.options.mempool.size > 0;
+  }
+
+  propose(context: { height: number; round: number; parent: BlockHeader | null; ancestors: readonly ProposedBlockView[] }): ProposalContent {
+    const exclude = new Set<string>();
+    for (const ancestor of context.ancestors) for (const id of this.idsOf(ancestor)) exclude.add(id);
+    const selected = this.options.mempool.select(this.options.blockTransactionsMax, this.options.payloadBytesMax, exclude);
+    const transactions = selected.map((entry) => entry.transaction);
+    const ids = selected.map((entry) => entry.id);
+    const payload = encodePayload(transactions);
+    const executed = this.executedState;
+    return {
+      payload,
+      txCount: transactions.length,
+      txRoot: transactionRoot(transactions, ids),
+      ledgerHeight: executed.height,
+      logSize: executed.logSize,
+      logRoot: executed.logRoot,
+      stateRoot: executed.stateRoot,
+    };
+  }
+
+  checkPayload(header: BlockHeader, payload: Uint8Array): { ok: true } | { ok: false; reason: string } {
+    const decoded = this.decode(header, payload);
+    return decoded.ok ? { ok: true } : decoded;
+  }
+
+  checkProposal(header: BlockHeader, payload: Uint8Array): ProposalCheck {
+    const decoded = this.decode(header, payload);
+    if (!decoded.ok) return { verdict: 'reject', reason: decoded.reason };
+    const executed = this.executedState;
+    if (header.ledgerHeight > executed.height) return { verdict: 'not-ready' };
+    const state = this.recentStates.get(header.ledgerHeight);
+    if (state === undefined) return { verdict: 'reject', reason: `ledgerHeight ${header.ledgerHeight} is too old to check` };
+    if (state.logSize !== header.logSize || state.logRoot !== header.logRoot || state.stateRoot !== header.stateRoot) {
+      this.options.logger.error(
+        { height: header.height, ledgerHeight: header.ledgerHeight, proposer: header.proposer, ours: state, theirs: { logSize: header.logSize, logRoot: header.logRoot, stateRoot: header.stateRoot } },
+        `LEDGER ROOTS DIFFER at height ${header.ledgerHeight}: the proposer's ledger and ours diverged; not voting`,
+      );
+      return { verdict: 'reject', reason: `ledger roots differ at height ${header.ledgerHeight}` };
+    }
+    return { verdict: 'accept' };
+  }
+
+  /** Queues committed blocks for execution, strictly in height order. */
+  enqueueCommits(blocks: readonly CommittedBlock[]): void {
+    for (const committed of blocks) {
+      const height = committed.block.header.height;
+      if (height <= this.queuedHeight) continue;
+      assert(height === this.queuedHeight + 1, `commit of height ${height} skips ${this.queuedHeight + 1}`);
+      this.queuedHeight = height;
+      this.executing = this.executing.then(() => this.execute(committed));
+    }
+  }
+
+  /** Resolves when every queued block is executed; rejects if execution failed. */
+  async drained(): Promise<void> {
+    await this.executing;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private async execute(committed: CommittedBlock): Promise<void> {
+    if (this.failure !== undefined) return;
+    const { header } = committed.block;
+    const decoded = this.decode(header, committed.block.payload);
+    assert(decoded.ok, `committed block ${header.height} has an invalid payload: ${decoded.ok ? '' : decoded.reason}`);
+    const store = this.options.store;
+    const executed = await executeBlock(
+      { get: async (key) => (await store.getState(key)) as JsonValue | undefined },
+      { chainId: header.chainId, height: header.height, timestamp: header.timestamp },
+      decoded.payload.transactions,
+      decoded.payload.ids,
+    );
+    const appended = await store.appendBlock({
+      block: { header, transactions: decoded.payload.transactions },
+      certificate: committed.certificate,
+      results: executed.results,
+      writes: executed.writes,
+      events: executed.events,
+    });
+    if (!appended.ok) {
+      this.failure = new Error(`cannot append committed block ${header.height}: ${appended.code}: ${appended.message}`);
+      this.options.logger.fatal({ height: header.height, code: appended.code }, this.failure.message);
+      throw this.failure;
+    }
+    this.recentStates.set(header.height, appended.state);
+    if (this.recentStates.size > RECENT_STATES_KEPT) this.recentStates.delete(this.recentStates.keys().next().value!);
+    for (const id of decoded.payload.ids) this.options.mempool.remove(id);
+    this.options.onExecuted(appended.state, committed, decoded.payload);
+  }
+
+  private idsOf(block: ProposedBlockView): string[] {
+    const decoded = this.decode(block.header, block.payload);
+    return decoded.ok ? decoded.payload.ids : [];
+  }
+
+  private decode(header: BlockHeader, payload: Uint8Array): { ok: true; payload: DecodedPayload } | { ok: false; reason: string } {
+    const hash = blockHash(header);
+    const cached = this.decoded.get(hash);
+    if (cached !== undefined) return { ok: true, payload: cached };
+    const decoded = decodePayload(header, payload, this.verified);
+    if (!decoded.ok) return decoded;
+    this.decoded.set(hash, decoded.payload);
+    if (this.decoded.size > DECODED_PAYLOADS_KEPT) this.decoded.delete(this.decoded.keys().next().value!);
+    return decoded;
+  }
+}

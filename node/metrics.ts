@@ -1,0 +1,26 @@
+/** Prometheus metrics of one validator (prom-client), served on the metrics port. */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'custodia_process_' });
+  const secondsBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  return {
+    registry,
+    height: new Gauge({ name: 'custodia_ledger_height', help: 'Height of the last executed block', registers: [registry] }),
+    round: new Gauge({ name: 'custodia_consensus_round', help: 'Current consensus round', registers: [registry] }),
+    commits: new Counter({ name: 'custodia_blocks_committed_total', help: 'Blocks committed and executed', registers: [registry] }),
+    transactions: new Counter({ name: 'custodia_transactions_committed_total', help: 'Transactions committed, by result', labelNames: ['result'], registers: [registry] }),
+    mempoolSize: new Gauge({ name: 'custodia_mempool_transactions', help: 'Transactions waiting in the mempool', registers: [registry] }),
+    mempoolBytes: new Gauge({ name: 'custodia_mempool_bytes', help: 'Bytes of transactions waiting in the mempool', registers: [registry] }),
+    peers: new Gauge({ name: 'custodia_connected_peers', help: 'Validators connected after the handshake', registers: [registry] }),
+    votesSent: new Counter({ name: 'custodia_votes_sent_total', help: 'Votes this validator signed and sent', registers: [registry] }),
+    timeoutsSent: new Counter({ name: 'custodia_timeouts_sent_total', help: 'Timeouts this validator broadcast', registers: [registry] }),
+    messagesRejected: new Counter({ name: 'custodia_messages_rejected_total', help: 'Peer messages refused, by reason', labelNames: ['reason'], registers: [registry] }),
+    executionSeconds: new Histogram({ name: 'custodia_block_execution_seconds', help: 'Time to execute and append one block', buckets: secondsBuckets, registers: [registry] }),
+    fsyncSeconds: new Histogram({ name: 'custodia_consensus_fsync_seconds', help: 'Time to make a consensus persist output durable', buckets: secondsBuckets, registers: [registry] }),
+    commitLatencySeconds: new Histogram({ name: 'custodia_commit_latency_seconds', help: 'From submission to this node to commit', buckets: secondsBuckets, registers: [registry] }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

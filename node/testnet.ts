@@ -1,0 +1,137 @@
+/**
+ * Writes a local network: one key file and config per validator, a genesis with the validators
+ * and a demo consortium (a farm, a processor, a carrier, a distributor, a retailer, a laboratory,
+ * a regulator and two admins, each with its own key file), all under one folder.
+ *
+ *   DIR/genesis.json
+ *   DIR/validator-N/{config.json, validator.key, data/}
+ *   DIR/participants/<name>.key            (label = the participant's PGLN)
+ */
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { toHex } from '../ledger/encoding/hex.js';
+import { generateKeyPair } from '../ledger/crypto/ed25519.js';
+import { writeKeyFile } from '../ledger/files/key-file.js';
+import type { Genesis } from '../ledger/model/genesis.js';
+import type { Role } from '../contracts/participants.js';
+
+export interface DemoParticipant {
+  name: string;
+  id: string;
+  displayName: string;
+  roles: Role[];
+  companyPrefix: string;
+}
+
+export const DEMO_PARTICIPANTS: readonly DemoParticipant[] = [
+  { name: 'farm', id: 'urn:epc:id:pgln:0614141.00001', displayName: 'Green Valley Farm', roles: ['producer'], companyPrefix: '0614141' },
+  { name: 'processor', id: 'urn:epc:id:pgln:0614142.00001', displayName: 'FreshCut Processing', roles: ['processor'], companyPrefix: '0614142' },
+  { name: 'carrier', id: 'urn:epc:id:pgln:0614143.00001', displayName: 'ColdLine Logistics', roles: ['carrier'], companyPrefix: '0614143' },
+  { name: 'distributor', id: 'urn:epc:id:pgln:0614144.00001', displayName: 'Metro Food Distribution', roles: ['distributor'], companyPrefix: '0614144' },
+  { name: 'retailer', id: 'urn:epc:id:pgln:0614145.00001', displayName: 'Corner Grocer', roles: ['retailer'], companyPrefix: '0614145' },
+  { name: 'lab', id: 'urn:epc:id:pgln:0614146.00001', displayName: 'Certified Food Lab', roles: ['laboratory', 'inspector'], companyPrefix: '0614146' },
+  { name: 'regulator', id: 'urn:epc:id:pgln:0614147.00001', displayName: 'Food Safety Authority', roles: ['regulator', 'auditor'], companyPrefix: '0614147' },
+  { name: 'admin1', id: 'urn:epc:id:pgln:0614148.00001', displayName: 'Consortium Admin One', roles: ['admin'], companyPrefix: '0614148' },
+  { name: 'admin2', id: 'urn:epc:id:pgln:0614149.00001', displayName: 'Consortium Admin Two', roles: ['admin'], companyPrefix: '0614149' },
+];
+
+export interface TestnetOptions {
+  directory: string;
+  validators: number;
+  basePort: number;
+  chainId: string;
+  /** Faster rounds suit a network on one machine. */
+  roundTimeoutBaseMs?: number;
+  idleProposalDelayMs?: number;
+  genesisTime?: number;
+}
+
+export interface TestnetLayout {
+  genesisFile: string;
+  configFiles: string[];
+  participantKeyFiles: Record<string, string>;
+  apiUrls: string[];
+}
+
+export function portsOf(basePort: number, index: number): { p2p: number; api: number; metrics: number } {
+  return { p2p: basePort + index, api: basePort + 100 + index, metrics: basePort + 200 + index };
+}
+
+export async function writeTestnet(options: TestnetOptions): Promise<TestnetLayout> {
+  await mkdir(options.directory, { recursive: true });
+  if ((await readdir(options.directory)).length > 0) throw new Error(`${options.directory} is not empty; choose another --dir or remove it`);
+  const participantsDirectory = join(options.directory, 'participants');
+  await mkdir(participantsDirectory);
+
+  const participantKeyFiles: Record<string, string> = {};
+  const participants = [];
+  for (const participant of DEMO_PARTICIPANTS) {
+    const keyPair = generateKeyPair();
+    const file = join(participantsDirectory, `${participant.name}.key`);
+    await writeKeyFile(file, keyPair, participant.id);
+    participantKeyFiles[participant.name] = file;
+    participants.push({
+      id: participant.id,
+      name: participant.displayName,
+      roles: participant.roles,
+      keys: [{ publicKey: toHex(keyPair.publicKey), status: 'active' as const }],
+      companyPrefixes: [participant.companyPrefix],
+      status: 'active' as const,
+    });
+  }
+
+  const validators = [];
+  const configFiles: string[] = [];
+  const apiUrls: string[] = [];
+  for (let index = 0; index < options.validators; index++) {
+    const id = `validator-${index}`;
+    const directory = join(options.directory, id);
+    await mkdir(directory);
+    const keyPair = generateKeyPair();
+    await writeKeyFile(join(directory, 'validator.key'), keyPair, id);
+    const ports = portsOf(options.basePort, index);
+    validators.push({ id, publicKey: toHex(keyPair.publicKey), address: `127.0.0.1:${ports.p2p}` });
+    apiUrls.push(`http://127.0.0.1:${ports.api}`);
+  }
+
+  const genesis: Genesis = {
+    chainId: options.chainId,
+    genesisTime: options.genesisTime ?? Date.now(),
+    validators,
+    consortium: {
+      participants,
+      admins: DEMO_PARTICIPANTS.filter((participant) => participant.roles.includes('admin')).map((participant) => participant.id),
+      thresholds: { governance: 2 },
+    },
+  };
+  const genesisFile = join(options.directory, 'genesis.json');
+  await writeFile(genesisFile, `${JSON.stringify(genesis, null, 2)}\n`);
+
+  for (let index = 0; index < options.validators; index++) {
+    const id = `validator-${index}`;
+    const ports = portsOf(options.basePort, index);
+    const config = {
+      chainId: options.chainId,
+      validatorId: id,
+      keyFile: 'validator.key',
+      genesisFile: '../genesis.json',
+      dataDir: 'data',
+      p2p: { listen: `127.0.0.1:${ports.p2p}` },
+      api: { listen: `127.0.0.1:${ports.api}` },
+      metrics: { listen: `127.0.0.1:${ports.metrics}` },
+      peers: validators.filter((validator) => validator.id !== id).map((validator) => ({ id: validator.id, address: validator.address })),
+      log: { level: 'info' },
+      consensus: {
+        roundTimeoutBaseMs: options.roundTimeoutBaseMs ?? 1500,
+        roundTimeoutMaxMs: 30_000,
+        idleProposalDelayMs: options.idleProposalDelayMs ?? 500,
+        blockTransactionsMax: 2000,
+        payloadBytesMax: 8 * 1024 * 1024,
+      },
+    };
+    const file = join(options.directory, id, 'config.json');
+    await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
+    configFiles.push(file);
+  }
+  return { genesisFile, configFiles, participantKeyFiles, apiUrls };
+}

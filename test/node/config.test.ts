@@ -1,0 +1,57 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../node/config.js';
+
+const base = {
+  chainId: 'custodia-test',
+  validatorId: 'validator-0',
+  keyFile: 'validator.key',
+  genesisFile: '../genesis.json',
+  dataDir: 'data',
+  p2p: { listen: '127.0.0.1:26600' },
+  api: { listen: '127.0.0.1:26700' },
+  metrics: { listen: '127.0.0.1:26800' },
+  peers: [{ id: 'validator-1', address: '127.0.0.1:26601' }],
+};
+
+async function write(contents: unknown): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 'custodia-config-'));
+  const file = join(directory, 'config.json');
+  await writeFile(file, typeof contents === 'string' ? contents : JSON.stringify(contents));
+  return file;
+}
+
+describe('validator config files', () => {
+  it('load with defaults and paths resolved against the file', async () => {
+    const file = await write(base);
+    const loaded = await loadConfig(file);
+    expect(loaded.ok).toBe(true);
+    if (!loaded.ok) return;
+    expect(loaded.config.keyFile).toBe(join(file, '..', 'validator.key'));
+    expect(loaded.config.mempool.transactionsMax).toBeGreaterThan(0);
+    expect(loaded.config.log.level).toBe('info');
+  });
+
+  it('name the file and the field in every error', async () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ ...base, chainId: 'Bad Chain' }, /chainId/],
+      [{ ...base, p2p: { listen: 'nowhere' } }, /p2p\.listen: expected host:port/],
+      [{ ...base, peers: [{ id: 'validator-1' }] }, /peers\.0\.address/],
+      [{ ...base, surprise: true }, /surprise/],
+      [{ ...base, peers: [{ id: 'validator-0', address: '127.0.0.1:1' }] }, /itself/],
+      ['{"chainId": "a", "chainId": "b"}', /duplicate/],
+    ];
+    for (const [contents, pattern] of cases) {
+      const file = await write(contents);
+      const loaded = await loadConfig(file);
+      expect(loaded.ok).toBe(false);
+      if (loaded.ok) continue;
+      expect(loaded.message).toContain(file);
+      expect(loaded.message).toMatch(pattern);
+    }
+    const missing = await loadConfig('/nonexistent/config.json');
+    expect(!missing.ok && missing.message).toContain('/nonexistent/config.json');
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { transactionId } from '../../ledger/model/transaction.js';
+import { Mempool } from '../../node/mempool.js';
+import { TestChain } from '../support/test-chain.js';
+
+const chain = new TestChain();
+const transactions = (count: number, signer = 'urn:epc:id:pgln:0614141.00001') => Array.from({ length: count }, (_, index) => chain.transaction({ index }, [signer]));
+
+describe('the mempool', () => {
+  it('keeps transactions once each, in arrival order, and selects around exclusions', () => {
+    const mempool = new Mempool({ transactionsMax: 10, bytesMax: 1_000_000, perSubmitterMax: 10 });
+    const [first, second, third] = transactions(3);
+    const ids = [first!, second!, third!].map((transaction) => transactionId(transaction.body));
+    for (const [index, transaction] of [first!, second!, third!].entries()) expect(mempool.admit(ids[index]!, transaction, 100, 0)).toEqual({ ok: true, duplicate: false });
+    expect(mempool.admit(ids[0]!, first!, 100, 0)).toEqual({ ok: true, duplicate: true });
+    expect(mempool.size).toBe(3);
+    expect(mempool.select(10, 1_000_000, new Set([ids[1]!])).map((entry) => entry.id)).toEqual([ids[0], ids[2]]);
+    expect(mempool.select(1, 1_000_000, new Set()).map((entry) => entry.id)).toEqual([ids[0]]);
+    expect(mempool.select(10, 150, new Set()).map((entry) => entry.id)).toEqual([ids[0]]);
+    mempool.remove(ids[0]!);
+    expect(mempool.has(ids[0]!)).toBe(false);
+    expect(mempool.sizeBytes).toBe(200);
+  });
+
+  it('refuses when full by count or bytes, and when one submitter has its quota waiting', () => {
+    const byCount = new Mempool({ transactionsMax: 2, bytesMax: 1_000_000, perSubmitterMax: 10 });
+    const three = transactions(3);
+    three.forEach((transaction, index) => {
+      const admitted = byCount.admit(transactionId(transaction.body), transaction, 10, 0);
+      expect(admitted.ok).toBe(index < 2);
+      if (!admitted.ok) expect(admitted.reason).toBe('full');
+    });
+    const byBytes = new Mempool({ transactionsMax: 100, bytesMax: 150, perSubmitterMax: 10 });
+    expect(byBytes.admit('a', three[0]!, 100, 0).ok).toBe(true);
+    expect(byBytes.admit('b', three[1]!, 100, 0)).toEqual({ ok: false, reason: 'full' });
+    const quota = new Mempool({ transactionsMax: 100, bytesMax: 1_000_000, perSubmitterMax: 2 });
+    const greedy = transactions(3, 'urn:epc:id:pgln:0614141.00001');
+    greedy.forEach((transaction, index) => expect(quota.admit(`g${index}`, transaction, 1, 0).ok).toBe(index < 2));
+    expect(quota.admit('other', transactions(1, 'urn:epc:id:pgln:0614142.00001')[0]!, 1, 0).ok).toBe(true);
+    quota.remove('g0');
+    expect(quota.admit('g3', greedy[2]!, 1, 0).ok).toBe(true);
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { transactionRoot, type BlockHeader } from '../../ledger/model/block.js';
+import { transactionId } from '../../ledger/model/transaction.js';
+import { decodePayload, encodePayload, VerifiedTransactions } from '../../node/payload.js';
+import { TestChain } from '../support/test-chain.js';
+
+const chain = new TestChain();
+
+function headerFor(transactions: ReturnType<TestChain['transaction']>[]): BlockHeader {
+  const ids = transactions.map((transaction) => transactionId(transaction.body));
+  return { ...chain.nextBlock([]).block.header, txCount: transactions.length, txRoot: transactionRoot(transactions, ids) };
+}
+
+describe('block payloads', () => {
+  it('round-trip through their canonical encoding and match the header', () => {
+    const transactions = [chain.transaction({ a: 1 }), chain.transaction({ b: 2 })];
+    const decoded = decodePayload(headerFor(transactions), encodePayload(transactions), new VerifiedTransactions());
+    expect(decoded.ok && decoded.payload.ids).toEqual(transactions.map((transaction) => transactionId(transaction.body)));
+  });
+
+  it('are refused when they do not match the header or carry a bad transaction', () => {
+    const transactions = [chain.transaction({ a: 1 }), chain.transaction({ b: 2 })];
+    const header = headerFor(transactions);
+    const verified = new VerifiedTransactions();
+    expect(decodePayload(header, encodePayload([transactions[0]!]), verified)).toMatchObject({ ok: false, reason: expect.stringMatching(/header says 2/) });
+    expect(decodePayload(header, encodePayload([transactions[1]!, transactions[0]!]), verified)).toMatchObject({ ok: false, reason: expect.stringMatching(/txRoot/) });
+    const forged = [{ ...transactions[0]!, body: { ...transactions[0]!.body, nonce: 'other' } }, transactions[1]!];
+    expect(decodePayload(headerFor(forged), encodePayload(forged), verified)).toMatchObject({ ok: false, reason: expect.stringMatching(/bad-signature/) });
+    expect(decodePayload(header, new TextEncoder().encode('{"a":1,"a":2}'), verified)).toMatchObject({ ok: false, reason: expect.stringMatching(/strict JSON/) });
+    expect(decodePayload(header, new TextEncoder().encode('{}'), verified)).toMatchObject({ ok: false, reason: expect.stringMatching(/array/) });
+  });
+
+  it('skip the signature check of a transaction already verified, but not of one with other signatures', () => {
+    const transaction = chain.transaction({ c: 3 });
+    const verified = new VerifiedTransactions();
+    verified.remember(transaction, transactionId(transaction.body));
+    // A forged signature on the same body is a different transaction text: it is checked and refused.
+    const tampered = { ...transaction, signatures: [{ ...transaction.signatures[0]!, signature: '00'.repeat(64) }] };
+    expect(decodePayload(headerFor([tampered]), encodePayload([tampered]), verified)).toMatchObject({ ok: false, reason: expect.stringMatching(/bad-signature/) });
+    expect(decodePayload(headerFor([transaction]), encodePayload([transaction]), verified).ok).toBe(true);
+  });
+});
