@@ -39,6 +39,8 @@ export class LedgerApplication implements ApplicationPort {
   private readonly recentStates = new Map<number, LedgerState>();
   private readonly decoded = new Map<string, DecodedPayload>();
   private executing: Promise<void> = Promise.resolve();
+  /** Transactions in blocks committed but not executed yet: not to be proposed again meanwhile. */
+  private readonly ordered = new Set<string>();
   private queuedHeight: number;
   private failure: Error | undefined;
 
@@ -57,7 +59,7 @@ export class LedgerApplication implements ApplicationPort {
   }
 
   propose(context: { height: number; round: number; parent: BlockHeader | null; ancestors: readonly ProposedBlockView[] }): ProposalContent {
-    const exclude = new Set<string>();
+    const exclude = new Set<string>(this.ordered);
     for (const ancestor of context.ancestors) for (const id of this.idsOf(ancestor)) exclude.add(id);
     const selected = this.options.mempool.select(this.options.blockTransactionsMax, this.options.payloadBytesMax, exclude);
     const transactions = selected.map((entry) => entry.transaction);
@@ -104,6 +106,7 @@ export class LedgerApplication implements ApplicationPort {
       if (height <= this.queuedHeight) continue;
       assert(height === this.queuedHeight + 1, `commit of height ${height} skips ${this.queuedHeight + 1}`);
       this.queuedHeight = height;
+      for (const id of this.idsOf(committed.block)) this.ordered.add(id);
       this.executing = this.executing.then(() => this.execute(committed));
     }
   }
@@ -140,7 +143,10 @@ export class LedgerApplication implements ApplicationPort {
     }
     this.recentStates.set(header.height, appended.state);
     if (this.recentStates.size > RECENT_STATES_KEPT) this.recentStates.delete(this.recentStates.keys().next().value!);
-    for (const id of decoded.payload.ids) this.options.mempool.remove(id);
+    for (const id of decoded.payload.ids) {
+      this.options.mempool.remove(id);
+      this.ordered.delete(id);
+    }
     this.options.onExecuted(appended.state, committed, decoded.payload);
   }
 

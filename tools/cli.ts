@@ -4,8 +4,12 @@
  * thing checked is bad (a verification failed), and 2 for a usage or input error.
  */
 import { Command, CommanderError } from 'commander';
+import { devnetCommand } from './commands/devnet.js';
 import { epcisCommand } from './commands/epcis.js';
 import { keygenCommand } from './commands/keygen.js';
+import { startCommand } from './commands/start.js';
+import { submitCommand } from './commands/submit.js';
+import { testnetCommand } from './commands/testnet.js';
 import { verifyCommand } from './commands/verify.js';
 
 export const EXIT_OK = 0;
@@ -18,7 +22,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  for (const command of [keygenCommand(), verifyCommand(), epcisCommand()]) {
+  const commands = [keygenCommand(), testnetCommand(), startCommand(), devnetCommand(), submitCommand(), verifyCommand(), epcisCommand()];
+  for (const command of commands) {
     // addCommand does not pass on exitOverride and the help settings; copy them so every subcommand exits alike.
     program.addCommand(command.copyInheritedSettings(program));
   }

@@ -1,0 +1,238 @@
+/**
+ * One validator process: opens its stores, restores consensus from what it persisted, connects
+ * to its peers, and serves the HTTP API and the metrics and health endpoints. `stop()` shuts
+ * down gracefully: stop accepting requests, finish the block being written, close the stores.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import express from 'express';
+import { toHex } from '../ledger/encoding/hex.js';
+import { readGenesisFile } from '../ledger/files/genesis-file.js';
+import { loadKeyFile } from '../ledger/files/key-file.js';
+import { blockHash } from '../ledger/model/block.js';
+import { BlockStore } from '../ledger/store/block-store.js';
+import { ConsensusCore } from '../consensus/core.js';
+import { DEFAULT_LIMITS, DEFAULT_TIMINGS, initialSafetyState } from '../consensus/defaults.js';
+import type { CommittedBlock } from '../consensus/messages.js';
+import { genesisWrites, loadConsortium } from '../contracts/participants.js';
+import { splitHostPort, type NodeConfig } from './config.js';
+import { ConsensusStore } from './consensus-store.js';
+import { CONSENSUS_CHANNEL, ConsensusDriver } from './driver.js';
+import { blockRoutes } from './http/block-routes.js';
+import { errorHandler } from './http/errors.js';
+import { submissionRoutes } from './http/submission-routes.js';
+import { LedgerApplication } from './ledger-application.js';
+import { createLogger, type Logger } from './logger.js';
+import { Mempool } from './mempool.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { encodePayload } from './payload.js';
+import { TRANSACTION_CHANNEL, TransactionService } from './transactions.js';
+import { PeerTransport } from './transport/index.js';
+
+export interface RunningValidator {
+  id: string;
+  apiUrl: string;
+  metricsUrl: string;
+  p2pPort: number;
+  store: BlockStore;
+  transport: PeerTransport;
+  transactions: TransactionService;
+  core: ConsensusCore;
+  metrics: Metrics;
+  stop(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+export async function startValidator(config: NodeConfig, options: { logger?: Logger } = {}): Promise<RunningValidator> {
+  const logger = options.logger ?? createLogger(config.validatorId, config.log.level);
+  const genesis = await readGenesisFile(config.genesisFile);
+  if (!genesis.ok) throw new StartupError(genesis.message);
+  if (genesis.genesis.chainId !== config.chainId) {
+    throw new StartupError(`config chainId ${config.chainId} differs from genesis chainId ${genesis.genesis.chainId} (${config.genesisFile})`);
+  }
+  const self = genesis.validators.get(config.validatorId);
+  if (self === undefined) throw new StartupError(`validatorId ${config.validatorId} is not a validator in ${config.genesisFile}`);
+  const key = await loadKeyFile(config.keyFile);
+  if (!key.ok) throw new StartupError(key.message);
+  if (toHex(key.key.keyPair.publicKey) !== self.publicKeyHex) {
+    throw new StartupError(`keyFile ${config.keyFile} holds key ${toHex(key.key.keyPair.publicKey)}, but genesis registers ${self.publicKeyHex} for ${config.validatorId}`);
+  }
+  const consortium = loadConsortium(genesis.genesis.consortium);
+  if (!consortium.ok) throw new StartupError(`genesis file ${config.genesisFile}: ${consortium.message}`);
+
+  const opened = await BlockStore.open({
+    directory: join(config.dataDir, 'ledger'),
+    genesis: genesis.genesis,
+    genesisWrites: genesisWrites(consortium.consortium),
+    validators: genesis.validators,
+  });
+  if (!opened.ok) throw new StartupError(opened.message);
+  const store = opened.store;
+  const consensusStore = await ConsensusStore.open(join(config.dataDir, 'consensus'));
+  const persisted = await consensusStore.load();
+  const metrics = createMetrics();
+  const mempool = new Mempool(config.mempool);
+
+  // Late-bound: the application calls back into the driver and the transaction service.
+  let driver: ConsensusDriver | undefined;
+  let transactions: TransactionService | undefined;
+  const application = new LedgerApplication({
+    store,
+    mempool,
+    logger,
+    blockTransactionsMax: config.consensus.blockTransactionsMax,
+    payloadBytesMax: config.consensus.payloadBytesMax,
+    onExecuted: (state, _committed, payload) => {
+      metrics.height.set(state.height);
+      metrics.commits.inc();
+      metrics.mempoolSize.set(mempool.size);
+      metrics.mempoolBytes.set(mempool.sizeBytes);
+      transactions?.executed(payload.ids, (seconds) => metrics.commitLatencySeconds.observe(seconds));
+      driver?.ledgerAdvanced(state.height);
+    },
+  });
+
+  const head = store.head();
+  let committed: CommittedBlock | null = null;
+  if (head.height > 0) {
+    const [block, certificate] = await Promise.all([store.getBlock(head.height), store.getCertificate(head.height)]);
+    if (block === undefined || certificate === undefined) throw new StartupError(`the store lacks block ${head.height} or its certificate`);
+    committed = { block: { header: block.header, payload: encodePayload(block.transactions) }, certificate };
+    if (blockHash(block.header) !== head.blockHash) throw new StartupError(`the store's head block ${head.height} does not match its recorded hash`);
+  }
+  const core = ConsensusCore.create(
+    {
+      chainId: config.chainId,
+      genesisHash: genesis.hash,
+      genesisTime: genesis.genesis.genesisTime,
+      validators: genesis.validators,
+      self: config.validatorId,
+      signingSeed: key.key.keyPair.seed,
+      limits: { ...DEFAULT_LIMITS, payloadBytesMax: config.consensus.payloadBytesMax },
+      timings: {
+        ...DEFAULT_TIMINGS,
+        roundTimeoutBaseMs: config.consensus.roundTimeoutBaseMs,
+        roundTimeoutMaxMs: config.consensus.roundTimeoutMaxMs,
+        idleProposalDelayMs: config.consensus.idleProposalDelayMs,
+      },
+    },
+    application,
+    {
+      safety: persisted.safety ?? initialSafetyState(),
+      blocks: persisted.blocks,
+      highQc: persisted.highQc,
+      highTc: persisted.highTc,
+      committed,
+    },
+  );
+
+  const p2p = splitHostPort(config.p2p.listen);
+  const peerTls = config.p2p.tls === undefined ? undefined : await readTls(config.p2p.tls);
+  const transport = new PeerTransport({
+    chainId: config.chainId,
+    self: { id: config.validatorId, seed: key.key.keyPair.seed },
+    validators: genesis.validators,
+    listen: p2p,
+    peers: config.peers,
+    ...(peerTls === undefined ? {} : { tls: peerTls }),
+    logger,
+  });
+  driver = new ConsensusDriver({ core, consensusStore, store, application, transport, logger, metrics });
+  transactions = new TransactionService({
+    chainId: config.chainId,
+    store,
+    mempool,
+    verified: application.verified,
+    relay: (channel, payload) => transport.broadcast(channel, payload),
+    transactionsReady: () => driver!.transactionsReady(),
+  });
+  const transactionService = transactions;
+  const consensusDriver = driver;
+  transport.onFrame((from, channel, payload) => {
+    if (channel === CONSENSUS_CHANNEL) consensusDriver.receiveFrame(from, payload);
+    else if (channel === TRANSACTION_CHANNEL) void transactionService.receiveRelayed(payload);
+    else metrics.messagesRejected.inc({ reason: 'unknown-channel' });
+  });
+  await consensusDriver.start();
+  await transport.start();
+
+  const api = express();
+  api.disable('x-powered-by');
+  api.use(submissionRoutes({ transactions: transactionService, store, bodyBytesMax: config.api.bodyBytesMax }));
+  api.use(blockRoutes(store));
+  api.use(errorHandler((error) => logger.error({ error }, 'request failed')));
+  const apiTls = config.api.tls === undefined ? undefined : await readTls(config.api.tls);
+  const apiServer = apiTls === undefined ? createHttpServer(api) : createHttpsServer({ cert: apiTls.cert, key: apiTls.key }, api);
+  const apiAddress = splitHostPort(config.api.listen);
+  await listen(apiServer, apiAddress.host, apiAddress.port);
+
+  const monitoring = express();
+  monitoring.get('/metrics', async (_request, response) => {
+    metrics.peers.set(transport.connectedPeers().length);
+    response.setHeader('Content-Type', metrics.registry.contentType);
+    response.send(await metrics.registry.metrics());
+  });
+  monitoring.get('/healthz', (_request, response) => void response.json({ status: 'alive' }));
+  monitoring.get('/readyz', (_request, response) => {
+    const connected = transport.connectedPeers().length;
+    const ready = connected + 1 >= genesis.validators.quorum;
+    response.status(ready ? 200 : 503).json({ ready, connectedPeers: connected, quorum: genesis.validators.quorum, height: store.head().height, round: core.status().round });
+  });
+  const metricsServer = createHttpServer(monitoring);
+  const metricsAddress = splitHostPort(config.metrics.listen);
+  await listen(metricsServer, metricsAddress.host, metricsAddress.port);
+
+  logger.info({ api: config.api.listen, p2p: config.p2p.listen, metrics: config.metrics.listen, height: store.head().height }, 'validator started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    id: config.validatorId,
+    apiUrl: `${apiTls === undefined ? 'http' : 'https'}://${apiAddress.host}:${(apiServer.address() as AddressInfo).port}`,
+    metricsUrl: `http://${metricsAddress.host}:${(metricsServer.address() as AddressInfo).port}`,
+    p2pPort: transport.port,
+    store,
+    transport,
+    transactions: transactionService,
+    core,
+    metrics,
+    stop: () =>
+      (stopping ??= (async () => {
+        logger.info('stopping');
+        await Promise.all([close(apiServer), close(metricsServer)]);
+        await consensusDriver.stop();
+        await transport.stop();
+        await application.drained().catch(() => undefined);
+        await consensusStore.close();
+        await store.close();
+        logger.info('stopped');
+      })()),
+  };
+}
+
+async function readTls(files: { certFile: string; keyFile: string; caFile?: string | undefined }): Promise<{ cert: string; key: string; ca?: string }> {
+  const [cert, key, ca] = await Promise.all([readFile(files.certFile, 'utf8'), readFile(files.keyFile, 'utf8'), files.caFile === undefined ? undefined : readFile(files.caFile, 'utf8')]);
+  return ca === undefined ? { cert, key } : { cert, key, ca };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,133 @@
+/**
+ * A real network for multi-process tests: a testnet written to a temporary folder, validators
+ * started as separate `custodia start` processes on 127.0.0.1, and helpers to submit events,
+ * kill -9, stop, restart and compare chains.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CustodiaClient } from '../../../api/client.js';
+import { createEventBuilders } from '../../../api/epcis-builders.js';
+import { loadKeyFile } from '../../../ledger/files/key-file.js';
+import type { TransactionSigner } from '../../../ledger/model/transaction.js';
+import { portsOf, writeTestnet, type TestnetLayout } from '../../../node/testnet.js';
+
+const binary = fileURLToPath(new URL('../../../tools/bin/custodia.mjs', import.meta.url));
+const CHAIN_ID = 'custodia-multiprocess';
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A base port whose p2p, API and metrics ranges are all free. */
+async function freeBasePort(validators: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+    const ports = Array.from({ length: validators }, (_, index) => portsOf(base, index)).flatMap((entry) => [entry.p2p, entry.api, entry.metrics]);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error('no free port range found');
+}
+
+export class LocalNetwork {
+  readonly processes: Array<ChildProcess | undefined> = [];
+  private eventSerial = 0;
+  private readonly events = createEventBuilders(() => new Date(Date.UTC(2026, 0, 1) + this.eventSerial * 1000).toISOString());
+
+  private constructor(
+    readonly directory: string,
+    readonly layout: TestnetLayout,
+    readonly basePort: number,
+    readonly size: number,
+    private readonly farm: TransactionSigner,
+  ) {}
+
+  static async create(size = 4): Promise<LocalNetwork> {
+    const directory = await mkdtemp(join(tmpdir(), 'custodia-network-'));
+    const basePort = await freeBasePort(size);
+    const layout = await writeTestnet({ directory: join(directory, 'net'), validators: size, basePort, chainId: CHAIN_ID, roundTimeoutBaseMs: 1000, idleProposalDelayMs: 200 });
+    const key = await loadKeyFile(layout.participantKeyFiles['farm']!);
+    if (!key.ok) throw new Error(key.message);
+    const network = new LocalNetwork(directory, layout, basePort, size, { participant: key.key.label!, publicKey: key.key.keyPair.publicKey, seed: key.key.keyPair.seed });
+    for (let index = 0; index < size; index++) network.start(index);
+    await network.waitUntil(async () => (await Promise.all(network.indices().map((index) => network.ready(index)))).every(Boolean), 60_000, 'all validators ready');
+    return network;
+  }
+
+  indices(): number[] {
+    return Array.from({ length: this.size }, (_, index) => index);
+  }
+
+  client(index: number): CustodiaClient {
+    return new CustodiaClient(this.layout.apiUrls[index]!, CHAIN_ID, { timeoutMs: 30_000 });
+  }
+
+  start(index: number): void {
+    const log = openSync(join(this.directory, `validator-${index}.log`), 'a');
+    this.processes[index] = spawn(process.execPath, [binary, 'start', '--config', this.layout.configFiles[index]!], { stdio: ['ignore', log, log] });
+  }
+
+  async ready(index: number): Promise<boolean> {
+    try {
+      return (await fetch(`http://127.0.0.1:${portsOf(this.basePort, index).metrics}/readyz`, { signal: AbortSignal.timeout(2000) })).ok;
+    } catch {
+      return false;
+    }
+  }
+
+  /** kill -9: no chance to flush or close anything. */
+  async kill(index: number): Promise<void> {
+    const child = this.processes[index];
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** A graceful stop (SIGTERM). */
+  async stop(index: number): Promise<number | null> {
+    const child = this.processes[index];
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    return exited;
+  }
+
+  /** One commissioning event signed by the demo farm; a distinct lot each time. */
+  commissioningTransaction(client: CustodiaClient) {
+    this.eventSerial += 1;
+    const lot = `urn:epc:class:lgtin:0614141.0012345.MP${this.eventSerial}`;
+    return client.transaction('epcis.capture', this.events.capture(this.events.commissionLot(lot, 10)), [this.farm]);
+  }
+
+  async height(index: number): Promise<number> {
+    return (await this.client(index).head()).height;
+  }
+
+  async heads(indices = this.indices()) {
+    return Promise.all(indices.map((index) => this.client(index).head()));
+  }
+
+  async waitUntil(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await condition().catch(() => false)) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.indices().map((index) => this.kill(index)));
+    // Set CUSTODIA_KEEP_TEST_NETWORK=1 to keep the logs and data of a failing run.
+    if (process.env['CUSTODIA_KEEP_TEST_NETWORK'] === undefined) await rm(this.directory, { recursive: true, force: true });
+  }
+}
