@@ -502,7 +502,7 @@ export class ConsensusCore {
     this.proposalDueMs = null;
     const parentHeader = this.tree.headerOf(parentHash) ?? null;
     const height = certificateHeight(this.highQc) + 1;
-    const content = this.port.propose({ height, round, parent: parentHeader, ancestors });
+    const { payload, ...applicationFields } = this.port.propose({ height, round, parent: parentHeader, ancestors });
     const header: BlockHeader = {
       chainId: this.config.chainId,
       height,
@@ -510,21 +510,16 @@ export class ConsensusCore {
       prevHash: parentHash,
       proposer: this.config.self,
       timestamp: Math.max(this.nowMs, parentHeader?.timestamp ?? this.config.genesisTime),
-      txCount: content.txCount,
-      txRoot: content.txRoot,
-      ledgerHeight: content.ledgerHeight,
-      logSize: content.logSize,
-      logRoot: content.logRoot,
-      stateRoot: content.stateRoot,
+      ...applicationFields,
     };
     const hash = blockHash(header);
-    const decision = this.safety.signProposal(round, proposalDigest(hash, content.payload));
+    const decision = this.safety.signProposal(round, proposalDigest(hash, payload));
     if (!decision.ok) return this.reject('safety-refused');
     if (!decision.repeated) this.persistSafety(decision.state);
     this.proposedRound = round;
     this.broadcast({
       kind: 'proposal',
-      block: { header, payload: content.payload },
+      block: { header, payload },
       justify: this.highQc,
       timeoutCertificate: justifiedByQc ? null : this.highTc,
       signature: decision.signature,
