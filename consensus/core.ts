@@ -87,6 +87,8 @@ export class ConsensusCore {
   private nextRebroadcastMs = 0;
   private proposedRound = 0;
   private proposalDueMs: number | null = null;
+  /** The application could not fill this round's proposal until it executes further. */
+  private proposalAwaitsLedger = false;
   /** The first proposal seen per round, to spot a leader that equivocates. */
   private readonly proposalsSeen = new Map<number, string>();
   /** round -> validator -> its vote; each validator counts once per round. */
@@ -173,6 +175,7 @@ export class ConsensusCore {
         break;
       case 'ledger-advanced':
         this.retryPendingProposals('ledger');
+        if (this.proposalAwaitsLedger) this.proposeIfLeader(true);
         break;
     }
     return this.finishStep();
@@ -329,8 +332,12 @@ export class ConsensusCore {
       this.requestBlocks(header.prevHash, from);
       return;
     }
-    const parentTimestamp = this.tree.headerOf(header.prevHash)?.timestamp ?? this.config.genesisTime;
-    if (header.timestamp < parentTimestamp || header.timestamp > this.nowMs + this.config.timings.clockSkewMaxMs) return this.reject('bad-timestamp');
+    const parentHeader = this.tree.headerOf(header.prevHash) ?? null;
+    if (header.timestamp < (parentHeader?.timestamp ?? this.config.genesisTime) || header.timestamp > this.nowMs + this.config.timings.clockSkewMaxMs) {
+      return this.reject('bad-timestamp');
+    }
+    // The ledger a header describes only moves forward along a chain, and is always committed history.
+    if (header.ledgerHeight < (parentHeader?.ledgerHeight ?? 0) || header.ledgerHeight >= header.height) return this.reject('bad-ledger-height');
     if (!this.tree.contains(hash) && this.tree.size >= this.config.limits.pendingBlocksMax) return this.reject('buffer-full');
 
     const ancestors = [...this.commits.map((committed) => committed.block), ...this.tree.pathFromRoot(header.prevHash)];
@@ -461,6 +468,7 @@ export class ConsensusCore {
     this.roundDeadlineMs = this.nowMs + this.roundTimeoutMs(round);
     this.timeoutMessage = null;
     this.proposalDueMs = null;
+    this.proposalAwaitsLedger = false;
     for (const kept of this.votes.keys()) if (kept < round - ROUNDS_KEPT_BEHIND) this.votes.delete(kept);
     for (const kept of this.timeouts.keys()) if (kept < round) this.timeouts.delete(kept);
     for (const kept of this.proposalsSeen.keys()) if (kept < round) this.proposalsSeen.delete(kept);
@@ -502,7 +510,10 @@ export class ConsensusCore {
     this.proposalDueMs = null;
     const parentHeader = this.tree.headerOf(parentHash) ?? null;
     const height = certificateHeight(this.highQc) + 1;
-    const { payload, ...applicationFields } = this.port.propose({ height, round, parent: parentHeader, ancestors });
+    const content = this.port.propose({ height, round, parent: parentHeader, ancestors });
+    this.proposalAwaitsLedger = content === undefined;
+    if (content === undefined) return;
+    const { payload, ...applicationFields } = content;
     const header: BlockHeader = {
       chainId: this.config.chainId,
       height,

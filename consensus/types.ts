@@ -89,8 +89,12 @@ export interface ProposalContent {
 export interface ApplicationPort {
   /** Whether transactions are waiting; if not, a leader may wait before proposing an empty block. */
   hasPendingTransactions(): boolean;
-  /** Payload and ledger fields for a new block at `height` on top of `parent` (uncommitted ancestors included). */
-  propose(context: { height: number; round: number; parent: BlockHeader | null; ancestors: readonly ProposedBlockView[] }): ProposalContent;
+  /**
+   * Payload and ledger fields for a new block at `height` on top of `parent`. Undefined when the
+   * application has not yet executed the parent's ledgerHeight (a block's ledgerHeight never goes
+   * below its parent's); the core asks again when the ledger advances.
+   */
+  propose(context: { height: number; round: number; parent: BlockHeader | null; ancestors: readonly ProposedBlockView[] }): ProposalContent | undefined;
   /** Everything a voter checks: the payload (as checkPayload), and the header's ledger roots against the application's ledger. */
   checkProposal(header: BlockHeader, payload: Uint8Array, ancestors: readonly ProposedBlockView[]): ProposalCheck;
   /**
@@ -202,6 +206,7 @@ export type RejectionReason =
   | 'far-future-round'
   | 'oversized'
   | 'bad-parent'
+  | 'bad-ledger-height'
   | 'bad-timestamp'
   | 'equivocation'
   | 'duplicate'

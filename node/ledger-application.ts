@@ -13,6 +13,7 @@ import type { JsonValue } from '../ledger/encoding/canonical-json.js';
 import { blockHash, transactionRoot, type BlockHeader } from '../ledger/model/block.js';
 import type { BlockStore } from '../ledger/store/block-store.js';
 import type { LedgerState } from '../ledger/verify/block-checks.js';
+import type { TransactionResult } from '../ledger/model/result.js';
 import type { CommittedBlock } from '../consensus/messages.js';
 import type { ApplicationPort, ProposalCheck, ProposalContent, ProposedBlockView } from '../consensus/types.js';
 import { executeBlock } from '../contracts/executor.js';
@@ -26,8 +27,8 @@ export interface LedgerApplicationOptions {
   logger: Logger;
   blockTransactionsMax: number;
   payloadBytesMax: number;
-  /** Called after each block is durably executed. */
-  onExecuted: (state: LedgerState, committed: CommittedBlock, payload: DecodedPayload) => void;
+  /** Called after each block is durably executed, with the results and how long it took. */
+  onExecuted: (executed: { state: LedgerState; committed: CommittedBlock; payload: DecodedPayload; results: readonly TransactionResult[]; seconds: number }) => void;
 }
 
 /** Ledger states of recent heights, kept to check proposed headers without reading the disk. */
@@ -58,14 +59,15 @@ export class LedgerApplication implements ApplicationPort {
     return this.options.mempool.size > 0;
   }
 
-  propose(context: { height: number; round: number; parent: BlockHeader | null; ancestors: readonly ProposedBlockView[] }): ProposalContent {
+  propose(context: { height: number; round: number; parent: BlockHeader | null; ancestors: readonly ProposedBlockView[] }): ProposalContent | undefined {
+    const executed = this.executedState;
+    if (executed.height < (context.parent?.ledgerHeight ?? 0)) return undefined;
     const exclude = new Set<string>(this.ordered);
     for (const ancestor of context.ancestors) for (const id of this.idsOf(ancestor)) exclude.add(id);
     const selected = this.options.mempool.select(this.options.blockTransactionsMax, this.options.payloadBytesMax, exclude);
     const transactions = selected.map((entry) => entry.transaction);
     const ids = selected.map((entry) => entry.id);
     const payload = encodePayload(transactions);
-    const executed = this.executedState;
     return {
       payload,
       txCount: transactions.length,
@@ -119,6 +121,7 @@ export class LedgerApplication implements ApplicationPort {
 
   private async execute(committed: CommittedBlock): Promise<void> {
     if (this.failure !== undefined) return;
+    const started = performance.now();
     const { header } = committed.block;
     const decoded = this.decode(header, committed.block.payload);
     assert(decoded.ok, `committed block ${header.height} has an invalid payload: ${decoded.ok ? '' : decoded.reason}`);
@@ -147,7 +150,7 @@ export class LedgerApplication implements ApplicationPort {
       this.options.mempool.remove(id);
       this.ordered.delete(id);
     }
-    this.options.onExecuted(appended.state, committed, decoded.payload);
+    this.options.onExecuted({ state: appended.state, committed, payload: decoded.payload, results: executed.results, seconds: (performance.now() - started) / 1000 });
   }
 
   private idsOf(block: ProposedBlockView): string[] {

@@ -45,6 +45,11 @@ export interface RunningValidator {
   stop(): Promise<void>;
 }
 
+/** How long without an executed block before /readyz says the validator is not in sync. */
+const READY_COMMIT_AGE_MS = 30_000;
+/** Blocks committed but not yet executed that still count as caught up. */
+const READY_EXECUTION_LAG_BLOCKS_MAX = 16;
+
 export class StartupError extends Error {
   override name = 'StartupError';
 }
@@ -79,6 +84,7 @@ export async function startValidator(config: NodeConfig, options: { logger?: Log
   const metrics = createMetrics();
   const mempool = new Mempool(config.mempool);
 
+  let lastExecutedAtMs = Date.now();
   // Late-bound: the application calls back into the driver and the transaction service.
   let driver: ConsensusDriver | undefined;
   let transactions: TransactionService | undefined;
@@ -88,9 +94,12 @@ export async function startValidator(config: NodeConfig, options: { logger?: Log
     logger,
     blockTransactionsMax: config.consensus.blockTransactionsMax,
     payloadBytesMax: config.consensus.payloadBytesMax,
-    onExecuted: (state, _committed, payload) => {
+    onExecuted: ({ state, payload, results, seconds }) => {
       metrics.height.set(state.height);
       metrics.commits.inc();
+      metrics.executionSeconds.observe(seconds);
+      for (const result of results) metrics.transactions.inc({ result: result.status === 'accepted' ? 'accepted' : result.code });
+      lastExecutedAtMs = Date.now();
       metrics.mempoolSize.set(mempool.size);
       metrics.mempoolBytes.set(mempool.sizeBytes);
       transactions?.executed(payload.ids, (seconds) => metrics.commitLatencySeconds.observe(seconds));
@@ -175,14 +184,22 @@ export async function startValidator(config: NodeConfig, options: { logger?: Log
   const monitoring = express();
   monitoring.get('/metrics', async (_request, response) => {
     metrics.peers.set(transport.connectedPeers().length);
+    for (const [reason, count] of Object.entries(core.status().rejections)) metrics.consensusRejections.set({ reason }, count);
     response.setHeader('Content-Type', metrics.registry.contentType);
     response.send(await metrics.registry.metrics());
   });
   monitoring.get('/healthz', (_request, response) => void response.json({ status: 'alive' }));
+  // Ready: connected to a quorum, execution caught up with consensus, and a block executed
+  // recently (an idle chain still commits an empty block every idleProposalDelayMs or so).
   monitoring.get('/readyz', (_request, response) => {
     const connected = transport.connectedPeers().length;
-    const ready = connected + 1 >= genesis.validators.quorum;
-    response.status(ready ? 200 : 503).json({ ready, connectedPeers: connected, quorum: genesis.validators.quorum, height: store.head().height, round: core.status().round });
+    const status = core.status();
+    const executedHeight = store.head().height;
+    const quorumConnected = connected + 1 >= genesis.validators.quorum;
+    const executionCaughtUp = status.committedHeight - executedHeight <= READY_EXECUTION_LAG_BLOCKS_MAX;
+    const recentlyCommitted = Date.now() - lastExecutedAtMs < READY_COMMIT_AGE_MS;
+    const ready = quorumConnected && executionCaughtUp && recentlyCommitted;
+    response.status(ready ? 200 : 503).json({ ready, quorumConnected, executionCaughtUp, recentlyCommitted, connectedPeers: connected, quorum: genesis.validators.quorum, height: executedHeight, round: status.round });
   });
   const metricsServer = createHttpServer(monitoring);
   const metricsAddress = splitHostPort(config.metrics.listen);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { blockHash } from '../../ledger/model/block.js';
 import { verifyQuorumCertificate } from '../../ledger/model/certificate.js';
+import { toHex } from '../../ledger/encoding/hex.js';
+import { signFor } from '../../ledger/crypto/signatures.js';
 import { ConsensusCore } from '../../consensus/core.js';
+import { proposalDigest, type ProposalMessage } from '../../consensus/messages.js';
 import type { ConsensusOutput } from '../../consensus/types.js';
 import { LockstepCluster, TestApplication } from './support/lockstep-cluster.js';
 
@@ -155,6 +158,30 @@ describe('the consensus core under faults', () => {
 });
 
 describe('the consensus core refuses bad input by counting it, never by throwing', () => {
+  it('refuses a block whose ledger height goes back below its parent\'s, and does not vote for it', () => {
+    const cluster = new LockstepCluster(4);
+    cluster.runUntil(cluster.nowMs + 10_000, () => minCommitted(cluster) >= 6);
+    let captured: ProposalMessage | undefined;
+    cluster.dropRule = (envelope) => {
+      if (envelope.message.kind !== 'proposal' || envelope.message.block.header.ledgerHeight === 0) return false;
+      captured ??= envelope.message;
+      return envelope.message === captured;
+    };
+    cluster.runUntil(cluster.nowMs + 5000, () => captured !== undefined);
+    const original = captured!;
+    const header = { ...original.block.header, ledgerHeight: 0, logSize: 0, logRoot: '00'.repeat(32), stateRoot: '00'.repeat(32) };
+    const proposerSeed = cluster.chain.validatorKeys[cluster.chain.validators.get(header.proposer)!.index]!.seed;
+    const forged: ProposalMessage = {
+      ...original,
+      block: { ...original.block, header },
+      signature: toHex(signFor('proposal', cluster.chain.chainId, proposerSeed, proposalDigest(blockHash(header), original.block.payload))),
+    };
+    const target = cluster.nodes.find((node) => node.id !== header.proposer)!;
+    const outputs = target.core.step({ kind: 'message', from: header.proposer, message: forged, nowMs: cluster.nowMs });
+    expect(target.core.status().rejections['bad-ledger-height']).toBe(1);
+    expect(outputs.some((output) => output.kind === 'send' && output.message.kind === 'vote' && output.message.vote.round === header.round)).toBe(false);
+  });
+
   it('counts forged, unknown, stale and far-future messages', () => {
     const cluster = new LockstepCluster(4);
     cluster.runUntil(cluster.nowMs + 5000, () => minCommitted(cluster) >= 3);

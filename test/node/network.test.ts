@@ -65,6 +65,13 @@ describe('a 4-validator network of real processes', () => {
     }
     const common = await expectSameChains(network.indices());
     expect(common).toBeGreaterThan(0);
+
+    const monitoring = `http://127.0.0.1:${portsOf(network.basePort, 1).metrics}`;
+    expect(await (await fetch(`${monitoring}/healthz`)).json()).toEqual({ status: 'alive' });
+    expect(await (await fetch(`${monitoring}/readyz`)).json()).toMatchObject({ ready: true, quorumConnected: true, connectedPeers: 3 });
+    expect(await metric(1, 'custodia_transactions_committed_total{result="accepted"}')).toBeGreaterThanOrEqual(20);
+    expect(await metric(1, 'custodia_connected_peers')).toBe(3);
+    expect(await metric(1, 'custodia_ledger_height')).toBeGreaterThanOrEqual(common);
   }, 120_000);
 
   it('drops a peer that sends garbage while the others keep committing', async () => {
