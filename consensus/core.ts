@@ -70,6 +70,8 @@ const ROUNDS_KEPT_BEHIND = 1;
  * with signed votes for far-off rounds and crowd out the votes of the current one.
  */
 const VOTE_ROUNDS_AHEAD_MAX = 4;
+/** Messages to itself a validator handles in one step (see finishStep). */
+const LOOPBACK_MESSAGES_PER_STEP_MAX = 64;
 
 export class ConsensusCore {
   private readonly verifier: MessageVerifier;
@@ -206,7 +208,12 @@ export class ConsensusCore {
   }
 
   private finishStep(): ConsensusOutput[] {
-    while (this.loopback.length > 0) this.handleMessage(this.config.self, this.loopback.shift()!);
+    // Bounded work per step: with a quorum of one, a validator's own proposal, vote and QC would
+    // otherwise chain into the next round within the same step, forever. The rest waits for the
+    // next step, and the timer asks for one at once.
+    for (let handled = 0; this.loopback.length > 0 && handled < LOOPBACK_MESSAGES_PER_STEP_MAX; handled++) {
+      this.handleMessage(this.config.self, this.loopback.shift()!);
+    }
     const outputs: ConsensusOutput[] = [];
     if (this.persist !== null) outputs.push(this.persist);
     outputs.push(...this.sends);
@@ -245,6 +252,7 @@ export class ConsensusCore {
   }
 
   private nextWakeMs(): number {
+    if (this.loopback.length > 0) return this.nowMs;
     let wake = this.timedOutRound === this.round ? this.nextRebroadcastMs : this.roundDeadlineMs;
     if (this.proposalDueMs !== null) wake = Math.min(wake, this.proposalDueMs);
     for (const request of this.syncRequests.values()) wake = Math.min(wake, request.sentAtMs + this.config.timings.syncRequestTimeoutMs);

@@ -8,11 +8,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import express from 'express';
+import express, { type Router } from 'express';
 import { toHex } from '../ledger/encoding/hex.js';
 import { readGenesisFile } from '../ledger/files/genesis-file.js';
 import { loadKeyFile } from '../ledger/files/key-file.js';
 import { blockHash } from '../ledger/model/block.js';
+import type { Genesis } from '../ledger/model/genesis.js';
+import type { ValidatorSet } from '../ledger/model/validator-set.js';
 import { BlockStore } from '../ledger/store/block-store.js';
 import { ConsensusCore } from '../consensus/core.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMINGS, initialSafetyState } from '../consensus/defaults.js';
@@ -54,7 +56,32 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
-export async function startValidator(config: NodeConfig, options: { logger?: Logger } = {}): Promise<RunningValidator> {
+/** What the HTTP layers above the node (api/: queries, proofs, the UI) are given to serve from. */
+export interface ValidatorContext {
+  config: NodeConfig;
+  genesis: Genesis;
+  genesisHash: string;
+  validators: ValidatorSet;
+  store: BlockStore;
+  transactions: TransactionService;
+  logger: Logger;
+  /** Subscribes to executed blocks (for streams); returns the unsubscribe function. */
+  onExecuted(listener: (executed: ExecutedBlockNotice) => void): () => void;
+}
+
+export interface ExecutedBlockNotice {
+  height: number;
+  blockHash: string;
+  transactionIds: readonly string[];
+}
+
+export interface ValidatorOptions {
+  logger?: Logger;
+  /** Extra API routes (api/ provides the query API and the UI); mounted after the submission routes. */
+  routes?: (context: ValidatorContext) => Router;
+}
+
+export async function startValidator(config: NodeConfig, options: ValidatorOptions = {}): Promise<RunningValidator> {
   const logger = options.logger ?? createLogger(config.validatorId, config.log.level);
   const genesis = await readGenesisFile(config.genesisFile);
   if (!genesis.ok) throw new StartupError(genesis.message);
@@ -85,6 +112,7 @@ export async function startValidator(config: NodeConfig, options: { logger?: Log
   const mempool = new Mempool(config.mempool);
 
   let lastExecutedAtMs = Date.now();
+  const executedListeners = new Set<(executed: ExecutedBlockNotice) => void>();
   // Late-bound: the application calls back into the driver and the transaction service.
   let driver: ConsensusDriver | undefined;
   let transactions: TransactionService | undefined;
@@ -103,6 +131,7 @@ export async function startValidator(config: NodeConfig, options: { logger?: Log
       metrics.mempoolSize.set(mempool.size);
       metrics.mempoolBytes.set(mempool.sizeBytes);
       transactions?.executed(payload.ids, (seconds) => metrics.commitLatencySeconds.observe(seconds));
+      for (const listener of executedListeners) listener({ height: state.height, blockHash: state.blockHash, transactionIds: payload.ids });
       driver?.ledgerAdvanced(state.height);
     },
   });
@@ -175,6 +204,23 @@ export async function startValidator(config: NodeConfig, options: { logger?: Log
   api.disable('x-powered-by');
   api.use(submissionRoutes({ transactions: transactionService, store, bodyBytesMax: config.api.bodyBytesMax }));
   api.use(blockRoutes(store));
+  if (options.routes !== undefined) {
+    api.use(
+      options.routes({
+        config,
+        genesis: genesis.genesis,
+        genesisHash: genesis.hash,
+        validators: genesis.validators,
+        store,
+        transactions: transactionService,
+        logger,
+        onExecuted: (listener) => {
+          executedListeners.add(listener);
+          return () => executedListeners.delete(listener);
+        },
+      }),
+    );
+  }
   api.use(errorHandler((error) => logger.error({ error }, 'request failed')));
   const apiTls = config.api.tls === undefined ? undefined : await readTls(config.api.tls);
   const apiServer = apiTls === undefined ? createHttpServer(api) : createHttpsServer({ cert: apiTls.cert, key: apiTls.key }, api);

@@ -38,6 +38,14 @@ describe('the consensus core in a healthy cluster', () => {
     });
   }
 
+  it('commits with a single validator (a quorum of one), doing bounded work per step', () => {
+    const cluster = new LockstepCluster(1);
+    cluster.submit('solo');
+    cluster.runUntil(cluster.nowMs + 10_000, () => minCommitted(cluster) >= 5);
+    expect(minCommitted(cluster)).toBeGreaterThanOrEqual(5);
+    expect(cluster.node('validator-0').app.committed).toEqual(['solo']);
+  });
+
   it('orders every step: durable writes first, then messages, then commits, then the timer', () => {
     const cluster = new LockstepCluster(4);
     cluster.submit('a');
