@@ -1,35 +1,65 @@
 /**
  * `custodia verify --data DIR --genesis FILE`: re-checks a node's whole ledger from genesis
  * (ledger/verify/verify-ledger.ts) and prints a summary; exits 1 naming the first bad height.
+ * `custodia verify --proof FILE --genesis FILE`: checks a saved transaction proof offline
+ * (ledger/verify/proof.ts) with only the genesis validator keys; exits 1 naming the failed check.
  */
+import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { readGenesisFile } from '../../ledger/files/genesis-file.js';
 import { genesisHash } from '../../ledger/model/genesis.js';
 import { openStoreForReading } from '../../ledger/store/block-store.js';
 import { verifyLedger } from '../../ledger/verify/verify-ledger.js';
+import { verifyTransactionProof } from '../../ledger/verify/proof.js';
 import { terminalProgress } from '../progress.js';
 
 interface VerifyOptions {
-  data: string;
+  data?: string;
+  proof?: string;
   genesis: string;
   json?: boolean;
 }
 
 export function verifyCommand(): Command {
   return new Command('verify')
-    .description('re-check a ledger from genesis: hash chain, transaction signatures, Merkle log, state roots and certificates')
-    .requiredOption('--data <dir>', "the node's data directory (its LevelDB store); the node must be stopped")
+    .description('re-check a ledger from genesis (--data), or a saved transaction proof (--proof), against the genesis validator keys')
+    .option('--data <dir>', "a node's ledger store (its data/ledger folder); the node must be stopped")
+    .option('--proof <file>', 'a transaction proof saved from GET /v1/proofs/transactions/:id')
     .requiredOption('--genesis <file>', 'the genesis file whose validator keys you trust')
     .option('--json', 'print the result as one JSON object')
     .action(async (options: VerifyOptions) => {
-      process.exitCode = await runVerify(options);
+      if ((options.data === undefined) === (options.proof === undefined)) {
+        process.exitCode = usageError('give either --data DIR or --proof FILE');
+        return;
+      }
+      process.exitCode = options.proof !== undefined ? await runVerifyProof(options.proof, options) : await runVerify(options.data!, options);
     });
 }
 
-async function runVerify(options: VerifyOptions): Promise<number> {
+async function runVerifyProof(path: string, options: VerifyOptions): Promise<number> {
   const genesis = await readGenesisFile(options.genesis);
   if (!genesis.ok) return usageError(genesis.message);
-  const store = await openStoreForReading(options.data);
+  let proof: unknown;
+  try {
+    proof = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    return usageError(`cannot read proof ${path}: ${(error as Error).message}`);
+  }
+  const verdict = verifyTransactionProof(proof, genesis.genesis.chainId, genesis.validators);
+  if (options.json) process.stdout.write(`${JSON.stringify(verdict)}\n`);
+  else if (verdict.ok) {
+    process.stdout.write(
+      `verified: transaction ${verdict.txId} is entry ${verdict.position} of block ${verdict.height} (${verdict.result.status}), ` +
+        `in the log of ${verdict.logSize} entries certified by a quorum at height ${verdict.checkpointHeight}\n`,
+    );
+  } else process.stderr.write(`proof failed at ${verdict.step}: ${verdict.message}\n`);
+  return verdict.ok ? 0 : 1;
+}
+
+async function runVerify(data: string, options: VerifyOptions): Promise<number> {
+  const genesis = await readGenesisFile(options.genesis);
+  if (!genesis.ok) return usageError(genesis.message);
+  const store = await openStoreForReading(data);
   if (!store.ok) return usageError(store.message);
   try {
     const storedHash = genesisHash(store.genesis);
