@@ -79,6 +79,12 @@ export class BlockTree {
     return entry;
   }
 
+  /** The uncommitted block a validator proposed in a round, if the tree holds it. */
+  findProposal(proposer: string, round: number): TreeBlock | undefined {
+    for (const block of this.blocks.values()) if (block.header.proposer === proposer && block.header.round === round) return block;
+    return undefined;
+  }
+
   /** Uncommitted blocks from just above the root down to `hash` inclusive, oldest first. */
   pathFromRoot(hash: string): TreeBlock[] {
     const path: TreeBlock[] = [];

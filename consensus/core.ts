@@ -14,6 +14,7 @@
  * its child in the next round are both certified.
  */
 import { assert } from '../ledger/assert.js';
+import { toHex } from '../ledger/encoding/hex.js';
 import { blockHash, type BlockHeader } from '../ledger/model/block.js';
 import type { QuorumCertificate } from '../ledger/model/certificate.js';
 import { BlockTree, type TreeBlock, type TreeRoot } from './block-tree.js';
@@ -505,6 +506,7 @@ export class ConsensusCore {
     const justifiedByQc = certificateRound(this.highQc) + 1 === round;
     const justifiedByTc = this.highTc !== null && this.highTc.round + 1 === round;
     if (!justifiedByQc && !justifiedByTc) return;
+    if (this.reproposeAfterRestart(round, justifiedByQc)) return;
     const parentHash = this.highQc === null ? this.config.genesisHash : this.highQc.vote.blockHash;
     if (!this.tree.contains(parentHash)) return;
     // Blocks committed in this very step are not executed yet: the application must see them
@@ -543,6 +545,27 @@ export class ConsensusCore {
       timeoutCertificate: justifiedByQc ? null : this.highTc,
       signature: decision.signature,
     });
+  }
+
+  /**
+   * A leader that restarted inside its own round already signed a proposal for it (the block was
+   * persisted with that signature): it broadcasts that block again rather than a new one, which
+   * its safety rules would refuse, so the round is not lost.
+   */
+  private reproposeAfterRestart(round: number, justifiedByQc: boolean): boolean {
+    const signed = this.safety.state.lastProposal;
+    if (signed === null || signed.round !== round) return false;
+    const block = this.tree.findProposal(this.config.self, round);
+    if (block === undefined || toHex(proposalDigest(block.hash, block.payload)) !== signed.digest) return false;
+    this.proposedRound = round;
+    this.broadcast({
+      kind: 'proposal',
+      block: { header: block.header, payload: block.payload },
+      justify: block.justify,
+      timeoutCertificate: justifiedByQc && certificateRound(block.justify) + 1 === round ? null : this.highTc,
+      signature: signed.signature,
+    });
+    return true;
   }
 
   // ---------------------------------------------------------------- timeouts

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { devnetCommand } from './commands/devnet.js';
 import { epcisCommand } from './commands/epcis.js';
 import { keygenCommand } from './commands/keygen.js';
+import { simCommand } from './commands/sim.js';
 import { startCommand } from './commands/start.js';
 import { submitCommand } from './commands/submit.js';
 import { testnetCommand } from './commands/testnet.js';
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  const commands = [keygenCommand(), testnetCommand(), startCommand(), devnetCommand(), submitCommand(), verifyCommand(), epcisCommand()];
+  const commands = [keygenCommand(), testnetCommand(), startCommand(), devnetCommand(), submitCommand(), verifyCommand(), epcisCommand(), simCommand()];
   for (const command of commands) {
     // addCommand does not pass on exitOverride and the help settings; copy them so every subcommand exits alike.
     program.addCommand(command.copyInheritedSettings(program));

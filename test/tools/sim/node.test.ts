@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { blockHash, type BlockHeader } from '../../../ledger/model/block.js';
+import type { BlockRecord, CommittedBlock, ConsensusMessage } from '../../../consensus/messages.js';
+import { initialSafetyState } from '../../../consensus/defaults.js';
+import { SimApplication } from '../../../tools/sim/application.js';
+import { SIM_GENESIS_TIME_MS, SIM_LIMITS, SIM_TIMINGS, simGenesis } from '../../../tools/sim/configuration.js';
+import { SimDisk, SimNode, type NodeEnvironment } from '../../../tools/sim/node.js';
+
+const ROOT = '44'.repeat(32);
+
+function record(height: number, prevHash: string): BlockRecord {
+  const header: BlockHeader = {
+    chainId: 'custodia-sim',
+    height,
+    round: height,
+    prevHash,
+    proposer: 'v0',
+    timestamp: SIM_GENESIS_TIME_MS + height,
+    txCount: 0,
+    txRoot: ROOT,
+    ledgerHeight: 0,
+    logSize: 0,
+    logRoot: ROOT,
+    stateRoot: ROOT,
+  };
+  return { block: { header, payload: new Uint8Array([height]) }, justify: null };
+}
+
+describe('SimDisk', () => {
+  it('keeps copies of what was persisted, so later changes to the objects cannot reach it', () => {
+    const disk = new SimDisk();
+    const safety = { ...initialSafetyState(), lastVotedRound: 3 };
+    const block = record(1, ROOT);
+    disk.apply({ kind: 'persist', safety, blocks: [block] });
+    safety.lastVotedRound = 99;
+    block.block.header.round = 99;
+    expect(disk.safety?.lastVotedRound).toBe(3);
+    expect([...disk.blocks.values()][0]!.block.header.round).toBe(1);
+    const restored = disk.persistedState(null);
+    restored.safety.lastVotedRound = 7;
+    expect(disk.safety?.lastVotedRound).toBe(3);
+  });
+
+  it('drops committed block records only once the ledger holds them', () => {
+    const disk = new SimDisk();
+    const blocks = [record(1, ROOT), record(2, ROOT), record(3, ROOT)];
+    disk.apply({ kind: 'persist', blocks, pruneBelowHeight: 2 });
+    disk.pruneUpTo(0);
+    expect(disk.blocks.size).toBe(3);
+    disk.pruneUpTo(1);
+    expect([...disk.blocks.values()].map((kept) => kept.block.header.height)).toEqual([2, 3]);
+    disk.pruneUpTo(5);
+    expect([...disk.blocks.values()].map((kept) => kept.block.header.height)).toEqual([3]);
+  });
+
+  it('hands a fresh safety state and the genesis certificate to a validator that never persisted', () => {
+    const state = new SimDisk().persistedState(null);
+    expect(state).toEqual({ safety: initialSafetyState(), blocks: [], highQc: null, highTc: null, committed: null });
+    expect(blockHash(record(1, ROOT).block.header)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+class RecordingEnvironment implements NodeEnvironment {
+  readonly sent: ConsensusMessage[] = [];
+  readonly timers: number[] = [];
+  readonly persisted: number[] = [];
+  readonly problems: string[] = [];
+  crashedAfterPersistCount = 0;
+  transmit(_node: SimNode, _recipients: readonly string[], message: ConsensusMessage): void {
+    this.sent.push(message);
+  }
+  scheduleTimer(_node: SimNode, atMs: number): void {
+    this.timers.push(atMs);
+  }
+  observePersist(_node: SimNode, _output: unknown, nowMs: number): void {
+    this.persisted.push(nowMs);
+  }
+  observeCommit(_node: SimNode, _blocks: readonly CommittedBlock[]): void {}
+  reportDriverProblem(_node: SimNode, problem: string): void {
+    this.problems.push(problem);
+  }
+  crashedAfterPersist(): void {
+    this.crashedAfterPersistCount += 1;
+  }
+}
+
+describe('SimNode', () => {
+  function node(environment: NodeEnvironment): SimNode {
+    const genesis = simGenesis(4);
+    const config = {
+      chainId: genesis.chainId,
+      genesisHash: genesis.genesisHash,
+      genesisTime: SIM_GENESIS_TIME_MS,
+      validators: genesis.validators,
+      self: 'v1',
+      signingSeed: genesis.keys[1]!.seed,
+      limits: SIM_LIMITS,
+      timings: SIM_TIMINGS,
+    };
+    return new SimNode('v1', config, new SimApplication(genesis.genesisHash), true, environment);
+  }
+
+  it('boots, sets its timer, loses its core in a crash and ignores inputs until it restarts from its disk', () => {
+    const environment = new RecordingEnvironment();
+    const validator = node(environment);
+    validator.boot(SIM_GENESIS_TIME_MS);
+    expect(validator.running).toBe(true);
+    expect(environment.timers.length).toBeGreaterThan(0);
+    const tokenBefore = validator.timerToken;
+    validator.crash();
+    expect(validator.running).toBe(false);
+    expect(validator.timerToken).toBeGreaterThan(tokenBefore);
+    validator.step({ kind: 'tick', nowMs: SIM_GENESIS_TIME_MS + 5000 });
+    expect(validator.core).toBeNull();
+    validator.boot(SIM_GENESIS_TIME_MS + 6000);
+    expect(validator.incarnation).toBe(2);
+    expect(validator.core?.status().round).toBeGreaterThanOrEqual(1);
+    expect(environment.problems).toEqual([]);
+  });
+
+  it('crashes right after a safety write when armed, before anything else of that step leaves', () => {
+    const environment = new RecordingEnvironment();
+    const validator = node(environment);
+    validator.boot(SIM_GENESIS_TIME_MS);
+    validator.armCrashAfterPersist();
+    // v1 leads round 1; with nothing to propose it waits, then signs a proposal at the deadline.
+    for (let tick = 1; tick <= 40 && validator.running; tick++) validator.step({ kind: 'tick', nowMs: SIM_GENESIS_TIME_MS + tick * 250 });
+    expect(validator.running).toBe(false);
+    expect(environment.crashedAfterPersistCount).toBe(1);
+    expect(validator.disk.safety).not.toBeNull();
+    const signedButUnsent = validator.disk.safety!;
+    const sentAfterPersist = environment.sent.filter((message) => (message.kind === 'proposal' && signedButUnsent.lastProposal?.round === message.block.header.round) || (message.kind === 'timeout' && signedButUnsent.lastTimeout?.round === message.round));
+    expect(sentAfterPersist).toEqual([]);
+  });
+});

@@ -1,0 +1,218 @@
+/**
+ * One simulated validator instance: the real consensus core, its simulated disk, its
+ * application, and the driver loop that node/ runs in production (etcd raft's Ready loop,
+ * in the DiemBFT v4 / Jolteon vocabulary of docs/consensus.md). The driver carries out a
+ * step's outputs in order: durable writes, then sends, then commits (after which the core hears
+ * `ledger-advanced`), then the timer, of which only the latest counts.
+ *
+ * The disk keeps exactly what the core asked to persist, as structured clones, so a core that
+ * later mutates an object it handed out cannot reach into its "disk". A crash discards the core
+ * and everything in memory; a restart rebuilds the core from the disk and the application's
+ * committed ledger, as a process restarted after kill -9 would. A crash can also be armed to
+ * strike right after the next safety write and before the sends that follow it: the moment
+ * where a signature is durable but has not left the machine.
+ */
+import { blockHash } from '../../ledger/model/block.js';
+import type { BlockRecord, CommittedBlock, ConsensusMessage, ParentCertificate, TimeoutCertificate } from '../../consensus/messages.js';
+import type { ConsensusConfig, ConsensusInput, ConsensusOutput, PersistedConsensusState, SafetyState } from '../../consensus/types.js';
+import { ConsensusCore } from '../../consensus/core.js';
+import { initialSafetyState } from '../../consensus/defaults.js';
+import type { SimApplication } from './application.js';
+
+/** A step's commits trigger `ledger-advanced`, whose step may commit again; beyond this many rounds the core is looping. */
+export const LEDGER_ADVANCED_STEPS_MAX = 64;
+
+type PersistOutput = Extract<ConsensusOutput, { kind: 'persist' }>;
+
+export class SimDisk {
+  safety: SafetyState | null = null;
+  readonly blocks = new Map<string, BlockRecord>();
+  highQc: ParentCertificate = null;
+  highTc: TimeoutCertificate | null = null;
+  writes = 0;
+
+  apply(output: PersistOutput): void {
+    this.writes += 1;
+    if (output.safety !== undefined) this.safety = structuredClone(output.safety);
+    for (const record of output.blocks ?? []) this.blocks.set(blockHash(record.block.header), structuredClone(record));
+    if (output.highQc !== undefined) this.highQc = structuredClone(output.highQc);
+    if (output.highTc !== undefined) this.highTc = structuredClone(output.highTc);
+    if (output.pruneBelowHeight !== undefined) this.#pruneRequested = Math.max(this.#pruneRequested, output.pruneBelowHeight);
+  }
+
+  #pruneRequested = 0;
+
+  /**
+   * Drops committed block records, but only those the ledger already holds (types.ts: a crash
+   * between the persist and the commit must lose nothing).
+   */
+  pruneUpTo(executedHeight: number): void {
+    const height = Math.min(this.#pruneRequested, executedHeight);
+    if (height <= 0) return;
+    for (const [hash, record] of this.blocks) {
+      if (record.block.header.height <= height) this.blocks.delete(hash);
+    }
+  }
+
+  /** What a restarted process reads back; `committed` comes from the application's ledger store. */
+  persistedState(committed: CommittedBlock | null): PersistedConsensusState {
+    return structuredClone({
+      safety: this.safety ?? initialSafetyState(),
+      blocks: [...this.blocks.values()],
+      highQc: this.highQc,
+      highTc: this.highTc,
+      committed,
+    });
+  }
+}
+
+/** What a node needs from the cluster around it. */
+export interface NodeEnvironment {
+  /** A message leaves this node for `recipients` (validator ids, never the node itself). */
+  transmit(node: SimNode, recipients: readonly string[], message: ConsensusMessage, nowMs: number): void;
+  /** Wake the node at `atMs`; a tick whose token is stale is ignored. */
+  scheduleTimer(node: SimNode, atMs: number, token: number): void;
+  observePersist(node: SimNode, output: PersistOutput, nowMs: number): void;
+  /** Called before the application executes `blocks`. */
+  observeCommit(node: SimNode, blocks: readonly CommittedBlock[], nowMs: number): void;
+  /** The application refused blocks the core committed, or the core misbehaved in a way the driver saw. */
+  reportDriverProblem(node: SimNode, problem: string, nowMs: number): void;
+  crashedAfterPersist(node: SimNode, nowMs: number): void;
+}
+
+export class SimNode {
+  readonly disk = new SimDisk();
+  #core: ConsensusCore | null = null;
+  #timerToken = 0;
+  /** When the pending tick is due; null when none is pending. The core restates its timer every step, so an unchanged time is not rescheduled. */
+  #timerAtMs: number | null = null;
+  #crashArmed = false;
+  incarnation = 0;
+  steps = 0;
+
+  constructor(
+    /** Unique instance name (twins share a validator id, not an endpoint). */
+    readonly endpoint: string,
+    readonly config: ConsensusConfig,
+    readonly app: SimApplication,
+    readonly honest: boolean,
+    readonly environment: NodeEnvironment,
+  ) {}
+
+  get validator(): string {
+    return this.config.self;
+  }
+
+  get running(): boolean {
+    return this.#core !== null;
+  }
+
+  get core(): ConsensusCore | null {
+    return this.#core;
+  }
+
+  get timerToken(): number {
+    return this.#timerToken;
+  }
+
+  /** First boot (empty disk) or a restart from whatever the disk and ledger hold. */
+  boot(nowMs: number): void {
+    if (this.#core !== null) return;
+    const persisted = this.incarnation === 0 ? undefined : this.disk.persistedState(this.app.lastCommitted());
+    this.incarnation += 1;
+    this.#core = ConsensusCore.create(this.config, this.app, persisted);
+    this.#carryOut(this.#core.start(nowMs), nowMs);
+  }
+
+  /** kill -9: the core and the mempool vanish; the disk and the committed ledger stay. */
+  crash(): void {
+    this.#core = null;
+    this.#crashArmed = false;
+    this.#timerToken += 1;
+    this.#timerAtMs = null;
+    this.app.crash();
+  }
+
+  disarmCrash(): void {
+    this.#crashArmed = false;
+  }
+
+  /** Crash right after the next persist output that carries safety state, before anything that follows it. */
+  armCrashAfterPersist(): void {
+    if (this.#core !== null) this.#crashArmed = true;
+  }
+
+  get crashArmed(): boolean {
+    return this.#crashArmed;
+  }
+
+  tick(nowMs: number, token: number): void {
+    if (token !== this.#timerToken) return;
+    this.#timerAtMs = null;
+    this.step({ kind: 'tick', nowMs });
+  }
+
+  step(input: ConsensusInput): void {
+    const core = this.#core;
+    if (core === null) return;
+    this.steps += 1;
+    this.#carryOut(core.step(input), input.nowMs);
+  }
+
+  #carryOut(initial: ConsensusOutput[], nowMs: number): void {
+    let outputs = initial;
+    for (let round = 0; ; round++) {
+      const advanced = this.#carryOutOnce(outputs, nowMs);
+      this.disk.pruneUpTo(this.app.executedHeight);
+      if (!advanced || this.#core === null) return;
+      if (round >= LEDGER_ADVANCED_STEPS_MAX) {
+        this.environment.reportDriverProblem(this, `the core kept committing after ${LEDGER_ADVANCED_STEPS_MAX} ledger-advanced steps`, nowMs);
+        return;
+      }
+      this.steps += 1;
+      outputs = this.#core.step({ kind: 'ledger-advanced', nowMs });
+    }
+  }
+
+  /** Returns whether the application executed blocks (so the core must hear ledger-advanced). */
+  #carryOutOnce(outputs: readonly ConsensusOutput[], nowMs: number): boolean {
+    let advanced = false;
+    for (const output of outputs) {
+      if (this.#core === null) return false;
+      switch (output.kind) {
+        case 'persist':
+          this.disk.apply(output);
+          this.environment.observePersist(this, output, nowMs);
+          if (this.#crashArmed && output.safety !== undefined) {
+            this.crash();
+            this.environment.crashedAfterPersist(this, nowMs);
+            return false;
+          }
+          break;
+        case 'send':
+          // The core handles its own messages; a real driver would not loop them through a socket.
+          if (output.to !== this.validator) this.environment.transmit(this, [output.to], output.message, nowMs);
+          break;
+        case 'broadcast': {
+          const others = this.config.validators.validators.map((entry) => entry.id).filter((id) => id !== this.validator);
+          this.environment.transmit(this, others, output.message, nowMs);
+          break;
+        }
+        case 'commit': {
+          this.environment.observeCommit(this, output.blocks, nowMs);
+          const executed = this.app.execute(output.blocks);
+          if (!executed.ok) this.environment.reportDriverProblem(this, `the application refused a commit: ${executed.reason}`, nowMs);
+          advanced = true;
+          break;
+        }
+        case 'timer':
+          if (output.atMs === this.#timerAtMs) break;
+          this.#timerToken += 1;
+          this.#timerAtMs = output.atMs;
+          this.environment.scheduleTimer(this, output.atMs, this.#timerToken);
+          break;
+      }
+    }
+    return advanced;
+  }
+}
