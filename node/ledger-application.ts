@@ -34,6 +34,8 @@ export interface LedgerApplicationOptions {
 /** Ledger states of recent heights, kept to check proposed headers without reading the disk. */
 const RECENT_STATES_KEPT = 4096;
 const DECODED_PAYLOADS_KEPT = 1024;
+/** Committed blocks waiting for execution beyond which this validator declines to propose. */
+const EXECUTION_BACKLOG_BLOCKS_MAX = 32;
 
 export class LedgerApplication implements ApplicationPort {
   readonly verified = new VerifiedTransactions();
@@ -55,13 +57,16 @@ export class LedgerApplication implements ApplicationPort {
     return this.options.store.head();
   }
 
+  /** Transactions waiting that no committed block has ordered yet. */
   hasPendingTransactions(): boolean {
-    return this.options.mempool.size > 0;
+    return this.options.mempool.select(1, Number.POSITIVE_INFINITY, this.ordered).length > 0;
   }
 
   propose(context: { height: number; round: number; parent: BlockHeader | null; ancestors: readonly ProposedBlockView[] }): ProposalContent | undefined {
     const executed = this.executedState;
     if (executed.height < (context.parent?.ledgerHeight ?? 0)) return undefined;
+    // Back-pressure: consensus may not run further ahead of execution than this.
+    if (this.queuedHeight - executed.height > EXECUTION_BACKLOG_BLOCKS_MAX) return undefined;
     const exclude = new Set<string>(this.ordered);
     for (const ancestor of context.ancestors) for (const id of this.idsOf(ancestor)) exclude.add(id);
     const selected = this.options.mempool.select(this.options.blockTransactionsMax, this.options.payloadBytesMax, exclude);

@@ -7,6 +7,7 @@
  *   DIR/validator-N/{config.json, validator.key, data/}
  *   DIR/participants/<name>.key            (label = the participant's PGLN)
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toHex } from '../ledger/encoding/hex.js';
@@ -48,6 +49,8 @@ export interface TestnetOptions {
 
 export interface TestnetLayout {
   genesisFile: string;
+  /** The demo regulator's read token (an auditor credential), in every config's api.readTokens. */
+  auditorReadToken: string;
   configFiles: string[];
   participantKeyFiles: Record<string, string>;
   apiUrls: string[];
@@ -107,6 +110,8 @@ export async function writeTestnet(options: TestnetOptions): Promise<TestnetLayo
   const genesisFile = join(options.directory, 'genesis.json');
   await writeFile(genesisFile, `${JSON.stringify(genesis, null, 2)}\n`);
 
+  const auditorReadToken = randomBytes(24).toString('base64url');
+  const regulatorId = DEMO_PARTICIPANTS.find((participant) => participant.name === 'regulator')!.id;
   for (let index = 0; index < options.validators; index++) {
     const id = `validator-${index}`;
     const ports = portsOf(options.basePort, index);
@@ -117,7 +122,7 @@ export async function writeTestnet(options: TestnetOptions): Promise<TestnetLayo
       genesisFile: '../genesis.json',
       dataDir: 'data',
       p2p: { listen: `127.0.0.1:${ports.p2p}` },
-      api: { listen: `127.0.0.1:${ports.api}` },
+      api: { listen: `127.0.0.1:${ports.api}`, readTokens: [{ token: auditorReadToken, participant: regulatorId, scope: 'read' }] },
       metrics: { listen: `127.0.0.1:${ports.metrics}` },
       peers: validators.filter((validator) => validator.id !== id).map((validator) => ({ id: validator.id, address: validator.address })),
       log: { level: 'info' },
@@ -130,8 +135,9 @@ export async function writeTestnet(options: TestnetOptions): Promise<TestnetLayo
       },
     };
     const file = join(options.directory, id, 'config.json');
-    await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
+    // The config holds a read token: readable by its owner only, like the key files.
+    await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     configFiles.push(file);
   }
-  return { genesisFile, configFiles, participantKeyFiles, apiUrls };
+  return { genesisFile, auditorReadToken, configFiles, participantKeyFiles, apiUrls };
 }
