@@ -82,13 +82,17 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
     return 1;
   }
   const apiUrl = `http://127.0.0.1:${ports[0]!.api}`;
+  const firstConfig = JSON.parse(await readFile(join(options.dir, 'validator-0', 'config.json'), 'utf8')) as { api: { readTokens?: Array<{ token: string; participant: string }> } };
+  const auditor = firstConfig.api.readTokens?.[0];
   process.stdout.write(
     [
       `devnet ${genesis.chainId}: ${count} validators running (logs in ${options.dir}/validator-*/node.log)`,
       ...ports.map((port, index) => `  validator-${index}  API http://127.0.0.1:${port.api}   metrics http://127.0.0.1:${port.metrics}/metrics`),
       'demo participants (key files to sign with):',
       ...DEMO_PARTICIPANTS.map((participant) => `  ${participant.name.padEnd(12)} ${participant.id}  ${join(options.dir, 'participants', `${participant.name}.key`)}`),
-      `try: npx custodia submit --node ${apiUrl} --key ${join(options.dir, 'participants', 'farm.key')} --wait DOCUMENT.jsonld`,
+      ...(auditor === undefined ? [] : [`auditor read token (${auditor.participant}): ${auditor.token}`, `  try: curl -H 'Authorization: Bearer ${auditor.token}' '${apiUrl}/v1/events?perPage=5'`]),
+      `  auditor UI: ${apiUrl}/`,
+      `submit: npx custodia submit --node ${apiUrl} --key ${join(options.dir, 'participants', 'farm.key')} --wait DOCUMENT.jsonld`,
       '',
     ].join('\n'),
   );

@@ -4,6 +4,7 @@
  * signal exits at once.
  */
 import { Command } from 'commander';
+import { apiRoutes } from '../../api/http/index.js';
 import { loadConfig } from '../../node/config.js';
 import { startValidator, StartupError } from '../../node/validator.js';
 
@@ -20,7 +21,7 @@ export function startCommand(): Command {
       }
       let validator;
       try {
-        validator = await startValidator(loaded.config);
+        validator = await startValidator(loaded.config, { routes: apiRoutes });
       } catch (error) {
         process.stderr.write(`error: ${error instanceof StartupError ? error.message : (error as Error).stack}\n`);
         process.exitCode = error instanceof StartupError ? 2 : 1;

@@ -1,0 +1,67 @@
+/**
+ * The query API of a validator (issue 6: queries, proofs, approvals, exports, streams, access and
+ * the OpenAPI document), mounted by node/validator.ts after its own submission and block routes:
+ * `startValidator(config, { routes: apiRoutes })`. Each router serves one concern; their
+ * operation descriptions together make GET /v1/openapi.json. Unknown /v1/ paths answer with a
+ * JSON 404 like every other error. Everything else is the auditor web UI (api/ui).
+ */
+import { Router } from 'express';
+import { ApiError } from '../../node/http/errors.js';
+import type { ValidatorContext } from '../../node/validator.js';
+import { ReadAccess } from './access.js';
+import { approvalOperations, approvalRoutes } from './approval-routes.js';
+import { blockListOperations, blockListRoutes } from './block-list-routes.js';
+import { eventOperations, eventRoutes } from './event-routes.js';
+import { exportOperations, exportRoutes } from './export-routes.js';
+import { genesisOperations, genesisRoutes } from './genesis-routes.js';
+import { itemOperations, itemRoutes } from './item-routes.js';
+import { openApiOperations, openApiRoutes } from './openapi.js';
+import type { Operation } from './operations.js';
+import { proofOperations, proofRoutes } from './proof-routes.js';
+import { recallOperations, recallRoutes } from './recall-routes.js';
+import { streamOperations, streamRoutes, type StreamOptions } from './stream-routes.js';
+import { submissionOperations } from './submission-operations.js';
+import { uiRoutes } from '../ui/serve.js';
+
+export interface ApiRouteOptions {
+  stream?: StreamOptions;
+}
+
+/** Every operation the node serves, its own submission routes included. */
+export const API_OPERATIONS: readonly Operation[] = [
+  ...submissionOperations,
+  ...eventOperations,
+  ...itemOperations,
+  ...recallOperations,
+  ...blockListOperations,
+  ...proofOperations,
+  ...approvalOperations,
+  ...exportOperations,
+  ...streamOperations,
+  ...openApiOperations,
+  ...genesisOperations,
+];
+
+export function apiRoutes(context: ValidatorContext, options: ApiRouteOptions = {}): Router {
+  const access = new ReadAccess(context);
+  const router = Router();
+  router.use(eventRoutes(context, access));
+  router.use(itemRoutes(context, access));
+  router.use(recallRoutes(context, access));
+  router.use(blockListRoutes(context));
+  router.use(proofRoutes(context, access));
+  router.use(approvalRoutes(context, access));
+  router.use(exportRoutes(context, access));
+  router.use(streamRoutes(context, access, options.stream));
+  router.use(openApiRoutes(context, () => API_OPERATIONS));
+  router.use(genesisRoutes(context));
+  router.use('/v1', (request) => {
+    throw new ApiError(404, 'no-such-route', `no route ${request.method} ${request.originalUrl.split('?')[0]}`, '');
+  });
+  // The auditor web UI, outside /v1.
+  router.use(uiRoutes());
+  return router;
+}
+
+export { ReadAccess } from './access.js';
+export type { Reader } from './access.js';

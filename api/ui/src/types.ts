@@ -1,0 +1,33 @@
+/**
+ * The shapes of the API's answers, taken from the zod schemas the server documents them with
+ * (api/http/*), so a change on the server side breaks the UI's type check rather than the page.
+ * Type-only imports: nothing of the server ends up in the bundle.
+ */
+import type { z } from 'zod';
+import type { approvalResponse, pendingResponse } from '../../http/approval-routes.js';
+import type { blockListResponse } from '../../http/block-list-routes.js';
+import type { historyResponse, traceResponse } from '../../http/item-routes.js';
+import type { transactionProofResponse } from '../../http/proof-routes.js';
+import type { recallScopeResponse } from '../../http/recall-routes.js';
+import type { blockSummarySchema, tracedRecordSchema } from '../../http/schemas.js';
+import type { TransactionStatus } from '../../../node/transactions.js';
+
+export type History = z.output<typeof historyResponse>;
+export type CustodyEvent = History['events'][number];
+export type TracedRecord = z.output<typeof tracedRecordSchema>;
+export type TraceGraph = z.output<typeof traceResponse>;
+export type BlockSummary = z.output<typeof blockSummarySchema>;
+export type BlockList = z.output<typeof blockListResponse>;
+export type TransactionProofDocument = z.output<typeof transactionProofResponse>;
+export type RecallScope = z.output<typeof recallScopeResponse>;
+export type { TransactionStatus };
+
+export interface LedgerHead {
+  height: number;
+  blockHash: string;
+  ledger: { logSize: number; logRoot: string; stateRoot: string };
+  checkpoint: { header: BlockSummary['header']; certificate: BlockSummary['certificate'] } | null;
+}
+
+export type Approval = z.output<typeof approvalResponse>;
+export type PendingApprovals = z.output<typeof pendingResponse>;
