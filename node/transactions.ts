@@ -127,6 +127,11 @@ export class TransactionService {
     }
   }
 
+  /** The transaction itself: from the ledger once committed, else from the mempool while pending. */
+  async find(id: string): Promise<Transaction | undefined> {
+    return (await this.options.store.getTransaction(id))?.transaction ?? this.options.mempool.get(id);
+  }
+
   get waiting(): number {
     return this.waiterCount;
   }

@@ -11,6 +11,7 @@ import type { ValidatorContext } from '../../node/validator.js';
 import { ReadAccess } from './access.js';
 import { approvalOperations, approvalRoutes } from './approval-routes.js';
 import { blockListOperations, blockListRoutes } from './block-list-routes.js';
+import { captureOperations, captureRoutes } from './capture-routes.js';
 import { eventOperations, eventRoutes } from './event-routes.js';
 import { exportOperations, exportRoutes } from './export-routes.js';
 import { genesisOperations, genesisRoutes } from './genesis-routes.js';
@@ -30,6 +31,7 @@ export interface ApiRouteOptions {
 /** Every operation the node serves, its own submission routes included. */
 export const API_OPERATIONS: readonly Operation[] = [
   ...submissionOperations,
+  ...captureOperations,
   ...eventOperations,
   ...itemOperations,
   ...recallOperations,
@@ -45,6 +47,7 @@ export const API_OPERATIONS: readonly Operation[] = [
 export function apiRoutes(context: ValidatorContext, options: ApiRouteOptions = {}): Router {
   const access = new ReadAccess(context);
   const router = Router();
+  router.use(captureRoutes(context));
   router.use(eventRoutes(context, access));
   router.use(itemRoutes(context, access));
   router.use(recallRoutes(context, access));

@@ -69,6 +69,8 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/stream',
         'GET /v1/openapi.json',
         'GET /v1/genesis',
+        'POST /v1/epcis/capture',
+        'GET /v1/epcis/capture/{id}',
       ].sort(),
     );
     const events = document.paths['/v1/events'].get;

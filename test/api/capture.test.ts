@@ -1,0 +1,66 @@
+/** The EPCIS capture interface against a real validator: capture, poll per-event status, and refusals. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveEventBuilders } from '../../api/epcis-builders.js';
+import { signTransaction } from '../../ledger/model/transaction.js';
+import { CHAIN_ID, get, startApiNode, type ApiNode } from './support/api-node.js';
+
+let node: ApiNode;
+const events = liveEventBuilders();
+let nonce = 0;
+
+beforeAll(async () => {
+  node = await startApiNode();
+}, 60_000);
+
+afterAll(async () => {
+  await node?.close();
+});
+
+function captureTransaction(document: unknown, type = 'epcis.capture') {
+  const farm = node.signers['farm']!;
+  return signTransaction({ chainId: CHAIN_ID, type, signers: [farm.participant], nonce: `capture-${nonce++}`, payload: { document } as never }, [farm]);
+}
+
+async function post(body: string) {
+  const response = await fetch(`${node.url}/v1/epcis/capture`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { status: response.status, location: response.headers.get('location'), body: (await response.json()) as any };
+}
+
+async function pollUntilSettled(id: string) {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const status = await get(`${node.url}/v1/epcis/capture/${id}`);
+    if (status.body.status !== 'pending') return status;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`capture ${id} stayed pending`);
+}
+
+describe('POST /v1/epcis/capture', () => {
+  it('takes a signed document, answers 202 with its events, and reports each event committed', async () => {
+    const lots = [1, 2].map((serial) => `urn:epc:class:lgtin:0614141.0012345.CAPTURE-${Date.now()}-${serial}`);
+    const document = events.document(events.commissionLot(lots[0]!, 5), events.commissionLot(lots[1]!, 7));
+    const accepted = await post(JSON.stringify(captureTransaction(document)));
+    expect(accepted.status).toBe(202);
+    expect(accepted.location).toBe(`/v1/epcis/capture/${accepted.body.captureId}`);
+    expect(accepted.body.events).toHaveLength(2);
+    expect(accepted.body.events.every((event: { status: string }) => event.status === 'pending')).toBe(true);
+    const settled = await pollUntilSettled(accepted.body.captureId);
+    expect(settled.body).toMatchObject({ captureId: accepted.body.captureId, status: 'committed', result: { status: 'accepted' } });
+    expect(settled.body.events.map((event: { status: string }) => event.status)).toEqual(['committed', 'committed']);
+    const again = await post(JSON.stringify(captureTransaction(document)));
+    expect(again.status).toBe(202);
+    expect((await pollUntilSettled(again.body.captureId)).body).toMatchObject({ status: 'rejected', result: { code: 'duplicate-event' } });
+  });
+
+  it('refuses what is not a capture or not a valid EPCIS document, naming the field, and unknown ids', async () => {
+    const notCapture = await post(JSON.stringify(captureTransaction(events.document(), 'recall.issue')));
+    expect(notCapture).toMatchObject({ status: 422, body: { code: 'not-a-capture', path: 'body.type' } });
+    const invalid = await post(JSON.stringify(captureTransaction({ type: 'EPCISDocument', schemaVersion: '2.0' })));
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.code).toBe('invalid-document');
+    expect(invalid.body.path).toMatch(/^body\.payload\.document/);
+    expect(await post('{"body": 1, "body": 2}')).toMatchObject({ status: 400, body: { code: 'json-duplicate-key' } });
+    expect((await get(`${node.url}/v1/epcis/capture/${'ab'.repeat(32)}`)).status).toBe(404);
+    expect((await get(`${node.url}/v1/epcis/capture/xyz`)).status).toBe(400);
+  });
+});
