@@ -8,7 +8,10 @@
 import type { z } from 'zod';
 import type { JsonValue } from '../ledger/encoding/canonical-json.js';
 import { signTransaction, transactionId, type Transaction, type TransactionSigner } from '../ledger/model/transaction.js';
+import type { ValidatorSet } from '../ledger/model/validator-set.js';
+import { verifyTransactionProof, type ProofVerdict } from '../ledger/verify/proof.js';
 import type { TransactionStatus } from '../node/transactions.js';
+import type { captureStatusSchema } from './http/capture-routes.js';
 import type { approvalResponse, pendingResponse } from './http/approval-routes.js';
 import type { blockListResponse } from './http/block-list-routes.js';
 import { NEXT_PAGE_MEMBER } from './http/paging.js';
@@ -27,6 +30,7 @@ export type RecallScope = z.output<typeof recallScopeResponse>;
 export type BlockList = z.output<typeof blockListResponse>;
 export type TransactionProof = z.output<typeof transactionProofResponse>;
 export type ConsistencyProof = z.output<typeof consistencyResponse>;
+export type CaptureStatus = z.output<typeof captureStatusSchema>;
 export type PendingApprovals = z.output<typeof pendingResponse>;
 export type ApprovalStatus = z.output<typeof approvalResponse>;
 export type CommitNotice = z.output<typeof commitNoticeSchema>;
@@ -177,6 +181,27 @@ export class CustodiaClient {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
+  }
+
+  /**
+   * Fetches a transaction's proof and checks it offline against validator keys the caller
+   * trusts (from its own copy of the genesis), never the node's word.
+   */
+  async verifyTransaction(id: string, trusted: { chainId: string; validators: ValidatorSet }): Promise<ProofVerdict> {
+    return verifyTransactionProof(await this.waitForTransactionProof(id), trusted.chainId, trusted.validators);
+  }
+
+  async genesis(): Promise<{ hash: string; genesis: JsonValue }> {
+    return this.request<{ hash: string; genesis: JsonValue }>('GET', '/v1/genesis');
+  }
+
+  /** POST /v1/epcis/capture: a signed epcis.capture transaction; returns the capture with its events. */
+  async capture(transaction: Transaction): Promise<CaptureStatus> {
+    return this.request<CaptureStatus>('POST', '/v1/epcis/capture', transaction);
+  }
+
+  async captureStatus(captureId: string): Promise<CaptureStatus> {
+    return this.request<CaptureStatus>('GET', `/v1/epcis/capture/${captureId}`);
   }
 
   async consistencyProof(from: number, to: number): Promise<ConsistencyProof> {

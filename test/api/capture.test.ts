@@ -1,6 +1,8 @@
 /** The EPCIS capture interface against a real validator: capture, poll per-event status, and refusals. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CustodiaClient } from '../../api/client.js';
 import { liveEventBuilders } from '../../api/epcis-builders.js';
+import { readGenesisFile } from '../../ledger/files/genesis-file.js';
 import { signTransaction } from '../../ledger/model/transaction.js';
 import { CHAIN_ID, get, startApiNode, type ApiNode } from './support/api-node.js';
 
@@ -47,6 +49,13 @@ describe('POST /v1/epcis/capture', () => {
     const settled = await pollUntilSettled(accepted.body.captureId);
     expect(settled.body).toMatchObject({ captureId: accepted.body.captureId, status: 'committed', result: { status: 'accepted' } });
     expect(settled.body.events.map((event: { status: string }) => event.status)).toEqual(['committed', 'committed']);
+    // The typed client reads the same status, and verifies the capture's proof offline against the genesis keys.
+    const farm = node.signers['farm']!;
+    const client = new CustodiaClient(node.url, CHAIN_ID, { credential: { participant: farm.participant, seed: farm.seed } });
+    expect(await client.captureStatus(accepted.body.captureId)).toEqual(settled.body);
+    const genesis = await readGenesisFile(node.genesisFile);
+    if (!genesis.ok) throw new Error(genesis.message);
+    expect(await client.verifyTransaction(accepted.body.captureId, { chainId: CHAIN_ID, validators: genesis.validators })).toMatchObject({ ok: true, txId: accepted.body.captureId });
     const again = await post(JSON.stringify(captureTransaction(document)));
     expect(again.status).toBe(202);
     expect((await pollUntilSettled(again.body.captureId)).body).toMatchObject({ status: 'rejected', result: { code: 'duplicate-event' } });
