@@ -17,7 +17,7 @@ import type { TransactionSigner } from '../../../ledger/model/transaction.js';
 import { portsOf, writeTestnet, type TestnetLayout } from '../../../node/testnet.js';
 
 const binary = fileURLToPath(new URL('../../../tools/bin/custodia.mjs', import.meta.url));
-const CHAIN_ID = 'custodia-multiprocess';
+export const CHAIN_ID = 'custodia-multiprocess';
 
 async function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {

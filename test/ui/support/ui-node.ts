@@ -1,32 +1,25 @@
 /**
- * A running node for the browser tests: the auditor UI built fresh into a temporary folder, a
- * one-validator testnet (a quorum of one commits on its own) started in-process on ephemeral
- * ports with the query API and the UI mounted, a read token for the regulator, and the devnet's
- * demo supply chain submitted through the public API.
+ * A running devnet for the browser tests: four validators as separate `custodia start`
+ * processes on 127.0.0.1 (test/node/support/local-network.ts), each serving the query API and
+ * the auditor UI as built at install time, with the demo supply chain submitted through the
+ * public API and the demo auditor's read token.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Router } from 'express';
-import { apiRoutes } from '../../../api/http/index.js';
-import { uiRoutes } from '../../../api/ui/serve.js';
-import { loadConfig } from '../../../node/config.js';
-import { silentLogger } from '../../../node/logger.js';
-import { DEMO_PARTICIPANTS, writeTestnet } from '../../../node/testnet.js';
-import { startValidator, type RunningValidator } from '../../../node/validator.js';
+import { CHAIN_ID as NETWORK_CHAIN_ID, LocalNetwork } from '../../node/support/local-network.js';
 import { runDemo, type DemoResult } from '../../../tools/devnet/demo.js';
 
-export const CHAIN_ID = 'custodia-ui-test';
-export const REGULATOR_TOKEN = 'regulator-ui-read-token-0123456789';
+export const CHAIN_ID = NETWORK_CHAIN_ID;
 const BUILD_SCRIPT = fileURLToPath(new URL('../../../api/ui/build.mjs', import.meta.url));
+const INSTALLED_UI = fileURLToPath(new URL('../../../api/ui/dist', import.meta.url));
 
 export interface UiNode {
   url: string;
-  validator: RunningValidator;
+  network: LocalNetwork;
   demo: DemoResult;
   genesisFile: string;
+  /** The demo regulator's read token (an auditor credential), as the devnet prints it. */
+  token: string;
   close(): Promise<void>;
 }
 
@@ -43,55 +36,15 @@ export function buildUi(directory: string): Promise<string> {
 }
 
 export async function startUiNode(): Promise<UiNode> {
-  const directory = await mkdtemp(join(tmpdir(), 'custodia-ui-'));
+  // The validators serve the bundle `npm install` built; build it again so it matches the sources.
+  await buildUi(INSTALLED_UI);
+  const network = await LocalNetwork.create(4);
   try {
-    const uiDirectory = join(directory, 'ui');
-    await buildUi(uiDirectory);
-    // Empty blocks at the devnet's pace: transactions still commit at once, and the chain stays
-    // as short as an auditor's demo chain, so the pages show what a person would see.
-    const layout = await writeTestnet({ directory: join(directory, 'net'), validators: 1, basePort: 20_000, chainId: CHAIN_ID, roundTimeoutBaseMs: 1000, idleProposalDelayMs: 500 });
-    const configFile = layout.configFiles[0]!;
-    const config = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, any>;
-    // Ephemeral ports: parallel test files never collide.
-    config.p2p.listen = '127.0.0.1:0';
-    config.api.listen = '127.0.0.1:0';
-    config.metrics.listen = '127.0.0.1:0';
-    config.log.level = 'error';
-    const regulator = DEMO_PARTICIPANTS.find((participant) => participant.name === 'regulator')!;
-    config.api.readTokens = [{ token: REGULATOR_TOKEN, participant: regulator.id, scope: 'read' }];
-    await writeFile(configFile, JSON.stringify(config, null, 2));
-    const loaded = await loadConfig(configFile);
-    if (!loaded.ok) throw new Error(loaded.message);
-    const validator = await startValidator(loaded.config, {
-      logger: silentLogger(),
-      routes: (context) => {
-        const router = Router();
-        router.use(uiRoutes({ directory: uiDirectory }));
-        router.use(apiRoutes(context));
-        return router;
-      },
-    });
-    let demo: DemoResult;
-    try {
-      demo = await runDemo(validator.apiUrl, CHAIN_ID, layout.participantKeyFiles, () => undefined);
-    } catch (error) {
-      // A node that could not commit the demo may not drain quickly either; the demo's own
-      // error ("demo step ... did not commit") is what the test run should report.
-      await Promise.race([validator.stop(), new Promise((resolve) => setTimeout(resolve, 5000))]);
-      throw error;
-    }
-    return {
-      url: validator.apiUrl,
-      validator,
-      demo,
-      genesisFile: layout.genesisFile,
-      close: async () => {
-        await validator.stop();
-        await rm(directory, { recursive: true, force: true });
-      },
-    };
+    const url = network.layout.apiUrls[0]!;
+    const demo = await runDemo(url, CHAIN_ID, network.layout.participantKeyFiles, () => undefined);
+    return { url, network, demo, genesisFile: network.layout.genesisFile, token: network.layout.auditorReadToken, close: () => network.close() };
   } catch (error) {
-    await rm(directory, { recursive: true, force: true });
+    await network.close();
     throw error;
   }
 }
