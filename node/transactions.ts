@@ -37,6 +37,10 @@ export interface TransactionServiceOptions {
   now?: () => number;
 }
 
+function committedStatus(id: string, height: number, position: number, blockHash: string, result: TransactionResult): TransactionStatus {
+  return { id, status: result.status === 'accepted' ? 'committed' : 'rejected', height, position, blockHash, result };
+}
+
 export class TransactionService {
   private readonly waiters = new Map<string, Set<(status: TransactionStatus) => void>>();
   private waiterCount = 0;
@@ -48,7 +52,7 @@ export class TransactionService {
   async submit(input: unknown): Promise<SubmitResult> {
     const check = checkTransaction(input, this.options.chainId);
     if (!check.ok) return { ok: false, kind: 'invalid', check };
-    if ((await this.options.store.getTransaction(check.id)) !== undefined) return { ok: true, id: check.id, duplicate: true };
+    if (await this.options.store.hasTransaction(check.id)) return { ok: true, id: check.id, duplicate: true };
     const admitted = this.admit(check);
     if (!admitted.ok) return admitted;
     if (!admitted.duplicate) {
@@ -62,7 +66,7 @@ export class TransactionService {
   /** A transaction relayed by a peer: checked and admitted, not relayed again. */
   async receiveRelayed(input: JsonValue): Promise<void> {
     const check = checkTransaction(input, this.options.chainId);
-    if (!check.ok || (await this.options.store.getTransaction(check.id)) !== undefined) return;
+    if (!check.ok || (await this.options.store.hasTransaction(check.id))) return;
     this.admit(check);
   }
 
@@ -77,17 +81,8 @@ export class TransactionService {
   }
 
   async status(id: string): Promise<TransactionStatus> {
-    const record = await this.options.store.getTransaction(id);
-    if (record !== undefined) {
-      return {
-        id,
-        status: record.result.status === 'accepted' ? 'committed' : 'rejected',
-        height: record.height,
-        position: record.position,
-        blockHash: record.blockHash,
-        result: record.result,
-      };
-    }
+    const outcome = await this.options.store.getTransactionOutcome(id);
+    if (outcome !== undefined) return committedStatus(id, outcome.height, outcome.position, outcome.blockHash, outcome.result);
     return this.options.mempool.has(id) ? { id, status: 'pending' } : { id, status: 'unknown' };
   }
 
@@ -110,10 +105,14 @@ export class TransactionService {
     });
   }
 
-  /** Called once a block is durably executed: wakes the waiters of its transactions. */
-  executed(ids: readonly string[], onLatency?: (seconds: number) => void): void {
+  /**
+   * Called once a block is durably executed: wakes the waiters of its transactions with their
+   * results straight from the execution, without reading the store. A transaction id that a
+   * block repeats (a rejected duplicate) keeps its first commit, as the store does.
+   */
+  executed(block: { height: number; blockHash: string; ids: readonly string[]; results: readonly TransactionResult[] }, onLatency?: (seconds: number) => void): void {
     const now = (this.options.now ?? Date.now)();
-    for (const id of ids) {
+    for (const [position, id] of block.ids.entries()) {
       const submitted = this.submittedAtMs.get(id);
       if (submitted !== undefined) {
         this.submittedAtMs.delete(id);
@@ -121,9 +120,16 @@ export class TransactionService {
       }
       const set = this.waiters.get(id);
       if (set === undefined) continue;
-      void this.status(id).then((status) => {
+      const result = block.results[position]!;
+      const firstCommit = block.ids.indexOf(id) === position && !(result.status === 'rejected' && result.code === 'duplicate-transaction');
+      if (firstCommit) {
+        const status = committedStatus(id, block.height, position, block.blockHash, result);
         for (const finish of [...set]) finish(status);
-      });
+      } else {
+        void this.status(id).then((current) => {
+          for (const finish of [...set]) finish(current);
+        });
+      }
     }
   }
 

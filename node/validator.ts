@@ -130,7 +130,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       lastExecutedAtMs = Date.now();
       metrics.mempoolSize.set(mempool.size);
       metrics.mempoolBytes.set(mempool.sizeBytes);
-      transactions?.executed(payload.ids, (seconds) => metrics.commitLatencySeconds.observe(seconds));
+      transactions?.executed({ height: state.height, blockHash: state.blockHash, ids: payload.ids, results }, (seconds) => metrics.commitLatencySeconds.observe(seconds));
       for (const listener of executedListeners) listener({ height: state.height, blockHash: state.blockHash, transactionIds: payload.ids });
       driver?.ledgerAdvanced(state.height);
     },

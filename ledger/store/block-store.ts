@@ -38,6 +38,14 @@ import { decodeRecord, encodeRecord, type IndexedEvent, type StoredEvent, type T
 import { checkTail, type StoreReader } from './tail-check.js';
 
 export const STORE_FORMAT_VERSION = 1;
+/** Blocks whose decoded results are kept for status queries. */
+const RECENT_RESULTS_KEPT = 64;
+
+export interface TransactionOutcome extends TransactionLocation {
+  txId: string;
+  blockHash: string;
+  result: TransactionResult;
+}
 export const STORE_LIMITS = {
   tailBlocksChecked: 100,
   blocksPerRangeMax: 100,
@@ -93,6 +101,7 @@ export class BlockStore {
   private frontier: MerkleFrontier;
   private headState: LedgerState;
   private appendQueue: Promise<unknown> = Promise.resolve();
+  private readonly recentResults = new Map<number, TransactionResult[]>();
   /** Set when a write failed: the in-memory view may no longer match the disk. */
   private failure: Error | undefined;
 
@@ -332,6 +341,29 @@ export class BlockStore {
       transaction: block.transactions[location.position]!,
       result: results[location.position]!,
     };
+  }
+
+  /**
+   * A committed transaction's place and result, without reading its block: what a status query
+   * needs. Recently read result lists are kept, since statuses come in bursts per block.
+   */
+  async getTransactionOutcome(txId: string): Promise<TransactionOutcome | undefined> {
+    const location = await getRecord<TransactionLocation>(this.db, storeKeys.transaction(txId));
+    if (location === undefined) return undefined;
+    let results = this.recentResults.get(location.height);
+    if (results === undefined) {
+      results = await this.getResults(location.height);
+      assert(results !== undefined, `transaction ${txId} points at missing results of block ${location.height}`);
+      this.recentResults.set(location.height, results);
+      if (this.recentResults.size > RECENT_RESULTS_KEPT) this.recentResults.delete(this.recentResults.keys().next().value!);
+    }
+    const state = await this.ledgerState(location.height);
+    assert(state !== undefined, `transaction ${txId} points at missing block ${location.height}`);
+    return { ...location, txId, blockHash: state.blockHash, result: results[location.position]! };
+  }
+
+  async hasTransaction(txId: string): Promise<boolean> {
+    return (await this.db.get(storeKeys.transaction(txId))) !== undefined;
   }
 
   async getState(key: string): Promise<unknown> {

@@ -73,6 +73,17 @@ describe('BlockStore', () => {
     const refused = await store.getTransaction(transactionId(block2.block.transactions[0]!.body));
     expect(refused?.result).toEqual({ status: 'rejected', code: 'custody-not-held', message: 'not in possession' });
     expect(await store.getTransaction('ab'.repeat(32))).toBeUndefined();
+    expect(await store.getTransactionOutcome(transactionId(second.body))).toEqual({
+      height: 1,
+      position: 1,
+      leafIndex: 1,
+      txId: transactionId(second.body),
+      blockHash: blockHash(block1.block.header),
+      result: { status: 'accepted' },
+    });
+    expect(await store.getTransactionOutcome('ab'.repeat(32))).toBeUndefined();
+    expect(await store.hasTransaction(transactionId(first.body))).toBe(true);
+    expect(await store.hasTransaction('ab'.repeat(32))).toBe(false);
     expect(await store.getState('lot/1')).toBeUndefined();
     await store.close();
   });
