@@ -185,7 +185,9 @@ export class CustodiaClient {
 
   /**
    * Fetches a transaction's proof and checks it offline against validator keys the caller
-   * trusts (from its own copy of the genesis), never the node's word.
+   * trusts (the genesis set, from its own copy of the genesis), never the node's word. Later
+   * validator sets are followed through the hand-overs the proof carries, each certified by the
+   * set before it.
    */
   async verifyTransaction(id: string, trusted: { chainId: string; validators: ValidatorSet }): Promise<ProofVerdict> {
     return verifyTransactionProof(await this.waitForTransactionProof(id), trusted.chainId, trusted.validators);

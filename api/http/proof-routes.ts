@@ -8,7 +8,9 @@
  *   the proof leads to. The checkpoint is the head block when its header already covers the
  *   transaction (header.ledgerHeight >= the transaction's height); right after a commit it does
  *   not yet (a header carries the ledger as of an earlier height), and the answer is 409
- *   not-yet-checkpointed: retry a moment later. A proof reveals the transaction, so it follows
+ *   not-yet-checkpointed: retry a moment later. When the validator set has changed, the proof
+ *   also carries the hand-overs below the checkpoint (each epoch's last block with its
+ *   certificate), so that it checks from the genesis keys alone. A proof reveals the transaction, so it follows
  *   the party rule: auditors and regulators, the transaction's signers and the parties to its
  *   events.
  * - GET /v1/proofs/consistency?from=M&to=N: that the log of N entries extends the log of M.
@@ -49,6 +51,9 @@ export const transactionProofResponse = z.object({
     path: z.array(hash).describe('RFC 9162 inclusion path from the entry’s leaf to checkpoint.header.logRoot'),
   }),
   checkpoint: z.object({ header: blockHeaderSchema, certificate: quorumCertificateSchema }),
+  epochChanges: z
+    .array(z.object({ header: blockHeaderSchema, certificate: quorumCertificateSchema }))
+    .describe('the blocks below the checkpoint that ended a validator-set epoch (their headers carry nextValidators), oldest first, each certified by the outgoing set; empty while the genesis set is unchanged'),
 });
 
 export const consistencyResponse = z.object({
@@ -67,7 +72,8 @@ export const proofOperations: Operation[] = [
     path: '/v1/proofs/transactions/{id}',
     operationId: 'transactionProof',
     summary: 'a committed transaction with its Merkle inclusion proof and the certified checkpoint that commits it',
-    description: 'Check offline: the ledger entry’s leaf hash, the inclusion path to checkpoint.header.logRoot at logSize, and the quorum certificate on the header’s hash against the genesis validator keys.',
+    description:
+      'Check offline: the ledger entry’s leaf hash, the inclusion path to checkpoint.header.logRoot at logSize, and the quorum certificate on the header’s hash against the validator set of its epoch, reached from the genesis validator keys through epochChanges (each hand-over certified by the set before it).',
     tags: ['proofs'],
     access: 'read',
     params: transactionProofParameters,
@@ -115,7 +121,7 @@ export function proofRoutes(context: ValidatorContext, access: ReadAccess): Rout
         'Retry-After': String(CHECKPOINT_RETRY_SECONDS),
       });
     }
-    const inclusion = await store.inclusionProof(id, block.header.logSize);
+    const [inclusion, epochChanges] = await Promise.all([store.inclusionProof(id, block.header.logSize), store.epochChanges(block.header.height)]);
     if (inclusion === undefined || inclusion.logRoot !== block.header.logRoot) throw new Error(`the store cannot prove ${id} against the header of block ${head.height}`);
     response.json({
       format: TRANSACTION_PROOF_FORMAT,
@@ -124,6 +130,7 @@ export function proofRoutes(context: ValidatorContext, access: ReadAccess): Rout
       entry: inclusion.entry,
       inclusion: { leafIndex: inclusion.leafIndex, logSize: inclusion.logSize, path: inclusion.proof },
       checkpoint: { header: block.header, certificate },
+      epochChanges,
     } satisfies z.input<typeof transactionProofResponse>);
   });
 

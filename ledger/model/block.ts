@@ -16,6 +16,7 @@ import { leafHash, MerkleFrontier } from '../merkle/index.js';
 import { LEDGER_LIMITS } from '../limits.js';
 import { chainId, hashHex, identifier, nonNegativeInteger, positiveInteger, unixMilliseconds } from './primitives.js';
 import { transactionSchema, type Transaction } from './transaction.js';
+import { validatorSchema } from './validator-set.js';
 
 export const blockHeaderSchema = z.strictObject({
   chainId,
@@ -31,6 +32,12 @@ export const blockHeaderSchema = z.strictObject({
   logSize: nonNegativeInteger,
   logRoot: hashHex,
   stateRoot: hashHex,
+  /**
+   * Present only on the last block of a validator-set epoch: the set that certifies every block
+   * after it. The quorum certificate on this header is therefore the old set's signed hand-over
+   * to the new one, which is how an auditor follows the chain's sets from genesis.
+   */
+  nextValidators: z.array(validatorSchema).min(1).max(LEDGER_LIMITS.validatorsMax).optional(),
 });
 export type BlockHeader = z.infer<typeof blockHeaderSchema>;
 

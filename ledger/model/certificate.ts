@@ -38,8 +38,9 @@ export function voteDigest(vote: VoteData): Uint8Array {
   return sha256(canonicalBytes({ blockHash: vote.blockHash, height: vote.height, round: vote.round }));
 }
 
-export function signVote(chainId: string, seed: Uint8Array, vote: VoteData): Uint8Array {
-  return signFor('vote', chainId, seed, voteDigest(vote));
+/** `epoch` is the validator-set epoch the vote is cast in (0 until the first set change). */
+export function signVote(chainId: string, seed: Uint8Array, vote: VoteData, epoch = 0): Uint8Array {
+  return signFor('vote', chainId, seed, voteDigest(vote), epoch);
 }
 
 export type CertificateRejectionCode =
@@ -52,11 +53,11 @@ export type CertificateRejectionCode =
 export type CertificateCheck = { ok: true } | { ok: false; code: CertificateRejectionCode; message: string };
 
 /**
- * Checks a certificate against a validator set: each signer known and counted once, at least
+ * Checks a certificate against a validator set and its epoch: each signer known and counted once, at least
  * a quorum of them, and every signature valid. Cheap checks first, so a certificate padded
  * with junk costs no signature verification.
  */
-export function verifyQuorumCertificate(input: unknown, validators: ValidatorSet, chainId: string): CertificateCheck {
+export function verifyQuorumCertificate(input: unknown, validators: ValidatorSet, chainId: string, epoch = 0): CertificateCheck {
   const parsed = quorumCertificateSchema.safeParse(input);
   if (!parsed.success) return { ok: false, code: 'malformed', message: parsed.error.issues[0]?.message ?? 'malformed certificate' };
   const certificate = parsed.data;
@@ -72,7 +73,7 @@ export function verifyQuorumCertificate(input: unknown, validators: ValidatorSet
   const digest = voteDigest(certificate.vote);
   for (const { validator, signature } of certificate.signatures) {
     const entry = validators.get(validator)!;
-    if (!verifyFor('vote', chainId, entry.publicKey, digest, fromHex(signature))) {
+    if (!verifyFor('vote', chainId, entry.publicKey, digest, fromHex(signature), epoch)) {
       return { ok: false, code: 'bad-signature', message: `the signature of ${validator} does not verify` };
     }
   }

@@ -9,6 +9,14 @@ import { fromHex } from '../encoding/hex.js';
 import { LEDGER_LIMITS } from '../limits.js';
 import { identifier, publicKeyHex } from './primitives.js';
 
+/**
+ * A validator set change must be approved at least this many blocks before the height where it
+ * takes effect. Consensus relies on it: a validator that has executed through height h knows
+ * every set change that can take effect at or below h + this notice, so it can tell, for each
+ * block it votes on, which set certifies it (docs/consensus.md, "Validator-set epochs").
+ */
+export const VALIDATOR_SET_CHANGE_NOTICE_BLOCKS = 10;
+
 export const validatorSchema = z.strictObject({
   id: identifier,
   publicKey: publicKeyHex,

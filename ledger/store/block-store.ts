@@ -7,17 +7,22 @@
  * holds half a block and an acknowledged block survives a crash. It is append-only: a block
  * whose height or prevHash does not follow the head is refused, and nothing rewrites a
  * committed block. On open it re-checks its tail and refuses to start on any mismatch.
+ *
+ * It also keeps the chain's validator-set epochs (epochs.ts): a block whose header carries
+ * `nextValidators` ends its epoch, and is recorded in a small index in the same batch, so that
+ * the node can ask which set certifies a height and the API can prove the hand-overs.
  */
 import { ClassicLevel } from 'classic-level';
 import { assert } from '../assert.js';
 import { toHex } from '../encoding/hex.js';
 import type { Block } from '../model/block.js';
 import type { QuorumCertificate } from '../model/certificate.js';
+import { genesisEpoch, type Epoch } from '../model/epoch.js';
 import { genesisHash, type Genesis } from '../model/genesis.js';
 import type { LedgerEntry } from '../model/ledger-entry.js';
 import type { TransactionResult } from '../model/result.js';
 import { isCanonicalWriteSet, nextStateRoot, INITIAL_STATE_PARENT, type StateWrite } from '../model/state.js';
-import type { ValidatorSet } from '../model/validator-set.js';
+import { ValidatorSet } from '../model/validator-set.js';
 import {
   buildConsistencyProof,
   buildInclusionProof,
@@ -32,10 +37,13 @@ import {
   type NodeLookup,
 } from '../merkle/index.js';
 import { checkCommittedBlock, headerRootsDiffer, stateAfterBlock, type BlockCheckCode, type CommittedBlockParts, type LedgerState } from '../verify/block-checks.js';
+import { EpochHistory, loadEpochHistory, type EpochChange } from './epochs.js';
 import { eventIndexEntries, eventTimeMilliseconds, TIME_INDEX_NAME, type EventIndexName } from './event-index.js';
 import { eventReference, fixedHex, storeKeys } from './keys.js';
 import { decodeRecord, encodeRecord, type IndexedEvent, type StoredEvent, type TransactionLocation, type TransactionRecord } from './records.js';
 import { checkTail, type StoreReader } from './tail-check.js';
+
+export type { EpochChange } from './epochs.js';
 
 export const STORE_FORMAT_VERSION = 1;
 /** Blocks whose decoded results are kept for status queries. */
@@ -57,7 +65,7 @@ export interface BlockCommit extends CommittedBlockParts {
   events: readonly IndexedEvent[];
 }
 
-export type AppendErrorCode = BlockCheckCode | 'ledger-roots-mismatch' | 'event-position-invalid';
+export type AppendErrorCode = BlockCheckCode | 'ledger-roots-mismatch' | 'event-position-invalid' | 'next-validators-invalid';
 export type AppendResult =
   | { ok: true; state: LedgerState }
   | { ok: false; code: AppendErrorCode; message: string };
@@ -72,7 +80,10 @@ export interface BlockStoreOptions {
   genesis: Genesis;
   /** The consortium's initial state, from contracts/; it sets the state root at height 0. */
   genesisWrites?: readonly StateWrite[];
-  /** When given, the tail check also verifies the certificates' signatures. */
+  /**
+   * The genesis validator set. When given, the tail check also verifies the certificates'
+   * signatures, each under the epoch of its height, and those of the recorded hand-overs.
+   */
   validators?: ValidatorSet;
   tailBlocksChecked?: number;
 }
@@ -104,6 +115,7 @@ export class BlockStore {
   private readonly recentResults = new Map<number, TransactionResult[]>();
   /** Set when a write failed: the in-memory view may no longer match the disk. */
   private failure: Error | undefined;
+  private epochHistory: EpochHistory;
 
   private constructor(
     private readonly db: Database,
@@ -111,9 +123,11 @@ export class BlockStore {
     readonly genesisHash: string,
     head: LedgerState,
     frontier: MerkleFrontier,
+    epochs: EpochHistory,
   ) {
     this.headState = head;
     this.frontier = frontier;
+    this.epochHistory = epochs;
   }
 
   static async open(options: BlockStoreOptions): Promise<StoreOpenResult> {
@@ -156,13 +170,29 @@ export class BlockStore {
     const headState = await reader.ledgerState(headHeight);
     if (headState === undefined) return { ok: false, code: 'corrupt', message: `no ledger state for the head height ${headHeight}`, height: headHeight };
 
-    const tailProblem = await checkTail(reader, {
+    let genesisSet = options.validators;
+    if (genesisSet === undefined) {
+      const created = ValidatorSet.create(options.genesis.validators);
+      if (!created.ok) return { ok: false, code: 'genesis-mismatch', message: `the genesis validator set is invalid: ${created.path}: ${created.message}` };
+      genesisSet = created.set;
+    }
+    // Epoch 0 is the genesis set; the index of epoch-ending blocks gives the rest.
+    const epochs = await loadEpochHistory(reader, {
       chainId: options.genesis.chainId,
-      genesisHash: expectedGenesisHash,
-      head: headState,
-      blocksChecked: options.tailBlocksChecked ?? STORE_LIMITS.tailBlocksChecked,
-      validators: options.validators,
+      genesis: genesisEpoch(options.genesis.validators, genesisSet),
+      headHeight,
+      verifyCertificates: options.validators !== undefined,
     });
+    const tailProblem = !epochs.ok
+      ? epochs
+      : await checkTail(reader, {
+          chainId: options.genesis.chainId,
+          genesisHash: expectedGenesisHash,
+          head: headState,
+          blocksChecked: options.tailBlocksChecked ?? STORE_LIMITS.tailBlocksChecked,
+          validators: options.validators,
+          epochs: epochs.history,
+        });
     if (tailProblem !== undefined) {
       return {
         ok: false,
@@ -175,7 +205,8 @@ export class BlockStore {
     const frontierNodes = await readNodes(db, nodesForRoot(headState.logSize));
     const frontier = MerkleFrontier.fromNodes(headState.logSize, frontierNodes);
     assert(toHex(frontier.root()) === headState.logRoot, 'the Merkle frontier disagrees with a tail that passed its checks');
-    return { ok: true, store: new BlockStore(db, options.genesis, expectedGenesisHash, headState, frontier) };
+    assert(epochs.ok, 'the epoch history failed to load without a reported problem');
+    return { ok: true, store: new BlockStore(db, options.genesis, expectedGenesisHash, headState, frontier, epochs.history) };
   }
 
   private static async initialize(db: Database, genesis: Genesis, hash: string, genesisWrites: readonly StateWrite[]): Promise<void> {
@@ -228,6 +259,12 @@ export class BlockStore {
         return { ok: false, code: 'event-position-invalid', message: `an event names transaction position ${event.position}` };
       }
     }
+    let epochs = this.epochHistory;
+    if (header.nextValidators !== undefined) {
+      const next = epochs.withChange({ header, certificate: commit.certificate });
+      if (!next.ok) return { ok: false, code: 'next-validators-invalid', message: next.message };
+      epochs = next.history;
+    }
 
     const existing = await this.db.getMany(checked.transactionIds.map((id) => storeKeys.transaction(id)));
     const frontier = this.frontier.clone();
@@ -238,6 +275,7 @@ export class BlockStore {
     batch.put(storeKeys.results(height), encodeRecord(commit.results));
     batch.put(storeKeys.writes(height), encodeRecord(commit.writes));
     batch.put(storeKeys.blockHash(checked.hash), encodeRecord(height));
+    if (epochs !== this.epochHistory) batch.put(storeKeys.epochEnd(height), encodeRecord(this.epochHistory.current.number));
 
     const firstLeaf = previous.logSize;
     const located = new Set<string>();
@@ -292,7 +330,24 @@ export class BlockStore {
     }
     this.frontier = frontier;
     this.headState = state;
+    this.epochHistory = epochs;
     return { ok: true, state };
+  }
+
+  /**
+   * The validator-set epoch that certifies `height`: for committed heights the one recorded, for
+   * head + 1 the epoch the next block belongs to. Beyond head + 1 it is only as far as the
+   * committed chain knows, since a block yet to commit may end the epoch.
+   */
+  epochAt(height: number): Epoch {
+    assert(Number.isSafeInteger(height) && height >= 0, `invalid height ${height}`);
+    return this.epochHistory.at(height);
+  }
+
+  /** The committed blocks below `beforeHeight` that end an epoch, oldest first, with their certificates. */
+  async epochChanges(beforeHeight: number): Promise<EpochChange[]> {
+    // Copies: what a caller does with them never reaches the history the store relies on.
+    return structuredClone(this.epochHistory.changesBefore(beforeHeight));
   }
 
   async ledgerState(height: number): Promise<LedgerState | undefined> {
@@ -521,6 +576,10 @@ function storeReader(db: Database): StoreReader {
     heightOfHash: (hash) => getRecord<number>(db, storeKeys.blockHash(hash)),
     transactionLocation: (txId) => getRecord<TransactionLocation>(db, storeKeys.transaction(txId)),
     merkleNodes: (ids) => readNodes(db, ids),
+    epochEnds: async () => {
+      const entries = await db.iterator({ gte: storeKeys.epochEndPrefix, lt: `${storeKeys.epochEndPrefix}\uffff` }).all();
+      return entries.map(([key, value]) => ({ height: parseInt(key.slice(storeKeys.epochEndPrefix.length), 16), epoch: decodeRecord<number>(value) }));
+    },
   };
 }
 

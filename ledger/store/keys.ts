@@ -25,6 +25,9 @@ export const storeKeys = {
   transaction: (id: string) => `t:${id}`,
   merkleNode: (level: number, index: number) => `n:${fixedHex(level, 2)}:${fixedHex(index, 12)}`,
   state: (key: string) => `s:${key}`,
+  /** The last block of a validator-set epoch (its header carries nextValidators); the value is that epoch's number. */
+  epochEnd: (height: number) => `v:${fixedHex(height, HEIGHT_DIGITS)}`,
+  epochEndPrefix: 'v:',
   event: (reference: string) => `e:${reference}`,
   index: (name: string, component: string, suffix: string) => `x:${name}\u0000${escapeComponent(component)}\u0000${suffix}`,
   indexPrefix: (name: string, component: string) => `x:${name}\u0000${escapeComponent(component)}\u0000`,

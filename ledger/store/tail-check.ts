@@ -1,9 +1,10 @@
 /**
  * The check a store runs on open over its last blocks (100 by default): every stored record
  * of each block is re-derived from the others (hashes, prevHash links, transaction roots,
- * ledger entries in the Merkle log, log and state roots, certificates), and the first
- * difference is reported with its height. Nothing is repaired: a node that starts on a
- * damaged store could vote for a history it does not actually hold.
+ * ledger entries in the Merkle log, log and state roots, certificates, each under the epoch
+ * that certifies its height, and the epoch index), and the first difference is reported with
+ * its height. Nothing is repaired: a node that starts on a damaged store could vote for a
+ * history it does not actually hold.
  */
 import { toHex } from '../encoding/hex.js';
 import type { Block } from '../model/block.js';
@@ -11,6 +12,7 @@ import { verifyQuorumCertificate, type QuorumCertificate } from '../model/certif
 import type { TransactionResult } from '../model/result.js';
 import type { StateWrite } from '../model/state.js';
 import type { ValidatorSet } from '../model/validator-set.js';
+import type { EpochHistory } from './epochs.js';
 import { rootFromNodes, nodesForRoot, type NodeId, type NodeLookup } from '../merkle/index.js';
 import { checkCommittedBlock, headerRootsDiffer, type LedgerState } from '../verify/block-checks.js';
 import type { TransactionLocation } from './records.js';
@@ -24,6 +26,8 @@ export interface StoreReader {
   heightOfHash(hash: string): Promise<number | undefined>;
   transactionLocation(txId: string): Promise<TransactionLocation | undefined>;
   merkleNodes(ids: readonly NodeId[]): Promise<NodeLookup>;
+  /** The epoch index: each epoch-ending block's height and the number of the epoch it ends, by height. */
+  epochEnds(): Promise<Array<{ height: number; epoch: number }>>;
 }
 
 export interface TailCheckOptions {
@@ -31,7 +35,13 @@ export interface TailCheckOptions {
   genesisHash: string;
   head: LedgerState;
   blocksChecked: number;
+  /**
+   * The genesis validators. When given, each tail block's certificate is verified under the
+   * epoch of its height (`epochs`); without it signatures are not checked.
+   */
   validators?: ValidatorSet | undefined;
+  /** The epochs as the store's index records them (loadEpochHistory), checked against the tail blocks. */
+  epochs: EpochHistory;
 }
 
 export interface TailProblem {
@@ -109,9 +119,13 @@ async function checkStoredBlock(reader: StoreReader, height: number, options: Ta
     if (!own && !earlierDuplicate) return `the location record of transaction ${txId} points at height ${location.height} position ${location.position}`;
   }
 
+  if (block.header.nextValidators !== undefined && !options.epochs.endsAt(height)) {
+    return 'its header ends an epoch (nextValidators) but the epoch index does not record it';
+  }
   if (options.validators !== undefined) {
-    const verdict = verifyQuorumCertificate(certificate, options.validators, options.chainId);
-    if (!verdict.ok) return `its certificate fails: ${verdict.code}: ${verdict.message}`;
+    const epoch = options.epochs.at(height);
+    const verdict = verifyQuorumCertificate(certificate, epoch.validators, options.chainId, epoch.number);
+    if (!verdict.ok) return `its certificate fails: ${verdict.code}: ${verdict.message} (epoch ${epoch.number}, from height ${epoch.startHeight})`;
   }
   return undefined;
 }

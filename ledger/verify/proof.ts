@@ -1,16 +1,21 @@
 /**
  * Offline verification of a transaction proof (docs/encoding.md, section 12): with nothing but
  * the genesis validator keys, an auditor checks that a transaction, with the result the rules
- * gave it, is an entry of the ledger that a quorum of validators certified. Runs in Node and in
- * the browser (the web UI bundles it with the @noble backends). Each failure names the check.
+ * gave it, is an entry of the ledger that a quorum of validators certified. When the validator
+ * set has changed since genesis, the proof carries the chain of hand-overs (each epoch's last
+ * block with the certificate its set made on it), which the verifier follows from the genesis set
+ * to the set that certified the checkpoint. Runs in Node and in the browser (the web UI bundles
+ * it with the @noble backends). Each failure names the check.
  *
  *   { "format": "custodia-transaction-proof/1", "chainId", "transaction", "entry": {height, position, txId, result},
- *     "inclusion": { "leafIndex", "logSize", "path": [hex...] }, "checkpoint": { "header", "certificate" } }
+ *     "inclusion": { "leafIndex", "logSize", "path": [hex...] }, "checkpoint": { "header", "certificate" },
+ *     "epochChanges": [{ "header", "certificate" }...] (optional; absent means none) }
  */
 import { z } from 'zod';
 import { fromHex } from '../encoding/hex.js';
 import { blockHash, blockHeaderSchema } from '../model/block.js';
 import { quorumCertificateSchema, verifyQuorumCertificate } from '../model/certificate.js';
+import { epochAfter, genesisEpoch, type Epoch } from '../model/epoch.js';
 import { ledgerEntryLeafHash } from '../model/ledger-entry.js';
 import { hashHex, nonNegativeInteger, positiveInteger } from '../model/primitives.js';
 import { transactionResultSchema, type TransactionResult } from '../model/result.js';
@@ -22,6 +27,10 @@ import { verifyInclusion } from '../merkle/index.js';
 export const TRANSACTION_PROOF_FORMAT = 'custodia-transaction-proof/1';
 /** log2 of the largest log, with room: a longer path cannot be genuine. */
 const PROOF_PATH_LENGTH_MAX = 64;
+/** Validator-set changes a proof may walk through; each needs governance and ten blocks' notice. */
+export const PROOF_EPOCH_CHANGES_MAX = 1024;
+
+const certifiedHeaderSchema = z.strictObject({ header: blockHeaderSchema, certificate: quorumCertificateSchema });
 
 export const transactionProofSchema = z.strictObject({
   format: z.literal(TRANSACTION_PROOF_FORMAT),
@@ -29,16 +38,37 @@ export const transactionProofSchema = z.strictObject({
   transaction: z.unknown(),
   entry: z.strictObject({ height: positiveInteger, position: nonNegativeInteger, txId: hashHex, result: transactionResultSchema }),
   inclusion: z.strictObject({ leafIndex: nonNegativeInteger, logSize: positiveInteger, path: z.array(hashHex).max(PROOF_PATH_LENGTH_MAX) }),
-  checkpoint: z.strictObject({ header: blockHeaderSchema, certificate: quorumCertificateSchema }),
+  checkpoint: certifiedHeaderSchema,
+  /** The blocks that ended each validator-set epoch before the checkpoint's, oldest first. */
+  epochChanges: z.array(certifiedHeaderSchema).max(PROOF_EPOCH_CHANGES_MAX).optional(),
 });
 export type TransactionProof = z.infer<typeof transactionProofSchema>;
 
-export type ProofCheckStep = 'format' | 'chain' | 'transaction' | 'entry' | 'checkpoint' | 'certificate' | 'inclusion';
+/** The checks in the order they run; a failure names the first that fails. */
+export const PROOF_CHECK_STEPS = ['format', 'chain', 'transaction', 'entry', 'checkpoint', 'epoch-change', 'certificate', 'inclusion'] as const;
+export type ProofCheckStep = (typeof PROOF_CHECK_STEPS)[number];
 
 export type ProofVerdict =
-  | { ok: true; txId: string; height: number; position: number; result: TransactionResult; checkpointHeight: number; logSize: number }
+  | {
+      ok: true;
+      txId: string;
+      height: number;
+      position: number;
+      result: TransactionResult;
+      checkpointHeight: number;
+      logSize: number;
+      /** The validator-set epoch whose set certified the checkpoint (0: the genesis set). */
+      epoch: number;
+      /** That set's size and quorum. */
+      validatorCount: number;
+      quorum: number;
+    }
   | { ok: false; step: ProofCheckStep; message: string };
 
+/**
+ * `validators` is the genesis validator set, the one thing taken on trust; later sets are
+ * followed through the proof's epoch changes, each certified by the set before it.
+ */
 export function verifyTransactionProof(input: unknown, chainId: string, validators: ValidatorSet): ProofVerdict {
   const fail = (step: ProofCheckStep, message: string): ProofVerdict => ({ ok: false, step, message });
   const parsed = transactionProofSchema.safeParse(input);
@@ -58,12 +88,53 @@ export function verifyTransactionProof(input: unknown, chainId: string, validato
     return fail('checkpoint', `the certificate is for block ${vote.blockHash} at height ${vote.height}, not the checkpoint header ${hash} at height ${header.height}`);
   }
   if (header.ledgerHeight < entry.height) return fail('checkpoint', `the checkpoint describes the ledger at height ${header.ledgerHeight}, before the entry's height ${entry.height}`);
-  const certificate = verifyQuorumCertificate(checkpoint.certificate, validators, chainId);
-  if (!certificate.ok) return fail('certificate', `the checkpoint's quorum certificate fails: ${certificate.code}: ${certificate.message}`);
+
+  // From the genesis set, each hand-over certified by the outgoing set names the next one.
+  let epoch: Epoch = genesisEpoch(
+    validators.validators.map((validator) => ({ id: validator.id, publicKey: validator.publicKeyHex })),
+    validators,
+  );
+  for (const [index, change] of (proof.epochChanges ?? []).entries()) {
+    const { header: ending, certificate: handOver } = change;
+    const which = `epoch change ${index} (block ${ending.height})`;
+    if (ending.chainId !== chainId) return fail('epoch-change', `${which} is for chain ${ending.chainId}, not ${chainId}`);
+    if (ending.height < epoch.startHeight) {
+      return fail('epoch-change', `${which} is not after the previous hand-over: epoch ${epoch.number} starts at height ${epoch.startHeight}`);
+    }
+    const endingHash = blockHash(ending);
+    const endingVote = handOver.vote;
+    if (endingVote.blockHash !== endingHash || endingVote.height !== ending.height || endingVote.round !== ending.round) {
+      return fail('epoch-change', `the certificate of ${which} is for block ${endingVote.blockHash} at height ${endingVote.height}, not its header ${endingHash}`);
+    }
+    if (ending.nextValidators === undefined) return fail('epoch-change', `${which} names no nextValidators, so it ends no epoch`);
+    const verdict = verifyQuorumCertificate(handOver, epoch.validators, chainId, epoch.number);
+    if (!verdict.ok) return fail('epoch-change', `the certificate of ${which} fails under epoch ${epoch.number}: ${verdict.code}: ${verdict.message}`);
+    const next = epochAfter(epoch, ending);
+    if (!next.ok) return fail('epoch-change', `${which}: ${next.message}`);
+    epoch = next.epoch;
+  }
+  if (header.height < epoch.startHeight) {
+    return fail('epoch-change', `the checkpoint at height ${header.height} is not above the last hand-over, at height ${epoch.startHeight - 1}`);
+  }
+  const certificate = verifyQuorumCertificate(checkpoint.certificate, epoch.validators, chainId, epoch.number);
+  if (!certificate.ok) {
+    return fail('certificate', `the checkpoint's quorum certificate fails under epoch ${epoch.number}${epoch.number === 0 ? ' (the genesis validators)' : ` (the set from height ${epoch.startHeight})`}: ${certificate.code}: ${certificate.message}`);
+  }
 
   if (inclusion.logSize !== header.logSize) return fail('inclusion', `the proof is for a log of ${inclusion.logSize} entries, the checkpoint certifies ${header.logSize}`);
   const included = verifyInclusion(ledgerEntryLeafHash(entry), inclusion.leafIndex, inclusion.logSize, inclusion.path.map(fromHex), fromHex(header.logRoot));
   if (!included.ok) return fail('inclusion', `the entry is not in the certified log: ${included.reason}`);
 
-  return { ok: true, txId: transaction.id, height: entry.height, position: entry.position, result: entry.result, checkpointHeight: header.height, logSize: header.logSize };
+  return {
+    ok: true,
+    txId: transaction.id,
+    height: entry.height,
+    position: entry.position,
+    result: entry.result,
+    checkpointHeight: header.height,
+    logSize: header.logSize,
+    epoch: epoch.number,
+    validatorCount: epoch.validators.size,
+    quorum: epoch.validators.quorum,
+  };
 }

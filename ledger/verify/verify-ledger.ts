@@ -2,11 +2,13 @@
  * Offline re-verification of a whole ledger from genesis (what `custodia verify --data` runs).
  * Trusting nothing stored but the blocks themselves, it recomputes every block hash and link,
  * every transaction's signatures, the Merkle log and the state root chain, checks every
- * certificate against the validator set, and compares all of it with what the store recorded.
- * It stops at the first failure and names the height.
+ * certificate against the validator set of its height's epoch (the genesis set, then each set a
+ * committed block hands over to with `nextValidators`), and compares all of it with what the
+ * store recorded, its epoch index included. It stops at the first failure and names the height.
  */
 import { toHex } from '../encoding/hex.js';
 import { verifyQuorumCertificate } from '../model/certificate.js';
+import { epochAfter, genesisEpoch, type Epoch } from '../model/epoch.js';
 import { genesisHash, type Genesis } from '../model/genesis.js';
 import { INITIAL_STATE_PARENT, isCanonicalWriteSet, nextStateRoot } from '../model/state.js';
 import { checkTransaction } from '../model/transaction.js';
@@ -26,6 +28,12 @@ export interface LedgerSummary {
   logSize: number;
   logRoot: string;
   stateRoot: string;
+  /** The validator-set epoch after the head (0 when the genesis set never changed): the number of hand-overs. */
+  epoch: number;
+  /** The first height that epoch's set certifies. */
+  epochStartHeight: number;
+  /** How many validators that set has. */
+  epochValidators: number;
 }
 
 export type LedgerVerification = LedgerSummary | { ok: false; height: number; message: string };
@@ -33,6 +41,7 @@ export type LedgerVerification = LedgerSummary | { ok: false; height: number; me
 export interface VerifyLedgerInput {
   reader: StoreReader;
   genesis: Genesis;
+  /** The genesis validator set (epoch 0); later sets are taken from the chain's hand-overs. */
   validators: ValidatorSet;
   headHeight: number;
   onProgress?: (height: number, headHeight: number) => void;
@@ -57,6 +66,9 @@ export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVeri
   };
   const storedDiffers = compareStates(stored0, previous);
   if (storedDiffers !== undefined) return fail(0, storedDiffers);
+  let epoch: Epoch = genesisEpoch(genesis.validators, validators);
+  // The store's index of epoch-ending blocks, compared with the headers as the walk meets them.
+  const indexedEnds = new Map((await reader.epochEnds()).map((end) => [end.height, end.epoch]));
 
   // Headers may name any committed height from their parent's ledgerHeight on, so keep just those.
   const recent = new Map<number, LedgerState>([[0, previous]]);
@@ -77,8 +89,15 @@ export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVeri
     }
     const checked = checkCommittedBlock({ block, certificate, results, writes }, previous, chainId);
     if (!checked.ok) return fail(height, `${checked.code}: ${checked.message}`);
-    const verdict = verifyQuorumCertificate(certificate, validators, chainId);
-    if (!verdict.ok) return fail(height, `certificate ${verdict.code}: ${verdict.message}`);
+    const verdict = verifyQuorumCertificate(certificate, epoch.validators, chainId, epoch.number);
+    if (!verdict.ok) return fail(height, `certificate ${verdict.code}: ${verdict.message} (under epoch ${epoch.number}, whose set certifies heights from ${epoch.startHeight})`);
+    const next = epochAfter(epoch, block.header);
+    if (!next.ok) return fail(height, next.message);
+    const indexed = indexedEnds.get(height);
+    if (block.header.nextValidators !== undefined && indexed !== epoch.number) {
+      return fail(height, indexed === undefined ? `the block ends epoch ${epoch.number} but the store's epoch index does not record it` : `the store's epoch index records the end of epoch ${indexed}, not ${epoch.number}`);
+    }
+    if (block.header.nextValidators === undefined && indexed !== undefined) return fail(height, "the store's epoch index names this block, but its header carries no nextValidators");
     for (const [position, transaction] of block.transactions.entries()) {
       const transactionCheck = checkTransaction(transaction, chainId);
       if (!transactionCheck.ok) return fail(height, `transaction ${position}: ${transactionCheck.code}: ${transactionCheck.message}`);
@@ -98,7 +117,11 @@ export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVeri
     recent.set(height, state);
     for (const kept of recent.keys()) if (kept < block.header.ledgerHeight) recent.delete(kept);
     previous = state;
+    epoch = next.epoch;
     input.onProgress?.(height, headHeight);
+  }
+  for (const height of indexedEnds.keys()) {
+    if (height > headHeight || height < 1) return fail(height, `the store's epoch index names height ${height}, which holds no committed block`);
   }
 
   return {
@@ -112,6 +135,9 @@ export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVeri
     logSize: previous.logSize,
     logRoot: previous.logRoot,
     stateRoot: previous.stateRoot,
+    epoch: epoch.number,
+    epochStartHeight: epoch.startHeight,
+    epochValidators: epoch.validators.size,
   };
 }
 

@@ -1,6 +1,8 @@
 /**
  * Builds valid committed chains for tests: deterministic validator and participant keys,
  * a genesis, signed transactions, and blocks with correct roots and quorum certificates.
+ * A block can end a validator-set epoch (`nextValidators`, from `newValidators`): the blocks
+ * after it are certified by the named set under the next epoch number, as the ledger requires.
  * It uses the ledger's own encoders; those are pinned separately by vectors.
  */
 import { toHex, utf8 } from '../../ledger/encoding/hex.js';
@@ -13,7 +15,7 @@ import { ledgerEntryLeafHash } from '../../ledger/model/ledger-entry.js';
 import { ACCEPTED, type TransactionResult } from '../../ledger/model/result.js';
 import { INITIAL_STATE_PARENT, nextStateRoot, type StateWrite } from '../../ledger/model/state.js';
 import { signTransaction, transactionId, type Transaction } from '../../ledger/model/transaction.js';
-import type { ValidatorSet } from '../../ledger/model/validator-set.js';
+import { ValidatorSet, type Validator } from '../../ledger/model/validator-set.js';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import { EMPTY_ROOT, MerkleFrontier } from '../../ledger/merkle/index.js';
 import type { BlockCommit } from '../../ledger/store/block-store.js';
@@ -35,8 +37,28 @@ export interface BlockOptions {
   /** How far the header's ledger roots lag the parent (0: the parent's own state). */
   ledgerLag?: number;
   round?: number;
-  /** Validators that sign the certificate (default: a quorum, the first n - f). */
+  /** Validators that sign the certificate, by index in the certifying set (default: a quorum, the first n - f). */
   signers?: number[];
+  /** Ends the current epoch: the set that certifies the blocks after this one (keys from newValidators). */
+  nextValidators?: Validator[];
+  /** The epoch whose set signs the certificate (default: the epoch of the block's height). */
+  certifiedBy?: number;
+  /** The epoch number the signatures are made under (default: that of the certifying set). */
+  signatureEpoch?: number;
+}
+
+/** A validator-set epoch of a test chain, with the keys of its members. */
+export interface TestEpoch {
+  number: number;
+  startHeight: number;
+  members: Validator[];
+  keys: KeyPair[];
+  validators: ValidatorSet;
+}
+
+export interface CertifyOptions {
+  certifiedBy?: number | undefined;
+  signatureEpoch?: number | undefined;
 }
 
 export class TestChain {
@@ -48,6 +70,8 @@ export class TestChain {
   readonly genesisWrites: StateWrite[];
   private readonly states: LedgerState[] = [];
   private readonly frontier = MerkleFrontier.empty();
+  private readonly epochList: TestEpoch[] = [];
+  private readonly keysByPublicKey = new Map<string, KeyPair>();
   private nonce = 0;
   private lastRound = 0;
 
@@ -64,6 +88,8 @@ export class TestChain {
     const loaded = loadGenesis(this.genesis);
     if (!loaded.ok) throw new Error(loaded.message);
     this.validators = loaded.validators;
+    for (const key of this.validatorKeys) this.keysByPublicKey.set(toHex(key.publicKey), key);
+    this.epochList.push({ number: 0, startHeight: 1, members: this.genesis.validators, keys: this.validatorKeys, validators: this.validators });
     this.genesisHash = genesisHash(this.genesis);
     this.genesisWrites = options.genesisWrites ?? [];
     this.states.push({
@@ -92,14 +118,43 @@ export class TestChain {
     );
   }
 
-  certificate(header: BlockHeader, signers?: number[]): QuorumCertificate {
+  /** The epochs so far, oldest first; the last one certifies the next block. */
+  get epochs(): readonly TestEpoch[] {
+    return this.epochList;
+  }
+
+  get epoch(): TestEpoch {
+    return this.epochList[this.epochList.length - 1]!;
+  }
+
+  /** The epoch that certifies `height`. */
+  epochAt(height: number): TestEpoch {
+    return [...this.epochList].reverse().find((epoch) => height >= epoch.startHeight) ?? this.epochList[0]!;
+  }
+
+  /** A new validator set with deterministic keys (ids `<label>-0`...), for `nextValidators`. */
+  newValidators(label: string, count = 4): Validator[] {
+    return Array.from({ length: count }, (_, index) => {
+      const key = testKey(`${this.chainId} ${label} validator ${index}`);
+      this.keysByPublicKey.set(toHex(key.publicKey), key);
+      return { id: `${label}-${index}`, publicKey: toHex(key.publicKey) };
+    });
+  }
+
+  /**
+   * A certificate on `header` by `signers` (indices into the certifying set; default its first
+   * quorum), made by the set of the header's epoch under its number unless `by` says otherwise.
+   */
+  certificate(header: BlockHeader, signers?: number[], by: CertifyOptions = {}): QuorumCertificate {
     const vote = { blockHash: blockHash(header), height: header.height, round: header.round };
-    const indices = signers ?? Array.from({ length: this.validators.quorum }, (_, index) => index);
+    const epoch = by.certifiedBy === undefined ? this.epochAt(header.height) : this.epochList[by.certifiedBy]!;
+    const signatureEpoch = by.signatureEpoch ?? epoch.number;
+    const indices = signers ?? Array.from({ length: epoch.validators.quorum }, (_, index) => index);
     return {
       vote,
       signatures: indices.map((index) => ({
-        validator: `validator-${index}`,
-        signature: toHex(signVote(this.chainId, this.validatorKeys[index]!.seed, vote)),
+        validator: epoch.members[index]!.id,
+        signature: toHex(signVote(this.chainId, epoch.keys[index]!.seed, vote, signatureEpoch)),
       })),
     };
   }
@@ -113,12 +168,13 @@ export class TestChain {
     const transactionIds = transactions.map((transaction) => transactionId(transaction.body));
     const round = options.round ?? this.lastRound + 1;
     this.lastRound = round;
+    const epoch = this.epoch;
     const header: BlockHeader = {
       chainId: this.chainId,
       height,
       round,
       prevHash: previous.blockHash,
-      proposer: `validator-${round % this.validators.size}`,
+      proposer: epoch.members[round % epoch.members.length]!.id,
       timestamp: this.genesis.genesisTime + height * 1000,
       txCount: transactions.length,
       txRoot: transactionRoot(transactions, transactionIds),
@@ -126,6 +182,7 @@ export class TestChain {
       logSize: atLedgerHeight.logSize,
       logRoot: atLedgerHeight.logRoot,
       stateRoot: atLedgerHeight.stateRoot,
+      ...(options.nextValidators === undefined ? {} : { nextValidators: options.nextValidators }),
     };
     const block: Block = { header, transactions };
     const results = options.results ?? transactions.map(() => ACCEPTED);
@@ -141,7 +198,23 @@ export class TestChain {
       stateRoot: nextStateRoot(previous.stateRoot, writes),
       headerLedgerHeight: ledgerHeight,
     });
-    return { block, certificate: this.certificate(header, options.signers), results, writes, events: options.events ?? [] };
+    const certificate = this.certificate(header, options.signers, { certifiedBy: options.certifiedBy, signatureEpoch: options.signatureEpoch });
+    if (options.nextValidators !== undefined) this.handOver(height, options.nextValidators);
+    return { block, certificate, results, writes, events: options.events ?? [] };
+  }
+
+  /** After a block that names a valid next set, later blocks belong to it; an invalid set changes nothing. */
+  private handOver(height: number, members: Validator[]): void {
+    const created = ValidatorSet.create(members);
+    if (!created.ok) return;
+    const keys = members.map((member) => {
+      const key = this.keysByPublicKey.get(member.publicKey);
+      if (key === undefined) throw new Error(`no key for validator ${member.id}: make the set with newValidators`);
+      return key;
+    });
+    this.epochList.push({ number: this.epoch.number + 1, startHeight: height + 1, members, keys, validators: created.set });
+    // Rounds start again in a new epoch.
+    this.lastRound = 0;
   }
 }
 

@@ -127,7 +127,7 @@ describe('auditor UI', () => {
     const verdict = page.getByTestId('verdict');
     await eventually(() => verdict.getAttribute('data-verdict')).toBe('verified');
     await eventually(() => verdict.textContent()).toContain('Verified');
-    await eventually(() => page.getByTestId('verify-steps').locator('li[data-state="passed"]').count()).toBe(7);
+    await eventually(() => page.getByTestId('verify-steps').locator('li[data-state="passed"]').count()).toBe(8);
     await browser.screenshot('04-verify-passed');
   });
 

@@ -58,4 +58,43 @@ describe('encoding vectors (test/vectors/encoding.json)', () => {
       expect(verify(fromHex(key.publicKey), fromHex(vote.signingMessage), fromHex(entry.signature))).toBe(true);
     }
   });
+
+  it('follow docs/encoding.md for validator-set epochs: hand-over headers and epoch-scoped votes', () => {
+    const chainId: string = vectors.chainId;
+    const epochs = vectors.epochs;
+    const publicKeyOf = (name: string) => fromHex(vectors.keys.find((candidate: { name: string }) => candidate.name === name).publicKey);
+    for (const tag of epochs.domainTags) {
+      expect(tag.hex).toBe(toHex(utf8(`custodia/v1/${tag.purpose}/${chainId}/epoch-${tag.epoch}\u0000`)));
+    }
+    expect(epochs.domainTags.map((tag: { purpose: string }) => tag.purpose)).toEqual(['proposal', 'vote', 'timeout']);
+    const epochVoteTag = epochs.domainTags.find((tag: { purpose: string }) => tag.purpose === 'vote').hex;
+    const voteTag = vectors.domainTags.find((tag: { purpose: string }) => tag.purpose === 'vote').hex;
+
+    for (const structure of [epochs.handOverHeader, epochs.epochHeader]) {
+      expect(structure.canonical).toBe(canonicalize(structure.value));
+      expect(structure.hash).toBe(hashText(structure.canonical));
+    }
+    // nextValidators is a header member like the others, sorted last by name.
+    expect(epochs.handOverHeader.canonical.endsWith(`"nextValidators":${canonicalize(epochs.handOverHeader.value.nextValidators)},"prevHash":"${vectors.blockHeader.hash}","proposer":"validator-2","round":2,"stateRoot":"${vectors.stateRoot.rootAtHeight1}","timestamp":1767225603000,"txCount":0,"txRoot":"${hashText('')}"}`)).toBe(true);
+    expect(epochs.epochHeader.value.prevHash).toBe(epochs.handOverHeader.hash);
+    expect(epochs.epochHeader.value.nextValidators).toBeUndefined();
+
+    // The hand-over is voted on by the outgoing (genesis) set under the epoch-0 tag ...
+    const handOver = epochs.handOverVote;
+    expect(handOver.value.blockHash).toBe(epochs.handOverHeader.hash);
+    expect(handOver.digest).toBe(hashText(canonicalize(handOver.value)));
+    expect(handOver.signingMessage).toBe(voteTag + handOver.digest);
+    // ... and the next block by the set it names, under the epoch-1 tag, which epoch 0 never accepts.
+    const next = epochs.epochVote;
+    expect(next.value.blockHash).toBe(epochs.epochHeader.hash);
+    expect(next.digest).toBe(hashText(canonicalize(next.value)));
+    expect(next.signingMessage).toBe(epochVoteTag + next.digest);
+    expect(next.signatures.map((entry: { validator: string }) => entry.validator)).toEqual(epochs.handOverHeader.value.nextValidators.map((member: { id: string }) => member.id));
+    for (const [vote, message] of [[handOver, handOver.signingMessage], [next, next.signingMessage]] as const) {
+      for (const entry of vote.signatures) {
+        for (const verifier of [verify, verifyReference]) expect(verifier(publicKeyOf(entry.validator), fromHex(message), fromHex(entry.signature))).toBe(true);
+      }
+    }
+    for (const entry of next.signatures) expect(verify(publicKeyOf(entry.validator), fromHex(voteTag + next.digest), fromHex(entry.signature))).toBe(false);
+  });
 });

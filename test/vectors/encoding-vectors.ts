@@ -4,7 +4,7 @@
  */
 import { canonicalize } from '../../ledger/encoding/canonical-json.js';
 import { toHex, utf8 } from '../../ledger/encoding/hex.js';
-import { domainTag, signingMessage, SIGNING_PURPOSES } from '../../ledger/crypto/domain.js';
+import { domainTag, EPOCH_SCOPED_PURPOSES, signingMessage, SIGNING_PURPOSES } from '../../ledger/crypto/domain.js';
 import { keyPairFromSeed } from '../../ledger/crypto/ed25519.js';
 import { sha256 } from '../../ledger/crypto/sha256.js';
 import { blockHash, transactionRoot, type BlockHeader } from '../../ledger/model/block.js';
@@ -74,6 +74,40 @@ export function encodingVectors() {
   };
   const vote = { blockHash: blockHash(header), height: 1, round: 1 };
 
+  // Block 2 ends epoch 0, handing over to validator-1..3; block 3 is the first of epoch 1.
+  const stateRoot2 = nextStateRoot(stateRoot1, []);
+  const handOverHeader: BlockHeader = {
+    chainId: CHAIN_ID,
+    height: 2,
+    round: 2,
+    prevHash: vote.blockHash,
+    proposer: 'validator-2',
+    timestamp: 1_767_225_603_000,
+    txCount: 0,
+    txRoot: toHex(sha256(new Uint8Array(0))),
+    ledgerHeight: 1,
+    logSize: 1,
+    logRoot: toHex(ledgerEntryLeafHash(entry)),
+    stateRoot: stateRoot1,
+    nextValidators: genesis.validators.slice(1),
+  };
+  const handOverVote = { blockHash: blockHash(handOverHeader), height: 2, round: 2 };
+  const epochHeader: BlockHeader = {
+    chainId: CHAIN_ID,
+    height: 3,
+    round: 1,
+    prevHash: handOverVote.blockHash,
+    proposer: 'validator-2',
+    timestamp: 1_767_225_604_000,
+    txCount: 0,
+    txRoot: toHex(sha256(new Uint8Array(0))),
+    ledgerHeight: 2,
+    logSize: 1,
+    logRoot: toHex(ledgerEntryLeafHash(entry)),
+    stateRoot: stateRoot2,
+  };
+  const epochVote = { blockHash: blockHash(epochHeader), height: 3, round: 1 };
+
   return {
     description: 'Custodia encoding vectors (docs/encoding.md). Hex is lowercase; canonical is the RFC 8785 text whose UTF-8 bytes are hashed.',
     chainId: CHAIN_ID,
@@ -108,6 +142,26 @@ export function encodingVectors() {
       digest: toHex(voteDigest(vote)),
       signingMessage: toHex(signingMessage('vote', CHAIN_ID, voteDigest(vote))),
       signatures: keys.slice(0, 3).map((entry) => ({ validator: entry.name, signature: toHex(signVote(CHAIN_ID, entry.pair.seed, vote)) })),
+    },
+    epochs: {
+      description: 'Block 2 ends epoch 0 (its header names nextValidators) and is certified by the genesis set; block 3, the first of epoch 1, by the set it named, under the epoch-1 tag.',
+      domainTags: EPOCH_SCOPED_PURPOSES.map((purpose) => ({ purpose, chainId: CHAIN_ID, epoch: 1, hex: toHex(domainTag(purpose, CHAIN_ID, 1)) })),
+      handOverHeader: { value: handOverHeader, canonical: canonicalize(handOverHeader), hash: handOverVote.blockHash },
+      handOverVote: {
+        epoch: 0,
+        value: handOverVote,
+        digest: toHex(voteDigest(handOverVote)),
+        signingMessage: toHex(signingMessage('vote', CHAIN_ID, voteDigest(handOverVote))),
+        signatures: keys.slice(0, 3).map((entry) => ({ validator: entry.name, signature: toHex(signVote(CHAIN_ID, entry.pair.seed, handOverVote)) })),
+      },
+      epochHeader: { value: epochHeader, canonical: canonicalize(epochHeader), hash: epochVote.blockHash },
+      epochVote: {
+        epoch: 1,
+        value: epochVote,
+        digest: toHex(voteDigest(epochVote)),
+        signingMessage: toHex(signingMessage('vote', CHAIN_ID, voteDigest(epochVote), 1)),
+        signatures: keys.slice(1, 4).map((entry) => ({ validator: entry.name, signature: toHex(signVote(CHAIN_ID, entry.pair.seed, epochVote, 1)) })),
+      },
     },
   };
 }

@@ -3,6 +3,7 @@
  * (ledger/verify/verify-ledger.ts) and prints a summary; exits 1 naming the first bad height.
  * `custodia verify --proof FILE --genesis FILE`: checks a saved transaction proof offline
  * (ledger/verify/proof.ts) with only the genesis validator keys; exits 1 naming the failed check.
+ * Both follow validator-set changes from the genesis set through the hand-overs the chain records.
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
@@ -48,9 +49,10 @@ async function runVerifyProof(path: string, options: VerifyOptions): Promise<num
   const verdict = verifyTransactionProof(proof, genesis.genesis.chainId, genesis.validators);
   if (options.json) process.stdout.write(`${JSON.stringify(verdict)}\n`);
   else if (verdict.ok) {
+    const signers = verdict.epoch === 0 ? 'a quorum of the genesis validators' : `a quorum of the validators of epoch ${verdict.epoch} (${verdict.quorum} of ${verdict.validatorCount})`;
     process.stdout.write(
       `verified: transaction ${verdict.txId} is entry ${verdict.position} of block ${verdict.height} (${verdict.result.status}), ` +
-        `in the log of ${verdict.logSize} entries certified by a quorum at height ${verdict.checkpointHeight}\n`,
+        `in the log of ${verdict.logSize} entries certified by ${signers} at height ${verdict.checkpointHeight}\n`,
     );
   } else process.stderr.write(`proof failed at ${verdict.step}: ${verdict.message}\n`);
   return verdict.ok ? 0 : 1;
@@ -92,6 +94,9 @@ function report(options: VerifyOptions, result: Awaited<ReturnType<typeof verify
         `  transactions  ${result.transactions} (${result.accepted} accepted, ${result.rejected} rejected)`,
         `  log           size ${result.logSize}, root ${result.logRoot}`,
         `  state root    ${result.stateRoot}`,
+        result.epoch === 0
+          ? `  validators    the genesis set of ${result.epochValidators}, unchanged`
+          : `  validators    epoch ${result.epoch} (${result.epoch} set change${result.epoch === 1 ? '' : 's'}), ${result.epochValidators} validators since height ${result.epochStartHeight}`,
       ].join('\n') + '\n',
     );
   } else {

@@ -2,10 +2,12 @@
 /**
  * "Verify" in the browser: `ledger/verify/proof.ts`, the same verifier `custodia verify` runs,
  * bundled with the @noble backends under the pinned ed25519 rules, checks a transaction proof
- * against the genesis validator keys. Nothing the node says about the proof is trusted; the
- * only input taken on trust is the genesis (the trust anchor). The UI fetches it from the node
- * for convenience, shows its hash so the auditor can compare it with the one the consortium
- * published, and lets the auditor load their own copy of genesis.json instead.
+ * against the genesis validator keys (and, after a validator-set change, against the later sets
+ * the proof's hand-overs lead to, each certified by the set before it). Nothing the node says
+ * about the proof is trusted; the only input taken on trust is the genesis (the trust anchor).
+ * The UI fetches it from the node for convenience, shows its hash so the auditor can compare it
+ * with the one the consortium published, and lets the auditor load their own copy of
+ * genesis.json instead.
  */
 import { loadGenesis, type GenesisLoad } from '../../../ledger/model/genesis.js';
 import { parseStrictJson } from '../../../ledger/encoding/strict-json.js';
@@ -125,7 +127,8 @@ export const PROOF_STEPS: ReadonlyArray<{ step: ProofCheckStep; label: string }>
   { step: 'transaction', label: "The transaction's signatures verify and its id is the hash of its body" },
   { step: 'entry', label: 'The ledger entry names this transaction, with its result' },
   { step: 'checkpoint', label: 'The certificate is on the checkpoint header, which covers the entry' },
-  { step: 'certificate', label: 'A quorum of the genesis validators signed the checkpoint' },
+  { step: 'epoch-change', label: 'Each validator-set change since genesis was signed by a quorum of the set before it' },
+  { step: 'certificate', label: "A quorum of the checkpoint's validator set signed it" },
   { step: 'inclusion', label: "The entry is a leaf of the checkpoint's Merkle log (RFC 9162)" },
 ];
 
@@ -134,7 +137,7 @@ export function runVerification(proof: unknown, trusted: TrustAnchor): ProofVerd
 }
 
 /** The verdict as the auditor reads it: the outcome, then each check and where it stopped. */
-export function verdictView(verdict: ProofVerdict, trusted: TrustAnchor): HTMLElement {
+export function verdictView(verdict: ProofVerdict): HTMLElement {
   const failedAt = verdict.ok ? -1 : PROOF_STEPS.findIndex((entry) => entry.step === verdict.step);
   const steps = element('ol', { class: 'steps', 'data-testid': 'verify-steps' });
   PROOF_STEPS.forEach((entry, index) => {
@@ -151,7 +154,7 @@ export function verdictView(verdict: ProofVerdict, trusted: TrustAnchor): HTMLEl
           'div',
           {},
           element('div', { class: 'verdict-title' }, 'Verified'),
-          element('div', { class: 'verdict-message' }, `Transaction ${shortHash(verdict.txId)} is entry ${verdict.position} of block ${verdict.height} with result “${verdict.result.status}”, in the ledger of ${verdict.logSize} entries certified at height ${verdict.checkpointHeight} by a quorum of ${trusted.validators.size === 1 ? 'the one validator' : `${trusted.validators.quorum} of ${trusted.validators.size} validators`}.`),
+          element('div', { class: 'verdict-message' }, `Transaction ${shortHash(verdict.txId)} is entry ${verdict.position} of block ${verdict.height} with result “${verdict.result.status}”, in the ledger of ${verdict.logSize} entries certified at height ${verdict.checkpointHeight} by a quorum of ${verdict.validatorCount === 1 ? 'the one validator' : `${verdict.quorum} of ${verdict.validatorCount} validators`}${verdict.epoch === 0 ? '' : ` (the set of epoch ${verdict.epoch}, reached from genesis through ${verdict.epoch === 1 ? 'one certified change' : `${verdict.epoch} certified changes`})`}.`),
         ),
       )
     : element(
@@ -196,7 +199,7 @@ export function trustAnchorView(trusted: TrustAnchor | undefined, onChange: () =
           ['Trust anchor', element('span', {}, `${trusted.source === 'file' ? trusted.label : 'genesis served by this node'} `, badge(trusted.source === 'file' ? 'your file' : 'from the node', trusted.source === 'file' ? 'good' : 'warn'))],
           ['Chain', element('span', { class: 'mono' }, trusted.genesis.chainId)],
           ['Genesis hash', element('span', { class: 'mono', 'data-testid': 'genesis-hash' }, trusted.hash)],
-          ['Validators', `${trusted.validators.size} (a quorum is ${trusted.validators.quorum})`],
+          ['Genesis validators', `${trusted.validators.size} (a quorum is ${trusted.validators.quorum}); later sets are followed through each proof's certified hand-overs`],
         ]);
   return element(
     'div',

@@ -48,6 +48,20 @@ describe('quorum certificates', () => {
     expect(verifyQuorumCertificate({ vote, signatures }, chain.validators, chain.chainId)).toMatchObject({ ok: false, code: 'bad-signature' });
   });
 
+  it('verify only under the epoch their votes were cast in', () => {
+    const chain = new TestChain({ validators: 4 });
+    const inEpoch = (epoch: number) => ({
+      vote,
+      signatures: [0, 1, 2].map((index) => ({ validator: `validator-${index}`, signature: toHex(signVote(chain.chainId, chain.validatorKeys[index]!.seed, vote, epoch)) })),
+    });
+    expect(verifyQuorumCertificate(inEpoch(0), chain.validators, chain.chainId)).toEqual({ ok: true });
+    expect(verifyQuorumCertificate(inEpoch(0), chain.validators, chain.chainId, 0)).toEqual({ ok: true });
+    expect(verifyQuorumCertificate(inEpoch(0), chain.validators, chain.chainId, 1)).toMatchObject({ ok: false, code: 'bad-signature' });
+    expect(verifyQuorumCertificate(inEpoch(1), chain.validators, chain.chainId, 1)).toEqual({ ok: true });
+    expect(verifyQuorumCertificate(inEpoch(1), chain.validators, chain.chainId)).toMatchObject({ ok: false, code: 'bad-signature' });
+    expect(verifyQuorumCertificate(inEpoch(1), chain.validators, chain.chainId, 2)).toMatchObject({ ok: false, code: 'bad-signature' });
+  });
+
   it('do not accept a non-validator key even under a validator name', () => {
     const chain = new TestChain({ validators: 4 });
     const forged = certificate(chain, [0, 1]);

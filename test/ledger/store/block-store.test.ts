@@ -254,3 +254,67 @@ describe('BlockStore', () => {
     await store.close();
   });
 });
+
+describe('BlockStore epochs', () => {
+  /** What the store says about each height from 1 to head + 1: [epoch number, its start height, its set size]. */
+  function epochView(store: BlockStore): Array<[number, number, number]> {
+    return Array.from({ length: store.head().height + 1 }, (_, index) => {
+      const epoch = store.epochAt(index + 1);
+      return [epoch.number, epoch.startHeight, epoch.validators.size];
+    });
+  }
+
+  it('records each hand-over and answers which epoch certifies a height, also after reopening', async () => {
+    const chain = new TestChain();
+    const directory = await newDirectory();
+    let store = await openStore(chain, directory);
+    expect(store.epochAt(1)).toMatchObject({ number: 0, startHeight: 1, members: chain.genesis.validators });
+    expect(store.epochAt(1).validators.quorum).toBe(chain.validators.quorum);
+    expect(await store.epochChanges(100)).toEqual([]);
+
+    const commits = [];
+    for (let height = 1; height <= 6; height++) {
+      const commit = chain.nextBlock([chain.transaction({ height })], {
+        ...(height === 2 ? { nextValidators: chain.newValidators('second', 5) } : {}),
+        ...(height === 5 ? { nextValidators: chain.newValidators('third', 4) } : {}),
+      });
+      commits.push(commit);
+      expect((await store.appendBlock(commit)).ok).toBe(true);
+    }
+    const expected: Array<[number, number, number]> = [[0, 1, 4], [0, 1, 4], [1, 3, 5], [1, 3, 5], [1, 3, 5], [2, 6, 4], [2, 6, 4]];
+    expect(epochView(store)).toEqual(expected);
+    expect(store.epochAt(4).members).toEqual(chain.epochs[1]!.members);
+    const handOvers = [commits[1]!, commits[4]!].map((commit) => ({ header: commit.block.header, certificate: commit.certificate }));
+    expect(await store.epochChanges(2)).toEqual([]);
+    expect(await store.epochChanges(3)).toEqual(handOvers.slice(0, 1));
+    expect(await store.epochChanges(5)).toEqual(handOvers.slice(0, 1));
+    expect(await store.epochChanges(6)).toEqual(handOvers);
+    expect(await store.epochChanges(100)).toEqual(handOvers);
+    await store.close();
+
+    store = await openStore(chain, directory);
+    expect(epochView(store)).toEqual(expected);
+    expect(await store.epochChanges(7)).toEqual(handOvers);
+    // The next block belongs to the third set; its own hand-over moves the next height on.
+    const commit = chain.nextBlock([], { nextValidators: chain.newValidators('fourth', 7) });
+    expect((await store.appendBlock(commit)).ok).toBe(true);
+    expect(store.epochAt(7)).toMatchObject({ number: 2, startHeight: 6 });
+    expect(store.epochAt(8)).toMatchObject({ number: 3, startHeight: 8 });
+    expect(store.epochAt(8).validators.size).toBe(7);
+    expect((await store.epochChanges(8)).map((change) => change.header.height)).toEqual([2, 5, 7]);
+    await store.close();
+  });
+
+  it('refuses a block that names an invalid next validator set, and writes nothing', async () => {
+    const chain = new TestChain();
+    const store = await openStore(chain);
+    const [member] = chain.newValidators('twice', 1);
+    const commit = chain.nextBlock([chain.transaction({ n: 1 })], { nextValidators: [member!, { ...member!, id: 'another-id' }] });
+    expect(await store.appendBlock(commit)).toMatchObject({ ok: false, code: 'next-validators-invalid', message: expect.stringMatching(/reuses another validator's key/) });
+    expect(store.head().height).toBe(0);
+    expect(await store.getBlock(1)).toBeUndefined();
+    expect(store.epochAt(2)).toMatchObject({ number: 0 });
+    expect(await store.epochChanges(10)).toEqual([]);
+    await store.close();
+  });
+});

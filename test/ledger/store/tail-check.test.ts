@@ -1,7 +1,10 @@
 import { ClassicLevel } from 'classic-level';
 import { describe, expect, it } from 'vitest';
+import { toHex } from '../../../ledger/encoding/hex.js';
+import { signVote } from '../../../ledger/model/certificate.js';
 import { BlockStore } from '../../../ledger/store/block-store.js';
 import { storeKeys } from '../../../ledger/store/keys.js';
+import { encodeRecord } from '../../../ledger/store/records.js';
 import { TestChain } from '../../support/test-chain.js';
 import { temporaryDirectories } from '../../support/temp-dir.js';
 
@@ -155,5 +158,87 @@ describe('the tail check on open', () => {
     await rawRewrite(directory, storeKeys.head, () => new TextEncoder().encode('5'));
     const opened = await BlockStore.open({ directory, genesis: chain.genesis });
     expect(opened).toMatchObject({ ok: false, code: 'corrupt', height: 6 });
+  });
+});
+
+/** A store of 6 blocks whose genesis set hands over to another set at height 3, closed. */
+async function builtStoreWithHandOver(): Promise<{ chain: TestChain; directory: string }> {
+  const chain = new TestChain();
+  const directory = await newDirectory();
+  const opened = await BlockStore.open({ directory, genesis: chain.genesis, validators: chain.validators });
+  if (!opened.ok) throw new Error(opened.message);
+  for (let height = 1; height <= 6; height++) {
+    const commit = chain.nextBlock([chain.transaction({ height })], {
+      ledgerLag: 1,
+      ...(height === 3 ? { nextValidators: chain.newValidators('next', 4) } : {}),
+    });
+    const appended = await opened.store.appendBlock(commit);
+    if (!appended.ok) throw new Error(appended.message);
+  }
+  await opened.store.close();
+  return { chain, directory };
+}
+
+async function rawEdit(directory: string, edit: (db: ClassicLevel<string, Uint8Array>) => Promise<void>): Promise<void> {
+  const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  await db.open();
+  await edit(db);
+  await db.close();
+}
+
+/** Re-signs a stored certificate with a quorum of `epoch`'s keys under epoch number `signAs`. */
+function resign(chain: TestChain, epoch: number, signAs: number) {
+  return editJson((certificate) => {
+    const set = chain.epochs[epoch]!;
+    certificate.signatures = set.keys.slice(0, set.validators.quorum).map((key, index) => ({
+      validator: set.members[index]!.id,
+      signature: toHex(signVote(chain.chainId, key.seed, certificate.vote, signAs)),
+    }));
+  });
+}
+
+describe('the tail check across a validator-set hand-over', () => {
+  it('opens a store whose later blocks the new set certified under epoch 1', async () => {
+    const { chain, directory } = await builtStoreWithHandOver();
+    const opened = await BlockStore.open({ directory, genesis: chain.genesis, validators: chain.validators });
+    expect(opened.ok).toBe(true);
+    if (opened.ok) await opened.store.close();
+  });
+
+  it('refuses a block after the hand-over certified by the outgoing set', async () => {
+    const { chain, directory } = await builtStoreWithHandOver();
+    await rawRewrite(directory, storeKeys.certificate(5), resign(chain, 0, 0));
+    const opened = await BlockStore.open({ directory, genesis: chain.genesis, validators: chain.validators });
+    expect(opened).toMatchObject({ ok: false, code: 'corrupt', height: 5, message: expect.stringMatching(/certificate fails: unknown-validator.*epoch 1/) });
+  });
+
+  it('refuses a block the new set certified with epoch-0 signatures', async () => {
+    const { chain, directory } = await builtStoreWithHandOver();
+    await rawRewrite(directory, storeKeys.certificate(6), resign(chain, 1, 0));
+    const opened = await BlockStore.open({ directory, genesis: chain.genesis, validators: chain.validators });
+    expect(opened).toMatchObject({ ok: false, code: 'corrupt', height: 6, message: expect.stringMatching(/certificate fails: bad-signature/) });
+  });
+
+  it('checks the hand-overs from genesis on open, even below the checked tail', async () => {
+    const { chain, directory } = await builtStoreWithHandOver();
+    await rawRewrite(directory, storeKeys.certificate(3), resign(chain, 1, 1));
+    const opened = await BlockStore.open({ directory, genesis: chain.genesis, validators: chain.validators, tailBlocksChecked: 2 });
+    expect(opened).toMatchObject({ ok: false, code: 'corrupt', height: 3, message: expect.stringMatching(/certificate fails: unknown-validator/) });
+  });
+
+  it('refuses a hand-over missing from the epoch index, and an index entry without a hand-over', async () => {
+    const missing = await builtStoreWithHandOver();
+    await rawEdit(missing.directory, (db) => db.del(storeKeys.epochEnd(3)));
+    const withoutEntry = await BlockStore.open({ directory: missing.directory, genesis: missing.chain.genesis });
+    expect(withoutEntry).toMatchObject({ ok: false, code: 'corrupt', height: 3, message: expect.stringMatching(/epoch index does not record it/) });
+
+    const extra = await builtStoreWithHandOver();
+    await rawEdit(extra.directory, (db) => db.put(storeKeys.epochEnd(5), encodeRecord(1)));
+    const withExtra = await BlockStore.open({ directory: extra.directory, genesis: extra.chain.genesis });
+    expect(withExtra).toMatchObject({ ok: false, code: 'corrupt', height: 5, message: expect.stringMatching(/carries no nextValidators/) });
+
+    const above = await builtStoreWithHandOver();
+    await rawEdit(above.directory, (db) => db.put(storeKeys.epochEnd(9), encodeRecord(1)));
+    expect(await BlockStore.open({ directory: above.directory, genesis: above.chain.genesis })).toMatchObject({ ok: false, code: 'corrupt', height: 9, message: expect.stringMatching(/above the head 6/) });
   });
 });

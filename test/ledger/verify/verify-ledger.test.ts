@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../ledger/encoding/hex.js';
 import { signVote } from '../../../ledger/model/certificate.js';
 import { rejected } from '../../../ledger/model/result.js';
-import { openStoreForReading } from '../../../ledger/store/block-store.js';
+import { BlockStore, openStoreForReading, type BlockCommit } from '../../../ledger/store/block-store.js';
 import { storeKeys } from '../../../ledger/store/keys.js';
+import { encodeRecord } from '../../../ledger/store/records.js';
+import type { BlockOptions } from '../../support/test-chain.js';
 import { verifyLedger } from '../../../ledger/verify/verify-ledger.js';
 import { testKey, TestChain } from '../../support/test-chain.js';
 import { writeStoredChain } from '../../support/stored-chain.js';
@@ -55,6 +57,9 @@ describe('verifyLedger', () => {
       logSize: 40,
       logRoot: chain.head.logRoot,
       stateRoot: chain.head.stateRoot,
+      epoch: 0,
+      epochStartHeight: 1,
+      epochValidators: 4,
     });
     expect(progress).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
   });
@@ -101,5 +106,101 @@ describe('verifyLedger', () => {
     const { chain, dataDirectory } = await writeStoredChain(await newDirectory(), 2);
     await rewriteJson(dataDirectory, storeKeys.ledgerState(0), (state) => (state.logSize = 1));
     expect(await verifyDirectory(dataDirectory, chain)).toMatchObject({ ok: false, height: 0 });
+  });
+});
+
+/** A chain whose genesis set hands over to a set of five at height 3 and that to a set of four at height 6. */
+function handOvers(extra: (height: number, chain: TestChain) => BlockOptions = () => ({})) {
+  return (height: number, chain: TestChain): BlockOptions => ({
+    ...(height === 3 ? { nextValidators: chain.newValidators('second', 5) } : {}),
+    ...(height === 6 ? { nextValidators: chain.newValidators('third', 4) } : {}),
+    ...extra(height, chain),
+  });
+}
+
+/**
+ * Writes a block's records straight into a closed store, as a store that skipped its own
+ * checks would have: for a block the store itself refuses to append.
+ */
+async function appendUnchecked(directory: string, chain: TestChain, commit: BlockCommit): Promise<void> {
+  const height = commit.block.header.height;
+  const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  await db.open();
+  await db
+    .batch()
+    .put(storeKeys.block(height), encodeRecord(commit.block))
+    .put(storeKeys.certificate(height), encodeRecord(commit.certificate))
+    .put(storeKeys.results(height), encodeRecord(commit.results))
+    .put(storeKeys.writes(height), encodeRecord(commit.writes))
+    .put(storeKeys.ledgerState(height), encodeRecord(chain.state(height)))
+    .put(storeKeys.blockHash(chain.state(height).blockHash), encodeRecord(height))
+    .put(storeKeys.head, encodeRecord(height))
+    .write();
+  await db.close();
+}
+
+describe('verifyLedger across validator-set hand-overs', () => {
+  it('checks each certificate under the epoch of its height and reports the final epoch', async () => {
+    const { chain, dataDirectory } = await writeStoredChain(await newDirectory(), 9, { blockOptions: handOvers() });
+    expect(chain.epochs.map((epoch) => [epoch.number, epoch.startHeight])).toEqual([[0, 1], [1, 4], [2, 7]]);
+    expect(await verifyDirectory(dataDirectory, chain)).toMatchObject({ ok: true, height: 9, headHash: chain.head.blockHash, epoch: 2, epochStartHeight: 7, epochValidators: 4 });
+  });
+
+  it('names the height of a block after a hand-over that the outgoing set certified', async () => {
+    const { chain, dataDirectory } = await writeStoredChain(await newDirectory(), 6, {
+      blockOptions: handOvers((height) => (height === 5 ? { certifiedBy: 0 } : {})),
+    });
+    expect(await verifyDirectory(dataDirectory, chain)).toMatchObject({ ok: false, height: 5, message: expect.stringMatching(/certificate unknown-validator: .*epoch 1/) });
+  });
+
+  it('names the height of a block the new set certified with signatures of epoch 0', async () => {
+    const { chain, dataDirectory } = await writeStoredChain(await newDirectory(), 6, {
+      blockOptions: handOvers((height) => (height === 4 ? { signatureEpoch: 0 } : {})),
+    });
+    expect(await verifyDirectory(dataDirectory, chain)).toMatchObject({ ok: false, height: 4, message: expect.stringMatching(/certificate bad-signature/) });
+  });
+
+  it('refuses a hand-over certified by the incoming set instead of the outgoing one', async () => {
+    const chain = new TestChain();
+    const { dataDirectory } = await writeStoredChain(await newDirectory(), 5, { chain, blockOptions: handOvers() });
+    // Block 3's certificate, re-made by the set it names, under the epoch that set starts.
+    await rewriteJson(dataDirectory, storeKeys.certificate(3), (certificate) => {
+      const next = chain.epochs[1]!;
+      certificate.signatures = next.keys.slice(0, next.validators.quorum).map((key, index) => ({
+        validator: next.members[index]!.id,
+        signature: toHex(signVote(chain.chainId, key.seed, certificate.vote, 1)),
+      }));
+    });
+    expect(await verifyDirectory(dataDirectory, chain)).toMatchObject({ ok: false, height: 3, message: expect.stringMatching(/certificate unknown-validator/) });
+  });
+
+  it('names the height of a block whose next validator set is invalid', async () => {
+    const chain = new TestChain();
+    const { dataDirectory } = await writeStoredChain(await newDirectory(), 3, { chain });
+    const [member] = chain.newValidators('twice', 1);
+    const commit = chain.nextBlock([], { nextValidators: [member!, member!] });
+    // The store refuses such a block; a store written without its checks still holds it.
+    const opened = await BlockStore.open({ directory: dataDirectory, genesis: chain.genesis });
+    if (!opened.ok) throw new Error(opened.message);
+    expect(await opened.store.appendBlock(commit)).toMatchObject({ ok: false, code: 'next-validators-invalid' });
+    await opened.store.close();
+    await appendUnchecked(dataDirectory, chain, commit);
+    expect(await verifyDirectory(dataDirectory, chain)).toMatchObject({ ok: false, height: 4, message: expect.stringMatching(/next validator set of block 4 is invalid: .*appears twice/) });
+  });
+
+  it("compares the store's epoch index with the headers", async () => {
+    const { chain, dataDirectory } = await writeStoredChain(await newDirectory(), 5, { blockOptions: handOvers() });
+    const db = new ClassicLevel<string, Uint8Array>(dataDirectory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    await db.open();
+    await db.del(storeKeys.epochEnd(3));
+    await db.close();
+    expect(await verifyDirectory(dataDirectory, chain)).toMatchObject({ ok: false, height: 3, message: expect.stringMatching(/epoch index does not record it/) });
+
+    const other = await writeStoredChain(await newDirectory(), 5, { blockOptions: handOvers() });
+    const otherDb = new ClassicLevel<string, Uint8Array>(other.dataDirectory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    await otherDb.open();
+    await otherDb.put(storeKeys.epochEnd(4), encodeRecord(1));
+    await otherDb.close();
+    expect(await verifyDirectory(other.dataDirectory, other.chain)).toMatchObject({ ok: false, height: 4, message: expect.stringMatching(/carries no nextValidators/) });
   });
 });

@@ -63,7 +63,7 @@ export function proofVerifier(): ProofVerifier {
     // Let the browser paint the progress line before the signature checks take the thread.
     await new Promise((resolve) => setTimeout(resolve, 0));
     const verdict = runVerification(input, trusted);
-    verdictSlot.replaceChildren(element('div', { class: 'verdict-subject', 'data-testid': 'verdict-subject' }, label), verdictView(verdict, trusted));
+    verdictSlot.replaceChildren(element('div', { class: 'verdict-subject', 'data-testid': 'verdict-subject' }, label), verdictView(verdict));
   };
 
   const verifyText = async () => {
@@ -77,7 +77,7 @@ export function proofVerifier(): ProofVerifier {
         verdictSlot.append(failureView(new Error(parsed.verdict.ok ? '' : parsed.verdict.message)));
         return;
       }
-      verdictSlot.append(element('div', { class: 'verdict-subject', 'data-testid': 'verdict-subject' }, label), verdictView(parsed.verdict, trusted));
+      verdictSlot.append(element('div', { class: 'verdict-subject', 'data-testid': 'verdict-subject' }, label), verdictView(parsed.verdict));
       return;
     }
     await verify(parsed.value, label);
