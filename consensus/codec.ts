@@ -73,7 +73,17 @@ function decodeBlock(block: { header: ProposedBlock['header']; payload: string }
   return { header: block.header, payload: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
 }
 
-export function encodeMessage(message: ConsensusMessage): JsonValue {
+/**
+ * The sender's validator-set epoch rides beside the message as `epoch` (absent for epoch 0): it
+ * is not signed, and only tells a receiver whether to catch up; signatures carry the epoch in
+ * their domain tag, so a false label gains nothing.
+ */
+export function encodeMessage(message: ConsensusMessage, epoch = 0): JsonValue {
+  const encoded = encodeBody(message) as Record<string, JsonValue>;
+  return epoch === 0 ? encoded : { ...encoded, epoch };
+}
+
+function encodeBody(message: ConsensusMessage): JsonValue {
   switch (message.kind) {
     case 'proposal':
       return { ...message, block: encodeBlock(message.block) } as unknown as JsonValue;
@@ -86,9 +96,25 @@ export function encodeMessage(message: ConsensusMessage): JsonValue {
   }
 }
 
-export type DecodeResult = { ok: true; message: ConsensusMessage } | { ok: false; reason: string };
+export type DecodeResult = { ok: true; message: ConsensusMessage; epoch: number } | { ok: false; reason: string };
+
+const epochSchema = nonNegativeInteger;
 
 export function decodeMessage(json: unknown): DecodeResult {
+  let body = json;
+  let epoch = 0;
+  if (typeof json === 'object' && json !== null && !Array.isArray(json) && 'epoch' in json) {
+    const { epoch: label, ...rest } = json as Record<string, unknown>;
+    const parsedEpoch = epochSchema.safeParse(label);
+    if (!parsedEpoch.success || parsedEpoch.data === 0) return { ok: false, reason: 'epoch: expected a positive integer (absent for epoch 0)' };
+    epoch = parsedEpoch.data;
+    body = rest;
+  }
+  const decoded = decodeBody(body);
+  return decoded.ok ? { ...decoded, epoch } : decoded;
+}
+
+function decodeBody(json: unknown): { ok: true; message: ConsensusMessage } | { ok: false; reason: string } {
   const parsed = messageSchema.safeParse(json);
   if (!parsed.success) return { ok: false, reason: describeZodError(parsed.error).message };
   const message = parsed.data;

@@ -12,15 +12,21 @@
  * Rounds: the leader of round r is validator r mod n. A round ends with a QC (n - f votes for
  * its block, gathered by the next leader) or a TC (n - f timeouts). A block commits when it and
  * its child in the next round are both certified.
+ *
+ * Epochs (docs/consensus.md, "Validator-set epochs"): a validator set change scheduled by the
+ * ledger ends the current epoch at the block before its start height. That block names the next
+ * set in its header; blocks past it in the old epoch stay empty and serve only to commit it; once
+ * the ledger has executed it, the core starts the next epoch afresh on top of it, as Aptos does.
  */
 import { assert } from '../ledger/assert.js';
 import { toHex } from '../ledger/encoding/hex.js';
+import { canonicalBytes } from '../ledger/encoding/canonical-json.js';
 import { blockHash, type BlockHeader } from '../ledger/model/block.js';
 import type { QuorumCertificate } from '../ledger/model/certificate.js';
+import { VALIDATOR_SET_CHANGE_NOTICE_BLOCKS, ValidatorSet } from '../ledger/model/validator-set.js';
 import { BlockTree, type TreeBlock, type TreeRoot } from './block-tree.js';
 import { initialSafetyState } from './defaults.js';
 import {
-  certificateHeight,
   certificateRound,
   proposalDigest,
   type BlockRecord,
@@ -43,9 +49,11 @@ import type {
   ConsensusInput,
   ConsensusOutput,
   ConsensusStatus,
+  EpochConfig,
   PersistedConsensusState,
   RejectionReason,
   SafetyState,
+  ScheduledValidatorSet,
 } from './types.js';
 import { MessageVerifier, type Verdict } from './verifier.js';
 
@@ -74,11 +82,31 @@ const VOTE_ROUNDS_AHEAD_MAX = 4;
 /** Messages to itself a validator handles in one step (see finishStep). */
 const LOOPBACK_MESSAGES_PER_STEP_MAX = 64;
 
+/** Where a height stands relative to the end of the current epoch. */
+type EpochRole =
+  /** Not known until the application executes further. */
+  | 'unknown'
+  | 'inside'
+  /** The epoch's last block: it names the next set. */
+  | 'last'
+  /** Past the last block: empty, never committed in this epoch. */
+  | 'beyond';
+
+/** Messages whose sender need not be in the epoch's set (an observer catching up asks for blocks). */
+const KINDS_FROM_ANY_PEER: ReadonlySet<ConsensusMessage['kind']> = new Set(['block-request', 'block-response', 'committed-response']);
+
 export class ConsensusCore {
-  private readonly verifier: MessageVerifier;
+  private epoch: EpochConfig;
+  private verifier: MessageVerifier;
   private readonly safety: SafetyRules;
-  private readonly tree: BlockTree;
+  private tree: BlockTree;
   private readonly rejections = new Map<string, number>();
+  /** The highest block the two-chain rule has committed, which may wait for the epoch's end to be known. */
+  private commitTarget: { hash: string; height: number; certificate: QuorumCertificate } | null = null;
+  /** A peer whose committed blocks we stopped taking at the commit ceiling: asked again once it rises. */
+  private catchUpResumePeer: string | null = null;
+  /** The epoch output of this step, if the core entered a new epoch. */
+  private epochOutput: ConsensusOutput | null = null;
 
   private nowMs = 0;
   private round = 0;
@@ -114,13 +142,16 @@ export class ConsensusCore {
   private constructor(
     private readonly config: ConsensusConfig,
     private readonly port: ApplicationPort,
+    epoch: EpochConfig,
     safetyState: SafetyState,
     root: TreeRoot,
     highQc: ParentCertificate,
     highTc: TimeoutCertificate | null,
+    /** The persisted state was from an earlier epoch: the start persists the reset. */
+    private readonly staleEpochOnDisk: boolean,
   ) {
-    assert(config.validators.get(config.self) !== undefined, `${config.self} is not in the validator set`);
-    this.verifier = new MessageVerifier(config.chainId, config.genesisHash, config.validators);
+    this.epoch = epoch;
+    this.verifier = new MessageVerifier(config.chainId, epoch);
     this.safety = new SafetyRules(config.chainId, config.signingSeed, safetyState, config.unsafeTestSwitches);
     this.tree = new BlockTree(root, config.limits.recentCommittedBlocksKept);
     this.highQc = highQc;
@@ -130,24 +161,42 @@ export class ConsensusCore {
   /**
    * A core for a fresh validator, or one resuming from what its driver persisted: the safety
    * state, the uncommitted blocks, the highest certificates, and the ledger's committed head.
+   * `config.epoch` is the epoch of the block after that head; persisted state from an earlier
+   * epoch is set aside (its blocks can never commit now).
    */
   static create(config: ConsensusConfig, port: ApplicationPort, persisted?: PersistedConsensusState): ConsensusCore {
+    const epoch: EpochConfig = config.epoch ?? {
+      number: 0,
+      validators: config.validators,
+      startHeight: 1,
+      rootHash: config.genesisHash,
+      rootTimestamp: config.genesisTime,
+    };
     const committed = persisted?.committed ?? null;
+    const committedHeight = committed?.block.header.height ?? 0;
+    assert(committedHeight >= epoch.startHeight - 1, `the committed head ${committedHeight} is below the start of epoch ${epoch.number}`);
+    const atEpochRoot = committedHeight === epoch.startHeight - 1;
+    if (atEpochRoot && committed !== null) assert(blockHash(committed.block.header) === epoch.rootHash, `the committed head is not the root of epoch ${epoch.number}`);
     const root: TreeRoot =
       committed === null
-        ? { hash: config.genesisHash, height: 0, round: 0, timestamp: config.genesisTime, block: null, certificate: null }
+        ? { hash: epoch.rootHash, height: 0, round: 0, timestamp: epoch.rootTimestamp, block: null, certificate: null }
         : {
             hash: blockHash(committed.block.header),
-            height: committed.block.header.height,
-            round: committed.block.header.round,
+            height: committedHeight,
+            // The epoch's root stands in for genesis: the epoch's rounds start after round 0.
+            round: atEpochRoot ? 0 : committed.block.header.round,
             timestamp: committed.block.header.timestamp,
             block: { hash: blockHash(committed.block.header), header: committed.block.header, payload: committed.block.payload, justify: null },
             certificate: committed.certificate,
           };
-    let highQc: ParentCertificate = committed?.certificate ?? null;
-    if (persisted !== undefined && certificateRound(persisted.highQc) > certificateRound(highQc)) highQc = persisted.highQc;
-    const core = new ConsensusCore(config, port, persisted?.safety ?? initialSafetyState(), root, highQc, persisted?.highTc ?? null);
-    if (persisted !== undefined) core.restoreBlocks(persisted.blocks);
+    const persistedEpoch = persisted?.safety.epoch ?? epoch.number;
+    assert(persistedEpoch <= epoch.number, `the consensus state is from epoch ${persistedEpoch}, ahead of the ledger's epoch ${epoch.number}`);
+    const current = persisted !== undefined && persistedEpoch === epoch.number ? persisted : undefined;
+    let highQc: ParentCertificate = atEpochRoot ? null : committed!.certificate;
+    if (current !== undefined && certificateRound(current.highQc) > certificateRound(highQc)) highQc = current.highQc;
+    const safety = current?.safety ?? initialSafetyState(epoch.number);
+    const core = new ConsensusCore(config, port, epoch, safety, root, highQc, current?.highTc ?? null, persisted !== undefined && current === undefined);
+    if (current !== undefined) core.restoreBlocks(current.blocks);
     return core;
   }
 
@@ -155,6 +204,7 @@ export class ConsensusCore {
   start(nowMs: number): ConsensusOutput[] {
     this.nowMs = nowMs;
     this.beginStep();
+    if (this.staleEpochOnDisk) Object.assign(this.persisting(), { safety: this.safety.state, dropAllBlocks: true, highQc: null, highTc: null });
     for (const certificate of [...this.restoredCertificates, this.highQc]) this.tryCommitWith(certificate);
     this.restoredCertificates.length = 0;
     const lastVotedRound = this.safety.state.lastVotedRound;
@@ -168,7 +218,7 @@ export class ConsensusCore {
     this.beginStep();
     switch (input.kind) {
       case 'message':
-        this.handleMessage(input.from, input.message);
+        this.handleMessage(input.from, input.message, input.epoch);
         break;
       case 'tick':
         this.handleTick();
@@ -177,6 +227,9 @@ export class ConsensusCore {
         if (this.proposalDueMs !== null) this.proposeIfLeader(true);
         break;
       case 'ledger-advanced':
+        this.advanceCommits();
+        if (this.enterNextEpochIfDue()) break;
+        this.resumeCatchUp();
         this.retryPendingProposals('ledger');
         if (this.proposalAwaitsLedger) this.proposeIfLeader(true);
         break;
@@ -186,6 +239,8 @@ export class ConsensusCore {
 
   status(): ConsensusStatus {
     return {
+      epoch: this.epoch.number,
+      member: this.isMember(),
       round: this.round,
       highQcRound: certificateRound(this.highQc),
       committedHeight: this.tree.root.height,
@@ -197,7 +252,15 @@ export class ConsensusCore {
   }
 
   leaderOf(round: number): string {
-    return this.config.validators.at(round % this.config.validators.size).id;
+    return this.validators.at(round % this.validators.size).id;
+  }
+
+  private get validators(): ValidatorSet {
+    return this.epoch.validators;
+  }
+
+  private isMember(): boolean {
+    return this.validators.get(this.config.self) !== undefined;
   }
 
   // ---------------------------------------------------------------- step plumbing
@@ -206,6 +269,7 @@ export class ConsensusCore {
     this.persist = null;
     this.sends = [];
     this.commits = [];
+    this.epochOutput = null;
   }
 
   private finishStep(): ConsensusOutput[] {
@@ -219,6 +283,7 @@ export class ConsensusCore {
     if (this.persist !== null) outputs.push(this.persist);
     outputs.push(...this.sends);
     if (this.commits.length > 0) outputs.push({ kind: 'commit', blocks: this.commits });
+    if (this.epochOutput !== null) outputs.push(this.epochOutput);
     outputs.push({ kind: 'timer', atMs: this.nextWakeMs() });
     return outputs;
   }
@@ -234,11 +299,11 @@ export class ConsensusCore {
 
   private send(to: string, message: ConsensusMessage): void {
     if (to === this.config.self) this.loopback.push(message);
-    else this.sends.push({ kind: 'send', to, message });
+    else this.sends.push({ kind: 'send', to, message, epoch: this.epoch.number });
   }
 
   private broadcast(message: ConsensusMessage): void {
-    this.sends.push({ kind: 'broadcast', message });
+    this.sends.push({ kind: 'broadcast', message, epoch: this.epoch.number });
     this.loopback.push(message);
   }
 
@@ -263,8 +328,13 @@ export class ConsensusCore {
 
   // ---------------------------------------------------------------- inputs
 
-  private handleMessage(from: string, message: ConsensusMessage): void {
-    if (from !== this.config.self && this.config.validators.get(from) === undefined) {
+  private handleMessage(from: string, message: ConsensusMessage, epoch = this.epoch.number): void {
+    if (message.kind !== 'committed-response' && epoch !== this.epoch.number) {
+      // A peer in a later epoch has committed and executed past the end of ours: fetch what we lack.
+      if (epoch > this.epoch.number) this.requestCommitted(from);
+      return this.reject(epoch > this.epoch.number ? 'future-epoch' : 'stale-epoch');
+    }
+    if (from !== this.config.self && !KINDS_FROM_ANY_PEER.has(message.kind) && this.validators.get(from) === undefined) {
       this.reject('unknown-validator');
       return;
     }
@@ -291,10 +361,12 @@ export class ConsensusCore {
 
   private handleTick(): void {
     const timings = this.config.timings;
+    this.advanceCommits();
+    if (this.enterNextEpochIfDue()) return;
     if (this.proposalDueMs !== null && this.nowMs >= this.proposalDueMs) this.proposeIfLeader(true);
     if (this.timedOutRound !== this.round && this.nowMs >= this.roundDeadlineMs) this.localTimeout();
     else if (this.timedOutRound === this.round && this.nowMs >= this.nextRebroadcastMs && this.timeoutMessage !== null) {
-      this.sends.push({ kind: 'broadcast', message: this.timeoutMessage });
+      this.sends.push({ kind: 'broadcast', message: this.timeoutMessage, epoch: this.epoch.number });
       this.nextRebroadcastMs = this.nowMs + timings.timeoutRebroadcastMs;
     }
     for (const [requestId, request] of this.syncRequests) {
@@ -342,11 +414,17 @@ export class ConsensusCore {
       return;
     }
     const parentHeader = this.tree.headerOf(header.prevHash) ?? null;
-    if (header.timestamp < (parentHeader?.timestamp ?? this.config.genesisTime) || header.timestamp > this.nowMs + this.config.timings.clockSkewMaxMs) {
+    if (header.timestamp < (parentHeader?.timestamp ?? this.epoch.rootTimestamp) || header.timestamp > this.nowMs + this.config.timings.clockSkewMaxMs) {
       return this.reject('bad-timestamp');
     }
     // The ledger a header describes only moves forward along a chain, and is always committed history.
     if (header.ledgerHeight < (parentHeader?.ledgerHeight ?? 0) || header.ledgerHeight >= header.height) return this.reject('bad-ledger-height');
+    const role = this.epochRole(header.height);
+    if (role === 'unknown') {
+      this.holdProposal(hash, { from, message: proposal, waitingFor: 'ledger' });
+      return;
+    }
+    if (!this.fitsEpochRole(header, role)) return this.reject('bad-epoch-boundary');
     if (!this.tree.contains(hash) && this.tree.size >= this.config.limits.pendingBlocksMax) return this.reject('buffer-full');
 
     const ancestors = [...this.commits.map((committed) => committed.block), ...this.tree.pathFromRoot(header.prevHash)];
@@ -376,6 +454,7 @@ export class ConsensusCore {
   }
 
   private vote(header: BlockHeader, hash: string, proposal: ProposalMessage): void {
+    if (!this.isMember()) return;
     const timeoutCertificate = proposal.timeoutCertificate;
     const decision = this.safety.signVote({
       blockHash: hash,
@@ -415,8 +494,8 @@ export class ConsensusCore {
     const sameBlock = [...roundVotes.values()].filter(
       (vote) => vote.vote.blockHash === message.vote.blockHash && vote.vote.height === message.vote.height,
     );
-    if (sameBlock.length !== this.config.validators.quorum) return;
-    const byIndex = (id: string) => this.config.validators.get(id)!.index;
+    if (sameBlock.length !== this.validators.quorum) return;
+    const byIndex = (id: string) => this.validators.get(id)!.index;
     const certificate: QuorumCertificate = {
       vote: message.vote,
       signatures: sameBlock
@@ -463,12 +542,120 @@ export class ConsensusCore {
     if (parent === undefined || parent.header.height <= this.tree.root.height) return;
     if (certified.header.round !== parent.header.round + 1) return;
     assert(certified.justify !== null, 'a block above the root without a parent certificate');
-    const committed = this.tree.commit(parent.hash, certified.justify);
-    this.commits.push(...committed);
-    this.persisting().pruneBelowHeight = this.tree.root.height;
-    for (const [hash, pending] of this.pendingProposals) {
-      if (pending.message.block.header.height <= this.tree.root.height) this.pendingProposals.delete(hash);
+    if (this.commitTarget === null || parent.header.height > this.commitTarget.height) {
+      this.commitTarget = { hash: parent.hash, height: parent.header.height, certificate: certified.justify };
     }
+    this.advanceCommits();
+  }
+
+  /**
+   * Commits toward the target as far as the epoch allows: never past the epoch's last block, and
+   * never past a height whose place in the epoch the executed ledger cannot yet tell. Committing
+   * an ancestor of a committable block is always safe; the rest follows when the ledger advances.
+   */
+  private advanceCommits(): void {
+    const target = this.commitTarget;
+    if (target === null) return;
+    const rootHeight = this.tree.root.height;
+    if (target.height <= rootHeight) {
+      this.commitTarget = null;
+      return;
+    }
+    const ceiling = this.commitCeiling();
+    if (ceiling <= rootHeight) return;
+    let hash = target.hash;
+    let certificate = target.certificate;
+    if (target.height > ceiling) {
+      const path = this.tree.pathFromRoot(target.hash);
+      const last = path[ceiling - rootHeight - 1]!;
+      const child = path[ceiling - rootHeight]!;
+      assert(child.justify !== null && child.justify.vote.blockHash === last.hash, 'a block in the tree lacks the QC on its parent');
+      hash = last.hash;
+      certificate = child.justify;
+    }
+    const committed = this.tree.commit(hash, certificate);
+    this.commits.push(...committed);
+    if (this.tree.root.height >= target.height) this.commitTarget = null;
+    this.persisting().pruneBelowHeight = this.tree.root.height;
+    for (const [pendingHash, pending] of this.pendingProposals) {
+      if (pending.message.block.header.height <= this.tree.root.height) this.pendingProposals.delete(pendingHash);
+    }
+  }
+
+  // ---------------------------------------------------------------- epochs
+
+  /** The next set change, if the executed ledger has scheduled one past this epoch's start. */
+  private scheduledChange(): ScheduledValidatorSet | undefined {
+    const scheduled = this.port.scheduledValidatorSet();
+    return scheduled !== undefined && scheduled.startHeight > this.epoch.startHeight ? scheduled : undefined;
+  }
+
+  /**
+   * A change taking effect at height E is approved at or below E - notice. So with the ledger
+   * executed through x and no change scheduled, no epoch ends before x + notice: every height up
+   * to x + notice - 1 lies inside the epoch (its successor is in it too), and is known to.
+   */
+  private epochRole(height: number): EpochRole {
+    const scheduled = this.scheduledChange();
+    if (scheduled === undefined) return height <= this.port.executedThrough() + VALIDATOR_SET_CHANGE_NOTICE_BLOCKS - 1 ? 'inside' : 'unknown';
+    if (height < scheduled.startHeight - 1) return 'inside';
+    return height === scheduled.startHeight - 1 ? 'last' : 'beyond';
+  }
+
+  /** The highest height this epoch may commit now. */
+  private commitCeiling(): number {
+    const scheduled = this.scheduledChange();
+    return scheduled === undefined ? this.port.executedThrough() + VALIDATOR_SET_CHANGE_NOTICE_BLOCKS - 1 : scheduled.startHeight - 1;
+  }
+
+  /** The epoch's last block names exactly the scheduled set; no other block names one; blocks beyond it are empty. */
+  private fitsEpochRole(header: BlockHeader, role: Exclude<EpochRole, 'unknown'>): boolean {
+    if (role !== 'last') return header.nextValidators === undefined && (role === 'inside' || header.txCount === 0);
+    const expected = this.scheduledChange()!.validators;
+    return header.nextValidators !== undefined && equalBytes(canonicalBytes(header.nextValidators), canonicalBytes(expected));
+  }
+
+  /**
+   * Once the ledger holds the epoch's last block, start the next epoch on top of it: a fresh
+   * tree rooted there, rounds from 1, a safety state of its own, and the new set's verifier.
+   */
+  private enterNextEpochIfDue(): boolean {
+    const scheduled = this.scheduledChange();
+    const root = this.tree.root;
+    if (scheduled === undefined || root.height !== scheduled.startHeight - 1 || this.port.executedThrough() < root.height) return false;
+    const next = ValidatorSet.create(scheduled.validators);
+    assert(next.ok, `the scheduled validator set is invalid: ${next.ok ? '' : next.message}`);
+    this.epoch = { number: this.epoch.number + 1, validators: next.set, startHeight: scheduled.startHeight, rootHash: root.hash, rootTimestamp: root.timestamp };
+    this.verifier = new MessageVerifier(this.config.chainId, this.epoch);
+    this.tree = new BlockTree({ ...root, round: 0 }, this.config.limits.recentCommittedBlocksKept);
+    this.highQc = null;
+    this.highTc = null;
+    this.commitTarget = null;
+    this.votes.clear();
+    this.timeouts.clear();
+    this.proposalsSeen.clear();
+    this.pendingProposals.clear();
+    this.syncRequests.clear();
+    this.syncInfoSentRound.clear();
+    this.catchUp = null;
+    this.timedOutRound = 0;
+    this.timeoutMessage = null;
+    this.proposedRound = 0;
+    this.loopback.length = 0;
+    Object.assign(this.persisting(), { safety: this.safety.enterEpoch(this.epoch.number), dropAllBlocks: true, highQc: null, highTc: null });
+    this.epochOutput = { kind: 'epoch', number: this.epoch.number, startHeight: this.epoch.startHeight, validators: scheduled.validators, member: this.isMember() };
+    this.round = 0;
+    this.enterRound(1);
+    this.resumeCatchUp();
+    return true;
+  }
+
+  /** Asks again for the committed blocks a response held that this epoch could not take yet, once it can. */
+  private resumeCatchUp(): void {
+    const peer = this.catchUpResumePeer;
+    if (peer === null || this.commitCeiling() <= this.tree.root.height) return;
+    this.catchUpResumePeer = null;
+    this.requestCommitted(peer);
   }
 
   private enterRound(round: number): void {
@@ -507,20 +694,29 @@ export class ConsensusCore {
     const justifiedByTc = this.highTc !== null && this.highTc.round + 1 === round;
     if (!justifiedByQc && !justifiedByTc) return;
     if (this.reproposeAfterRestart(round, justifiedByQc)) return;
-    const parentHash = this.highQc === null ? this.config.genesisHash : this.highQc.vote.blockHash;
+    const parentHash = this.highQc === null ? this.epoch.rootHash : this.highQc.vote.blockHash;
     if (!this.tree.contains(parentHash)) return;
+    const height = this.highQc === null ? this.epoch.startHeight : this.highQc.vote.height + 1;
+    const role = this.epochRole(height);
+    if (role === 'unknown') {
+      this.proposalAwaitsLedger = true;
+      return;
+    }
     // Blocks committed in this very step are not executed yet: the application must see them
     // as ancestors too, or it would propose their transactions again.
     const ancestors = [...this.commits.map((committed) => committed.block), ...this.tree.pathFromRoot(parentHash)];
     const payloadWaiting = ancestors.some((block) => block.header.txCount > 0);
-    if (!now && !this.port.hasPendingTransactions() && !payloadWaiting && !justifiedByTc) {
+    // Past the epoch's end, waiting transactions cannot go into a block: only an uncommitted
+    // payload is a reason to hurry, and once the epoch's last block is committed there is none.
+    if (role === 'beyond' && this.tree.root.height >= this.scheduledChange()!.startHeight - 1) return;
+    const transactionsWaiting = role !== 'beyond' && this.port.hasPendingTransactions();
+    if (!now && !transactionsWaiting && !payloadWaiting && !justifiedByTc) {
       if (this.proposalDueMs === null) this.proposalDueMs = this.nowMs + this.config.timings.idleProposalDelayMs;
       return;
     }
     this.proposalDueMs = null;
     const parentHeader = this.tree.headerOf(parentHash) ?? null;
-    const height = certificateHeight(this.highQc) + 1;
-    const content = this.port.propose({ height, round, parent: parentHeader, ancestors });
+    const content = this.port.propose({ height, round, parent: parentHeader, ancestors, emptyOnly: role === 'beyond' });
     this.proposalAwaitsLedger = content === undefined;
     if (content === undefined) return;
     const { payload, ...applicationFields } = content;
@@ -530,9 +726,11 @@ export class ConsensusCore {
       round,
       prevHash: parentHash,
       proposer: this.config.self,
-      timestamp: Math.max(this.nowMs, parentHeader?.timestamp ?? this.config.genesisTime),
+      timestamp: Math.max(this.nowMs, parentHeader?.timestamp ?? this.epoch.rootTimestamp),
       ...applicationFields,
+      ...(role === 'last' ? { nextValidators: this.scheduledChange()!.validators } : {}),
     };
+    assert(role !== 'beyond' || header.txCount === 0, 'the application filled a block past the end of the epoch');
     const hash = blockHash(header);
     const decision = this.safety.signProposal(round, proposalDigest(hash, payload));
     if (!decision.ok) return this.reject('safety-refused');
@@ -573,6 +771,7 @@ export class ConsensusCore {
   private localTimeout(): void {
     this.timedOutRound = this.round;
     this.nextRebroadcastMs = this.nowMs + this.config.timings.timeoutRebroadcastMs;
+    if (!this.isMember()) return;
     const decision = this.safety.signTimeout(this.round, this.highQc, this.highTc?.round ?? 0);
     if (!decision.ok) return this.reject('safety-refused');
     if (!decision.repeated) this.persistSafety(decision.state);
@@ -609,13 +808,13 @@ export class ConsensusCore {
 
     // f + 1 timeouts mean at least one honest validator gave up on this round: join it, so that
     // validators whose timers drifted apart still reach n - f timeouts together.
-    if (message.round === this.round && this.timedOutRound !== this.round && roundTimeouts.size > this.config.validators.faultsTolerated) {
+    if (message.round === this.round && this.timedOutRound !== this.round && roundTimeouts.size > this.validators.faultsTolerated) {
       this.localTimeout();
     }
-    if (roundTimeouts.size === this.config.validators.quorum) {
+    if (roundTimeouts.size === this.validators.quorum) {
       const signers = [...roundTimeouts.values()];
       const highest = signers.reduce((best, timeout) => (certificateRound(timeout.highQc) > certificateRound(best.highQc) ? timeout : best));
-      const byIndex = (id: string) => this.config.validators.get(id)!.index;
+      const byIndex = (id: string) => this.validators.get(id)!.index;
       this.processTimeoutCertificate(
         {
           round: message.round,
@@ -727,6 +926,13 @@ export class ConsensusCore {
       const hash = blockHash(header);
       const vote = committed.certificate.vote;
       if (header.height !== this.tree.root.height + 1 || header.prevHash !== this.tree.root.hash || header.chainId !== this.config.chainId) break;
+      if (header.height > this.commitCeiling()) {
+        // Past what this epoch may commit now: the rest comes after the ledger (or the epoch) advances.
+        this.catchUpResumePeer = from;
+        break;
+      }
+      const role = this.epochRole(header.height);
+      if (role === 'unknown' || role === 'beyond' || !this.fitsEpochRole(header, role)) return this.reject('bad-epoch-boundary');
       if (vote.blockHash !== hash || vote.height !== header.height || vote.round !== header.round) return this.reject('bad-sync-response');
       if (this.refuseUnless(this.verifier.verifyQuorumCertificate(committed.certificate))) return;
       if (!this.port.checkPayload(header, committed.block.payload).ok) return this.reject('bad-sync-response');
@@ -787,12 +993,16 @@ export class ConsensusCore {
 
   /** The validator after `peer` in set order, skipping this one: how retries rotate. */
   private nextPeer(peer: string): string {
-    const size = this.config.validators.size;
-    const start = this.config.validators.get(peer)?.index ?? 0;
+    const size = this.validators.size;
+    const start = this.validators.get(peer)?.index ?? 0;
     for (let offset = 1; offset <= size; offset++) {
-      const candidate = this.config.validators.at((start + offset) % size).id;
+      const candidate = this.validators.at((start + offset) % size).id;
       if (candidate !== this.config.self) return candidate;
     }
     return peer;
   }
+}
+
+function equalBytes(left: Uint8Array, right: Uint8Array): boolean {
+  return left.length === right.length && left.every((byte, index) => byte === right[index]);
 }

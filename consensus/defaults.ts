@@ -22,6 +22,6 @@ export const DEFAULT_TIMINGS: ConsensusTimings = Object.freeze({
   clockSkewMaxMs: 5000,
 });
 
-export function initialSafetyState(): SafetyState {
-  return { lastVotedRound: 0, lockedRound: 0, highestTimeoutRound: 0, lastVote: null, lastTimeout: null, lastProposal: null };
+export function initialSafetyState(epoch = 0): SafetyState {
+  return { epoch, lastVotedRound: 0, lockedRound: 0, highestTimeoutRound: 0, lastVote: null, lastTimeout: null, lastProposal: null };
 }

@@ -12,6 +12,7 @@ import { toHex } from '../ledger/encoding/hex.js';
 import { signFor } from '../ledger/crypto/signatures.js';
 import { signVote } from '../ledger/model/certificate.js';
 import { certificateRound, timeoutDigest, type ParentCertificate } from './messages.js';
+import { initialSafetyState } from './defaults.js';
 import type { SafetyState, UnsafeTestSwitches } from './types.js';
 
 /**
@@ -95,7 +96,7 @@ export class SafetyRules {
       return { ok: false, refusal: 'not-safe-to-vote' };
     }
     const vote = { blockHash: request.blockHash, height: request.height, round: request.round };
-    const signature = toHex(signVote(this.chainId, this.#seed, vote));
+    const signature = toHex(signVote(this.chainId, this.#seed, vote, this.#state.epoch));
     this.#state = {
       ...this.#state,
       lastVotedRound: request.round,
@@ -112,7 +113,7 @@ export class SafetyRules {
     if (round < this.#state.lastVotedRound) return { ok: false, refusal: 'round-below-last-voted' };
     const qcRound = certificateRound(highQc);
     if (!isSafeToTimeout(round, qcRound, tcRound, this.#state.lockedRound)) return { ok: false, refusal: 'not-safe-to-timeout' };
-    const signature = toHex(signFor('timeout', this.chainId, this.#seed, timeoutDigest(round, qcRound)));
+    const signature = toHex(signFor('timeout', this.chainId, this.#seed, timeoutDigest(round, qcRound), this.#state.epoch));
     this.#state = {
       ...this.#state,
       lastVotedRound: Math.max(this.#state.lastVotedRound, round),
@@ -131,9 +132,18 @@ export class SafetyRules {
       return last.digest === digestHex ? this.repeat(last.signature) : { ok: false, refusal: 'already-proposed-another-block' };
     }
     if (last !== null && round < last.round) return { ok: false, refusal: 'proposal-round-not-increasing' };
-    const signature = toHex(signFor('proposal', this.chainId, this.#seed, digest));
+    const signature = toHex(signFor('proposal', this.chainId, this.#seed, digest, this.#state.epoch));
     this.#state = { ...this.#state, lastProposal: { round, digest: digestHex, signature } };
     return { ok: true, signature, state: this.state, repeated: false };
+  }
+
+  /**
+   * Moves to a later epoch: its rounds start again at 1, and its signatures carry its own domain
+   * tag, so nothing signed in an earlier epoch can count in it. Never moves backwards.
+   */
+  enterEpoch(epoch: number): SafetyState {
+    if (epoch > this.#state.epoch) this.#state = initialSafetyState(epoch);
+    return this.state;
   }
 
   private repeat(signature: string): SafetyDecision {

@@ -7,7 +7,7 @@
  */
 import type { BlockHeader } from '../ledger/model/block.js';
 import type { QuorumCertificate } from '../ledger/model/certificate.js';
-import type { ValidatorSet } from '../ledger/model/validator-set.js';
+import type { Validator, ValidatorSet } from '../ledger/model/validator-set.js';
 import type { BlockRecord, CommittedBlock, ConsensusMessage, ParentCertificate, TimeoutCertificate } from './messages.js';
 
 export interface ConsensusLimits {
@@ -50,12 +50,34 @@ export interface UnsafeTestSwitches {
   skipSafeToVoteRule?: boolean;
 }
 
+/**
+ * A validator-set epoch as the core runs it (docs/consensus.md, "Validator-set epochs"): a fresh
+ * Jolteon instance whose genesis is the last block of the previous epoch. Rounds restart at 1,
+ * the block at `startHeight` extends `rootHash` with no parent certificate, and every signature
+ * is domain-separated by `number`.
+ */
+export interface EpochConfig {
+  number: number;
+  validators: ValidatorSet;
+  /** The first height this set certifies. */
+  startHeight: number;
+  /** Hash and timestamp of the block at startHeight - 1 (for epoch 0, the genesis hash and time). */
+  rootHash: string;
+  rootTimestamp: number;
+}
+
 export interface ConsensusConfig {
   chainId: string;
   genesisHash: string;
   genesisTime: number;
+  /** The genesis validator set (epoch 0). */
   validators: ValidatorSet;
-  /** This validator's id; it must be in the set. */
+  /** The epoch the ledger's committed head is in, when it is past epoch 0. */
+  epoch?: EpochConfig;
+  /**
+   * This validator's id. Outside the epoch's set it is an observer: it follows and commits the
+   * chain but signs nothing (a validator that is about to join, or one that left).
+   */
   self: string;
   /** The signing key; only the safety module reads it. */
   signingSeed: Uint8Array;
@@ -82,11 +104,24 @@ export interface ProposalContent {
   stateRoot: string;
 }
 
+/** A validator set change the executed ledger has scheduled: the set certifies heights from startHeight on. */
+export interface ScheduledValidatorSet {
+  startHeight: number;
+  validators: Validator[];
+}
+
 /**
  * The application port (in the spirit of ABCI): synchronous and deterministic from the core's
  * point of view. The core treats payloads as opaque bytes.
  */
 export interface ApplicationPort {
+  /** The height through which the application has executed committed blocks. */
+  executedThrough(): number;
+  /**
+   * The validator set change recorded in the executed ledger's state, if any (it may already
+   * have taken effect; the core ignores one that starts at or below its epoch's start).
+   */
+  scheduledValidatorSet(): ScheduledValidatorSet | undefined;
   /** Whether transactions are waiting; if not, a leader may wait before proposing an empty block. */
   hasPendingTransactions(): boolean;
   /**
@@ -94,7 +129,7 @@ export interface ApplicationPort {
    * application has not yet executed the parent's ledgerHeight (a block's ledgerHeight never goes
    * below its parent's); the core asks again when the ledger advances.
    */
-  propose(context: { height: number; round: number; parent: BlockHeader | null; ancestors: readonly ProposedBlockView[] }): ProposalContent | undefined;
+  propose(context: ProposalContext): ProposalContent | undefined;
   /** Everything a voter checks: the payload (as checkPayload), and the header's ledger roots against the application's ledger. */
   checkProposal(header: BlockHeader, payload: Uint8Array, ancestors: readonly ProposedBlockView[]): ProposalCheck;
   /**
@@ -103,6 +138,18 @@ export interface ApplicationPort {
    * cover the payload bytes, so a peer could pair a certified header with a forged payload.
    */
   checkPayload(header: BlockHeader, payload: Uint8Array): { ok: true } | { ok: false; reason: string };
+}
+
+export interface ProposalContext {
+  height: number;
+  round: number;
+  parent: BlockHeader | null;
+  ancestors: readonly ProposedBlockView[];
+  /**
+   * The block lies past the end of its epoch (docs/consensus.md, "Validator-set epochs"): it
+   * exists only to commit the epoch's last block and must carry no transactions.
+   */
+  emptyOnly: boolean;
 }
 
 /**
@@ -116,7 +163,8 @@ export interface ProposedBlockView {
 }
 
 export type ConsensusInput =
-  | { kind: 'message'; from: string; message: ConsensusMessage; nowMs: number }
+  /** `epoch` is the sender's epoch as its envelope states it (absent: the receiver's own, for in-process harnesses). */
+  | { kind: 'message'; from: string; message: ConsensusMessage; nowMs: number; epoch?: number }
   | { kind: 'tick'; nowMs: number }
   /** Transactions arrived, so an idle leader can propose now. */
   | { kind: 'transactions-ready'; nowMs: number }
@@ -149,6 +197,8 @@ export interface SignedProposalRecord {
  * signature it allows leaves the node.
  */
 export interface SafetyState {
+  /** The validator-set epoch these rounds belong to; entering a later epoch starts afresh. */
+  epoch: number;
   /** Highest round in which this validator voted or timed out; it never votes at or below it again. */
   lastVotedRound: number;
   /** Highest QC round seen while voting or timing out (the 2-chain lock, Aptos' one_chain_round). */
@@ -162,6 +212,7 @@ export interface SafetyState {
 
 /** Everything the core needs to resume after a restart: persisted by the driver from the core's outputs. */
 export interface PersistedConsensusState {
+  /** Its epoch tells which epoch the blocks and certificates below belong to. */
   safety: SafetyState;
   /** Uncommitted blocks (any order), each with the certificate of its parent. */
   blocks: BlockRecord[];
@@ -178,7 +229,9 @@ export type ConsensusOutput =
       safety?: SafetyState;
       blocks?: BlockRecord[];
       highQc?: ParentCertificate;
-      highTc?: TimeoutCertificate;
+      highTc?: TimeoutCertificate | null;
+      /** A new epoch began: every stored block record belongs to the old one and is dropped. */
+      dropAllBlocks?: true;
       /**
        * Blocks at or below this height are committed. The driver may drop their records only
        * once the ledger holds them (after it has executed this step's commits), so that a crash
@@ -186,12 +239,15 @@ export type ConsensusOutput =
        */
       pruneBelowHeight?: number;
     }
-  | { kind: 'send'; to: string; message: ConsensusMessage }
-  | { kind: 'broadcast'; message: ConsensusMessage }
+  /** Messages carry the sender's epoch in their envelope, so a lagging peer learns to catch up. */
+  | { kind: 'send'; to: string; message: ConsensusMessage; epoch: number }
+  | { kind: 'broadcast'; message: ConsensusMessage; epoch: number }
   /** Blocks to execute and append to the ledger, in height order, each with the QC on it. */
   | { kind: 'commit'; blocks: CommittedBlock[] }
   /** Wake the core with a tick at (or after) this time. */
-  | { kind: 'timer'; atMs: number };
+  | { kind: 'timer'; atMs: number }
+  /** The core entered a new validator-set epoch (after the ledger executed the previous one's last block). */
+  | { kind: 'epoch'; number: number; startHeight: number; validators: Validator[]; member: boolean };
 
 /** Why an input was refused; counted by reason, never thrown. */
 export type RejectionReason =
@@ -215,9 +271,15 @@ export type RejectionReason =
   | 'safety-refused'
   | 'buffer-full'
   | 'unsolicited'
-  | 'bad-sync-response';
+  | 'bad-sync-response'
+  | 'bad-epoch-boundary'
+  | 'stale-epoch'
+  | 'future-epoch';
 
 export interface ConsensusStatus {
+  epoch: number;
+  /** Whether this validator is in the epoch's set (otherwise it only observes). */
+  member: boolean;
   round: number;
   highQcRound: number;
   committedHeight: number;

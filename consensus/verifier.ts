@@ -3,7 +3,8 @@
  * domain tags, validators known and counted once, certificates well formed. Each returns a
  * typed refusal, never throws. Certificates recur in many messages (a QC rides in the next
  * proposal, every timeout and every sync message), so verified ones are remembered by digest
- * in a bounded cache and checked once.
+ * in a bounded cache and checked once. A verifier serves one validator-set epoch: its set, and
+ * its number in every signature's domain tag.
  */
 import { canonicalBytes } from '../ledger/encoding/canonical-json.js';
 import { fromHex, toHex } from '../ledger/encoding/hex.js';
@@ -11,7 +12,6 @@ import { sha256 } from '../ledger/crypto/sha256.js';
 import { verifyFor } from '../ledger/crypto/signatures.js';
 import { blockHash } from '../ledger/model/block.js';
 import { verifyQuorumCertificate, voteDigest } from '../ledger/model/certificate.js';
-import type { ValidatorSet } from '../ledger/model/validator-set.js';
 import {
   certificateRound,
   proposalDigest,
@@ -22,7 +22,7 @@ import {
   type TimeoutMessage,
   type VoteMessage,
 } from './messages.js';
-import type { RejectionReason } from './types.js';
+import type { EpochConfig, RejectionReason } from './types.js';
 
 export type Verdict = { ok: true } | { ok: false; reason: RejectionReason; detail: string };
 
@@ -36,18 +36,21 @@ function refuse(reason: RejectionReason, detail: string): Verdict {
 export class MessageVerifier {
   readonly #verified = new Set<string>();
 
+  private readonly validators: EpochConfig['validators'];
+
   constructor(
     private readonly chainId: string,
-    private readonly genesisHash: string,
-    private readonly validators: ValidatorSet,
-  ) {}
+    private readonly epoch: EpochConfig,
+  ) {
+    this.validators = epoch.validators;
+  }
 
-  /** A QC, or null for the genesis certificate. */
+  /** A QC, or null for the epoch's root (genesis in epoch 0). */
   verifyQuorumCertificate(certificate: ParentCertificate): Verdict {
     if (certificate === null) return OK;
     const key = this.cacheKey('qc', certificate);
     if (this.#verified.has(key)) return OK;
-    const verdict = verifyQuorumCertificate(certificate, this.validators, this.chainId);
+    const verdict = verifyQuorumCertificate(certificate, this.validators, this.chainId, this.epoch.number);
     if (!verdict.ok) return refuse('invalid-certificate', `quorum certificate: ${verdict.code}: ${verdict.message}`);
     this.remember(key);
     return OK;
@@ -77,7 +80,7 @@ export class MessageVerifier {
     if (!qcVerdict.ok) return qcVerdict;
     for (const entry of certificate.signatures) {
       const validator = this.validators.get(entry.validator)!;
-      if (!verifyFor('timeout', this.chainId, validator.publicKey, timeoutDigest(certificate.round, entry.highQcRound), fromHex(entry.signature))) {
+      if (!verifyFor('timeout', this.chainId, validator.publicKey, timeoutDigest(certificate.round, entry.highQcRound), fromHex(entry.signature), this.epoch.number)) {
         return refuse('invalid-certificate', `timeout signature of ${entry.validator} does not verify`);
       }
     }
@@ -96,7 +99,7 @@ export class MessageVerifier {
     if (proposer === undefined) return refuse('unknown-validator', `proposer ${header.proposer} is not a validator`);
     if (leaderOfRound(header.round) !== header.proposer) return refuse('wrong-leader', `${header.proposer} is not the leader of round ${header.round}`);
     const hash = blockHash(header);
-    if (!verifyFor('proposal', this.chainId, proposer.publicKey, proposalDigest(hash, proposal.block.payload), fromHex(proposal.signature))) {
+    if (!verifyFor('proposal', this.chainId, proposer.publicKey, proposalDigest(hash, proposal.block.payload), fromHex(proposal.signature), this.epoch.number)) {
       return refuse('bad-signature', `proposal signature of ${header.proposer} does not verify`);
     }
     const parentVerdict = this.verifyParentLink(header, proposal.justify);
@@ -110,12 +113,15 @@ export class MessageVerifier {
     return this.verifyQuorumCertificate(proposal.justify);
   }
 
-  /** The header's parent is the block the certificate certifies (or genesis for height 1). */
+  /** The header's parent is the block the certificate certifies (or the epoch's root for its first height). */
   verifyParentLink(header: ProposalMessage['block']['header'], justify: ParentCertificate): Verdict {
     if (justify === null) {
-      if (header.height !== 1 || header.prevHash !== this.genesisHash) return refuse('bad-parent', 'only block 1 may extend genesis');
+      if (header.height !== this.epoch.startHeight || header.prevHash !== this.epoch.rootHash) {
+        return refuse('bad-parent', `only block ${this.epoch.startHeight} may extend the epoch's root`);
+      }
       return OK;
     }
+    if (justify.vote.height < this.epoch.startHeight) return refuse('bad-parent', 'the certificate is for a block before this epoch');
     if (justify.vote.blockHash !== header.prevHash || justify.vote.height + 1 !== header.height) {
       return refuse('bad-parent', 'the certificate does not certify the parent the header names');
     }
@@ -126,7 +132,7 @@ export class MessageVerifier {
   verifyVote(message: VoteMessage): Verdict {
     const validator = this.validators.get(message.validator);
     if (validator === undefined) return refuse('unknown-validator', `vote from unknown validator ${message.validator}`);
-    if (!verifyFor('vote', this.chainId, validator.publicKey, voteDigest(message.vote), fromHex(message.signature))) {
+    if (!verifyFor('vote', this.chainId, validator.publicKey, voteDigest(message.vote), fromHex(message.signature), this.epoch.number)) {
       return refuse('bad-signature', `vote signature of ${message.validator} does not verify`);
     }
     return OK;
@@ -137,7 +143,7 @@ export class MessageVerifier {
     if (validator === undefined) return refuse('unknown-validator', `timeout from unknown validator ${message.validator}`);
     const highQcRound = certificateRound(message.highQc);
     if (highQcRound >= message.round) return refuse('invalid-certificate', 'a timeout carries a QC from its own round or later');
-    if (!verifyFor('timeout', this.chainId, validator.publicKey, timeoutDigest(message.round, highQcRound), fromHex(message.signature))) {
+    if (!verifyFor('timeout', this.chainId, validator.publicKey, timeoutDigest(message.round, highQcRound), fromHex(message.signature), this.epoch.number)) {
       return refuse('bad-signature', `timeout signature of ${message.validator} does not verify`);
     }
     const qcVerdict = this.verifyQuorumCertificate(message.highQc);

@@ -42,7 +42,8 @@ export class ConsensusStore {
       blocks.push({ block: { header: record.block.header, payload: new Uint8Array(Buffer.from(record.block.payload, 'base64')) }, justify: record.justify });
     }
     return {
-      safety: safety === undefined ? undefined : (JSON.parse(safety) as SafetyState),
+      // Safety states written before epochs existed belong to epoch 0.
+      safety: safety === undefined ? undefined : { epoch: 0, ...(JSON.parse(safety) as Omit<SafetyState, 'epoch'> & { epoch?: number }) },
       blocks,
       highQc: highQc === undefined ? null : (JSON.parse(highQc) as ParentCertificate),
       highTc: highTc === undefined ? null : (JSON.parse(highTc) as TimeoutCertificate | null),
@@ -52,6 +53,9 @@ export class ConsensusStore {
   /** One synced batch per persist output. */
   async write(persist: PersistOutput): Promise<void> {
     const batch = this.db.batch();
+    if (persist.dropAllBlocks === true) {
+      for await (const key of this.db.keys({ gte: 'block:', lt: 'block;' })) batch.del(key);
+    }
     if (persist.safety !== undefined) batch.put(KEYS.safety, JSON.stringify(persist.safety));
     if (persist.highQc !== undefined) batch.put(KEYS.highQc, JSON.stringify(persist.highQc));
     if (persist.highTc !== undefined) batch.put(KEYS.highTc, JSON.stringify(persist.highTc));

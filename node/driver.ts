@@ -38,6 +38,8 @@ export interface DriverOptions {
   inputQueueMax?: number;
   committedBlocksPerResponseMax?: number;
   now?: () => number;
+  /** The core entered a new validator-set epoch. */
+  onEpoch?: (epoch: Extract<ConsensusOutput, { kind: 'epoch' }>) => void;
 }
 
 export class ConsensusDriver {
@@ -83,7 +85,7 @@ export class ConsensusDriver {
       void this.serveCommitted(from, decoded.message.fromHeight, decoded.message.count);
       return;
     }
-    this.enqueue({ kind: 'message', from, message: decoded.message, nowMs: this.now() });
+    this.enqueue({ kind: 'message', from, message: decoded.message, nowMs: this.now(), epoch: decoded.epoch });
   }
 
   transactionsReady(): void {
@@ -136,17 +138,21 @@ export class ConsensusDriver {
         }
         case 'send':
           this.count(output.message);
-          transport.send(output.to, CONSENSUS_CHANNEL, encodeMessage(output.message));
+          transport.send(output.to, CONSENSUS_CHANNEL, encodeMessage(output.message, output.epoch));
           break;
         case 'broadcast':
           this.count(output.message);
-          transport.broadcast(CONSENSUS_CHANNEL, encodeMessage(output.message));
+          transport.broadcast(CONSENSUS_CHANNEL, encodeMessage(output.message, output.epoch));
           break;
         case 'commit':
           this.options.application.enqueueCommits(output.blocks);
           break;
         case 'timer':
           this.schedule(output.atMs);
+          break;
+        case 'epoch':
+          this.options.logger.info({ epoch: output.number, startHeight: output.startHeight, validators: output.validators.map((validator) => validator.id), member: output.member }, 'entered a new validator-set epoch');
+          this.options.onEpoch?.(output);
           break;
       }
     }

@@ -7,6 +7,10 @@
  * that has not executed that height yet answers 'not-ready' and votes once it has. Roots that
  * differ from this node's own ledger mean the validators executed differently: that is logged
  * loudly with the height, and the node does not vote.
+ *
+ * It also tells consensus which validator set change the executed ledger has scheduled
+ * (contracts' `validator-set/pending`), taken from each block's write set in the same
+ * synchronous step that advances the executed height, so the two are never seen out of step.
  */
 import { assert } from '../ledger/assert.js';
 import type { JsonValue } from '../ledger/encoding/canonical-json.js';
@@ -15,8 +19,11 @@ import type { BlockStore } from '../ledger/store/block-store.js';
 import type { LedgerState } from '../ledger/verify/block-checks.js';
 import type { TransactionResult } from '../ledger/model/result.js';
 import type { CommittedBlock } from '../consensus/messages.js';
-import type { ApplicationPort, ProposalCheck, ProposalContent, ProposedBlockView } from '../consensus/types.js';
+import type { ApplicationPort, ProposalCheck, ProposalContent, ProposalContext, ProposedBlockView, ScheduledValidatorSet } from '../consensus/types.js';
 import { executeBlock } from '../contracts/executor.js';
+import { pendingValidatorSetChange } from '../contracts/queries.js';
+import { stateKeys } from '../contracts/state.js';
+import type { ValidatorSetChange } from '../contracts/rules/governance.js';
 import type { Logger } from './logger.js';
 import type { Mempool } from './mempool.js';
 import { decodePayload, encodePayload, VerifiedTransactions, type DecodedPayload } from './payload.js';
@@ -46,11 +53,28 @@ export class LedgerApplication implements ApplicationPort {
   private readonly ordered = new Set<string>();
   private queuedHeight: number;
   private failure: Error | undefined;
+  private scheduled: ScheduledValidatorSet | undefined;
+  private executedHeight: number;
 
-  constructor(private readonly options: LedgerApplicationOptions) {
+  private constructor(private readonly options: LedgerApplicationOptions, scheduled: ValidatorSetChange | undefined) {
     const head = options.store.head();
     this.recentStates.set(head.height, head);
     this.queuedHeight = head.height;
+    this.executedHeight = head.height;
+    this.scheduled = toScheduled(scheduled);
+  }
+
+  static async open(options: LedgerApplicationOptions): Promise<LedgerApplication> {
+    const store = options.store;
+    return new LedgerApplication(options, await pendingValidatorSetChange({ get: async (key) => (await store.getState(key)) as JsonValue | undefined }));
+  }
+
+  executedThrough(): number {
+    return this.executedHeight;
+  }
+
+  scheduledValidatorSet(): ScheduledValidatorSet | undefined {
+    return this.scheduled;
   }
 
   get executedState(): LedgerState {
@@ -62,14 +86,14 @@ export class LedgerApplication implements ApplicationPort {
     return this.options.mempool.select(1, Number.POSITIVE_INFINITY, this.ordered).length > 0;
   }
 
-  propose(context: { height: number; round: number; parent: BlockHeader | null; ancestors: readonly ProposedBlockView[] }): ProposalContent | undefined {
+  propose(context: ProposalContext): ProposalContent | undefined {
     const executed = this.executedState;
     if (executed.height < (context.parent?.ledgerHeight ?? 0)) return undefined;
     // Back-pressure: consensus may not run further ahead of execution than this.
     if (this.queuedHeight - executed.height > EXECUTION_BACKLOG_BLOCKS_MAX) return undefined;
     const exclude = new Set<string>(this.ordered);
     for (const ancestor of context.ancestors) for (const id of this.idsOf(ancestor)) exclude.add(id);
-    const selected = this.options.mempool.select(this.options.blockTransactionsMax, this.options.payloadBytesMax, exclude);
+    const selected = context.emptyOnly ? [] : this.options.mempool.select(this.options.blockTransactionsMax, this.options.payloadBytesMax, exclude);
     const transactions = selected.map((entry) => entry.transaction);
     const ids = selected.map((entry) => entry.id);
     const payload = encodePayload(transactions);
@@ -149,6 +173,9 @@ export class LedgerApplication implements ApplicationPort {
       this.options.logger.fatal({ height: header.height, code: appended.code }, this.failure.message);
       throw this.failure;
     }
+    const change = executed.writes.find((write) => write.key === stateKeys.validatorSetChange());
+    if (change !== undefined) this.scheduled = toScheduled((change.value ?? undefined) as ValidatorSetChange | undefined);
+    this.executedHeight = header.height;
     this.recentStates.set(header.height, appended.state);
     if (this.recentStates.size > RECENT_STATES_KEPT) this.recentStates.delete(this.recentStates.keys().next().value!);
     for (const id of decoded.payload.ids) {
@@ -173,4 +200,8 @@ export class LedgerApplication implements ApplicationPort {
     if (this.decoded.size > DECODED_PAYLOADS_KEPT) this.decoded.delete(this.decoded.keys().next().value!);
     return decoded;
   }
+}
+
+function toScheduled(change: ValidatorSetChange | undefined): ScheduledValidatorSet | undefined {
+  return change === undefined ? undefined : { startHeight: change.effectiveHeight, validators: change.validators };
 }

@@ -39,6 +39,11 @@ export const DEMO_PARTICIPANTS: readonly DemoParticipant[] = [
 export interface TestnetOptions {
   directory: string;
   validators: number;
+  /**
+   * How many of the validators the genesis names (all by default). The rest get keys and
+   * configs but join only when governance adds them (a validator-set change).
+   */
+  genesisValidators?: number;
   basePort: number;
   chainId: string;
   /** Faster rounds suit a network on one machine. */
@@ -49,6 +54,8 @@ export interface TestnetOptions {
 
 export interface TestnetLayout {
   genesisFile: string;
+  /** Every validator written, in order: id, public key and peer address (the genesis names a prefix of them). */
+  validators: Array<{ id: string; publicKey: string; address: string }>;
   /** The demo regulator's read token (an auditor credential), in every config's api.readTokens. */
   auditorReadToken: string;
   configFiles: string[];
@@ -100,7 +107,7 @@ export async function writeTestnet(options: TestnetOptions): Promise<TestnetLayo
   const genesis: Genesis = {
     chainId: options.chainId,
     genesisTime: options.genesisTime ?? Date.now(),
-    validators,
+    validators: validators.slice(0, options.genesisValidators ?? options.validators),
     consortium: {
       participants,
       admins: DEMO_PARTICIPANTS.filter((participant) => participant.roles.includes('admin')).map((participant) => participant.id),
@@ -139,5 +146,5 @@ export async function writeTestnet(options: TestnetOptions): Promise<TestnetLayo
     await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     configFiles.push(file);
   }
-  return { genesisFile, auditorReadToken, configFiles, participantKeyFiles, apiUrls };
+  return { genesisFile, validators, auditorReadToken, configFiles, participantKeyFiles, apiUrls };
 }

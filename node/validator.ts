@@ -32,6 +32,7 @@ import { Mempool } from './mempool.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { encodePayload } from './payload.js';
 import { TRANSACTION_CHANNEL, TransactionService } from './transactions.js';
+import { admittedValidators, peerAddressBook, resumedEpoch } from './epochs.js';
 import { PeerTransport } from './transport/index.js';
 
 export interface RunningValidator {
@@ -88,13 +89,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   if (genesis.genesis.chainId !== config.chainId) {
     throw new StartupError(`config chainId ${config.chainId} differs from genesis chainId ${genesis.genesis.chainId} (${config.genesisFile})`);
   }
-  const self = genesis.validators.get(config.validatorId);
-  if (self === undefined) throw new StartupError(`validatorId ${config.validatorId} is not a validator in ${config.genesisFile}`);
   const key = await loadKeyFile(config.keyFile);
   if (!key.ok) throw new StartupError(key.message);
-  if (toHex(key.key.keyPair.publicKey) !== self.publicKeyHex) {
-    throw new StartupError(`keyFile ${config.keyFile} holds key ${toHex(key.key.keyPair.publicKey)}, but genesis registers ${self.publicKeyHex} for ${config.validatorId}`);
-  }
   const consortium = loadConsortium(genesis.genesis.consortium);
   if (!consortium.ok) throw new StartupError(`genesis file ${config.genesisFile}: ${consortium.message}`);
 
@@ -116,7 +112,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   // Late-bound: the application calls back into the driver and the transaction service.
   let driver: ConsensusDriver | undefined;
   let transactions: TransactionService | undefined;
-  const application = new LedgerApplication({
+  const application = await LedgerApplication.open({
     store,
     mempool,
     logger,
@@ -133,8 +129,20 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       transactions?.executed({ height: state.height, blockHash: state.blockHash, ids: payload.ids, results }, (seconds) => metrics.commitLatencySeconds.observe(seconds));
       for (const listener of executedListeners) listener({ height: state.height, blockHash: state.blockHash, transactionIds: payload.ids });
       driver?.ledgerAdvanced(state.height);
+      refreshPeers();
     },
   });
+
+  // Whom this validator is in the set it resumes in, if anyone: a validator with an empty ledger
+  // that governance is about to add follows the chain as an observer until its epoch begins.
+  const resumed = await resumedEpoch(store);
+  let currentMembers = resumed.members;
+  const member = currentMembers.find((validator) => validator.id === config.validatorId);
+  const ownKey = toHex(key.key.keyPair.publicKey);
+  if (member !== undefined && member.publicKey !== ownKey) {
+    throw new StartupError(`keyFile ${config.keyFile} holds key ${ownKey}, but the validator set registers ${member.publicKey} for ${config.validatorId}`);
+  }
+  if (member === undefined) logger.warn({ validatorId: config.validatorId, height: store.head().height }, 'not in the current validator set: following the chain as an observer');
 
   const head = store.head();
   let committed: CommittedBlock | null = null;
@@ -150,6 +158,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       genesisHash: genesis.hash,
       genesisTime: genesis.genesis.genesisTime,
       validators: genesis.validators,
+      ...(resumed.config === undefined ? {} : { epoch: resumed.config }),
       self: config.validatorId,
       signingSeed: key.key.keyPair.seed,
       limits: { ...DEFAULT_LIMITS, payloadBytesMax: config.consensus.payloadBytesMax },
@@ -172,16 +181,42 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
 
   const p2p = splitHostPort(config.p2p.listen);
   const peerTls = config.p2p.tls === undefined ? undefined : await readTls(config.p2p.tls);
+  const admitted = () => admittedValidators(currentMembers, application.scheduledValidatorSet());
+  const addressBook = (validators: ValidatorSet) =>
+    peerAddressBook(config.peers, validators, [...currentMembers, ...(application.scheduledValidatorSet()?.validators ?? [])], config.validatorId);
+  const initiallyAdmitted = admitted();
   const transport = new PeerTransport({
     chainId: config.chainId,
     self: { id: config.validatorId, seed: key.key.keyPair.seed },
-    validators: genesis.validators,
+    validators: initiallyAdmitted,
     listen: p2p,
-    peers: config.peers,
+    peers: addressBook(initiallyAdmitted),
     ...(peerTls === undefined ? {} : { tls: peerTls }),
     logger,
   });
-  driver = new ConsensusDriver({ core, consensusStore, store, application, transport, logger, metrics });
+  let admittedKey = admissionKey(initiallyAdmitted);
+  function refreshPeers(): void {
+    const validators = admitted();
+    const key = admissionKey(validators);
+    if (key === admittedKey) return;
+    admittedKey = key;
+    logger.info({ admitted: validators.validators.map((validator) => validator.id) }, 'peer admission follows the validator set');
+    transport.setValidators(validators);
+    transport.setPeers(addressBook(validators));
+  }
+  driver = new ConsensusDriver({
+    core,
+    consensusStore,
+    store,
+    application,
+    transport,
+    logger,
+    metrics,
+    onEpoch: (epoch) => {
+      currentMembers = epoch.validators;
+      refreshPeers();
+    },
+  });
   transactions = new TransactionService({
     chainId: config.chainId,
     store,
@@ -241,11 +276,12 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     const connected = transport.connectedPeers().length;
     const status = core.status();
     const executedHeight = store.head().height;
-    const quorumConnected = connected + 1 >= genesis.validators.quorum;
+    const quorum = store.epochAt(store.head().height + 1).validators.quorum;
+    const quorumConnected = connected + 1 >= quorum;
     const executionCaughtUp = status.committedHeight - executedHeight <= READY_EXECUTION_LAG_BLOCKS_MAX;
     const recentlyCommitted = Date.now() - lastExecutedAtMs < READY_COMMIT_AGE_MS;
     const ready = quorumConnected && executionCaughtUp && recentlyCommitted;
-    response.status(ready ? 200 : 503).json({ ready, quorumConnected, executionCaughtUp, recentlyCommitted, connectedPeers: connected, quorum: genesis.validators.quorum, height: executedHeight, round: status.round });
+    response.status(ready ? 200 : 503).json({ ready, quorumConnected, executionCaughtUp, recentlyCommitted, connectedPeers: connected, quorum, epoch: status.epoch, member: status.member, height: executedHeight, round: status.round });
   });
   const metricsServer = createHttpServer(monitoring);
   const metricsAddress = splitHostPort(config.metrics.listen);
@@ -276,6 +312,11 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         logger.info('stopped');
       })()),
   };
+}
+
+/** Ids and keys of a set, to tell whether admission changed. */
+function admissionKey(validators: ValidatorSet): string {
+  return validators.validators.map((validator) => `${validator.id}:${validator.publicKeyHex}`).join(',');
 }
 
 async function readTls(files: { certFile: string; keyFile: string; caFile?: string | undefined }): Promise<{ cert: string; key: string; ca?: string }> {

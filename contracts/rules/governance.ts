@@ -10,15 +10,15 @@ import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import { fromHex } from '../../ledger/encoding/hex.js';
 import { checkRegistrableKey } from '../../ledger/crypto/ed25519-reference.js';
 import { publicKeyHex } from '../../ledger/model/primitives.js';
-import { validatorSchema, ValidatorSet } from '../../ledger/model/validator-set.js';
+import { VALIDATOR_SET_CHANGE_NOTICE_BLOCKS, validatorSchema, ValidatorSet } from '../../ledger/model/validator-set.js';
 import { NO_EVENTS, type Outcome, type TransactionContext } from '../execution.js';
 import { CONTRACT_LIMITS, participantId, participantSchema, readParticipant, type Participant } from '../participants.js';
 import { refuse, type Refusal } from '../reasons.js';
 import { stateKeys, type StateOverlay } from '../state.js';
 import { parsePayload } from './payload.js';
 
-/** A validator set change must be announced at least this many blocks ahead. */
-export const VALIDATOR_CHANGE_NOTICE_BLOCKS = 10;
+/** A validator set change must be announced at least this many blocks ahead (the consensus protocol's constant). */
+export const VALIDATOR_CHANGE_NOTICE_BLOCKS = VALIDATOR_SET_CHANGE_NOTICE_BLOCKS;
 
 export interface ValidatorSetChange {
   effectiveHeight: number;
@@ -106,6 +106,12 @@ export async function setValidators(state: StateOverlay, context: TransactionCon
   const { validators, effectiveHeight } = parsed.value;
   if (effectiveHeight < context.height + VALIDATOR_CHANGE_NOTICE_BLOCKS) {
     return refuse('invalid-governance-change', `effectiveHeight ${effectiveHeight} must be at least ${VALIDATOR_CHANGE_NOTICE_BLOCKS} blocks after ${context.height}`);
+  }
+  // One change at a time: a second one approved while the first is pending could reorder the
+  // hand-overs consensus has already planned for (docs/consensus.md, "Validator-set epochs").
+  const scheduled = (await state.get(stateKeys.validatorSetChange())) as ValidatorSetChange | undefined;
+  if (scheduled !== undefined && scheduled.effectiveHeight > context.height) {
+    return refuse('invalid-governance-change', `a validator set change is already scheduled for height ${scheduled.effectiveHeight}`);
   }
   const set = ValidatorSet.create(validators);
   if (!set.ok) return refuse('invalid-governance-change', `payload.${set.path}: ${set.message}`);

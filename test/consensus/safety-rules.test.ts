@@ -113,3 +113,31 @@ describe('SafetyRules', () => {
     expect(safety.signProposal(2, digest)).toEqual({ ok: false, refusal: 'proposal-round-not-increasing' });
   });
 });
+
+describe('safety rules across validator-set epochs', () => {
+  it('start afresh in a later epoch, sign under its domain tag, and never move back to an earlier one', () => {
+    const safety = rules();
+    const first = safety.signVote(voteFor(7));
+    expect(first.ok).toBe(true);
+    expect(safety.signVote(voteFor(1, 0)).ok).toBe(false);
+
+    const entered = safety.enterEpoch(1);
+    expect(entered).toEqual(initialSafetyState(1));
+    // Rounds restart at 1 in the new epoch, and the vote carries the epoch in its domain tag.
+    const vote = voteFor(1, 0);
+    const decision = safety.signVote(vote);
+    if (!decision.ok) throw new Error(decision.refusal);
+    expect(decision.state.epoch).toBe(1);
+    const digest = voteDigest({ blockHash: vote.blockHash, height: vote.height, round: vote.round });
+    expect(verifyFor('vote', chainId, key.publicKey, digest, fromHex(decision.signature), 1)).toBe(true);
+    expect(verifyFor('vote', chainId, key.publicKey, digest, fromHex(decision.signature), 0)).toBe(false);
+    const timeout = safety.signTimeout(2, null, 1);
+    if (!timeout.ok) throw new Error(timeout.refusal);
+    expect(verifyFor('timeout', chainId, key.publicKey, timeoutDigest(2, 0), fromHex(timeout.signature), 1)).toBe(true);
+
+    // Entering the same or an earlier epoch again changes nothing: no second vote in round 1 of epoch 1.
+    expect(safety.enterEpoch(1).lastVotedRound).toBe(2);
+    expect(safety.enterEpoch(0)).toMatchObject({ epoch: 1, lastVotedRound: 2 });
+    expect(safety.signVote(voteFor(1, 0, 'b'.repeat(64))).ok).toBe(false);
+  });
+});

@@ -9,7 +9,8 @@ import { MessageVerifier } from '../../consensus/verifier.js';
 import { TestChain } from '../support/test-chain.js';
 
 const chain = new TestChain({ validators: 4 });
-const verifier = () => new MessageVerifier(chain.chainId, chain.genesisHash, chain.validators);
+const genesisEpoch = { number: 0, validators: chain.validators, startHeight: 1, rootHash: chain.genesisHash, rootTimestamp: chain.genesis.genesisTime };
+const verifier = () => new MessageVerifier(chain.chainId, genesisEpoch);
 const leaderOf = (round: number) => `validator-${round % 4}`;
 const seedOf = (id: string) => chain.validatorKeys[Number(id.split('-')[1])]!.seed;
 
@@ -155,8 +156,16 @@ describe('the wire codec', () => {
     ];
     for (const message of messages) {
       const decoded = decodeMessage(JSON.parse(JSON.stringify(encodeMessage(message))));
-      expect(decoded).toEqual({ ok: true, message });
+      expect(decoded).toEqual({ ok: true, message, epoch: 0 });
+      const labelled = encodeMessage(message, 3) as Record<string, unknown>;
+      expect(labelled.epoch).toBe(3);
+      expect(decodeMessage(JSON.parse(JSON.stringify(labelled)))).toEqual({ ok: true, message, epoch: 3 });
     }
+  });
+
+  it('refuses an epoch label that is not a positive integer (epoch 0 is written by leaving it out)', () => {
+    const message = { kind: 'sync-info' as const, highQc: null, highTc: null };
+    for (const epoch of [0, -1, 1.5, '2', null]) expect(decodeMessage({ ...message, epoch }).ok).toBe(false);
   });
 
   it('refuses malformed input with a reason instead of throwing', () => {

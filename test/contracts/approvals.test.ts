@@ -169,5 +169,8 @@ describe('governance', () => {
     const effectiveHeight = harness.height + 100;
     expect(await governed(harness, 'governance.set-validators', { validators, effectiveHeight })).toMatchObject({ status: 'executed' });
     expect(await pendingValidatorSetChange(harness.state)).toMatchObject({ effectiveHeight, validators });
+    const another = await governed(harness, 'governance.set-validators', { validators: validators.slice(1), effectiveHeight: effectiveHeight + 50 });
+    expect(another).toMatchObject({ outcome: { code: 'invalid-governance-change' } });
+    expect(JSON.stringify(another)).toContain(`already scheduled for height ${effectiveHeight}`);
   });
 });

@@ -1,5 +1,5 @@
 import { ClassicLevel } from 'classic-level';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadKeyFile } from '../../ledger/files/key-file.js';
@@ -86,5 +86,20 @@ describe('custodia', () => {
     const missingData = await runCli(['verify', '--data', join(directory, 'nowhere'), '--genesis', other.genesisFile]);
     expect(missingData.code).toBe(2);
     expect(missingData.stderr).toContain('cannot open the store');
+  });
+
+  it('testnet writes standby validators that the genesis leaves out, with configs of their own', async () => {
+    const directory = join(await newDirectory(), 'net');
+    const run = await runCli(['testnet', '--validators', '5', '--genesis-validators', '4', '--dir', directory, '--base-port', '31000']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('1 on standby');
+    const genesis = JSON.parse(await readFile(join(directory, 'genesis.json'), 'utf8')) as { validators: Array<{ id: string }> };
+    expect(genesis.validators.map((validator) => validator.id)).toEqual(['validator-0', 'validator-1', 'validator-2', 'validator-3']);
+    const standby = JSON.parse(await readFile(join(directory, 'validator-4', 'config.json'), 'utf8')) as { validatorId: string; peers: Array<{ id: string }> };
+    expect(standby.validatorId).toBe('validator-4');
+    expect(standby.peers.map((peer) => peer.id)).toEqual(['validator-0', 'validator-1', 'validator-2', 'validator-3']);
+    const refused = await runCli(['testnet', '--validators', '5', '--genesis-validators', '3', '--dir', join(await newDirectory(), 'net')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--genesis-validators');
   });
 });

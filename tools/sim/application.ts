@@ -17,7 +17,7 @@ import { toHex, utf8 } from '../../ledger/encoding/hex.js';
 import { EMPTY_ROOT, leafHash, MerkleFrontier } from '../../ledger/merkle/index.js';
 import { INITIAL_STATE_PARENT, nextStateRoot, sortWriteSet, type StateWrite } from '../../ledger/model/state.js';
 import type { CommittedBlock } from '../../consensus/messages.js';
-import type { ApplicationPort, ProposalCheck, ProposalContent, ProposedBlockView } from '../../consensus/types.js';
+import type { ApplicationPort, ProposalCheck, ProposalContent, ProposalContext, ProposedBlockView, ScheduledValidatorSet } from '../../consensus/types.js';
 
 export interface SimApplicationLimits {
   /** Transactions waiting in the mempool; submissions beyond it are refused. */
@@ -156,13 +156,22 @@ export class SimApplication implements ApplicationPort {
     return this.#mempool.size > 0;
   }
 
-  propose(context: { height: number; round: number; parent: BlockHeader | null; ancestors: readonly ProposedBlockView[] }): ProposalContent | undefined {
+  executedThrough(): number {
+    return this.executedHeight;
+  }
+
+  /** The simulated chain keeps its genesis set: its scenarios test one epoch's protocol. */
+  scheduledValidatorSet(): ScheduledValidatorSet | undefined {
+    return undefined;
+  }
+
+  propose(context: ProposalContext): ProposalContent | undefined {
     // A header's ledgerHeight never goes below its parent's (ledger/verify/block-checks.ts): wait until executed that far.
     if (context.parent !== null && context.parent.ledgerHeight > this.executedHeight) return undefined;
     const excluded = transactionsIn(context.ancestors);
     const transactions: string[] = [];
     for (const transaction of this.#mempool) {
-      if (transactions.length >= this.limits.blockTransactionsMax) break;
+      if (context.emptyOnly || transactions.length >= this.limits.blockTransactionsMax) break;
       if (!excluded.has(transaction) && !this.#committedTransactions.has(transaction)) transactions.push(transaction);
     }
     return this.contentFor(transactions, this.executedHeight);

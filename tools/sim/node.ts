@@ -34,6 +34,7 @@ export class SimDisk {
   apply(output: PersistOutput): void {
     this.writes += 1;
     if (output.safety !== undefined) this.safety = structuredClone(output.safety);
+    if (output.dropAllBlocks === true) this.blocks.clear();
     for (const record of output.blocks ?? []) this.blocks.set(blockHash(record.block.header), structuredClone(record));
     if (output.highQc !== undefined) this.highQc = structuredClone(output.highQc);
     if (output.highTc !== undefined) this.highTc = structuredClone(output.highTc);

@@ -4,7 +4,10 @@
  * ledger roots are hash chains. The seeded fault simulator lives in tools/sim; this harness
  * keeps unit tests readable.
  */
+import { expect } from 'vitest';
 import { toHex, utf8 } from '../../../ledger/encoding/hex.js';
+import { epochAfter, genesisEpoch, type Epoch } from '../../../ledger/model/epoch.js';
+import type { Validator } from '../../../ledger/model/validator-set.js';
 import { sha256 } from '../../../ledger/crypto/sha256.js';
 import type { BlockHeader } from '../../../ledger/model/block.js';
 import { blockHash } from '../../../ledger/model/block.js';
@@ -16,30 +19,47 @@ import type {
   ConsensusConfig,
   ConsensusLimits,
   ConsensusOutput,
+  EpochConfig,
   PersistedConsensusState,
   ProposalCheck,
   ProposalContent,
+  ProposalContext,
   ProposedBlockView,
   SafetyState,
+  ScheduledValidatorSet,
   UnsafeTestSwitches,
 } from '../../../consensus/types.js';
-import { TestChain } from '../../support/test-chain.js';
+import { initialSafetyState } from '../../../consensus/defaults.js';
+import { TestChain, testKey } from '../../support/test-chain.js';
 
 const ZERO_ROOT = '00'.repeat(32);
 
 export class TestApplication implements ApplicationPort {
   readonly pending: string[] = [];
   readonly committed: string[] = [];
+  /** Transactions in blocks committed but not executed yet: not to be proposed again. */
+  readonly ordered = new Set<string>();
   /** Ledger roots after each executed height; index = height. */
   readonly roots: Array<{ logSize: number; logRoot: string; stateRoot: string }> = [{ logSize: 0, logRoot: ZERO_ROOT, stateRoot: ZERO_ROOT }];
+  /** A validator set change, visible once the ledger has executed `approvedAtHeight` (as contracts record it). */
+  change: (ScheduledValidatorSet & { approvedAtHeight: number }) | undefined;
 
   hasPendingTransactions(): boolean {
     return this.pending.some((transaction) => !this.committed.includes(transaction));
   }
 
-  propose(context: { ancestors: readonly ProposedBlockView[] }): ProposalContent {
-    const inFlight = new Set(context.ancestors.flatMap((block) => decodePayload(block.payload)));
-    const transactions = this.pending.filter((transaction) => !this.committed.includes(transaction) && !inFlight.has(transaction)).slice(0, 10);
+  executedThrough(): number {
+    return this.roots.length - 1;
+  }
+
+  scheduledValidatorSet(): ScheduledValidatorSet | undefined {
+    const change = this.change;
+    return change !== undefined && this.executedThrough() >= change.approvedAtHeight ? { startHeight: change.startHeight, validators: change.validators } : undefined;
+  }
+
+  propose(context: Pick<ProposalContext, 'ancestors' | 'emptyOnly'>): ProposalContent {
+    const inFlight = new Set([...this.ordered, ...context.ancestors.flatMap((block) => decodePayload(block.payload))]);
+    const transactions = context.emptyOnly ? [] : this.pending.filter((transaction) => !this.committed.includes(transaction) && !inFlight.has(transaction)).slice(0, 10);
     const payload = utf8(JSON.stringify(transactions));
     const executedHeight = this.roots.length - 1;
     return { payload, txCount: transactions.length, txRoot: toHex(sha256(payload)), ledgerHeight: executedHeight, ...this.roots[executedHeight]! };
@@ -65,6 +85,7 @@ export class TestApplication implements ApplicationPort {
       if (block.header.height !== this.roots.length) throw new Error(`executed height ${block.header.height} out of order`);
       const transactions = decodePayload(block.payload);
       this.committed.push(...transactions);
+      for (const transaction of transactions) this.ordered.delete(transaction);
       const previous = this.roots[this.roots.length - 1]!;
       this.roots.push({
         logSize: previous.logSize + transactions.length,
@@ -83,6 +104,7 @@ interface Envelope {
   from: string;
   to: string;
   message: ConsensusMessage;
+  epoch: number;
 }
 
 export interface LockstepNode {
@@ -91,6 +113,8 @@ export interface LockstepNode {
   app: TestApplication;
   disk: { safety: SafetyState | undefined; blocks: Map<string, PersistedConsensusState['blocks'][number]>; highQc: PersistedConsensusState['highQc']; highTc: PersistedConsensusState['highTc'] };
   committed: CommittedBlock[];
+  /** Committed blocks the application has not executed yet (with deferred execution). */
+  unexecuted: CommittedBlock[];
   timerAtMs: number;
   down: boolean;
   outputs: ConsensusOutput[];
@@ -105,18 +129,34 @@ export class LockstepCluster {
   dropRule: (envelope: Envelope) => boolean = () => false;
   delivered = 0;
 
+  /** Keys of validators outside the genesis set (observers that a change may add), by id. */
+  readonly extraKeys = new Map<string, ReturnType<typeof testKey>>();
+
   constructor(
     size: number,
-    private readonly overrides: { switches?: UnsafeTestSwitches; limits?: Partial<ConsensusLimits> } = {},
+    private readonly overrides: {
+      switches?: UnsafeTestSwitches;
+      limits?: Partial<ConsensusLimits>;
+      observers?: number;
+      /** Execute committed blocks at the next clock step rather than at once, as a real node's execution lags its commits. */
+      deferExecution?: boolean;
+    } = {},
   ) {
     this.chain = new TestChain({ validators: size });
     this.nowMs = this.chain.genesis.genesisTime;
-    this.nodes = this.chain.validators.validators.map((validator) => ({
-      id: validator.id,
+    const ids = this.chain.validators.validators.map((validator) => validator.id);
+    for (let index = 0; index < (overrides.observers ?? 0); index++) {
+      const id = `validator-${size + index}`;
+      this.extraKeys.set(id, testKey(`${this.chain.chainId} observer ${index}`));
+      ids.push(id);
+    }
+    this.nodes = ids.map((id) => ({
+      id,
       core: undefined as unknown as ConsensusCore,
       app: new TestApplication(),
       disk: { safety: undefined, blocks: new Map(), highQc: null, highTc: null },
       committed: [],
+      unexecuted: [],
       timerAtMs: 0,
       down: false,
       outputs: [],
@@ -127,15 +167,30 @@ export class LockstepCluster {
     }
   }
 
-  config(id: string): ConsensusConfig {
-    const index = this.chain.validators.get(id)!.index;
+  /** The validator entry (id and key) of any node, in the genesis set or not. */
+  member(id: string): Validator {
+    const extra = this.extraKeys.get(id);
+    if (extra !== undefined) return { id, publicKey: toHex(extra.publicKey) };
+    return this.chain.genesis.validators.find((validator) => validator.id === id)!;
+  }
+
+  /** Schedules a validator set change on every node's ledger, as a governance approval at `approvedAtHeight` would. */
+  scheduleChange(change: { approvedAtHeight: number; startHeight: number; members: readonly string[] }): void {
+    const validators = change.members.map((id) => this.member(id));
+    for (const node of this.nodes) node.app.change = { approvedAtHeight: change.approvedAtHeight, startHeight: change.startHeight, validators };
+  }
+
+  config(id: string, epoch?: EpochConfig): ConsensusConfig {
+    const extra = this.extraKeys.get(id);
+    const seed = extra?.seed ?? this.chain.validatorKeys[this.chain.validators.get(id)!.index]!.seed;
     return {
       chainId: this.chain.chainId,
       genesisHash: this.chain.genesisHash,
       genesisTime: this.chain.genesis.genesisTime,
       validators: this.chain.validators,
+      ...(epoch === undefined ? {} : { epoch }),
       self: id,
-      signingSeed: this.chain.validatorKeys[index]!.seed,
+      signingSeed: seed,
       limits: { ...DEFAULT_LIMITS, ...this.overrides.limits },
       timings: DEFAULT_TIMINGS,
       unsafeTestSwitches: this.overrides.switches ?? {},
@@ -160,29 +215,46 @@ export class LockstepCluster {
       let guard = 0;
       while (this.queue.length > 0 && guard++ < 100_000) this.deliver(this.queue.shift()!);
       this.nowMs += stepMs;
+      for (const node of this.nodes) if (!node.down) this.execute(node);
       for (const node of this.nodes) {
         if (!node.down && node.timerAtMs <= this.nowMs) this.apply(node, node.core.step({ kind: 'tick', nowMs: this.nowMs }));
       }
     }
   }
 
+  /** The process dies: what it committed but had not executed is lost with it (the ledger holds only executed blocks). */
   crash(id: string): void {
     const node = this.node(id);
     node.down = true;
+    node.unexecuted.length = 0;
+    node.app.ordered.clear();
+    node.committed.length = node.app.roots.length - 1;
   }
 
+  /** Restarts a node from its disk and ledger, in the epoch its ledger's headers say it is in (as node/epochs.ts does). */
   restart(id: string): void {
     const node = this.node(id);
     const last = node.committed[node.committed.length - 1] ?? null;
     const persisted: PersistedConsensusState = {
-      safety: node.disk.safety ?? { lastVotedRound: 0, lockedRound: 0, highestTimeoutRound: 0, lastVote: null, lastTimeout: null, lastProposal: null },
+      safety: node.disk.safety ?? initialSafetyState(),
       blocks: [...node.disk.blocks.values()],
       highQc: node.disk.highQc,
       highTc: node.disk.highTc,
       committed: last,
     };
+    let epoch: Epoch = genesisEpoch(this.chain.genesis.validators, this.chain.validators);
+    for (const committed of node.committed) {
+      const next = epochAfter(epoch, committed.block.header);
+      if (!next.ok) throw new Error(next.message);
+      epoch = next.epoch;
+    }
+    const root = node.committed[epoch.startHeight - 2];
+    const epochConfig: EpochConfig | undefined =
+      epoch.number === 0 || root === undefined
+        ? undefined
+        : { number: epoch.number, validators: epoch.validators, startHeight: epoch.startHeight, rootHash: blockHash(root.block.header), rootTimestamp: root.block.header.timestamp };
     node.down = false;
-    node.core = ConsensusCore.create(this.config(id), node.app, persisted);
+    node.core = ConsensusCore.create(this.config(id, epochConfig), node.app, persisted);
     this.apply(node, node.core.start(this.nowMs));
   }
 
@@ -193,13 +265,13 @@ export class LockstepCluster {
     if (envelope.message.kind === 'committed-request') {
       const from = envelope.message.fromHeight;
       const blocks = node.committed.filter((block) => block.block.header.height >= from).slice(0, envelope.message.count);
-      this.queue.push({ from: node.id, to: envelope.from, message: { kind: 'committed-response', blocks } });
+      this.queue.push({ from: node.id, to: envelope.from, message: { kind: 'committed-response', blocks }, epoch: 0 });
       return;
     }
     const decoded = JSON.parse(JSON.stringify(envelope.message, (_key, value) => (value instanceof Uint8Array ? { bytes: Buffer.from(value).toString('base64') } : value)), (_key, value) =>
       value !== null && typeof value === 'object' && typeof value.bytes === 'string' ? new Uint8Array(Buffer.from(value.bytes, 'base64')) : value,
     ) as ConsensusMessage;
-    this.apply(node, node.core.step({ kind: 'message', from: envelope.from, message: decoded, nowMs: this.nowMs }));
+    this.apply(node, node.core.step({ kind: 'message', from: envelope.from, message: decoded, nowMs: this.nowMs, epoch: envelope.epoch }));
   }
 
   private apply(node: LockstepNode, outputs: ConsensusOutput[]): void {
@@ -208,33 +280,54 @@ export class LockstepCluster {
       switch (output.kind) {
         case 'persist':
           if (output.safety !== undefined) node.disk.safety = output.safety;
+          if (output.dropAllBlocks === true) node.disk.blocks.clear();
           for (const record of output.blocks ?? []) node.disk.blocks.set(blockHash(record.block.header), record);
           if (output.highQc !== undefined) node.disk.highQc = output.highQc;
           if (output.highTc !== undefined) node.disk.highTc = output.highTc;
           break;
         case 'send':
-          this.queue.push({ from: node.id, to: output.to, message: output.message });
+          this.queue.push({ from: node.id, to: output.to, message: output.message, epoch: output.epoch });
           break;
         case 'broadcast':
-          for (const other of this.nodes) if (other.id !== node.id) this.queue.push({ from: node.id, to: other.id, message: output.message });
+          for (const other of this.nodes) if (other.id !== node.id) this.queue.push({ from: node.id, to: other.id, message: output.message, epoch: output.epoch });
           break;
         case 'commit': {
           const expected = (node.committed[node.committed.length - 1]?.block.header.height ?? 0) + 1;
           if (output.blocks[0]!.block.header.height !== expected) throw new Error(`${node.id} committed height ${output.blocks[0]!.block.header.height}, expected ${expected}`);
           node.committed.push(...output.blocks);
-          node.app.execute(output.blocks);
-          for (const [hash, record] of node.disk.blocks) if (record.block.header.height <= node.app.roots.length - 1) node.disk.blocks.delete(hash);
-          this.apply(node, node.core.step({ kind: 'ledger-advanced', nowMs: this.nowMs }));
+          node.unexecuted.push(...output.blocks);
+          for (const committed of output.blocks) for (const transaction of decodePayload(committed.block.payload)) node.app.ordered.add(transaction);
+          if (this.overrides.deferExecution !== true) this.execute(node);
           break;
         }
         case 'timer':
           node.timerAtMs = output.atMs;
           break;
+        case 'epoch':
+          break;
       }
     }
+  }
+
+  private execute(node: LockstepNode): void {
+    if (node.unexecuted.length === 0) return;
+    node.app.execute(node.unexecuted.splice(0));
+    for (const [hash, record] of node.disk.blocks) if (record.block.header.height <= node.app.roots.length - 1) node.disk.blocks.delete(hash);
+    this.apply(node, node.core.step({ kind: 'ledger-advanced', nowMs: this.nowMs }));
   }
 
   committedHashes(id: string): string[] {
     return this.node(id).committed.map((block) => blockHash(block.block.header));
   }
+}
+
+/** Every node's committed chain is a prefix of every longer one. */
+export function expectIdenticalPrefixes(cluster: LockstepCluster, ids = cluster.nodes.map((node) => node.id)): void {
+  const chains = ids.map((id) => cluster.committedHashes(id));
+  const shortest = Math.min(...chains.map((chain) => chain.length));
+  for (const chain of chains) expect(chain.slice(0, shortest)).toEqual(chains[0]!.slice(0, shortest));
+}
+
+export function minCommitted(cluster: LockstepCluster, ids = cluster.nodes.map((node) => node.id)): number {
+  return Math.min(...ids.map((id) => cluster.node(id).committed.length));
 }

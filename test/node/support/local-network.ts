@@ -37,6 +37,12 @@ async function freeBasePort(validators: number): Promise<number> {
   throw new Error('no free port range found');
 }
 
+async function participantSigner(layout: TestnetLayout, name: string): Promise<TransactionSigner> {
+  const key = await loadKeyFile(layout.participantKeyFiles[name]!);
+  if (!key.ok) throw new Error(key.message);
+  return { participant: key.key.label!, publicKey: key.key.keyPair.publicKey, seed: key.key.keyPair.seed };
+}
+
 export class LocalNetwork {
   readonly processes: Array<ChildProcess | undefined> = [];
   private eventSerial = 0;
@@ -50,16 +56,25 @@ export class LocalNetwork {
     private readonly farm: TransactionSigner,
   ) {}
 
-  static async create(size = 4): Promise<LocalNetwork> {
+  /**
+   * Writes a testnet of `size` validators and starts those the genesis names (the first
+   * `genesisValidators`, all by default); the others wait for a test to start them.
+   */
+  static async create(size = 4, options: { genesisValidators?: number } = {}): Promise<LocalNetwork> {
     const directory = await mkdtemp(join(tmpdir(), 'custodia-network-'));
     const basePort = await freeBasePort(size);
-    const layout = await writeTestnet({ directory: join(directory, 'net'), validators: size, basePort, chainId: CHAIN_ID, roundTimeoutBaseMs: 1000, idleProposalDelayMs: 200 });
-    const key = await loadKeyFile(layout.participantKeyFiles['farm']!);
-    if (!key.ok) throw new Error(key.message);
-    const network = new LocalNetwork(directory, layout, basePort, size, { participant: key.key.label!, publicKey: key.key.keyPair.publicKey, seed: key.key.keyPair.seed });
-    for (let index = 0; index < size; index++) network.start(index);
-    await network.waitUntil(async () => (await Promise.all(network.indices().map((index) => network.ready(index)))).every(Boolean), 60_000, 'all validators ready');
+    const genesisValidators = options.genesisValidators ?? size;
+    const layout = await writeTestnet({ directory: join(directory, 'net'), validators: size, genesisValidators, basePort, chainId: CHAIN_ID, roundTimeoutBaseMs: 1000, idleProposalDelayMs: 200 });
+    const network = new LocalNetwork(directory, layout, basePort, size, await participantSigner(layout, 'farm'));
+    const started = network.indices().slice(0, genesisValidators);
+    for (const index of started) network.start(index);
+    await network.waitUntil(async () => (await Promise.all(started.map((index) => network.ready(index)))).every(Boolean), 60_000, 'all validators ready');
     return network;
+  }
+
+  /** A demo participant's signer (farm, admin1, ...; see node/testnet.ts). */
+  async signer(name: string): Promise<TransactionSigner> {
+    return participantSigner(this.layout, name);
   }
 
   indices(): number[] {

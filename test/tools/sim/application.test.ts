@@ -47,9 +47,11 @@ describe('SimApplication', () => {
     for (const transaction of ['t1', 't2', 't3']) expect(app.submit(transaction)).toBe(true);
     expect(app.submit('t1')).toBe(false);
     const ancestorHeader = header(app, 1, GENESIS, ['t1']);
-    const content = app.propose({ height: 2, round: 2, parent: ancestorHeader, ancestors: [{ header: ancestorHeader, payload: encodePayload(['t1']) }] })!;
+    const content = app.propose({ height: 2, round: 2, parent: ancestorHeader, ancestors: [{ header: ancestorHeader, payload: encodePayload(['t1']) }], emptyOnly: false })!;
     expect(parsePayload(content.payload)).toEqual({ ok: true, transactions: ['t2', 't3'] });
     expect(content.txCount).toBe(2);
+    const past = app.propose({ height: 2, round: 2, parent: ancestorHeader, ancestors: [], emptyOnly: true })!;
+    expect(parsePayload(past.payload)).toEqual({ ok: true, transactions: [] });
     expect(content.txRoot).toBe(transactionsRoot(['t2', 't3']));
     expect(content.ledgerHeight).toBe(0);
   });
@@ -92,8 +94,8 @@ describe('SimApplication', () => {
   it('declines to propose on a parent whose ledger height it has not executed yet', () => {
     const app = new SimApplication(GENESIS);
     const parent = { ...header(app, 3, GENESIS, []), ledgerHeight: 2 };
-    expect(app.propose({ height: 4, round: 4, parent, ancestors: [] })).toBeUndefined();
-    expect(app.propose({ height: 1, round: 1, parent: null, ancestors: [] })?.ledgerHeight).toBe(0);
+    expect(app.propose({ height: 4, round: 4, parent, ancestors: [], emptyOnly: false })).toBeUndefined();
+    expect(app.propose({ height: 1, round: 1, parent: null, ancestors: [], emptyOnly: false })?.ledgerHeight).toBe(0);
   });
 
   it('refuses to execute what the ledger store would refuse: foreign roots, a ledger height going backwards', () => {
