@@ -22,7 +22,7 @@ import { assert } from '../ledger/assert.js';
 import { toHex } from '../ledger/encoding/hex.js';
 import { canonicalBytes } from '../ledger/encoding/canonical-json.js';
 import { blockHash, type BlockHeader } from '../ledger/model/block.js';
-import type { QuorumCertificate } from '../ledger/model/certificate.js';
+import { verifyQuorumCertificate, type QuorumCertificate } from '../ledger/model/certificate.js';
 import { VALIDATOR_SET_CHANGE_NOTICE_BLOCKS, ValidatorSet } from '../ledger/model/validator-set.js';
 import { BlockTree, type TreeBlock, type TreeRoot } from './block-tree.js';
 import { initialSafetyState } from './defaults.js';
@@ -92,6 +92,14 @@ type EpochRole =
   /** Past the last block: empty, never committed in this epoch. */
   | 'beyond';
 
+/**
+ * Messages of the next epoch held until this validator enters it: peers that executed the
+ * hand-over a moment earlier already propose and vote there, and dropping those would cost the
+ * new epoch its first rounds. Signatures are checked when they are handled, after the switch.
+ */
+const NEXT_EPOCH_MESSAGES_MAX = 256;
+const KINDS_HELD_FOR_NEXT_EPOCH: ReadonlySet<ConsensusMessage['kind']> = new Set(['proposal', 'vote', 'timeout']);
+
 /** Messages whose sender need not be in the epoch's set (an observer catching up asks for blocks). */
 const KINDS_FROM_ANY_PEER: ReadonlySet<ConsensusMessage['kind']> = new Set(['block-request', 'block-response', 'committed-response']);
 
@@ -102,9 +110,22 @@ export class ConsensusCore {
   private tree: BlockTree;
   private readonly rejections = new Map<string, number>();
   /** The highest block the two-chain rule has committed, which may wait for the epoch's end to be known. */
-  private commitTarget: { hash: string; height: number; certificate: QuorumCertificate } | null = null;
+  private commitTarget: {
+    hash: string;
+    height: number;
+    certificate: QuorumCertificate;
+    /** Its child from the next round with the QC on that child: the two-chain that commits it. */
+    proof: CommittedBlock;
+  } | null = null;
+  /**
+   * The blocks after this epoch's last one that prove it committed (each with the QC on it), kept
+   * from the moment it commits: handed to the driver at the hand-over, which serves them to
+   * validators still in this epoch, since the ledger never holds them (see handleCommittedResponse).
+   */
+  private handOverProof: CommittedBlock[] = [];
   /** A peer whose committed blocks we stopped taking at the commit ceiling: asked again once it rises. */
   private catchUpResumePeer: string | null = null;
+  private readonly nextEpochMessages: Array<{ from: string; message: ConsensusMessage }> = [];
   /** The epoch output of this step, if the core entered a new epoch. */
   private epochOutput: ConsensusOutput | null = null;
 
@@ -330,9 +351,13 @@ export class ConsensusCore {
 
   private handleMessage(from: string, message: ConsensusMessage, epoch = this.epoch.number): void {
     if (message.kind !== 'committed-response' && epoch !== this.epoch.number) {
+      if (epoch < this.epoch.number) return this.reject('stale-epoch');
       // A peer in a later epoch has committed and executed past the end of ours: fetch what we lack.
-      if (epoch > this.epoch.number) this.requestCommitted(from);
-      return this.reject(epoch > this.epoch.number ? 'future-epoch' : 'stale-epoch');
+      this.requestCommitted(from);
+      if (epoch === this.epoch.number + 1 && KINDS_HELD_FOR_NEXT_EPOCH.has(message.kind) && this.nextEpochMessages.length < NEXT_EPOCH_MESSAGES_MAX) {
+        this.nextEpochMessages.push({ from, message });
+      }
+      return this.reject('future-epoch');
     }
     if (from !== this.config.self && !KINDS_FROM_ANY_PEER.has(message.kind) && this.validators.get(from) === undefined) {
       this.reject('unknown-validator');
@@ -543,7 +568,8 @@ export class ConsensusCore {
     if (certified.header.round !== parent.header.round + 1) return;
     assert(certified.justify !== null, 'a block above the root without a parent certificate');
     if (this.commitTarget === null || parent.header.height > this.commitTarget.height) {
-      this.commitTarget = { hash: parent.hash, height: parent.header.height, certificate: certified.justify };
+      const proof: CommittedBlock = { block: { header: certified.header, payload: certified.payload }, certificate };
+      this.commitTarget = { hash: parent.hash, height: parent.header.height, certificate: certified.justify, proof };
     }
     this.advanceCommits();
   }
@@ -575,11 +601,24 @@ export class ConsensusCore {
     }
     const committed = this.tree.commit(hash, certificate);
     this.commits.push(...committed);
+    const scheduled = this.scheduledChange();
+    if (scheduled !== undefined && this.tree.root.height === scheduled.startHeight - 1) this.handOverProof = this.proofAboveRoot(target);
     if (this.tree.root.height >= target.height) this.commitTarget = null;
     this.persisting().pruneBelowHeight = this.tree.root.height;
     for (const [pendingHash, pending] of this.pendingProposals) {
       if (pending.message.block.header.height <= this.tree.root.height) this.pendingProposals.delete(pendingHash);
     }
+  }
+
+  /** The blocks from the root's child up to the target's certified child, each with the QC on it. */
+  private proofAboveRoot(target: NonNullable<ConsensusCore['commitTarget']>): CommittedBlock[] {
+    const path = this.tree.pathFromRoot(target.hash);
+    const records = path.map((block, index): CommittedBlock => {
+      const certificate = path[index + 1]?.justify ?? target.certificate;
+      assert(certificate !== null && certificate.vote.blockHash === block.hash, 'a block in the tree lacks the QC on it');
+      return { block: { header: block.header, payload: block.payload }, certificate };
+    });
+    return [...records, target.proof];
   }
 
   // ---------------------------------------------------------------- epochs
@@ -643,9 +682,18 @@ export class ConsensusCore {
     this.proposedRound = 0;
     this.loopback.length = 0;
     Object.assign(this.persisting(), { safety: this.safety.enterEpoch(this.epoch.number), dropAllBlocks: true, highQc: null, highTc: null });
-    this.epochOutput = { kind: 'epoch', number: this.epoch.number, startHeight: this.epoch.startHeight, validators: scheduled.validators, member: this.isMember() };
+    this.epochOutput = {
+      kind: 'epoch',
+      number: this.epoch.number,
+      startHeight: this.epoch.startHeight,
+      validators: scheduled.validators,
+      member: this.isMember(),
+      handOverProof: this.handOverProof,
+    };
+    this.handOverProof = [];
     this.round = 0;
     this.enterRound(1);
+    for (const held of this.nextEpochMessages.splice(0)) this.handleMessage(held.from, held.message);
     this.resumeCatchUp();
     return true;
   }
@@ -706,11 +754,11 @@ export class ConsensusCore {
     // as ancestors too, or it would propose their transactions again.
     const ancestors = [...this.commits.map((committed) => committed.block), ...this.tree.pathFromRoot(parentHash)];
     const payloadWaiting = ancestors.some((block) => block.header.txCount > 0);
-    // Past the epoch's end, waiting transactions cannot go into a block: only an uncommitted
-    // payload is a reason to hurry, and once the epoch's last block is committed there is none.
-    if (role === 'beyond' && this.tree.root.height >= this.scheduledChange()!.startHeight - 1) return;
-    const transactionsWaiting = role !== 'beyond' && this.port.hasPendingTransactions();
-    if (!now && !transactionsWaiting && !payloadWaiting && !justifiedByTc) {
+    // Past the epoch's end, waiting transactions cannot go into a block. Two blocks there are
+    // worth hurrying: the last block's child, whose QC commits it, and the grandchild that carries
+    // that QC to everyone; further ones (after failed rounds) wait like idle proposals.
+    const urgent = role === 'beyond' ? height <= this.scheduledChange()!.startHeight + 1 : this.port.hasPendingTransactions() || payloadWaiting;
+    if (!now && !urgent && !justifiedByTc) {
       if (this.proposalDueMs === null) this.proposalDueMs = this.nowMs + this.config.timings.idleProposalDelayMs;
       return;
     }
@@ -914,38 +962,75 @@ export class ConsensusCore {
 
   /**
    * Committed blocks from a peer's ledger, for a validator too far behind for block sync: each
-   * must extend the committed head, carry a valid QC on itself and a payload that matches it.
+   * must extend the committed head and carry a valid QC on itself and a payload that matches it.
+   * A QC alone does not prove a block committed (a Byzantine peer may hold one on a block the
+   * chain abandoned), so blocks are taken up to the last one with proof: its successor in the
+   * response is from the very next round (the two-chain rule). An epoch's last block has no
+   * such successor in any ledger, so a peer that saw it commit appends the blocks past the end
+   * that did (its hand-over proof); or the next epoch's set certified its successor, which that
+   * set makes only on a committed hand-over. The tip of a peer's ledger lacks proof; block sync
+   * brings it.
    */
   private handleCommittedResponse(from: string, response: CommittedResponseMessage): void {
     if (this.catchUp === null || this.catchUp.peer !== from) return this.reject('unsolicited');
     this.catchUp = null;
-    let previousCertificate = this.tree.root.certificate;
-    let applied = 0;
+    const ceiling = this.commitCeiling();
+    // Blocks this epoch may commit, then any past its last block (proof only, never committed).
+    const checked: CommittedBlock[] = [];
+    let committable = 0;
+    let certifiedByNextEpoch: CommittedBlock | undefined;
+    let expectedHash = this.tree.root.hash;
     for (const committed of response.blocks.slice(0, this.config.limits.blocksPerResponseMax)) {
       const header = committed.block.header;
       const hash = blockHash(header);
       const vote = committed.certificate.vote;
-      if (header.height !== this.tree.root.height + 1 || header.prevHash !== this.tree.root.hash || header.chainId !== this.config.chainId) break;
-      if (header.height > this.commitCeiling()) {
+      if (header.height !== this.tree.root.height + checked.length + 1 || header.prevHash !== expectedHash || header.chainId !== this.config.chainId) break;
+      if (vote.blockHash !== hash || vote.height !== header.height || vote.round !== header.round) return this.reject('bad-sync-response');
+      const role = this.epochRole(header.height);
+      if (header.height > ceiling) {
         // Past what this epoch may commit now: the rest comes after the ledger (or the epoch) advances.
         this.catchUpResumePeer = from;
-        break;
+        if (role !== 'beyond' || committable === 0) break;
+        if (checked.length === committable && this.certifiedByNextEpoch(committed)) {
+          certifiedByNextEpoch = committed;
+          break;
+        }
       }
-      const role = this.epochRole(header.height);
-      if (role === 'unknown' || role === 'beyond' || !this.fitsEpochRole(header, role)) return this.reject('bad-epoch-boundary');
-      if (vote.blockHash !== hash || vote.height !== header.height || vote.round !== header.round) return this.reject('bad-sync-response');
+      if (role === 'unknown' || !this.fitsEpochRole(header, role)) return this.reject('bad-epoch-boundary');
       if (this.refuseUnless(this.verifier.verifyQuorumCertificate(committed.certificate))) return;
       if (!this.port.checkPayload(header, committed.block.payload).ok) return this.reject('bad-sync-response');
+      checked.push(committed);
+      if (header.height <= ceiling) committable = checked.length;
+      expectedHash = hash;
+    }
+    let proven = certifiedByNextEpoch !== undefined ? committable : 0;
+    for (let index = checked.length - 2; index >= 0 && proven === 0; index--) {
+      if (checked[index + 1]!.block.header.round === checked[index]!.block.header.round + 1) proven = Math.min(index + 1, committable);
+    }
+    if (proven === 0) return;
+    if (proven === committable && this.epochRole(this.tree.root.height + proven) === 'last') {
+      // Keep what proved the hand-over, to serve it on to others still in this epoch.
+      this.handOverProof = certifiedByNextEpoch !== undefined ? [certifiedByNextEpoch] : checked.slice(committable);
+    }
+    let previousCertificate = this.tree.root.certificate;
+    for (const committed of checked.slice(0, proven)) {
       this.tree.commitFetched(committed, previousCertificate);
       this.commits.push(committed);
       previousCertificate = committed.certificate;
-      applied++;
     }
-    if (applied === 0) return;
     this.persisting().pruneBelowHeight = this.tree.root.height;
     this.processQuorumCertificate(this.tree.root.certificate, from);
-    if (applied === this.config.limits.blocksPerResponseMax) this.requestCommitted(from);
+    if (response.blocks.length >= this.config.limits.blocksPerResponseMax) this.requestCommitted(from);
     this.retryPendingProposals('parent');
+  }
+
+  /** Whether the first block of the scheduled epoch carries a valid certificate of that epoch's set. */
+  private certifiedByNextEpoch(committed: CommittedBlock): boolean {
+    const scheduled = this.scheduledChange();
+    if (scheduled === undefined || committed.block.header.height !== scheduled.startHeight) return false;
+    const next = ValidatorSet.create(scheduled.validators);
+    assert(next.ok, `the scheduled validator set is invalid: ${next.ok ? '' : next.message}`);
+    return verifyQuorumCertificate(committed.certificate, next.set, this.config.chainId, this.epoch.number + 1).ok;
   }
 
   // ---------------------------------------------------------------- helpers

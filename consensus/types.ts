@@ -247,7 +247,19 @@ export type ConsensusOutput =
   /** Wake the core with a tick at (or after) this time. */
   | { kind: 'timer'; atMs: number }
   /** The core entered a new validator-set epoch (after the ledger executed the previous one's last block). */
-  | { kind: 'epoch'; number: number; startHeight: number; validators: Validator[]; member: boolean };
+  | {
+      kind: 'epoch';
+      number: number;
+      startHeight: number;
+      validators: Validator[];
+      member: boolean;
+      /**
+       * The blocks past the previous epoch's last block that proved it committed, each with the
+       * QC on it (empty if this validator did not see them). The ledger never holds them; the
+       * driver keeps them to serve with that block to validators still in the previous epoch.
+       */
+      handOverProof: CommittedBlock[];
+    };
 
 /** Why an input was refused; counted by reason, never thrown. */
 export type RejectionReason =

@@ -6,7 +6,7 @@
  */
 import { ClassicLevel } from 'classic-level';
 import { blockHash } from '../ledger/model/block.js';
-import type { BlockRecord, ParentCertificate, TimeoutCertificate } from '../consensus/messages.js';
+import type { BlockRecord, CommittedBlock, ParentCertificate, TimeoutCertificate } from '../consensus/messages.js';
 import type { ConsensusOutput, SafetyState } from '../consensus/types.js';
 
 type PersistOutput = Extract<ConsensusOutput, { kind: 'persist' }>;
@@ -16,7 +16,19 @@ interface StoredRecord {
   justify: ParentCertificate;
 }
 
-const KEYS = { safety: 'safety', highQc: 'high-qc', highTc: 'high-tc', block: (hash: string) => `block:${hash}` };
+const KEYS = {
+  safety: 'safety',
+  highQc: 'high-qc',
+  highTc: 'high-tc',
+  block: (hash: string) => `block:${hash}`,
+  /** Zero-padded, so keys sort by height. */
+  handOver: (height: number) => `hand-over:${String(height).padStart(16, '0')}`,
+};
+
+interface StoredCommittedBlock {
+  block: StoredRecord['block'];
+  certificate: CommittedBlock['certificate'];
+}
 
 export interface LoadedConsensusState {
   safety: SafetyState | undefined;
@@ -73,6 +85,27 @@ export class ConsensusStore {
       if ((JSON.parse(value) as StoredRecord).block.header.height <= height) batch.del(key);
     }
     if (batch.length > 0) await batch.write();
+  }
+
+  /**
+   * Keeps the blocks that proved an epoch's last block (at `height`) committed: no ledger holds
+   * them, and validators still in that epoch need them to catch up through the hand-over.
+   */
+  async saveHandOverProof(height: number, proof: readonly CommittedBlock[]): Promise<void> {
+    const stored: StoredCommittedBlock[] = proof.map((entry) => ({ block: { header: entry.block.header, payload: Buffer.from(entry.block.payload).toString('base64') }, certificate: entry.certificate }));
+    await this.db.put(KEYS.handOver(height), JSON.stringify(stored), { sync: true });
+  }
+
+  async handOverProofs(): Promise<Map<number, CommittedBlock[]>> {
+    const proofs = new Map<number, CommittedBlock[]>();
+    for await (const [key, value] of this.db.iterator({ gte: 'hand-over:', lt: 'hand-over;' })) {
+      const stored = JSON.parse(value) as StoredCommittedBlock[];
+      proofs.set(
+        Number(key.slice('hand-over:'.length)),
+        stored.map((entry) => ({ block: { header: entry.block.header, payload: new Uint8Array(Buffer.from(entry.block.payload, 'base64')) }, certificate: entry.certificate })),
+      );
+    }
+    return proofs;
   }
 
   async close(): Promise<void> {

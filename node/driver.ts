@@ -10,6 +10,7 @@
 import type { JsonValue } from '../ledger/encoding/canonical-json.js';
 import type { BlockStore } from '../ledger/store/block-store.js';
 import type { ConsensusCore } from '../consensus/core.js';
+import { committedResponseBlocks } from '../consensus/catch-up.js';
 import { decodeMessage, encodeMessage } from '../consensus/codec.js';
 import type { CommittedBlock, ConsensusMessage } from '../consensus/messages.js';
 import type { ConsensusInput, ConsensusOutput } from '../consensus/types.js';
@@ -57,10 +58,14 @@ export class ConsensusDriver {
     this.inputQueueMax = options.inputQueueMax ?? 20_000;
   }
 
+  /** Hand-over proofs by the height of the epoch's last block; at most one per set change. */
+  private handOverProofs = new Map<number, CommittedBlock[]>();
+
   /** Starts the core; inputs that arrive meanwhile wait in the queue. */
   async start(): Promise<void> {
     this.running = true;
     try {
+      this.handOverProofs = await this.options.consensusStore.handOverProofs();
       await this.carryOut(this.options.core.start(this.now()));
     } finally {
       this.running = false;
@@ -151,6 +156,10 @@ export class ConsensusDriver {
           this.schedule(output.atMs);
           break;
         case 'epoch':
+          if (output.handOverProof.length > 0) {
+            this.handOverProofs.set(output.startHeight - 1, output.handOverProof);
+            await this.options.consensusStore.saveHandOverProof(output.startHeight - 1, output.handOverProof);
+          }
           this.options.logger.info({ epoch: output.number, startHeight: output.startHeight, validators: output.validators.map((validator) => validator.id), member: output.member }, 'entered a new validator-set epoch');
           this.options.onEpoch?.(output);
           break;
@@ -177,7 +186,10 @@ export class ConsensusDriver {
     }, Math.max(0, atMs - this.now()));
   }
 
-  /** Answers a lagging peer with committed blocks and the QC on each, from the ledger store. */
+  /**
+   * Answers a lagging peer with committed blocks and the QC on each, from the ledger store, and
+   * an epoch's last block with the hand-over proof kept for it (consensus/catch-up.ts).
+   */
   private async serveCommitted(from: string, fromHeight: number, count: number): Promise<void> {
     const blocksMax = Math.min(count, this.options.committedBlocksPerResponseMax ?? 64);
     const blocks = await this.options.store.getBlocks(fromHeight, blocksMax);
@@ -187,6 +199,7 @@ export class ConsensusDriver {
       if (certificate === undefined) break;
       committed.push({ block: { header: block.header, payload: encodePayload(block.transactions) }, certificate });
     }
-    this.options.transport.send(from, CONSENSUS_CHANNEL, encodeMessage({ kind: 'committed-response', blocks: committed }));
+    const served = committedResponseBlocks(committed, (height) => this.handOverProofs.get(height), blocksMax);
+    this.options.transport.send(from, CONSENSUS_CHANNEL, encodeMessage({ kind: 'committed-response', blocks: served }));
   }
 }

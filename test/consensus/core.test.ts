@@ -181,6 +181,26 @@ describe('the consensus core refuses bad input by counting it, never by throwing
     expect(outputs.some((output) => output.kind === 'send' && output.message.kind === 'vote' && output.message.vote.round === header.round)).toBe(false);
   });
 
+  it('takes committed blocks from a peer only with proof that they committed, never on a certificate alone', () => {
+    const cluster = new LockstepCluster(4);
+    cluster.runUntil(cluster.nowMs + 10_000, () => minCommitted(cluster, ['validator-0']) >= 4);
+    const [first, second] = cluster.node('validator-0').committed;
+    expect(second!.block.header.round).toBe(first!.block.header.round + 1);
+    const fresh = ConsensusCore.create(cluster.config('validator-3'), new TestApplication());
+    fresh.start(cluster.nowMs);
+    const askFor = () => {
+      // A message from a later epoch makes it ask that peer for committed blocks.
+      const outputs = fresh.step({ kind: 'message', from: 'validator-0', message: { kind: 'sync-info', highQc: null, highTc: null }, nowMs: cluster.nowMs, epoch: 1 });
+      expect(outputs.some((output) => output.kind === 'send' && output.message.kind === 'committed-request')).toBe(true);
+    };
+    const commitsOf = (outputs: ConsensusOutput[]) => outputs.flatMap((output) => (output.kind === 'commit' ? output.blocks.map((block) => block.block.header.height) : []));
+    askFor();
+    expect(commitsOf(fresh.step({ kind: 'message', from: 'validator-0', message: { kind: 'committed-response', blocks: [first!] }, nowMs: cluster.nowMs }))).toEqual([]);
+    expect(fresh.status().committedHeight).toBe(0);
+    askFor();
+    expect(commitsOf(fresh.step({ kind: 'message', from: 'validator-0', message: { kind: 'committed-response', blocks: [first!, second!] }, nowMs: cluster.nowMs }))).toEqual([1]);
+  });
+
   it('counts forged, unknown, stale and far-future messages', () => {
     const cluster = new LockstepCluster(4);
     cluster.runUntil(cluster.nowMs + 5000, () => minCommitted(cluster) >= 3);

@@ -69,8 +69,14 @@ describe.each([
 
     for (const node of cluster.nodes) {
       const epochs = node.outputs.filter((output) => output.kind === 'epoch');
-      expect(epochs).toEqual([{ kind: 'epoch', number: 1, startHeight, validators: ids(5).map((id) => cluster.member(id)), member: true }]);
+      expect(epochs).toHaveLength(1);
+      expect(epochs[0]).toMatchObject({ kind: 'epoch', number: 1, startHeight, validators: ids(5).map((id) => cluster.member(id)), member: true });
       expect(node.core.status()).toMatchObject({ epoch: 1, member: true });
+      // What proved the hand-over: blocks past it, the first extending it, ending in a two-chain (or certified by the new set).
+      const proof = epochs[0]!.kind === 'epoch' ? epochs[0]!.handOverProof : [];
+      expect(proof.length).toBeGreaterThan(0);
+      expect(proof[0]!.block.header.prevHash).toBe(blockHash(reference.committed[startHeight - 2]!.block.header));
+      expect(proof.every((entry) => entry.block.header.txCount === 0 || entry.block.header.round === 1)).toBe(true);
     }
     const newcomer = cluster.node('validator-4');
     const signedBefore = outputsBeforeEpoch(newcomer).filter(
@@ -166,6 +172,29 @@ function expectRefusedWithoutVote(cluster: LockstepCluster, target: LockstepNode
   expect(target.core.status().rejections['bad-epoch-boundary']).toBe(1);
   expect(outputs.some((output) => output.kind === 'send' && output.message.kind === 'vote')).toBe(false);
 }
+
+describe('validator-set epochs: the first rounds of the new epoch', () => {
+  it('are not lost to validators that execute the hand-over a little later: they hold the new epoch\'s messages until they enter it', () => {
+    const late = ['validator-2', 'validator-3'];
+    const cluster = new LockstepCluster(4, { observers: 1, deferExecution: true });
+    const startHeight = 13;
+    cluster.scheduleChange({ approvedAtHeight: 2, startHeight, members: ids(5) });
+    for (const id of late) cluster.executionLimits.set(id, startHeight - 2);
+    const early = cluster.nodes.filter((node) => !late.includes(node.id));
+    runWithLoad(cluster, cluster.nowMs + 60_000, () => early.every((node) => node.core.status().epoch === 1) && cluster.node('validator-1').core.status().round >= 1, 'tx');
+    // The early three are in epoch 1 (a quorum there is 4 of 5): round 1's proposal reached the late two while they were still in epoch 0.
+    cluster.runUntil(cluster.nowMs + 2000, () => late.every((id) => (cluster.node(id).core.status().rejections['future-epoch'] ?? 0) > 0));
+    for (const id of late) {
+      expect(cluster.node(id).core.status().epoch).toBe(0);
+      expect(cluster.node(id).core.status().rejections['future-epoch']).toBeGreaterThan(0);
+      cluster.executionLimits.delete(id);
+    }
+    runWithLoad(cluster, cluster.nowMs + 60_000, () => minCommitted(cluster) >= startHeight + 2, 'more');
+    expectIdenticalPrefixes(cluster);
+    // They voted on it once they entered the epoch, so round 1 was not lost.
+    expect(cluster.node('validator-0').committed[startHeight - 1]!.block.header.round).toBe(1);
+  });
+});
 
 describe('validator-set epochs: what a voter refuses at the boundary', () => {
   it('refuses an epoch-ending block that leaves out the scheduled set or names another one', () => {

@@ -11,6 +11,7 @@ import type { Validator } from '../../../ledger/model/validator-set.js';
 import { sha256 } from '../../../ledger/crypto/sha256.js';
 import type { BlockHeader } from '../../../ledger/model/block.js';
 import { blockHash } from '../../../ledger/model/block.js';
+import { committedResponseBlocks } from '../../../consensus/catch-up.js';
 import { ConsensusCore } from '../../../consensus/core.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMINGS } from '../../../consensus/defaults.js';
 import type { CommittedBlock, ConsensusMessage } from '../../../consensus/messages.js';
@@ -115,6 +116,8 @@ export interface LockstepNode {
   committed: CommittedBlock[];
   /** Committed blocks the application has not executed yet (with deferred execution). */
   unexecuted: CommittedBlock[];
+  /** Hand-over proofs by the height of the epoch's last block (what a node's driver keeps). */
+  handOvers: Map<number, CommittedBlock[]>;
   timerAtMs: number;
   down: boolean;
   outputs: ConsensusOutput[];
@@ -127,6 +130,8 @@ export class LockstepCluster {
   private queue: Envelope[] = [];
   /** Messages for which this returns true are dropped. */
   dropRule: (envelope: Envelope) => boolean = () => false;
+  /** With deferred execution: a node executes committed blocks only up to its limit here. */
+  readonly executionLimits = new Map<string, number>();
   delivered = 0;
 
   /** Keys of validators outside the genesis set (observers that a change may add), by id. */
@@ -140,6 +145,7 @@ export class LockstepCluster {
       observers?: number;
       /** Execute committed blocks at the next clock step rather than at once, as a real node's execution lags its commits. */
       deferExecution?: boolean;
+
     } = {},
   ) {
     this.chain = new TestChain({ validators: size });
@@ -157,6 +163,7 @@ export class LockstepCluster {
       disk: { safety: undefined, blocks: new Map(), highQc: null, highTc: null },
       committed: [],
       unexecuted: [],
+      handOvers: new Map(),
       timerAtMs: 0,
       down: false,
       outputs: [],
@@ -264,7 +271,8 @@ export class LockstepCluster {
     this.delivered++;
     if (envelope.message.kind === 'committed-request') {
       const from = envelope.message.fromHeight;
-      const blocks = node.committed.filter((block) => block.block.header.height >= from).slice(0, envelope.message.count);
+      const ledger = node.committed.filter((block) => block.block.header.height >= from);
+      const blocks = committedResponseBlocks(ledger, (height) => node.handOvers.get(height), envelope.message.count);
       this.queue.push({ from: node.id, to: envelope.from, message: { kind: 'committed-response', blocks }, epoch: 0 });
       return;
     }
@@ -304,14 +312,18 @@ export class LockstepCluster {
           node.timerAtMs = output.atMs;
           break;
         case 'epoch':
+          if (output.handOverProof.length > 0) node.handOvers.set(output.startHeight - 1, output.handOverProof);
           break;
       }
     }
   }
 
   private execute(node: LockstepNode): void {
-    if (node.unexecuted.length === 0) return;
-    node.app.execute(node.unexecuted.splice(0));
+    const limit = this.executionLimits.get(node.id) ?? Number.POSITIVE_INFINITY;
+    const ready = node.unexecuted.findIndex((committed) => committed.block.header.height > limit);
+    const blocks = node.unexecuted.splice(0, ready === -1 ? node.unexecuted.length : ready);
+    if (blocks.length === 0) return;
+    node.app.execute(blocks);
     for (const [hash, record] of node.disk.blocks) if (record.block.header.height <= node.app.roots.length - 1) node.disk.blocks.delete(hash);
     this.apply(node, node.core.step({ kind: 'ledger-advanced', nowMs: this.nowMs }));
   }

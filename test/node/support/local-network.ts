@@ -68,7 +68,13 @@ export class LocalNetwork {
     const network = new LocalNetwork(directory, layout, basePort, size, await participantSigner(layout, 'farm'));
     const started = network.indices().slice(0, genesisValidators);
     for (const index of started) network.start(index);
-    await network.waitUntil(async () => (await Promise.all(started.map((index) => network.ready(index)))).every(Boolean), 60_000, 'all validators ready');
+    try {
+      await network.waitUntil(async () => (await Promise.all(started.map((index) => network.ready(index)))).every(Boolean), 60_000, 'all validators ready');
+    } catch (error) {
+      // The caller never gets the network to close: stop its processes here, or they outlive the test run.
+      await network.close();
+      throw error;
+    }
     return network;
   }
 
