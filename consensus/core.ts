@@ -25,6 +25,7 @@ import { blockHash, type BlockHeader } from '../ledger/model/block.js';
 import { verifyQuorumCertificate, type QuorumCertificate } from '../ledger/model/certificate.js';
 import { VALIDATOR_SET_CHANGE_NOTICE_BLOCKS, ValidatorSet } from '../ledger/model/validator-set.js';
 import { BlockTree, type TreeBlock, type TreeRoot } from './block-tree.js';
+import { committedResponseBlocksMax } from './catch-up.js';
 import { initialSafetyState } from './defaults.js';
 import {
   certificateRound,
@@ -980,7 +981,7 @@ export class ConsensusCore {
     let committable = 0;
     let certifiedByNextEpoch: CommittedBlock | undefined;
     let expectedHash = this.tree.root.hash;
-    for (const committed of response.blocks.slice(0, this.config.limits.blocksPerResponseMax)) {
+    for (const committed of response.blocks.slice(0, committedResponseBlocksMax(this.config.limits.blocksPerResponseMax))) {
       const header = committed.block.header;
       const hash = blockHash(header);
       const vote = committed.certificate.vote;

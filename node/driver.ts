@@ -10,7 +10,7 @@
 import type { JsonValue } from '../ledger/encoding/canonical-json.js';
 import type { BlockStore } from '../ledger/store/block-store.js';
 import type { ConsensusCore } from '../consensus/core.js';
-import { committedResponseBlocks } from '../consensus/catch-up.js';
+import { committedResponseBlocks, committedResponseBlocksMax } from '../consensus/catch-up.js';
 import { decodeMessage, encodeMessage } from '../consensus/codec.js';
 import type { CommittedBlock, ConsensusMessage } from '../consensus/messages.js';
 import type { ConsensusInput, ConsensusOutput } from '../consensus/types.js';
@@ -21,6 +21,11 @@ import type { Metrics } from './metrics.js';
 import { encodePayload } from './payload.js';
 
 export const CONSENSUS_CHANNEL = 'consensus';
+/**
+ * Payload bytes in one committed-response: with base64 and the headers it stays inside a 24 MiB
+ * transport frame (node/transport/limits.ts), even for two blocks at the 8 MiB payload limit.
+ */
+const COMMITTED_RESPONSE_PAYLOAD_BYTES_MAX = 12 * 1024 * 1024;
 
 export interface FrameSender {
   send(to: string, channel: string, payload: JsonValue): boolean;
@@ -192,14 +197,14 @@ export class ConsensusDriver {
    */
   private async serveCommitted(from: string, fromHeight: number, count: number): Promise<void> {
     const blocksMax = Math.min(count, this.options.committedBlocksPerResponseMax ?? 64);
-    const blocks = await this.options.store.getBlocks(fromHeight, blocksMax);
+    const blocks = await this.options.store.getBlocks(fromHeight, committedResponseBlocksMax(blocksMax));
     const committed: CommittedBlock[] = [];
     for (const block of blocks) {
       const certificate = await this.options.store.getCertificate(block.header.height);
       if (certificate === undefined) break;
       committed.push({ block: { header: block.header, payload: encodePayload(block.transactions) }, certificate });
     }
-    const served = committedResponseBlocks(committed, (height) => this.handOverProofs.get(height), blocksMax);
+    const served = committedResponseBlocks(committed, (height) => this.handOverProofs.get(height), blocksMax, COMMITTED_RESPONSE_PAYLOAD_BYTES_MAX);
     this.options.transport.send(from, CONSENSUS_CHANNEL, encodeMessage({ kind: 'committed-response', blocks: served }));
   }
 }

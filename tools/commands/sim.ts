@@ -115,6 +115,7 @@ async function runSim(options: SimOptions): Promise<number> {
       `${seeds} seeded scenario${seeds === 1 ? '' : 's'} (seeds ${firstSeed}..${firstSeed + seeds - 1}), ${validators} validators, up to ${byzantine} Byzantine`,
       `  scenarios          ${kinds}`,
       `  lowest height      ${summary.commitsMin} (committed by every honest validator in every scenario)`,
+      `  hand-overs         ${summary.handOvers.completed} of ${summary.handOvers.planned} planned validator-set hand-overs completed on every honest validator`,
       `  safety violations  ${summary.safetyViolations}`,
       `  liveness failures  ${summary.livenessFailures}`,
     ];

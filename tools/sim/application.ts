@@ -103,6 +103,8 @@ export class SimApplication implements ApplicationPort {
   constructor(
     readonly genesisHash: string,
     readonly limits: SimApplicationLimits = SIM_APPLICATION_LIMITS,
+    /** A validator-set change the ledger records once it has executed `approvedAtHeight` (as contracts would). */
+    private readonly validatorSetChange: (ScheduledValidatorSet & { approvedAtHeight: number }) | null = null,
   ) {
     this.#ledger = [
       {
@@ -160,9 +162,15 @@ export class SimApplication implements ApplicationPort {
     return this.executedHeight;
   }
 
-  /** The simulated chain keeps its genesis set: its scenarios test one epoch's protocol. */
   scheduledValidatorSet(): ScheduledValidatorSet | undefined {
-    return undefined;
+    const change = this.validatorSetChange;
+    if (change === null || this.executedHeight < change.approvedAtHeight) return undefined;
+    return { startHeight: change.startHeight, validators: change.validators };
+  }
+
+  /** The committed chain, oldest first (what a restarted validator reads its epoch from). */
+  committedChain(): CommittedBlock[] {
+    return this.#ledger.slice(1).map((record) => record.committed!);
   }
 
   propose(context: ProposalContext): ProposalContent | undefined {

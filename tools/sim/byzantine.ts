@@ -79,6 +79,8 @@ export interface ByzantineContext {
   quorum: number;
   prng: Prng;
   app: SimApplication;
+  /** The validator-set epoch its own core is in: forgeries are signed under it, to count there. */
+  epoch: () => number;
 }
 
 export interface ByzantineBehaviour {
@@ -97,12 +99,12 @@ const REMEMBERED_BLOCKS_MAX = 256;
 const REPLAY_BUFFER_MAX = 128;
 const REPLAY_PROBABILITY = 0.3;
 
-export function signProposal(context: Pick<ByzantineContext, 'chainId' | 'signingSeed'>, block: ProposedBlock): string {
-  return toHex(signFor('proposal', context.chainId, context.signingSeed, proposalDigest(blockHash(block.header), block.payload)));
+export function signProposal(context: Pick<ByzantineContext, 'chainId' | 'signingSeed' | 'epoch'>, block: ProposedBlock): string {
+  return toHex(signFor('proposal', context.chainId, context.signingSeed, proposalDigest(blockHash(block.header), block.payload), context.epoch()));
 }
 
-export function signVoteHex(context: Pick<ByzantineContext, 'chainId' | 'signingSeed'>, vote: VoteData): string {
-  return toHex(signVote(context.chainId, context.signingSeed, vote));
+export function signVoteHex(context: Pick<ByzantineContext, 'chainId' | 'signingSeed' | 'epoch'>, vote: VoteData): string {
+  return toHex(signVote(context.chainId, context.signingSeed, vote, context.epoch()));
 }
 
 /** Flips one hex digit: still well-formed, no longer valid. */
@@ -318,7 +320,7 @@ class ByzantineDriver implements ByzantineBehaviour {
     const timeouts = [...attack.timeouts.values()];
     const highest = timeouts.reduce((best, timeout) => (certificateRound(timeout.highQc) > certificateRound(best.highQc) ? timeout : best));
     const highQcRound = certificateRound(highest.highQc);
-    const ownSignature = toHex(signFor('timeout', this.context.chainId, this.context.signingSeed, timeoutDigest(round - 1, highQcRound)));
+    const ownSignature = toHex(signFor('timeout', this.context.chainId, this.context.signingSeed, timeoutDigest(round - 1, highQcRound), this.context.epoch()));
     const indexOf = (id: string) => this.context.validatorIds.indexOf(id);
     const timeoutCertificate: TimeoutCertificate = {
       round: round - 1,

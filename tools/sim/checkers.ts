@@ -1,8 +1,9 @@
 /**
  * The simulator's invariant checkers, fed on every step of every honest node:
  * - agreement: no two honest validators commit different blocks at one height;
- * - no honest validator signs two different votes, timeouts or proposals for one round, across
- *   restarts (what Aptos' SafetyRules and CometBFT's privval exist to prevent);
+ * - no honest validator signs two different votes, timeouts or proposals for one round of one
+ *   validator-set epoch, across restarts (what Aptos' SafetyRules and CometBFT's privval exist
+ *   to prevent; rounds restart at 1 in each epoch, under the epoch's own signing domain);
  * - commits are never revoked: each validator's committed chain only extends, one height at a
  *   time, each block certified and linked to the one before;
  * - liveness: once the last fault has healed (with at most f faulty validators), every honest
@@ -85,8 +86,8 @@ export class SafetyCheckers {
   }
 
   /** A vote an honest validator signed (sent, or persisted as its last vote). */
-  observeVote(nowMs: number, validator: string, vote: VoteData): void {
-    const key = `${validator}|${vote.round}`;
+  observeVote(nowMs: number, validator: string, epoch: number, vote: VoteData): void {
+    const key = `${validator}|${epoch}|${vote.round}`;
     const content = `${vote.blockHash}|${vote.height}`;
     const previous = this.#votes.get(key);
     if (previous === undefined) this.#votes.set(key, content);
@@ -96,8 +97,8 @@ export class SafetyCheckers {
   }
 
   /** A timeout an honest validator signed; its signed content is (round, highQcRound). */
-  observeTimeout(nowMs: number, validator: string, round: number, highQcRound: number): void {
-    const key = `${validator}|${round}`;
+  observeTimeout(nowMs: number, validator: string, epoch: number, round: number, highQcRound: number): void {
+    const key = `${validator}|${epoch}|${round}`;
     const previous = this.#timeouts.get(key);
     if (previous === undefined) this.#timeouts.set(key, highQcRound);
     else if (previous !== highQcRound) {
@@ -106,8 +107,8 @@ export class SafetyCheckers {
   }
 
   /** A proposal an honest validator signed, named by its signed digest. */
-  observeProposal(nowMs: number, validator: string, round: number, digest: string): void {
-    const key = `${validator}|${round}`;
+  observeProposal(nowMs: number, validator: string, epoch: number, round: number, digest: string): void {
+    const key = `${validator}|${epoch}|${round}`;
     const previous = this.#proposals.get(key);
     if (previous === undefined) this.#proposals.set(key, digest);
     else if (previous !== digest) {

@@ -12,6 +12,7 @@
  */
 import { toHex } from '../../ledger/encoding/hex.js';
 import { blockHash } from '../../ledger/model/block.js';
+import { committedResponseBlocks, committedResponseBlocksMax } from '../../consensus/catch-up.js';
 import { decodeMessage, encodeMessage } from '../../consensus/codec.js';
 import { certificateRound, proposalDigest, type CommittedBlock, type ConsensusMessage } from '../../consensus/messages.js';
 import type { ConsensusConfig, ConsensusOutput, UnsafeTestSwitches } from '../../consensus/types.js';
@@ -125,7 +126,9 @@ export class Cluster implements NodeEnvironment {
           // The switch breaks honest validators on purpose; Byzantine ones misbehave through their driver.
           unsafeTestSwitches: honest ? (options.unsafeTestSwitches ?? {}) : {},
         };
-        const app = new SimApplication(this.genesis.genesisHash);
+        const handOver = plan.handOver;
+        const members = this.genesis.validators.validators.map((entry) => ({ id: entry.id, publicKey: entry.publicKeyHex }));
+        const app = new SimApplication(this.genesis.genesisHash, undefined, handOver === null ? null : { ...handOver, validators: members });
         const node = new SimNode(endpoint, config, app, honest, this);
         this.nodes.push(node);
         this.#nodesByEndpoint.set(endpoint, node);
@@ -144,6 +147,7 @@ export class Cluster implements NodeEnvironment {
               quorum: this.genesis.validators.quorum,
               prng: root.fork(`byzantine/${endpoint}`),
               app,
+              epoch: () => node.core?.status().epoch ?? 0,
             }),
           );
         }
@@ -221,6 +225,12 @@ export class Cluster implements NodeEnvironment {
   }
 
   /** Refusals counted by the honest cores running now (a restart starts its count afresh). */
+  /** The lowest validator-set epoch an honest, running validator is in. */
+  honestEpochMin(): number {
+    const epochs = this.nodes.filter((node) => node.honest && node.core !== null).map((node) => node.core!.status().epoch);
+    return epochs.length === 0 ? 0 : Math.min(...epochs);
+  }
+
   honestRejections(): Record<string, number> {
     const total: Record<string, number> = {};
     for (const node of this.nodes) {
@@ -307,10 +317,12 @@ export class Cluster implements NodeEnvironment {
     if (message.kind === 'committed-request') {
       // Production drivers answer this from the ledger store; the core keeps only recent blocks.
       const count = Math.min(message.count, node.config.limits.blocksPerResponseMax);
-      this.transmit(node, [event.fromValidator], { kind: 'committed-response', blocks: node.app.committedRange(message.fromHeight, count) }, this.clockOf(node));
+      const ledger = node.app.committedRange(message.fromHeight, committedResponseBlocksMax(count));
+      const blocks = committedResponseBlocks(ledger, (height) => node.disk.handOvers.get(height), count);
+      this.transmit(node, [event.fromValidator], { kind: 'committed-response', blocks }, this.clockOf(node), 0);
       return;
     }
-    this.#guard(node, () => node.step({ kind: 'message', from: event.fromValidator, message, nowMs: this.clockOf(node) }));
+    this.#guard(node, () => node.step({ kind: 'message', from: event.fromValidator, message, nowMs: this.clockOf(node), epoch: decoded.epoch }));
   }
 
   #submit(): void {
@@ -385,19 +397,19 @@ export class Cluster implements NodeEnvironment {
 
   // ---------------------------------------------------------------- NodeEnvironment
 
-  transmit(node: SimNode, recipients: readonly string[], message: ConsensusMessage, _clockMs: number): void {
+  transmit(node: SimNode, recipients: readonly string[], message: ConsensusMessage, _clockMs: number, epoch: number): void {
     const behaviour = this.#behaviours.get(node.endpoint);
     if (behaviour === undefined) {
-      if (node.honest) this.#observeSigned(node, message);
-      this.#route(node, recipients, JSON.stringify(encodeMessage(message)), message);
+      if (node.honest) this.#observeSigned(node, message, epoch);
+      this.#route(node, recipients, JSON.stringify(encodeMessage(message, epoch)), message);
       return;
     }
-    for (const outgoing of behaviour.rewrite(recipients, message)) this.#routeOutgoing(node, outgoing);
+    for (const outgoing of behaviour.rewrite(recipients, message)) this.#routeOutgoing(node, outgoing, epoch);
   }
 
-  #routeOutgoing(node: SimNode, outgoing: Outgoing): void {
+  #routeOutgoing(node: SimNode, outgoing: Outgoing, epoch = node.core?.status().epoch ?? 0): void {
     if ('garbage' in outgoing) this.#route(node, outgoing.recipients, outgoing.garbage, null);
-    else this.#route(node, outgoing.recipients, JSON.stringify(encodeMessage(outgoing.message)), outgoing.message);
+    else this.#route(node, outgoing.recipients, JSON.stringify(encodeMessage(outgoing.message, epoch)), outgoing.message);
   }
 
   #route(node: SimNode, recipients: readonly string[], wire: string, message: ConsensusMessage | null): void {
@@ -427,14 +439,14 @@ export class Cluster implements NodeEnvironment {
   }
 
   /** Every vote, timeout and proposal an honest validator lets out, for the no-double-signing checker. */
-  #observeSigned(node: SimNode, message: ConsensusMessage): void {
+  #observeSigned(node: SimNode, message: ConsensusMessage, epoch: number): void {
     if (message.kind === 'vote' && message.validator === node.validator) {
-      this.safety.observeVote(this.#nowMs, node.validator, message.vote);
+      this.safety.observeVote(this.#nowMs, node.validator, epoch, message.vote);
     } else if (message.kind === 'timeout' && message.validator === node.validator) {
-      this.safety.observeTimeout(this.#nowMs, node.validator, message.round, certificateRound(message.highQc));
+      this.safety.observeTimeout(this.#nowMs, node.validator, epoch, message.round, certificateRound(message.highQc));
     } else if (message.kind === 'proposal' && message.block.header.proposer === node.validator) {
       const digest = toHex(proposalDigest(blockHash(message.block.header), message.block.payload));
-      this.safety.observeProposal(this.#nowMs, node.validator, message.block.header.round, digest);
+      this.safety.observeProposal(this.#nowMs, node.validator, epoch, message.block.header.round, digest);
     }
   }
 
@@ -452,10 +464,10 @@ export class Cluster implements NodeEnvironment {
     // What is persisted was signed, even if a crash keeps it from ever leaving the machine.
     if (safety.lastVote !== null) {
       const { blockHash: hash, height, round } = safety.lastVote;
-      this.safety.observeVote(this.#nowMs, node.validator, { blockHash: hash, height, round });
+      this.safety.observeVote(this.#nowMs, node.validator, safety.epoch, { blockHash: hash, height, round });
     }
-    if (safety.lastTimeout !== null) this.safety.observeTimeout(this.#nowMs, node.validator, safety.lastTimeout.round, safety.lastTimeout.highQcRound);
-    if (safety.lastProposal !== null) this.safety.observeProposal(this.#nowMs, node.validator, safety.lastProposal.round, safety.lastProposal.digest);
+    if (safety.lastTimeout !== null) this.safety.observeTimeout(this.#nowMs, node.validator, safety.epoch, safety.lastTimeout.round, safety.lastTimeout.highQcRound);
+    if (safety.lastProposal !== null) this.safety.observeProposal(this.#nowMs, node.validator, safety.epoch, safety.lastProposal.round, safety.lastProposal.digest);
   }
 
   observeCommit(node: SimNode, blocks: readonly CommittedBlock[], _clockMs: number): void {

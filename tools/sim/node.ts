@@ -17,6 +17,7 @@ import type { BlockRecord, CommittedBlock, ConsensusMessage, ParentCertificate, 
 import type { ConsensusConfig, ConsensusInput, ConsensusOutput, PersistedConsensusState, SafetyState } from '../../consensus/types.js';
 import { ConsensusCore } from '../../consensus/core.js';
 import { initialSafetyState } from '../../consensus/defaults.js';
+import { epochOfChain } from '../../consensus/epochs.js';
 import type { SimApplication } from './application.js';
 
 /** A step's commits trigger `ledger-advanced`, whose step may commit again; beyond this many rounds the core is looping. */
@@ -29,6 +30,8 @@ export class SimDisk {
   readonly blocks = new Map<string, BlockRecord>();
   highQc: ParentCertificate = null;
   highTc: TimeoutCertificate | null = null;
+  /** Hand-over proofs by the height of an epoch's last block (the real driver keeps them in its consensus store). */
+  readonly handOvers = new Map<number, CommittedBlock[]>();
   writes = 0;
 
   apply(output: PersistOutput): void {
@@ -70,7 +73,7 @@ export class SimDisk {
 /** What a node needs from the cluster around it. */
 export interface NodeEnvironment {
   /** A message leaves this node for `recipients` (validator ids, never the node itself). */
-  transmit(node: SimNode, recipients: readonly string[], message: ConsensusMessage, nowMs: number): void;
+  transmit(node: SimNode, recipients: readonly string[], message: ConsensusMessage, nowMs: number, epoch: number): void;
   /** Wake the node at `atMs`; a tick whose token is stale is ignored. */
   scheduleTimer(node: SimNode, atMs: number, token: number): void;
   observePersist(node: SimNode, output: PersistOutput, nowMs: number): void;
@@ -121,7 +124,10 @@ export class SimNode {
     if (this.#core !== null) return;
     const persisted = this.incarnation === 0 ? undefined : this.disk.persistedState(this.app.lastCommitted());
     this.incarnation += 1;
-    this.#core = ConsensusCore.create(this.config, this.app, persisted);
+    // The epoch comes from the ledger, as a node reads it from its block store's epoch index.
+    const members = this.config.validators.validators.map((entry) => ({ id: entry.id, publicKey: entry.publicKeyHex }));
+    const epoch = epochOfChain({ members, validators: this.config.validators }, this.app.committedChain());
+    this.#core = ConsensusCore.create(epoch === undefined ? this.config : { ...this.config, epoch }, this.app, persisted);
     this.#carryOut(this.#core.start(nowMs), nowMs);
   }
 
@@ -192,11 +198,11 @@ export class SimNode {
           break;
         case 'send':
           // The core handles its own messages; a real driver would not loop them through a socket.
-          if (output.to !== this.validator) this.environment.transmit(this, [output.to], output.message, nowMs);
+          if (output.to !== this.validator) this.environment.transmit(this, [output.to], output.message, nowMs, output.epoch);
           break;
         case 'broadcast': {
           const others = this.config.validators.validators.map((entry) => entry.id).filter((id) => id !== this.validator);
-          this.environment.transmit(this, others, output.message, nowMs);
+          this.environment.transmit(this, others, output.message, nowMs, output.epoch);
           break;
         }
         case 'commit': {
@@ -206,6 +212,9 @@ export class SimNode {
           advanced = true;
           break;
         }
+        case 'epoch':
+          if (output.handOverProof.length > 0) this.disk.handOvers.set(output.startHeight - 1, output.handOverProof);
+          break;
         case 'timer':
           if (output.atMs === this.#timerAtMs) break;
           this.#timerToken += 1;

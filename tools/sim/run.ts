@@ -37,6 +37,8 @@ export interface ScenarioResult {
   counters: ClusterCounters;
   /** Inputs the honest cores refused, by reason (see consensus/types.ts RejectionReason). */
   rejections: Record<string, number>;
+  /** The planned validator-set hand-over, and the lowest epoch an honest running validator ended in. */
+  handOver: { startHeight: number; epochMin: number } | null;
   trace?: string[];
 }
 
@@ -67,6 +69,7 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
     endedAtMs,
     counters: cluster.counters,
     rejections: cluster.honestRejections(),
+    handOver: plan.handOver === null ? null : { startHeight: plan.handOver.startHeight, epochMin: cluster.honestEpochMin() },
   };
   if (cluster.safety.violationCount > cluster.safety.violations.length) {
     result.safetyViolations.push(`... and ${cluster.safety.violationCount - cluster.safety.violations.length} more`);
@@ -86,6 +89,8 @@ export interface RunSummary {
   livenessFailures: number;
   commitsMin: number;
   scenarios: Record<string, number>;
+  /** Runs that planned a validator-set hand-over, and those whose honest validators all ended past it. */
+  handOvers: { planned: number; completed: number };
   failingSeeds: number[];
 }
 
@@ -112,6 +117,7 @@ export function runSeeds(range: SeedRange): { summary: RunSummary; failures: Sce
     livenessFailures: 0,
     commitsMin: Number.MAX_SAFE_INTEGER,
     scenarios: {},
+    handOvers: { planned: 0, completed: 0 },
     failingSeeds: [],
   };
   const failures: ScenarioResult[] = [];
@@ -127,6 +133,10 @@ export function runSeeds(range: SeedRange): { summary: RunSummary; failures: Sce
     summary.safetyViolations += result.safetyViolationCount;
     if (result.livenessFailure !== null) summary.livenessFailures += 1;
     summary.commitsMin = Math.min(summary.commitsMin, result.commitsMin);
+    if (result.handOver !== null) {
+      summary.handOvers.planned += 1;
+      if (result.handOver.epochMin >= 1) summary.handOvers.completed += 1;
+    }
     if (result.safetyViolations.length > 0 || result.livenessFailure !== null) {
       summary.failingSeeds.push(result.seed);
       // Failures keep their diagnosis (a bounded number of them); passing runs are not kept.
@@ -160,6 +170,10 @@ export function mergeSummaries(parts: readonly RunSummary[]): RunSummary {
     livenessFailures: parts.reduce((sum, part) => sum + part.livenessFailures, 0),
     commitsMin: Math.min(...parts.map((part) => part.commitsMin)),
     scenarios: inKindOrder(scenarios),
+    handOvers: {
+      planned: parts.reduce((sum, part) => sum + part.handOvers.planned, 0),
+      completed: parts.reduce((sum, part) => sum + part.handOvers.completed, 0),
+    },
     failingSeeds: parts.flatMap((part) => part.failingSeeds).sort((left, right) => left - right),
   };
 }

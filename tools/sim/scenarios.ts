@@ -12,6 +12,7 @@
  */
 import { BYZANTINE_KINDS, type ByzantineKind } from './byzantine.js';
 import { CALM_LINKS, type LinkConditions } from './network.js';
+import { VALIDATOR_SET_CHANGE_NOTICE_BLOCKS } from '../../ledger/model/validator-set.js';
 import { Prng } from './prng.js';
 
 export const NETWORK_KINDS = [
@@ -83,6 +84,11 @@ export interface ScenarioPlan {
   crashes: CrashPlan[];
   /** Mean gap between client submissions. */
   workloadGapMeanMs: number;
+  /**
+   * A validator-set hand-over the ledger schedules (the same members, a new epoch), or null.
+   * Drawn from a stream of its own, so the other draws of a seed stay as they were.
+   */
+  handOver: { approvedAtHeight: number; startHeight: number } | null;
 }
 
 /** SIM_TIMINGS.clockSkewMaxMs (configuration.ts) is this value: honest clocks stay within it of each other. */
@@ -111,6 +117,13 @@ export function kindForSeed(seed: number, byzantine: number): ScenarioKind {
   return kinds[index]!;
 }
 
+/** Half the runs hand over to a new epoch, at a height that falls before, inside or after the fault window. */
+function planHandOver(prng: Prng): ScenarioPlan['handOver'] {
+  if (prng.intBetween(0, 1) === 0) return null;
+  const approvedAtHeight = prng.intBetween(1, 8);
+  return { approvedAtHeight, startHeight: approvedAtHeight + VALIDATOR_SET_CHANGE_NOTICE_BLOCKS + prng.intBetween(0, 5) };
+}
+
 export function planScenario(options: { seed: number; validators: number; byzantine: number; kind?: ScenarioKind }): ScenarioPlan {
   const { seed, validators, byzantine } = options;
   const kind = options.kind ?? kindForSeed(seed, byzantine);
@@ -132,6 +145,7 @@ export function planScenario(options: { seed: number; validators: number; byzant
     partitions: [],
     crashes: [],
     workloadGapMeanMs: prng.intBetween(30, 150),
+    handOver: planHandOver(Prng.fromSeed(seed, 'hand-over')),
   };
   switch (kind) {
     case 'baseline':

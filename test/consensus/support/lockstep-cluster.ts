@@ -6,12 +6,12 @@
  */
 import { expect } from 'vitest';
 import { toHex, utf8 } from '../../../ledger/encoding/hex.js';
-import { epochAfter, genesisEpoch, type Epoch } from '../../../ledger/model/epoch.js';
 import type { Validator } from '../../../ledger/model/validator-set.js';
 import { sha256 } from '../../../ledger/crypto/sha256.js';
 import type { BlockHeader } from '../../../ledger/model/block.js';
 import { blockHash } from '../../../ledger/model/block.js';
-import { committedResponseBlocks } from '../../../consensus/catch-up.js';
+import { committedResponseBlocks, committedResponseBlocksMax } from '../../../consensus/catch-up.js';
+import { epochOfChain } from '../../../consensus/epochs.js';
 import { ConsensusCore } from '../../../consensus/core.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMINGS } from '../../../consensus/defaults.js';
 import type { CommittedBlock, ConsensusMessage } from '../../../consensus/messages.js';
@@ -249,17 +249,7 @@ export class LockstepCluster {
       highTc: node.disk.highTc,
       committed: last,
     };
-    let epoch: Epoch = genesisEpoch(this.chain.genesis.validators, this.chain.validators);
-    for (const committed of node.committed) {
-      const next = epochAfter(epoch, committed.block.header);
-      if (!next.ok) throw new Error(next.message);
-      epoch = next.epoch;
-    }
-    const root = node.committed[epoch.startHeight - 2];
-    const epochConfig: EpochConfig | undefined =
-      epoch.number === 0 || root === undefined
-        ? undefined
-        : { number: epoch.number, validators: epoch.validators, startHeight: epoch.startHeight, rootHash: blockHash(root.block.header), rootTimestamp: root.block.header.timestamp };
+    const epochConfig = epochOfChain({ members: this.chain.genesis.validators, validators: this.chain.validators }, node.committed);
     node.down = false;
     node.core = ConsensusCore.create(this.config(id, epochConfig), node.app, persisted);
     this.apply(node, node.core.start(this.nowMs));
@@ -271,7 +261,7 @@ export class LockstepCluster {
     this.delivered++;
     if (envelope.message.kind === 'committed-request') {
       const from = envelope.message.fromHeight;
-      const ledger = node.committed.filter((block) => block.block.header.height >= from);
+      const ledger = node.committed.filter((block) => block.block.header.height >= from).slice(0, committedResponseBlocksMax(envelope.message.count));
       const blocks = committedResponseBlocks(ledger, (height) => node.handOvers.get(height), envelope.message.count);
       this.queue.push({ from: node.id, to: envelope.from, message: { kind: 'committed-response', blocks }, epoch: 0 });
       return;

@@ -44,12 +44,12 @@ describe('SafetyCheckers', () => {
     checkers.observeCommit(1, 'v0', blocks.slice(0, 2));
     checkers.observeCommit(2, 'v0', blocks.slice(2));
     checkers.observeCommit(3, 'v1', blocks);
-    checkers.observeVote(4, 'v0', { blockHash: ROOT, height: 3, round: 3 });
-    checkers.observeVote(5, 'v0', { blockHash: ROOT, height: 3, round: 3 });
-    checkers.observeTimeout(6, 'v0', 4, 2);
-    checkers.observeTimeout(7, 'v0', 4, 2);
-    checkers.observeProposal(8, 'v1', 5, 'aa');
-    checkers.observeProposal(9, 'v1', 5, 'aa');
+    checkers.observeVote(4, 'v0', 0, { blockHash: ROOT, height: 3, round: 3 });
+    checkers.observeVote(5, 'v0', 0, { blockHash: ROOT, height: 3, round: 3 });
+    checkers.observeTimeout(6, 'v0', 0, 4, 2);
+    checkers.observeTimeout(7, 'v0', 0, 4, 2);
+    checkers.observeProposal(8, 'v1', 0, 5, 'aa');
+    checkers.observeProposal(9, 'v1', 0, 5, 'aa');
     expect(checkers.violations).toEqual([]);
     expect(checkers.committedHeight('v0')).toBe(5);
     expect(checkers.committedHeight('v3')).toBe(0);
@@ -64,17 +64,30 @@ describe('SafetyCheckers', () => {
 
   it('reports a double vote, a double timeout and a double proposal in one round', () => {
     const checkers = new SafetyCheckers(GENESIS);
-    checkers.observeVote(1, 'v2', { blockHash: 'aa'.repeat(32), height: 4, round: 7 });
-    checkers.observeVote(2, 'v2', { blockHash: 'bb'.repeat(32), height: 4, round: 7 });
-    checkers.observeVote(3, 'v3', { blockHash: 'aa'.repeat(32), height: 4, round: 7 });
-    checkers.observeTimeout(4, 'v2', 8, 5);
-    checkers.observeTimeout(5, 'v2', 8, 6);
-    checkers.observeProposal(6, 'v1', 9, 'aa');
-    checkers.observeProposal(7, 'v1', 9, 'bb');
+    checkers.observeVote(1, 'v2', 0, { blockHash: 'aa'.repeat(32), height: 4, round: 7 });
+    checkers.observeVote(2, 'v2', 0, { blockHash: 'bb'.repeat(32), height: 4, round: 7 });
+    checkers.observeVote(3, 'v3', 0, { blockHash: 'aa'.repeat(32), height: 4, round: 7 });
+    checkers.observeTimeout(4, 'v2', 0, 8, 5);
+    checkers.observeTimeout(5, 'v2', 0, 8, 6);
+    checkers.observeProposal(6, 'v1', 0, 9, 'aa');
+    checkers.observeProposal(7, 'v1', 0, 9, 'bb');
     expect(checkers.violations).toHaveLength(3);
     expect(checkers.violations[0]).toContain('double vote: v2');
     expect(checkers.violations[1]).toContain('double timeout: v2 signed timeouts for round 8 with highQcRound 5 and 6');
     expect(checkers.violations[2]).toContain('double proposal: v1');
+  });
+
+  it('tells rounds of different validator-set epochs apart: round 3 of epoch 1 is not round 3 of epoch 0', () => {
+    const checkers = new SafetyCheckers(GENESIS);
+    checkers.observeVote(1, 'v2', 0, { blockHash: 'aa'.repeat(32), height: 4, round: 3 });
+    checkers.observeVote(2, 'v2', 1, { blockHash: 'bb'.repeat(32), height: 20, round: 3 });
+    checkers.observeTimeout(3, 'v2', 0, 3, 2);
+    checkers.observeTimeout(4, 'v2', 1, 3, 1);
+    checkers.observeProposal(5, 'v2', 0, 3, 'aa');
+    checkers.observeProposal(6, 'v2', 1, 3, 'bb');
+    expect(checkers.violations).toEqual([]);
+    checkers.observeVote(7, 'v2', 1, { blockHash: 'cc'.repeat(32), height: 20, round: 3 });
+    expect(checkers.violations[0]).toContain('double vote: v2');
   });
 
   it('reports a revoked commit, a re-commit, a gap, a broken chain and a certificate for another block', () => {

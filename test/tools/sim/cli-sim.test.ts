@@ -8,7 +8,7 @@ describe('custodia sim', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout) as Record<string, unknown>;
-    expect(Object.keys(summary).sort()).toEqual(['byzantine', 'commitsMin', 'failingSeeds', 'livenessFailures', 'safetyViolations', 'scenarios', 'seeds', 'validators']);
+    expect(Object.keys(summary).sort()).toEqual(['byzantine', 'commitsMin', 'failingSeeds', 'handOvers', 'livenessFailures', 'safetyViolations', 'scenarios', 'seeds', 'validators']);
     expect(summary).toMatchObject({ seeds: 3, validators: 4, byzantine: 1, safetyViolations: 0, livenessFailures: 0, failingSeeds: [] });
     expect(summary.scenarios).toEqual({ [SCENARIO_KINDS[0]]: 1, [SCENARIO_KINDS[1]]: 1, [SCENARIO_KINDS[2]]: 1 });
     expect(summary.commitsMin).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../../tools/sim/run.js';
 import { BYZANTINE_KINDS } from '../../../tools/sim/byzantine.js';
+import { VALIDATOR_SET_CHANGE_NOTICE_BLOCKS } from '../../../ledger/model/validator-set.js';
 import { isByzantineKind, kindForSeed, kindsFor, NETWORK_KINDS, planScenario, SCENARIO_KINDS, type ScenarioKind } from '../../../tools/sim/scenarios.js';
 
 describe('scenario plans', () => {
@@ -9,6 +10,14 @@ describe('scenario plans', () => {
     expect(kindsFor(0)).toEqual(NETWORK_KINDS);
     for (let seed = 1; seed <= 40; seed++) expect(NETWORK_KINDS).toContain(kindForSeed(seed, 0));
     expect(SCENARIO_KINDS).toHaveLength(NETWORK_KINDS.length + BYZANTINE_KINDS.length + 1);
+  });
+
+  it('plan a validator-set hand-over in some runs, always with the notice the contracts require', () => {
+    const plans = Array.from({ length: 200 }, (_, index) => planScenario({ seed: index + 1, validators: 4, byzantine: 1 }));
+    const handOvers = plans.flatMap((plan) => (plan.handOver === null ? [] : [plan.handOver]));
+    expect(handOvers.length).toBeGreaterThan(50);
+    expect(handOvers.length).toBeLessThan(150);
+    for (const handOver of handOvers) expect(handOver.startHeight).toBeGreaterThanOrEqual(handOver.approvedAtHeight + VALIDATOR_SET_CHANGE_NOTICE_BLOCKS);
   });
 
   it('are a pure function of the seed, heal every fault by the heal time, and pick at most the requested Byzantine validators', () => {
