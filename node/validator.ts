@@ -129,7 +129,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       transactions?.executed({ height: state.height, blockHash: state.blockHash, ids: payload.ids, results }, (seconds) => metrics.commitLatencySeconds.observe(seconds));
       for (const listener of executedListeners) listener({ height: state.height, blockHash: state.blockHash, transactionIds: payload.ids });
       driver?.ledgerAdvanced(state.height);
-      refreshPeers();
+      // The application replaces its scheduled change only when a block's writes name one.
+      if (application.scheduledValidatorSet() !== admittedForScheduled) refreshPeers();
     },
   });
 
@@ -195,7 +196,9 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     logger,
   });
   let admittedKey = admissionKey(initiallyAdmitted);
+  let admittedForScheduled = application.scheduledValidatorSet();
   function refreshPeers(): void {
+    admittedForScheduled = application.scheduledValidatorSet();
     const validators = admitted();
     const key = admissionKey(validators);
     if (key === admittedKey) return;
