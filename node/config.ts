@@ -9,8 +9,16 @@ import { z } from 'zod';
 import { parseStrictJson } from '../ledger/encoding/strict-json.js';
 import { chainId, identifier } from '../ledger/model/primitives.js';
 import { describeZodError } from '../ledger/model/zod-errors.js';
-import { DEFAULT_LIMITS, DEFAULT_TIMINGS } from '../consensus/defaults.js';
+import { DEFAULT_TIMINGS } from '../consensus/defaults.js';
 import { DEFAULT_MEMPOOL_LIMITS } from './mempool.js';
+
+/**
+ * The largest block payload a validator may be configured to propose. Catching up needs two
+ * committed blocks in one committed-response (a two-chain proves them committed), and two 8 MiB
+ * payloads in base64 (21.3 MiB) with their headers and certificates are what fits in one 24 MiB
+ * transport frame (node/transport/limits.ts). test/node/committed-response-frame.test.ts checks it.
+ */
+export const CONFIGURABLE_PAYLOAD_BYTES_MAX = 8 * 1024 * 1024;
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$/, 'expected host:port, such as 127.0.0.1:26600');
 const tls = z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1), caFile: z.string().min(1).optional() });
@@ -45,14 +53,14 @@ export const configSchema = z.strictObject({
       roundTimeoutMaxMs: z.number().int().min(100).default(DEFAULT_TIMINGS.roundTimeoutMaxMs),
       idleProposalDelayMs: z.number().int().min(0).default(DEFAULT_TIMINGS.idleProposalDelayMs),
       blockTransactionsMax: z.number().int().min(1).max(10_000).default(2000),
-      payloadBytesMax: z.number().int().min(1024).max(DEFAULT_LIMITS.payloadBytesMax).default(8 * 1024 * 1024),
+      payloadBytesMax: z.number().int().min(1024).max(CONFIGURABLE_PAYLOAD_BYTES_MAX).default(CONFIGURABLE_PAYLOAD_BYTES_MAX),
     })
     .default({
       roundTimeoutBaseMs: DEFAULT_TIMINGS.roundTimeoutBaseMs,
       roundTimeoutMaxMs: DEFAULT_TIMINGS.roundTimeoutMaxMs,
       idleProposalDelayMs: DEFAULT_TIMINGS.idleProposalDelayMs,
       blockTransactionsMax: 2000,
-      payloadBytesMax: 8 * 1024 * 1024,
+      payloadBytesMax: CONFIGURABLE_PAYLOAD_BYTES_MAX,
     }),
 });
 export type NodeConfig = z.infer<typeof configSchema>;

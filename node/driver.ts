@@ -22,10 +22,12 @@ import { encodePayload } from './payload.js';
 
 export const CONSENSUS_CHANNEL = 'consensus';
 /**
- * Payload bytes in one committed-response: with base64 and the headers it stays inside a 24 MiB
- * transport frame (node/transport/limits.ts), even for two blocks at the 8 MiB payload limit.
+ * Payload bytes in one committed-response: with base64, headers and certificates it stays inside
+ * a 24 MiB transport frame (node/transport/limits.ts). The first two blocks are served whatever
+ * their size, since a proof needs a pair; CONFIGURABLE_PAYLOAD_BYTES_MAX (node/config.ts) keeps
+ * those inside the frame too.
  */
-const COMMITTED_RESPONSE_PAYLOAD_BYTES_MAX = 12 * 1024 * 1024;
+export const COMMITTED_RESPONSE_PAYLOAD_BYTES_MAX = 12 * 1024 * 1024;
 
 export interface FrameSender {
   send(to: string, channel: string, payload: JsonValue): boolean;

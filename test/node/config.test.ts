@@ -40,6 +40,8 @@ describe('validator config files', () => {
       [{ ...base, p2p: { listen: 'nowhere' } }, /p2p\.listen: expected host:port/],
       [{ ...base, peers: [{ id: 'validator-1' }] }, /peers\.0\.address/],
       [{ ...base, surprise: true }, /surprise/],
+      // Larger payloads could not be served two to a catch-up frame (committed-response-frame.test.ts).
+      [{ ...base, consensus: { payloadBytesMax: 16 * 1024 * 1024 } }, /consensus\.payloadBytesMax/],
       [{ ...base, peers: [{ id: 'validator-0', address: '127.0.0.1:1' }] }, /itself/],
       ['{"chainId": "a", "chainId": "b"}', /duplicate/],
     ];
