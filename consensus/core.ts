@@ -118,12 +118,6 @@ export class ConsensusCore {
     /** Its child from the next round with the QC on that child: the two-chain that commits it. */
     proof: CommittedBlock;
   } | null = null;
-  /**
-   * The blocks after this epoch's last one that prove it committed (each with the QC on it), kept
-   * from the moment it commits: handed to the driver at the hand-over, which serves them to
-   * validators still in this epoch, since the ledger never holds them (see handleCommittedResponse).
-   */
-  private handOverProof: CommittedBlock[] = [];
   /** A peer whose committed blocks we stopped taking at the commit ceiling: asked again once it rises. */
   private catchUpResumePeer: string | null = null;
   private readonly nextEpochMessages: Array<{ from: string; message: ConsensusMessage }> = [];
@@ -603,12 +597,22 @@ export class ConsensusCore {
     const committed = this.tree.commit(hash, certificate);
     this.commits.push(...committed);
     const scheduled = this.scheduledChange();
-    if (scheduled !== undefined && this.tree.root.height === scheduled.startHeight - 1) this.handOverProof = this.proofAboveRoot(target);
+    if (scheduled !== undefined && this.tree.root.height === scheduled.startHeight - 1) this.keepHandOverProof(this.proofAboveRoot(target));
     if (this.tree.root.height >= target.height) this.commitTarget = null;
     this.persisting().pruneBelowHeight = this.tree.root.height;
     for (const [pendingHash, pending] of this.pendingProposals) {
       if (pending.message.block.header.height <= this.tree.root.height) this.pendingProposals.delete(pendingHash);
     }
+  }
+
+  /**
+   * The blocks after this epoch's last one (the root, just committed) that prove it committed:
+   * no ledger holds them, so the driver keeps them durably, in the same write that precedes the
+   * commit, and serves them to validators still in this epoch (see handleCommittedResponse).
+   */
+  private keepHandOverProof(blocks: CommittedBlock[]): void {
+    assert(blocks.length > 0, 'an empty hand-over proof');
+    this.persisting().handOverProof = { height: this.scheduledChange()!.startHeight - 1, blocks };
   }
 
   /** The blocks from the root's child up to the target's certified child, each with the QC on it. */
@@ -689,9 +693,7 @@ export class ConsensusCore {
       startHeight: this.epoch.startHeight,
       validators: scheduled.validators,
       member: this.isMember(),
-      handOverProof: this.handOverProof,
     };
-    this.handOverProof = [];
     this.round = 0;
     this.enterRound(1);
     for (const held of this.nextEpochMessages.splice(0)) this.handleMessage(held.from, held.message);
@@ -1010,8 +1012,7 @@ export class ConsensusCore {
     }
     if (proven === 0) return;
     if (proven === committable && this.epochRole(this.tree.root.height + proven) === 'last') {
-      // Keep what proved the hand-over, to serve it on to others still in this epoch.
-      this.handOverProof = certifiedByNextEpoch !== undefined ? [certifiedByNextEpoch] : checked.slice(committable);
+      this.keepHandOverProof(certifiedByNextEpoch !== undefined ? [certifiedByNextEpoch] : checked.slice(committable));
     }
     let previousCertificate = this.tree.root.certificate;
     for (const committed of checked.slice(0, proven)) {

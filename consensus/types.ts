@@ -238,6 +238,12 @@ export type ConsensusOutput =
        * in between loses nothing.
        */
       pruneBelowHeight?: number;
+      /**
+       * The blocks past an epoch's last block (at `height`) that proved it committed, each with
+       * the QC on it. The ledger never holds them; the driver keeps them, durably and before the
+       * commit reaches the ledger, to serve with that block to validators still in the old epoch.
+       */
+      handOverProof?: { height: number; blocks: CommittedBlock[] };
     }
   /** Messages carry the sender's epoch in their envelope, so a lagging peer learns to catch up. */
   | { kind: 'send'; to: string; message: ConsensusMessage; epoch: number }
@@ -253,12 +259,6 @@ export type ConsensusOutput =
       startHeight: number;
       validators: Validator[];
       member: boolean;
-      /**
-       * The blocks past the previous epoch's last block that proved it committed, each with the
-       * QC on it (empty if this validator did not see them). The ledger never holds them; the
-       * driver keeps them to serve with that block to validators still in the previous epoch.
-       */
-      handOverProof: CommittedBlock[];
     };
 
 /** Why an input was refused; counted by reason, never thrown. */

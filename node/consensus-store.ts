@@ -30,6 +30,10 @@ interface StoredCommittedBlock {
   certificate: CommittedBlock['certificate'];
 }
 
+function storedCommittedBlock(entry: CommittedBlock): StoredCommittedBlock {
+  return { block: { header: entry.block.header, payload: Buffer.from(entry.block.payload).toString('base64') }, certificate: entry.certificate };
+}
+
 export interface LoadedConsensusState {
   safety: SafetyState | undefined;
   blocks: BlockRecord[];
@@ -75,6 +79,9 @@ export class ConsensusStore {
       const stored: StoredRecord = { block: { header: record.block.header, payload: Buffer.from(record.block.payload).toString('base64') }, justify: record.justify };
       batch.put(KEYS.block(blockHash(record.block.header)), JSON.stringify(stored));
     }
+    // Kept for good: no ledger holds these blocks, and validators still in that epoch need them
+    // to catch up through the hand-over.
+    if (persist.handOverProof !== undefined) batch.put(KEYS.handOver(persist.handOverProof.height), JSON.stringify(persist.handOverProof.blocks.map(storedCommittedBlock)));
     await batch.write({ sync: true });
   }
 
@@ -85,15 +92,6 @@ export class ConsensusStore {
       if ((JSON.parse(value) as StoredRecord).block.header.height <= height) batch.del(key);
     }
     if (batch.length > 0) await batch.write();
-  }
-
-  /**
-   * Keeps the blocks that proved an epoch's last block (at `height`) committed: no ledger holds
-   * them, and validators still in that epoch need them to catch up through the hand-over.
-   */
-  async saveHandOverProof(height: number, proof: readonly CommittedBlock[]): Promise<void> {
-    const stored: StoredCommittedBlock[] = proof.map((entry) => ({ block: { header: entry.block.header, payload: Buffer.from(entry.block.payload).toString('base64') }, certificate: entry.certificate }));
-    await this.db.put(KEYS.handOver(height), JSON.stringify(stored), { sync: true });
   }
 
   async handOverProofs(): Promise<Map<number, CommittedBlock[]>> {

@@ -146,6 +146,7 @@ export class ConsensusDriver {
           const started = performance.now();
           await this.options.consensusStore.write(output);
           metrics.fsyncSeconds.observe((performance.now() - started) / 1000);
+          if (output.handOverProof !== undefined) this.handOverProofs.set(output.handOverProof.height, output.handOverProof.blocks);
           break;
         }
         case 'send':
@@ -163,10 +164,6 @@ export class ConsensusDriver {
           this.schedule(output.atMs);
           break;
         case 'epoch':
-          if (output.handOverProof.length > 0) {
-            this.handOverProofs.set(output.startHeight - 1, output.handOverProof);
-            await this.options.consensusStore.saveHandOverProof(output.startHeight - 1, output.handOverProof);
-          }
           this.options.logger.info({ epoch: output.number, startHeight: output.startHeight, validators: output.validators.map((validator) => validator.id), member: output.member }, 'entered a new validator-set epoch');
           this.options.onEpoch?.(output);
           break;

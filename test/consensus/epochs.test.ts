@@ -72,9 +72,17 @@ describe.each([
       expect(epochs).toHaveLength(1);
       expect(epochs[0]).toMatchObject({ kind: 'epoch', number: 1, startHeight, validators: ids(5).map((id) => cluster.member(id)), member: true });
       expect(node.core.status()).toMatchObject({ epoch: 1, member: true });
-      // What proved the hand-over: blocks past it, the first extending it, ending in a two-chain (or certified by the new set).
-      const proof = epochs[0]!.kind === 'epoch' ? epochs[0]!.handOverProof : [];
-      expect(proof.length).toBeGreaterThan(0);
+      // What proved the hand-over: blocks past it, the first extending it, ending in a two-chain (or
+      // certified by the new set). They are persisted before the last block goes to the ledger, so a
+      // crash before it is executed (or before the switch) cannot lose them.
+      const kept = node.outputs.findIndex((output) => output.kind === 'persist' && output.handOverProof !== undefined);
+      const committedLast = node.outputs.findIndex((output) => output.kind === 'commit' && output.blocks.some((entry) => entry.block.header.height === startHeight - 1));
+      expect(kept).toBeGreaterThanOrEqual(0);
+      expect(kept).toBeLessThan(committedLast);
+      const keptOutput = node.outputs[kept]!;
+      const { height: provedHeight, blocks: proof } = keptOutput.kind === 'persist' && keptOutput.handOverProof !== undefined ? keptOutput.handOverProof : { height: 0, blocks: [] };
+      expect(provedHeight).toBe(startHeight - 1);
+      expect(node.handOvers.get(startHeight - 1)).toEqual(proof);
       expect(proof[0]!.block.header.prevHash).toBe(blockHash(reference.committed[startHeight - 2]!.block.header));
       expect(proof.every((entry) => entry.block.header.txCount === 0 || entry.block.header.round === 1)).toBe(true);
     }

@@ -50,7 +50,7 @@ describe('the consensus store', () => {
     const chain = new TestChain();
     const { committed } = records(chain, 2);
     let store = await ConsensusStore.open(directory);
-    await store.saveHandOverProof(14, committed);
+    await store.write({ kind: 'persist', handOverProof: { height: 14, blocks: committed } });
     await store.close();
     store = await ConsensusStore.open(directory);
     const proofs = await store.handOverProofs();

@@ -41,6 +41,7 @@ export class SimDisk {
     for (const record of output.blocks ?? []) this.blocks.set(blockHash(record.block.header), structuredClone(record));
     if (output.highQc !== undefined) this.highQc = structuredClone(output.highQc);
     if (output.highTc !== undefined) this.highTc = structuredClone(output.highTc);
+    if (output.handOverProof !== undefined) this.handOvers.set(output.handOverProof.height, structuredClone(output.handOverProof.blocks));
     if (output.pruneBelowHeight !== undefined) this.#pruneRequested = Math.max(this.#pruneRequested, output.pruneBelowHeight);
   }
 
@@ -212,9 +213,6 @@ export class SimNode {
           advanced = true;
           break;
         }
-        case 'epoch':
-          if (output.handOverProof.length > 0) this.disk.handOvers.set(output.startHeight - 1, output.handOverProof);
-          break;
         case 'timer':
           if (output.atMs === this.#timerAtMs) break;
           this.#timerToken += 1;

@@ -282,6 +282,7 @@ export class LockstepCluster {
           for (const record of output.blocks ?? []) node.disk.blocks.set(blockHash(record.block.header), record);
           if (output.highQc !== undefined) node.disk.highQc = output.highQc;
           if (output.highTc !== undefined) node.disk.highTc = output.highTc;
+          if (output.handOverProof !== undefined) node.handOvers.set(output.handOverProof.height, output.handOverProof.blocks);
           break;
         case 'send':
           this.queue.push({ from: node.id, to: output.to, message: output.message, epoch: output.epoch });
@@ -300,9 +301,6 @@ export class LockstepCluster {
         }
         case 'timer':
           node.timerAtMs = output.atMs;
-          break;
-        case 'epoch':
-          if (output.handOverProof.length > 0) node.handOvers.set(output.startHeight - 1, output.handOverProof);
           break;
       }
     }
