@@ -12,10 +12,10 @@ import { startCommand } from './commands/start.js';
 import { submitCommand } from './commands/submit.js';
 import { testnetCommand } from './commands/testnet.js';
 import { verifyCommand } from './commands/verify.js';
+import { approvalCommand } from './commands/approval.js';
+import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
 export function buildProgram(): Command {
   const program = new Command('custodia')
@@ -23,12 +23,19 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  const commands = [keygenCommand(), testnetCommand(), startCommand(), devnetCommand(), submitCommand(), verifyCommand(), epcisCommand(), simCommand()];
-  for (const command of commands) {
-    // addCommand does not pass on exitOverride and the help settings; copy them so every subcommand exits alike.
-    program.addCommand(command.copyInheritedSettings(program));
-  }
+  const commands = [keygenCommand(), testnetCommand(), startCommand(), devnetCommand(), submitCommand(), approvalCommand(), verifyCommand(), epcisCommand(), simCommand()];
+  for (const command of commands) program.addCommand(inheritSettings(command, program));
   return program;
+}
+
+/**
+ * addCommand does not pass on exitOverride and the help settings; copy them into the command and
+ * every command nested under it (`approval request`...), so every subcommand exits alike.
+ */
+function inheritSettings(command: Command, program: Command): Command {
+  command.copyInheritedSettings(program);
+  for (const nested of command.commands) inheritSettings(nested, program);
+  return command;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

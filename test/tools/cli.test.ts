@@ -30,6 +30,12 @@ describe('custodia', () => {
     const missing = await runCli(['verify', '--data', '/tmp']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--genesis');
+    // Nested subcommands exit alike.
+    const nested = await runCli(['approval', 'approve', 'ab'.repeat(32), '--key', 'some.key']);
+    expect(nested.code).toBe(2);
+    expect(nested.stderr).toContain('--node');
+    expect((await runCli(['approval', 'frobnicate'])).code).toBe(2);
+    expect((await runCli(['epcis', 'validate'])).code).toBe(2);
   });
 
   it('keygen writes a 0600 key file that loads, and never overwrites one', async () => {

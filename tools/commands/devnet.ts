@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { DEMO_PARTICIPANTS, portsOf, writeTestnet } from '../../node/testnet.js';
 import { runDemo } from '../devnet/demo.js';
+import { fail } from '../exit-codes.js';
 
 interface DevnetOptions {
   validators: string;
@@ -40,7 +41,7 @@ export function devnetCommand(): Command {
 async function runDevnet(options: DevnetOptions): Promise<number> {
   const validators = Number(options.validators);
   const basePort = Number(options.basePort);
-  if (!Number.isInteger(validators) || validators < 4 || validators > 31) return usage('--validators must be an integer from 4 to 31');
+  if (!Number.isInteger(validators) || validators < 4 || validators > 31) return fail('--validators must be an integer from 4 to 31');
   if (options.fresh === true) await rm(options.dir, { recursive: true, force: true });
   const genesisFile = join(options.dir, 'genesis.json');
   if (!existsSync(genesisFile)) {
@@ -122,9 +123,4 @@ async function waitUntilReady(urls: string[], children: ChildProcess[]): Promise
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return { ok: false, message: `validators not ready after ${READY_TIMEOUT_MS} ms` };
-}
-
-function usage(message: string): number {
-  process.stderr.write(`error: ${message}\n`);
-  return 2;
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describeFailure, mergeSummaries, runScenario, runSeeds, type RunSummary, type ScenarioResult } from '../sim/run.js';
 import { faultsTolerated, isByzantineKind, isScenarioKind, SCENARIO_KINDS, type ScenarioKind } from '../sim/scenarios.js';
 import { terminalProgress } from '../progress.js';
+import { fail } from '../exit-codes.js';
 
 /** The protocol's range (issue 3): n = 4 to 31. */
 const VALIDATORS_MIN = 4;
@@ -69,15 +70,15 @@ async function runSim(options: SimOptions): Promise<number> {
   const validators = options.validators;
   const tolerated = faultsTolerated(validators);
   const byzantine = options.byzantine ?? tolerated;
-  if (byzantine > tolerated) return usageError(`--byzantine ${byzantine}: ${validators} validators tolerate at most ${tolerated} Byzantine ones`);
+  if (byzantine > tolerated) return fail(`--byzantine ${byzantine}: ${validators} validators tolerate at most ${tolerated} Byzantine ones`);
   let kind: ScenarioKind | undefined;
   if (options.kind !== undefined) {
-    if (!isScenarioKind(options.kind)) return usageError(`--kind ${options.kind}: expected one of ${SCENARIO_KINDS.join(', ')}`);
+    if (!isScenarioKind(options.kind)) return fail(`--kind ${options.kind}: expected one of ${SCENARIO_KINDS.join(', ')}`);
     kind = options.kind;
-    if (isByzantineKind(kind) && byzantine === 0) return usageError(`--kind ${kind} needs at least one Byzantine validator (--byzantine)`);
+    if (isByzantineKind(kind) && byzantine === 0) return fail(`--kind ${kind} needs at least one Byzantine validator (--byzantine)`);
   }
-  if (options.trace === true && options.seed === undefined) return usageError('--trace replays one scenario: give it --seed');
-  if (options.trace === true && options.json === true) return usageError('--trace and --json cannot be combined: the trace is text');
+  if (options.trace === true && options.seed === undefined) return fail('--trace replays one scenario: give it --seed');
+  if (options.trace === true && options.json === true) return fail('--trace and --json cannot be combined: the trace is text');
   const unsafeTestSwitches = options.unsafeSkipSafeToVote === true ? { skipSafeToVoteRule: true } : undefined;
 
   if (options.trace === true && options.seed !== undefined) {
@@ -94,7 +95,7 @@ async function runSim(options: SimOptions): Promise<number> {
   let failureText: string;
   if (options.jobs > 1 && seeds > 1) {
     const split = await runInProcesses({ firstSeed, seeds, validators, byzantine, kind, unsafe, jobs: Math.min(options.jobs, seeds) });
-    if (!split.ok) return usageError(split.message);
+    if (!split.ok) return fail(split.message);
     summary = split.summary;
     failureText = split.failureText;
   } else {
@@ -194,9 +195,4 @@ function runChild(args: readonly string[]): Promise<{ code: number | null; stdou
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`error: ${message}\n`);
-  return 2;
 }

@@ -5,16 +5,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { CustodiaApiError, CustodiaClient } from '../../api/client.js';
 import { parseStrictJson } from '../../ledger/encoding/strict-json.js';
-import { loadKeyFile } from '../../ledger/files/key-file.js';
 import { eventContentHash, eventsOfDocument, validateEpcisDocument } from '../../contracts/epcis/index.js';
+import { EXIT_FAILED, EXIT_OK, fail } from '../exit-codes.js';
+import { connect, describeStatus, reportFailure, signerFromKeyFile, type SigningOptions } from './node-access.js';
 
-interface SubmitOptions {
-  node: string;
-  key: string;
-  as?: string;
-  chainId?: string;
+interface SubmitOptions extends SigningOptions {
   wait?: boolean;
 }
 
@@ -33,45 +29,29 @@ export function submitCommand(): Command {
 }
 
 async function submit(path: string, options: SubmitOptions): Promise<number> {
-  const key = await loadKeyFile(options.key);
-  if (!key.ok) return usage(key.message);
-  const participant = options.as ?? key.key.label;
-  if (participant === undefined) return usage('the key file has no label; name the participant with --as');
+  const signer = await signerFromKeyFile(options.key, options.as);
+  if (!signer.ok) return fail(signer.message);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    return usage(`cannot read ${path}: ${(error as Error).message}`);
+    return fail(`cannot read ${path}: ${(error as Error).message}`);
   }
   const parsed = parseStrictJson(text);
-  if (!parsed.ok) return usage(`${path}: ${parsed.error.message}`);
+  if (!parsed.ok) return fail(`${path}: ${parsed.error.message}`);
   const validation = validateEpcisDocument(parsed.value);
-  if (!validation.ok) return usage(`${path}: ${validation.errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`);
+  if (!validation.ok) return fail(`${path}: ${validation.errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`);
 
-  const chainId = options.chainId ?? (await chainIdOf(options.node));
-  const client = new CustodiaClient(options.node.replace(/\/$/, ''), chainId);
-  const transaction = client.transaction('epcis.capture', { document: parsed.value }, [{ participant, publicKey: key.key.keyPair.publicKey, seed: key.key.keyPair.seed }]);
   try {
+    const client = await connect(options);
+    const transaction = client.transaction('epcis.capture', { document: parsed.value }, [signer.value]);
     const status = await client.submit(transaction, { wait: options.wait === true });
-    const reason = status.status === 'rejected' && status.result.status === 'rejected' ? ` (${status.result.code}: ${status.result.message})` : '';
-    process.stdout.write(`transaction ${status.id}: ${status.status}${status.status === 'committed' || status.status === 'rejected' ? ` at height ${status.height}` : ''}${reason}\n`);
+    process.stdout.write(`${describeStatus(status)}\n`);
     for (const event of eventsOfDocument(validation.value)) {
       process.stdout.write(`  ${event.eventID ?? eventContentHash(event)}: ${status.status}\n`);
     }
-    return status.status === 'rejected' ? 1 : 0;
+    return status.status === 'rejected' ? EXIT_FAILED : EXIT_OK;
   } catch (error) {
-    if (error instanceof CustodiaApiError) return usage(`${error.error.status} ${error.error.code}: ${error.error.message}${error.error.path === '' ? '' : ` (at ${error.error.path})`}`, 1);
-    return usage(`cannot reach ${options.node}: ${(error as Error).message}`, 1);
+    return reportFailure(error, options.node);
   }
-}
-
-async function chainIdOf(node: string): Promise<string> {
-  const head = (await (await fetch(`${node.replace(/\/$/, '')}/v1/ledger/head`)).json()) as { checkpoint: { header: { chainId: string } } | null };
-  if (head.checkpoint === null) throw new Error('the node has no committed block yet; pass --chain-id');
-  return head.checkpoint.header.chainId;
-}
-
-function usage(message: string, code = 2): number {
-  process.stderr.write(`error: ${message}\n`);
-  return code;
 }

@@ -55,6 +55,8 @@ export interface Extras {
 export interface ApiNode {
   url: string;
   genesisFile: string;
+  /** The demo participants' key files, by name (labelled with their participant ids). */
+  participantKeyFiles: Record<string, string>;
   validator: RunningValidator;
   demo: DemoResult;
   extras: Extras;
@@ -105,6 +107,7 @@ export async function startApiNode(): Promise<ApiNode> {
   return {
     url: validator.apiUrl,
     genesisFile: layout.genesisFile,
+    participantKeyFiles: layout.participantKeyFiles,
     validator,
     demo,
     extras,
