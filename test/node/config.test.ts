@@ -1,8 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../node/config.js';
+import { temporaryDirectories } from '../support/temp-dir.js';
+
+const newDirectory = temporaryDirectories('config');
 
 const base = {
   chainId: 'custodia-test',
@@ -17,7 +19,7 @@ const base = {
 };
 
 async function write(contents: unknown): Promise<string> {
-  const directory = await mkdtemp(join(tmpdir(), 'custodia-config-'));
+  const directory = await newDirectory();
   const file = join(directory, 'config.json');
   await writeFile(file, typeof contents === 'string' ? contents : JSON.stringify(contents));
   return file;
