@@ -6,7 +6,8 @@
  * twice it, until its last two blocks are such a pair. An epoch's last block has no such child
  * in any ledger: it is followed by the blocks past it that proved it committed (the hand-over
  * proof), and the response ends there. Payload bytes are budgeted too, so that a response fits
- * in one transport frame; two blocks are always served, since a proof needs a pair.
+ * in one transport frame, but only once the response holds a two-chain: before that it proves
+ * nothing, and a requester sent the same useless prefix again and again would never catch up.
  */
 import type { CommittedBlock } from './messages.js';
 
@@ -19,11 +20,13 @@ export function committedResponseBlocks(
 ): CommittedBlock[] {
   const served: CommittedBlock[] = [];
   let payloadBytes = 0;
+  let provesSomething = false;
   for (const committed of ledgerBlocks) {
     if (served.length >= 2 * blocksMax || (served.length >= blocksMax && endsInTwoChain(served))) break;
     payloadBytes += committed.block.payload.length;
-    if (served.length >= 2 && payloadBytes > payloadBytesMax) break;
+    if (provesSomething && payloadBytes > payloadBytesMax) break;
     served.push(committed);
+    provesSomething ||= endsInTwoChain(served);
     const header = committed.block.header;
     const proof = header.nextValidators === undefined ? undefined : handOverProof(header.height);
     if (proof !== undefined && proof.length > 0) {

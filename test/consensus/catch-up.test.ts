@@ -34,9 +34,13 @@ describe('what a validator serves for a committed-request', () => {
     expect(heights(committedResponseBlocks(chainWithRounds([1, 2, 3, 1, 2], { endsEpochAt: 3 }), noProof, 4))).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('keeps within the payload budget, always serving a pair', () => {
+  it('keeps within the payload budget once it holds a two-chain, and not before: a prefix that proves nothing is no use', () => {
     const big = chainWithRounds([1, 2, 3, 4, 5], { payloadBytes: 100 });
     expect(heights(committedResponseBlocks(big, noProof, 4, 250))).toEqual([1, 2]);
     expect(heights(committedResponseBlocks(big, noProof, 4, 10))).toEqual([1, 2]);
+    // Rounds 1 and 3 are no two-chain (a timeout between them): the response runs on to 3 and 4, which are.
+    const gapped = chainWithRounds([1, 3, 4, 5, 6], { payloadBytes: 100 });
+    expect(heights(committedResponseBlocks(gapped, noProof, 4, 250))).toEqual([1, 2, 3]);
+    expect(heights(committedResponseBlocks(chainWithRounds([1, 3, 5, 6, 7], { payloadBytes: 100 }), noProof, 4, 10))).toEqual([1, 2, 3, 4]);
   });
 });
