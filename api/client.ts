@@ -270,20 +270,44 @@ export class CustodiaClient {
     return signReadRequest(this.chainId, credential.participant, credential.seed, method, `${url.pathname}${url.search}`, Date.now());
   }
 
+  /**
+   * Every request of this API is idempotent (reads, and submissions keyed by their transaction
+   * id), so one whose connection was reset before any response came is sent again: a kept-alive
+   * socket the server closed just as it was reused is not a failure of the request.
+   */
+  private async fetchRetryingResets(method: string, path: string, body: unknown): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fetch(`${this.baseUrl}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json', ...this.options.headers, ...(method === 'GET' ? this.readHeaders(method, path) : {}) },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
+        });
+      } catch (error) {
+        if (attempt >= CONNECTION_RESET_ATTEMPTS_MAX || !isConnectionReset(error)) throw error;
+      }
+    }
+  }
+
   private async failure(response: Response): Promise<CustodiaApiError> {
     const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     return new CustodiaApiError({ status: response.status, code: String(json['code'] ?? 'http-error'), message: String(json['message'] ?? response.statusText), path: String(json['path'] ?? '') });
   }
 
   private async request<T>(method: string, path: string, body?: unknown, as: 'json' | 'text' = 'json'): Promise<T> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...this.options.headers, ...(method === 'GET' ? this.readHeaders(method, path) : {}) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
-    });
+    const response = await this.fetchRetryingResets(method, path, body);
     if (!response.ok) throw await this.failure(response);
     if (as === 'text') return (await response.text()) as T;
     return (await response.json().catch(() => ({}))) as T;
   }
+}
+
+/** Attempts of one request whose connection is reset before it is answered. */
+const CONNECTION_RESET_ATTEMPTS_MAX = 3;
+
+/** fetch's failure when the server closed or reset the socket under the request (undici's UND_ERR_SOCKET, or ECONNRESET). */
+function isConnectionReset(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  return error instanceof TypeError && (cause?.code === 'UND_ERR_SOCKET' || cause?.code === 'ECONNRESET');
 }

@@ -2,16 +2,23 @@
  * Who signed: each signature of a transaction must be by a key registered to the participant it
  * names, still active, and that participant must be active (docs/contracts.md, "Participants").
  * Unknown participants, unknown keys and revoked keys are refused with distinct reason codes.
+ *
+ * The rule is one synchronous function over a lookup, so that execution (reading participants
+ * from the state) and admission (reading them from the node's in-memory directory) apply the
+ * same code.
  */
 import type { Transaction } from '../ledger/model/transaction.js';
 import { readParticipant, type Participant } from './participants.js';
 import { refuse, type Refusal } from './reasons.js';
 import type { StateReader } from './state.js';
 
-export async function authorizeSigners(state: StateReader, transaction: Transaction): Promise<{ ok: true; signers: Participant[] } | Refusal> {
+export type ParticipantLookup = (id: string) => Participant | undefined;
+
+/** The signers as active participants signing with active keys, or the first reason they are not. */
+export function checkSigners(transaction: Transaction, participantOf: ParticipantLookup): { ok: true; signers: Participant[] } | Refusal {
   const signers: Participant[] = [];
   for (const id of transaction.body.signers) {
-    const participant = await readParticipant(state, id);
+    const participant = participantOf(id);
     if (participant === undefined) return refuse('unknown-participant', `${id} is not a participant`);
     if (participant.status !== 'active') return refuse('participant-inactive', `${id} was removed from the consortium`);
     const signature = transaction.signatures.find((entry) => entry.signer === id);
@@ -21,4 +28,10 @@ export async function authorizeSigners(state: StateReader, transaction: Transact
     signers.push(participant);
   }
   return { ok: true, signers };
+}
+
+export async function authorizeSigners(state: StateReader, transaction: Transaction): Promise<{ ok: true; signers: Participant[] } | Refusal> {
+  const participants = new Map<string, Participant | undefined>();
+  for (const id of transaction.body.signers) participants.set(id, await readParticipant(state, id));
+  return checkSigners(transaction, (id) => participants.get(id));
 }

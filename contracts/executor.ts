@@ -5,15 +5,15 @@
  * that the same id is refused forever. The result of executing a block (results, a canonical
  * write set, indexed events) is exactly what the store appends in one batch.
  */
-import type { JsonValue } from '../ledger/encoding/canonical-json.js';
+import { canonicalize, CanonicalJsonError, type JsonValue } from '../ledger/encoding/canonical-json.js';
 import { ACCEPTED, type TransactionResult } from '../ledger/model/result.js';
 import type { StateWrite } from '../ledger/model/state.js';
 import { transactionId, type Transaction } from '../ledger/model/transaction.js';
 import type { IndexedEvent } from '../ledger/store/records.js';
 import { approvalContracts } from './approvals/approvals.js';
 import { authorizeSigners } from './authorization.js';
-import type { BlockContext, Contract } from './execution.js';
-import { refuse, refusalResult } from './reasons.js';
+import type { BlockContext, Contract, Outcome } from './execution.js';
+import { refuse, refusalResult, type Refusal } from './reasons.js';
 import { captureEvents } from './rules/capture.js';
 import { addParticipant, recordCertificate, removeParticipant, revokeKey, rotateKey, setValidators } from './rules/governance.js';
 import { issueRecall, releaseQuarantine } from './rules/recall.js';
@@ -40,14 +40,38 @@ const APPROVAL_CONTRACTS = approvalContracts({
   isGovernance: (type) => type in GOVERNANCE_CONTRACTS,
 });
 
-export const TRANSACTION_TYPES = [...Object.keys(DIRECT_CONTRACTS), ...Object.keys(APPROVAL_CONTRACTS), ...Object.keys(GOVERNANCE_CONTRACTS)].sort();
+export const TRANSACTION_TYPES: readonly string[] = [...Object.keys(DIRECT_CONTRACTS), ...Object.keys(APPROVAL_CONTRACTS), ...Object.keys(GOVERNANCE_CONTRACTS)].sort();
+
+/** Types that are only ever an approval's action: submitted on their own they are refused. */
+export const GOVERNANCE_TRANSACTION_TYPES: readonly string[] = Object.keys(GOVERNANCE_CONTRACTS).sort();
 
 export interface ExecutedTransaction {
   result: TransactionResult;
   events: IndexedEvent[];
+  /** What a contract threw, when it did: the transaction is refused with `execution-failed`, and the node logs this loudly. */
+  failure?: unknown;
 }
 
-/** Runs one transaction over `blockState`, merging its writes only when accepted. */
+/**
+ * A read of the state below the block failed (the disk, not the transaction): not a verdict on
+ * the transaction, so it is never turned into a refusal, which another validator whose disk
+ * answered would not record. It escapes execution and stops the node.
+ */
+export class StateReadError extends Error {
+  override name = 'StateReadError';
+  constructor(readonly key: string, override readonly cause: unknown) {
+    super(`reading state key ${key} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/**
+ * Runs one transaction over `blockState`, merging its writes only when accepted. Total: whatever
+ * the transaction holds, this returns a result. A contract that throws, or accepts with writes
+ * that no state root could encode (a number that is not finite, a value nested too deep), is a
+ * bug in the contract, not a verdict: the transaction is refused with `execution-failed` and a
+ * message that is the same on every validator, and its writes are discarded. Only a failed state
+ * read escapes (StateReadError).
+ */
 export async function executeTransaction(
   blockState: StateOverlay,
   block: BlockContext,
@@ -60,37 +84,90 @@ export async function executeTransaction(
     return { result: refusalResult(refuse('duplicate-transaction', `transaction ${txId} was already executed`)), events: [] };
   }
   blockState.set(seen, { height: block.height, position });
-
-  const authorized = await authorizeSigners(blockState, transaction);
-  if (!authorized.ok) return { result: refusalResult(authorized), events: [] };
-  const type = transaction.body.type;
-  if (type in GOVERNANCE_CONTRACTS) {
-    return { result: refusalResult(refuse('approval-required', `${type} takes effect only through an approval request signed off by the admins`)), events: [] };
-  }
-  const contract = DIRECT_CONTRACTS[type] ?? APPROVAL_CONTRACTS[type as keyof typeof APPROVAL_CONTRACTS];
-  if (contract === undefined) return { result: refusalResult(refuse('unknown-transaction-type', `no contract handles ${type}`)), events: [] };
-
   const transactionState = blockState.fork();
-  const outcome = await contract(transactionState, { ...block, txId, position, signers: authorized.signers }, transaction.body.payload as JsonValue);
-  if (!outcome.ok) return { result: refusalResult(outcome), events: [] };
-  transactionState.commitTo(blockState);
-  return { result: ACCEPTED, events: outcome.events };
+  try {
+    const outcome = await runContract(transactionState, block, transaction, position, txId);
+    if (!outcome.ok) return { result: refusalResult(outcome), events: [] };
+    const unencodable = unencodableWrite(transactionState);
+    if (unencodable !== undefined) return { result: refusalResult(refuse('execution-failed', unencodable)), events: [], failure: new Error(unencodable) };
+    transactionState.commitTo(blockState);
+    return { result: ACCEPTED, events: outcome.events };
+  } catch (error) {
+    if (error instanceof StateReadError) throw error;
+    const message = `the contract for ${transaction.body.type} failed on this transaction; it changed nothing`;
+    return { result: refusalResult(refuse('execution-failed', message)), events: [], failure: error };
+  }
+}
+
+async function runContract(transactionState: StateOverlay, block: BlockContext, transaction: Transaction, position: number, txId: string): Promise<Outcome> {
+  const authorized = await authorizeSigners(transactionState, transaction);
+  if (!authorized.ok) return authorized;
+  const type = transaction.body.type;
+  const refusedType = typeRefusal(type);
+  if (refusedType !== undefined) return refusedType;
+  const contract = (DIRECT_CONTRACTS[type] ?? APPROVAL_CONTRACTS[type as keyof typeof APPROVAL_CONTRACTS])!;
+  return contract(transactionState, { ...block, txId, position, signers: authorized.signers }, transaction.body.payload as JsonValue);
+}
+
+/** Why a transaction of this type is refused whatever it holds, or undefined when a contract takes it. */
+export function typeRefusal(type: string): Refusal | undefined {
+  if (type in GOVERNANCE_CONTRACTS) return refuse('approval-required', `${type} takes effect only through an approval request signed off by the admins`);
+  if (!(type in DIRECT_CONTRACTS) && !(type in APPROVAL_CONTRACTS)) return refuse('unknown-transaction-type', `no contract handles ${type}`);
+  return undefined;
+}
+
+/** Why one of the transaction's writes could not be part of the block's write set digest, if one cannot. */
+function unencodableWrite(transactionState: StateOverlay): string | undefined {
+  for (const write of transactionState.ownWrites()) {
+    try {
+      // Encoded where it will sit in the digest (ledger/model/state.ts): [{key, value}].
+      canonicalize([{ key: write.key, value: write.value }]);
+    } catch (error) {
+      if (!(error instanceof CanonicalJsonError)) throw error;
+      return `the contract's write of ${write.key.slice(0, 128)} cannot be recorded (${error.code} at ${error.path}); it changed nothing`;
+    }
+  }
+  return undefined;
+}
+
+export interface ExecutionFailure {
+  position: number;
+  txId: string;
+  type: string;
+  error: unknown;
 }
 
 export interface ExecutedBlock {
   results: TransactionResult[];
   writes: StateWrite[];
   events: IndexedEvent[];
+  /** Transactions whose contract threw (each refused with `execution-failed`): for the node to log loudly. */
+  failures: ExecutionFailure[];
 }
 
 export async function executeBlock(state: StateReader, block: BlockContext, transactions: readonly Transaction[], transactionIds?: readonly string[]): Promise<ExecutedBlock> {
-  const blockState = new StateOverlay(state);
+  const blockState = new StateOverlay(failingReadsMarked(state));
   const results: TransactionResult[] = [];
   const events: IndexedEvent[] = [];
+  const failures: ExecutionFailure[] = [];
   for (const [position, transaction] of transactions.entries()) {
-    const executed = await executeTransaction(blockState, block, transaction, position, transactionIds?.[position]);
+    const txId = transactionIds?.[position] ?? transactionId(transaction.body);
+    const executed = await executeTransaction(blockState, block, transaction, position, txId);
     results.push(executed.result);
     events.push(...executed.events);
+    if (executed.failure !== undefined) failures.push({ position, txId, type: transaction.body.type, error: executed.failure });
   }
-  return { results, writes: blockState.writeSet(), events };
+  return { results, writes: blockState.writeSet(), events, failures };
+}
+
+function failingReadsMarked(state: StateReader): StateReader {
+  return {
+    get: async (key) => {
+      try {
+        return await state.get(key);
+      } catch (error) {
+        throw new StateReadError(key, error);
+      }
+    },
+  };
 }

@@ -14,6 +14,11 @@ export const REASON_CODES = [
   'unknown-key',
   'revoked-key',
   'wrong-role',
+  /**
+   * The contract threw instead of accepting or refusing: a bug, caught at the transaction
+   * boundary so that the block still executes the same everywhere; the writes are discarded.
+   */
+  'execution-failed',
   // events
   'invalid-event',
   'duplicate-event',
@@ -30,6 +35,10 @@ export const REASON_CODES = [
   'unknown-event',
   'not-quarantined',
   'recall-scope-too-large',
+  /** A quantity, or what a party would hold after a change, outside 0 to INVENTORY_LIMITS.quantityMax. */
+  'quantity-out-of-range',
+  /** A record's list (shipments in transit, contents, transformation links) is full. */
+  'record-limit-reached',
   // approvals and governance
   'approval-required',
   'unknown-request',

@@ -34,6 +34,10 @@ export const stateKeys = {
 /**
  * Reads through to the state below and keeps writes in memory. `fork()` gives a child overlay
  * whose writes are merged only on `commitTo(parent)`, so a sub-operation that fails leaves no trace.
+ *
+ * A read of a written value returns a copy: contracts change the records they read in place,
+ * and a transaction refused after doing so must not have changed the object an earlier
+ * transaction of the block wrote (the executor fuzz found that it did).
  */
 export class StateOverlay implements StateReader {
   private readonly writes = new Map<string, JsonValue | null>();
@@ -43,7 +47,7 @@ export class StateOverlay implements StateReader {
   async get(key: string): Promise<JsonValue | undefined> {
     if (this.writes.has(key)) {
       const value = this.writes.get(key)!;
-      return value === null ? undefined : value;
+      return value === null ? undefined : structuredClone(value);
     }
     return this.below.get(key);
   }
@@ -68,18 +72,24 @@ export class StateOverlay implements StateReader {
     for (const [key, value] of this.writes) parent.writes.set(key, value);
   }
 
+  /** This overlay's own writes (not those below it), in the order first written. */
+  ownWrites(): StateWrite[] {
+    return [...this.writes].map(([key, value]) => ({ key, value }));
+  }
+
   /** The writes, sorted by key with each key once: a canonical write set. */
   writeSet(): StateWrite[] {
     return sortWriteSet([...this.writes].map(([key, value]) => ({ key, value })));
   }
 }
 
-/** A state held in a Map: genesis, tests, and the simulator. */
+/** A state held in a Map: genesis, tests, and the simulator. Reads return copies, as a store's would. */
 export class MemoryState implements StateReader {
   readonly values = new Map<string, JsonValue>();
 
   async get(key: string): Promise<JsonValue | undefined> {
-    return this.values.get(key);
+    const value = this.values.get(key);
+    return value === undefined ? undefined : structuredClone(value);
   }
 
   apply(writes: readonly StateWrite[]): void {

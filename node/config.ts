@@ -20,6 +20,9 @@ import { DEFAULT_MEMPOOL_LIMITS } from './mempool.js';
  */
 export const CONFIGURABLE_PAYLOAD_BYTES_MAX = 8 * 1024 * 1024;
 
+/** Enough for a busy integrator behind one address; a flood from one address is held to it. */
+export const DEFAULT_API_RATE_LIMITS = { requestsPerSecondPerAddress: 2000, requestsBurstPerAddress: 4000 } as const;
+
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$/, 'expected host:port, such as 127.0.0.1:26600');
 const tls = z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1), caFile: z.string().min(1).optional() });
 
@@ -34,6 +37,13 @@ export const configSchema = z.strictObject({
     listen: hostPort,
     tls: tls.optional(),
     bodyBytesMax: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+    /** Requests per second each client address may make (429 beyond), with the burst above it. */
+    rateLimit: z
+      .strictObject({
+        requestsPerSecondPerAddress: z.number().int().min(1).max(1_000_000).default(DEFAULT_API_RATE_LIMITS.requestsPerSecondPerAddress),
+        requestsBurstPerAddress: z.number().int().min(1).max(1_000_000).default(DEFAULT_API_RATE_LIMITS.requestsBurstPerAddress),
+      })
+      .default(DEFAULT_API_RATE_LIMITS),
     /** Read tokens per organisation (used by the query API). */
     readTokens: z.array(z.strictObject({ token: z.string().min(16), participant: z.string().min(1), scope: z.enum(['read']) })).default([]),
   }),

@@ -16,16 +16,19 @@ import { assert } from '../ledger/assert.js';
 import type { JsonValue } from '../ledger/encoding/canonical-json.js';
 import { blockHash, transactionRoot, type BlockHeader } from '../ledger/model/block.js';
 import type { BlockStore } from '../ledger/store/block-store.js';
+import type { Transaction } from '../ledger/model/transaction.js';
 import type { LedgerState } from '../ledger/verify/block-checks.js';
 import type { TransactionResult } from '../ledger/model/result.js';
 import type { CommittedBlock } from '../consensus/messages.js';
 import type { ApplicationPort, ProposalCheck, ProposalContent, ProposalContext, ProposedBlockView, ScheduledValidatorSet } from '../consensus/types.js';
+import { admissionRefusal, proposalRefusal } from '../contracts/admission.js';
 import { executeBlock } from '../contracts/executor.js';
 import { pendingValidatorSetChange } from '../contracts/queries.js';
 import { stateKeys } from '../contracts/state.js';
 import type { ValidatorSetChange } from '../contracts/rules/governance.js';
 import type { Logger } from './logger.js';
 import type { Mempool } from './mempool.js';
+import { ParticipantDirectory } from './participant-directory.js';
 import { decodePayload, encodePayload, VerifiedTransactions, type DecodedPayload } from './payload.js';
 
 export interface LedgerApplicationOptions {
@@ -56,7 +59,12 @@ export class LedgerApplication implements ApplicationPort {
   private scheduled: ScheduledValidatorSet | undefined;
   private executedHeight: number;
 
-  private constructor(private readonly options: LedgerApplicationOptions, scheduled: ValidatorSetChange | undefined) {
+  private constructor(
+    private readonly options: LedgerApplicationOptions,
+    scheduled: ValidatorSetChange | undefined,
+    /** The executed state's participants, for admission and for checking proposed blocks. */
+    readonly participants: ParticipantDirectory,
+  ) {
     const head = options.store.head();
     this.recentStates.set(head.height, head);
     this.queuedHeight = head.height;
@@ -66,7 +74,8 @@ export class LedgerApplication implements ApplicationPort {
 
   static async open(options: LedgerApplicationOptions): Promise<LedgerApplication> {
     const store = options.store;
-    return new LedgerApplication(options, await pendingValidatorSetChange({ get: async (key) => (await store.getState(key)) as JsonValue | undefined }));
+    const scheduled = await pendingValidatorSetChange({ get: async (key) => (await store.getState(key)) as JsonValue | undefined });
+    return new LedgerApplication(options, scheduled, await ParticipantDirectory.load(store));
   }
 
   executedThrough(): number {
@@ -93,7 +102,7 @@ export class LedgerApplication implements ApplicationPort {
     if (this.queuedHeight - executed.height > EXECUTION_BACKLOG_BLOCKS_MAX) return undefined;
     const exclude = new Set<string>(this.ordered);
     for (const ancestor of context.ancestors) for (const id of this.idsOf(ancestor)) exclude.add(id);
-    const selected = context.emptyOnly ? [] : this.options.mempool.select(this.options.blockTransactionsMax, this.options.payloadBytesMax, exclude);
+    const selected = context.emptyOnly ? [] : this.admissible(this.options.mempool.select(this.options.blockTransactionsMax, this.options.payloadBytesMax, exclude));
     const transactions = selected.map((entry) => entry.transaction);
     const ids = selected.map((entry) => entry.id);
     const payload = encodePayload(transactions);
@@ -121,13 +130,39 @@ export class LedgerApplication implements ApplicationPort {
     const state = this.recentStates.get(header.ledgerHeight);
     if (state === undefined) return { verdict: 'reject', reason: `ledgerHeight ${header.ledgerHeight} is too old to check` };
     if (state.logSize !== header.logSize || state.logRoot !== header.logRoot || state.stateRoot !== header.stateRoot) {
-      this.options.logger.error(
-        { height: header.height, ledgerHeight: header.ledgerHeight, proposer: header.proposer, ours: state, theirs: { logSize: header.logSize, logRoot: header.logRoot, stateRoot: header.stateRoot } },
-        `LEDGER ROOTS DIFFER at height ${header.ledgerHeight}: the proposer's ledger and ours diverged; not voting`,
-      );
-      return { verdict: 'reject', reason: `ledger roots differ at height ${header.ledgerHeight}` };
+      return this.rootsDiffer(header, state);
+    }
+    for (const [position, transaction] of decoded.payload.transactions.entries()) {
+      const refused = proposalRefusal(transaction, this.participants.lookup);
+      if (refused !== undefined) return { verdict: 'reject', reason: `transaction ${position} (${decoded.payload.ids[position]}) is not admissible: ${refused.code}: ${refused.message}` };
     }
     return { verdict: 'accept' };
+  }
+
+  /**
+   * Mempool entries a block may carry: those still admissible under the executed state (a
+   * governance change since their admission may have removed their signer). The others leave
+   * the mempool, so no block carries a transaction that admission would refuse now.
+   */
+  private admissible(selected: Array<{ id: string; transaction: Transaction }>): Array<{ id: string; transaction: Transaction }> {
+    const kept: Array<{ id: string; transaction: Transaction }> = [];
+    for (const entry of selected) {
+      const refused = admissionRefusal(entry.transaction, this.participants.lookup);
+      if (refused === undefined) kept.push(entry);
+      else {
+        this.options.mempool.remove(entry.id);
+        this.options.logger.info({ txId: entry.id, code: refused.code }, 'pending transaction no longer admissible; dropped from the mempool');
+      }
+    }
+    return kept;
+  }
+
+  private rootsDiffer(header: BlockHeader, state: LedgerState): ProposalCheck {
+    this.options.logger.error(
+      { height: header.height, ledgerHeight: header.ledgerHeight, proposer: header.proposer, ours: state, theirs: { logSize: header.logSize, logRoot: header.logRoot, stateRoot: header.stateRoot } },
+      `LEDGER ROOTS DIFFER at height ${header.ledgerHeight}: the proposer's ledger and ours diverged; not voting`,
+    );
+    return { verdict: 'reject', reason: `ledger roots differ at height ${header.ledgerHeight}` };
   }
 
   /** Queues committed blocks for execution, strictly in height order. */
@@ -161,6 +196,12 @@ export class LedgerApplication implements ApplicationPort {
       decoded.payload.transactions,
       decoded.payload.ids,
     );
+    for (const failure of executed.failures) {
+      this.options.logger.error(
+        { height: header.height, position: failure.position, txId: failure.txId, type: failure.type, error: failure.error },
+        `CONTRACT FAILED on transaction ${failure.txId} at height ${header.height}: recorded as execution-failed, its writes discarded; this is a bug to report`,
+      );
+    }
     const appended = await store.appendBlock({
       block: { header, transactions: decoded.payload.transactions },
       certificate: committed.certificate,
@@ -175,6 +216,7 @@ export class LedgerApplication implements ApplicationPort {
     }
     const change = executed.writes.find((write) => write.key === stateKeys.validatorSetChange());
     if (change !== undefined) this.scheduled = toScheduled((change.value ?? undefined) as ValidatorSetChange | undefined);
+    this.participants.apply(executed.writes);
     this.executedHeight = header.height;
     this.recentStates.set(header.height, appended.state);
     if (this.recentStates.size > RECENT_STATES_KEPT) this.recentStates.delete(this.recentStates.keys().next().value!);

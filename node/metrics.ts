@@ -17,6 +17,7 @@ export function createMetrics() {
     votesSent: new Counter({ name: 'custodia_votes_sent_total', help: 'Votes this validator signed and sent', registers: [registry] }),
     timeoutsSent: new Counter({ name: 'custodia_timeouts_sent_total', help: 'Timeouts this validator broadcast', registers: [registry] }),
     consensusRejections: new Gauge({ name: 'custodia_consensus_rejections', help: 'Consensus inputs the core refused since start, by reason', labelNames: ['reason'], registers: [registry] }),
+    relayRefused: new Counter({ name: 'custodia_relayed_transactions_refused_total', help: 'Transactions peers relayed that this node refused, by reason', labelNames: ['reason'], registers: [registry] }),
     messagesRejected: new Counter({ name: 'custodia_messages_rejected_total', help: 'Peer messages refused, by reason', labelNames: ['reason'], registers: [registry] }),
     executionSeconds: new Histogram({ name: 'custodia_block_execution_seconds', help: 'Time to execute and append one block', buckets: secondsBuckets, registers: [registry] }),
     fsyncSeconds: new Histogram({ name: 'custodia_consensus_fsync_seconds', help: 'Time to make a consensus persist output durable', buckets: secondsBuckets, registers: [registry] }),

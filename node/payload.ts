@@ -26,7 +26,9 @@ export function encodePayload(transactions: readonly Transaction[]): Uint8Array 
  */
 export function decodePayload(header: BlockHeader, payload: Uint8Array, verified: VerifiedTransactions): PayloadCheck {
   if (payload.length > LEDGER_LIMITS.blockBodyBytesMax + 1024 * 1024) return { ok: false, reason: `payload of ${payload.length} bytes is too large` };
-  const parsed = parseStrictJson(new TextDecoder().decode(payload), { bytesMax: LEDGER_LIMITS.blockBodyBytesMax + 1024 * 1024, depthMax: 64 });
+  // Member names are kept as they are: a certified block must decode as it was certified, and
+  // what enters a mempool was already refused at the edge if it held a prototype member.
+  const parsed = parseStrictJson(new TextDecoder().decode(payload), { bytesMax: LEDGER_LIMITS.blockBodyBytesMax + 1024 * 1024, depthMax: 64, prototypeMembers: 'keep' });
   if (!parsed.ok) return { ok: false, reason: `payload is not strict JSON: ${parsed.error.message}` };
   if (!Array.isArray(parsed.value)) return { ok: false, reason: 'payload is not an array of transactions' };
   if (parsed.value.length !== header.txCount) return { ok: false, reason: `payload has ${parsed.value.length} transactions, header says ${header.txCount}` };

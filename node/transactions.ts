@@ -4,7 +4,9 @@
  * status of an id (pending, committed with its result, or unknown), with waiting for commit.
  */
 import type { JsonValue } from '../ledger/encoding/canonical-json.js';
-import { checkTransaction, type Transaction, type TransactionCheck } from '../ledger/model/transaction.js';
+import { toHex } from '../ledger/encoding/hex.js';
+import { checkTransactionShape, verifyTransactionSignatures, type Transaction, type TransactionRefusal, type TransactionShape } from '../ledger/model/transaction.js';
+import type { Refusal } from '../contracts/reasons.js';
 import type { TransactionResult } from '../ledger/model/result.js';
 import type { BlockStore } from '../ledger/store/block-store.js';
 import type { Mempool } from './mempool.js';
@@ -24,8 +26,11 @@ export type TransactionStatus =
 
 export type SubmitResult =
   | { ok: true; id: string; duplicate: boolean }
-  | { ok: false; kind: 'invalid'; check: Extract<TransactionCheck, { ok: false }> }
-  | { ok: false; kind: 'full'; reason: string };
+  | { ok: false; kind: 'invalid'; check: TransactionRefusal }
+  /** Not admissible under the executed state (contracts/admission.ts): an outsider's, or a type no one may submit. */
+  | { ok: false; kind: 'refused'; refusal: Refusal }
+  | { ok: false; kind: 'full'; reason: string }
+  | { ok: false; kind: 'stopping' };
 
 export interface TransactionServiceOptions {
   chainId: string;
@@ -34,6 +39,10 @@ export interface TransactionServiceOptions {
   verified: VerifiedTransactions;
   relay: (channel: string, payload: JsonValue) => void;
   transactionsReady: () => void;
+  /** Why the executed state does not admit a transaction (contracts/admission.ts admissionRefusal), or undefined. */
+  admission: (transaction: Transaction) => Refusal | undefined;
+  /** Counts what peers relayed and this node refused, by reason. */
+  onRelayRefused?: (reason: string) => void;
   now?: () => number;
 }
 
@@ -45,13 +54,30 @@ export class TransactionService {
   private readonly waiters = new Map<string, Set<(status: TransactionStatus) => void>>();
   private waiterCount = 0;
   private readonly submittedAtMs = new Map<string, number>();
+  private stopping = false;
 
   constructor(private readonly options: TransactionServiceOptions) {}
 
+  /**
+   * The stateless checks and admission, cheapest first: shape, encoding, size, chain and signer
+   * list; then whether the executed state admits it (an outsider is refused before this node
+   * spends a signature verification on it); then the signatures.
+   */
+  private check(input: unknown): Extract<SubmitResult, { ok: false; kind: 'invalid' | 'refused' }> | { ok: true; transaction: Transaction; id: string; bodyBytes: number } {
+    const shape: TransactionShape = checkTransactionShape(input, this.options.chainId);
+    if (!shape.ok) return { ok: false, kind: 'invalid', check: shape };
+    const refusal = this.options.admission(shape.transaction);
+    if (refusal !== undefined) return { ok: false, kind: 'refused', refusal };
+    const badSignature = verifyTransactionSignatures(shape);
+    if (badSignature !== undefined) return { ok: false, kind: 'invalid', check: badSignature };
+    return { ok: true, transaction: shape.transaction, id: toHex(shape.idBytes), bodyBytes: shape.bodyBytes };
+  }
+
   /** A client's transaction: checked, admitted and relayed. Idempotent: the same body gives the same id. */
   async submit(input: unknown): Promise<SubmitResult> {
-    const check = checkTransaction(input, this.options.chainId);
-    if (!check.ok) return { ok: false, kind: 'invalid', check };
+    if (this.stopping) return { ok: false, kind: 'stopping' };
+    const check = this.check(input);
+    if (!check.ok) return check;
     if (await this.options.store.hasTransaction(check.id)) return { ok: true, id: check.id, duplicate: true };
     const admitted = this.admit(check);
     if (!admitted.ok) return admitted;
@@ -65,12 +91,17 @@ export class TransactionService {
 
   /** A transaction relayed by a peer: checked and admitted, not relayed again. */
   async receiveRelayed(input: JsonValue): Promise<void> {
-    const check = checkTransaction(input, this.options.chainId);
-    if (!check.ok || (await this.options.store.hasTransaction(check.id))) return;
+    if (this.stopping) return;
+    const check = this.check(input);
+    if (!check.ok) {
+      this.options.onRelayRefused?.(check.kind === 'refused' ? check.refusal.code : check.check.code);
+      return;
+    }
+    if (await this.options.store.hasTransaction(check.id)) return;
     this.admit(check);
   }
 
-  private admit(check: Extract<TransactionCheck, { ok: true }>): { ok: true; duplicate: boolean } | { ok: false; kind: 'full'; reason: string } {
+  private admit(check: { transaction: Transaction; id: string; bodyBytes: number }): { ok: true; duplicate: boolean } | { ok: false; kind: 'full'; reason: string } {
     const admitted = this.options.mempool.admit(check.id, check.transaction, check.bodyBytes, (this.options.now ?? Date.now)());
     if (!admitted.ok) return { ok: false, kind: 'full', reason: admitted.reason };
     if (!admitted.duplicate) {
@@ -89,7 +120,7 @@ export class TransactionService {
   /** The status once committed or rejected, or the current status when the timeout passes. */
   async waitForCommit(id: string, timeoutMs: number): Promise<TransactionStatus> {
     const current = await this.status(id);
-    if (current.status !== 'pending' || this.waiterCount >= WAITERS_MAX) return current;
+    if (current.status !== 'pending' || this.waiterCount >= WAITERS_MAX || this.stopping) return current;
     return new Promise((resolve) => {
       let set = this.waiters.get(id);
       if (set === undefined) this.waiters.set(id, (set = new Set()));
@@ -99,7 +130,7 @@ export class TransactionService {
         if (set!.size === 0) this.waiters.delete(id);
         resolve(status);
       };
-      const timer = setTimeout(() => void this.status(id).then(finish), Math.min(timeoutMs, WAIT_TIMEOUT_MS_MAX));
+      const timer = setTimeout(() => void this.currentStatus(id).then(finish), Math.min(timeoutMs, WAIT_TIMEOUT_MS_MAX));
       set.add(finish);
       this.waiterCount++;
     });
@@ -126,10 +157,32 @@ export class TransactionService {
         const status = committedStatus(id, block.height, position, block.blockHash, result);
         for (const finish of [...set]) finish(status);
       } else {
-        void this.status(id).then((current) => {
+        void this.currentStatus(id).then((current) => {
           for (const finish of [...set]) finish(current);
         });
       }
+    }
+  }
+
+  /**
+   * Stops intake for a shutdown: new submissions and relays are refused, and every client still
+   * waiting for a commit is answered at once with what is known in memory (pending), before the
+   * store closes under their timers.
+   */
+  stop(): void {
+    this.stopping = true;
+    for (const [id, set] of [...this.waiters]) {
+      for (const finish of [...set]) finish({ id, status: 'pending' });
+    }
+  }
+
+  /** The status for a waiter whose wait ends; never throws (a failed read answers pending, and is logged by the caller's request). */
+  private async currentStatus(id: string): Promise<TransactionStatus> {
+    if (this.stopping) return { id, status: 'pending' };
+    try {
+      return await this.status(id);
+    } catch {
+      return { id, status: this.options.mempool.has(id) ? 'pending' : 'unknown' };
     }
   }
 

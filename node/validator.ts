@@ -24,7 +24,10 @@ import { splitHostPort, type NodeConfig } from './config.js';
 import { ConsensusStore } from './consensus-store.js';
 import { CONSENSUS_CHANNEL, ConsensusDriver } from './driver.js';
 import { blockRoutes } from './http/block-routes.js';
-import { errorHandler } from './http/errors.js';
+import { answerClientErrorsInJson, errorHandler, notFoundHandler } from './http/errors.js';
+import { HttpLifecycle } from './http/lifecycle.js';
+import { AddressRateLimiter } from './http/rate-limit.js';
+import { admissionRefusal } from '../contracts/admission.js';
 import { submissionRoutes } from './http/submission-routes.js';
 import { LedgerApplication } from './ledger-application.js';
 import { createLogger, type Logger } from './logger.js';
@@ -50,6 +53,8 @@ export interface RunningValidator {
 
 /** How long without an executed block before /readyz says the validator is not in sync. */
 const READY_COMMIT_AGE_MS = 30_000;
+/** How long requests already running get to finish when the validator stops. */
+const SHUTDOWN_REQUEST_GRACE_MS = 5_000;
 /** Blocks committed but not yet executed that still count as caught up. */
 const READY_EXECUTION_LAG_BLOCKS_MAX = 16;
 
@@ -66,6 +71,8 @@ export interface ValidatorContext {
   store: BlockStore;
   transactions: TransactionService;
   logger: Logger;
+  /** The API's requests in flight, for a graceful stop: event streams register with it to be ended. */
+  lifecycle: HttpLifecycle;
   /** Subscribes to executed blocks (for streams); returns the unsubscribe function. */
   onExecuted(listener: (executed: ExecutedBlockNotice) => void): () => void;
 }
@@ -229,6 +236,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     verified: application.verified,
     relay: (channel, payload) => transport.broadcast(channel, payload),
     transactionsReady: () => driver!.transactionsReady(),
+    admission: (transaction) => admissionRefusal(transaction, application.participants.lookup),
+    onRelayRefused: (reason) => metrics.relayRefused.inc({ reason }),
   });
   const transactionService = transactions;
   const consensusDriver = driver;
@@ -240,8 +249,11 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   await consensusDriver.start();
   await transport.start();
 
+  const lifecycle = new HttpLifecycle();
   const api = express();
   api.disable('x-powered-by');
+  api.use(lifecycle.middleware);
+  api.use(new AddressRateLimiter(config.api.rateLimit).middleware);
   api.use(submissionRoutes({ transactions: transactionService, store, bodyBytesMax: config.api.bodyBytesMax }));
   api.use(blockRoutes(store));
   if (options.routes !== undefined) {
@@ -254,6 +266,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         store,
         transactions: transactionService,
         logger,
+        lifecycle,
         onExecuted: (listener) => {
           executedListeners.add(listener);
           return () => executedListeners.delete(listener);
@@ -261,10 +274,12 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       }),
     );
   }
+  api.use(notFoundHandler);
   api.use(errorHandler((error) => logger.error({ error }, 'request failed')));
   const apiTls = config.api.tls === undefined ? undefined : await readTls(config.api.tls);
   const apiServer = apiTls === undefined ? createHttpServer(api) : createHttpsServer({ cert: apiTls.cert, key: apiTls.key }, api);
   const apiAddress = splitHostPort(config.api.listen);
+  answerClientErrorsInJson(apiServer);
   await listen(apiServer, apiAddress.host, apiAddress.port);
 
   const monitoring = express();
@@ -288,7 +303,10 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     const ready = quorumConnected && executionCaughtUp && recentlyCommitted;
     response.status(ready ? 200 : 503).json({ ready, quorumConnected, executionCaughtUp, recentlyCommitted, connectedPeers: connected, quorum, epoch: status.epoch, member: status.member, height: executedHeight, round: status.round });
   });
+  monitoring.use(notFoundHandler);
+  monitoring.use(errorHandler((error) => logger.error({ error }, 'metrics request failed')));
   const metricsServer = createHttpServer(monitoring);
+  answerClientErrorsInJson(metricsServer);
   const metricsAddress = splitHostPort(config.metrics.listen);
   await listen(metricsServer, metricsAddress.host, metricsAddress.port);
 
@@ -307,7 +325,11 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     metrics,
     stop: () =>
       (stopping ??= (async () => {
-        logger.info('stopping');
+        logger.info({ waiting: transactionService.waiting, inFlight: lifecycle.inFlight }, 'stopping');
+        // Intake first: waiting clients are answered and new requests refused, then the
+        // requests still running finish before anything they read from is closed.
+        transactionService.stop();
+        await lifecycle.stop(SHUTDOWN_REQUEST_GRACE_MS);
         await Promise.all([close(apiServer), close(metricsServer)]);
         await consensusDriver.stop();
         await transport.stop();

@@ -7,12 +7,12 @@
  *   POST /v1/epcis/capture        body: a signed transaction whose payload is { document }
  *   GET  /v1/epcis/capture/:id    the capture's status and the status of each of its events
  */
-import { raw, Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
-import { parseStrictJson } from '../../ledger/encoding/strict-json.js';
 import { transactionSchema, type Transaction } from '../../ledger/model/transaction.js';
 import { eventContentHash, eventsOfDocument, validateEpcisDocument } from '../../contracts/epcis/index.js';
 import { ApiError } from '../../node/http/errors.js';
+import { jsonBody, rawBody, submissionError } from '../../node/http/json-body.js';
 import type { TransactionStatus } from '../../node/transactions.js';
 import type { ValidatorContext } from '../../node/validator.js';
 import type { Operation } from './operations.js';
@@ -78,11 +78,9 @@ export function captureRoutes(context: ValidatorContext): Router {
   const router = Router();
   const bodyBytesMax = context.config.api.bodyBytesMax;
 
-  router.post('/v1/epcis/capture', raw({ type: () => true, limit: bodyBytesMax }), async (request, response) => {
-    const text = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
-    const parsed = parseStrictJson(text, { bytesMax: bodyBytesMax });
-    if (!parsed.ok) throw new ApiError(400, `json-${parsed.error.code}`, parsed.error.message, parsed.error.path.replace(/^\$\.?/, ''));
-    const shape = transactionSchema.safeParse(parsed.value);
+  router.post('/v1/epcis/capture', rawBody(bodyBytesMax), async (request, response) => {
+    const body = jsonBody(request, bodyBytesMax);
+    const shape = transactionSchema.safeParse(body);
     if (shape.success && shape.data.body.type !== 'epcis.capture') {
       throw new ApiError(422, 'not-a-capture', `body.type is ${shape.data.body.type}; a capture is an epcis.capture transaction`, 'body.type');
     }
@@ -93,12 +91,8 @@ export function captureRoutes(context: ValidatorContext): Router {
         throw new ApiError(422, 'invalid-document', `body.payload.document.${first.path}: ${first.message}`, `body.payload.document.${first.path}`);
       }
     }
-    const submitted = await context.transactions.submit(parsed.value);
-    if (!submitted.ok) {
-      if (submitted.kind === 'full') throw new ApiError(503, 'mempool-full', `the mempool is full (${submitted.reason}); retry later`, '', { 'Retry-After': '1' });
-      const { check } = submitted;
-      throw new ApiError(check.code === 'too-large' ? 413 : 422, check.code, check.message, check.path ?? '');
-    }
+    const submitted = await context.transactions.submit(body);
+    if (!submitted.ok) throw submissionError(submitted);
     const status = await context.transactions.status(submitted.id);
     const transaction = await context.transactions.find(submitted.id);
     if (transaction === undefined) throw new ApiError(404, 'not-found', `capture ${submitted.id} is no longer known here`, '');

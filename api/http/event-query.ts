@@ -25,7 +25,7 @@ import type { StoredEvent } from '../../ledger/store/records.js';
 import { ACTIONS, EVENT_TYPES, timestampMilliseconds } from '../../contracts/epcis/index.js';
 import { ApiError } from '../../node/http/errors.js';
 import type { Reader } from './access.js';
-import { PARAMETER_LENGTH_MAX } from './validation.js';
+import { PARAMETER_LENGTH_MAX, positiveIntegerParameter } from './validation.js';
 
 export const EVENTS_PER_PAGE_DEFAULT = 100;
 export const EVENTS_PER_PAGE_MAX = 1000;
@@ -129,11 +129,7 @@ export const pageTokenParameter = z
   .optional()
   .describe('the token of the next page, from the previous page of the same query');
 
-export const perPageParameter = z
-  .string()
-  .regex(/^[0-9]{1,7}$/, 'expected a positive integer')
-  .transform(Number)
-  .pipe(z.number().int().min(1, 'must be at least 1').max(EVENTS_PER_PAGE_MAX, `must be at most ${EVENTS_PER_PAGE_MAX}`))
+export const perPageParameter = positiveIntegerParameter(EVENTS_PER_PAGE_MAX)
   .optional()
   .describe(`events per page, 1 to ${EVENTS_PER_PAGE_MAX} (default ${EVENTS_PER_PAGE_DEFAULT})`);
 

@@ -7,12 +7,13 @@
 import { z } from 'zod';
 import { transactionSchema } from '../../ledger/model/transaction.js';
 import { WAIT_TIMEOUT_MS_MAX } from '../../node/transactions.js';
+import { decimalInteger } from '../../node/http/integers.js';
 import type { Operation } from './operations.js';
 import { blockHeaderSchema, blockSummarySchema, hash, quorumCertificateSchema, transactionResultSchema } from './schemas.js';
 
 export const waitQuery = z.strictObject({
   wait: z.enum(['commit']).optional().describe('answer once the transaction is committed or rejected, or at the timeout with its current status'),
-  timeoutMs: z.coerce.number().int().min(0).max(WAIT_TIMEOUT_MS_MAX).optional().describe(`how long to wait, ms (default 10000, at most ${WAIT_TIMEOUT_MS_MAX})`),
+  timeoutMs: decimalInteger(0, WAIT_TIMEOUT_MS_MAX).optional().describe(`how long to wait, ms (default 10000, at most ${WAIT_TIMEOUT_MS_MAX})`),
 });
 
 export const transactionStatusSchema = z.union([
@@ -29,7 +30,7 @@ export const ledgerHeadSchema = z.object({
 });
 
 const transactionIdParameters = z.strictObject({ id: z.string().regex(/^[0-9a-f]{64}$/).describe('the transaction id') });
-const heightParameters = z.strictObject({ height: z.string().regex(/^[0-9]+$/).describe('a block height, from 1') });
+const heightParameters = z.strictObject({ height: decimalInteger(1).describe('a block height, from 1') });
 
 export const submissionOperations: Operation[] = [
   {

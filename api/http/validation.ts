@@ -7,6 +7,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../../node/http/errors.js';
+import { decimalInteger } from '../../node/http/integers.js';
 
 /** Any one query value or path parameter, in UTF-16 code units: longer input is refused, never scanned. */
 export const PARAMETER_LENGTH_MAX = 2048;
@@ -42,11 +43,7 @@ export const identifierParameter = z
 
 export const transactionIdParameter = z.string().regex(/^[0-9a-f]{64}$/, 'expected a transaction id: 64 lowercase hex digits');
 
-/** A positive integer in a query string (heights, log sizes, counts). */
+/** A positive integer in a query string or path (heights, log sizes, counts): decimal digits only. */
 export function positiveIntegerParameter(maximum = Number.MAX_SAFE_INTEGER) {
-  return z
-    .string()
-    .regex(/^[0-9]{1,16}$/, 'expected a positive integer')
-    .transform(Number)
-    .pipe(z.number().int().min(1, 'must be at least 1').max(maximum, `must be at most ${maximum}`));
+  return decimalInteger(1, maximum);
 }

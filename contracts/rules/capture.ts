@@ -39,6 +39,7 @@ import {
   consume,
   handOver,
   newRecord,
+  quantityRefusal,
   readRecord,
   receive,
   ship,
@@ -131,6 +132,12 @@ async function applyEvent(
   const action = event['action'];
   const bizStep = typeof event['bizStep'] === 'string' ? normalizeVocabularyValue('bizStep', event['bizStep']) : undefined;
   const temperatureRange = declaredTemperatureRange(event);
+  for (const field of QUANTITY_LISTS) {
+    for (const subject of quantities(event, field)) {
+      const refused = quantityRefusal(subject.id, subject.quantity);
+      if (refused !== undefined) return refused;
+    }
+  }
 
   if (type === 'ObjectEvent') {
     const subjects = [...instances(event, 'epcList'), ...quantities(event, 'quantityList')];
@@ -197,8 +204,8 @@ async function shipEvent(
       const record = await readRecord(state, member.id);
       const unusable = checkUsable(record, member.id, submitter.id, member.quantity, 'shipped');
       if (unusable !== undefined) return unusable;
-      if (bothSigned) handOver(record!, submitter.id, receiverId, member.quantity);
-      else ship(record!, submitter.id, receiverId, member.quantity, eventId);
+      const moved = bothSigned ? handOver(record!, submitter.id, receiverId, member.quantity) : ship(record!, submitter.id, receiverId, member.quantity, eventId);
+      if (moved !== undefined) return moved;
       writeRecord(state, record!);
     }
   }
@@ -223,7 +230,8 @@ async function takeOutOfUse(state: StateOverlay, submitter: Participant, subject
     const record = await readRecord(state, subject.id);
     const unusable = checkUsable(record, subject.id, submitter.id, subject.quantity, why === 'deleted' ? 'deleted' : 'destroyed');
     if (unusable !== undefined) return unusable;
-    consume(record!, submitter.id, subject.quantity, status);
+    const consumed = consume(record!, submitter.id, subject.quantity, status);
+    if (consumed !== undefined) return consumed;
     writeRecord(state, record!);
   }
   return undefined;
@@ -247,7 +255,8 @@ async function pack(state: StateOverlay, submitter: Participant, eventId: string
     const unusable = checkUsable(record, child.id, submitter.id, child.quantity, 'packed');
     if (unusable !== undefined) return unusable;
     record!.parent = parentId;
-    parent.children = addLink(parent.children, child.id);
+    const linked = addLink(parent, 'children', child.id);
+    if (linked !== undefined) return linked;
     writeRecord(state, record!);
   }
   writeRecord(state, parent);
@@ -284,15 +293,22 @@ async function transform(
     const record = await readRecord(state, input.id);
     const unusable = checkUsable(record, input.id, submitter.id, input.quantity, 'transformed');
     if (unusable !== undefined) return unusable;
-    consume(record!, submitter.id, input.quantity, 'consumed');
-    for (const output of outputs) record!.derivedInto = addLink(record!.derivedInto, output.id);
+    const consumed = consume(record!, submitter.id, input.quantity, 'consumed');
+    if (consumed !== undefined) return consumed;
+    for (const output of outputs) {
+      const linked = addLink(record!, 'derivedInto', output.id);
+      if (linked !== undefined) return linked;
+    }
     writeRecord(state, record!);
   }
   const commissioned = await commission(state, submitter, eventId, outputs, temperatureRange, event);
   if (commissioned !== undefined) return commissioned;
   for (const output of outputs) {
     const record = (await readRecord(state, output.id))!;
-    for (const input of inputs) record.derivedFrom = addLink(record.derivedFrom, input.id);
+    for (const input of inputs) {
+      const linked = addLink(record, 'derivedFrom', input.id);
+      if (linked !== undefined) return linked;
+    }
     writeRecord(state, record);
   }
   return undefined;
@@ -419,12 +435,17 @@ function instances(event: Record<string, JsonValue>, field: string): Quantified[
   return Array.isArray(list) ? list.filter((id): id is string => typeof id === 'string').map((id) => ({ id })) : [];
 }
 
-function quantities(event: Record<string, JsonValue>, field: string): Quantified[] {
+const QUANTITY_LISTS = ['quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList'] as const;
+
+function quantities(event: Record<string, JsonValue>, field: (typeof QUANTITY_LISTS)[number]): Quantified[] {
   const list = event[field];
   if (!Array.isArray(list)) return [];
-  return list.filter(isObject).flatMap((element) =>
-    typeof element['epcClass'] === 'string' ? [{ id: element['epcClass'], ...(typeof element['quantity'] === 'number' ? { quantity: element['quantity'] } : {}) }] : [],
-  );
+  return list.filter(isObject).flatMap((element) => {
+    if (typeof element['epcClass'] !== 'string') return [];
+    const quantity = element['quantity'];
+    // + 0 turns -0 into 0: the state holds the number its canonical encoding gives back.
+    return [{ id: element['epcClass'], ...(typeof quantity === 'number' ? { quantity: quantity + 0 } : {}) }];
+  });
 }
 
 /** The owning_party (or else possessing_party) named in a source or destination list. */

@@ -48,10 +48,20 @@ export interface TracedRecord {
   recalls: string[];
 }
 
-/** Each record's lists are bounded so that no identifier's state grows without limit. */
+/**
+ * Each record's lists are bounded so that no identifier's state grows without limit, and every
+ * quantity is bounded so that no sum, difference or product of quantities can leave the doubles
+ * that hold them exactly enough, let alone overflow to Infinity (which no state root can encode).
+ * Every validator applies the same numbers: changing one is a protocol change.
+ */
 export const INVENTORY_LIMITS = {
   linksPerRecordMax: 10_000,
   shipmentsInTransitMax: 1000,
+  /**
+   * The largest quantity an event may name, and the most of one lot any party may hold: 10^12 of
+   * the lot's unit (a million tonnes in grams). Quantities are non-negative finite numbers.
+   */
+  quantityMax: 1e12,
 } as const;
 
 export async function readRecord(state: StateOverlay, id: string): Promise<TracedRecord | undefined> {
@@ -94,6 +104,15 @@ export function heldBy(record: TracedRecord, party: string): number {
   return record.holdings?.[party] ?? 0;
 }
 
+/** Why a quantity named by an event is refused, or undefined when it is within bounds. */
+export function quantityRefusal(id: string, quantity: number | undefined): Refusal | undefined {
+  if (quantity === undefined) return undefined;
+  if (!Number.isFinite(quantity) || quantity < 0 || quantity > INVENTORY_LIMITS.quantityMax) {
+    return refuse('quantity-out-of-range', `quantity ${quantity} of ${id} is outside 0 to ${INVENTORY_LIMITS.quantityMax}`);
+  }
+  return undefined;
+}
+
 /**
  * The checks before a party may act on something it holds (ship, pack, transform, destroy):
  * it exists and is active, is neither recalled nor quarantined, and the party holds enough.
@@ -115,14 +134,19 @@ export function checkUsable(record: TracedRecord | undefined, id: string, party:
 }
 
 /** Starts a shipment: things leave the sender's hands and are in transit to the receiver. */
-export function ship(record: TracedRecord, from: string, to: string, quantity: number | undefined, eventId: string): void {
-  if (record.kind === 'class') {
-    const moved = quantity ?? record.holdings?.[from] ?? 0;
-    adjustHolding(record, from, -moved);
-    record.inTransit.push({ from, to, quantity: moved, eventId });
-  } else {
-    record.inTransit.push({ from, to, eventId });
+export function ship(record: TracedRecord, from: string, to: string, quantity: number | undefined, eventId: string): Refusal | undefined {
+  if (record.inTransit.length >= INVENTORY_LIMITS.shipmentsInTransitMax) {
+    return refuse('record-limit-reached', `${record.id} already has ${record.inTransit.length} shipments in transit`);
   }
+  if (record.kind === 'instance') {
+    record.inTransit = [...record.inTransit, { from, to, eventId }];
+    return undefined;
+  }
+  const moved = quantity ?? record.holdings?.[from] ?? 0;
+  const refused = adjustHolding(record, from, -moved);
+  if (refused !== undefined) return refused;
+  record.inTransit = [...record.inTransit, { from, to, quantity: moved, eventId }];
+  return undefined;
 }
 
 /**
@@ -141,7 +165,8 @@ export function receive(record: TracedRecord, id: string, to: string, quantity: 
   const available = incoming.reduce((sum, shipment) => sum + (shipment.quantity ?? 0), 0);
   let wanted = quantity ?? available;
   if (wanted > available) return refuse('no-matching-shipment', `${to} receives ${wanted} of ${id} but ${available} is in transit to it`);
-  adjustHolding(record, to, wanted);
+  const refused = adjustHolding(record, to, wanted);
+  if (refused !== undefined) return refused;
   const remaining: Shipment[] = [];
   for (const shipment of record.inTransit) {
     if (shipment.to !== to || wanted === 0) {
@@ -157,36 +182,50 @@ export function receive(record: TracedRecord, id: string, to: string, quantity: 
 }
 
 /** Possession passes at once (a handover both parties signed in one transaction). */
-export function handOver(record: TracedRecord, from: string, to: string, quantity: number | undefined): void {
+export function handOver(record: TracedRecord, from: string, to: string, quantity: number | undefined): Refusal | undefined {
   if (record.kind === 'instance') {
     record.possessor = to;
-    return;
+    return undefined;
   }
   const moved = quantity ?? record.holdings?.[from] ?? 0;
-  adjustHolding(record, from, -moved);
-  adjustHolding(record, to, moved);
+  return adjustHolding(record, from, -moved) ?? adjustHolding(record, to, moved);
 }
 
 /** Takes a quantity out of use (consumed by a transformation or destroyed). */
-export function consume(record: TracedRecord, party: string, quantity: number | undefined, status: 'consumed' | 'destroyed'): void {
+export function consume(record: TracedRecord, party: string, quantity: number | undefined, status: 'consumed' | 'destroyed'): Refusal | undefined {
   if (record.kind === 'instance') {
     record.status = status;
-    return;
+    return undefined;
   }
-  adjustHolding(record, party, -(quantity ?? record.holdings?.[party] ?? 0));
-  const remaining = Object.values(record.holdings ?? {}).reduce((sum, held) => sum + held, 0);
-  if (remaining === 0 && record.inTransit.length === 0) record.status = status;
+  const refused = adjustHolding(record, party, -(quantity ?? record.holdings?.[party] ?? 0));
+  if (refused !== undefined) return refused;
+  if (Object.keys(record.holdings ?? {}).length === 0 && record.inTransit.length === 0) record.status = status;
+  return undefined;
 }
 
-export function adjustHolding(record: TracedRecord, party: string, delta: number): void {
+/**
+ * Changes what a party holds of a lot. The result must stay a finite quantity in bounds: a
+ * change that would leave them is refused and changes nothing, so no holding can ever reach
+ * Infinity, NaN or a negative amount. Zero (either sign) removes the holding.
+ */
+export function adjustHolding(record: TracedRecord, party: string, delta: number): Refusal | undefined {
+  const held = record.holdings?.[party] ?? 0;
+  const next = held + delta;
+  if (!Number.isFinite(next) || next < 0 || next > INVENTORY_LIMITS.quantityMax) {
+    return refuse('quantity-out-of-range', `${party} would hold ${next} of ${record.id}, outside 0 to ${INVENTORY_LIMITS.quantityMax}`);
+  }
   const holdings = { ...(record.holdings ?? {}) };
-  const next = (holdings[party] ?? 0) + delta;
   if (next === 0) delete holdings[party];
   else holdings[party] = next;
   record.holdings = holdings;
+  return undefined;
 }
 
-export function addLink(list: string[], id: string): string[] {
-  if (list.includes(id) || list.length >= INVENTORY_LIMITS.linksPerRecordMax) return list;
-  return [...list, id];
+/** Adds a link to a record's list once; refused when the list is full, so that no link is ever silently lost to a trace or recall. */
+export function addLink(record: TracedRecord, list: 'children' | 'derivedFrom' | 'derivedInto', id: string): Refusal | undefined {
+  const links = record[list];
+  if (links.includes(id)) return undefined;
+  if (links.length >= INVENTORY_LIMITS.linksPerRecordMax) return refuse('record-limit-reached', `${record.id} already has ${links.length} ${list} links`);
+  record[list] = [...links, id];
+  return undefined;
 }

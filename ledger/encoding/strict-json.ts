@@ -29,6 +29,22 @@ export interface StrictJsonLimits {
   objectKeysMax: number;
 }
 
+/**
+ * Member names that JavaScript objects treat specially. Kept as own properties they are harmless
+ * to this parser, but code downstream (object spreads, schema libraries, merges) may drop them or
+ * act on them, so that the value it sees is not the text that was signed: untrusted input with
+ * one of them is refused, anywhere in the document.
+ */
+export const PROTOTYPE_MEMBER_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+export interface StrictJsonOptions extends Partial<StrictJsonLimits> {
+  /**
+   * 'refuse' (the default) for input from outside; 'keep' only to read back what this system
+   * already recorded (committed block payloads), which must decode as it was certified.
+   */
+  prototypeMembers?: 'refuse' | 'keep';
+}
+
 export const DEFAULT_STRICT_JSON_LIMITS: StrictJsonLimits = Object.freeze({
   bytesMax: 4 * 1024 * 1024,
   depthMax: CANONICAL_DEPTH_MAX,
@@ -46,7 +62,8 @@ export type StrictJsonErrorCode =
   | 'too-large'
   | 'string-too-long'
   | 'array-too-long'
-  | 'too-many-keys';
+  | 'too-many-keys'
+  | 'forbidden-member';
 
 export type StrictJsonResult =
   | { ok: true; value: JsonValue }
@@ -147,6 +164,7 @@ class Parser {
   constructor(
     private readonly text: string,
     private readonly limits: StrictJsonLimits,
+    private readonly refusePrototypeMembers: boolean,
   ) {}
 
   parseDocument(): JsonValue {
@@ -367,6 +385,11 @@ class Parser {
         throw new ParseFailure('too-many-keys', `object has more than ${this.limits.objectKeysMax} members`, keyPosition);
       }
       const key = this.parseString('member name');
+      if (this.refusePrototypeMembers && PROTOTYPE_MEMBER_NAMES.includes(key)) {
+        const failure = new ParseFailure('forbidden-member', `member name ${JSON.stringify(key)} is not allowed`, keyPosition);
+        failure.innermostFirstSegments.push(key);
+        throw failure;
+      }
       if (Object.hasOwn(object, key)) {
         const failure = new ParseFailure('duplicate-key', `duplicate member name ${JSON.stringify(key)}`, keyPosition);
         failure.innermostFirstSegments.push(key);
@@ -408,10 +431,10 @@ class Parser {
   }
 }
 
-function resolveLimits(overrides: Partial<StrictJsonLimits> | undefined): StrictJsonLimits {
+function resolveLimits(overrides: StrictJsonOptions | undefined): StrictJsonLimits {
   if (overrides === undefined) return DEFAULT_STRICT_JSON_LIMITS;
   const limits: StrictJsonLimits = { ...DEFAULT_STRICT_JSON_LIMITS };
-  for (const name of Object.keys(limits) as (keyof StrictJsonLimits)[]) {
+  for (const name of Object.keys(DEFAULT_STRICT_JSON_LIMITS) as (keyof StrictJsonLimits)[]) {
     const override = overrides[name];
     if (override !== undefined) limits[name] = override;
     // Limits come from code and configuration, never from a peer: a bad one is a bug.
@@ -424,12 +447,12 @@ function resolveLimits(overrides: Partial<StrictJsonLimits> | undefined): Strict
 }
 
 /** Parses untrusted JSON text; every way it can fail is returned, never thrown. */
-export function parseStrictJson(text: string, limits?: Partial<StrictJsonLimits>): StrictJsonResult {
-  const resolved = resolveLimits(limits);
+export function parseStrictJson(text: string, options?: StrictJsonOptions): StrictJsonResult {
+  const resolved = resolveLimits(options);
   try {
     const overflow = utf8OverflowPosition(text, resolved.bytesMax);
     if (overflow !== -1) throw new ParseFailure('too-large', `text is larger than ${resolved.bytesMax} bytes as UTF-8`, overflow);
-    return { ok: true, value: new Parser(text, resolved).parseDocument() };
+    return { ok: true, value: new Parser(text, resolved, (options?.prototypeMembers ?? 'refuse') === 'refuse').parseDocument() };
   } catch (error) {
     if (!(error instanceof ParseFailure)) throw error;
     const path = formatJsonPath(error.innermostFirstSegments.reverse());

@@ -88,13 +88,25 @@ export type TransactionRejectionCode =
 
 export type TransactionCheck =
   | { ok: true; transaction: Transaction; id: string; bodyBytes: number }
-  | { ok: false; code: TransactionRejectionCode; message: string; path?: string };
+  | TransactionRefusal;
+
+export type TransactionRefusal = { ok: false; code: TransactionRejectionCode; message: string; path?: string };
+
+/** A transaction whose shape, encoding, size, chain and signer list passed; its signatures are not checked yet. */
+export type TransactionShape = { ok: true; transaction: Transaction; idBytes: Uint8Array; bodyBytes: number } | TransactionRefusal;
 
 /**
  * The stateless checks, in order of cost: shape, canonical encoding and size, chain, the
  * signer list, then one ed25519 verification per signature.
  */
 export function checkTransaction(input: unknown, expectedChainId: string): TransactionCheck {
+  const shape = checkTransactionShape(input, expectedChainId);
+  if (!shape.ok) return shape;
+  return verifyTransactionSignatures(shape) ?? { ok: true, transaction: shape.transaction, id: toHex(shape.idBytes), bodyBytes: shape.bodyBytes };
+}
+
+/** Everything checkTransaction checks but the signatures: cheap, so that a node can refuse strangers before it spends a verification on them. */
+export function checkTransactionShape(input: unknown, expectedChainId: string): TransactionShape {
   const parsed = transactionSchema.safeParse(input);
   if (!parsed.success) {
     const { path, message } = describeZodError(parsed.error);
@@ -140,12 +152,16 @@ export function checkTransaction(input: unknown, expectedChainId: string): Trans
   for (const signer of body.signers) {
     if (!signed.has(signer)) return { ok: false, code: 'missing-signature', message: `no signature from ${signer}`, path: 'signatures' };
   }
+  return { ok: true, transaction, idBytes: sha256(bytes), bodyBytes: bytes.length };
+}
 
-  const id = sha256(bytes);
+/** One ed25519 verification per signature of a transaction whose shape passed; undefined when all verify. */
+export function verifyTransactionSignatures(shape: Extract<TransactionShape, { ok: true }>): TransactionRefusal | undefined {
+  const { body, signatures } = shape.transaction;
   for (const [position, entry] of signatures.entries()) {
-    if (!verifyFor('transaction', body.chainId, fromHex(entry.publicKey), id, fromHex(entry.signature))) {
+    if (!verifyFor('transaction', body.chainId, fromHex(entry.publicKey), shape.idBytes, fromHex(entry.signature))) {
       return { ok: false, code: 'bad-signature', message: `signature of ${entry.signer} does not verify`, path: `signatures.${position}.signature` };
     }
   }
-  return { ok: true, transaction, id: toHex(id), bodyBytes: bytes.length };
+  return undefined;
 }

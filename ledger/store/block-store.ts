@@ -430,6 +430,17 @@ export class BlockStore {
     return values.map((value) => (value === undefined ? undefined : decodeRecord<unknown>(value)));
   }
 
+  /**
+   * Every state entry whose key starts with `prefix`, in key order: for namespaces a node keeps
+   * whole in memory (the participants). At most `entriesMax`; more is a broken assumption.
+   */
+  async statesWithPrefix(prefix: string, entriesMax: number): Promise<Array<{ key: string; value: unknown }>> {
+    const lower = storeKeys.state(prefix);
+    const entries = await this.db.iterator({ gte: lower, lt: `${lower}\uffff`, limit: entriesMax + 1 }).all();
+    assert(entries.length <= entriesMax, `more than ${entriesMax} state entries under ${prefix}`);
+    return entries.map(([key, value]) => ({ key: key.slice(storeKeys.state('').length), value: decodeRecord<unknown>(value) }));
+  }
+
   /** Merkle root of the first `size` ledger entries (any size up to the head's log size). */
   async logRoot(size: number): Promise<string> {
     assert(Number.isInteger(size) && size >= 0 && size <= this.headState.logSize, `log size ${size} is beyond the log`);

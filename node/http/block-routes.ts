@@ -1,18 +1,18 @@
 /** GET /v1/blocks/:height: a committed block's header, hash, transaction ids and the QC on it. */
 import { Router } from 'express';
-import { z } from 'zod';
 import { blockHash } from '../../ledger/model/block.js';
 import { transactionId } from '../../ledger/model/transaction.js';
 import type { BlockStore } from '../../ledger/store/block-store.js';
 import { ApiError } from './errors.js';
+import { decimalInteger } from './integers.js';
 
-const heightParameter = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+const heightParameter = decimalInteger(1);
 
 export function blockRoutes(store: BlockStore): Router {
   const router = Router();
   router.get('/v1/blocks/:height', async (request, response) => {
     const height = heightParameter.safeParse(request.params['height']);
-    if (!height.success) throw new ApiError(400, 'bad-height', 'height must be a positive integer', 'height');
+    if (!height.success) throw new ApiError(400, 'bad-height', `height: ${height.error.issues[0]!.message}`, 'height');
     const [block, certificate, results] = await Promise.all([store.getBlock(height.data), store.getCertificate(height.data), store.getResults(height.data)]);
     if (block === undefined || certificate === undefined || results === undefined) throw new ApiError(404, 'not-found', `no committed block at height ${height.data}`, 'height');
     response.json({

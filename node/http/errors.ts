@@ -1,4 +1,6 @@
 /** API errors: always JSON {code, message, path}, with the HTTP status that fits. */
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 
 export class ApiError extends Error {
@@ -30,4 +32,30 @@ export function errorHandler(log: (error: unknown) => void) {
     log(error);
     sendError(response, new ApiError(500, 'internal', 'internal error'));
   };
+}
+
+/** After every route: whatever matched nothing is a JSON 404, never Express's HTML page. */
+export function notFoundHandler(request: Request, response: Response): void {
+  sendError(response, new ApiError(404, 'no-such-route', `no route ${request.method} ${request.path.slice(0, 256)}`, ''));
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Express sees them (a malformed request line, headers
+ * too large, a timeout) are answered in JSON too, then the socket is closed.
+ */
+export function answerClientErrorsInJson(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage !== undefined) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, code] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'headers-too-large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'request-timeout']
+          : [400, 'Bad Request', 'bad-request'];
+    const body = JSON.stringify({ code, message: `the request could not be read (${error.code ?? 'malformed'})`, path: '' });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
 }

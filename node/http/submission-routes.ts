@@ -3,17 +3,18 @@
  * GET /v1/ledger/head. Bodies are parsed strictly (no duplicate keys, bounded) and checked
  * statelessly; bad input gets a 4xx naming the field and changes nothing.
  */
-import { Router, raw, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { parseStrictJson } from '../../ledger/encoding/strict-json.js';
 import type { BlockStore } from '../../ledger/store/block-store.js';
 import type { TransactionService } from '../transactions.js';
 import { WAIT_TIMEOUT_MS_MAX } from '../transactions.js';
 import { ApiError } from './errors.js';
+import { decimalInteger } from './integers.js';
+import { jsonBody, rawBody, submissionError } from './json-body.js';
 
 const waitQuery = z.strictObject({
   wait: z.enum(['commit']).optional(),
-  timeoutMs: z.coerce.number().int().min(0).max(WAIT_TIMEOUT_MS_MAX).optional(),
+  timeoutMs: decimalInteger(0, WAIT_TIMEOUT_MS_MAX).optional(),
 });
 const transactionIdParameter = z.string().regex(/^[0-9a-f]{64}$/, 'expected a transaction id: 64 lowercase hex digits');
 
@@ -34,19 +35,10 @@ function parseQuery(request: Request) {
 
 export function submissionRoutes(options: SubmissionRoutesOptions): Router {
   const router = Router();
-  const body = raw({ type: () => true, limit: options.bodyBytesMax });
-
-  router.post('/v1/transactions', body, async (request, response) => {
+  router.post('/v1/transactions', rawBody(options.bodyBytesMax), async (request, response) => {
     const query = parseQuery(request);
-    const text = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
-    const parsed = parseStrictJson(text, { bytesMax: options.bodyBytesMax });
-    if (!parsed.ok) throw new ApiError(400, `json-${parsed.error.code}`, parsed.error.message, parsed.error.path.replace(/^\$\.?/, ''));
-    const submitted = await options.transactions.submit(parsed.value);
-    if (!submitted.ok) {
-      if (submitted.kind === 'full') throw new ApiError(503, 'mempool-full', `the mempool is full (${submitted.reason}); retry later`, '', { 'Retry-After': '1' });
-      const { check } = submitted;
-      throw new ApiError(check.code === 'too-large' ? 413 : 422, check.code, check.message, check.path ?? '');
-    }
+    const submitted = await options.transactions.submit(jsonBody(request, options.bodyBytesMax));
+    if (!submitted.ok) throw submissionError(submitted);
     const status = query.wait === 'commit' ? await options.transactions.waitForCommit(submitted.id, query.timeoutMs ?? 10_000) : await options.transactions.status(submitted.id);
     response.status(status.status === 'pending' ? 202 : 200).json(status);
   });

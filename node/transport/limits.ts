@@ -15,8 +15,22 @@ export interface TransportLimits {
   frameBytesMax: number;
   /** Time a connection gets to finish the challenge-response handshake before it is closed. */
   handshakeTimeoutMs: number;
-  /** Connections still in the handshake at once; more are closed at once (floods of unauthenticated sockets). */
+  /**
+   * Connections still in the handshake at once from addresses that are not a configured peer's;
+   * more are closed at once (floods of unauthenticated sockets).
+   */
   pendingHandshakesMax: number;
+  /**
+   * Connections still in the handshake at once from any one address that is not a configured
+   * peer's, so that one flooding address cannot take all of pendingHandshakesMax.
+   */
+  pendingHandshakesPerAddressMax: number;
+  /**
+   * Handshakes in progress reserved for each configured peer, counted per address the peers
+   * dial from (a configured peer's host): connections from elsewhere never take them, so a flood
+   * from other addresses cannot keep a validator from its peers.
+   */
+  reservedHandshakesPerPeer: number;
   /** Sustained frames per second accepted from one peer (ping frames count too). */
   messagesPerSecondPerPeer: number;
   /** Frames one peer may send in a burst above the sustained rate. */
@@ -51,6 +65,8 @@ export const DEFAULT_TRANSPORT_LIMITS: Readonly<TransportLimits> = Object.freeze
   frameBytesMax: 24 * MEBIBYTE,
   handshakeTimeoutMs: 5_000,
   pendingHandshakesMax: 16,
+  pendingHandshakesPerAddressMax: 4,
+  reservedHandshakesPerPeer: 2,
   messagesPerSecondPerPeer: 10_000,
   messagesBurstPerPeer: 20_000,
   bytesPerSecondPerPeer: 64 * MEBIBYTE,

@@ -27,6 +27,7 @@ import type { ValidatorSet } from '../../ledger/model/validator-set.js';
 import { reconnectDelayMs } from './backoff.js';
 import { TransportFaults } from './faults.js';
 import { encodeFrame, frameLimitFor, type ChannelLimits, type FrameRules } from './frames.js';
+import { HandshakeSlots, normalizedAddress } from './handshake-slots.js';
 import { dialsTo, type HandshakeIdentity, type HandshakeRefusal, type HandshakeRole } from './handshake.js';
 import { resolveTransportLimits, type TransportLimits } from './limits.js';
 import { SILENT_LOGGER, type TransportLogger } from './logger.js';
@@ -113,8 +114,8 @@ export class PeerTransport {
   private readonly open = new Map<string, PeerConnection>();
   /** Every live connection, open or still in its handshake. */
   private readonly live = new Set<PeerConnection>();
-  /** Accepted connections still in their handshake, bounded by pendingHandshakesMax. */
-  private readonly inboundHandshakes = new Set<PeerConnection>();
+  /** Accepted connections still in their handshake, with the address each came from (handshake-slots.ts). */
+  private readonly inboundHandshakes: HandshakeSlots;
   private readonly dialers = new Map<string, DialState>();
   private readonly bannedUntilMs = new Map<string, number>();
   private readonly delayedFrames = new Set<NodeJS.Timeout>();
@@ -129,6 +130,8 @@ export class PeerTransport {
     this.faults = options.faults ?? new TransportFaults(this.random);
     this.validatorSet = options.validators;
     this.peers = checkPeers(options.peers, options.self.id);
+    this.inboundHandshakes = new HandshakeSlots(this.limits, this.logger);
+    this.inboundHandshakes.reserveFor(this.peers);
     const frameRules: FrameRules = { frameBytesMax: this.limits.frameBytesMax, channels: options.channels };
     for (const [channel, channelLimits] of Object.entries(options.channels ?? {})) {
       assert(channelLimits.frameBytesMax > 0 && channelLimits.frameBytesMax <= this.limits.frameBytesMax, `channel ${channel}: frameBytesMax must be in 1..frameBytesMax`);
@@ -306,6 +309,7 @@ export class PeerTransport {
   /** Replaces the peer address book; dialers pick up new addresses on their next dial. */
   setPeers(peers: readonly PeerAddress[]): void {
     this.peers = checkPeers(peers, this.options.self.id);
+    this.inboundHandshakes.reserveFor(this.peers);
     this.reconcileDialers();
   }
 
@@ -344,15 +348,18 @@ export class PeerTransport {
       socket.terminate();
       return;
     }
-    if (this.inboundHandshakes.size >= this.limits.pendingHandshakesMax) {
+    const address = normalizedAddress(request.socket.remoteAddress);
+    const refusal = this.inboundHandshakes.refusal(address);
+    if (refusal !== undefined) {
       this.statistics.handshakeFailures['too-many-pending']++;
-      this.logger.warn({ remote: request.socket.remoteAddress }, 'too many peer handshakes in progress; connection dropped');
+      // Debug, not warn: a flood must not become a flood of log lines; the statistics count every drop.
+      this.logger.debug({ remote: address, limit: refusal }, 'too many peer handshakes in progress; connection dropped');
       socket.on('error', () => {});
       socket.terminate();
       return;
     }
     const connection = PeerConnection.accept(this.host, socket, request);
-    this.inboundHandshakes.add(connection);
+    this.inboundHandshakes.add(connection, address);
     this.live.add(connection);
   }
 

@@ -4,15 +4,15 @@ import { InvariantError } from '../../../ledger/assert.js';
 import { canonicalize } from '../../../ledger/encoding/canonical-json.js';
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
 import { DEFAULT_STRICT_JSON_LIMITS, parseStrictJson } from '../../../ledger/encoding/strict-json.js';
-import type { StrictJsonErrorCode, StrictJsonLimits } from '../../../ledger/encoding/strict-json.js';
+import type { StrictJsonErrorCode, StrictJsonOptions } from '../../../ledger/encoding/strict-json.js';
 
-function parsed(text: string, limits?: Partial<StrictJsonLimits>): JsonValue {
+function parsed(text: string, limits?: StrictJsonOptions): JsonValue {
   const result = parseStrictJson(text, limits);
   if (!result.ok) throw new Error(`expected ${JSON.stringify(text.slice(0, 60))} to parse: ${result.error.message}`);
   return result.value;
 }
 
-function failure(text: string, limits?: Partial<StrictJsonLimits>) {
+function failure(text: string, limits?: StrictJsonOptions) {
   const result = parseStrictJson(text, limits);
   if (result.ok) throw new Error(`expected ${JSON.stringify(text.slice(0, 60))} to be refused`);
   return result.error;
@@ -21,7 +21,7 @@ function failure(text: string, limits?: Partial<StrictJsonLimits>) {
 function expectFailure(
   text: string,
   expected: { code: StrictJsonErrorCode; position?: number; path?: string },
-  limits?: Partial<StrictJsonLimits>,
+  limits?: StrictJsonOptions,
 ): void {
   const error = failure(text, limits);
   expect(error.code, text.slice(0, 60)).toBe(expected.code);
@@ -71,8 +71,8 @@ describe('accepted JSON (RFC 8259)', () => {
     expect(parsed('9007199254740993')).toBe(9007199254740992);
   });
 
-  it('returns plain objects whose members are all own properties', () => {
-    const value = parsed('{"__proto__":{"polluted":true},"constructor":1,"toString":"x","hasOwnProperty":null}') as Record<string, unknown>;
+  it('returns plain objects whose members are all own properties, prototype names included when asked to keep them', () => {
+    const value = parsed('{"__proto__":{"polluted":true},"constructor":1,"toString":"x","hasOwnProperty":null}', { prototypeMembers: 'keep' }) as Record<string, unknown>;
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
     expect(Object.keys(value)).toEqual(['__proto__', 'constructor', 'toString', 'hasOwnProperty']);
     expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toEqual({ polluted: true });
@@ -182,8 +182,17 @@ describe('duplicate member names', () => {
   });
 
   it('refuses a duplicated "__proto__" and other inherited names', () => {
-    expectFailure('{"__proto__":1,"__proto__":2}', { code: 'duplicate-key', path: '$.__proto__' });
+    expectFailure('{"__proto__":1,"__proto__":2}', { code: 'duplicate-key', path: '$.__proto__' }, { prototypeMembers: 'keep' });
     expectFailure('{"toString":1,"toString":2}', { code: 'duplicate-key', path: '$.toString' });
+  });
+
+  it('refuses __proto__, constructor and prototype members anywhere, by default, naming where', () => {
+    expectFailure('{"__proto__":{"polluted":true}}', { code: 'forbidden-member', path: '$.__proto__', position: 1 });
+    expectFailure('{"a":[1,{"constructor":{}}]}', { code: 'forbidden-member', path: '$.a[1].constructor' });
+    expectFailure('{"document":{"epcisBody":{"prototype":0}}}', { code: 'forbidden-member', path: '$.document.epcisBody.prototype' });
+    expect(failure('{"x":{"__proto__":1}}').message).toContain('member name "__proto__" is not allowed');
+    // Other names Object.prototype has are ordinary members; so are the forbidden names as values.
+    expect(parsed('{"toString":"x","hasOwnProperty":null,"valueOf":["__proto__","constructor"]}')).toEqual({ toString: 'x', hasOwnProperty: null, valueOf: ['__proto__', 'constructor'] });
   });
 
   it('allows the same name in different objects', () => {
@@ -297,8 +306,27 @@ describe('properties', () => {
     fc.assert(
       fc.property(fc.jsonValue({ stringUnit: 'grapheme', maxDepth: 8 }), fc.constantFrom(undefined, 0, 2, '\t'), (value, indentation) => {
         const text = JSON.stringify(value, null, indentation);
-        expect(parsed(text)).toEqual(JSON.parse(text));
+        expect(parsed(text, { prototypeMembers: 'keep' })).toEqual(JSON.parse(text));
       }),
+    );
+  });
+
+  it('refuses a document by default exactly when one of its member names is __proto__, constructor or prototype', () => {
+    const memberName = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString'), fc.string({ maxLength: 4 }));
+    const value = fc.letrec<{ value: unknown }>((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.integer(), fc.string({ maxLength: 3 }), fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(memberName, tie('value'), { maxKeys: 3 })),
+    })).value;
+    const hasPrototypeName = (candidate: unknown): boolean =>
+      Array.isArray(candidate)
+        ? candidate.some(hasPrototypeName)
+        : candidate !== null && typeof candidate === 'object' && Object.keys(candidate).some((key) => ['__proto__', 'constructor', 'prototype'].includes(key) || hasPrototypeName((candidate as Record<string, unknown>)[key]));
+    fc.assert(
+      fc.property(value, (candidate) => {
+        const result = parseStrictJson(JSON.stringify(candidate));
+        expect(result.ok).toBe(!hasPrototypeName(candidate));
+        if (!result.ok) expect(result.error.code).toBe('forbidden-member');
+      }),
+      { seed: 1010, numRuns: 500 },
     );
   });
 

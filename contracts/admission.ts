@@ -1,0 +1,39 @@
+/**
+ * Admission (docs/security.md, "Admission"): what a transaction must be before a validator takes
+ * it into its mempool, relays it, or votes for a block that carries it. Nothing from an outsider
+ * may reach a block: an unregistered signer's transaction would otherwise be refused at
+ * execution but stored forever.
+ *
+ * Two rules, both pure functions over the participants of the executed state:
+ * - `admissionRefusal` (mempool and relay): the type has a contract that takes it directly, and
+ *   every signer is an active participant signing with an active key, exactly as execution will
+ *   check (authorization.ts).
+ * - `proposalRefusal` (a follower checking a leader's block): the type, and that every signature
+ *   is by a key its signer has registered. Keys are never unregistered (revoking only marks them),
+ *   so this holds on every validator that has executed at least as far as the block's ledger
+ *   height once it holds on the proposer: honest validators agree, and a Byzantine leader cannot
+ *   fill a block with strangers' transactions. Whether the participant and key are still active
+ *   is execution's to decide, since governance may change that between admission and commit.
+ */
+import type { Transaction } from '../ledger/model/transaction.js';
+import { checkSigners, type ParticipantLookup } from './authorization.js';
+import { typeRefusal } from './executor.js';
+import { refuse, type Refusal } from './reasons.js';
+
+export function admissionRefusal(transaction: Transaction, participantOf: ParticipantLookup): Refusal | undefined {
+  const refusedType = typeRefusal(transaction.body.type);
+  if (refusedType !== undefined) return refusedType;
+  const signers = checkSigners(transaction, participantOf);
+  return signers.ok ? undefined : signers;
+}
+
+export function proposalRefusal(transaction: Transaction, participantOf: ParticipantLookup): Refusal | undefined {
+  const refusedType = typeRefusal(transaction.body.type);
+  if (refusedType !== undefined) return refusedType;
+  for (const signature of transaction.signatures) {
+    const participant = participantOf(signature.signer);
+    if (participant === undefined) return refuse('unknown-participant', `${signature.signer} is not a participant`);
+    if (!participant.keys.some((key) => key.publicKey === signature.publicKey)) return refuse('unknown-key', `the key ${signature.publicKey} was never registered to ${signature.signer}`);
+  }
+  return undefined;
+}

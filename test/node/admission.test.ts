@@ -1,0 +1,156 @@
+/**
+ * Admission (issue 10, docs/security.md "Admission"): nothing from an outsider reaches a mempool,
+ * a relay, a block or the disk. Strangers and impostors are refused before their signatures are
+ * even checked; a follower refuses a leader's block that carries one; a leader never proposes a
+ * pending transaction that governance has since made inadmissible.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
+import { transactionRoot, type BlockHeader } from '../../ledger/model/block.js';
+import { signTransaction, transactionId, type Transaction } from '../../ledger/model/transaction.js';
+import { BlockStore } from '../../ledger/store/block-store.js';
+import { admissionRefusal, proposalRefusal } from '../../contracts/admission.js';
+import { genesisWrites, type Participant } from '../../contracts/participants.js';
+import { LedgerApplication } from '../../node/ledger-application.js';
+import { silentLogger } from '../../node/logger.js';
+import { Mempool } from '../../node/mempool.js';
+import { encodePayload } from '../../node/payload.js';
+import { TransactionService } from '../../node/transactions.js';
+import { CHAIN_ID, PARTIES, testConsortium } from '../contracts/support/harness.js';
+import { keyFor, TestChain } from '../support/test-chain.js';
+import { temporaryDirectories } from '../support/temp-dir.js';
+
+const temporaryDirectory = temporaryDirectories('admission');
+const consortium = testConsortium();
+const STRANGER = 'urn:epc:id:pgln:0999999.00001';
+
+function signed(type: string, signers: Array<{ participant: string; seedName: string }>, payload: JsonValue = { note: 'x' }, nonce = Math.random().toString(36)): Transaction {
+  const entries = signers.map((signer) => ({ participant: signer.participant, ...keyFor(signer.seedName) }));
+  return signTransaction({ chainId: CHAIN_ID, type, signers: entries.map((entry) => entry.participant), nonce, payload }, entries);
+}
+const farm = { participant: PARTIES.farm.id, seedName: PARTIES.farm.id };
+const stranger = { participant: STRANGER, seedName: STRANGER };
+const impostor = { participant: PARTIES.farm.id, seedName: 'not the farm key' };
+
+function lookupWith(changes: Record<string, (participant: Participant) => Participant> = {}) {
+  const participants = new Map(consortium.participants.map((participant) => [participant.id, changes[participant.id]?.(participant) ?? participant]));
+  return (id: string) => participants.get(id);
+}
+
+describe('the admission rules', () => {
+  it('admit registered, active participants signing with active keys, for a type a contract takes directly', () => {
+    const lookup = lookupWith();
+    expect(admissionRefusal(signed('epcis.capture', [farm]), lookup)).toBeUndefined();
+    expect(admissionRefusal(signed('epcis.capture', [stranger]), lookup)).toMatchObject({ code: 'unknown-participant' });
+    expect(admissionRefusal(signed('epcis.capture', [impostor]), lookup)).toMatchObject({ code: 'unknown-key' });
+    expect(admissionRefusal(signed('epcis.capture', [farm, stranger]), lookup)).toMatchObject({ code: 'unknown-participant' });
+    expect(admissionRefusal(signed('lot.teleport', [farm]), lookup)).toMatchObject({ code: 'unknown-transaction-type' });
+    expect(admissionRefusal(signed('governance.add-participant', [farm]), lookup)).toMatchObject({ code: 'approval-required' });
+  });
+
+  it('refuse a removed participant and a revoked key at admission, but not in a proposed block, where only never-registered keys are refused', () => {
+    const removed = lookupWith({ [PARTIES.farm.id]: (participant) => ({ ...participant, status: 'removed' }) });
+    const revoked = lookupWith({ [PARTIES.farm.id]: (participant) => ({ ...participant, keys: participant.keys.map((key) => ({ ...key, status: 'revoked' as const })) }) });
+    const transaction = signed('epcis.capture', [farm]);
+    expect(admissionRefusal(transaction, removed)).toMatchObject({ code: 'participant-inactive' });
+    expect(admissionRefusal(transaction, revoked)).toMatchObject({ code: 'revoked-key' });
+    // Governance may change between admission and commit; execution decides those. Registration is never undone.
+    expect(proposalRefusal(transaction, removed)).toBeUndefined();
+    expect(proposalRefusal(transaction, revoked)).toBeUndefined();
+    expect(proposalRefusal(signed('epcis.capture', [stranger]), removed)).toMatchObject({ code: 'unknown-participant' });
+    expect(proposalRefusal(signed('epcis.capture', [impostor]), removed)).toMatchObject({ code: 'unknown-key' });
+    expect(proposalRefusal(signed('no.such-type', [farm]), removed)).toMatchObject({ code: 'unknown-transaction-type' });
+  });
+});
+
+async function openApplication() {
+  const chain = new TestChain({ chainId: CHAIN_ID, genesisWrites: genesisWrites(consortium) });
+  const opened = await BlockStore.open({ directory: join(await temporaryDirectory(), 'ledger'), genesis: chain.genesis, genesisWrites: chain.genesisWrites });
+  if (!opened.ok) throw new Error(opened.message);
+  const mempool = new Mempool();
+  const application = await LedgerApplication.open({ store: opened.store, mempool, logger: silentLogger(), blockTransactionsMax: 100, payloadBytesMax: 1024 * 1024, onExecuted: () => undefined });
+  return { chain, store: opened.store, mempool, application };
+}
+
+describe('a validator', () => {
+  it('refuses a leader block that carries a stranger\'s or an impostor\'s transaction, and votes for one that does not', async () => {
+    const { chain, store, application } = await openApplication();
+    // Each check is a fresh proposal at height 1 on genesis.
+    const genesisState = chain.head;
+    const check = (transactions: Transaction[]) => {
+      const header: BlockHeader = {
+        chainId: CHAIN_ID,
+        height: 1,
+        round: 1,
+        prevHash: genesisState.blockHash,
+        proposer: 'validator-1',
+        timestamp: chain.genesis.genesisTime + 1000,
+        txCount: transactions.length,
+        txRoot: transactionRoot(transactions, transactions.map((transaction) => transactionId(transaction.body))),
+        ledgerHeight: 0,
+        logSize: genesisState.logSize,
+        logRoot: genesisState.logRoot,
+        stateRoot: genesisState.stateRoot,
+      };
+      return application.checkProposal(header, encodePayload(transactions));
+    };
+    expect(check([signed('epcis.capture', [farm])])).toEqual({ verdict: 'accept' });
+    const byStranger = check([signed('epcis.capture', [farm]), signed('epcis.capture', [stranger])]);
+    expect(byStranger).toMatchObject({ verdict: 'reject', reason: expect.stringMatching(/transaction 1 .*unknown-participant/) });
+    expect(check([signed('epcis.capture', [impostor])])).toMatchObject({ verdict: 'reject', reason: expect.stringMatching(/unknown-key/) });
+    expect(check([signed('governance.set-validators', [farm])])).toMatchObject({ verdict: 'reject', reason: expect.stringMatching(/approval-required/) });
+    await store.close();
+  });
+
+  it('takes no stranger into its mempool, relays nothing of theirs, and spends no signature check on them', async () => {
+    const { store, mempool, application } = await openApplication();
+    const relayed: JsonValue[] = [];
+    const refusedRelays: string[] = [];
+    const service = new TransactionService({
+      chainId: CHAIN_ID,
+      store,
+      mempool,
+      verified: application.verified,
+      relay: (_channel, payload) => relayed.push(payload),
+      transactionsReady: () => undefined,
+      admission: (transaction) => admissionRefusal(transaction, application.participants.lookup),
+      onRelayRefused: (reason) => refusedRelays.push(reason),
+    });
+    // A 250 KB blob under a made-up signer id: refused, whatever its signature.
+    const blob = signed('epcis.capture', [stranger], { blob: 'x'.repeat(250_000) });
+    const forged = { ...blob, signatures: [{ ...blob.signatures[0]!, signature: '00'.repeat(64) }] };
+    for (const transaction of [blob, forged]) {
+      expect(await service.submit(transaction)).toMatchObject({ ok: false, kind: 'refused', refusal: { code: 'unknown-participant' } });
+    }
+    expect(await service.submit(signed('epcis.capture', [impostor]))).toMatchObject({ ok: false, kind: 'refused', refusal: { code: 'unknown-key' } });
+    expect(mempool.size).toBe(0);
+    expect(relayed).toEqual([]);
+    expect((await service.status(transactionId(blob.body))).status).toBe('unknown');
+
+    await service.receiveRelayed(blob as unknown as JsonValue);
+    expect(refusedRelays).toEqual(['unknown-participant']);
+    expect(mempool.size).toBe(0);
+
+    const accepted = await service.submit(signed('epcis.capture', [farm]));
+    expect(accepted).toMatchObject({ ok: true, duplicate: false });
+    expect(mempool.size).toBe(1);
+    expect(relayed).toHaveLength(1);
+    await store.close();
+  });
+
+  it('as leader, leaves out and drops pending transactions that are no longer admissible', async () => {
+    const { store, mempool, application } = await openApplication();
+    const fine = signed('epcis.capture', [farm]);
+    const outsider = signed('epcis.capture', [stranger]);
+    // As if admitted before a governance change made it inadmissible.
+    mempool.admit(transactionId(outsider.body), outsider, 100, 0);
+    mempool.admit(transactionId(fine.body), fine, 100, 0);
+    const proposal = application.propose({ height: 1, round: 1, parent: null, ancestors: [], emptyOnly: false });
+    expect(proposal?.txCount).toBe(1);
+    expect(JSON.parse(new TextDecoder().decode(proposal!.payload))).toEqual([fine]);
+    expect(mempool.has(transactionId(outsider.body))).toBe(false);
+    expect(mempool.has(transactionId(fine.body))).toBe(true);
+    await store.close();
+  });
+});
