@@ -26,6 +26,7 @@ import { classList, locationOf, member, partyList, partyOf, strings, text } from
 import { collectItemEvents, visibleItemEvents, type ItemEvent } from './item-events.js';
 import type { Operation } from './operations.js';
 import { hash, tracedRecordSchema } from './schemas.js';
+import { readableItems, redacted, redactedRecordSchema } from './party-rule.js';
 import { identifierParameter, parseRequestPart } from './validation.js';
 
 export const itemParameters = z.strictObject({ epc: identifierParameter.describe('an EPC (urn:epc:id:...) or EPC class (urn:epc:class:...), URL-encoded') });
@@ -78,7 +79,7 @@ export const historyResponse = z.object({
 export const traceResponse = z.object({
   root: z.string(),
   direction: z.enum(['back', 'forward']),
-  nodes: z.array(tracedRecordSchema),
+  nodes: z.array(z.union([tracedRecordSchema, redactedRecordSchema])).describe('each item reached; one the reader is not a party to shows only its id, kind and recalls'),
   edges: z.array(z.object({ from: z.string(), to: z.string(), relation: z.enum(['made-from', 'contains']) })),
   truncated: z.boolean(),
 });
@@ -264,7 +265,8 @@ export function itemRoutes(context: ValidatorContext, access: ReadAccess): Route
     if (!reader.readsEverything) visibleItemEvents(reader, epc, await collectItemEvents(context.store, epc));
     const graph = await trace(state, epc, direction);
     if (graph === undefined) throw new ApiError(404, 'not-found', `no item or lot ${epc} is recorded`, 'epc');
-    response.json(graph);
+    const readable = await readableItems(context.store, reader, graph.nodes.map((node) => node.id), [epc]);
+    response.json({ ...graph, nodes: graph.nodes.map((node) => (readable.has(node.id) ? node : redacted(node))) } satisfies z.input<typeof traceResponse>);
   });
 
   return router;

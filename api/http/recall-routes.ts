@@ -2,7 +2,9 @@
  * GET /v1/recalls/:id/scope: what a recall covers (docs/contracts.md, "Recalls": the target and,
  * transitively, its contents, its containers and everything made from it) and where each of
  * those things is now, so that everyone holding some can act. A recall is a public safety notice:
- * any reader with a credential may read it, whether or not it is a party to the goods.
+ * any reader with a credential may read the recall and its scope, whether or not it is a party
+ * to the goods; where each thing is now follows the party rule (party-rule.ts): a member the
+ * reader is not a party to is listed without its custody.
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -10,7 +12,8 @@ import { readRecall } from '../../contracts/queries.js';
 import { recordKey, type TracedRecord } from '../../contracts/rules/inventory.js';
 import { ApiError } from '../../node/http/errors.js';
 import type { ValidatorContext } from '../../node/validator.js';
-import { stateReader, type ReadAccess } from './access.js';
+import { readerOf, stateReader, type ReadAccess } from './access.js';
+import { readableItems, redacted, redactedRecordSchema } from './party-rule.js';
 import type { Operation } from './operations.js';
 import { hash, shipmentSchema } from './schemas.js';
 import { parseRequestPart, transactionIdParameter } from './validation.js';
@@ -29,15 +32,18 @@ export const recallScopeResponse = z.object({
   timestamp: z.number().int(),
   scope: z.array(z.string()).describe('the target first, then what the recall reached from it, breadth first'),
   members: z.array(
-    z.object({
-      id: z.string(),
-      kind: z.enum(['instance', 'class']),
-      status: z.enum(['active', 'consumed', 'destroyed']),
-      possessor: z.string().optional(),
-      holdings: z.record(z.string(), z.number()).optional(),
-      inTransit: z.array(shipmentSchema),
-      quarantined: z.boolean(),
-    }),
+    z.union([
+      z.object({
+        id: z.string(),
+        kind: z.enum(['instance', 'class']),
+        status: z.enum(['active', 'consumed', 'destroyed']),
+        possessor: z.string().optional(),
+        holdings: z.record(z.string(), z.number()).optional(),
+        inTransit: z.array(shipmentSchema),
+        quarantined: z.boolean(),
+      }),
+      redactedRecordSchema,
+    ]),
   ),
 });
 
@@ -65,11 +71,17 @@ export function recallRoutes(context: ValidatorContext, access: ReadAccess): Rou
     const recall = await readRecall(state, id);
     if (recall === undefined) throw new ApiError(404, 'not-found', `no recall ${id}`, 'id');
     const members: z.input<typeof recallScopeResponse>['members'] = [];
+    const reader = readerOf(response);
     for (let start = 0; start < recall.scope.length; start += RECORDS_PER_BATCH) {
       const ids = recall.scope.slice(start, start + RECORDS_PER_BATCH);
       const records = (await context.store.getStates(ids.map(recordKey))) as Array<TracedRecord | undefined>;
+      const readable = await readableItems(context.store, reader, ids);
       for (const record of records) {
         if (record === undefined) continue;
+        if (!readable.has(record.id)) {
+          members.push(redacted(record));
+          continue;
+        }
         members.push({
           id: record.id,
           kind: record.kind,

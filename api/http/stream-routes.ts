@@ -7,9 +7,10 @@
  * client notice a dead one.
  *
  * Block heights and hashes are public; the transactions and events a notice lists follow the
- * party rule (auditors and regulators see all). Streams are bounded in number, and a client that
- * stops reading is disconnected once STREAM_BUFFERED_BYTES_MAX is waiting for it, so a slow
- * reader cannot grow the node's memory.
+ * party rule (auditors and regulators see all). Streams are bounded in number, in all and per
+ * participant (so that one reader cannot take every stream of a node), and a client that stops
+ * reading is disconnected once STREAM_BUFFERED_BYTES_MAX is waiting for it, so a slow reader
+ * cannot grow the node's memory. A validator that stops ends its streams.
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -28,6 +29,8 @@ import { hash } from './schemas.js';
 import { identifierParameter, parseRequestPart } from './validation.js';
 
 export const STREAMS_MAX = 64;
+/** Streams one participant may hold open on one node at a time, whatever its credential. */
+export const STREAMS_PER_PARTICIPANT_MAX = 4;
 export const STREAM_HEARTBEAT_INTERVAL_MS = 15_000;
 export const STREAM_REPLAY_BLOCKS_MAX = 100;
 const STREAM_BUFFERED_BYTES_MAX = 1024 * 1024;
@@ -56,12 +59,17 @@ export const streamOperations: Operation[] = [
     summary: 'server-sent events: one `commit` event per executed block',
     description:
       'text/event-stream. Each event is `id: <height>`, `event: commit`, `data: <JSON as in the schema>`. Send Last-Event-ID to resume. ' +
-      `Comment lines (": heartbeat") arrive every ${STREAM_HEARTBEAT_INTERVAL_MS / 1000} s. At most ${STREAMS_MAX} streams per node at a time.`,
+      `Comment lines (": heartbeat") arrive every ${STREAM_HEARTBEAT_INTERVAL_MS / 1000} s. At most ${STREAMS_MAX} streams per node at a time, ${STREAMS_PER_PARTICIPANT_MAX} per participant.`,
     tags: ['streams'],
     access: 'read',
     query: streamQuery,
     responses: { 200: { description: 'the stream; each data line is a commit notice', contentType: 'text/event-stream', schema: commitNoticeSchema } },
-    errors: { 400: ['bad-query', 'bad-last-event-id'], 401: ['credential-required', 'bad-credential', 'unknown-token', 'stale-signature', 'bad-signature', 'unknown-participant', 'participant-inactive'], 503: ['too-many-streams'] },
+    errors: {
+      400: ['bad-query', 'bad-last-event-id'],
+      401: ['credential-required', 'bad-credential', 'unknown-token', 'stale-signature', 'bad-signature', 'unknown-participant', 'participant-inactive'],
+      429: ['too-many-streams-for-participant'],
+      503: ['too-many-streams'],
+    },
   },
 ];
 
@@ -121,13 +129,19 @@ function viewFor(contents: BlockContents, reader: Reader, epc: string | undefine
 
 export interface StreamOptions {
   heartbeatIntervalMs?: number;
+  /** STREAMS_MAX and STREAMS_PER_PARTICIPANT_MAX unless given (tests reach the limits with fewer streams). */
+  streamsMax?: number;
+  streamsPerParticipantMax?: number;
 }
 
 export function streamRoutes(context: ValidatorContext, access: ReadAccess, options: StreamOptions = {}): Router {
   const router = Router();
   const { store } = context;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? STREAM_HEARTBEAT_INTERVAL_MS;
+  const streamsMax = options.streamsMax ?? STREAMS_MAX;
+  const streamsPerParticipantMax = options.streamsPerParticipantMax ?? STREAMS_PER_PARTICIPANT_MAX;
   const streams = new Set<(height: number) => void>();
+  const streamsPerParticipant = new Map<string, number>();
   const contentsByHeight = new Map<number, Promise<BlockContents | undefined>>();
 
   /** One read of a block's contents, shared by every stream. */
@@ -155,7 +169,11 @@ export function streamRoutes(context: ValidatorContext, access: ReadAccess, opti
       if (typeof lastEventId !== 'string' || !/^[0-9]{1,16}$/.test(lastEventId)) throw new ApiError(400, 'bad-last-event-id', 'Last-Event-ID must be a block height from this stream', 'last-event-id');
       lastHeight = Number(lastEventId);
     }
-    if (streams.size >= STREAMS_MAX) throw new ApiError(503, 'too-many-streams', `this node serves at most ${STREAMS_MAX} streams at a time; retry later`, '', { 'Retry-After': '5' });
+    if (streams.size >= streamsMax) throw new ApiError(503, 'too-many-streams', `this node serves at most ${streamsMax} streams at a time; retry later`, '', { 'Retry-After': '5' });
+    const held = streamsPerParticipant.get(reader.participant) ?? 0;
+    if (held >= streamsPerParticipantMax) {
+      throw new ApiError(429, 'too-many-streams-for-participant', `${reader.participant} already has ${held} streams open on this node, the most one participant may`, '', { 'Retry-After': '5' });
+    }
 
     response.status(200).set({
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -194,9 +212,14 @@ export function streamRoutes(context: ValidatorContext, access: ReadAccess, opti
       closed = true;
       clearInterval(heartbeat);
       streams.delete(deliver);
+      const remaining = (streamsPerParticipant.get(reader.participant) ?? 1) - 1;
+      if (remaining === 0) streamsPerParticipant.delete(reader.participant);
+      else streamsPerParticipant.set(reader.participant, remaining);
     };
+    streamsPerParticipant.set(reader.participant, held + 1);
     response.on('close', close);
     streams.add(deliver);
+    context.lifecycle.longLived(response, () => response.end());
     write(`retry: ${RECONNECT_DELAY_MS}\n: connected at height ${store.head().height}\n\n`);
     if (lastHeight !== undefined) deliver(store.head().height);
   });

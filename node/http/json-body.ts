@@ -37,15 +37,12 @@ export function jsonBody(request: Request, bytesMax: number): JsonValue {
 function checkJsonContentType(request: Request): void {
   const header = request.headers['content-type'];
   const [mediaType = '', ...parameters] = (header ?? '').split(';').map((part) => part.trim().toLowerCase());
+  const unsupported = (message: string) => new ApiError(415, 'unsupported-media-type', message, 'content-type', { 'Accept-Post': 'application/json, application/ld+json' });
   if (!JSON_MEDIA_TYPE_PATTERN.test(mediaType)) {
-    throw new ApiError(415, 'unsupported-media-type', `the body must be JSON (Content-Type: application/json); got ${header === undefined ? 'no Content-Type' : JSON.stringify(header.slice(0, 128))}`, 'content-type', {
-      'Accept-Post': 'application/json, application/ld+json',
-    });
+    throw unsupported(`the body must be JSON (Content-Type: application/json); got ${header === undefined ? 'no Content-Type' : JSON.stringify(header.slice(0, 128))}`);
   }
   const charset = parameters.find((parameter) => parameter.startsWith('charset='));
-  if (charset !== undefined && !['charset=utf-8', 'charset="utf-8"'].includes(charset)) {
-    throw new ApiError(415, 'unsupported-media-type', `JSON bodies are UTF-8; got ${charset}`, 'content-type');
-  }
+  if (charset !== undefined && !['charset=utf-8', 'charset="utf-8"'].includes(charset)) throw unsupported(`JSON bodies are UTF-8; got ${charset}`);
 }
 
 /** Signer failures are 403 (the request is understood, the signer may not do it); the rest of admission 422. */

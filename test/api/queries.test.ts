@@ -258,7 +258,12 @@ describe('GET /v1/items/:epc/trace', () => {
   });
 
   it('applies the party rule and documents its errors', async () => {
-    expect((await node.as('retailer').trace(node.demo.saladLot, 'back')).root).toBe(node.demo.saladLot);
+    // The retailer may trace its salad back, but sees of the lettuce (whose history it is refused) only that it is there, and its recall.
+    const back = await node.as('retailer').trace(node.demo.saladLot, 'back');
+    expect(back.root).toBe(node.demo.saladLot);
+    expect(back.nodes.find((entry) => entry.id === node.demo.saladLot)).toMatchObject({ holdings: { [node.participantId('retailer')]: 120 } });
+    expect(back.nodes.find((entry) => entry.id === node.demo.lettuceLot)).toEqual({ id: node.demo.lettuceLot, kind: 'class', redacted: true, recalls: [node.demo.recallId] });
+    await expectError(`/v1/items/${encode(node.demo.lettuceLot)}/history`, 403, 'not-a-party', 'epc', TOKENS.retailer);
     await expectError(`/v1/items/${encode(node.demo.lettuceLot)}/trace?direction=forward`, 403, 'not-a-party', 'epc', TOKENS.retailer);
     await expectError(`/v1/items/${encode(node.demo.saladLot)}/trace?direction=sideways`, 400, 'bad-query', 'direction');
     await expectError(`/v1/items/${encode('urn:epc:class:lgtin:0614141.0012345.NONE')}/trace`, 404, 'not-found', 'epc');
@@ -266,10 +271,15 @@ describe('GET /v1/items/:epc/trace', () => {
 });
 
 describe('GET /v1/recalls/:id/scope', () => {
-  it('lists the recalled lot, what was made from it and where each is now, for any credentialed reader', async () => {
-    const scope = await node.as('farm').recallScope(node.demo.recallId);
+  it('lists the recalled lot, what was made from it and where each is now, for any credentialed reader, with custody only where the reader is a party', async () => {
+    const scope = await node.as('regulator').recallScope(node.demo.recallId);
     expect(scope).toMatchObject({ recallId: node.demo.recallId, target: node.demo.lettuceLot, issuedBy: [node.participantId('regulator')], scope: [node.demo.lettuceLot, node.demo.saladLot] });
     expect(scope.members.find((member) => member.id === node.demo.saladLot)).toMatchObject({ status: 'active', holdings: { [node.participantId('retailer')]: 120 }, quarantined: false });
+    // The farm is a party to its lettuce, not to the salad the processor made of it.
+    const asFarm = await node.as('farm').recallScope(node.demo.recallId);
+    expect(asFarm.scope).toEqual(scope.scope);
+    expect(asFarm.members.find((member) => member.id === node.demo.lettuceLot)).toMatchObject({ status: 'consumed', quarantined: false });
+    expect(asFarm.members.find((member) => member.id === node.demo.saladLot)).toEqual({ id: node.demo.saladLot, kind: 'class', redacted: true, recalls: [node.demo.recallId] });
   });
 
   it('answers 404 for an unknown recall, 400 for a malformed id, 401 without a credential', async () => {

@@ -2,21 +2,25 @@
  * GET /v1/stream, server-sent events of new commits (WHATWG HTML, "Server-sent events"), against
  * a real validator: a commit naming the filtered EPC arrives after its submission, heartbeat
  * comments arrive, a reconnect with Last-Event-ID replays missed blocks, participants see only
- * their own transactions, and the number of streams is bounded.
+ * their own transactions, and the number of streams is bounded, per participant and per node.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommitNotice } from '../../api/client.js';
 import { liveEventBuilders } from '../../api/epcis-builders.js';
-import { STREAMS_MAX } from '../../api/http/stream-routes.js';
-import { get, startApiNode, TOKENS, type ApiNode } from './support/api-node.js';
+import { signReadRequest } from '../../api/http/read-signature.js';
+import { CHAIN_ID, get, startApiNode, TOKENS, type ApiNode } from './support/api-node.js';
 import { openStream, type EventStream } from './support/sse.js';
 
 let node: ApiNode;
 const events = liveEventBuilders();
 let serial = 0;
 
+/** Small bounds, so that a test reaches them with a few streams (STREAMS_MAX and STREAMS_PER_PARTICIPANT_MAX in production). */
+const STREAMS_TEST_MAX = 6;
+const STREAMS_PER_PARTICIPANT_TEST_MAX = 3;
+
 beforeAll(async () => {
-  node = await startApiNode();
+  node = await startApiNode({ stream: { streamsMax: STREAMS_TEST_MAX, streamsPerParticipantMax: STREAMS_PER_PARTICIPANT_TEST_MAX } });
 }, 60_000);
 
 afterAll(async () => {
@@ -36,25 +40,32 @@ async function commissionLot(): Promise<{ lot: string; id: string }> {
 }
 
 describe('GET /v1/stream', () => {
-  it('bounds the number of concurrent streams (503 with Retry-After beyond it)', async () => {
+  it('bounds the streams of one participant (429 beyond it, whatever its credential) and of the node (503 beyond it)', async () => {
     const streams: EventStream[] = [];
+    const open = async (headers: Record<string, string>) => {
+      const stream = await openStream(`${node.url}/v1/stream`, headers);
+      if (stream.response.status === 200) streams.push(stream);
+      return stream.response;
+    };
     try {
-      let refused: Response | undefined;
-      while (refused === undefined && streams.length <= STREAMS_MAX) {
-        const stream = await openStream(`${node.url}/v1/stream`, bearer(TOKENS.regulator));
-        if (stream.response.status === 503) refused = stream.response;
-        else {
-          expect(stream.response.status).toBe(200);
-          streams.push(stream);
-        }
-      }
-      expect(streams).toHaveLength(STREAMS_MAX);
-      expect(refused?.headers.get('retry-after')).toBe('5');
-      expect(await refused?.json()).toEqual({ code: 'too-many-streams', message: expect.any(String), path: '' });
+      // One participant: a read token and signed requests count together.
+      for (let index = 1; index < STREAMS_PER_PARTICIPANT_TEST_MAX; index++) expect((await open(bearer(TOKENS.regulator))).status).toBe(200);
+      expect((await open(signReadRequest(CHAIN_ID, node.participantId('regulator'), node.signers['regulator']!.seed, 'GET', '/v1/stream', Date.now()))).status).toBe(200);
+      const perParticipant = await open(bearer(TOKENS.regulator));
+      expect(perParticipant.status).toBe(429);
+      expect(perParticipant.headers.get('retry-after')).toBe('5');
+      expect(await perParticipant.json()).toEqual({ code: 'too-many-streams-for-participant', message: expect.stringContaining(node.participantId('regulator')), path: '' });
+      // Others still get theirs, up to the node's bound.
+      for (let index = 0; index < STREAMS_TEST_MAX - STREAMS_PER_PARTICIPANT_TEST_MAX; index++) expect((await open(bearer(TOKENS.farm))).status).toBe(200);
+      const refused = await open(bearer(TOKENS.retailer));
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(await refused.json()).toEqual({ code: 'too-many-streams', message: expect.any(String), path: '' });
+      expect(streams).toHaveLength(STREAMS_TEST_MAX);
     } finally {
       for (const stream of streams) stream.close();
     }
-    // The server notices the closed connections; then streams are served again.
+    // The server notices the closed connections; then streams are served again, to the same participant too.
     for (let attempt = 0; ; attempt++) {
       const stream = await openStream(`${node.url}/v1/stream`, bearer(TOKENS.regulator));
       stream.close();

@@ -7,7 +7,7 @@
  */
 import { element, svgElement } from './dom.js';
 import { identifierKind, shortUrn } from './format.js';
-import type { TraceGraph, TracedRecord } from './types.js';
+import type { RedactedRecord, TraceGraph, TracedRecord } from './types.js';
 
 const NODE_WIDTH = 220;
 const NODE_HEIGHT = 60;
@@ -53,8 +53,9 @@ function flowOf(edge: TraceGraph['edges'][number]): { source: string; target: st
   return { source: edge.to, target: edge.from };
 }
 
-function statusLine(record: TracedRecord): { text: string; flagged: boolean } {
+function statusLine(record: TracedRecord | RedactedRecord): { text: string; flagged: boolean } {
   if (record.recalls.length > 0) return { text: 'RECALLED', flagged: true };
+  if ('redacted' in record) return { text: 'NOT SHARED', flagged: false };
   if (record.quarantine !== undefined) return { text: 'QUARANTINED', flagged: true };
   if (record.excursions > 0) return { text: `${record.excursions} EXCURSION${record.excursions === 1 ? '' : 'S'}`, flagged: true };
   return { text: record.status.toUpperCase(), flagged: false };

@@ -8,6 +8,7 @@ import type { approvalResponse, pendingResponse } from '../../http/approval-rout
 import type { blockListResponse } from '../../http/block-list-routes.js';
 import type { historyResponse, traceResponse } from '../../http/item-routes.js';
 import type { transactionProofResponse } from '../../http/proof-routes.js';
+import type { redactedRecordSchema } from '../../http/party-rule.js';
 import type { recallScopeResponse } from '../../http/recall-routes.js';
 import type { blockSummarySchema, tracedRecordSchema } from '../../http/schemas.js';
 import type { TransactionStatus } from '../../../node/transactions.js';
@@ -16,6 +17,8 @@ export type History = z.output<typeof historyResponse>;
 export type CustodyEvent = History['events'][number];
 export type TracedRecord = z.output<typeof tracedRecordSchema>;
 export type TraceGraph = z.output<typeof traceResponse>;
+/** An item the reader is not a party to (api/http/party-rule.ts): its custody is not shown. */
+export type RedactedRecord = z.output<typeof redactedRecordSchema>;
 export type BlockSummary = z.output<typeof blockSummarySchema>;
 export type BlockList = z.output<typeof blockListResponse>;
 export type TransactionProofDocument = z.output<typeof transactionProofResponse>;

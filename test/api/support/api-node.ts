@@ -8,6 +8,7 @@ import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiRoutes } from '../../../api/http/index.js';
+import type { StreamOptions } from '../../../api/http/stream-routes.js';
 import { CustodiaClient, type ReadCredential } from '../../../api/client.js';
 import { liveEventBuilders } from '../../../api/epcis-builders.js';
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
@@ -70,7 +71,7 @@ export interface ApiNode {
   close: () => Promise<void>;
 }
 
-export async function startApiNode(): Promise<ApiNode> {
+export async function startApiNode(options: { stream?: StreamOptions; rateLimit?: { requestsPerSecondPerAddress: number; requestsBurstPerAddress: number } } = {}): Promise<ApiNode> {
   const directory = await mkdtemp(join(tmpdir(), 'custodia-api-'));
   const layout = await writeTestnet({ directory: join(directory, 'net'), validators: 1, basePort: 20_000, chainId: CHAIN_ID, roundTimeoutBaseMs: 1000, idleProposalDelayMs: 50 });
   const configFile = layout.configFiles[0]!;
@@ -82,12 +83,13 @@ export async function startApiNode(): Promise<ApiNode> {
   config.metrics.listen = '127.0.0.1:0';
   config.log.level = 'error';
   config.api.readTokens = Object.entries(TOKENS).map(([name, token]) => ({ token, participant: id(name), scope: 'read' }));
+  if (options.rateLimit !== undefined) config.api.rateLimit = options.rateLimit;
   await writeFile(configFile, JSON.stringify(config, null, 2));
   const loaded = await loadConfig(configFile);
   if (!loaded.ok) throw new Error(loaded.message);
   const validator = await startValidator(loaded.config, {
     logger: silentLogger(),
-    routes: (context) => apiRoutes(context, { stream: { heartbeatIntervalMs: TEST_HEARTBEAT_INTERVAL_MS } }),
+    routes: (context) => apiRoutes(context, { stream: { heartbeatIntervalMs: TEST_HEARTBEAT_INTERVAL_MS, ...options.stream } }),
   });
   const signers: Record<string, TransactionSigner> = {};
   for (const participant of DEMO_PARTICIPANTS) {

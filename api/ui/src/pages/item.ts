@@ -144,6 +144,7 @@ function currentView(history: History): HTMLElement {
 }
 
 function holderText(member: RecallScope['members'][number], directory: Directory): string {
+  if ('redacted' in member) return 'not shared with you';
   if (member.inTransit.length > 0) return `in transit to ${member.inTransit.map((shipment) => partyName(directory, shipment.to)).join(', ')}`;
   if (member.kind === 'instance') return partyName(directory, member.possessor);
   const holders = Object.entries(member.holdings ?? {}).filter(([, quantity]) => quantity > 0);
@@ -157,9 +158,9 @@ export function recallView(recall: RecallScope, directory: Directory, subject?: 
       { 'data-member': member.id },
       cell(member.id === subject ? element('strong', {}, itemLink(member.id, shortUrn(member.id))) : itemLink(member.id, shortUrn(member.id))),
       cell(identifierKind(member.id), { narrowHidden: true }),
-      cell(member.status),
+      cell('redacted' in member ? '—' : member.status),
       cell(holderText(member, directory)),
-      cell(member.quarantined ? badge('Quarantined', 'warn') : ''),
+      cell('redacted' in member || !member.quarantined ? '' : badge('Quarantined', 'warn')),
     ),
   );
   return element(
