@@ -20,20 +20,18 @@ import { checkSigners, type ParticipantLookup } from './authorization.js';
 import { typeRefusal } from './executor.js';
 import { refuse, type Refusal } from './reasons.js';
 
+/** Signers first, then the type: the order execution checks them in, so both give the same code. */
 export function admissionRefusal(transaction: Transaction, participantOf: ParticipantLookup): Refusal | undefined {
-  const refusedType = typeRefusal(transaction.body.type);
-  if (refusedType !== undefined) return refusedType;
   const signers = checkSigners(transaction, participantOf);
-  return signers.ok ? undefined : signers;
+  if (!signers.ok) return signers;
+  return typeRefusal(transaction.body.type);
 }
 
 export function proposalRefusal(transaction: Transaction, participantOf: ParticipantLookup): Refusal | undefined {
-  const refusedType = typeRefusal(transaction.body.type);
-  if (refusedType !== undefined) return refusedType;
   for (const signature of transaction.signatures) {
     const participant = participantOf(signature.signer);
     if (participant === undefined) return refuse('unknown-participant', `${signature.signer} is not a participant`);
     if (!participant.keys.some((key) => key.publicKey === signature.publicKey)) return refuse('unknown-key', `the key ${signature.publicKey} was never registered to ${signature.signer}`);
   }
-  return undefined;
+  return typeRefusal(transaction.body.type);
 }

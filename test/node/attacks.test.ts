@@ -31,11 +31,6 @@ afterAll(async () => {
   await network?.close();
 });
 
-async function metric(index: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${portsOf(network.basePort, index).metrics}/metrics`)).text();
-  const line = text.split('\n').find((entry) => entry.startsWith(`${name} `));
-  return line === undefined ? 0 : Number(line.split(' ')[1]);
-}
 
 /** A new lot commissioned by the farm commits on every validator, and all are alive. */
 async function expectNetworkCommits(indices = network.indices()): Promise<void> {
@@ -90,7 +85,7 @@ describe('attacks on a 4-validator network of real processes', () => {
         );
         expect(status, `validator-${index}, ${id}`).toBe(404);
       }
-      expect(await metric(index, 'custodia_mempool_bytes')).toBeLessThan(250_000);
+      expect(await network.metric(index, 'custodia_mempool_bytes')).toBeLessThan(250_000);
     }
   }, 120_000);
 
@@ -152,7 +147,7 @@ describe('attacks on a 4-validator network of real processes', () => {
       await network.waitUntil(() => network.ready(3), 60_000, 'validator-3 ready after its restart, under the flood');
       const connectedPeers = async () => ((await (await fetch(`http://127.0.0.1:${portsOf(network.basePort, 3).metrics}/readyz`)).json()) as { connectedPeers: number }).connectedPeers;
       await network.waitUntil(async () => (await connectedPeers()) === 3, 60_000, 'validator-3 connected to all three peers');
-      await network.waitUntil(async () => (await metric(3, 'custodia_votes_sent_total')) > 3, 60_000, 'validator-3 voting');
+      await network.waitUntil(async () => (await network.metric(3, 'custodia_votes_sent_total')) > 3, 60_000, 'validator-3 voting');
     } finally {
       flooding = false;
       for (const socket of sockets) socket.terminate();

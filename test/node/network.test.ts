@@ -49,11 +49,6 @@ async function submitAndWait(index: number, count: number): Promise<TransactionS
   return Promise.all(transactions.map((transaction) => client.submit(transaction, { wait: true, timeoutMs: 30_000 })));
 }
 
-async function metric(index: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${portsOf(network.basePort, index).metrics}/metrics`)).text();
-  const line = text.split('\n').find((entry) => entry.startsWith(`${name} `));
-  return line === undefined ? 0 : Number(line.split(' ')[1]);
-}
 
 describe('a 4-validator network of real processes', () => {
   it('commits events submitted to any node on every node, with identical blocks and ledger roots', async () => {
@@ -69,9 +64,9 @@ describe('a 4-validator network of real processes', () => {
     const monitoring = `http://127.0.0.1:${portsOf(network.basePort, 1).metrics}`;
     expect(await (await fetch(`${monitoring}/healthz`)).json()).toEqual({ status: 'alive' });
     expect(await (await fetch(`${monitoring}/readyz`)).json()).toMatchObject({ ready: true, quorumConnected: true, connectedPeers: 3 });
-    expect(await metric(1, 'custodia_transactions_committed_total{result="accepted"}')).toBeGreaterThanOrEqual(20);
-    expect(await metric(1, 'custodia_connected_peers')).toBe(3);
-    expect(await metric(1, 'custodia_ledger_height')).toBeGreaterThanOrEqual(common);
+    expect(await network.metric(1, 'custodia_transactions_committed_total{result="accepted"}')).toBeGreaterThanOrEqual(20);
+    expect(await network.metric(1, 'custodia_connected_peers')).toBe(3);
+    expect(await network.metric(1, 'custodia_ledger_height')).toBeGreaterThanOrEqual(common);
   }, 120_000);
 
   it('drops a peer that sends garbage while the others keep committing', async () => {
@@ -123,8 +118,8 @@ describe('a 4-validator network of real processes', () => {
     await network.waitUntil(async () => acknowledged.length >= acknowledgedAtKill + 15, 60_000, 'load while one validator is down');
     network.start(3);
     await network.waitUntil(() => network.ready(3), 60_000, 'validator-3 ready after restart');
-    const votesAfterRestart = await metric(3, 'custodia_votes_sent_total');
-    await network.waitUntil(async () => (await metric(3, 'custodia_votes_sent_total')) > votesAfterRestart + 3, 60_000, 'validator-3 voting again');
+    const votesAfterRestart = await network.metric(3, 'custodia_votes_sent_total');
+    await network.waitUntil(async () => (await network.metric(3, 'custodia_votes_sent_total')) > votesAfterRestart + 3, 60_000, 'validator-3 voting again');
     loading = false;
     await load;
 

@@ -184,14 +184,6 @@ async function submitExtras(client: CustodiaClient, signers: Record<string, Tran
   return { ...extras, farmTransactionId, receiptTransactionId, pendingApprovalId };
 }
 
-/**
- * TEMPORARY, until node/ledger-application.ts is fixed: hasPendingTransactions() counts the
- * mempool's transactions that are already ordered in committed blocks awaiting execution, so a
- * leader keeps proposing at once while they execute, consensus runs thousands of empty blocks
- * ahead of execution, and each next transaction waits behind them (a one-validator demo stalls
- * for minutes). This counts only transactions not yet ordered, as the fix will. It touches only
- * fields that exist; if they were renamed it does nothing.
- */
 /** GET with a bearer token (or none), answering status, headers and the parsed JSON (or text). */
 export async function get(url: string, token?: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: any; text: string }> {
   const response = await fetch(url, { headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers } });

@@ -129,6 +129,13 @@ export class LocalNetwork {
     return client.transaction('epcis.capture', this.events.capture(this.events.commissionLot(lot, 10)), [this.farm]);
   }
 
+  /** One sample of a validator's Prometheus metric (its unlabelled series, or the series named with its labels); 0 when absent. */
+  async metric(index: number, name: string): Promise<number> {
+    const text = await (await fetch(`http://127.0.0.1:${portsOf(this.basePort, index).metrics}/metrics`)).text();
+    const line = text.split('\n').find((entry) => entry.startsWith(`${name} `));
+    return line === undefined ? 0 : Number(line.split(' ')[1]);
+  }
+
   async height(index: number): Promise<number> {
     return (await this.client(index).head()).height;
   }

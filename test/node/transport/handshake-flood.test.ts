@@ -62,7 +62,9 @@ describe('a flood of sockets that never finish the handshake', () => {
       await waitFor(() => restarted.transport.stats().handshakeFailures['too-many-pending'] > 0, 'the flood to hit its limit', 10_000);
       // ...but the peers, dialing from 127.0.0.1, have slots of their own.
       await waitFor(() => restarted.transport.connectedPeers().length === 3, 'the restarted validator to reconnect to its three peers', 15_000);
-      for (const index of [0, 1, 2]) nodeAt(nodes, index).transport.send(validatorId(3), 'consensus', { vote: index });
+      // The dialers' side opens when the welcome arrives, a moment after the acceptor's.
+      await waitFor(() => [0, 1, 2].every((index) => nodeAt(nodes, index).transport.connectedPeers().includes(validatorId(3))), 'the peers to see their connections open');
+      for (const index of [0, 1, 2]) expect(nodeAt(nodes, index).transport.send(validatorId(3), 'consensus', { vote: index })).toBe(true);
       await waitFor(() => [0, 1, 2].every((index) => payloadsFrom(restarted, validatorId(index)).length > 0), 'frames from every peer');
       expect(restarted.transport.connectedPeers()).toEqual(['validator-0', 'validator-1', 'validator-2']);
     } finally {
