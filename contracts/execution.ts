@@ -6,7 +6,7 @@
  * matters.
  */
 import type { JsonValue } from '../ledger/encoding/canonical-json.js';
-import type { IndexedEvent } from '../ledger/store/records.js';
+import type { IndexedEvent, IndexedNote } from '../ledger/store/records.js';
 import type { Participant } from './participants.js';
 import type { Refusal } from './reasons.js';
 import type { StateOverlay } from './state.js';
@@ -24,12 +24,15 @@ export interface TransactionContext extends BlockContext {
   position: number;
   /** The participants who signed, in the order the transaction names them; all keys registered and active. */
   signers: readonly Participant[];
+  /** Set when the contract runs as the action of this approval request (signers are then its requester and approvers). */
+  approvalId?: string;
 }
 
-/** An accepted transaction's effects beyond its state writes. */
+/** An accepted transaction's effects beyond its state writes: events and notes for the store's indices. */
 export interface Effects {
   ok: true;
   events: IndexedEvent[];
+  notes?: IndexedNote[];
 }
 
 export type Outcome = Effects | Refusal;

@@ -9,12 +9,12 @@ import { canonicalize, CanonicalJsonError, type JsonValue } from '../ledger/enco
 import { ACCEPTED, type TransactionResult } from '../ledger/model/result.js';
 import type { StateWrite } from '../ledger/model/state.js';
 import { transactionId, type Transaction } from '../ledger/model/transaction.js';
-import type { IndexedEvent } from '../ledger/store/records.js';
+import type { IndexedEvent, IndexedNote } from '../ledger/store/records.js';
 import { approvalContracts } from './approvals/approvals.js';
 import { authorizeSigners } from './authorization.js';
 import type { BlockContext, Contract, Outcome } from './execution.js';
 import { refuse, refusalResult, type Refusal } from './reasons.js';
-import { captureEvents } from './rules/capture.js';
+import { captureEvents, captureSubjects } from './rules/capture.js';
 import { addParticipant, recordCertificate, removeParticipant, revokeKey, rotateKey, setValidators } from './rules/governance.js';
 import { issueRecall, releaseQuarantine } from './rules/recall.js';
 import { StateOverlay, stateKeys, type StateReader } from './state.js';
@@ -38,7 +38,27 @@ const GOVERNANCE_CONTRACTS: Readonly<Record<string, Contract>> = {
 const APPROVAL_CONTRACTS = approvalContracts({
   contract: (type) => DIRECT_CONTRACTS[type] ?? GOVERNANCE_CONTRACTS[type],
   isGovernance: (type) => type in GOVERNANCE_CONTRACTS,
+  subjects: actionSubjects,
 });
+
+/** What an approval's action is about, for the index of approvals by subject. */
+function actionSubjects(type: string, payload: JsonValue): string[] {
+  const member = (name: string) => (payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload[name] : undefined);
+  const text = (name: string) => {
+    const value = member(name);
+    return typeof value === 'string' ? [value] : [];
+  };
+  if (type === 'epcis.capture') return captureSubjects(payload);
+  if (type === 'certificate.record') return text('subject');
+  if (type === 'recall.issue' || type === 'quarantine.release') return text('target');
+  if (type in GOVERNANCE_CONTRACTS) {
+    // A participant's id, or the participant being added.
+    const participant = member('participant');
+    const id = typeof participant === 'string' ? participant : (participant as { id?: unknown } | null | undefined)?.id;
+    return typeof id === 'string' ? [id] : [];
+  }
+  return [];
+}
 
 export const TRANSACTION_TYPES: readonly string[] = [...Object.keys(DIRECT_CONTRACTS), ...Object.keys(APPROVAL_CONTRACTS), ...Object.keys(GOVERNANCE_CONTRACTS)].sort();
 
@@ -48,6 +68,7 @@ export const GOVERNANCE_TRANSACTION_TYPES: readonly string[] = Object.keys(GOVER
 export interface ExecutedTransaction {
   result: TransactionResult;
   events: IndexedEvent[];
+  notes: IndexedNote[];
   /** What a contract threw, when it did: the transaction is refused with `execution-failed`, and the node logs this loudly. */
   failure?: unknown;
 }
@@ -81,21 +102,21 @@ export async function executeTransaction(
 ): Promise<ExecutedTransaction> {
   const seen = stateKeys.transaction(txId);
   if ((await blockState.get(seen)) !== undefined) {
-    return { result: refusalResult(refuse('duplicate-transaction', `transaction ${txId} was already executed`)), events: [] };
+    return { result: refusalResult(refuse('duplicate-transaction', `transaction ${txId} was already executed`)), events: [], notes: [] };
   }
   blockState.set(seen, { height: block.height, position });
   const transactionState = blockState.fork();
   try {
     const outcome = await runContract(transactionState, block, transaction, position, txId);
-    if (!outcome.ok) return { result: refusalResult(outcome), events: [] };
+    if (!outcome.ok) return { result: refusalResult(outcome), events: [], notes: [] };
     const unencodable = unencodableWrite(transactionState);
-    if (unencodable !== undefined) return { result: refusalResult(refuse('execution-failed', unencodable)), events: [], failure: new Error(unencodable) };
+    if (unencodable !== undefined) return { result: refusalResult(refuse('execution-failed', unencodable)), events: [], notes: [], failure: new Error(unencodable) };
     transactionState.commitTo(blockState);
-    return { result: ACCEPTED, events: outcome.events };
+    return { result: ACCEPTED, events: outcome.events, notes: outcome.notes ?? [] };
   } catch (error) {
     if (error instanceof StateReadError) throw error;
     const message = `the contract for ${transaction.body.type} failed on this transaction; it changed nothing`;
-    return { result: refusalResult(refuse('execution-failed', message)), events: [], failure: error };
+    return { result: refusalResult(refuse('execution-failed', message)), events: [], notes: [], failure: error };
   }
 }
 
@@ -141,6 +162,7 @@ export interface ExecutedBlock {
   results: TransactionResult[];
   writes: StateWrite[];
   events: IndexedEvent[];
+  notes: IndexedNote[];
   /** Transactions whose contract threw (each refused with `execution-failed`): for the node to log loudly. */
   failures: ExecutionFailure[];
 }
@@ -149,15 +171,17 @@ export async function executeBlock(state: StateReader, block: BlockContext, tran
   const blockState = new StateOverlay(failingReadsMarked(state));
   const results: TransactionResult[] = [];
   const events: IndexedEvent[] = [];
+  const notes: IndexedNote[] = [];
   const failures: ExecutionFailure[] = [];
   for (const [position, transaction] of transactions.entries()) {
     const txId = transactionIds?.[position] ?? transactionId(transaction.body);
     const executed = await executeTransaction(blockState, block, transaction, position, txId);
     results.push(executed.result);
     events.push(...executed.events);
+    notes.push(...executed.notes);
     if (executed.failure !== undefined) failures.push({ position, txId, type: transaction.body.type, error: executed.failure });
   }
-  return { results, writes: blockState.writeSet(), events, failures };
+  return { results, writes: blockState.writeSet(), events, notes, failures };
 }
 
 function failingReadsMarked(state: StateReader): StateReader {

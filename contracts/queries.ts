@@ -3,7 +3,7 @@
  * from and what it contains, or forward to what was made from it and what carried it; the scope
  * of a recall; the pending validator set change. Each walk is bounded.
  */
-import { recordKey, type TracedRecord } from './rules/inventory.js';
+import { containersOf, recordKey, type TracedRecord } from './rules/inventory.js';
 import type { RecallRecord } from './rules/recall.js';
 import type { ValidatorSetChange } from './rules/governance.js';
 import { stateKeys, type StateReader } from './state.js';
@@ -28,7 +28,8 @@ async function readTraced(state: StateReader, id: string): Promise<TracedRecord 
 
 /**
  * Back: what the thing was made from (its transformation inputs) and what it contains, all the
- * way up the chain. Forward: what was made from it and the containers that carried it.
+ * way up the chain. Forward: what was made from it and the containers that carried it (an
+ * instance's parent, the containers a lot was packed in).
  */
 export async function trace(state: StateReader, root: string, direction: 'back' | 'forward'): Promise<TraceGraph | undefined> {
   const first = await readTraced(state, root);
@@ -47,7 +48,7 @@ export async function trace(state: StateReader, root: string, direction: 'back' 
           ]
         : [
             ...node.derivedInto.map((id) => ({ id, edge: { from: id, to: node.id, relation: 'made-from' as const } })),
-            ...(node.parent === undefined ? [] : [{ id: node.parent, edge: { from: node.parent, to: node.id, relation: 'contains' as const } }]),
+            ...containersOf(node).map((id) => ({ id, edge: { from: id, to: node.id, relation: 'contains' as const } })),
           ];
     for (const { id, edge } of next) {
       edges.push(edge);

@@ -32,6 +32,7 @@ export const tracedRecordSchema = z
     status: z.enum(['active', 'consumed', 'destroyed']),
     inTransit: z.array(shipmentSchema),
     parent: z.string().optional(),
+    containers: z.array(z.string()).optional().describe('a lot: the containers holding some of it'),
     children: z.array(z.string()),
     derivedFrom: z.array(z.string()),
     derivedInto: z.array(z.string()),

@@ -8,8 +8,8 @@
  */
 import { z } from 'zod';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
-import type { IndexedEvent } from '../../ledger/store/records.js';
-import type { Contract, Outcome, TransactionContext } from '../execution.js';
+import type { Contract, Effects, Outcome, TransactionContext } from '../execution.js';
+import { Notes } from '../notes.js';
 import { hasRole, participantId, readConsortium, readParticipant, ROLES, type Participant } from '../participants.js';
 import { refuse, type ReasonCode } from '../reasons.js';
 import { parsePayload } from '../rules/payload.js';
@@ -19,6 +19,8 @@ export const APPROVAL_LIMITS = {
   stagesMax: 8,
   approversPerStageMax: 32,
   pendingPerPartyMax: 1000,
+  /** Items one request is indexed under (what its action is about); a capture naming more is indexed under the first ones. */
+  subjectsIndexedMax: 64,
 } as const;
 
 const approverSchema = z.union([z.strictObject({ party: participantId }), z.strictObject({ role: z.enum(ROLES) })]);
@@ -64,6 +66,8 @@ export interface ActionResolver {
   contract(type: string): Contract | undefined;
   /** Whether the type is a governance change (needs the governance threshold of admins). */
   isGovernance(type: string): boolean;
+  /** The items (or, for governance, the participants) an action of this type is about, for the store's index. */
+  subjects(type: string, payload: JsonValue): string[];
 }
 
 export function approvalContracts(actions: ActionResolver): Record<'approval.request' | 'approval.approve' | 'approval.reject', Contract> {
@@ -110,7 +114,11 @@ async function createRequest(state: StateOverlay, context: TransactionContext, p
     if (list.length >= APPROVAL_LIMITS.pendingPerPartyMax) return refuse('invalid-approval-policy', `${holder} already has ${list.length} pending requests`);
     state.set(stateKeys.pendingApprovals(holder), [...list, request.requestId]);
   }
-  return { ok: true, events: [] };
+  const notes = new Notes(context);
+  const subjects = [...new Set(actions.subjects(action.type, request.action.payload))].slice(0, APPROVAL_LIMITS.subjectsIndexedMax);
+  for (const subject of subjects) notes.approval('approval-subject', subject, { requestId: request.requestId });
+  for (const party of new Set([request.requester, ...holdersOf(request)])) notes.approval('approval-party', party, { requestId: request.requestId });
+  return { ok: true, events: [], notes: notes.list };
 }
 
 function holdersOf(request: ApprovalRequest): Set<string> {
@@ -156,14 +164,13 @@ async function approve(state: StateOverlay, context: TransactionContext, payload
   if (typeof stage !== 'number') return stage;
   request.approvals = [...request.approvals, { party: approver.id, stage, txId: context.txId, height: context.height, timestamp: context.timestamp }];
 
-  let events: IndexedEvent[] = [];
+  let effects: Effects = { ok: true, events: [] };
   if (request.policy.stages.every((_, index) => stageComplete(request, index))) {
-    const ran = await runAction(state, context, request, actions);
-    events = ran.events;
+    effects = await runAction(state, context, request, actions);
     await closeRequest(state, request);
   }
   state.set(stateKeys.approval(request.requestId), request as unknown as JsonValue);
-  return { ok: true, events };
+  return effects;
 }
 
 /** The stage this approver's approval counts for, or why it cannot approve now. */
@@ -192,7 +199,8 @@ function matches(approver: Approver, participant: Participant): boolean {
  * rules of this block. Its writes count only if the rules accept it; either way the request
  * closes with the outcome recorded.
  */
-async function runAction(state: StateOverlay, context: TransactionContext, request: ApprovalRequest, actions: ActionResolver): Promise<{ events: IndexedEvent[] }> {
+/** The action's events and notes when it ran, none when the rules refused it. */
+async function runAction(state: StateOverlay, context: TransactionContext, request: ApprovalRequest, actions: ActionResolver): Promise<Effects> {
   const signers: Participant[] = [];
   for (const id of [request.requester, ...request.approvals.map((entry) => entry.party)]) {
     const participant = await readParticipant(state, id);
@@ -206,13 +214,13 @@ async function runAction(state: StateOverlay, context: TransactionContext, reque
     outcome =
       adminApprovals < consortium.thresholds.governance
         ? refuse('approval-required', `${request.action.type} needs ${consortium.thresholds.governance} admin approvals, has ${adminApprovals}`)
-        : await runForked(state, contract, { ...context, txId: request.requestId, signers }, request.action.payload);
+        : await runForked(state, contract, { ...context, txId: request.requestId, signers, approvalId: request.requestId }, request.action.payload);
   } else {
-    outcome = await runForked(state, contract, { ...context, txId: request.requestId, signers }, request.action.payload);
+    outcome = await runForked(state, contract, { ...context, txId: request.requestId, signers, approvalId: request.requestId }, request.action.payload);
   }
   request.status = outcome.ok ? 'executed' : 'failed';
   request.outcome = outcome.ok ? { status: 'accepted' } : { status: 'rejected', code: outcome.code, message: outcome.message };
-  return { events: outcome.ok ? outcome.events : [] };
+  return outcome.ok ? outcome : { ok: true, events: [] };
 }
 
 async function runForked(state: StateOverlay, contract: Contract, context: TransactionContext, payload: JsonValue): Promise<Outcome> {

@@ -33,11 +33,14 @@ import type { Effects, Outcome, TransactionContext } from '../execution.js';
 import { companyPrefixOf, hasRole, readParticipant, type Participant } from '../participants.js';
 import { refuse, type Refusal } from '../reasons.js';
 import { stateKeys, type StateOverlay } from '../state.js';
+import { Notes } from '../notes.js';
 import {
   addLink,
   checkUsable,
   consume,
+  containersOf,
   handOver,
+  isClassIdentifier,
   newRecord,
   quantityRefusal,
   readRecord,
@@ -75,12 +78,21 @@ export async function captureEvents(state: StateOverlay, context: TransactionCon
   }
   const submitter = context.signers[0]!;
   const events: IndexedEvent[] = [];
+  const notes = new Notes(context);
   for (const event of eventsOfDocument(validation.value)) {
-    const outcome = await captureEvent(state, context, submitter, event);
+    const outcome = await captureEvent(state, context, submitter, event, notes);
     if (!outcome.ok) return outcome;
     events.push(outcome.indexed);
   }
-  return { ok: true, events } satisfies Effects;
+  return { ok: true, events, notes: notes.list } satisfies Effects;
+}
+
+/** Every item and lot the events of a capture payload name, in document order; none if the document is not valid. */
+export function captureSubjects(payload: JsonValue): string[] {
+  const document = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload['document'] : undefined;
+  const validation = validateEpcisDocument(document);
+  if (!validation.ok) return [];
+  return eventsOfDocument(validation.value).flatMap((event) => subjectsOf(event as unknown as Record<string, JsonValue>).map((subject) => subject.id));
 }
 
 async function captureEvent(
@@ -88,6 +100,7 @@ async function captureEvent(
   context: TransactionContext,
   submitter: Participant,
   event: EpcisEvent,
+  notes: Notes,
 ): Promise<{ ok: true; indexed: IndexedEvent } | Refusal> {
   const fields = event as unknown as Record<string, JsonValue>;
   if (event.errorDeclaration !== undefined) {
@@ -99,6 +112,10 @@ async function captureEvent(
     }
     const refusal = await recordCorrection(state, context, declarationHash, event);
     if (refusal !== undefined) return refusal;
+    const reason = (event.errorDeclaration as unknown as Record<string, JsonValue>)['reason'];
+    for (const subject of subjectsOf(fields)) {
+      notes.change(subject.id, { kind: 'corrected', detail: typeof reason === 'string' ? reason : 'declared in error', reference: event.eventID! });
+    }
     state.set(stateKeys.eventHash(declarationHash), declarationHash);
     return { ok: true, indexed: indexedEvent(context, event, fields, declarationHash) };
   }
@@ -107,7 +124,7 @@ async function captureEvent(
   const eventId = event.eventID ?? eventHash;
   if ((await state.get(stateKeys.event(eventId))) !== undefined) return refuse('duplicate-event', `event ${eventId} is already recorded`);
   if ((await state.get(stateKeys.eventHash(eventHash))) !== undefined) return refuse('duplicate-event', `an event with content hash ${eventHash} is already recorded`);
-  const refusal = await applyEvent(state, context, submitter, eventId, fields);
+  const refusal = await applyEvent(state, context, submitter, eventId, fields, notes);
   if (refusal !== undefined) return refusal;
 
   const record: EventRecord = { eventId, eventHash, txId: context.txId, height: context.height, submitter: submitter.id, corrections: [] };
@@ -127,6 +144,7 @@ async function applyEvent(
   submitter: Participant,
   eventId: string,
   event: Record<string, JsonValue>,
+  notes: Notes,
 ): Promise<Refusal | undefined> {
   const type = event['type'];
   const action = event['action'];
@@ -141,25 +159,25 @@ async function applyEvent(
 
   if (type === 'ObjectEvent') {
     const subjects = [...instances(event, 'epcList'), ...quantities(event, 'quantityList')];
-    if (action === 'ADD') return commission(state, submitter, eventId, subjects, temperatureRange, event);
+    if (action === 'ADD') return commission(state, submitter, eventId, subjects, temperatureRange, event, notes);
     if (action === 'DELETE' || bizStep === 'destroying' || bizStep === 'decommissioning') {
       return takeOutOfUse(state, submitter, subjects, 'destroyed', bizStep ?? 'deleted');
     }
-    if (bizStep === 'shipping') return shipEvent(state, context, submitter, eventId, subjects, event);
-    if (bizStep === 'receiving') return receiveEvent(state, submitter, subjects, event);
-    return observe(state, context, submitter, eventId, subjects, event);
+    if (bizStep === 'shipping') return shipEvent(state, context, submitter, eventId, subjects, event, notes);
+    if (bizStep === 'receiving') return receiveEvent(state, submitter, eventId, subjects, event, notes);
+    return observe(state, submitter, eventId, subjects, event, notes);
   }
   if (type === 'AggregationEvent') {
     const parent = typeof event['parentID'] === 'string' ? event['parentID'] : undefined;
     const children = [...instances(event, 'childEPCs'), ...quantities(event, 'childQuantityList')];
     if (action === 'ADD' && parent !== undefined) return pack(state, submitter, eventId, parent, children);
     if (action === 'DELETE' && parent !== undefined) return unpack(state, submitter, parent, children);
-    return observe(state, context, submitter, eventId, parent === undefined ? children : [{ id: parent }, ...children], event);
+    return observe(state, submitter, eventId, parent === undefined ? children : [{ id: parent }, ...children], event, notes);
   }
   if (type === 'TransformationEvent') {
     const inputs = [...instances(event, 'inputEPCList'), ...quantities(event, 'inputQuantityList')];
     const outputs = [...instances(event, 'outputEPCList'), ...quantities(event, 'outputQuantityList')];
-    return transform(state, submitter, eventId, inputs, outputs, temperatureRange, event);
+    return transform(state, submitter, eventId, inputs, outputs, temperatureRange, event, notes);
   }
   // TransactionEvent and AssociationEvent record business links without moving custody.
   return undefined;
@@ -172,6 +190,7 @@ async function commission(
   subjects: Quantified[],
   temperatureRange: TemperatureRange | undefined,
   event: Record<string, JsonValue>,
+  notes: Notes,
 ): Promise<Refusal | undefined> {
   for (const subject of subjects) {
     const prefix = companyPrefixOf(subject.id);
@@ -183,7 +202,7 @@ async function commission(
     if (temperatureRange !== undefined) record.temperatureRange = temperatureRange;
     writeRecord(state, record);
   }
-  return checkTemperature(state, eventId, subjects, event);
+  return checkTemperature(state, eventId, subjects, event, notes);
 }
 
 async function shipEvent(
@@ -193,6 +212,7 @@ async function shipEvent(
   eventId: string,
   subjects: Quantified[],
   event: Record<string, JsonValue>,
+  notes: Notes,
 ): Promise<Refusal | undefined> {
   const receiverId = partyOf(event, 'destinationList', 'destination');
   if (receiverId === undefined) return refuse('invalid-event', `shipping event ${eventId} names no owning_party or possessing_party destination`);
@@ -209,10 +229,10 @@ async function shipEvent(
       writeRecord(state, record!);
     }
   }
-  return checkTemperature(state, eventId, subjects, event);
+  return checkTemperature(state, eventId, subjects, event, notes);
 }
 
-async function receiveEvent(state: StateOverlay, submitter: Participant, subjects: Quantified[], event: Record<string, JsonValue>): Promise<Refusal | undefined> {
+async function receiveEvent(state: StateOverlay, submitter: Participant, eventId: string, subjects: Quantified[], event: Record<string, JsonValue>, notes: Notes): Promise<Refusal | undefined> {
   for (const subject of subjects) {
     for (const member of await withContents(state, subject)) {
       const record = await readRecord(state, member.id);
@@ -222,7 +242,7 @@ async function receiveEvent(state: StateOverlay, submitter: Participant, subject
       writeRecord(state, record);
     }
   }
-  return checkTemperature(state, `${submitter.id} receiving`, subjects, event);
+  return checkTemperature(state, eventId, subjects, event, notes);
 }
 
 async function takeOutOfUse(state: StateOverlay, submitter: Participant, subjects: Quantified[], status: 'destroyed', why: string): Promise<Refusal | undefined> {
@@ -254,7 +274,12 @@ async function pack(state: StateOverlay, submitter: Participant, eventId: string
     const record = await readRecord(state, child.id);
     const unusable = checkUsable(record, child.id, submitter.id, child.quantity, 'packed');
     if (unusable !== undefined) return unusable;
-    record!.parent = parentId;
+    // An instance is in one container at a time; a lot may be spread over many.
+    if (record!.kind === 'instance') record!.parent = parentId;
+    else {
+      const contained = addLink(record!, 'containers', parentId);
+      if (contained !== undefined) return contained;
+    }
     const linked = addLink(parent, 'children', child.id);
     if (linked !== undefined) return linked;
     writeRecord(state, record!);
@@ -271,8 +296,9 @@ async function unpack(state: StateOverlay, submitter: Participant, parentId: str
   const removed = children.length === 0 ? parent!.children : children.map((child) => child.id);
   for (const childId of removed) {
     const record = await readRecord(state, childId);
-    if (record === undefined || record.parent !== parentId) continue;
-    delete record.parent;
+    if (record === undefined || !containersOf(record).includes(parentId)) continue;
+    if (record.kind === 'instance') delete record.parent;
+    else record.containers = (record.containers ?? []).filter((container) => container !== parentId);
     writeRecord(state, record);
   }
   parent!.children = parent!.children.filter((childId) => !removed.includes(childId));
@@ -288,6 +314,7 @@ async function transform(
   outputs: Quantified[],
   temperatureRange: TemperatureRange | undefined,
   event: Record<string, JsonValue>,
+  notes: Notes,
 ): Promise<Refusal | undefined> {
   for (const input of inputs) {
     const record = await readRecord(state, input.id);
@@ -301,7 +328,7 @@ async function transform(
     }
     writeRecord(state, record!);
   }
-  const commissioned = await commission(state, submitter, eventId, outputs, temperatureRange, event);
+  const commissioned = await commission(state, submitter, eventId, outputs, temperatureRange, event, notes);
   if (commissioned !== undefined) return commissioned;
   for (const output of outputs) {
     const record = (await readRecord(state, output.id))!;
@@ -321,11 +348,11 @@ async function transform(
  */
 async function observe(
   state: StateOverlay,
-  context: TransactionContext,
   submitter: Participant,
   eventId: string,
   subjects: Quantified[],
   event: Record<string, JsonValue>,
+  notes: Notes,
 ): Promise<Refusal | undefined> {
   const examiner = (['carrier', 'laboratory', 'inspector', 'regulator'] as const).some((role) => hasRole(submitter, role));
   for (const subject of subjects) {
@@ -337,7 +364,7 @@ async function observe(
       record.inTransit.some((shipment) => shipment.to === submitter.id || shipment.from === submitter.id);
     if (!handles && !examiner) return refuse('not-in-possession', `${submitter.id} neither handles ${subject.id} nor has a role to examine it`);
   }
-  return checkTemperature(state, eventId, subjects, event);
+  return checkTemperature(state, eventId, subjects, event, notes);
 }
 
 /**
@@ -345,7 +372,7 @@ async function observe(
  * Celsius, or Fahrenheit with uom FAH) outside the declared range of a lot, or of the lot an
  * instance was packed with, records an excursion and quarantines it.
  */
-async function checkTemperature(state: StateOverlay, eventId: string, subjects: Quantified[], event: Record<string, JsonValue>): Promise<undefined> {
+async function checkTemperature(state: StateOverlay, eventId: string, subjects: Quantified[], event: Record<string, JsonValue>, notes: Notes): Promise<undefined> {
   const readings = temperatureReadings(event);
   if (readings.length === 0) return undefined;
   for (const subject of subjects) {
@@ -357,6 +384,7 @@ async function checkTemperature(state: StateOverlay, eventId: string, subjects: 
     record.excursions += 1;
     if (record.quarantine === undefined) {
       record.quarantine = { eventId, reason: `temperature ${outside[0]} °C outside ${range.minimum} to ${range.maximum} °C` };
+      notes.change(record.id, { kind: 'quarantined', detail: record.quarantine.reason, reference: eventId });
     }
     writeRecord(state, record);
   }
@@ -415,19 +443,30 @@ async function recordCorrection(state: StateOverlay, context: TransactionContext
   return undefined;
 }
 
-/** The thing and, for a container, everything packed in it (transitively): they move together. */
+/**
+ * The thing and, for a container, the instances packed in it (transitively): they move together.
+ * Lots packed in a container are not moved with it, since the ledger does not know how much of a
+ * lot each container holds: an event moves a lot by naming it with its quantity.
+ */
 async function withContents(state: StateOverlay, subject: Quantified): Promise<Quantified[]> {
   const members: Quantified[] = [subject];
   const seen = new Set([subject.id]);
   for (let index = 0; index < members.length && members.length <= EPCIS_LIMITS.epcsPerListMax; index++) {
     const record: TracedRecord | undefined = await readRecord(state, members[index]!.id);
     for (const child of record?.children ?? []) {
-      if (seen.has(child)) continue;
+      if (seen.has(child) || isClassIdentifier(child)) continue;
       seen.add(child);
       members.push({ id: child });
     }
   }
   return members;
+}
+
+/** Every thing an event names: EPCs, classes and the parent, in its lists' order. */
+function subjectsOf(event: Record<string, JsonValue>): Quantified[] {
+  const lists = [...['epcList', 'childEPCs', 'inputEPCList', 'outputEPCList'].flatMap((field) => instances(event, field)), ...QUANTITY_LISTS.flatMap((field) => quantities(event, field))];
+  const parent = typeof event['parentID'] === 'string' ? [{ id: event['parentID'] }] : [];
+  return [...new Map([...parent, ...lists].map((subject) => [subject.id, subject])).values()];
 }
 
 function instances(event: Record<string, JsonValue>, field: string): Quantified[] {

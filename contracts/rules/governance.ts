@@ -15,6 +15,7 @@ import { NO_EVENTS, type Outcome, type TransactionContext } from '../execution.j
 import { CONTRACT_LIMITS, participantId, participantSchema, readParticipant, type Participant } from '../participants.js';
 import { refuse, type Refusal } from '../reasons.js';
 import { stateKeys, type StateOverlay } from '../state.js';
+import { Notes } from '../notes.js';
 import { parsePayload } from './payload.js';
 
 /** A validator set change must be announced at least this many blocks ahead (the consensus protocol's constant). */
@@ -137,5 +138,7 @@ export async function recordCertificate(state: StateOverlay, context: Transactio
   const key = stateKeys.certificate(parsed.value.documentHash);
   if ((await state.get(key)) !== undefined) return refuse('duplicate-event', `certificate ${parsed.value.documentHash} is already recorded`);
   state.set(key, { ...parsed.value, recordedBy: context.signers.map((signer) => signer.id), height: context.height } as unknown as JsonValue);
-  return NO_EVENTS;
+  const notes = new Notes(context);
+  notes.change(parsed.value.subject, { kind: 'certified', detail: parsed.value.kind, reference: parsed.value.documentHash });
+  return { ok: true, events: [], notes: notes.list };
 }

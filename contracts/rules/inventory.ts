@@ -38,6 +38,12 @@ export interface TracedRecord {
   inTransit: Shipment[];
   /** The container this instance is packed in (AggregationEvent ADD). */
   parent?: string;
+  /**
+   * Classes: the containers holding some of the lot (AggregationEvent ADD with childQuantityList),
+   * for recalls and traces; a lot can be spread over many. Absent on records written before it
+   * was kept, which read as none.
+   */
+  containers?: string[];
   children: string[];
   /** Inputs it was made from, and outputs made from it (TransformationEvent). */
   derivedFrom: string[];
@@ -87,7 +93,7 @@ export function newRecord(id: string, party: string, eventId: string, quantity?:
     kind,
     commissionedBy: party,
     commissionedIn: eventId,
-    ...(kind === 'instance' ? { possessor: party } : { holdings: { [party]: quantity ?? 0 } }),
+    ...(kind === 'instance' ? { possessor: party } : { holdings: { [party]: quantity ?? 0 }, containers: [] }),
     status: 'active',
     inTransit: [],
     children: [],
@@ -96,6 +102,11 @@ export function newRecord(id: string, party: string, eventId: string, quantity?:
     excursions: 0,
     recalls: [],
   };
+}
+
+/** The containers a thing is in: an instance's parent, a class's containers. */
+export function containersOf(record: TracedRecord): string[] {
+  return record.kind === 'instance' ? (record.parent === undefined ? [] : [record.parent]) : (record.containers ?? []);
 }
 
 /** How much of a class a party holds (instances: 1 if it possesses it). */
@@ -222,8 +233,8 @@ export function adjustHolding(record: TracedRecord, party: string, delta: number
 }
 
 /** Adds a link to a record's list once; refused when the list is full, so that no link is ever silently lost to a trace or recall. */
-export function addLink(record: TracedRecord, list: 'children' | 'derivedFrom' | 'derivedInto', id: string): Refusal | undefined {
-  const links = record[list];
+export function addLink(record: TracedRecord, list: 'children' | 'containers' | 'derivedFrom' | 'derivedInto', id: string): Refusal | undefined {
+  const links = record[list] ?? [];
   if (links.includes(id)) return undefined;
   if (links.length >= INVENTORY_LIMITS.linksPerRecordMax) return refuse('record-limit-reached', `${record.id} already has ${links.length} ${list} links`);
   record[list] = [...links, id];

@@ -10,11 +10,11 @@
 import { z } from 'zod';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import type { Outcome, TransactionContext } from '../execution.js';
-import { NO_EVENTS } from '../execution.js';
 import { hasRole } from '../participants.js';
 import { refuse } from '../reasons.js';
 import { stateKeys, type StateOverlay, type StateReader } from '../state.js';
-import { readRecord, recordKey, writeRecord, type TracedRecord } from './inventory.js';
+import { Notes } from '../notes.js';
+import { containersOf, readRecord, recordKey, writeRecord, type TracedRecord } from './inventory.js';
 import { parsePayload } from './payload.js';
 
 /** A recall touches at most this many identifiers, so one transaction's work is bounded. */
@@ -50,10 +50,12 @@ export async function issueRecall(state: StateOverlay, context: TransactionConte
   const scope = await recallScope(state, target);
   if (scope === undefined) return refuse('recall-scope-too-large', `the recall of ${target} would cover more than ${RECALL_SCOPE_MAX} identifiers`);
   const recallId = context.txId;
+  const notes = new Notes(context);
   for (const id of scope) {
     const member = (await readRecord(state, id))!;
     if (!member.recalls.includes(recallId)) member.recalls = [...member.recalls, recallId];
     writeRecord(state, member);
+    notes.change(id, { kind: 'recalled', detail: id === target ? reason : `${reason} (recall of ${target})`, reference: recallId });
   }
   const recall: RecallRecord = {
     recallId,
@@ -65,7 +67,7 @@ export async function issueRecall(state: StateOverlay, context: TransactionConte
     scope,
   };
   state.set(stateKeys.recall(recallId), recall as unknown as JsonValue);
-  return NO_EVENTS;
+  return { ok: true, events: [], notes: notes.list };
 }
 
 /**
@@ -78,7 +80,8 @@ export async function recallScope(state: StateReader, target: string): Promise<s
   for (let index = 0; index < scope.length; index++) {
     const record = (await state.get(recordKey(scope[index]!))) as TracedRecord | undefined;
     if (record === undefined) continue;
-    const reached = [...record.children, ...(record.parent === undefined ? [] : [record.parent]), ...record.derivedInto];
+    // Both ways through aggregation (its contents, and the containers it is in) and forward through transformation.
+    const reached = [...record.children, ...containersOf(record), ...record.derivedInto];
     for (const id of reached) {
       if (seen.has(id)) continue;
       if (scope.length >= RECALL_SCOPE_MAX) return undefined;
@@ -92,15 +95,17 @@ export async function recallScope(state: StateReader, target: string): Promise<s
 export async function releaseQuarantine(state: StateOverlay, context: TransactionContext, payload: JsonValue): Promise<Outcome> {
   const parsed = parsePayload(targetPayload, payload);
   if (!parsed.ok) return parsed;
-  // The reason is kept where it belongs: in the signed transaction on the ledger.
-  const { target } = parsed.value;
+  const { target, reason } = parsed.value;
   if (!context.signers.some((signer) => hasRole(signer, 'laboratory') || hasRole(signer, 'inspector'))) {
     return refuse('wrong-role', `releasing ${target} from quarantine needs a laboratory or inspector signature`);
   }
   const record = await readRecord(state, target);
   if (record === undefined) return refuse('unknown-item', `${target} was never commissioned`);
   if (record.quarantine === undefined) return refuse('not-quarantined', `${target} is not quarantined`);
+  const lifted = record.quarantine;
   delete record.quarantine;
   writeRecord(state, record);
-  return NO_EVENTS;
+  const notes = new Notes(context);
+  notes.change(target, { kind: 'released', detail: reason, reference: lifted.eventId });
+  return { ok: true, events: [], notes: notes.list };
 }

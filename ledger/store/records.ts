@@ -14,6 +14,57 @@ export interface IndexedEvent {
   eventHash?: string;
 }
 
+/**
+ * The auditors' indices beyond EPCIS events (docs/encoding.md, "Store layout"), written by the
+ * store from execution's notes; derived data, in no root:
+ * - `change`: a rule-driven change to one item or lot (quarantined, released, recalled,
+ *   certified, corrected), keyed by the item, so its history shows it with who signed it;
+ * - `approval-subject`: an approval request, keyed by each item its action is about;
+ * - `approval-party`: an approval request, keyed by its requester and each approver (a party id,
+ *   or `role:<name>`), so approvals are found by subject and by party whatever their age.
+ */
+export const NOTE_INDEX_NAMES = ['change', 'approval-subject', 'approval-party'] as const;
+export type NoteIndexName = (typeof NOTE_INDEX_NAMES)[number];
+
+export const CHANGE_KINDS = ['quarantined', 'released', 'recalled', 'certified', 'corrected'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+/** What a `change` note says. */
+export interface ChangeNote {
+  kind: ChangeKind;
+  /** In the signer's words where there are any (a reason, a certificate's kind), else the rule's. */
+  detail: string;
+  /** The recall, the certificate's document hash, or the event that caused or corrected it. */
+  reference?: string;
+  /** The approval request whose action made the change, when one did. */
+  approvalId?: string;
+}
+
+/** What an `approval-*` note says. */
+export interface ApprovalNote {
+  requestId: string;
+}
+
+/** One note of an accepted transaction, as execution hands it to the store. */
+export interface IndexedNote {
+  /** Position of the transaction in its block. */
+  position: number;
+  index: NoteIndexName;
+  key: string;
+  note: ChangeNote | ApprovalNote;
+}
+
+export interface StoredNote {
+  /** height:position:index, as for events; the last part counts the transaction's notes. */
+  reference: string;
+  height: number;
+  position: number;
+  txId: string;
+  index: NoteIndexName;
+  key: string;
+  note: ChangeNote | ApprovalNote;
+}
+
 export interface StoredEvent {
   reference: string;
   height: number;

@@ -184,9 +184,24 @@ async function submitExtras(client: CustodiaClient, signers: Record<string, Tran
   return { ...extras, farmTransactionId, receiptTransactionId, pendingApprovalId };
 }
 
-/** GET with a bearer token (or none), answering status, headers and the parsed JSON (or text). */
+/**
+ * GET with a bearer token (or none), answering status, headers and the parsed JSON (or text).
+ * A GET is idempotent: one whose kept-alive connection the server closed just as it was reused
+ * (ECONNRESET on a loaded machine) is sent again, as the typed client does, rather than failing
+ * the test; any answer the server gave is returned as it is.
+ */
 export async function get(url: string, token?: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: any; text: string }> {
-  const response = await fetch(url, { headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers } });
+  const init = { headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers } };
+  let response: Response;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      response = await fetch(url, init);
+      break;
+    } catch (error) {
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      if (attempt >= 3 || !(error instanceof TypeError) || (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET')) throw error;
+    }
+  }
   const text = await response.text();
   let body: unknown;
   try {
