@@ -39,6 +39,8 @@ export const REASON_CODES = [
   'quantity-out-of-range',
   /** A record's list (shipments in transit, contents, transformation links) is full. */
   'record-limit-reached',
+  /** An identifier longer than INVENTORY_LIMITS.identifierLengthMax. */
+  'identifier-too-long',
   // approvals and governance
   'approval-required',
   'unknown-request',

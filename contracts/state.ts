@@ -28,6 +28,8 @@ export const stateKeys = {
   approval: (requestId: string) => `approval/${requestId}`,
   pendingApprovals: (party: string) => `pending-approvals/${party}`,
   recall: (recallId: string) => `recall/${recallId}`,
+  /** A product's master data (a lot, or a GTIN pattern): contracts/rules/master-data.ts. */
+  product: (identifier: string) => `product/${identifier}`,
   validatorSetChange: () => 'validator-set/pending',
 };
 

@@ -34,12 +34,14 @@ import { companyPrefixOf, hasRole, readParticipant, type Participant } from '../
 import { refuse, type Refusal } from '../reasons.js';
 import { stateKeys, type StateOverlay } from '../state.js';
 import { Notes } from '../notes.js';
+import { recordMasterData } from './master-data.js';
 import {
   addLink,
   checkUsable,
   consume,
   containersOf,
   handOver,
+  INVENTORY_LIMITS,
   isClassIdentifier,
   newRecord,
   quantityRefusal,
@@ -84,6 +86,7 @@ export async function captureEvents(state: StateOverlay, context: TransactionCon
     if (!outcome.ok) return outcome;
     events.push(outcome.indexed);
   }
+  recordMasterData(state, validation.value, submitter, context);
   return { ok: true, events, notes: notes.list } satisfies Effects;
 }
 
@@ -103,6 +106,9 @@ async function captureEvent(
   notes: Notes,
 ): Promise<{ ok: true; indexed: IndexedEvent } | Refusal> {
   const fields = event as unknown as Record<string, JsonValue>;
+  if (event.eventID !== undefined && event.eventID.length > INVENTORY_LIMITS.identifierLengthMax) {
+    return refuse('identifier-too-long', `eventID ${event.eventID.slice(0, 64)}... is ${event.eventID.length} characters, more than ${INVENTORY_LIMITS.identifierLengthMax}`);
+  }
   if (event.errorDeclaration !== undefined) {
     // A declaration carries the eventID of the event it corrects and, by design, the same
     // content hash (the hash leaves errorDeclaration out); it is told apart by its full content.
@@ -156,6 +162,8 @@ async function applyEvent(
       if (refused !== undefined) return refused;
     }
   }
+  const tooLong = subjectsOf(event).find((subject) => subject.id.length > INVENTORY_LIMITS.identifierLengthMax);
+  if (tooLong !== undefined) return refuse('identifier-too-long', `${tooLong.id.slice(0, 64)}... is ${tooLong.id.length} characters, more than ${INVENTORY_LIMITS.identifierLengthMax}`);
 
   if (type === 'ObjectEvent') {
     const subjects = [...instances(event, 'epcList'), ...quantities(event, 'quantityList')];

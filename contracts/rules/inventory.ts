@@ -68,6 +68,11 @@ export const INVENTORY_LIMITS = {
    * the lot's unit (a million tonnes in grams). Quantities are non-negative finite numbers.
    */
   quantityMax: 1e12,
+  /**
+   * UTF-16 code units of an identifier the rules keep a record of (an EPC, a class, a container):
+   * a state key holds it (ledger/model/state.ts STATE_KEY_LENGTH_MAX). GS1 keys are far shorter.
+   */
+  identifierLengthMax: 448,
 } as const;
 
 export async function readRecord(state: StateOverlay, id: string): Promise<TracedRecord | undefined> {
