@@ -3,7 +3,7 @@
  * JSON-LD 1.1 sections 4.1 and 4.2 for term and prefix definitions). Custodia never fetches a
  * remote context: prefixes count as declared when they are defined inline in a context object
  * or come from the standard EPCIS 2.0 context, whose prefixes are listed here (a test compares
- * them with ../shared/epcis/context/epcis-context-root.jsonld).
+ * them with test/fixtures/gs1/context/epcis-context-root.jsonld).
  */
 import { canonicalize, type JsonValue } from '../../ledger/encoding/canonical-json.js';
 import { readName } from './uri.js';

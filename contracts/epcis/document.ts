@@ -2,7 +2,7 @@
  * EPCIS 2.0 documents in the JSON/JSON-LD binding: EPCISDocument (events in
  * epcisBody.eventList, optional master data in epcisHeader) and EPCISQueryDocument (events in
  * epcisBody.queryResults.resultsBody.eventList). Shapes follow GS1's
- * ../shared/epcis/schema/EPCIS-Document-JSON-Schema.json.
+ * test/fixtures/gs1/schema/EPCIS-Document-JSON-Schema.json.
  */
 import { z } from 'zod';
 import { EPCIS_LIMITS } from './limits.js';

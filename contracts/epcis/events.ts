@@ -2,7 +2,7 @@
  * The five EPCIS 2.0 event types (EPCIS 2.0 section 7.4, core event types): ObjectEvent,
  * AggregationEvent, TransactionEvent, TransformationEvent and AssociationEvent, with their
  * what / when / where / why members. Shapes and the per-type rules on action and on what an
- * event must be about follow GS1's JSON schemas (../shared/epcis/schema/schemas/*Event-JSON-Schema.json);
+ * event must be about follow GS1's JSON schemas (test/fixtures/gs1/schema/schemas/*Event-JSON-Schema.json);
  * where Custodia is stricter, the rule says why.
  */
 import { z } from 'zod';

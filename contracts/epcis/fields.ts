@@ -1,7 +1,7 @@
 /**
  * Field schemas shared by the five EPCIS 2.0 event types (EPCIS 2.0 section 7, data definition
  * layer: the "what, when, where, why" data types) and by the documents that carry them. Shapes
- * follow GS1's JSON schema (../shared/epcis/schema/schemas/event-definitions-JSON-Schema.json);
+ * follow GS1's JSON schema (test/fixtures/gs1/schema/schemas/event-definitions-JSON-Schema.json);
  * where Custodia is stricter, the rule says why and test/contracts/epcis/gs1-agreement.test.ts
  * lists the case.
  *

@@ -3,7 +3,7 @@
  * dispositions 7.2, business transaction types 7.3, source/destination types 7.4, error
  * reasons 7.5, and the sensor component vocabulary) and the GS1 Web Vocabulary terms that the
  * EPCIS 2.0 SensorReport uses for measurement types and alert types. Word lists match GS1's JSON schema
- * enumerations and JSON-LD contexts in ../shared/epcis (a test compares them).
+ * enumerations and JSON-LD contexts (copies in test/fixtures/gs1; a test compares them).
  *
  * A standard value may be spelled three ways (CBV 2.0 identifier syntax): the bare
  * word (`shipping`, what EPCIS 2.0 JSON-LD uses), the CBV URN (`urn:epcglobal:cbv:bizstep:shipping`,

@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../support/run-cli.js';
 import { temporaryDirectories } from '../../support/temp-dir.js';
+import { GS1_DIRECTORY } from '../../support/fixtures.js';
 
-const EXAMPLES = new URL('../../../../shared/epcis/examples/', import.meta.url).pathname;
+const EXAMPLES = join(GS1_DIRECTORY, 'examples');
 const VALID = join(EXAMPLES, 'Example_9.6.1-ObjectEvent.jsonld');
 const QUERY = join(EXAMPLES, 'EPCISQueryDocument.jsonld');
 

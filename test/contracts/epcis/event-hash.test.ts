@@ -15,8 +15,9 @@ import {
   validateEpcisEvent,
   type EpcisEvent,
 } from '../../../contracts/epcis/index.js';
+import { GS1_DIRECTORY } from '../../support/fixtures.js';
 
-const EXAMPLES = new URL('../../../../shared/epcis/examples/', import.meta.url).pathname;
+const EXAMPLES = join(GS1_DIRECTORY, 'examples');
 
 type Json = any; // variants reach into arbitrary JSON
 

@@ -1,7 +1,7 @@
 /**
- * Every example GS1 ships in ../shared/epcis/examples is valid input, as a document and event
+ * Every example GS1 ships (test/fixtures/gs1/examples) is valid input, as a document and event
  * by event; and the vocabularies and standard prefixes built into contracts/epcis match GS1's
- * JSON schemas and JSON-LD contexts in ../shared/epcis.
+ * JSON schemas and JSON-LD contexts (test/fixtures/gs1/schema, test/fixtures/gs1/context).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -17,8 +17,9 @@ import {
   type VocabularyKind,
 } from '../../../contracts/epcis/index.js';
 import { STANDARD_CONTEXT_PREFIXES } from '../../../contracts/epcis/context.js';
+import { GS1_DIRECTORY } from '../../support/fixtures.js';
 
-const SHARED = new URL('../../../../shared/epcis/', import.meta.url).pathname;
+const SHARED = GS1_DIRECTORY;
 const EXAMPLES = join(SHARED, 'examples');
 
 function jsonldFiles(directory: string): string[] {

@@ -1,5 +1,5 @@
 /**
- * The zod schemas against GS1's own JSON schema (../shared/epcis/schema, draft-07, run by ajv):
+ * The zod schemas against GS1's own JSON schema (test/fixtures/gs1/schema, draft-07, run by ajv):
  * every valid and deliberately broken document below must get the same verdict from both, and a
  * refusal must name the offending field by its path. Where Custodia deliberately differs from
  * GS1's schema, the case is listed under "documented differences" with the reason, so that a
@@ -11,8 +11,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateEpcisDocument, validateEpcisEvent } from '../../../contracts/epcis/index.js';
+import { GS1_DIRECTORY } from '../../support/fixtures.js';
 
-const SHARED = new URL('../../../../shared/epcis/', import.meta.url).pathname;
+const SHARED = GS1_DIRECTORY;
 const SCHEMA_DIRECTORY = join(SHARED, 'schema');
 const EXAMPLES = join(SHARED, 'examples');
 const ROOT_SCHEMA_ID = 'https://gs1.github.io/EPCIS/JSON-Schema/EPCIS-JSON-Schema.json';

@@ -22,8 +22,9 @@ import {
 import { isAbsoluteUri, readName } from '../../../contracts/epcis/uri.js';
 import { isTimeZoneOffset } from '../../../contracts/epcis/time.js';
 import { normalizeVocabulary } from '../../../ledger/store/event-index.js';
+import { GS1_DIRECTORY } from '../../support/fixtures.js';
 
-const EXAMPLES = new URL('../../../../shared/epcis/examples/', import.meta.url).pathname;
+const EXAMPLES = join(GS1_DIRECTORY, 'examples');
 
 type Json = any; // tests build arbitrary JSON
 

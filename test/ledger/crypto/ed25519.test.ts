@@ -4,6 +4,7 @@
  * the byte-level rules, key registration and the robustness of verify on hostile input.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as noble from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
@@ -36,12 +37,13 @@ import {
   laxEquation,
   seedFromLabel,
 } from './ed25519-edge-cases.js';
+import { VECTORS_DIRECTORY } from '../../support/fixtures.js';
 
 noble.hashes.sha512 = sha512;
 
 type SpeccheckCase = { message: string; pub_key: string; signature: string };
 const speccheckCases = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/ed25519-speccheck/cases.json', import.meta.url), 'utf8'),
+  readFileSync(join(VECTORS_DIRECTORY, 'ed25519-speccheck', 'cases.json'), 'utf8'),
 ) as SpeccheckCase[];
 
 function codeOf(check: KeyCheck): string {

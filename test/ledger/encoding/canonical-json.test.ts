@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -10,8 +11,9 @@ import {
 import type { CanonicalJsonErrorCode, JsonValue } from '../../../ledger/encoding/canonical-json.js';
 import { parseStrictJson } from '../../../ledger/encoding/strict-json.js';
 import { toHex, utf8 } from '../../../ledger/encoding/hex.js';
+import { VECTORS_DIRECTORY } from '../../support/fixtures.js';
 
-const VECTOR_DIRECTORY = new URL('../../../../shared/vectors/jcs/', import.meta.url);
+const VECTOR_DIRECTORY = new URL('jcs/', pathToFileURL(VECTORS_DIRECTORY));
 
 function parseOrFail(text: string): JsonValue {
   const result = parseStrictJson(text);

@@ -1,10 +1,11 @@
 /**
  * The RFC 6962 / RFC 9162 reference tree used by Certificate Transparency implementations:
- * roots for sizes 0..8 from ../shared/vectors, and the inclusion and consistency proofs
+ * roots for sizes 0..8 from test/vectors/rfc6962, and the inclusion and consistency proofs
  * published in transparency-dev/merkle (proof/verify_test.go, Apache-2.0), copied here as
  * literals with their 1-based leaf numbers turned into 0-based indices.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../ledger/encoding/hex.js';
 import {
@@ -15,6 +16,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../../ledger/merkle/index.js';
+import { VECTORS_DIRECTORY } from '../../support/fixtures.js';
 
 interface ReferenceTree {
   leavesHex: string[];
@@ -22,7 +24,7 @@ interface ReferenceTree {
 }
 
 const reference = JSON.parse(
-  readFileSync(new URL('../../../../shared/vectors/rfc6962/reference-tree.json', import.meta.url), 'utf8'),
+  readFileSync(join(VECTORS_DIRECTORY, 'rfc6962', 'reference-tree.json'), 'utf8'),
 ) as ReferenceTree;
 
 function referenceRoot(size: number): string {
