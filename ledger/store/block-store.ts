@@ -13,6 +13,8 @@
  * the node can ask which set certifies a height and the API can prove the hand-overs.
  */
 import { ClassicLevel } from 'classic-level';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { assert } from '../assert.js';
 import { toHex } from '../encoding/hex.js';
 import type { Block } from '../model/block.js';
@@ -523,8 +525,15 @@ export type ReadOnlyStoreOpen =
 /**
  * Opens an existing store for reading only, without the tail check, so that the offline
  * verifier can walk a damaged chain from genesis and name the first bad height.
+ *
+ * It writes nothing where there is no store: LevelDB, even with createIfMissing off, creates the
+ * folder and leaves a LOCK and a LOG file in it before it finds no database there, so a folder
+ * without LevelDB's CURRENT file is refused before LevelDB is asked to open it.
  */
 export async function openStoreForReading(directory: string): Promise<ReadOnlyStoreOpen> {
+  if (!(await isLevelDatabase(directory))) {
+    return { ok: false, message: `cannot open the store at ${directory}: it holds no store (no LevelDB CURRENT file there)` };
+  }
   const db: Database = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false });
   try {
     await db.open();
@@ -539,6 +548,15 @@ export async function openStoreForReading(directory: string): Promise<ReadOnlySt
   } catch (error) {
     await db.close();
     return { ok: false, message: `the store at ${directory} is not a Custodia store: ${describe(error)}` };
+  }
+}
+
+/** Whether `directory` is a folder holding a LevelDB database (its CURRENT file names the manifest). */
+async function isLevelDatabase(directory: string): Promise<boolean> {
+  try {
+    return (await stat(join(directory, 'CURRENT'))).isFile();
+  } catch {
+    return false;
   }
 }
 

@@ -1,11 +1,14 @@
 /**
  * `custodia verify --data DIR --genesis FILE`: re-checks a node's whole ledger from genesis
  * (ledger/verify/verify-ledger.ts) and prints a summary; exits 1 naming the first bad height.
+ * DIR is the validator's data folder (its config's dataDir, holding ledger/ and consensus/) or
+ * the ledger/ folder in it; any other folder is a usage error (exit 2), and nothing is written.
  * `custodia verify --proof FILE --genesis FILE`: checks a saved transaction proof offline
  * (ledger/verify/proof.ts) with only the genesis validator keys; exits 1 naming the failed check.
  * Both follow validator-set changes from the genesis set through the hand-overs the chain records.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { readGenesisFile } from '../../ledger/files/genesis-file.js';
 import { genesisHash } from '../../ledger/model/genesis.js';
@@ -24,7 +27,7 @@ interface VerifyOptions {
 export function verifyCommand(): Command {
   return new Command('verify')
     .description('re-check a ledger from genesis (--data), or a saved transaction proof (--proof), against the genesis validator keys')
-    .option('--data <dir>', "a node's ledger store (its data/ledger folder); the node must be stopped")
+    .option('--data <dir>', "a stopped validator's data folder (its config's dataDir, which holds ledger/), or that ledger/ folder")
     .option('--proof <file>', 'a transaction proof saved from GET /v1/proofs/transactions/:id')
     .requiredOption('--genesis <file>', 'the genesis file whose validator keys you trust')
     .option('--json', 'print the result as one JSON object')
@@ -61,7 +64,11 @@ async function runVerifyProof(path: string, options: VerifyOptions): Promise<num
 async function runVerify(data: string, options: VerifyOptions): Promise<number> {
   const genesis = await readGenesisFile(options.genesis);
   if (!genesis.ok) return usageError(genesis.message);
-  const store = await openStoreForReading(data);
+  const ledgerDirectory = await ledgerFolderOf(data);
+  if (ledgerDirectory === undefined) {
+    return usageError(`${data} is not a validator data folder: give the dataDir of the validator's config (it holds ledger/) or its ledger/ folder`);
+  }
+  const store = await openStoreForReading(ledgerDirectory);
   if (!store.ok) return usageError(store.message);
   try {
     const storedHash = genesisHash(store.genesis);
@@ -80,6 +87,27 @@ async function runVerify(data: string, options: VerifyOptions): Promise<number> 
     return report(options, result);
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * The ledger store that --data names: DIR/ledger when DIR is a validator's data folder, or DIR
+ * itself when it is that ledger/ folder; undefined for anything else. A store is recognised by
+ * the CURRENT file every LevelDB database has. The check only reads, so a wrong folder is left
+ * exactly as it was (LevelDB itself, asked to open a folder without a database, leaves files in it).
+ */
+async function ledgerFolderOf(data: string): Promise<string | undefined> {
+  for (const candidate of [join(data, 'ledger'), data]) {
+    if (await isFile(join(candidate, 'CURRENT'))) return candidate;
+  }
+  return undefined;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
   }
 }
 
