@@ -208,6 +208,7 @@ export class LedgerApplication implements ApplicationPort {
       results: executed.results,
       writes: executed.writes,
       events: executed.events,
+      notes: executed.notes,
     });
     if (!appended.ok) {
       this.failure = new Error(`cannot append committed block ${header.height}: ${appended.code}: ${appended.message}`);

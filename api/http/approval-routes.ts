@@ -1,10 +1,12 @@
 /**
  * Multi-party approvals (docs/contracts.md, "Approvals"): GET /v1/approvals?pendingFor=PARTY
  * lists the requests waiting on a party's signature (by name or through one of its roles);
- * GET /v1/approvals/:id gives a request's status at the current block time and its signature
- * trail (the request, each approval and any rejection, with the transaction and its signatures).
- * A participant reads its own pending list, and the requests it made or may sign; auditors and
- * regulators read all.
+ * ?subject=EPC lists the requests whose action is about an item or lot, and ?party=ID those a
+ * party made or may sign, whatever their age or status, from the store's indices (never a window
+ * of recent blocks), a page at a time; GET /v1/approvals/:id gives a request's status at the
+ * current block time and its signature trail (the request, each approval and any rejection,
+ * with the transaction and its signatures). A participant reads its own lists, and the requests
+ * it made or may sign; auditors and regulators read all.
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -17,9 +19,22 @@ import { forbidden, readerOf, stateReader, type ReadAccess, type Reader } from '
 import { blockCache } from './block-cache.js';
 import type { Operation } from './operations.js';
 import { hash } from './schemas.js';
-import { parseRequestPart, transactionIdParameter } from './validation.js';
+import { identifierParameter, parseRequestPart, transactionIdParameter } from './validation.js';
 
-export const pendingQuery = z.strictObject({ pendingFor: participantId.describe('the participant whose signature the requests wait on') });
+/** Requests one page lists by subject or party. */
+export const APPROVALS_PER_PAGE = 100;
+const noteReference = z.string().regex(/^[0-9a-f]{16}:[0-9a-f]{4}:[0-9a-f]{4}$/, 'expected the next value of a previous page');
+const partyOrRole = z.union([participantId, z.string().regex(/^role:[a-z]+$/, 'expected a participant id or role:NAME')]);
+
+export const pendingQuery = z
+  .strictObject({
+    pendingFor: participantId.optional().describe('the participant whose signature the requests wait on'),
+    subject: identifierParameter.optional().describe('requests whose action is about this item or lot (for governance: this participant), of any status'),
+    party: partyOrRole.optional().describe('requests this party made or may sign (a participant id, or role:NAME), of any status'),
+    after: noteReference.optional().describe('with subject or party: the `next` of the previous page'),
+  })
+  .refine((query) => [query.pendingFor, query.subject, query.party].filter((value) => value !== undefined).length === 1, { message: 'give one of pendingFor, subject or party', path: ['pendingFor'] })
+  .refine((query) => query.after === undefined || query.pendingFor === undefined, { message: 'after goes with subject or party', path: ['after'] });
 export const approvalParameters = z.strictObject({ id: transactionIdParameter.describe('the request id: the id of its approval.request transaction') });
 
 const approverSchema = z.union([z.object({ party: z.string() }), z.object({ role: z.string() })]);
@@ -36,7 +51,13 @@ export const approvalRequestSchema = z.object({
   outcome: z.union([z.object({ status: z.literal('accepted') }), z.object({ status: z.literal('rejected'), code: z.string(), message: z.string() })]).optional(),
 });
 
-export const pendingResponse = z.object({ party: z.string(), at: z.number().int().describe('the block time the statuses are taken at'), approvals: z.array(approvalRequestSchema) });
+export const pendingResponse = z.object({
+  party: z.string().optional().describe('pendingFor or party, as asked'),
+  subject: z.string().optional(),
+  at: z.number().int().describe('the block time the statuses are taken at'),
+  approvals: z.array(approvalRequestSchema),
+  next: noteReference.optional().describe('the after of the next page, when there may be more'),
+});
 
 export const approvalResponse = approvalRequestSchema.extend({
   at: z.number().int(),
@@ -61,8 +82,10 @@ export const approvalOperations: Operation[] = [
     method: 'get',
     path: '/v1/approvals',
     operationId: 'pendingApprovals',
-    summary: 'approval requests waiting on a party',
-    description: 'A participant may list only its own; auditors and regulators any.',
+    summary: 'approval requests waiting on a party, about an item, or involving a party',
+    description:
+      'pendingFor: what waits on the party now. subject and party: every request about the item, or made or signable by the party, oldest first, in pages (next). ' +
+      'A participant may list only what waits on it or involves it (or one of its roles); asked by subject, it sees the requests it may read. Auditors and regulators see all.',
     tags: ['approvals'],
     access: 'read',
     query: pendingQuery,
@@ -102,12 +125,31 @@ export function approvalRoutes(context: ValidatorContext, access: ReadAccess): R
   };
 
   router.get('/v1/approvals', access.require, async (request, response) => {
-    const { pendingFor } = parseRequestPart(pendingQuery, request, 'query');
+    const { pendingFor, subject, party, after } = parseRequestPart(pendingQuery, request, 'query');
     const reader = readerOf(response);
-    if (!reader.readsEverything && reader.participant !== pendingFor) throw forbidden(`${reader.participant} may list only its own pending approvals`, 'pendingFor');
     const at = await blockTime();
-    const pending = await pendingApprovalsFor(state, pendingFor, at);
-    response.json({ party: pendingFor, at, approvals: pending.map((entry) => ({ ...entry, status: statusAt(entry, at) })) } satisfies z.input<typeof pendingResponse>);
+    if (pendingFor !== undefined) {
+      if (!reader.readsEverything && reader.participant !== pendingFor) throw forbidden(`${reader.participant} may list only its own pending approvals`, 'pendingFor');
+      const pending = await pendingApprovalsFor(state, pendingFor, at);
+      response.json({ party: pendingFor, at, approvals: pending.map((entry) => ({ ...entry, status: statusAt(entry, at) })) } satisfies z.input<typeof pendingResponse>);
+      return;
+    }
+    if (party !== undefined && !reader.readsEverything && party !== reader.participant && !reader.roles.some((role) => party === `role:${role}`)) {
+      throw forbidden(`${reader.participant} may list only the approvals involving itself or its roles`, 'party');
+    }
+    const notes = await store.notesUnder(subject !== undefined ? 'approval-subject' : 'approval-party', (subject ?? party)!, APPROVALS_PER_PAGE, after);
+    const approvals: z.input<typeof pendingResponse>['approvals'] = [];
+    for (const note of notes) {
+      const found = await approvalTrail(state, (note.note as { requestId: string }).requestId);
+      if (found !== undefined && mayRead(reader, found)) approvals.push({ ...found, status: statusAt(found, at) });
+    }
+    const last = notes[notes.length - 1];
+    response.json({
+      ...(subject === undefined ? { party: party! } : { subject }),
+      at,
+      approvals,
+      ...(notes.length === APPROVALS_PER_PAGE && last !== undefined ? { next: last.reference } : {}),
+    } satisfies z.input<typeof pendingResponse>);
   });
 
   router.get('/v1/approvals/:id', access.require, async (request, response) => {

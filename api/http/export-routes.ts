@@ -19,6 +19,7 @@ import type { StoredEvent } from '../../ledger/store/records.js';
 import { epcisDocumentSchema, timestampMilliseconds } from '../../contracts/epcis/index.js';
 import { readParticipant } from '../../contracts/participants.js';
 import { readTracedRecord } from '../../contracts/queries.js';
+import { productOf } from '../../contracts/rules/master-data.js';
 import { ApiError } from '../../node/http/errors.js';
 import type { ValidatorContext } from '../../node/validator.js';
 import { CUSTODIA_CONTEXT, STANDARD_CONTEXT } from '../epcis-builders.js';
@@ -29,34 +30,16 @@ import { EPCIS_CONTENT_TYPE, EPCIS_VERSION_HEADERS } from './event-routes.js';
 import { criticalTrackingEvent, fsma204Rows, sortRows, toCsv, type Fsma204Row } from './fsma204.js';
 import { collectItemEvents, visibleItemEvents } from './item-events.js';
 import type { Operation } from './operations.js';
-import { identifierParameter, parseRequestPart } from './validation.js';
+import { identifierParameter, parseRequestPart, rangeEndParameter, rangeStartParameter } from './validation.js';
 
 /** Events one date-range export examines; a wider range is refused rather than half exported. */
 export const FSMA204_EVENTS_SCANNED_MAX = 50_000;
 const STORE_PAGE_EVENTS = 1000;
-const MILLISECONDS_PER_DAY = 86_400_000;
-
-const dateParameter = (description: string) =>
-  z
-    .string()
-    .max(64)
-    .transform((value, context) => {
-      // A bare date is midnight UTC of that day; a date-time is taken as written.
-      const milliseconds = /^\d{4}-\d{2}-\d{2}$/.test(value) ? timestampMilliseconds(`${value}T00:00:00Z`) : timestampMilliseconds(value);
-      if (milliseconds === undefined) {
-        context.addIssue({ code: 'custom', message: 'expected a date (2026-01-31) or an RFC 3339 date-time with a time zone' });
-        return z.NEVER;
-      }
-      return milliseconds;
-    })
-    .optional()
-    .describe(description);
-
 export const epcisExportQuery = z.strictObject({ epc: identifierParameter.describe('the item (EPC) or lot (EPC class) to export') });
 export const fsma204Query = z.strictObject({
   epc: identifierParameter.optional().describe('one lot (EPC class) or item; or give a date range'),
-  from: dateParameter('first day (or instant) of the range, inclusive'),
-  to: dateParameter('last day of the range, inclusive (an instant: exclusive)'),
+  from: rangeStartParameter.describe('first day (or instant) of the range, inclusive'),
+  to: rangeEndParameter.describe('last day of the range, inclusive (an instant: exclusive)'),
 });
 
 export const exportOperations: Operation[] = [
@@ -123,9 +106,7 @@ export function exportRoutes(context: ValidatorContext, access: ReadAccess): Rou
     const query = parseRequestPart(fsma204Query, request, 'query');
     if (query.epc === undefined && query.from === undefined && query.to === undefined) throw new ApiError(400, 'bad-query', 'epc: give a lot (epc), or a date range (from, to)', 'epc');
     const reader = readerOf(response);
-    const from = query.from;
-    // A bare date names a whole day: "to" includes it.
-    const to = query.to === undefined ? undefined : /^\d{4}-\d{2}-\d{2}$/.test(String(request.query['to'])) ? query.to + MILLISECONDS_PER_DAY : query.to;
+    const { from, to } = query;
     if (from !== undefined && to !== undefined && to <= from) throw new ApiError(400, 'bad-query', 'to: must be after from', 'to');
 
     let events: Array<{ stored: StoredEvent; subjects?: Set<string> }>;
@@ -157,13 +138,17 @@ export function exportRoutes(context: ValidatorContext, access: ReadAccess): Rou
     const blockAt = blockCache(store);
     const names = new Map<string, string>();
     const sources = new Map<string, string | undefined>();
+    const products = new Map<string, string | undefined>();
     const rows: Fsma204Row[] = [];
     for (const { stored, subjects } of events) {
       if (criticalTrackingEvent(stored.event) === undefined) continue;
       const recordedBy = (await blockAt(stored.height)).transactions[stored.position]?.body.signers[0];
       const parties = [...partyList(stored.event, 'sourceList'), ...partyList(stored.event, 'destinationList')].map((entry) => entry.id);
       const subjectIds = [...strings(member(stored.event, 'epcList')), ...classList(member(stored.event, 'quantityList'))];
-      for (const id of subjectIds) if (!sources.has(id)) sources.set(id, (await readTracedRecord(state, id))?.commissionedBy);
+      for (const id of subjectIds) {
+        if (!sources.has(id)) sources.set(id, (await readTracedRecord(state, id))?.commissionedBy);
+        if (!products.has(id)) products.set(id, (await productOf(state, id))?.description);
+      }
       for (const id of [...parties, ...(recordedBy === undefined ? [] : [recordedBy]), ...[...sources.values()].filter((id): id is string => id !== undefined)]) {
         if (!names.has(id)) names.set(id, (await readParticipant(state, id))?.name ?? '');
       }
@@ -176,6 +161,7 @@ export function exportRoutes(context: ValidatorContext, access: ReadAccess): Rou
           ...(subjects === undefined ? {} : { subjects }),
           describeParty: (id) => (names.get(id) ? `${names.get(id)} (${id})` : id),
           sourceOf: (id) => sources.get(id),
+          productOf: (id) => products.get(id),
         }),
       );
     }

@@ -12,7 +12,8 @@
  */
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import { normalizeVocabulary } from '../../ledger/store/event-index.js';
-import { normalizeTimestamp, normalizeVocabularyValue } from '../../contracts/epcis/index.js';
+import { gtinOf } from '../../ledger/store/identifiers.js';
+import { normalizeVocabularyValue, timestampMilliseconds } from '../../contracts/epcis/index.js';
 import { locationOf, member, partyList, partyOf, text } from './event-fields.js';
 
 export const FSMA204_COLUMNS = [
@@ -47,6 +48,8 @@ export interface ShippingEventInput {
   describeParty: (id: string) => string;
   /** The party that commissioned a lot or item: the traceability lot code source. */
   sourceOf: (id: string) => string | undefined;
+  /** The product's description from its maker's master data, if it gave one. */
+  productOf: (id: string) => string | undefined;
 }
 
 /** The critical tracking event an EPCIS event records, if it is a shipment or a receipt. */
@@ -57,29 +60,17 @@ export function criticalTrackingEvent(event: JsonValue): 'Shipping' | 'Receiving
   return word === 'shipping' ? 'Shipping' : word === 'receiving' ? 'Receiving' : undefined;
 }
 
-/** GS1 check digit (mod 10, weights 3 and 1 from the right) of a GTIN without it. */
-function checkDigit(digits: string): number {
-  let sum = 0;
-  for (let index = 0; index < digits.length; index++) {
-    const digit = Number(digits[digits.length - 1 - index]);
-    sum += index % 2 === 0 ? digit * 3 : digit;
-  }
-  return (10 - (sum % 10)) % 10;
-}
-
-/** The GTIN of an SGTIN or LGTIN (EPC Tag Data Standard section 6.3.1), or undefined. */
-export function gtinOf(identifier: string): string | undefined {
-  const match = /^urn:epc:(?:id:sgtin|class:lgtin|idpat:sgtin):([0-9]+)\.([0-9]+)\./.exec(identifier);
-  if (match === null) return undefined;
-  const [, companyPrefix, itemReference] = match as unknown as [string, string, string];
-  const digits = `${itemReference.slice(0, 1)}${companyPrefix}${itemReference.slice(1)}`;
-  if (digits.length !== 13) return undefined;
-  return `${digits}${checkDigit(digits)}`;
-}
-
-function productDescription(identifier: string): string {
+/** The maker's description; else the GTIN, which names the product; else the identifier itself. */
+function productDescription(identifier: string, fromMasterData: string | undefined): string {
+  if (fromMasterData !== undefined) return fromMasterData;
   const gtin = gtinOf(identifier);
   return gtin === undefined ? identifier : `GTIN ${gtin}`;
+}
+
+/** Every time in one form: UTC, to the millisecond (`2026-03-01T08:00:00.000Z`), whatever precision and zone the event used. */
+function utcTime(text: string): string {
+  const milliseconds = timestampMilliseconds(text);
+  return milliseconds === undefined ? text : new Date(milliseconds).toISOString();
 }
 
 function subjectsOf(event: JsonValue): Array<{ id: string; quantity: number; unit: string }> {
@@ -129,14 +120,14 @@ export function fsma204Rows(input: ShippingEventInput): Fsma204Row[] {
         'Critical Tracking Event': kind,
         'Traceability Lot Code': subject.id,
         'Traceability Lot Code Source': source === undefined ? '' : input.describeParty(source),
-        'Product Description': productDescription(subject.id),
+        'Product Description': productDescription(subject.id, input.productOf(subject.id)),
         Quantity: subject.quantity,
         'Unit of Measure': subject.unit,
         'Ship-From Location': shipFrom ?? '',
         'Ship-To Location': shipTo ?? '',
         'Ship Date': kind === 'Shipping' ? localDate : '',
         'Receive Date': kind === 'Receiving' ? localDate : '',
-        'Event Time (UTC)': normalizeTimestamp(eventTime) ?? eventTime,
+        'Event Time (UTC)': utcTime(eventTime),
         'Reference Document Type': references.map((reference) => reference.type).join('; '),
         'Reference Document Number': references.map((reference) => reference.number).join('; '),
         'Event ID': input.eventId,

@@ -20,6 +20,7 @@ import { openApiOperations, openApiRoutes } from './openapi.js';
 import type { Operation } from './operations.js';
 import { proofOperations, proofRoutes } from './proof-routes.js';
 import { recallOperations, recallRoutes } from './recall-routes.js';
+import { searchOperations, searchRoutes } from './search-routes.js';
 import { streamOperations, streamRoutes, type StreamOptions } from './stream-routes.js';
 import { submissionOperations } from './submission-operations.js';
 import { uiRoutes } from '../ui/serve.js';
@@ -34,6 +35,7 @@ export const API_OPERATIONS: readonly Operation[] = [
   ...captureOperations,
   ...eventOperations,
   ...itemOperations,
+  ...searchOperations,
   ...recallOperations,
   ...blockListOperations,
   ...proofOperations,
@@ -50,6 +52,7 @@ export function apiRoutes(context: ValidatorContext, options: ApiRouteOptions = 
   router.use(captureRoutes(context));
   router.use(eventRoutes(context, access));
   router.use(itemRoutes(context, access));
+  router.use(searchRoutes(context, access));
   router.use(recallRoutes(context, access));
   router.use(blockListRoutes(context));
   router.use(proofRoutes(context, access));

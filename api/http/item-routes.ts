@@ -1,8 +1,9 @@
 /**
  * GET /v1/items/:epc/history: the chain of custody of an item or lot (who possessed it, where and
  * when, and which parties signed each step), built from the EPCIS 2.0 events that name it (and
- * those of the container it travelled in) and its current custody record (possessor or
- * holdings, shipments in transit, quarantine, recalls). GET /v1/items/:epc/trace: the trace
+ * those of the container it travelled in), the rule-driven changes to it (quarantined, released,
+ * recalled, certified, corrected; from the store's note index, with who signed each), and its
+ * current custody record (possessor or holdings, shipments in transit, quarantine, recalls). GET /v1/items/:epc/trace: the trace
  * graph through transformation and aggregation links (contracts/queries.ts). Participants who
  * are not auditors or regulators must be a party to one of the item's events, and see only their
  * own events in the history.
@@ -12,7 +13,8 @@ import { z } from 'zod';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import type { Block } from '../../ledger/model/block.js';
 import { normalizeVocabulary } from '../../ledger/store/event-index.js';
-import { normalizeVocabularyValue } from '../../contracts/epcis/index.js';
+import { CHANGE_KINDS, type ChangeNote } from '../../ledger/store/records.js';
+import { normalizeVocabularyValue, timestampMilliseconds } from '../../contracts/epcis/index.js';
 import { readParticipant } from '../../contracts/participants.js';
 import { readTracedRecord, trace } from '../../contracts/queries.js';
 import type { EventRecord } from '../../contracts/rules/capture.js';
@@ -27,9 +29,15 @@ import { collectItemEvents, visibleItemEvents, type ItemEvent } from './item-eve
 import type { Operation } from './operations.js';
 import { hash, tracedRecordSchema } from './schemas.js';
 import { readableItems, redacted, redactedRecordSchema } from './party-rule.js';
-import { identifierParameter, parseRequestPart } from './validation.js';
+import { identifierParameter, parseRequestPart, rangeEndParameter, rangeStartParameter } from './validation.js';
 
 export const itemParameters = z.strictObject({ epc: identifierParameter.describe('an EPC (urn:epc:id:...) or EPC class (urn:epc:class:...), URL-encoded') });
+export const historyQuery = z.strictObject({
+  from: rangeStartParameter.describe('only events (by event time) and changes (by block time) from this day or instant'),
+  to: rangeEndParameter.describe('only events and changes up to this day (inclusive) or instant (exclusive)'),
+});
+/** Rule-driven changes one history reads; beyond it the history says truncated. */
+const ITEM_CHANGES_MAX = 500;
 export const traceQuery = z.strictObject({
   direction: z.enum(['back', 'forward']).default('back').describe('back: what it was made from and contains; forward: what was made from it and what carried it'),
 });
@@ -67,11 +75,27 @@ export const custodyEventSchema = z.object({
 });
 export type CustodyEvent = z.infer<typeof custodyEventSchema>;
 
+export const stateChangeSchema = z
+  .object({
+    kind: z.enum(CHANGE_KINDS),
+    detail: z.string().describe('the reason as signed (a release, a recall, a correction), the certificate kind, or the rule (an excursion)'),
+    reference: z.string().optional().describe('the recall id, the certificate document hash, or the event that caused or corrected it'),
+    approvalId: z.string().optional().describe('the approval request whose action made the change'),
+    txId: hash,
+    height: z.number().int(),
+    position: z.number().int(),
+    recordedAt: z.number().int().describe('the block time (ms)'),
+    signers: z.array(z.string()).describe('who signed the transaction that made it (for an approval, its last approver; the approval trail has the rest)'),
+  })
+  .describe('a rule-driven change to the item: quarantined, released, recalled, certified, corrected');
+export type StateChange = z.infer<typeof stateChangeSchema>;
+
 export const historyResponse = z.object({
   epc: z.string(),
   kind: z.enum(['instance', 'class']),
   current: tracedRecordSchema.nullable(),
   events: z.array(custodyEventSchema),
+  changes: z.array(stateChangeSchema).describe('rule-driven changes, in ledger order'),
   participants: z.record(z.string(), z.object({ name: z.string(), roles: z.array(z.string()) })).describe('names and roles of the parties named above'),
   truncated: z.boolean().describe('true when the item has more events than one history reads'),
 });
@@ -96,8 +120,9 @@ export const itemOperations: Operation[] = [
     tags: ['queries'],
     access: 'read',
     params: itemParameters,
+    query: historyQuery,
     responses: { 200: { description: 'the history', schema: historyResponse } },
-    errors: { 400: ['bad-parameter'], ...readErrors, 403: ['not-a-party'], 404: ['not-found'] },
+    errors: { 400: ['bad-parameter', 'bad-query'], ...readErrors, 403: ['not-a-party'], 404: ['not-found'] },
   },
   {
     method: 'get',
@@ -223,8 +248,11 @@ export async function custodyEvent(entry: ItemEvent, subject: string, block: Blo
   };
 }
 
-async function participantDirectory(state: StateReader, events: readonly CustodyEvent[]): Promise<Record<string, { name: string; roles: string[] }>> {
-  const ids = new Set(events.flatMap((event) => [...event.parties, ...event.signers, ...(event.from === undefined ? [] : [event.from]), ...(event.to === undefined ? [] : [event.to])]));
+async function participantDirectory(state: StateReader, events: readonly CustodyEvent[], changes: readonly StateChange[]): Promise<Record<string, { name: string; roles: string[] }>> {
+  const ids = new Set([
+    ...events.flatMap((event) => [...event.parties, ...event.signers, ...(event.from === undefined ? [] : [event.from]), ...(event.to === undefined ? [] : [event.to])]),
+    ...changes.flatMap((change) => change.signers),
+  ]);
   const directory: Record<string, { name: string; roles: string[] }> = {};
   for (const id of [...ids].sort()) {
     const participant = await readParticipant(state, id);
@@ -239,22 +267,45 @@ export function itemRoutes(context: ValidatorContext, access: ReadAccess): Route
 
   router.get('/v1/items/:epc/history', access.require, async (request, response) => {
     const { epc } = parseRequestPart(itemParameters, request, 'params');
-    parseRequestPart(z.strictObject({}), request, 'query');
+    const { from, to } = parseRequestPart(historyQuery, request, 'query');
     const reader = readerOf(response);
     const collected = await collectItemEvents(context.store, epc);
     const visible = visibleItemEvents(reader, epc, collected);
     const current = (await readTracedRecord(state, epc)) ?? null;
     if (current === null && visible.length === 0) throw new ApiError(404, 'not-found', `no item or lot ${epc} is recorded`, 'epc');
+    const inRange = (milliseconds: number | undefined) => milliseconds === undefined || ((from === undefined || milliseconds >= from) && (to === undefined || milliseconds < to));
     const blockAt = blockCache(context.store);
     const events: CustodyEvent[] = [];
-    for (const entry of visible) events.push(await custodyEvent(entry, epc, await blockAt(entry.stored.height), state));
+    for (const entry of visible) {
+      if (!inRange(timestampMilliseconds(text(entry.stored.event, 'eventTime') ?? ''))) continue;
+      events.push(await custodyEvent(entry, epc, await blockAt(entry.stored.height), state));
+    }
+    const notes = await context.store.notesUnder('change', epc, ITEM_CHANGES_MAX);
+    const changes: StateChange[] = [];
+    for (const stored of notes) {
+      const block = await blockAt(stored.height);
+      if (!inRange(block.header.timestamp)) continue;
+      const note = stored.note as ChangeNote;
+      changes.push({
+        kind: note.kind,
+        detail: note.detail,
+        ...(note.reference === undefined ? {} : { reference: note.reference }),
+        ...(note.approvalId === undefined ? {} : { approvalId: note.approvalId }),
+        txId: stored.txId,
+        height: stored.height,
+        position: stored.position,
+        recordedAt: block.header.timestamp,
+        signers: [...(block.transactions[stored.position]?.body.signers ?? [])],
+      });
+    }
     response.json({
       epc,
       kind: isClassIdentifier(epc) ? 'class' : 'instance',
       current,
       events,
-      participants: await participantDirectory(state, events),
-      truncated: collected.truncated,
+      changes,
+      participants: await participantDirectory(state, events, changes),
+      truncated: collected.truncated || notes.length === ITEM_CHANGES_MAX,
     } satisfies z.input<typeof historyResponse>);
   });
 

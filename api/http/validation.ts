@@ -6,6 +6,7 @@
  */
 import type { Request } from 'express';
 import { z } from 'zod';
+import { timestampMilliseconds } from '../../contracts/epcis/index.js';
 import { ApiError } from '../../node/http/errors.js';
 import { decimalInteger } from '../../node/http/integers.js';
 
@@ -47,3 +48,27 @@ export const transactionIdParameter = z.string().regex(/^[0-9a-f]{64}$/, 'expect
 export function positiveIntegerParameter(maximum = Number.MAX_SAFE_INTEGER) {
   return decimalInteger(1, maximum);
 }
+
+const MILLISECONDS_PER_DAY = 86_400_000;
+
+/** A date (2026-01-31, midnight UTC) or an RFC 3339 date-time with its zone, as milliseconds; `dayEnd` turns a bare date into the end of that day. */
+function dateParameter(dayEnd: boolean) {
+  return z
+    .string()
+    .max(64)
+    .transform((value, context) => {
+      const bareDate = /^\d{4}-\d{2}-\d{2}$/.test(value);
+      const milliseconds = timestampMilliseconds(bareDate ? `${value}T00:00:00Z` : value);
+      if (milliseconds === undefined) {
+        context.addIssue({ code: 'custom', message: 'expected a date (2026-01-31) or an RFC 3339 date-time with a time zone' });
+        return z.NEVER;
+      }
+      return bareDate && dayEnd ? milliseconds + MILLISECONDS_PER_DAY : milliseconds;
+    })
+    .optional();
+}
+
+/** The start of a range, inclusive. */
+export const rangeStartParameter = dateParameter(false);
+/** The end of a range: a bare date includes that whole day; an instant is exclusive. */
+export const rangeEndParameter = dateParameter(true);

@@ -42,7 +42,8 @@ import { checkCommittedBlock, headerRootsDiffer, stateAfterBlock, type BlockChec
 import { EpochHistory, loadEpochHistory, type EpochChange } from './epochs.js';
 import { eventIndexEntries, eventTimeMilliseconds, TIME_INDEX_NAME, type EventIndexName } from './event-index.js';
 import { eventReference, fixedHex, storeKeys } from './keys.js';
-import { decodeRecord, encodeRecord, type IndexedEvent, type StoredEvent, type TransactionLocation, type TransactionRecord } from './records.js';
+import { busyBlocksBefore, notesUnder, searchIdentifiers, writeAuditorIndices, type SearchHit } from './auditor-indices.js';
+import { decodeRecord, encodeRecord, type IndexedEvent, type IndexedNote, type NoteIndexName, type StoredEvent, type StoredNote, type TransactionLocation, type TransactionRecord } from './records.js';
 import { checkTail, type StoreReader } from './tail-check.js';
 
 export type { EpochChange } from './epochs.js';
@@ -65,6 +66,8 @@ export const STORE_LIMITS = {
 
 export interface BlockCommit extends CommittedBlockParts {
   events: readonly IndexedEvent[];
+  /** Execution's notes for the auditor indices (auditor-indices.ts); derived data, in no root. */
+  notes?: readonly IndexedNote[];
 }
 
 export type AppendErrorCode = BlockCheckCode | 'ledger-roots-mismatch' | 'event-position-invalid' | 'next-validators-invalid';
@@ -298,6 +301,7 @@ export class BlockStore {
     }
 
     const eventCounts = new Map<number, number>();
+    const identifiers = new Set<string>();
     for (const indexed of commit.events) {
       const eventIndex = eventCounts.get(indexed.position) ?? 0;
       eventCounts.set(indexed.position, eventIndex + 1);
@@ -316,10 +320,13 @@ export class BlockStore {
       const empty = new Uint8Array(0);
       for (const entry of eventIndexEntries(indexed.event, indexed.participants, indexed.eventHash)) {
         batch.put(storeKeys.index(entry.index, entry.value, reference), empty);
+        if (entry.index === 'anyEpc' || entry.index === 'epcClass') identifiers.add(entry.value);
       }
       const time = eventTimeMilliseconds(indexed.event);
       if (time !== undefined) batch.put(storeKeys.index(TIME_INDEX_NAME, '', `${timeKey(time)}\u0000${reference}`), empty);
     }
+
+    writeAuditorIndices(batch, commit.block, checked.transactionIds, identifiers, commit.notes ?? []);
 
     const state = stateAfterBlock(commit.block, checked, frontier);
     batch.put(storeKeys.ledgerState(height), encodeRecord(state));
@@ -471,6 +478,21 @@ export class BlockStore {
     assert(Number.isInteger(oldSize) && oldSize >= 1 && oldSize <= newSize && newSize <= this.headState.logSize, `no consistency proof from ${oldSize} to ${newSize}`);
     const lookup = await readNodes(this.db, nodesForConsistencyProof(oldSize, newSize));
     return buildConsistencyProof(oldSize, newSize, lookup).map(toHex);
+  }
+
+  /** The notes under one key of an auditor index (auditor-indices.ts), oldest first. */
+  async notesUnder(index: NoteIndexName, key: string, limit: number, afterReference?: string): Promise<StoredNote[]> {
+    return notesUnder(this.db, index, key, limit, afterReference);
+  }
+
+  /** Heights of blocks that carry transactions, below `before`, newest first. */
+  async busyBlocksBefore(before: number, limit: number): Promise<number[]> {
+    return busyBlocksBefore(this.db, before, limit);
+  }
+
+  /** Items and lots by what a person typed (auditor-indices.ts searchIdentifiers). */
+  async searchIdentifiers(query: string, limit: number): Promise<{ hits: SearchHit[]; complete: boolean }> {
+    return searchIdentifiers(this.db, query, limit);
   }
 
   async getEvent(reference: string): Promise<StoredEvent | undefined> {

@@ -50,6 +50,7 @@ const CASES: Record<string, Case> = {
   'GET /v1/ledger/head': publicCase(() => '/v1/ledger/head'),
   'GET /v1/blocks': publicCase(() => '/v1/blocks?limit=2'),
   'GET /v1/blocks/{height}': publicCase(() => '/v1/blocks/1'),
+  'GET /v1/blocks-with-transactions': publicCase(() => '/v1/blocks-with-transactions?limit=2'),
   'GET /v1/transactions/{id}': publicCase(() => `/v1/transactions/${node.extras.receiptTransactionId}`),
   'GET /v1/epcis/capture/{id}': publicCase(() => `/v1/epcis/capture/${node.extras.receiptTransactionId}`),
   'GET /v1/genesis': publicCase(() => '/v1/genesis'),
@@ -64,6 +65,8 @@ const CASES: Record<string, Case> = {
     party: retailer,
     redacted: (body) => body.nodes.some((entry: { redacted?: boolean }) => entry.redacted === true),
   },
+  // The demo's stamp is a word of every lot and the start of every crate's serial: the retailer finds only its salad, an admin nothing.
+  'GET /v1/search': { path: () => `/v1/search?q=${encode(node.demo.saladLot.split('-').pop()!)}`, nonParty: { signedBy: 'admin1' }, party: retailer, count: (body) => body.results.length },
   // An admin is a party to no goods; the retailer to the salad, not to the lettuce it was made of.
   'GET /v1/recalls/{id}/scope': {
     path: () => `/v1/recalls/${node.demo.recallId}/scope`,

@@ -4,7 +4,8 @@
  * EPC URIs (EPC Tag Data Standard), and the rows of shipping and receiving events.
  */
 import { describe, expect, it } from 'vitest';
-import { csvField, fsma204Rows, gtinOf, toCsv, FSMA204_COLUMNS } from '../../api/http/fsma204.js';
+import { csvField, fsma204Rows, toCsv, FSMA204_COLUMNS } from '../../api/http/fsma204.js';
+import { gtinOf } from '../../ledger/store/identifiers.js';
 import { parseCsv } from './support/csv.js';
 
 describe('FSMA 204 CSV', () => {
@@ -52,8 +53,11 @@ describe('FSMA 204 CSV', () => {
       recordedBy: 'urn:epc:id:pgln:0614141.00001',
       describeParty: (id) => (id.endsWith('0614145.00001') ? `Corner Grocer (${id})` : id),
       sourceOf: () => 'urn:epc:id:pgln:0614141.00001',
+      productOf: (id) => (id.startsWith('urn:epc:id:sgtin:') ? 'Romaine lettuce, whole heads' : undefined),
     });
     expect(rows).toHaveLength(2);
+    // The maker's master data names the product; without it, the GTIN does.
+    expect(rows.map((row) => row['Product Description'])).toEqual(['GTIN 04012345123456', 'Romaine lettuce, whole heads']);
     expect(rows[0]).toMatchObject({
       'Critical Tracking Event': 'Shipping',
       'Traceability Lot Code': 'urn:epc:class:lgtin:4012345.012345.998877',
@@ -63,13 +67,27 @@ describe('FSMA 204 CSV', () => {
       'Ship-From Location': 'urn:epc:id:sgln:0614141.00777.0',
       'Ship-To Location': 'Corner Grocer (urn:epc:id:pgln:0614145.00001)',
       'Ship Date': '2026-03-01',
-      'Event Time (UTC)': '2026-03-02T04:30:00Z',
+      'Event Time (UTC)': '2026-03-02T04:30:00.000Z',
       'Reference Document Type': 'po; bol',
       'Reference Document Number': 'urn:epcglobal:cbv:bt:0614141000005:PO-1; urn:example:bol:9,9',
     });
     const table = parseCsv(toCsv(rows));
     expect(table[0]).toEqual([...FSMA204_COLUMNS]);
     expect(table[1]![FSMA204_COLUMNS.indexOf('Reference Document Number')]).toBe('urn:epcglobal:cbv:bt:0614141000005:PO-1; urn:example:bol:9,9');
-    expect(fsma204Rows({ event: { ...shipment, bizStep: 'storing' }, eventId: 'x', txId: 'y', recordedBy: undefined, describeParty: (id) => id, sourceOf: () => undefined })).toEqual([]);
+    expect(fsma204Rows({ event: { ...shipment, bizStep: 'storing' }, eventId: 'x', txId: 'y', recordedBy: undefined, describeParty: (id) => id, sourceOf: () => undefined, productOf: () => undefined })).toEqual([]);
+  });
+
+  it('writes every event time in one form, UTC to the millisecond, whatever precision and zone the event used', () => {
+    const row = (eventTime: string) =>
+      fsma204Rows({
+        event: { type: 'ObjectEvent', action: 'OBSERVE', eventTime, eventTimeZoneOffset: '+00:00', bizStep: 'shipping', epcList: ['urn:epc:id:sgtin:0614141.107346.1'] },
+        eventId: 'e',
+        txId: 't',
+        recordedBy: undefined,
+        describeParty: (id) => id,
+        sourceOf: () => undefined,
+        productOf: () => undefined,
+      })[0]!['Event Time (UTC)'];
+    expect([row('2026-03-01T08:00:00Z'), row('2026-03-01T09:00:00.5+01:00'), row('2026-03-01T08:00:00.123456Z')]).toEqual(['2026-03-01T08:00:00.000Z', '2026-03-01T08:00:00.500Z', '2026-03-01T08:00:00.123Z']);
   });
 });

@@ -56,6 +56,8 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/ledger/head',
         'GET /v1/blocks/{height}',
         'GET /v1/blocks',
+        'GET /v1/blocks-with-transactions',
+        'GET /v1/search',
         'GET /v1/events',
         'GET /v1/items/{epc}/history',
         'GET /v1/items/{epc}/trace',
@@ -109,6 +111,9 @@ describe('GET /v1/openapi.json', () => {
     await expectConforms(`/v1/approvals?pendingFor=${encode(node.participantId('lab'))}`, '/v1/approvals', 200, { token: TOKENS.regulator });
     await expectConforms(`/v1/approvals/${node.demo.approvalId}`, '/v1/approvals/{id}', 200, { token: TOKENS.regulator });
     await expectConforms(`/v1/exports/epcis?epc=${salad}`, '/v1/exports/epcis', 200, { token: TOKENS.regulator, contentType: 'application/ld+json' });
+    await expectConforms(`/v1/approvals?subject=${salad}`, '/v1/approvals', 200, { token: TOKENS.regulator });
+    await expectConforms('/v1/search?q=salad', '/v1/search', 200, { token: TOKENS.regulator });
+    await expectConforms('/v1/blocks-with-transactions?limit=3', '/v1/blocks-with-transactions', 200);
   });
 
   it('describes real error responses', async () => {

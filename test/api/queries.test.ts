@@ -10,6 +10,7 @@ import { fromHex } from '../../ledger/encoding/hex.js';
 import { verifyFor } from '../../ledger/crypto/signatures.js';
 import { validateEpcisDocument } from '../../contracts/epcis/index.js';
 import { FSMA204_COLUMNS } from '../../api/http/fsma204.js';
+import { gtinOf } from '../../ledger/store/identifiers.js';
 import { csvObjects, parseCsv } from './support/csv.js';
 import { CHAIN_ID, get, startApiNode, TOKENS, type ApiNode } from './support/api-node.js';
 
@@ -22,9 +23,7 @@ let crates: string[];
 beforeAll(async () => {
   node = await startApiNode();
   everything = (await node.as('regulator').events({ perPage: 1000 })).events;
-  const aggregation = (await node.as('regulator').events({ EQ_type: 'AggregationEvent' })).events[0] as { parentID: string; childEPCs: string[] };
-  pallet = aggregation.parentID;
-  crates = aggregation.childEPCs;
+  ({ pallet, crates } = node.demo);
 }, 60_000);
 
 afterAll(async () => {
@@ -59,7 +58,8 @@ describe('GET /v1/events', () => {
     expect(response.body.epcisBody.queryResults.resultsBody.eventList).toHaveLength(5);
     const validation = validateEpcisDocument(response.body);
     expect(validation.ok, JSON.stringify(validation)).toBe(true);
-    expect(everything.length).toBe(16);
+    // The demo's 19 events and the 4 extras of support/api-node.ts.
+    expect(everything.length).toBe(23);
   });
 
   it('matches EPCs by role: epcList/childEPCs, any role, parent, inputs and outputs', async () => {
@@ -77,8 +77,8 @@ describe('GET /v1/events', () => {
     const salad = encode(node.demo.saladLot);
     const direct = await eventsFor(`MATCH_epcClass=${salad}`);
     const any = await eventsFor(`MATCH_anyEPCClass=${salad}`);
-    expect(direct).toHaveLength(7);
-    expect(any).toHaveLength(8);
+    expect(direct).toHaveLength(11);
+    expect(any).toHaveLength(12);
     expect(any.filter((event) => !direct.some((other) => key(other) === key(event))).map((event) => event['type'])).toEqual(['TransformationEvent']);
   });
 
@@ -93,17 +93,18 @@ describe('GET /v1/events', () => {
     expect((await eventsFor(`EQ_eventID=${encode(node.extras.shippingEventId)}`)).map((event) => event['eventID'])).toEqual([node.extras.shippingEventId]);
     expect(await eventsFor('EQ_type=TransformationEvent')).toHaveLength(2);
     expect(await eventsFor('eventType=TransformationEvent')).toHaveLength(2);
-    expect((await eventsFor('EQ_action=ADD')).map((event) => event['type'])).toEqual(['ObjectEvent', 'ObjectEvent', 'AggregationEvent', 'ObjectEvent']);
+    // The harvest (a lot and its crates), the lettuce packed into three crates, the crates on the pallet, and an extra.
+    expect((await eventsFor('EQ_action=ADD')).map((event) => event['type'])).toEqual(['ObjectEvent', 'ObjectEvent', 'AggregationEvent', 'AggregationEvent', 'AggregationEvent', 'AggregationEvent', 'ObjectEvent']);
   });
 
   it('combines criteria (all must hold) and pipe-separated alternatives (any may), without duplicates', async () => {
     const shippedSalad = await eventsFor(`EQ_bizStep=shipping&MATCH_epcClass=${encode(node.demo.saladLot)}`);
     expect(shippedSalad).toHaveLength(3);
-    expect(await eventsFor('EQ_type=AggregationEvent|TransformationEvent')).toHaveLength(3);
-    // The aggregation names both the pallet and the crate: it comes once.
+    expect(await eventsFor('EQ_type=AggregationEvent|TransformationEvent')).toHaveLength(6);
+    // The crate's commissioning and filling, the pallet's loading (which names both) and handover: each once.
     const either = await eventsFor(`MATCH_anyEPC=${encode(`${pallet}|${crates[0]}`)}`);
-    expect(either).toHaveLength(3);
-    expect(new Set(either.map(key)).size).toBe(3);
+    expect(either).toHaveLength(4);
+    expect(new Set(either.map(key)).size).toBe(4);
   });
 
   it('filters by event time: GE_eventTime inclusive, LT_eventTime exclusive', async () => {
@@ -187,7 +188,7 @@ describe('GET /v1/events', () => {
     expect(await eventsFor(`MATCH_anyEPCClass=${encode(node.demo.lettuceLot)}`, TOKENS.retailer)).toEqual([]);
     expect(await eventsFor(`MATCH_epcClass=${encode(node.demo.saladLot)}`, TOKENS.retailer)).toHaveLength(2);
     const farm = await eventsFor('', TOKENS.farm);
-    expect(farm).toHaveLength(8);
+    expect(farm).toHaveLength(11);
     for (const event of [...farm, ...retailer]) expect(everything.map(key)).toContain(key(event));
   });
 
@@ -201,12 +202,16 @@ describe('GET /v1/items/:epc/history', () => {
     const history = await node.as('regulator').itemHistory(node.demo.saladLot);
     expect(history.kind).toBe('class');
     expect(history.truncated).toBe(false);
-    expect(history.events.map((event) => event.step)).toEqual(['produced', 'shipped', 'received', 'observed', 'shipped', 'received', 'shipped', 'received']);
-    const [produced, toCarrier, atCarrier, reading] = history.events;
+    expect(history.events.map((event) => event.step)).toEqual(['produced', 'shipped', 'received', 'observed', 'observed', 'observed', 'observed', 'shipped', 'received', 'observed', 'shipped', 'received']);
+    const [produced, toCarrier, atCarrier, ...rest] = history.events;
     expect(produced).toMatchObject({ to: node.participantId('processor'), quantity: { quantity: 480, uom: 'KGM' }, signers: [node.participantId('processor')] });
     expect(toCarrier).toMatchObject({ from: node.participantId('processor'), to: node.participantId('carrier') });
     expect(atCarrier).toMatchObject({ from: node.participantId('processor'), to: node.participantId('carrier'), signers: [node.participantId('carrier')] });
-    expect(reading!.readings).toEqual([{ type: 'Temperature', value: 11.5, uom: 'CEL' }]);
+    expect(rest.slice(0, 4).map((reading) => reading.readings)).toEqual([3.8, 4.6, 6.9, 11.5].map((value) => [{ type: 'Temperature', value, uom: 'CEL' }]));
+    // Hours apart, in order.
+    const times = history.events.map((event) => Date.parse(event.eventTime));
+    expect(times).toEqual([...times].sort((left, right) => left - right));
+    expect(times[times.length - 1]! - times[0]!).toBeGreaterThan(24 * 3_600_000);
     for (const event of history.events) {
       expect(event.txId).toMatch(/^[0-9a-f]{64}$/);
       expect(event.recordedAt).toBeGreaterThan(0);
@@ -222,9 +227,10 @@ describe('GET /v1/items/:epc/history', () => {
     expect(history.events.map((event) => [event.step, event.via])).toEqual([
       ['commissioned', undefined],
       ['packed', undefined],
+      ['packed', undefined],
       ['handed-over', pallet],
     ]);
-    expect(history.events[2]).toMatchObject({ from: node.participantId('farm'), to: node.participantId('processor'), signers: [node.participantId('farm'), node.participantId('processor')] });
+    expect(history.events[3]).toMatchObject({ from: node.participantId('farm'), to: node.participantId('processor'), signers: [node.participantId('farm'), node.participantId('processor')] });
     expect(history.current).toMatchObject({ possessor: node.participantId('processor'), parent: pallet });
   });
 
@@ -246,13 +252,20 @@ describe('GET /v1/items/:epc/history', () => {
 
 describe('GET /v1/items/:epc/trace', () => {
   it('traces forward from an ingredient to what was made from it, and back again', async () => {
+    // Forward: what was made of the lettuce, and what carried it (the crates it was packed in, the pallet they were on).
     const forward = await node.as('regulator').trace(node.demo.lettuceLot, 'forward');
-    expect(forward.nodes.map((entry) => entry.id)).toEqual([node.demo.lettuceLot, node.demo.saladLot]);
-    expect(forward.edges).toEqual([{ from: node.demo.saladLot, to: node.demo.lettuceLot, relation: 'made-from' }]);
+    expect(forward.nodes.map((entry) => entry.id)).toEqual([node.demo.lettuceLot, node.demo.saladLot, ...crates, pallet]);
+    expect(forward.edges).toEqual([
+      { from: node.demo.saladLot, to: node.demo.lettuceLot, relation: 'made-from' },
+      ...crates.map((crate) => ({ from: crate, to: node.demo.lettuceLot, relation: 'contains' })),
+      ...crates.map((crate) => ({ from: pallet, to: crate, relation: 'contains' })),
+    ]);
     const back = await node.as('regulator').trace(node.demo.saladLot, 'back');
     expect(back.nodes.map((entry) => entry.id)).toEqual([node.demo.saladLot, node.demo.lettuceLot]);
     const pack = await node.as('regulator').trace(pallet, 'back');
-    expect(pack.edges.filter((edge) => edge.relation === 'contains').map((edge) => edge.to).sort()).toEqual([...crates].sort());
+    // Back from the pallet: the crates on it, and the lettuce in each crate.
+    expect(pack.edges.filter((edge) => edge.from === pallet).map((edge) => edge.to).sort()).toEqual([...crates].sort());
+    expect(pack.edges.filter((edge) => edge.from !== pallet)).toEqual(crates.map((crate) => ({ from: crate, to: node.demo.lettuceLot, relation: 'contains' })));
     const defaulted = await get(url(`/v1/items/${encode(node.demo.saladLot)}/trace`), TOKENS.regulator);
     expect(defaulted.body.direction).toBe('back');
   });
@@ -271,10 +284,13 @@ describe('GET /v1/items/:epc/trace', () => {
 });
 
 describe('GET /v1/recalls/:id/scope', () => {
-  it('lists the recalled lot, what was made from it and where each is now, for any credentialed reader, with custody only where the reader is a party', async () => {
+  it('lists the recalled lot, what contains it and what was made from it, and where each is now, for any credentialed reader, with custody only where the reader is a party', async () => {
     const scope = await node.as('regulator').recallScope(node.demo.recallId);
-    expect(scope).toMatchObject({ recallId: node.demo.recallId, target: node.demo.lettuceLot, issuedBy: [node.participantId('regulator')], scope: [node.demo.lettuceLot, node.demo.saladLot] });
+    expect(scope).toMatchObject({ recallId: node.demo.recallId, target: node.demo.lettuceLot, issuedBy: [node.participantId('regulator')], scope: [node.demo.lettuceLot, ...crates, node.demo.saladLot, pallet] });
     expect(scope.members.find((member) => member.id === node.demo.saladLot)).toMatchObject({ status: 'active', holdings: { [node.participantId('retailer')]: 120 }, quarantined: false });
+    // The crates and the pallet that carried the lettuce, at the processor's.
+    for (const container of [...crates, pallet]) expect(scope.members.find((member) => member.id === container), container).toMatchObject({ kind: 'instance', possessor: node.participantId('processor') });
+    for (const member of scope.scope) expect((await node.as('regulator').itemHistory(member)).current?.recalls, member).toEqual([node.demo.recallId]);
     // The farm is a party to its lettuce, not to the salad the processor made of it.
     const asFarm = await node.as('farm').recallScope(node.demo.recallId);
     expect(asFarm.scope).toEqual(scope.scope);
@@ -286,6 +302,99 @@ describe('GET /v1/recalls/:id/scope', () => {
     await expectError(`/v1/recalls/${'0'.repeat(64)}/scope`, 404, 'not-found', 'id');
     await expectError('/v1/recalls/NOT-HEX/scope', 400, 'bad-parameter', 'id');
     await expectError(`/v1/recalls/${node.demo.recallId}/scope`, 401, 'credential-required', 'authorization', null);
+  });
+});
+
+describe('rule-driven changes in the history', () => {
+  it('show the certificate, the quarantine and its release, and the recall of the salad, in ledger order, each with who signed it', async () => {
+    const history = await node.as('regulator').itemHistory(node.demo.saladLot);
+    expect(history.changes.map((change) => change.kind)).toEqual(['certified', 'quarantined', 'released', 'recalled']);
+    const [certified, quarantined, released, recalled] = history.changes;
+    expect(certified).toMatchObject({ detail: 'microbiology-clearance', approvalId: node.demo.approvalId, signers: [node.participantId('regulator')] });
+    expect(quarantined).toMatchObject({ detail: 'temperature 11.5 °C outside 2 to 8 °C', signers: [node.participantId('carrier')] });
+    expect(released).toMatchObject({ detail: 'core temperature and microbiology within limits', reference: quarantined!.reference, signers: [node.participantId('lab')] });
+    expect(recalled).toMatchObject({ reference: node.demo.recallId, txId: node.demo.recallId, signers: [node.participantId('regulator')] });
+    expect(recalled!.detail).toContain(node.demo.lettuceLot);
+    for (const change of history.changes) {
+      expect(change.recordedAt).toBeGreaterThan(0);
+      expect(history.participants[change.signers[0]!]).toBeDefined();
+    }
+  });
+
+  it('reach everything the recall reached: the lettuce, its crates and the pallet', async () => {
+    for (const member of [node.demo.lettuceLot, ...crates, pallet]) {
+      const changes = (await node.as('regulator').itemHistory(member)).changes;
+      expect(changes.map((change) => [change.kind, change.reference]), member).toEqual([['recalled', node.demo.recallId]]);
+    }
+    expect((await node.as('regulator').itemHistory(node.demo.lettuceLot)).changes[0]!.detail).toBe('E. coli O157:H7 found in irrigation water');
+  });
+
+  it('filter events by event time and changes by block time, from a day or instant, to a day (inclusive) or instant', async () => {
+    const full = await node.as('regulator').itemHistory(node.demo.saladLot);
+    const from = full.events[4]!.eventTime;
+    const since = (await get(url(`/v1/items/${encode(node.demo.saladLot)}/history?from=${encode(from)}`), TOKENS.regulator)).body;
+    expect(since.events.map((event: { reference: string }) => event.reference)).toEqual(full.events.slice(4).map((event) => event.reference));
+    const day = full.events[0]!.eventTime.slice(0, 10);
+    const thatDay = (await get(url(`/v1/items/${encode(node.demo.saladLot)}/history?from=${day}&to=${day}`), TOKENS.regulator)).body;
+    expect(thatDay.events.length).toBeGreaterThan(0);
+    expect(thatDay.events.every((event: { eventTime: string }) => event.eventTime.startsWith(day))).toBe(true);
+    // Changes are dated by the block that made them: all of today's.
+    expect(thatDay.changes).toEqual([]);
+    await expectError(`/v1/items/${encode(node.demo.saladLot)}/history?from=last-week`, 400, 'bad-query', 'from');
+  });
+});
+
+describe('GET /v1/search', () => {
+  const search = async (query: string, token: string = TOKENS.regulator) => {
+    const response = await get(url(`/v1/search?q=${encode(query)}`), token);
+    expect(response.status, response.text).toBe(200);
+    return response.body as { results: Array<{ id: string; match: string; description?: string; status?: string }>; complete: boolean };
+  };
+  const lotCode = () => node.demo.saladLot.split('.').pop()!;
+
+  it('finds a lot by its lot code, a part of it, its GS1 key and its GTIN, exact matches first, with its product and status', async () => {
+    const exact = await search(lotCode());
+    expect(exact.results[0]).toEqual({ id: node.demo.saladLot, kind: 'class', match: 'exact', description: 'Chopped salad mix, 1 kg bags', status: 'recalled' });
+    expect((await search('SALAD')).results.map((result) => [result.id, result.match])).toContainEqual([node.demo.saladLot, 'word']);
+    expect((await search('SAL')).results.map((result) => result.id)).toContain(node.demo.saladLot);
+    expect((await search(node.demo.saladLot.replace('urn:epc:class:lgtin:', ''))).results[0]).toMatchObject({ id: node.demo.saladLot, match: 'exact' });
+    expect((await search(node.demo.lettuceLot)).results[0]).toMatchObject({ id: node.demo.lettuceLot, match: 'exact', description: 'Romaine lettuce, whole heads' });
+    const byGtin = await search(gtinOf(node.demo.saladLot)!);
+    expect(byGtin.results.filter((result) => result.match === 'exact').map((result) => result.id)).toContain(node.demo.saladLot);
+  });
+
+  it('finds for a participant only what it may read, and needs a credential', async () => {
+    expect((await search(lotCode(), TOKENS.retailer)).results.map((result) => result.id)).toEqual([node.demo.saladLot]);
+    expect((await search(node.demo.lettuceLot.split('.').pop()!, TOKENS.retailer)).results).toEqual([]);
+    await expectError('/v1/search?q=', 400, 'bad-query', 'q');
+    await expectError('/v1/search?q=salad', 401, 'credential-required', 'authorization', null);
+  });
+});
+
+describe('GET /v1/blocks-with-transactions', () => {
+  it('lists the blocks that carry transactions, newest first, page after page, and nothing else', async () => {
+    const head = (await node.client().head()).height;
+    const seen: number[] = [];
+    let before: number | undefined;
+    for (let page = 0; page < 100; page++) {
+      const response = await get(url(`/v1/blocks-with-transactions?limit=7${before === undefined ? '' : `&before=${before}`}`));
+      expect(response.status, response.text).toBe(200);
+      for (const block of response.body.blocks) {
+        expect(block.transactions.length).toBeGreaterThan(0);
+        seen.push(block.height);
+      }
+      before = response.body.before;
+      if (before === undefined) break;
+    }
+    expect(seen).toEqual([...seen].sort((left, right) => right - left));
+    expect(new Set(seen).size).toBe(seen.length);
+    // Exactly the blocks of the ledger that carry transactions.
+    const busy: number[] = [];
+    for (let from = 1; from <= head; from += 100) {
+      for (const block of (await node.client().blocks({ from, limit: 100 })).blocks) if (block.transactions.length > 0) busy.push(block.height);
+    }
+    expect(seen).toEqual(busy.filter((height) => height <= head).reverse().filter((height) => height <= seen[0]!));
+    expect(seen.length).toBeGreaterThanOrEqual(node.demo.transactions);
   });
 });
 
@@ -342,7 +451,25 @@ describe('GET /v1/approvals', () => {
     expect((await node.signedAs('processor').approval(node.demo.approvalId)).requestId).toBe(node.demo.approvalId);
   });
 
+  it('lists every request about an item, and every request involving a party, whatever its age or status', async () => {
+    const bySubject = await get(url(`/v1/approvals?subject=${encode(node.demo.saladLot)}`), TOKENS.regulator);
+    expect(bySubject.body.approvals.map((entry: { requestId: string; status: string }) => [entry.requestId, entry.status])).toEqual([[node.demo.approvalId, 'executed']]);
+    expect(bySubject.body.subject).toBe(node.demo.saladLot);
+    const byParty = await get(url(`/v1/approvals?party=${encode(node.participantId('processor'))}`), TOKENS.regulator);
+    expect(byParty.body.approvals.map((entry: { requestId: string }) => entry.requestId)).toEqual([node.demo.approvalId]);
+    // By role: both requests that name role:laboratory.
+    const byRole = await get(url(`/v1/approvals?party=${encode('role:laboratory')}`), TOKENS.regulator);
+    expect(byRole.body.approvals.map((entry: { requestId: string }) => entry.requestId).sort()).toEqual([node.demo.approvalId, node.extras.pendingApprovalId].sort());
+    // A participant sees by subject only what it may read: the retailer neither made nor may sign the salad's.
+    expect((await get(url(`/v1/approvals?subject=${encode(node.demo.saladLot)}`), TOKENS.retailer)).body.approvals).toEqual([]);
+    expect((await get(url(`/v1/approvals?party=${encode(node.participantId('farm'))}`), TOKENS.farm)).body.approvals.map((entry: { requestId: string }) => entry.requestId)).toEqual([node.extras.pendingApprovalId]);
+  });
+
   it('refuses others’ lists and requests (403), bad parties and ids (400), unknown requests (404)', async () => {
+    await expectError(`/v1/approvals?party=${encode(node.participantId('lab'))}`, 403, 'not-a-party', 'party', TOKENS.farm);
+    await expectError(`/v1/approvals?party=role:laboratory`, 403, 'not-a-party', 'party', TOKENS.farm);
+    await expectError(`/v1/approvals?subject=${encode(node.demo.saladLot)}&party=${encode(node.participantId('farm'))}`, 400, 'bad-query', 'pendingFor');
+    await expectError(`/v1/approvals?pendingFor=${encode(node.participantId('farm'))}&after=0000000000000001:0000:0000`, 400, 'bad-query', 'after');
     await expectError(`/v1/approvals?pendingFor=${encode(node.participantId('lab'))}`, 403, 'not-a-party', 'pendingFor', TOKENS.farm);
     await expectError(`/v1/approvals/${node.demo.approvalId}`, 403, 'not-a-party', 'id', TOKENS.retailer);
     await expectError('/v1/approvals?pendingFor=someone', 400, 'bad-query', 'pendingFor');
@@ -397,8 +524,9 @@ describe('exports', () => {
   });
 
   it('exports a date range, quoting fields with commas and naming reference documents and locations', async () => {
+    // The demo's story spans the days before today.
     const today = new Date().toISOString().slice(0, 10);
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const yesterday = new Date(Date.now() - 8 * 86_400_000).toISOString().slice(0, 10);
     const text = await node.as('regulator').exportFsma204({ from: yesterday, to: today });
     expect(text).toContain(`"${node.extras.purchaseOrder}"`);
     const rows = csvObjects(text);

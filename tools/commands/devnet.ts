@@ -93,7 +93,7 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
       ...DEMO_PARTICIPANTS.map((participant) => `  ${participant.name.padEnd(12)} ${participant.id}  ${join(options.dir, 'participants', `${participant.name}.key`)}`),
       ...(auditor === undefined ? [] : [`auditor read token (${auditor.participant}): ${auditor.token}`, `  try: curl -H 'Authorization: Bearer ${auditor.token}' '${apiUrl}/v1/events?perPage=5'`]),
       `  auditor UI: ${apiUrl}/`,
-      `submit: npx custodia submit --node ${apiUrl} --key ${join(options.dir, 'participants', 'farm.key')} --wait DOCUMENT.jsonld`,
+      `submit: npx custodia submit --node ${apiUrl} --key ${join(options.dir, 'participants', 'farm.key')} --wait examples/object-event-commissioning.jsonld`,
       '',
     ].join('\n'),
   );
