@@ -110,7 +110,8 @@ export class CustodiaClient {
   /** Builds and signs a transaction; each signer is a participant with its key. */
   transaction(type: string, payload: JsonValue, signers: TransactionSigner[]): Transaction {
     const nonce = `${Date.now().toString(36)}-${(this.nonce++).toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
-    return signTransaction({ chainId: this.chainId, type, signers: signers.map((signer) => signer.participant), nonce, payload }, signers);
+    // createdAt says when the submitter made it: the ledger's own time is the block's.
+    return signTransaction({ chainId: this.chainId, type, signers: signers.map((signer) => signer.participant), nonce, createdAt: Date.now(), payload }, signers);
   }
 
   async submit(transaction: Transaction, options: { wait?: boolean; timeoutMs?: number } = {}): Promise<TransactionStatus> {

@@ -153,6 +153,11 @@ export function csvField(value: string | number): string {
 }
 
 export function toCsv(rows: readonly Fsma204Row[]): string {
-  const lines = [FSMA204_COLUMNS.map(csvField).join(','), ...rows.map((row) => FSMA204_COLUMNS.map((column) => csvField(row[column])).join(','))];
+  return csvTable(FSMA204_COLUMNS, rows);
+}
+
+/** An RFC 4180 table: a header row of the columns, then each row's fields in column order. */
+export function csvTable<Column extends string>(columns: readonly Column[], rows: ReadonlyArray<Record<Column, string | number>>): string {
+  const lines = [columns.map(csvField).join(','), ...rows.map((row) => columns.map((column) => csvField(row[column])).join(','))];
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -29,6 +29,7 @@ export const tracedRecordSchema = z
     commissionedIn: z.string(),
     possessor: z.string().optional(),
     holdings: z.record(z.string(), z.number()).optional(),
+    unit: z.string().optional().describe('a lot: the unit its quantities are counted in (UN/CEFACT rec. 20, e.g. KGM)'),
     status: z.enum(['active', 'consumed', 'destroyed']),
     inTransit: z.array(shipmentSchema),
     parent: z.string().optional(),

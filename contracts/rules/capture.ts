@@ -69,6 +69,8 @@ export interface EventRecord {
 interface Quantified {
   id: string;
   quantity?: number;
+  /** The unit of measure of a quantity (UN/CEFACT rec. 20, as EPCIS uses: KGM, LTR, ...). */
+  uom?: string;
 }
 
 export async function captureEvents(state: StateOverlay, context: TransactionContext, payload: JsonValue): Promise<Outcome> {
@@ -206,7 +208,7 @@ async function commission(
       return refuse('not-own-company-prefix', `${subject.id} is not under a company prefix of ${submitter.id} (${submitter.companyPrefixes.join(', ') || 'none'})`);
     }
     if ((await readRecord(state, subject.id)) !== undefined) return refuse('already-commissioned', `${subject.id} is already commissioned`);
-    const record = newRecord(subject.id, submitter.id, eventId, subject.quantity);
+    const record = newRecord(subject.id, submitter.id, eventId, subject.quantity, subject.uom);
     if (temperatureRange !== undefined) record.temperatureRange = temperatureRange;
     writeRecord(state, record);
   }
@@ -490,8 +492,9 @@ function quantities(event: Record<string, JsonValue>, field: (typeof QUANTITY_LI
   return list.filter(isObject).flatMap((element) => {
     if (typeof element['epcClass'] !== 'string') return [];
     const quantity = element['quantity'];
+    const uom = element['uom'];
     // + 0 turns -0 into 0: the state holds the number its canonical encoding gives back.
-    return [{ id: element['epcClass'], ...(typeof quantity === 'number' ? { quantity: quantity + 0 } : {}) }];
+    return [{ id: element['epcClass'], ...(typeof quantity === 'number' ? { quantity: quantity + 0 } : {}), ...(typeof uom === 'string' ? { uom } : {}) }];
   });
 }
 

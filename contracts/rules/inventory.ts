@@ -34,6 +34,8 @@ export interface TracedRecord {
   possessor?: string;
   /** Classes: quantity held per party. */
   holdings?: Record<string, number>;
+  /** Classes: the unit its quantities are counted in, as commissioned (absent: each, or not given). */
+  unit?: string;
   status: 'active' | 'consumed' | 'destroyed';
   inTransit: Shipment[];
   /** The container this instance is packed in (AggregationEvent ADD). */
@@ -91,14 +93,14 @@ export function isClassIdentifier(id: string): boolean {
   return id.startsWith('urn:epc:class:') || id.startsWith('urn:epc:idpat:');
 }
 
-export function newRecord(id: string, party: string, eventId: string, quantity?: number): TracedRecord {
+export function newRecord(id: string, party: string, eventId: string, quantity?: number, unit?: string): TracedRecord {
   const kind = isClassIdentifier(id) ? 'class' : 'instance';
   return {
     id,
     kind,
     commissionedBy: party,
     commissionedIn: eventId,
-    ...(kind === 'instance' ? { possessor: party } : { holdings: { [party]: quantity ?? 0 }, containers: [] }),
+    ...(kind === 'instance' ? { possessor: party } : { holdings: { [party]: quantity ?? 0 }, containers: [], ...(unit === undefined ? {} : { unit }) }),
     status: 'active',
     inTransit: [],
     children: [],

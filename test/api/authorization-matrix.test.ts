@@ -37,7 +37,7 @@ interface Case {
   /** How many data items an answer holds, for `(filtered)` cells. */
   count?: (body: any, text: string) => number;
   /** Whether an answer lists an item without its custody, for `(redacted)` cells. */
-  redacted?: (body: any) => boolean;
+  redacted?: (body: any, text: string) => boolean;
 }
 
 const encode = encodeURIComponent;
@@ -73,6 +73,12 @@ const CASES: Record<string, Case> = {
     nonParty: { signedBy: 'admin1' },
     party: retailer,
     redacted: (body) => body.members.some((member: { redacted?: boolean }) => member.redacted === true),
+  },
+  'GET /v1/recalls/{id}/scope.csv': {
+    path: () => `/v1/recalls/${node.demo.recallId}/scope.csv`,
+    nonParty: { signedBy: 'admin1' },
+    party: retailer,
+    redacted: (_body, text) => text.includes('not shared with you'),
   },
   'GET /v1/proofs/transactions/{id}': { path: () => `/v1/proofs/transactions/${node.extras.receiptTransactionId}`, nonParty: { token: TOKENS.carrier }, party: retailer },
   'GET /v1/approvals': { path: () => `/v1/approvals?pendingFor=${encode(node.participantId('lab'))}`, nonParty: farm, party: { signedBy: 'lab' } },
@@ -126,8 +132,8 @@ describe("docs/security.md's authorisation matrix of reads", () => {
         answers.set(reader, answer);
         expect(answer.status, `${endpoint} as ${reader}: ${answer.text.slice(0, 200)}`).toBe(Number(status));
         if (answer.status >= 400) expect(answer.body, `${endpoint} as ${reader}`).toMatchObject({ code: expect.any(String), message: expect.any(String) });
-        if (qualifier === 'redacted') expect(testCase.redacted!(answer.body), `${endpoint} as ${reader} redacts`).toBe(true);
-        if (reader === 'auditor' && testCase.redacted !== undefined) expect(testCase.redacted(answer.body), `${endpoint} as auditor redacts nothing`).toBe(false);
+        if (qualifier === 'redacted') expect(testCase.redacted!(answer.body, answer.text), `${endpoint} as ${reader} redacts`).toBe(true);
+        if (reader === 'auditor' && testCase.redacted !== undefined) expect(testCase.redacted(answer.body, answer.text), `${endpoint} as auditor redacts nothing`).toBe(false);
       }
       // Filtered: the auditor sees more than a party, who sees something; a non-party given 200 sees less than a party.
       if (testCase.count !== undefined) {

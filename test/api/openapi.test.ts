@@ -62,6 +62,7 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/items/{epc}/history',
         'GET /v1/items/{epc}/trace',
         'GET /v1/recalls/{id}/scope',
+        'GET /v1/recalls/{id}/scope.csv',
         'GET /v1/proofs/transactions/{id}',
         'GET /v1/proofs/consistency',
         'GET /v1/approvals',

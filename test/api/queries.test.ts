@@ -298,6 +298,24 @@ describe('GET /v1/recalls/:id/scope', () => {
     expect(asFarm.members.find((member) => member.id === node.demo.saladLot)).toEqual({ id: node.demo.saladLot, kind: 'class', redacted: true, recalls: [node.demo.recallId] });
   });
 
+  it('is a spreadsheet too: one row per holder of each thing in scope, with its product, quantity and unit', async () => {
+    const response = await get(url(`/v1/recalls/${node.demo.recallId}/scope.csv`), TOKENS.regulator);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/csv; charset=utf-8/);
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="recall-/);
+    const rows = csvObjects(response.text);
+    const salad = rows.filter((row) => row['Recalled'] === node.demo.saladLot);
+    expect(salad.map((row) => [row['Held by'], row['Quantity'], row['Unit of Measure']]).sort()).toEqual([
+      [`Corner Grocer (${node.participantId('retailer')})`, '120', 'KGM'],
+      [`Metro Food Distribution (${node.participantId('distributor')})`, '360', 'KGM'],
+    ]);
+    expect(salad[0]).toMatchObject({ Kind: 'lot', Product: 'Chopped salad mix, 1 kg bags', Status: 'recalled', 'Recall ID': node.demo.recallId });
+    for (const container of [...crates, pallet]) expect(rows.find((row) => row['Recalled'] === container)).toMatchObject({ Kind: 'item', 'Held by': `FreshCut Processing (${node.participantId('processor')})`, Quantity: '1' });
+    // The farm sees the salad's row without its holders.
+    const asFarm = csvObjects((await get(url(`/v1/recalls/${node.demo.recallId}/scope.csv`), TOKENS.farm)).text);
+    expect(asFarm.filter((row) => row['Recalled'] === node.demo.saladLot).map((row) => row['Held by'])).toEqual(['not shared with you']);
+  });
+
   it('answers 404 for an unknown recall, 400 for a malformed id, 401 without a credential', async () => {
     await expectError(`/v1/recalls/${'0'.repeat(64)}/scope`, 404, 'not-found', 'id');
     await expectError('/v1/recalls/NOT-HEX/scope', 400, 'bad-parameter', 'id');
