@@ -32,7 +32,15 @@ export const configSchema = z.strictObject({
   keyFile: z.string().min(1),
   genesisFile: z.string().min(1),
   dataDir: z.string().min(1),
-  p2p: z.strictObject({ listen: hostPort, tls: tls.optional() }),
+  p2p: z.strictObject({
+    listen: hostPort,
+    tls: tls.optional(),
+    /**
+     * For benchmarks and tests only: every outbound frame to a peer is held this long (plus up
+     * to jitterMs, keeping each link's order), as a wide-area network would.
+     */
+    simulatedLatency: z.strictObject({ delayMs: z.number().int().min(0).max(10_000), jitterMs: z.number().int().min(0).max(10_000).default(0) }).optional(),
+  }),
   api: z.strictObject({
     listen: hostPort,
     tls: tls.optional(),

@@ -49,6 +49,13 @@ export interface TestnetOptions {
   /** Faster rounds suit a network on one machine. */
   roundTimeoutBaseMs?: number;
   idleProposalDelayMs?: number;
+  /** Block limits: transactions and payload bytes a leader puts in one block. */
+  blockTransactionsMax?: number;
+  payloadBytesMax?: number;
+  /** Requests per second each client address may make of the API (a benchmark's load generator needs more than the default). */
+  requestsPerSecondPerAddress?: number;
+  /** Every validator-to-validator link delayed this much one way, with this much jitter (the transport's delay hook): a wide-area network on one machine. */
+  simulatedLatency?: { delayMs: number; jitterMs: number };
   genesisTime?: number;
 }
 
@@ -128,8 +135,14 @@ export async function writeTestnet(options: TestnetOptions): Promise<TestnetLayo
       keyFile: 'validator.key',
       genesisFile: '../genesis.json',
       dataDir: 'data',
-      p2p: { listen: `127.0.0.1:${ports.p2p}` },
-      api: { listen: `127.0.0.1:${ports.api}`, readTokens: [{ token: auditorReadToken, participant: regulatorId, scope: 'read' }] },
+      p2p: { listen: `127.0.0.1:${ports.p2p}`, ...(options.simulatedLatency === undefined ? {} : { simulatedLatency: options.simulatedLatency }) },
+      api: {
+        listen: `127.0.0.1:${ports.api}`,
+        readTokens: [{ token: auditorReadToken, participant: regulatorId, scope: 'read' }],
+        ...(options.requestsPerSecondPerAddress === undefined
+          ? {}
+          : { rateLimit: { requestsPerSecondPerAddress: options.requestsPerSecondPerAddress, requestsBurstPerAddress: 2 * options.requestsPerSecondPerAddress } }),
+      },
       metrics: { listen: `127.0.0.1:${ports.metrics}` },
       peers: validators.filter((validator) => validator.id !== id).map((validator) => ({ id: validator.id, address: validator.address })),
       log: { level: 'info' },
@@ -137,8 +150,8 @@ export async function writeTestnet(options: TestnetOptions): Promise<TestnetLayo
         roundTimeoutBaseMs: options.roundTimeoutBaseMs ?? 1500,
         roundTimeoutMaxMs: 30_000,
         idleProposalDelayMs: options.idleProposalDelayMs ?? 500,
-        blockTransactionsMax: 2000,
-        payloadBytesMax: 8 * 1024 * 1024,
+        blockTransactionsMax: options.blockTransactionsMax ?? 2000,
+        payloadBytesMax: options.payloadBytesMax ?? 8 * 1024 * 1024,
       },
     };
     const file = join(options.directory, id, 'config.json');

@@ -202,6 +202,10 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     ...(peerTls === undefined ? {} : { tls: peerTls }),
     logger,
   });
+  if (config.p2p.simulatedLatency !== undefined) {
+    transport.faults.simulateLatency(config.p2p.simulatedLatency.delayMs, config.p2p.simulatedLatency.jitterMs);
+    logger.warn(config.p2p.simulatedLatency, 'simulating wide-area latency on every peer link (a benchmark setting)');
+  }
   let admittedKey = admissionKey(initiallyAdmitted);
   let admittedForScheduled = application.scheduledValidatorSet();
   function refreshPeers(): void {

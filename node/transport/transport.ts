@@ -119,6 +119,8 @@ export class PeerTransport {
   private readonly dialers = new Map<string, DialState>();
   private readonly bannedUntilMs = new Map<string, number>();
   private readonly delayedFrames = new Set<NodeJS.Timeout>();
+  /** Frames held by a simulated latency, per peer, in the order they were sent. */
+  private readonly inOrderDelayed = new Map<string, Array<{ releaseAtMs: number; frame: Buffer }>>();
   private readonly frameHandlers = new Set<FrameHandler>();
   private readonly peerUpHandlers = new Set<PeerUpHandler>();
   private readonly peerDownHandlers = new Set<PeerDownHandler>();
@@ -220,6 +222,7 @@ export class PeerTransport {
     this.dialers.clear();
     for (const timer of this.delayedFrames) clearTimeout(timer);
     this.delayedFrames.clear();
+    this.inOrderDelayed.clear();
     const closing = [...this.live].map((connection) => {
       connection.close(CLOSE_GOING_AWAY, 'validator stopping');
       return connection.closedPromise;
@@ -328,19 +331,48 @@ export class PeerTransport {
       this.statistics.sendRefused['not-connected']++;
       return false;
     }
-    const decision = this.faults.outbound(to);
+    const decision = this.faults.outbound(to, performance.now());
     if (decision.action === 'drop') {
       this.statistics.faultDrops.outbound++;
       return true;
     }
-    if (decision.delayMs === 0) return connection.enqueue(frame);
+    if (decision.delayMs === 0 && this.inOrderDelayed.get(to) === undefined) return connection.enqueue(frame);
     this.statistics.faultDelays++;
+    if (decision.inOrder === true) {
+      this.delayInOrder(to, frame, performance.now() + decision.delayMs);
+      return true;
+    }
     const timer = setTimeout(() => {
       this.delayedFrames.delete(timer);
       this.open.get(to)?.enqueue(frame);
     }, decision.delayMs);
     this.delayedFrames.add(timer);
     return true;
+  }
+
+  /** Holds a frame until `releaseAtMs` behind the frames already held for the peer: one timer per peer, first in first out. */
+  private delayInOrder(to: string, frame: Buffer, releaseAtMs: number): void {
+    let held = this.inOrderDelayed.get(to);
+    if (held === undefined) this.inOrderDelayed.set(to, (held = []));
+    held.push({ releaseAtMs, frame });
+    if (held.length === 1) this.scheduleRelease(to, releaseAtMs);
+  }
+
+  private scheduleRelease(to: string, atMs: number): void {
+    const timer = setTimeout(() => {
+      this.delayedFrames.delete(timer);
+      this.releaseHeld(to);
+    }, Math.max(0, atMs - performance.now()));
+    this.delayedFrames.add(timer);
+  }
+
+  private releaseHeld(to: string): void {
+    const held = this.inOrderDelayed.get(to);
+    if (held === undefined) return;
+    const now = performance.now();
+    while (held.length > 0 && held[0]!.releaseAtMs <= now) this.open.get(to)?.enqueue(held.shift()!.frame);
+    if (held.length === 0) this.inOrderDelayed.delete(to);
+    else this.scheduleRelease(to, held[0]!.releaseAtMs);
   }
 
   private accept(socket: WebSocket, request: IncomingMessage): void {

@@ -154,8 +154,20 @@ describe('custodia', () => {
     const standby = JSON.parse(await readFile(join(directory, 'validator-4', 'config.json'), 'utf8')) as { validatorId: string; peers: Array<{ id: string }> };
     expect(standby.validatorId).toBe('validator-4');
     expect(standby.peers.map((peer) => peer.id)).toEqual(['validator-0', 'validator-1', 'validator-2', 'validator-3']);
-    const refused = await cli(['testnet', '--validators', '5', '--genesis-validators', '3', '--dir', join(await newDirectory(), 'net')]);
+    const refused = await cli(['testnet', '--validators', '5', '--genesis-validators', '6', '--dir', join(await newDirectory(), 'net')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--genesis-validators');
+  });
+
+  it('testnet writes a single-node baseline and the timings and block limits it is given', forRuns(2), async () => {
+    const directory = join(await newDirectory(), 'net');
+    const run = await cli(['testnet', '--validators', '1', '--dir', directory, '--base-port', '31500', '--round-timeout-ms', '400', '--idle-proposal-delay-ms', '0', '--block-transactions-max', '500', '--payload-bytes-max', '65536']);
+    expect(run.code, run.stderr).toBe(0);
+    const config = JSON.parse(await readFile(join(directory, 'validator-0', 'config.json'), 'utf8')) as { peers: unknown[]; consensus: Record<string, number> };
+    expect(config.peers).toEqual([]);
+    expect(config.consensus).toMatchObject({ roundTimeoutBaseMs: 400, idleProposalDelayMs: 0, blockTransactionsMax: 500, payloadBytesMax: 65536 });
+    const refused = await cli(['testnet', '--validators', '4', '--dir', join(await newDirectory(), 'net'), '--payload-bytes-max', '99999999']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--payload-bytes-max must be an integer from 1024 to 8388608');
   });
 });

@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { apiRoutes } from '../../api/http/index.js';
 import { loadConfig } from '../../node/config.js';
 import { startValidator, StartupError } from '../../node/validator.js';
+import { profileOnSignal } from './cpu-profile.js';
 
 /** The longest a graceful stop may take: the request grace, the block being written and the stores closing. */
 const STOP_TIMEOUT_MS = 20_000;
@@ -17,7 +18,8 @@ export function startCommand(): Command {
   return new Command('start')
     .description('run one validator in the foreground')
     .requiredOption('--config <file>', "the validator's JSON config file")
-    .action(async (options: { config: string }) => {
+    .option('--profile-dir <dir>', 'on SIGUSR2 start a CPU profile, on the next write it to this folder (custodia bench uses it)')
+    .action(async (options: { config: string; profileDir?: string }) => {
       const loaded = await loadConfig(options.config);
       if (!loaded.ok) {
         process.stderr.write(`error: ${loaded.message}\n`);
@@ -33,6 +35,7 @@ export function startCommand(): Command {
         return;
       }
       process.stdout.write(`${validator.id} running: API ${validator.apiUrl}, metrics ${validator.metricsUrl}\n`);
+      if (options.profileDir !== undefined) profileOnSignal(options.profileDir, validator.id, (message) => process.stdout.write(`${validator.id}: ${message}\n`));
       const running = validator;
       await new Promise<void>((resolve) => {
         let signals = 0;

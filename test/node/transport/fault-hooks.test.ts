@@ -56,6 +56,20 @@ describe('fault hooks on live connections', () => {
     expect(sender.transport.stats().faultDelays).toBe(1);
   });
 
+  it('simulate a wide-area latency with jitter that delays every frame but never reorders a link, as TCP would not', async () => {
+    const nodes = await startNetwork(chain, [0, 1], (index) => (index === 0 ? { faults: new TransportFaults(seededRandom(7)) } : {}));
+    await waitForMesh(nodes);
+    const [sender, receiver] = [nodeAt(nodes, 0), nodeAt(nodes, 1)];
+    sender.transport.faults.simulateLatency(5, 40);
+    for (let sequence = 0; sequence < 200; sequence++) expect(sender.transport.send('validator-1', 'consensus', sequence)).toBe(true);
+    await waitFor(() => receiver.received.length === 200, 'every delayed frame');
+    expect(payloadsFrom(receiver, 'validator-0')).toEqual(Array.from({ length: 200 }, (_, sequence) => sequence));
+    expect(sender.transport.stats().faultDelays).toBe(200);
+    sender.transport.faults.simulateLatency(0, 0);
+    await sendMarker(sender, 'validator-0', receiver, 'validator-1', 'undelayed');
+    expect(sender.transport.stats().faultDelays).toBe(200);
+  });
+
   it('isolate peers in both directions, and heal', async () => {
     const nodes = await startNetwork(chain, [0, 1, 2]);
     await waitForMesh(nodes);

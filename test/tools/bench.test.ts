@@ -1,0 +1,91 @@
+/**
+ * The benchmark harness's parts that decide what it reports (tools/bench/): the workload is
+ * real work (every transaction admitted and accepted by the rules of a testnet's genesis), the
+ * CPU profile breakdown puts each sample where it belongs, percentiles are nearest-rank, and the
+ * command refuses bad options before it starts anything. The harness's measurements themselves
+ * are never asserted: speed is measured by `custodia bench`, not tested.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkTransaction, type Transaction } from '../../ledger/model/transaction.js';
+import { admissionRefusal } from '../../contracts/admission.js';
+import { executeBlock } from '../../contracts/executor.js';
+import { genesisWrites, loadConsortium } from '../../contracts/participants.js';
+import { MemoryState } from '../../contracts/state.js';
+import { writeTestnet } from '../../node/testnet.js';
+import { percentile } from '../../tools/bench/load.js';
+import { breakdown, combine } from '../../tools/bench/profile.js';
+import { presign } from '../../tools/bench/workload.js';
+import { runCli } from '../support/run-cli.js';
+import { temporaryDirectories } from '../support/temp-dir.js';
+
+const newDirectory = temporaryDirectories('bench');
+
+describe('the workload', () => {
+  it('is signed transactions from every participant of the testnet, each admitted and accepted by the rules, about 300 bytes of event each', async () => {
+    const layout = await writeTestnet({ directory: join(await newDirectory(), 'net'), validators: 1, basePort: 40_000, chainId: 'custodia-bench-test' });
+    const genesis = JSON.parse(await readFile(layout.genesisFile, 'utf8')) as { consortium: unknown };
+    const loaded = loadConsortium(genesis.consortium as never);
+    if (!loaded.ok) throw new Error(loaded.message);
+    const workload = await presign('custodia-bench-test', layout.participantKeyFiles, 40);
+    const transactions = workload.bodies.map((body) => JSON.parse(body) as Transaction);
+    expect(new Set(transactions.map((transaction) => transaction.body.signers[0])).size).toBe(loaded.consortium.participants.length);
+    const lookup = (id: string) => loaded.consortium.participants.find((participant) => participant.id === id);
+    for (const [index, transaction] of transactions.entries()) {
+      expect(checkTransaction(transaction, 'custodia-bench-test')).toMatchObject({ ok: true, id: workload.ids[index] });
+      expect(admissionRefusal(transaction, lookup)).toBeUndefined();
+      const event = JSON.stringify((transaction.body.payload as { document: { epcisBody: { eventList: unknown[] } } }).document.epcisBody.eventList[0]);
+      expect(event.length).toBeGreaterThan(250);
+      expect(event.length).toBeLessThan(400);
+    }
+    const state = new MemoryState();
+    state.apply(genesisWrites(loaded.consortium));
+    const executed = await executeBlock(state, { chainId: 'custodia-bench-test', height: 1, timestamp: Date.UTC(2026, 0, 2) }, transactions, workload.ids);
+    expect(executed.results.every((result) => result.status === 'accepted')).toBe(true);
+    // Numbered from another start, a pool for the same chain names other lots.
+    const more = await presign('custodia-bench-test', layout.participantKeyFiles, 2, 40);
+    expect(more.ids.some((id) => workload.ids.includes(id))).toBe(false);
+  });
+});
+
+describe('the CPU profile breakdown', () => {
+  it('charges each sample to the innermost frame with a category, leaves idle time out, and weights validators by their busy time', () => {
+    const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url }, children });
+    const profile = {
+      nodes: [
+        frame(1, '(root)', '', [2, 3, 7, 8]),
+        frame(2, 'execute', 'file:///x/contracts/executor.ts', [4]),
+        frame(3, 'verify', 'file:///x/ledger/crypto/ed25519.ts', [5]),
+        frame(4, 'parse', 'file:///x/node_modules/zod/v4/core/schemas.js', [6]),
+        frame(5, 'verifyOneShot', 'node:internal/crypto/sig'),
+        frame(6, '(anonymous)', ''),
+        frame(7, '(idle)', ''),
+        frame(8, '(garbage collector)', ''),
+      ],
+      samples: [2, 5, 6, 6, 7, 7, 7, 8],
+      timeDeltas: [1000, 1000, 1000, 1000, 5000, 5000, 5000, 1000],
+    };
+    const result = breakdown(profile);
+    expect(result.busySeconds).toBe(0.01);
+    expect(result.percent).toMatchObject({ execution: 20, 'signature checks': 20, 'schema validation': 40, 'garbage collection': 20, other: 0 });
+    const other = { busySeconds: 0.03, percent: { ...result.percent, execution: 60, 'schema validation': 0 } };
+    expect(combine([result, other]).percent.execution).toBe(50);
+  });
+
+  it('reads percentiles by nearest rank', () => {
+    const sorted = Array.from({ length: 100 }, (_, index) => index + 1);
+    expect([percentile(sorted, 0.5), percentile(sorted, 0.95), percentile(sorted, 0.99), percentile([], 0.5)]).toEqual([50, 95, 99, 0]);
+  });
+});
+
+describe('custodia bench', () => {
+  it('refuses bad options with exit 2 before starting anything', async () => {
+    const none = await runCli(['bench']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('exactly one of --rate, --max and --clients');
+    const bad = await runCli(['bench', '--rate', '100', '--validators', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--validators must be an integer from 1 to 31');
+  }, 120_000);
+});

@@ -1,0 +1,127 @@
+/**
+ * One benchmark run (issue 12, `custodia bench`): a fresh testnet in a temporary folder, real
+ * validator processes, a pre-signed workload, a warm-up, then a measured window of open- or
+ * closed-loop load; measured over the window only: committed events per second (from the
+ * validators' own counters), submission-to-commit latency, CPU seconds and peak memory per
+ * validator, and a CPU profile breakdown per validator.
+ */
+import { BenchCluster, type ClusterOptions } from './cluster.js';
+import { closedLoop, openLoop, percentile, type LoadResult } from './load.js';
+import { breakdownOfFile, combine, type CpuBreakdown } from './profile.js';
+import { presign } from './workload.js';
+
+export type LoadShape = { kind: 'rate'; ratePerS: number } | { kind: 'clients'; clients: number };
+
+export interface RunOptions {
+  validators: number;
+  durationS: number;
+  warmupS: number;
+  load: LoadShape;
+  batch: number;
+  wan: boolean;
+  /** Testnet settings (timings, block limits); the bench's defaults otherwise. */
+  testnet?: Partial<ClusterOptions>;
+  log?: (line: string) => void;
+}
+
+export interface RunResult {
+  validators: number;
+  durationS: number;
+  offeredPerS: number | null;
+  committedPerS: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  rssMbMax: number;
+  cpuSecondsPerValidator: number[];
+  cpuBreakdown: CpuBreakdown['percent'];
+  /** Beyond the issue's fields: what was sent and refused, and the per-validator peaks. */
+  detail: { load: string; batch: number; wan: boolean; sent: number; acknowledged: number; failed: number; failures: Record<string, number>; rssMbPerValidator: number[]; profiledBusySeconds: number };
+}
+
+const COMMITTED_METRIC = 'custodia_transactions_committed_total{result="accepted"}';
+/** Workload for a closed loop, per client and second: generous, since a client's rate is not known ahead. */
+const CLOSED_LOOP_POOL_PER_CLIENT_SECOND = 40;
+const POOL_MAX = 400_000;
+
+async function committedCount(cluster: BenchCluster): Promise<number> {
+  const text = await (await fetch(`${cluster.metricsUrl(0)}/metrics`)).text();
+  const line = text.split('\n').find((entry) => entry.startsWith(`${COMMITTED_METRIC} `));
+  return line === undefined ? 0 : Number(line.split(' ')[1]);
+}
+
+export async function runBenchmark(options: RunOptions): Promise<RunResult> {
+  const log = options.log ?? (() => undefined);
+  const seconds = options.warmupS + options.durationS;
+  const poolSize = Math.min(
+    POOL_MAX,
+    options.load.kind === 'rate' ? Math.ceil(seconds * options.load.ratePerS * 1.02) + options.batch : options.load.clients * seconds * CLOSED_LOOP_POOL_PER_CLIENT_SECOND,
+  );
+  log(`starting ${options.validators} validators${options.wan ? ' (links delayed 25 ms ± 5 ms)' : ''}`);
+  const cluster = await BenchCluster.start({
+    validators: options.validators,
+    roundTimeoutBaseMs: 1000,
+    requestsPerSecondPerAddress: 500_000,
+    ...(options.wan ? { simulatedLatency: { delayMs: 25, jitterMs: 5 } } : {}),
+    ...options.testnet,
+  });
+  const interrupted = () => void cluster.stop().then(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  try {
+    log(`signing ${poolSize} transactions`);
+    const workload = await presign(cluster.chainId, cluster.layout.participantKeyFiles, poolSize);
+    const target = { apiUrls: cluster.layout.configFiles.map((_, index) => cluster.apiUrl(index)), bodies: workload.bodies, batch: options.batch, waitMs: 30_000 };
+    let windowStart: { committed: number; cpu: number[] } | undefined;
+    let windowEnd: { committed: number; cpu: number[] } | undefined;
+    const marks = [
+      setTimeout(() => {
+        void (async () => {
+          cluster.resetMemoryPeaks();
+          cluster.toggleProfiles();
+          windowStart = { committed: await committedCount(cluster), cpu: await cluster.cpuSeconds() };
+        })();
+      }, options.warmupS * 1000),
+      setTimeout(() => {
+        void (async () => {
+          windowEnd = { committed: await committedCount(cluster), cpu: await cluster.cpuSeconds() };
+          cluster.toggleProfiles();
+        })();
+      }, seconds * 1000),
+    ];
+    const label = options.load.kind === 'rate' ? `${options.load.ratePerS} events/s open loop` : `${options.load.clients} closed-loop clients`;
+    log(`load: ${label}, batch ${options.batch}, ${options.warmupS} s warm-up, ${options.durationS} s measured`);
+    let result: LoadResult;
+    try {
+      result = options.load.kind === 'rate' ? await openLoop(target, options.load.ratePerS, options.warmupS, options.durationS) : await closedLoop(target, options.load.clients, options.warmupS, options.durationS);
+    } finally {
+      for (const mark of marks) clearTimeout(mark);
+    }
+    // The window may end before the last answers come: wait for its marks.
+    for (let attempt = 0; attempt < 200 && windowEnd === undefined; attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (windowStart === undefined || windowEnd === undefined) throw new Error('the measured window was not sampled');
+    // Profiles are written a moment after the second signal.
+    let profiles: string[][] = [];
+    for (let attempt = 0; attempt < 100; attempt++) {
+      profiles = await cluster.profiles();
+      if (profiles.every((files) => files.length > 0)) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const breakdowns = await Promise.all(profiles.filter((files) => files.length > 0).map((files) => breakdownOfFile(files[files.length - 1]!)));
+    const combined = combine(breakdowns);
+    const latencies = [...result.latenciesMs].sort((left, right) => left - right);
+    const round = (value: number) => Math.round(value * 10) / 10;
+    const rss = cluster.rssMbMax();
+    return {
+      validators: options.validators,
+      durationS: options.durationS,
+      offeredPerS: options.load.kind === 'rate' ? options.load.ratePerS : null,
+      committedPerS: round((windowEnd.committed - windowStart.committed) / options.durationS),
+      latencyMs: { p50: round(percentile(latencies, 0.5)), p95: round(percentile(latencies, 0.95)), p99: round(percentile(latencies, 0.99)), max: round(latencies[latencies.length - 1] ?? 0) },
+      rssMbMax: Math.max(...rss),
+      cpuSecondsPerValidator: windowEnd.cpu.map((cpu, index) => round(cpu - windowStart!.cpu[index]!)),
+      cpuBreakdown: combined.percent,
+      detail: { load: label, batch: options.batch, wan: options.wan, sent: result.sent, acknowledged: result.committed, failed: result.failed, failures: result.failures, rssMbPerValidator: rss, profiledBusySeconds: combined.busySeconds },
+    };
+  } finally {
+    process.off('SIGINT', interrupted);
+    await cluster.stop();
+  }
+}

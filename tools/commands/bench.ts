@@ -1,0 +1,122 @@
+/**
+ * `custodia bench`: measures a local network of real validator processes (issue 12; the harness
+ * is in tools/bench/). One run at a fixed rate (--rate), with C closed-loop clients (--clients), or
+ * a search for the highest rate whose p99 stays under 1 s (--max). Prints a summary, or one JSON
+ * object with --json. It stops every process it started, also on error and Ctrl-C.
+ */
+import { Command } from 'commander';
+import { runBenchmark, type LoadShape, type RunOptions, type RunResult } from '../bench/run.js';
+import { CPU_CATEGORIES } from '../bench/profile.js';
+import { fail } from '../exit-codes.js';
+
+interface BenchOptions {
+  validators: string;
+  duration: string;
+  warmup: string;
+  rate?: string;
+  max?: boolean;
+  clients?: string;
+  batch: string;
+  wan?: boolean;
+  json?: boolean;
+}
+
+/** The p99 a rate must keep to pass the --max search, ms. */
+export const MAX_SEARCH_P99_MS = 1000;
+/** Each trial of the --max search runs this long (the chosen rate then runs for --duration). */
+const SEARCH_TRIAL_S = 15;
+
+function integer(text: string | undefined, name: string, minimum: number, maximum: number): number | string {
+  const value = Number(text);
+  return Number.isInteger(value) && value >= minimum && value <= maximum ? value : `--${name} must be an integer from ${minimum} to ${maximum}`;
+}
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('benchmark a local network of validator processes: committed events per second, latency, CPU, memory and a CPU profile breakdown')
+    .option('--validators <n>', 'validators (1 for a single-node baseline)', '4')
+    .option('--duration <seconds>', 'the measured window', '60')
+    .option('--warmup <seconds>', 'load before the window, not measured', '5')
+    .option('--rate <events>', 'open loop at this many events per second')
+    .option('--max', `search for the highest rate whose p99 stays under ${MAX_SEARCH_P99_MS} ms`)
+    .option('--clients <c>', 'closed loop with this many clients')
+    .option('--batch <b>', 'transactions per request', '1')
+    .option('--wan', 'delay every validator-to-validator link 25 ms one way, with 5 ms jitter')
+    .option('--json', 'print one JSON object')
+    .action(async (options: BenchOptions) => {
+      const parsed = {
+        validators: integer(options.validators, 'validators', 1, 31),
+        duration: integer(options.duration, 'duration', 1, 3600),
+        warmup: integer(options.warmup, 'warmup', 0, 600),
+        batch: integer(options.batch, 'batch', 1, 1000),
+      };
+      for (const value of Object.values(parsed)) if (typeof value === 'string') return void (process.exitCode = fail(value));
+      const shapes = [options.rate !== undefined, options.max === true, options.clients !== undefined].filter(Boolean).length;
+      if (shapes !== 1) return void (process.exitCode = fail('give exactly one of --rate, --max and --clients'));
+      const base = { validators: parsed.validators as number, durationS: parsed.duration as number, warmupS: parsed.warmup as number, batch: parsed.batch as number, wan: options.wan === true };
+      const log = options.json === true ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
+      let result: RunResult;
+      try {
+        if (options.max === true) result = await searchMaximum(base, log);
+        else {
+          const load: LoadShape | string =
+            options.rate !== undefined
+              ? ((rate) => (typeof rate === 'string' ? rate : { kind: 'rate', ratePerS: rate }))(integer(options.rate, 'rate', 1, 100_000))
+              : ((clients) => (typeof clients === 'string' ? clients : { kind: 'clients', clients }))(integer(options.clients, 'clients', 1, 10_000));
+          if (typeof load === 'string') return void (process.exitCode = fail(load));
+          result = await runBenchmark({ ...base, load, log });
+        }
+      } catch (error) {
+        process.stderr.write(`error: ${(error as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(options.json === true ? `${JSON.stringify(result)}\n` : summary(result));
+    });
+}
+
+/**
+ * Doubles the rate while a trial keeps p99 under the bound and commits what it is offered, then
+ * halves the step between the last good and first bad rates three times; the best rate then runs
+ * for the full duration.
+ */
+async function searchMaximum(base: Omit<RunOptions, 'load'>, log: (line: string) => void): Promise<RunResult> {
+  const passes = (result: RunResult) => result.latencyMs.p99 <= MAX_SEARCH_P99_MS && result.committedPerS >= 0.95 * (result.offeredPerS ?? 0) && result.detail.failed === 0;
+  const trial = async (rate: number) => {
+    const result = await runBenchmark({ ...base, durationS: SEARCH_TRIAL_S, load: { kind: 'rate', ratePerS: rate } });
+    log(`  ${rate} events/s: committed ${result.committedPerS}/s, p99 ${result.latencyMs.p99} ms${passes(result) ? '' : ' (too slow)'}`);
+    return passes(result);
+  };
+  log(`searching for the highest rate with p99 under ${MAX_SEARCH_P99_MS} ms (${SEARCH_TRIAL_S} s trials)`);
+  let good = 0;
+  let bad = 0;
+  for (let rate = 100; rate <= 20_000; rate *= 2) {
+    if (await trial(rate)) good = rate;
+    else {
+      bad = rate;
+      break;
+    }
+  }
+  if (good === 0) throw new Error(`even 100 events/s kept p99 above ${MAX_SEARCH_P99_MS} ms`);
+  if (bad !== 0) {
+    for (let step = 0; step < 3; step++) {
+      const middle = Math.round((good + bad) / 2);
+      if (await trial(middle)) good = middle;
+      else bad = middle;
+    }
+  }
+  log(`best: ${good} events/s; measuring it for ${base.durationS} s`);
+  return runBenchmark({ ...base, load: { kind: 'rate', ratePerS: good }, log });
+}
+
+function summary(result: RunResult): string {
+  const lines = [
+    `${result.validators} validators, ${result.detail.load}, batch ${result.detail.batch}${result.detail.wan ? ', WAN' : ''}, ${result.durationS} s measured`,
+    `  committed   ${result.committedPerS} events/s${result.offeredPerS === null ? '' : ` of ${result.offeredPerS} offered`} (${result.detail.acknowledged} acknowledged, ${result.detail.failed} failed${result.detail.failed > 0 ? `: ${JSON.stringify(result.detail.failures)}` : ''})`,
+    `  latency     p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms`,
+    `  CPU         ${result.cpuSecondsPerValidator.map((seconds) => `${seconds} s`).join(', ')} per validator (${(result.cpuSecondsPerValidator.reduce((sum, seconds) => sum + seconds, 0) / result.durationS).toFixed(2)} cores in all)`,
+    `  memory      peak RSS ${result.detail.rssMbPerValidator.map((mb) => `${mb} MB`).join(', ')}`,
+    `  CPU profile (${result.detail.profiledBusySeconds} busy seconds): ${CPU_CATEGORIES.filter((category) => result.cpuBreakdown[category] > 0).map((category) => `${category} ${result.cpuBreakdown[category]}%`).join(', ')}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,43 @@
+/**
+ * CPU profiles of a running validator on demand (`custodia start --profile-dir DIR`): the first
+ * SIGUSR2 starts V8's sampling profiler through the inspector, the next stops it and writes
+ * `DIR/<validator>-<time>.cpuprofile` (Chrome DevTools' format, which `custodia bench` reads for
+ * its breakdown and DevTools opens). A profile covers exactly the window between the signals, so
+ * a benchmark measures its load and not the start-up.
+ */
+import { Session } from 'node:inspector/promises';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Sampling interval: fine enough for a per-module breakdown, cheap enough not to skew it much. */
+const SAMPLING_INTERVAL_MICROSECONDS = 500;
+
+export function profileOnSignal(directory: string, name: string, log: (message: string) => void): void {
+  let session: Session | undefined;
+  let busy = false;
+  process.on('SIGUSR2', () => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      if (session === undefined) {
+        session = new Session();
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_MICROSECONDS });
+        await session.post('Profiler.start');
+        log(`CPU profile started`);
+      } else {
+        const { profile } = await session.post('Profiler.stop');
+        session.disconnect();
+        session = undefined;
+        const file = join(directory, `${name}-${Date.now()}.cpuprofile`);
+        await writeFile(file, JSON.stringify(profile));
+        log(`CPU profile written to ${file}`);
+      }
+    })()
+      .catch((error: unknown) => log(`CPU profile failed: ${(error as Error).message}`))
+      .finally(() => {
+        busy = false;
+      });
+  });
+}
