@@ -4,6 +4,12 @@
  * field on every request, and errors turned into the API's own {code, message, path} so the
  * page can say what went wrong. The token lives in sessionStorage: it survives reloads of the
  * tab but not closing it, and is never written into a URL.
+ *
+ * The credential's state is what the node last said of it, never what the UI hopes: "unset"
+ * (no token), "checking" (entered, not yet answered), "accepted" (a read that needs a
+ * credential succeeded with it) or "refused" (the node answered 401, with its reason). Reads
+ * that need a credential are not sent at all while no token is entered, so a page without one
+ * asks the node only for public data.
  */
 
 const TOKEN_STORAGE_KEY = 'custodia.readToken';
@@ -23,21 +29,61 @@ export class ApiFailure extends Error {
   }
 }
 
+/** The token when the browser refuses sessionStorage: it then lasts as long as this page. */
+let pageToken = '';
+
 export function readToken(): string {
   try {
     return sessionStorage.getItem(TOKEN_STORAGE_KEY) ?? '';
   } catch {
-    return '';
+    return pageToken;
   }
 }
 
+/** Printable ASCII without spaces: what a bearer token can be (RFC 6750's b64token and more). */
+const TOKEN_PATTERN = /^[\x21-\x7e]+$/;
+
+export type CredentialState = { state: 'unset' } | { state: 'checking' } | { state: 'accepted' } | { state: 'refused'; code: string; reason: string };
+
+const MALFORMED_TOKEN = 'a read token is printable characters without spaces';
+
+/** Before the node has said anything of it. */
+function unjudged(token: string): CredentialState {
+  if (token === '') return { state: 'unset' };
+  return TOKEN_PATTERN.test(token) ? { state: 'checking' } : { state: 'refused', code: 'bad-credential', reason: MALFORMED_TOKEN };
+}
+
+let credential: CredentialState = unjudged(readToken());
+const credentialListeners = new Set<(state: CredentialState) => void>();
+
+export function credentialState(): CredentialState {
+  return credential;
+}
+
+export function onCredentialChange(listener: (state: CredentialState) => void): void {
+  credentialListeners.add(listener);
+}
+
+function setCredential(next: CredentialState): void {
+  const same = next.state === credential.state && (next.state !== 'refused' || (credential.state === 'refused' && credential.reason === next.reason));
+  credential = next;
+  if (!same) for (const listener of credentialListeners) listener(next);
+}
+
+/** What the node said of `token`, unless the auditor has entered another one meanwhile. */
+function judged(token: string, next: CredentialState): void {
+  if (readToken() === token) setCredential(next);
+}
+
 export function storeReadToken(token: string): void {
+  pageToken = token;
   try {
     if (token === '') sessionStorage.removeItem(TOKEN_STORAGE_KEY);
     else sessionStorage.setItem(TOKEN_STORAGE_KEY, token);
   } catch {
     // Storage can be disabled by the browser's privacy settings; the token then lasts this page only.
   }
+  setCredential(unjudged(token));
   for (const listener of tokenListeners) listener(token);
 }
 
@@ -47,9 +93,15 @@ export function onTokenChange(listener: (token: string) => void): void {
   tokenListeners.add(listener);
 }
 
-function headers(accept: string): Record<string, string> {
-  const token = readToken();
-  return token === '' ? { accept } : { accept, authorization: `Bearer ${token}` };
+/**
+ * Routes that read what only credentialed readers may (docs/security.md, "Read access"); the
+ * rest (the ledger head, blocks, transaction statuses, the genesis, the OpenAPI document) are
+ * public.
+ */
+const CREDENTIALED_PATHS = /^\/v1\/(?:events|items|search|recalls|proofs\/transactions|approvals|exports|stream)(?:[/?]|$)/;
+
+export function needsCredential(path: string): boolean {
+  return CREDENTIALED_PATHS.test(path);
 }
 
 async function failureOf(response: Response): Promise<ApiFailure> {
@@ -65,14 +117,37 @@ async function failureOf(response: Response): Promise<ApiFailure> {
 }
 
 async function send(path: string, accept: string): Promise<Response> {
+  const token = readToken();
+  const credentialed = needsCredential(path);
+  if (credentialed && token === '') throw new ApiFailure(401, 'credential-required', 'no read token has been entered', 'authorization');
+  if (credentialed && !TOKEN_PATTERN.test(token)) throw new ApiFailure(401, 'bad-credential', MALFORMED_TOKEN, 'authorization');
   let response: Response;
   try {
-    response = await fetch(path, { headers: headers(accept), cache: 'no-store' });
+    // A public read sends no token: its answer says nothing of the credential, and a refused one must not spoil it.
+    response = await fetch(path, { headers: credentialed && token !== '' ? { accept, authorization: `Bearer ${token}` } : { accept }, cache: 'no-store' });
   } catch (error) {
     throw new ApiFailure(0, 'unreachable', `the node did not answer: ${(error as Error).message}`, '');
   }
-  if (!response.ok) throw await failureOf(response);
+  if (!response.ok) {
+    const failure = await failureOf(response);
+    if (credentialed && failure.status === 401) judged(token, { state: 'refused', code: failure.code, reason: failure.message });
+    throw failure;
+  }
+  if (credentialed) judged(token, { state: 'accepted' });
   return response;
+}
+
+/**
+ * Asks the node whether the entered token is good, with the cheapest read that needs one (an
+ * empty page of events); the answer updates the credential's state.
+ */
+export async function checkCredential(): Promise<void> {
+  if (readToken() === '') return;
+  try {
+    await send('/v1/events?perPage=1', 'application/json');
+  } catch {
+    // A 401 has marked the token refused; anything else (the node unreachable) leaves it unchecked.
+  }
 }
 
 export async function getJson<T>(path: string): Promise<T> {

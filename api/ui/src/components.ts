@@ -1,13 +1,21 @@
 /// <reference lib="dom" />
 /** Building blocks every page shares: cards, badges, fact lists, notices and error views. */
-import { ApiFailure } from './api.js';
+import { ApiFailure, readToken } from './api.js';
 import { element, routeLink, type Child } from './dom.js';
-import { shortHash } from './format.js';
+import { CONDITION_LABELS, shortHash, type Condition } from './format.js';
 
 export type Tone = 'good' | 'bad' | 'warn' | 'info' | 'neutral';
 
 export function badge(label: string, tone: Tone = 'neutral', attributes: Record<string, string> = {}): HTMLSpanElement {
   return element('span', { class: tone === 'neutral' ? 'badge' : `badge ${tone}`, ...attributes }, label);
+}
+
+const CONDITION_TONES: Record<Condition, Tone> = { recalled: 'bad', quarantined: 'warn', active: 'good', consumed: 'neutral', destroyed: 'neutral' };
+
+/** The one status of an item (format.ts conditionOf), wherever it is shown. */
+export function statusBadge(condition: Condition | undefined, attributes: Record<string, string> = {}): HTMLSpanElement {
+  if (condition === undefined) return badge('Unknown', 'neutral', { 'data-status': 'unknown', ...attributes });
+  return badge(CONDITION_LABELS[condition], CONDITION_TONES[condition], { 'data-status': condition, ...attributes });
 }
 
 export function card(options: { title: string; hint?: Child; actions?: Child; span?: number; flush?: boolean; testId?: string }, ...body: Child[]): HTMLElement {
@@ -68,8 +76,11 @@ export function notice(tone: 'bad' | 'warn' | 'neutral', title: string, ...body:
 /** What a failed request means for the auditor, in words, with the API's own message. */
 export function failureView(error: unknown): HTMLDivElement {
   if (error instanceof ApiFailure) {
+    if (error.needsCredential && readToken() !== '') {
+      return notice('bad', 'Your read token was refused', element('p', {}, `The node answered: ${error.message} (${error.code}). Enter a valid read token in the field at the top right.`));
+    }
     if (error.needsCredential) {
-      return notice('warn', 'A read credential is needed', element('p', {}, `${error.message}. Enter your organisation's read token in the field at the top right; it is kept for this browser tab only.`));
+      return notice('warn', 'A read credential is needed', element('p', {}, `Reading this needs a credential: ${error.message}. Enter your organisation's read token in the field at the top right; it is kept for this browser tab only.`));
     }
     if (error.status === 403) return notice('warn', 'Not visible to your organisation', element('p', {}, error.message));
     if (error.status === 404) return notice('neutral', 'Not found', element('p', {}, error.message));

@@ -50,11 +50,64 @@ export function plural(count: number, singular: string, pluralForm = `${singular
   return `${count.toLocaleString()} ${count === 1 ? singular : pluralForm}`;
 }
 
-/** UN/CEFACT Recommendation 20 codes EPCIS quantities use, as people write them. */
-const UNITS: Record<string, string> = { KGM: 'kg', GRM: 'g', TNE: 't', LTR: 'L', MLT: 'mL', MTQ: 'm³', H87: 'pieces', EA: 'each', LBR: 'lb' };
+/** The common UN/CEFACT Recommendation 20 codes EPCIS quantities use, as people write them; any other code is shown as it is. */
+const UNITS: Record<string, string> = { KGM: 'kg', GRM: 'g', TNE: 't', LTR: 'L', EA: 'each', H87: 'each' };
 
+export function unitName(uom: string | undefined): string | undefined {
+  return uom === undefined ? undefined : (UNITS[uom] ?? uom);
+}
+
+/** `120` KGM -> "120 kg"; without a unit, the bare number. */
 export function formatQuantity(quantity: number, uom: string | undefined): string {
-  return `${quantity.toLocaleString()}${uom === undefined ? '' : ` ${UNITS[uom] ?? uom}`}`;
+  const unit = unitName(uom);
+  return `${quantity.toLocaleString()}${unit === undefined ? '' : ` ${unit}`}`;
+}
+
+/**
+ * One status for what an item is now, as the server's search says it (api/http/search-routes.ts
+ * conditionOf): a recall says more than anything else, a quarantine more than "active".
+ */
+export type Condition = 'recalled' | 'quarantined' | 'active' | 'consumed' | 'destroyed';
+
+export function conditionOf(record: { status?: 'active' | 'consumed' | 'destroyed'; recalls: readonly string[]; quarantine?: unknown; quarantined?: boolean }): Condition | undefined {
+  if (record.recalls.length > 0) return 'recalled';
+  if ((record.quarantine !== undefined || record.quarantined === true) && record.status === 'active') return 'quarantined';
+  return record.status;
+}
+
+export const CONDITION_LABELS: Record<Condition, string> = { recalled: 'Recalled', quarantined: 'Quarantined', active: 'Active', consumed: 'Consumed', destroyed: 'Destroyed' };
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+const shortDayFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+/** "Friday 27 November 2026": the heading of a day in a timeline. */
+export function formatDay(value: number): string {
+  return dayFormat.format(new Date(value));
+}
+
+/** "27 Nov": a date on a chart axis. */
+export function formatShortDay(value: number): string {
+  return shortDayFormat.format(new Date(value));
+}
+
+/** "14:00": a time of day. */
+export function formatClock(value: number): string {
+  return clockFormat.format(new Date(value));
+}
+
+/** Local midnight at the start of the day `value` falls in. */
+export function startOfDay(value: number): number {
+  const date = new Date(value);
+  return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
+}
+
+/** A date field's YYYY-MM-DD as the instant its day starts in this browser's time zone, `days` later. */
+export function dayStart(date: string, days = 0): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (match === null) return undefined;
+  const start = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]) + days);
+  return Number.isNaN(start.getTime()) ? undefined : start.toISOString();
 }
 
 export function toCelsius(value: number, uom: string | undefined): number {

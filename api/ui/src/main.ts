@@ -4,11 +4,12 @@
  * URL fragment (#/item/<epc>, #/blocks/<height>, #/tx/<id>, ...). Routes live in the fragment so
  * that every node serves the whole UI from / and a link to a lot can be shared as is.
  */
-import { onTokenChange, readToken, storeReadToken } from './api.js';
+import { checkCredential, credentialState, onCredentialChange, onTokenChange, storeReadToken, type CredentialState } from './api.js';
 import { failureView } from './components.js';
 import { clear, element } from './dom.js';
 import { renderApproval, renderApprovals } from './pages/approvals.js';
 import { renderBlock, renderBlocks } from './pages/blocks.js';
+import { renderEvents } from './pages/events.js';
 import { renderHome } from './pages/home.js';
 import { renderItem } from './pages/item.js';
 import { renderRecall } from './pages/recall.js';
@@ -26,7 +27,8 @@ interface Route {
 const ROUTES: Route[] = [
   { pattern: /^\/?$/, section: 'search', render: (page) => renderHome(page) },
   { pattern: /^\/search\/(.+)$/, section: 'search', render: (page, [query]) => renderSearch(page, query!) },
-  { pattern: /^\/item\/(.+)$/, section: 'search', render: (page, [epc]) => renderItem(page, epc!) },
+  { pattern: /^\/item\/(.+)$/, section: 'search', render: (page, [epc], parameters) => renderItem(page, epc!, parameters) },
+  { pattern: /^\/events\/?$/, section: 'events', render: (page, _parts, parameters) => renderEvents(page, parameters) },
   { pattern: /^\/blocks\/?$/, section: 'blocks', render: (page, _parts, parameters) => renderBlocks(page, parameters) },
   { pattern: /^\/blocks\/([0-9]+)$/, section: 'blocks', render: (page, [height]) => renderBlock(page, Number(height)) },
   { pattern: /^\/tx\/([0-9a-f]{64})$/, section: 'verify', render: (page, [id]) => renderTransaction(page, id!) },
@@ -86,29 +88,51 @@ async function render(): Promise<void> {
   }
 }
 
+/** What the chip beside the token field says: the node's last word on the token, never a guess. */
+function credentialText(state: CredentialState): { text: string; title: string } {
+  switch (state.state) {
+    case 'unset':
+      return { text: 'No token', title: 'Enter your organisation’s read token to read events, histories and approvals.' };
+    case 'checking':
+      return { text: 'Checking token…', title: 'Asking the node whether it accepts this token.' };
+    case 'accepted':
+      return { text: 'Token accepted', title: 'The node accepted this token for reads.' };
+    case 'refused':
+      return { text: `Token refused: ${state.code.replace(/-/g, ' ')}`, title: `The node refused this token (${state.code}): ${state.reason}. Enter a valid read token.` };
+  }
+}
+
 function setupCredential(): void {
   const form = document.getElementById('credential') as HTMLFormElement;
   const input = document.getElementById('credential-token') as HTMLInputElement;
   const state = document.getElementById('credential-state')!;
   const clearButton = document.getElementById('credential-clear') as HTMLButtonElement;
-  const show = (token: string) => {
-    state.dataset['state'] = token === '' ? 'unset' : 'set';
-    state.textContent = token === '' ? 'No token' : 'Token set';
-    input.value = '';
-    input.placeholder = token === '' ? 'Read token' : 'Replace token';
+  const showState = (current: CredentialState) => {
+    const { text, title } = credentialText(current);
+    state.dataset['state'] = current.state;
+    state.textContent = text;
+    state.title = title;
+    input.placeholder = current.state === 'unset' ? 'Read token' : 'Replace token';
+    input.setAttribute('aria-invalid', current.state === 'refused' ? 'true' : 'false');
   };
-  show(readToken());
+  showState(credentialState());
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const token = input.value.trim();
     if (token === '') return;
+    input.value = '';
     storeReadToken(token);
   });
-  clearButton.addEventListener('click', () => storeReadToken(''));
-  onTokenChange((token) => {
-    show(token);
+  clearButton.addEventListener('click', () => {
+    input.value = '';
+    storeReadToken('');
+  });
+  onCredentialChange(showState);
+  onTokenChange(() => {
+    void checkCredential();
     void render();
   });
+  void checkCredential();
 }
 
 function setupSearch(): void {

@@ -6,7 +6,7 @@
  * right towards the item and a trace forward reads left to right away from it.
  */
 import { element, svgElement } from './dom.js';
-import { identifierKind, shortUrn } from './format.js';
+import { conditionOf, identifierKind, shortUrn } from './format.js';
 import type { RedactedRecord, TraceGraph, TracedRecord } from './types.js';
 
 const NODE_WIDTH = 220;
@@ -53,12 +53,11 @@ function flowOf(edge: TraceGraph['edges'][number]): { source: string; target: st
   return { source: edge.to, target: edge.from };
 }
 
-function statusLine(record: TracedRecord | RedactedRecord): { text: string; flagged: boolean } {
-  if (record.recalls.length > 0) return { text: 'RECALLED', flagged: true };
-  if ('redacted' in record) return { text: 'NOT SHARED', flagged: false };
-  if (record.quarantine !== undefined) return { text: 'QUARANTINED', flagged: true };
-  if (record.excursions > 0) return { text: `${record.excursions} EXCURSION${record.excursions === 1 ? '' : 'S'}`, flagged: true };
-  return { text: record.status.toUpperCase(), flagged: false };
+/** The node's one status (format.ts conditionOf); an item not shared with the reader shows only whether it is recalled. */
+function statusLine(record: TracedRecord | RedactedRecord): { text: string; flagged: boolean; status: string } {
+  if ('redacted' in record) return record.recalls.length > 0 ? { text: 'RECALLED', flagged: true, status: 'recalled' } : { text: 'NOT SHARED', flagged: false, status: 'not-shared' };
+  const condition = conditionOf(record) ?? record.status;
+  return { text: condition.toUpperCase(), flagged: condition === 'recalled' || condition === 'quarantined', status: condition };
 }
 
 /**
@@ -161,7 +160,7 @@ export function traceGraphView(graph: TraceGraph): HTMLElement {
       svgElement('text', { x: at.x + 12, y: at.y + 35, class: 'graph-main' }, truncateMiddle(labels.main, LABEL_CHARACTERS_MAX)),
       svgElement('text', { x: at.x + 12, y: at.y + 50, class: 'graph-detail' }, truncateMiddle(labels.detail, LABEL_CHARACTERS_MAX + 4)),
     );
-    svg.append(svgElement('g', { class: classes, 'data-node': id }, link));
+    svg.append(svgElement('g', { class: classes, 'data-node': id, 'data-status': status.status }, link));
   }
 
   return element('div', { class: 'graph-frame' }, svg);

@@ -1,7 +1,9 @@
 /// <reference lib="dom" />
 /**
- * The block explorer: the latest committed blocks, and one block with its header, its
- * transactions and their results, and the quorum certificate the validators signed on it.
+ * The block explorer: the blocks that carry transactions (from the node's index, newest first,
+ * a page at a time), every block in a range, a jump to any height, and one block with its
+ * header, its transactions and their results, and the quorum certificate the validators signed
+ * on it.
  * Blocks are public (headers, certificates and transaction ids carry no payload).
  */
 import { getJson, query } from '../api.js';
@@ -9,7 +11,7 @@ import { badge, blockLink, card, cell, empty, facts, hashLink, loading, pageHead
 import { element, routeLink, type Child } from '../dom.js';
 import { formatTime, plural, shortHash } from '../format.js';
 import { show, type Page } from '../page.js';
-import type { BlockList, BlockSummary, LedgerHead } from '../types.js';
+import type { BlockList, BlockSummary, BusyBlocks, LedgerHead } from '../types.js';
 
 const BLOCKS_PER_PAGE = 20;
 
@@ -40,55 +42,47 @@ function blockRow(block: BlockSummary): HTMLTableRowElement {
   );
 }
 
-/**
- * Blocks with transactions, newest first, below `before`: most blocks of a quiet chain are
- * empty, so this reads block summaries backwards a page at a time until it has a page's worth,
- * within a bound on the requests one view makes.
- */
-async function blocksWithTransactions(before: number | undefined): Promise<{ blocks: BlockSummary[]; head: number; next: number | undefined; searchedDownTo: number }> {
-  const REQUESTS_MAX = 20;
-  const first = await getJson<BlockList>(`/v1/blocks${query(before === undefined ? { limit: 100 } : { from: Math.max(1, before - 100), limit: Math.min(100, before - Math.max(1, before - 100)) })}`);
-  const found: BlockSummary[] = [];
-  let list = first;
-  for (let request = 1; ; request++) {
-    found.push(...[...list.blocks].reverse().filter((block) => block.transactions.length > 0 && (before === undefined || block.height < before)));
-    const lowest = list.blocks[0]?.height ?? 1;
-    if (found.length >= BLOCKS_PER_PAGE || lowest <= 1 || request >= REQUESTS_MAX) {
-      const shown = found.slice(0, BLOCKS_PER_PAGE);
-      const last = shown[shown.length - 1];
-      const next = found.length > BLOCKS_PER_PAGE && last !== undefined ? last.height : lowest > 1 ? lowest : undefined;
-      return { blocks: shown, head: first.head, next, searchedDownTo: lowest };
-    }
-    const from = Math.max(1, lowest - 100);
-    list = await getJson<BlockList>(`/v1/blocks${query({ from, limit: lowest - from })}`);
-  }
+function jumpForm(head: number): HTMLFormElement {
+  const input = element('input', { type: 'number', name: 'height', min: 1, max: Math.max(1, head), step: 1, placeholder: `1 to ${head.toLocaleString()}`, 'aria-label': 'Block height', 'data-testid': 'jump-height', inputmode: 'numeric' });
+  const form = element('form', { class: 'jump-form', 'data-testid': 'jump-form' }, element('label', {}, 'Go to block ', input), element('button', { type: 'submit', class: 'button' }, 'Go'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const height = Number(input.value);
+    if (Number.isSafeInteger(height) && height >= 1) location.hash = `#/blocks/${height}`;
+  });
+  return form;
 }
+
+const HEADINGS = ['Height', 'Time', { label: 'Round', numeric: true, narrowHidden: true }, { label: 'Proposer', narrowHidden: true }, { label: 'Transactions', numeric: true }, { label: 'Results', narrowHidden: true }, { label: 'QC signatures', numeric: true, narrowHidden: true }, 'Hash'];
 
 export async function renderBlocks(page: Page, parameters: URLSearchParams): Promise<void> {
   show(page, loading());
-  const onlyWithTransactions = parameters.get('filter') === 'transactions';
+  const allBlocks = parameters.get('filter') === 'all';
   const toggle = element(
     'div',
     { class: 'actions' },
-    routeLink('/blocks', { class: onlyWithTransactions ? 'button' : 'button primary', 'aria-pressed': String(!onlyWithTransactions) }, 'All blocks'),
-    routeLink('/blocks?filter=transactions', { class: onlyWithTransactions ? 'button primary' : 'button', 'aria-pressed': String(onlyWithTransactions), 'data-testid': 'filter-transactions' }, 'With transactions'),
+    routeLink('/blocks', { class: allBlocks ? 'button' : 'button primary', 'aria-pressed': String(!allBlocks), 'data-testid': 'filter-transactions' }, 'With transactions'),
+    routeLink('/blocks?filter=all', { class: allBlocks ? 'button primary' : 'button', 'aria-pressed': String(allBlocks), 'data-testid': 'filter-all' }, 'All blocks'),
   );
-  const headings = ['Height', 'Time', { label: 'Round', numeric: true, narrowHidden: true }, { label: 'Proposer', narrowHidden: true }, { label: 'Transactions', numeric: true }, { label: 'Results', narrowHidden: true }, { label: 'QC signatures', numeric: true, narrowHidden: true }, 'Hash'];
+  const subtitle = (head: number) => `Head at height ${head.toLocaleString()}. Each block carries the quorum certificate its validators signed.`;
 
-  if (onlyWithTransactions) {
+  if (!allBlocks) {
     const beforeParameter = Number(parameters.get('before'));
     const before = Number.isSafeInteger(beforeParameter) && beforeParameter > 1 ? beforeParameter : undefined;
-    const result = await blocksWithTransactions(before);
+    // The node's index of blocks that carry transactions: however many empty blocks lie between, none is missed.
+    const result = await getJson<BusyBlocks>(`/v1/blocks-with-transactions${query({ before, limit: BLOCKS_PER_PAGE })}`);
     const pager = pagerOf(
-      before === undefined ? null : routeLink('/blocks?filter=transactions', { class: 'button' }, '← Newest'),
-      result.next === undefined ? null : routeLink(`/blocks?filter=transactions&before=${result.next}`, { class: 'button' }, 'Older →'),
+      before === undefined ? null : routeLink('/blocks', { class: 'button', 'data-testid': 'blocks-newest' }, '← Newest'),
+      result.before === undefined ? null : routeLink(`/blocks?before=${result.before}`, { class: 'button', 'data-testid': 'blocks-older' }, 'Older →'),
     );
+    const newest = result.blocks[0]?.height;
+    const oldest = result.blocks[result.blocks.length - 1]?.height;
     show(
       page,
-      pageHeader({ eyebrow: 'Block explorer', title: 'Committed blocks', subtitle: `Head at height ${result.head.toLocaleString()}. Each block carries the quorum certificate its validators signed.`, actions: [toggle] }),
+      pageHeader({ eyebrow: 'Block explorer', title: 'Committed blocks', subtitle: subtitle(result.head), actions: [toggle, jumpForm(result.head)] }),
       card(
-        { title: 'Blocks with transactions', hint: `searched down to height ${result.searchedDownTo.toLocaleString()}`, flush: true, testId: 'block-list' },
-        result.blocks.length === 0 ? element('div', { class: 'card-body' }, empty('No block in this range carries a transaction.')) : table(headings, result.blocks.map(blockRow)),
+        { title: 'Blocks with transactions', hint: newest === undefined ? 'newest first' : `heights ${oldest!.toLocaleString()}–${newest.toLocaleString()}, newest first; empty blocks between are not listed`, flush: true, testId: 'block-list' },
+        result.blocks.length === 0 ? element('div', { class: 'card-body' }, empty(before === undefined ? 'No block carries a transaction yet.' : 'No older block carries a transaction.')) : table(HEADINGS, result.blocks.map(blockRow)),
         pager,
       ),
     );
@@ -102,15 +96,15 @@ export async function renderBlocks(page: Page, parameters: URLSearchParams): Pro
   const oldest = list.blocks[0]?.height ?? 1;
   const newest = list.blocks[list.blocks.length - 1]?.height ?? 0;
   const pager = pagerOf(
-    newest < list.head ? routeLink(`/blocks?from=${Math.min(newest + 1, Math.max(1, list.head - BLOCKS_PER_PAGE + 1))}`, { class: 'button' }, '← Newer') : null,
-    oldest > 1 ? routeLink(`/blocks?from=${Math.max(1, oldest - BLOCKS_PER_PAGE)}`, { class: 'button' }, 'Older →') : null,
+    newest < list.head ? routeLink(`/blocks?filter=all&from=${Math.min(newest + 1, Math.max(1, list.head - BLOCKS_PER_PAGE + 1))}`, { class: 'button' }, '← Newer') : null,
+    oldest > 1 ? routeLink(`/blocks?filter=all&from=${Math.max(1, oldest - BLOCKS_PER_PAGE)}`, { class: 'button' }, 'Older →') : null,
   );
   show(
     page,
-    pageHeader({ eyebrow: 'Block explorer', title: 'Committed blocks', subtitle: `Head at height ${list.head.toLocaleString()}. Each block carries the quorum certificate its validators signed.`, actions: [toggle] }),
+    pageHeader({ eyebrow: 'Block explorer', title: 'Committed blocks', subtitle: subtitle(list.head), actions: [toggle, jumpForm(list.head)] }),
     card(
       { title: blocks.length === 0 ? 'No blocks' : `Blocks ${oldest.toLocaleString()}–${newest.toLocaleString()}`, flush: true, testId: 'block-list' },
-      blocks.length === 0 ? element('div', { class: 'card-body' }, empty('No blocks committed yet.')) : table(headings, blocks.map(blockRow)),
+      blocks.length === 0 ? element('div', { class: 'card-body' }, empty('No blocks committed yet.')) : table(HEADINGS, blocks.map(blockRow)),
       pager,
     ),
   );

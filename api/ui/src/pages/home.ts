@@ -1,22 +1,22 @@
 /// <reference lib="dom" />
 /**
  * The start page: the search form, the certified head of the ledger, the latest blocks, and
- * lots and items recorded on the ledger to start from.
+ * lots and items recorded on the ledger to start from (asked for only once a read token is entered).
  */
-import { getJson, query } from '../api.js';
+import { ApiFailure, getJson, query, readToken } from '../api.js';
 import { badge, blockLink, card, cell, empty, failureView, hashLink, loading, table } from '../components.js';
 import { element, routeLink } from '../dom.js';
 import { formatTime, identifierKind, plural } from '../format.js';
 import { fill, show, type Page } from '../page.js';
-import type { BlockList, LedgerHead } from '../types.js';
+import type { BusyBlocks, LedgerHead } from '../types.js';
 
 export function searchForm(initial = ''): HTMLFormElement {
   const input = element('input', {
     type: 'search',
     name: 'query',
     value: initial,
-    placeholder: 'urn:epc:class:lgtin:0614141.0012345.LOT42, an SGTIN, an SSCC or a transaction id',
-    'aria-label': 'EPC, lot, class or transaction id',
+    placeholder: 'A lot code, a GTIN, part of an identifier, an EPC or a transaction id',
+    'aria-label': 'Lot code, GTIN, identifier or transaction id',
     autocomplete: 'off',
     spellcheck: 'false',
     'data-testid': 'search-input',
@@ -55,12 +55,12 @@ export async function renderHome(page: Page): Promise<void> {
       'section',
       { class: 'search-hero' },
       element('h1', {}, 'Trace a lot, an item or a transaction'),
-      element('p', {}, 'Search by EPC (SGTIN, SSCC), lot (LGTIN class), product class or transaction id. Every answer can be checked in this browser against the validators’ keys.'),
+      element('p', {}, 'Type a lot code (SALAD-7), a GTIN, part of an identifier, a full EPC or lot URN, a transaction id or a block height. Every answer can be checked in this browser against the validators’ keys.'),
       searchForm(),
       examples,
     ),
     stats,
-    card({ title: 'Latest blocks', actions: element('div', { class: 'actions' }, routeLink('/blocks?filter=transactions', { class: 'button' }, 'Blocks with transactions'), routeLink('/blocks', { class: 'button' }, 'Block explorer')), flush: true }, blocksBody),
+    card({ title: 'Latest blocks with transactions', actions: element('div', { class: 'actions' }, routeLink('/blocks', { class: 'button' }, 'Block explorer'), routeLink('/blocks?filter=all', { class: 'button' }, 'All blocks')), flush: true, testId: 'home-blocks' }, blocksBody),
   );
 
   const headLoad = getJson<LedgerHead>('/v1/ledger/head').then(
@@ -78,9 +78,9 @@ export async function renderHome(page: Page): Promise<void> {
     (error: unknown) => fill(page, stats, failureView(error)),
   );
 
-  const blocksLoad = getJson<BlockList>(`/v1/blocks${query({ limit: 6 })}`).then(
+  const blocksLoad = getJson<BusyBlocks>(`/v1/blocks-with-transactions${query({ limit: 6 })}`).then(
     (list) => {
-      const rows = [...list.blocks].reverse().map((block) =>
+      const rows = list.blocks.map((block) =>
         element(
           'tr',
           { class: block.transactions.length === 0 ? 'quiet' : undefined },
@@ -91,12 +91,17 @@ export async function renderHome(page: Page): Promise<void> {
           cell(hashLink(`/blocks/${block.height}`, block.hash), { narrowHidden: true }),
         ),
       );
-      fill(page, blocksBody, rows.length === 0 ? element('div', { class: 'card-body' }, empty('No blocks committed yet.')) : table(['Height', 'Time', { label: 'Transactions', numeric: true }, { label: 'Proposer', narrowHidden: true }, { label: 'Hash', narrowHidden: true }], rows));
+      fill(page, blocksBody, rows.length === 0 ? element('div', { class: 'card-body' }, empty('No block carries a transaction yet.')) : table(['Height', 'Time', { label: 'Transactions', numeric: true }, { label: 'Proposer', narrowHidden: true }, { label: 'Hash', narrowHidden: true }], rows));
     },
     (error: unknown) => fill(page, blocksBody, element('div', { class: 'card-body' }, failureView(error))),
   );
 
-  // Needs a read credential; without one the page simply shows no starting points.
+  // Needs a read credential: without one, nothing is asked of the node (no refused request), and the page says what to do.
+  if (readToken() === '') {
+    fill(page, examples, badge('Enter a read token to search', 'warn'));
+    await Promise.all([headLoad, blocksLoad]);
+    return;
+  }
   const examplesLoad = getJson<EventsDocument>(`/v1/events${query({ EQ_bizStep: 'commissioning', perPage: 12 })}`).then(
     (document) => {
       const identifiers = commissionedIdentifiers(document).slice(0, 8);
@@ -108,7 +113,7 @@ export async function renderHome(page: Page): Promise<void> {
         ...identifiers.map((identifier) => routeLink(`/item/${encodeURIComponent(identifier)}`, { class: 'chip', title: `${identifierKind(identifier)} ${identifier}` }, identifier)),
       );
     },
-    () => fill(page, examples, badge('Enter a read token to search', 'warn')),
+    (error: unknown) => fill(page, examples, badge(error instanceof ApiFailure && error.needsCredential ? 'The node refused your read token: enter a valid one' : 'Starting points could not be loaded', 'warn')),
   );
   await Promise.all([headLoad, blocksLoad, examplesLoad]);
 }

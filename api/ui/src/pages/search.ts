@@ -1,17 +1,18 @@
 /// <reference lib="dom" />
 /**
- * Resolves what the auditor typed: a transaction id opens the transaction, a height the block,
- * an EPC or lot its page. A bare GS1 key without its URN prefix (0614141.0012345.LOT42) is
- * tried as a lot, an item and a logistic unit. Anything else is looked up in the EPCIS event
- * indices (as an EPC, a class, a container or a transformation input or output), and the
- * identifiers those events name are listed.
+ * Resolves what the auditor typed. A transaction id opens the transaction, a block height the
+ * block, an EPC or lot URN (or its GS1 key without the URN prefix) its page. Anything else, a
+ * lot code, a GTIN, part of an identifier (`SALAD`), goes to the node's search
+ * (GET /v1/search), which ranks exact matches first and says what each result is: its kind,
+ * its product and its one status. A URN the search does not know is looked up in the EPCIS
+ * event indices, and the identifiers those events name are listed.
  */
 import { ApiFailure, getJson, getJsonOrMissing, pathComponent, query } from '../api.js';
-import { card, cell, empty, notice, pageHeader, table } from '../components.js';
+import { badge, blockLink, card, cell, empty, failureView, notice, pageHeader, statusBadge, table } from '../components.js';
 import { element, routeLink } from '../dom.js';
-import { formatTime, identifierKind, TRANSACTION_ID_PATTERN, vocabulary } from '../format.js';
+import { formatTime, identifierKind, shortUrn, TRANSACTION_ID_PATTERN, vocabulary } from '../format.js';
 import { show, type Page } from '../page.js';
-import type { History } from '../types.js';
+import type { History, LedgerHead, SearchResult, SearchResults } from '../types.js';
 import { searchForm } from './home.js';
 
 interface EventsDocument {
@@ -19,7 +20,11 @@ interface EventsDocument {
 }
 
 const EVENT_CRITERIA = ['MATCH_anyEPC', 'MATCH_epcClass', 'MATCH_parentID', 'MATCH_inputEPC', 'MATCH_outputEPC'] as const;
+const MATCH_RANK: Record<SearchResult['match'], number> = { exact: 0, word: 1, prefix: 2 };
+const MATCH_LABELS: Record<SearchResult['match'], string> = { exact: 'exact', word: 'whole word', prefix: 'starts with it' };
+const SEARCH_LIMIT = 50;
 
+/** What a typed identifier may stand for: itself when it is a URN, the URNs a bare GS1 key may be. */
 function candidatesFor(text: string): string[] {
   if (/^[a-z][a-z0-9+.-]*:/i.test(text)) return [text];
   if (/^[0-9]+\.[0-9]+\.[^\s.]+$/.test(text)) return [`urn:epc:class:lgtin:${text}`, `urn:epc:id:sgtin:${text}`];
@@ -37,18 +42,54 @@ function namedIdentifiers(event: Record<string, unknown>): string[] {
   return found;
 }
 
+/** Identifiers named by events that name `identifier` (a location, a container, a class pattern...). */
+async function eventMatches(identifier: string): Promise<Map<string, Record<string, unknown>>> {
+  const matches = new Map<string, Record<string, unknown>>();
+  for (const criterion of EVENT_CRITERIA) {
+    let document: EventsDocument;
+    try {
+      document = await getJson<EventsDocument>(`/v1/events${query({ [criterion]: identifier, perPage: 50 })}`);
+    } catch (error) {
+      if (error instanceof ApiFailure && error.status === 400) continue;
+      throw error;
+    }
+    for (const event of document.epcisBody?.queryResults?.resultsBody?.eventList ?? []) {
+      for (const named of namedIdentifiers(event)) if (!matches.has(named)) matches.set(named, event);
+    }
+  }
+  return matches;
+}
+
+function resultsTable(results: readonly SearchResult[]): HTMLElement {
+  const rows = results.map((result) =>
+    element(
+      'tr',
+      { 'data-id': result.id, 'data-match': result.match },
+      cell(element('div', {}, routeLink(`/item/${encodeURIComponent(result.id)}`, { class: 'mono', title: result.id }, result.id))),
+      cell(identifierKind(result.id)),
+      cell(result.description ?? element('span', { class: 'timeline-time' }, 'no product description'), { narrowHidden: false }),
+      cell(result.status === undefined ? '—' : statusBadge(result.status)),
+      cell(badge(MATCH_LABELS[result.match], result.match === 'exact' ? 'info' : 'neutral'), { narrowHidden: true }),
+    ),
+  );
+  return element('div', { 'data-testid': 'search-results' }, table(['Identifier', 'Kind', 'Product', 'Status', { label: 'Match', narrowHidden: true }], rows));
+}
+
 export async function renderSearch(page: Page, text: string): Promise<void> {
   const trimmed = text.trim();
   if (TRANSACTION_ID_PATTERN.test(trimmed.toLowerCase())) {
     location.replace(`#/tx/${trimmed.toLowerCase()}`);
     return;
   }
-  if (/^[0-9]{1,15}$/.test(trimmed)) {
-    location.replace(`#/blocks/${Number(trimmed)}`);
-    return;
-  }
+  // An identifier the ledger tracks opens its page.
   for (const candidate of candidatesFor(trimmed)) {
-    const history = await getJsonOrMissing<History>(`/v1/items/${pathComponent(candidate)}/history`);
+    let history: History | undefined;
+    try {
+      history = await getJsonOrMissing<History>(`/v1/items/${pathComponent(candidate)}/history`);
+    } catch (error) {
+      // Not a party to it, or no credential: the search below says what the reader may know.
+      if (!(error instanceof ApiFailure && (error.status === 403 || error.status === 401 || error.status === 400))) throw error;
+    }
     if (page.stale()) return;
     if (history !== undefined) {
       location.replace(`#/item/${encodeURIComponent(candidate)}`);
@@ -56,40 +97,63 @@ export async function renderSearch(page: Page, text: string): Promise<void> {
     }
   }
 
-  // Not an item the ledger tracks by that name: look for events that mention it.
-  const matches = new Map<string, { identifier: string; event: Record<string, unknown> }>();
-  if (/^[a-z][a-z0-9+.-]*:/i.test(trimmed)) {
-    for (const criterion of EVENT_CRITERIA) {
-      let document: EventsDocument;
-      try {
-        document = await getJson<EventsDocument>(`/v1/events${query({ [criterion]: trimmed, perPage: 50 })}`);
-      } catch (error) {
-        if (error instanceof ApiFailure && error.status === 400) continue;
-        throw error;
-      }
-      for (const event of document.epcisBody?.queryResults?.resultsBody?.eventList ?? []) {
-        for (const identifier of namedIdentifiers(event)) if (!matches.has(identifier)) matches.set(identifier, { identifier, event });
-      }
-    }
-  }
-  if (page.stale()) return;
-
   const header = pageHeader({ eyebrow: 'Search', title: trimmed, identifier: true });
   const form = element('div', { class: 'search-hero' }, searchForm(trimmed));
+  const number = /^[0-9]{1,15}$/.test(trimmed) ? Number(trimmed) : undefined;
+  const [found, head] = await Promise.all([
+    getJson<SearchResults>(`/v1/search${query({ q: trimmed.slice(0, 256), limit: SEARCH_LIMIT })}`).catch((error: unknown): Error => (error instanceof Error ? error : new Error(String(error)))),
+    number === undefined ? undefined : getJson<LedgerHead>('/v1/ledger/head').catch(() => undefined),
+  ]);
+  if (page.stale()) return;
+  const block = number !== undefined && head !== undefined && number >= 1 && number <= head.height ? number : undefined;
+  const results = found instanceof Error ? [] : [...found.results].sort((left, right) => MATCH_RANK[left.match] - MATCH_RANK[right.match]);
+  // A number is a block height unless it is also a GTIN (or serial) the search knows exactly.
+  if (block !== undefined && !results.some((result) => result.match === 'exact')) {
+    location.replace(`#/blocks/${block}`);
+    return;
+  }
+  const blockHint = block === undefined ? null : notice('neutral', `Block ${block.toLocaleString()}`, element('p', {}, 'The number is also a block height: ', blockLink(block), '.'));
+
+  if (found instanceof Error) {
+    show(page, header, blockHint, failureView(found), form);
+    return;
+  }
+  if (results.length > 0) {
+    show(
+      page,
+      header,
+      blockHint,
+      form,
+      card(
+        { title: 'Items and lots', hint: `${results.length} found${found.complete ? '' : ', more matched: type more of it'}; exact matches first`, flush: true, testId: 'search-card' },
+        resultsTable(results),
+      ),
+    );
+    return;
+  }
+
+  // Not an item or lot by that name: a URN may still be named by events (a location, a class pattern).
+  const matches = /^[a-z][a-z0-9+.-]*:/i.test(trimmed) ? await eventMatches(trimmed) : new Map<string, Record<string, unknown>>();
+  if (page.stale()) return;
   if (matches.size === 0) {
     show(
       page,
       header,
-      notice('neutral', 'Nothing found', element('p', {}, 'No item, lot, container or transaction on this ledger goes by that name, and no recorded event names it. Lots are EPC classes such as urn:epc:class:lgtin:0614141.0012345.LOT42; items are EPCs such as urn:epc:id:sgtin:0614141.0012345.1001; transaction ids are 64 hexadecimal digits.')),
+      blockHint,
+      notice(
+        'neutral',
+        'Nothing found',
+        element('p', {}, 'No item, lot, container or transaction on this ledger goes by that name, and no recorded event names it. Try a lot code (SALAD-7), a GTIN (14 digits), part of an identifier, a full EPC or lot URN, or a transaction id (64 hexadecimal digits).'),
+      ),
       form,
     );
     return;
   }
-  const rows = [...matches.values()].map(({ identifier, event }) =>
+  const rows = [...matches.entries()].map(([identifier, event]) =>
     element(
       'tr',
       {},
-      cell(routeLink(`/item/${encodeURIComponent(identifier)}`, { class: 'mono' }, identifier)),
+      cell(routeLink(`/item/${encodeURIComponent(identifier)}`, { class: 'mono', title: identifier }, shortUrn(identifier))),
       cell(identifierKind(identifier)),
       cell(`${String(event['type'] ?? '')} ${vocabulary(typeof event['bizStep'] === 'string' ? event['bizStep'] : undefined)}`, { narrowHidden: true }),
       cell(formatTime(typeof event['eventTime'] === 'string' ? event['eventTime'] : undefined), { narrowHidden: true }),

@@ -4,12 +4,13 @@
  * proof fetched from the node and checked in this browser against the genesis validator keys.
  * The proof is shown in an editable text area, so an auditor can alter it and see the check fail.
  */
-import { ApiFailure, getJson } from '../api.js';
+import { ApiFailure, getJson, getJsonOrMissing } from '../api.js';
 import { badge, blockLink, card, facts, failureView, loading, pageHeader, prettyJson } from '../components.js';
+import { transactionSummary } from '../describe.js';
 import { button, element, routeLink, type Child } from '../dom.js';
 import { formatTime, partyName, shortHash } from '../format.js';
 import { fill, show, type Page } from '../page.js';
-import type { TransactionProofDocument, TransactionStatus } from '../types.js';
+import type { Approval, BlockSummary, TransactionProofDocument, TransactionStatus } from '../types.js';
 import { genesisDirectory } from '../verification.js';
 import { proofVerifier } from './verify.js';
 
@@ -55,6 +56,7 @@ export async function renderTransaction(page: Page, id: string): Promise<void> {
       : badge(status.status === 'pending' ? 'Pending: not committed yet' : status.status, 'info');
 
   const details = element('div', {}, loading());
+  const summary = element('div', { 'data-testid': 'transaction-summary', class: 'summary' }, loading());
   const payload = element('div', {}, loading());
   const verifier = proofVerifier();
   const proofFileName = `custodia-proof-${id.slice(0, 16)}.json`;
@@ -73,15 +75,17 @@ export async function renderTransaction(page: Page, id: string): Promise<void> {
     element(
       'div',
       { class: 'grid' },
+      card({ title: 'What it did', span: 12, testId: 'summary-card' }, summary),
       card({ title: 'Details', span: 5, testId: 'transaction-details' }, details),
       card({ title: 'Verify', hint: 'inclusion and quorum signatures, checked here', span: 7, testId: 'verify-card' }, element('div', { class: 'actions verify-actions' }, verifyAction), proofStatus, verifier.verdictArea),
       card({ title: 'Proof document', hint: 'custodia-transaction-proof/1', span: 7, testId: 'proof-card' }, verifier.editor),
-      card({ title: 'Payload', span: 5, flush: true, testId: 'payload-card' }, payload),
+      card({ title: 'Payload', hint: 'the signed payload, as JSON', span: 5, flush: true, testId: 'payload-card' }, payload),
     ),
   );
 
   if (status.status !== 'committed' && status.status !== 'rejected') {
     fill(page, details, facts([['Status', status.status === 'pending' ? 'waiting in the mempool to be ordered' : status.status]]));
+    fill(page, summary, status.status === 'pending' ? 'Not committed yet: what it does is shown once it is.' : 'This node knows no such transaction.');
     fill(page, proofStatus, 'Only committed transactions have proofs.');
     fill(page, payload, element('div', { class: 'card-body' }, 'Shown once committed.'));
     return;
@@ -93,6 +97,7 @@ export async function renderTransaction(page: Page, id: string): Promise<void> {
     });
   } catch (error) {
     fill(page, details, facts([['Block', blockLink(status.height)], ['Position', String(status.position)]]));
+    fill(page, summary, failureView(error));
     fill(page, proofStatus, failureView(error));
     fill(page, payload, element('div', { class: 'card-body' }, failureView(error)));
     return;
@@ -100,6 +105,13 @@ export async function renderTransaction(page: Page, id: string): Promise<void> {
   if (proof === undefined || page.stale()) return;
   proofStatus.textContent = '';
   const body = proof.transaction.body;
+  const requestId = typeof body.payload === 'object' && body.payload !== null && !Array.isArray(body.payload) ? body.payload['requestId'] : undefined;
+  const [block, approval] = await Promise.all([
+    getJsonOrMissing<BlockSummary>(`/v1/blocks/${proof.entry.height}`).catch(() => undefined),
+    (body.type === 'approval.approve' || body.type === 'approval.reject') && typeof requestId === 'string' ? getJsonOrMissing<Approval>(`/v1/approvals/${requestId}`).catch(() => undefined) : undefined,
+  ]);
+  if (page.stale()) return;
+  fill(page, summary, element('p', { class: 'summary-text' }, ...transactionSummary({ type: body.type, payload: body.payload, signers: body.signers, result: proof.entry.result }, directory, approval)));
   fill(
     page,
     details,
@@ -108,7 +120,8 @@ export async function renderTransaction(page: Page, id: string): Promise<void> {
       ['Result', proof.entry.result.status === 'accepted' ? badge('accepted', 'good') : element('span', {}, badge('rejected', 'bad'), ` ${proof.entry.result.code}: ${proof.entry.result.message}`)],
       ['Block', element('span', {}, blockLink(proof.entry.height), ` · position ${proof.entry.position}`)],
       ['Signed by', element('span', { class: 'signers' }, ...proof.transaction.signatures.map((signature) => element('span', { class: 'signer', title: `${signature.signer}\nkey ${signature.publicKey}` }, partyName(directory, signature.signer))))],
-      ['Created', body.createdAt === undefined ? '—' : formatTime(body.createdAt)],
+      ['Created', element('span', { 'data-testid': 'created-at' }, body.createdAt === undefined ? 'not stated by the submitter' : formatTime(body.createdAt), element('span', { class: 'timeline-time' }, ' (the submitter’s clock)'))],
+      ['Block time', element('span', { 'data-testid': 'block-time' }, block === undefined ? '—' : formatTime(block.header.timestamp), element('span', { class: 'timeline-time' }, ' (the ledger’s clock)'))],
       ['Nonce', element('span', { class: 'mono' }, body.nonce)],
       ['Chain', element('span', { class: 'mono' }, body.chainId)],
       ['Ledger entry', `leaf ${proof.inclusion.leafIndex.toLocaleString()} of ${proof.inclusion.logSize.toLocaleString()}`],
