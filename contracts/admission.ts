@@ -18,6 +18,7 @@
 import type { Transaction } from '../ledger/model/transaction.js';
 import { checkSigners, type ParticipantLookup } from './authorization.js';
 import { typeRefusal } from './executor.js';
+import { validateEpcisDocument, type AnyEpcisDocument, type EpcisValidation } from './epcis/index.js';
 import { refuse, type Refusal } from './reasons.js';
 
 /** Signers first, then the type: the order execution checks them in, so both give the same code. */
@@ -34,4 +35,20 @@ export function proposalRefusal(transaction: Transaction, participantOf: Partici
     if (!participant.keys.some((key) => key.publicKey === signature.publicKey)) return refuse('unknown-key', `the key ${signature.publicKey} was never registered to ${signature.signer}`);
   }
   return typeRefusal(transaction.body.type);
+}
+
+/**
+ * The stateless EPCIS validation of a direct capture (docs/contracts.md, "Events"), run once at
+ * admission: an invalid document is refused there with the rule's code and its path, and a
+ * valid one's result is kept for execution (contracts/execution.ts ExecutionMemo).
+ */
+export function documentCheck(transaction: Transaction): { ok: true; validation?: EpcisValidation<AnyEpcisDocument> } | (Refusal & { path: string }) {
+  if (transaction.body.type !== 'epcis.capture') return { ok: true };
+  const payload = transaction.body.payload;
+  const document = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload['document'] : undefined;
+  const validation = validateEpcisDocument(document);
+  if (validation.ok) return { ok: true, validation };
+  const first = validation.errors[0];
+  const path = `body.payload.document${first === undefined || first.path === '' ? '' : `.${first.path}`}`;
+  return { ...refuse('invalid-event', first === undefined ? `${path} is not an EPCIS document` : `${path}: ${first.message}`), path };
 }

@@ -7,6 +7,7 @@
  */
 import type { JsonValue } from '../ledger/encoding/canonical-json.js';
 import type { IndexedEvent, IndexedNote } from '../ledger/store/records.js';
+import type { AnyEpcisDocument, EpcisValidation } from './epcis/index.js';
 import type { Participant } from './participants.js';
 import type { Refusal } from './reasons.js';
 import type { StateOverlay } from './state.js';
@@ -16,6 +17,18 @@ export interface BlockContext {
   height: number;
   /** The block's timestamp (milliseconds since the epoch): the only clock contracts see. */
   timestamp: number;
+  /** Results of pure checks this validator already ran on the block's transactions (see ExecutionMemo). */
+  memo?: ExecutionMemo;
+}
+
+/**
+ * Work a validator did once, at admission, that execution would otherwise repeat: the result of
+ * a pure function of the transaction, looked up by its id (which hashes the body, so the input is
+ * the same), taken once. It changes no outcome: a miss means the contract computes it itself.
+ */
+export interface ExecutionMemo {
+  /** validateEpcisDocument of a direct epcis.capture transaction's document. */
+  validatedDocument(txId: string): EpcisValidation<AnyEpcisDocument> | undefined;
 }
 
 export interface TransactionContext extends BlockContext {

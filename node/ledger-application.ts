@@ -28,7 +28,9 @@ import { stateKeys } from '../contracts/state.js';
 import type { ValidatorSetChange } from '../contracts/rules/governance.js';
 import type { Logger } from './logger.js';
 import type { Mempool } from './mempool.js';
+import { TakeOnceMemo } from './memo.js';
 import { ParticipantDirectory } from './participant-directory.js';
+import type { AnyEpcisDocument, EpcisValidation } from '../contracts/epcis/index.js';
 import { decodePayload, encodePayload, VerifiedTransactions, type DecodedPayload } from './payload.js';
 
 export interface LedgerApplicationOptions {
@@ -49,6 +51,8 @@ const EXECUTION_BACKLOG_BLOCKS_MAX = 32;
 
 export class LedgerApplication implements ApplicationPort {
   readonly verified = new VerifiedTransactions();
+  /** Validations of admitted captures' documents, taken by execution (each document is validated once per validator). */
+  readonly documents = new TakeOnceMemo<EpcisValidation<AnyEpcisDocument>>();
   private readonly recentStates = new Map<number, LedgerState>();
   private readonly decoded = new Map<string, DecodedPayload>();
   private executing: Promise<void> = Promise.resolve();
@@ -193,7 +197,7 @@ export class LedgerApplication implements ApplicationPort {
     const executed = await executeBlock(
       // Synchronous reads: execution waits on each before the next anyway (docs/performance.md).
       { get: async (key) => store.getStateSync(key) as JsonValue | undefined },
-      { chainId: header.chainId, height: header.height, timestamp: header.timestamp },
+      { chainId: header.chainId, height: header.height, timestamp: header.timestamp, memo: { validatedDocument: (txId) => this.documents.take(txId) } },
       decoded.payload.transactions,
       decoded.payload.ids,
     );

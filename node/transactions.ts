@@ -6,7 +6,10 @@
 import type { JsonValue } from '../ledger/encoding/canonical-json.js';
 import { toHex } from '../ledger/encoding/hex.js';
 import { checkTransactionShape, verifyTransactionSignatures, type Transaction, type TransactionRefusal, type TransactionShape } from '../ledger/model/transaction.js';
+import { documentCheck } from '../contracts/admission.js';
+import type { AnyEpcisDocument, EpcisValidation } from '../contracts/epcis/index.js';
 import type { Refusal } from '../contracts/reasons.js';
+import type { TakeOnceMemo } from './memo.js';
 import type { TransactionResult } from '../ledger/model/result.js';
 import type { BlockStore } from '../ledger/store/block-store.js';
 import type { Mempool } from './mempool.js';
@@ -27,8 +30,8 @@ export type TransactionStatus =
 export type SubmitResult =
   | { ok: true; id: string; duplicate: boolean }
   | { ok: false; kind: 'invalid'; check: TransactionRefusal }
-  /** Not admissible under the executed state (contracts/admission.ts): an outsider's, or a type no one may submit. */
-  | { ok: false; kind: 'refused'; refusal: Refusal }
+  /** Not admissible under the executed state (contracts/admission.ts): an outsider's, a type no one may submit, or an invalid document (with its path). */
+  | { ok: false; kind: 'refused'; refusal: Refusal; path?: string }
   | { ok: false; kind: 'full'; reason: string }
   | { ok: false; kind: 'stopping' };
 
@@ -41,6 +44,8 @@ export interface TransactionServiceOptions {
   transactionsReady: () => void;
   /** Why the executed state does not admit a transaction (contracts/admission.ts admissionRefusal), or undefined. */
   admission: (transaction: Transaction) => Refusal | undefined;
+  /** Where the validations of admitted captures' documents are kept for execution. */
+  documents?: TakeOnceMemo<EpcisValidation<AnyEpcisDocument>>;
   /** Counts what peers relayed and this node refused, by reason. */
   onRelayRefused?: (reason: string) => void;
   now?: () => number;
@@ -63,20 +68,27 @@ export class TransactionService {
    * list; then whether the executed state admits it (an outsider is refused before this node
    * spends a signature verification on it); then the signatures.
    */
-  private check(input: unknown): Extract<SubmitResult, { ok: false; kind: 'invalid' | 'refused' }> | { ok: true; transaction: Transaction; id: string; bodyBytes: number } {
+  private check(input: unknown, validated?: EpcisValidation<AnyEpcisDocument>): Extract<SubmitResult, { ok: false; kind: 'invalid' | 'refused' }> | { ok: true; transaction: Transaction; id: string; bodyBytes: number } {
     const shape: TransactionShape = checkTransactionShape(input, this.options.chainId);
     if (!shape.ok) return { ok: false, kind: 'invalid', check: shape };
     const refusal = this.options.admission(shape.transaction);
     if (refusal !== undefined) return { ok: false, kind: 'refused', refusal };
+    const document = validated === undefined ? documentCheck(shape.transaction) : { ok: true as const, validation: validated };
+    if (!document.ok) return { ok: false, kind: 'refused', refusal: document, path: document.path };
     const badSignature = verifyTransactionSignatures(shape);
     if (badSignature !== undefined) return { ok: false, kind: 'invalid', check: badSignature };
-    return { ok: true, transaction: shape.transaction, id: toHex(shape.idBytes), bodyBytes: shape.bodyBytes };
+    const id = toHex(shape.idBytes);
+    if (document.validation !== undefined) this.options.documents?.remember(id, document.validation);
+    return { ok: true, transaction: shape.transaction, id, bodyBytes: shape.bodyBytes };
   }
 
-  /** A client's transaction: checked, admitted and relayed. Idempotent: the same body gives the same id. */
-  async submit(input: unknown): Promise<SubmitResult> {
+  /**
+   * A client's transaction: checked, admitted and relayed. Idempotent: the same body gives the
+   * same id. `validated` is the validation of its EPCIS document when the caller already ran it.
+   */
+  async submit(input: unknown, validated?: EpcisValidation<AnyEpcisDocument>): Promise<SubmitResult> {
     if (this.stopping) return { ok: false, kind: 'stopping' };
-    const check = this.check(input);
+    const check = this.check(input, validated);
     if (!check.ok) return check;
     if (await this.options.store.hasTransaction(check.id)) return { ok: true, id: check.id, duplicate: true };
     const admitted = this.admit(check);

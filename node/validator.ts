@@ -241,6 +241,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     relay: (channel, payload) => transport.broadcast(channel, payload),
     transactionsReady: () => driver!.transactionsReady(),
     admission: (transaction) => admissionRefusal(transaction, application.participants.lookup),
+    documents: application.documents,
     onRelayRefused: (reason) => metrics.relayRefused.inc({ reason }),
   });
   const transactionService = transactions;

@@ -10,7 +10,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { transactionSchema, type Transaction } from '../../ledger/model/transaction.js';
-import { eventContentHash, eventsOfDocument, validateEpcisDocument } from '../../contracts/epcis/index.js';
+import { eventContentHash, eventsOfDocument, validateEpcisDocument, type AnyEpcisDocument, type EpcisValidation } from '../../contracts/epcis/index.js';
 import { ApiError } from '../../node/http/errors.js';
 import { jsonBody, rawBody, submissionError } from '../../node/http/json-body.js';
 import type { TransactionStatus } from '../../node/transactions.js';
@@ -61,10 +61,10 @@ export const captureOperations: Operation[] = [
   },
 ];
 
-function captureStatus(transaction: Transaction, status: TransactionStatus): z.infer<typeof captureStatusSchema> {
+function captureStatus(transaction: Transaction, status: TransactionStatus, validation?: EpcisValidation<AnyEpcisDocument>): z.infer<typeof captureStatusSchema> {
   const eventStatus: 'pending' | 'committed' | 'rejected' = status.status === 'committed' || status.status === 'rejected' ? status.status : 'pending';
   const document = (transaction.body.payload as { document: unknown }).document;
-  const validated = validateEpcisDocument(document);
+  const validated = validation ?? validateEpcisDocument(document);
   const events = validated.ok ? eventsOfDocument(validated.value).map((event) => ({ eventId: event.eventID ?? eventContentHash(event), status: eventStatus })) : [];
   return {
     captureId: status.id,
@@ -84,19 +84,21 @@ export function captureRoutes(context: ValidatorContext): Router {
     if (shape.success && shape.data.body.type !== 'epcis.capture') {
       throw new ApiError(422, 'not-a-capture', `body.type is ${shape.data.body.type}; a capture is an epcis.capture transaction`, 'body.type');
     }
+    let validated: EpcisValidation<AnyEpcisDocument> | undefined;
     if (shape.success) {
-      const validated = validateEpcisDocument((shape.data.body.payload as { document?: unknown } | null)?.document);
+      validated = validateEpcisDocument((shape.data.body.payload as { document?: unknown } | null)?.document);
       if (!validated.ok) {
         const first = validated.errors[0]!;
         throw new ApiError(422, 'invalid-document', `body.payload.document.${first.path}: ${first.message}`, `body.payload.document.${first.path}`);
       }
     }
-    const submitted = await context.transactions.submit(body);
+    // The validation is handed on: admission and execution use it rather than run it again.
+    const submitted = await context.transactions.submit(body, validated);
     if (!submitted.ok) throw submissionError(submitted);
     const status = await context.transactions.status(submitted.id);
     const transaction = await context.transactions.find(submitted.id);
     if (transaction === undefined) throw new ApiError(404, 'not-found', `capture ${submitted.id} is no longer known here`, '');
-    response.status(status.status === 'pending' ? 202 : 200).setHeader('Location', `/v1/epcis/capture/${submitted.id}`).json(captureStatus(transaction, status));
+    response.status(status.status === 'pending' ? 202 : 200).setHeader('Location', `/v1/epcis/capture/${submitted.id}`).json(captureStatus(transaction, status, validated));
   });
 
   router.get('/v1/epcis/capture/:id', async (request, response) => {

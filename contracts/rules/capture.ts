@@ -75,7 +75,8 @@ interface Quantified {
 
 export async function captureEvents(state: StateOverlay, context: TransactionContext, payload: JsonValue): Promise<Outcome> {
   const document = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload['document'] : undefined;
-  const validation = validateEpcisDocument(document);
+  // The memo holds this very document's validation (by the transaction's id), run at admission; an approval's action is its own.
+  const validation = (context.approvalId === undefined ? context.memo?.validatedDocument(context.txId) : undefined) ?? validateEpcisDocument(document);
   if (!validation.ok) {
     const first = validation.errors[0];
     return refuse('invalid-event', `payload.document${first === undefined ? '' : `.${first.path}: ${first.message}`}`);

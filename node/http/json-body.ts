@@ -57,7 +57,7 @@ export function submissionError(submitted: Extract<SubmitResult, { ok: false }>)
       return new ApiError(503, 'stopping', 'this validator is shutting down; submit to another', '', { 'Retry-After': '5', Connection: 'close' });
     case 'refused': {
       const bySigner = FORBIDDEN_REFUSALS.has(submitted.refusal.code);
-      return new ApiError(bySigner ? 403 : 422, submitted.refusal.code, submitted.refusal.message, bySigner ? 'body.signers' : 'body.type');
+      return new ApiError(bySigner ? 403 : 422, submitted.refusal.code, submitted.refusal.message, submitted.path ?? (bySigner ? 'body.signers' : 'body.type'));
     }
     case 'invalid':
       return new ApiError(submitted.check.code === 'too-large' ? 413 : 422, submitted.check.code, submitted.check.message, submitted.check.path ?? '');

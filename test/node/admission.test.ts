@@ -11,6 +11,7 @@ import { transactionRoot, type BlockHeader } from '../../ledger/model/block.js';
 import { signTransaction, transactionId, type Transaction } from '../../ledger/model/transaction.js';
 import { BlockStore } from '../../ledger/store/block-store.js';
 import { admissionRefusal, proposalRefusal } from '../../contracts/admission.js';
+import { executeBlock } from '../../contracts/executor.js';
 import { genesisWrites, type Participant } from '../../contracts/participants.js';
 import { LedgerApplication } from '../../node/ledger-application.js';
 import { silentLogger } from '../../node/logger.js';
@@ -132,10 +133,47 @@ describe('a validator', () => {
     expect(refusedRelays).toEqual(['unknown-participant']);
     expect(mempool.size).toBe(0);
 
-    const accepted = await service.submit(signed('epcis.capture', [farm]));
+    const accepted = await service.submit(signed('certificate.record', [farm]));
     expect(accepted).toMatchObject({ ok: true, duplicate: false });
     expect(mempool.size).toBe(1);
     expect(relayed).toHaveLength(1);
+    await store.close();
+  });
+
+  it('validates a capture\'s EPCIS document once, at admission: an invalid one is refused naming its path, a valid one\'s result is kept for execution', async () => {
+    const { store, mempool, application } = await openApplication();
+    const service = new TransactionService({
+      chainId: CHAIN_ID,
+      store,
+      mempool,
+      verified: application.verified,
+      relay: () => undefined,
+      transactionsReady: () => undefined,
+      admission: (transaction) => admissionRefusal(transaction, application.participants.lookup),
+      documents: application.documents,
+    });
+    const invalid = signed('epcis.capture', [farm], { document: { type: 'EPCISDocument', schemaVersion: '2.0' } });
+    expect(await service.submit(invalid)).toMatchObject({ ok: false, kind: 'refused', refusal: { code: 'invalid-event' }, path: expect.stringMatching(/^body\.payload\.document/) });
+    expect(mempool.size).toBe(0);
+    const document = {
+      '@context': 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
+      type: 'EPCISDocument',
+      schemaVersion: '2.0',
+      creationDate: '2026-03-01T08:00:00.000Z',
+      epcisBody: { eventList: [{ type: 'ObjectEvent', eventTime: '2026-03-01T08:00:00.000Z', eventTimeZoneOffset: '+00:00', action: 'ADD', quantityList: [{ epcClass: `urn:epc:class:lgtin:${PARTIES.farm.id.split(':')[4]!.split('.')[0]}.107346.L1`, quantity: 5 }] }] },
+    };
+    const valid = signed('epcis.capture', [farm], { document });
+    const admitted = await service.submit(valid);
+    expect(admitted).toMatchObject({ ok: true });
+    expect(application.documents.size).toBe(1);
+    // Execution takes it (once): the memo is left empty, and the capture is accepted.
+    const result = await executeBlock(
+      { get: async (key) => store.getStateSync(key) as JsonValue | undefined },
+      { chainId: CHAIN_ID, height: 1, timestamp: Date.UTC(2026, 2, 2), memo: { validatedDocument: (txId) => application.documents.take(txId) } },
+      [valid],
+    );
+    expect(result.results).toEqual([{ status: 'accepted' }]);
+    expect(application.documents.size).toBe(0);
     await store.close();
   });
 
