@@ -91,10 +91,12 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     let result: LoadResult;
     try {
       result = options.load.kind === 'rate' ? await openLoop(target, options.load.ratePerS, options.warmupS, options.durationS) : await closedLoop(target, options.load.clients, options.warmupS, options.durationS);
-    } finally {
+    } catch (error) {
       for (const mark of marks) clearTimeout(mark);
+      throw error;
     }
-    // The window may end before the last answers come: wait for its marks.
+    // The load may finish before the window's end mark fires (a light load answers at once) or
+    // after it (the last answers come late): wait for the marks either way.
     for (let attempt = 0; attempt < 200 && windowEnd === undefined; attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
     if (windowStart === undefined || windowEnd === undefined) throw new Error('the measured window was not sampled');
     // Profiles are written a moment after the second signal.
