@@ -134,6 +134,8 @@ function signerNames(signers: readonly string[], directory: Directory): string {
 }
 
 export interface TransactionFacts {
+  /** The transaction's id: which of an approval's steps it is. */
+  id?: string;
   type: string;
   payload: unknown;
   signers: readonly string[];
@@ -179,7 +181,11 @@ export function transactionSummary(facts: TransactionFacts, directory: Directory
       const request = routeLink(`/approvals/${requestId}`, { class: 'mono', title: requestId }, shortHash(requestId, 8));
       const reason = facts.type === 'approval.reject' ? [`: ${quoted(payload['reason'])}`] : [];
       if (approval === undefined) return [`${who} ${verb} approval request `, request, ...reason, '.', ...refused];
-      return [`${who} ${verb} ${partyName(directory, approval.requester)}’s request (`, request, ') to ', ...actionPhrase(approval.action.type, approval.action.payload, directory), ...reason, '.', ...refused];
+      const entry = approval.approvals.find((step) => step.txId === facts.id);
+      const stage = entry === undefined || approval.policy.stages.length === 1 ? '' : `, stage ${entry.stage + 1} of ${approval.policy.stages.length}`;
+      const last = entry !== undefined && approval.approvals[approval.approvals.length - 1]?.txId === facts.id && approval.outcome !== undefined;
+      const outcome = !last ? [] : approval.outcome!.status === 'accepted' ? [' It was the last approval needed: the action ran and was accepted.'] : [` It was the last approval needed: the action ran and was refused (${approval.outcome!.status === 'rejected' ? `${approval.outcome!.code}: ${approval.outcome!.message}` : ''}).`];
+      return [`${who} ${verb} ${partyName(directory, approval.requester)}’s request (`, request, `${stage}) to `, ...actionPhrase(approval.action.type, approval.action.payload, directory), ...reason, '.', ...outcome, ...refused];
     }
     case 'certificate.record': {
       const subject = text(payload['subject']);
@@ -190,8 +196,10 @@ export function transactionSummary(facts: TransactionFacts, directory: Directory
       const events = eventsOf(payload);
       const described = events.slice(0, 6).map((event): Child[] => {
         const step = vocabulary(text(event['bizStep'])) || (text(event['type']) ?? 'event');
-        const named = namedIdentifiers(event).slice(0, 3);
-        return [step, ...(named.length === 0 ? [] : [' of ', ...joined(named.map((id) => [itemReference(id)]), ', ')])];
+        const named = namedIdentifiers(event);
+        const shown = named.slice(0, 4);
+        const rest = named.length - shown.length;
+        return [step, ...(shown.length === 0 ? [] : [' of ', ...joined(shown.map((id) => [itemReference(id)]), ', ')]), rest > 0 ? ` and ${plural(rest, 'more identifier')}` : ''];
       });
       return [`${who} recorded ${plural(events.length, 'EPCIS event')}`, ...(described.length === 0 ? [] : [': ', ...joined(described, '; ')]), events.length > described.length ? '; …' : '', '.', ...refused];
     }

@@ -102,6 +102,13 @@ export function startOfDay(value: number): number {
   return new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
 }
 
+/** A period of whole days (YYYY-MM-DD, either end open) in words: "Thursday 26 November 2026", "… to now". */
+export function formatPeriod(from: string, to: string): string {
+  const day = (date: string) => formatDay(Date.parse(dayStart(date) ?? date));
+  if (from !== '' && from === to) return day(from);
+  return `${from === '' ? 'the start' : day(from)} to ${to === '' ? 'now' : day(to)}`;
+}
+
 /** A date field's YYYY-MM-DD as the instant its day starts in this browser's time zone, `days` later. */
 export function dayStart(date: string, days = 0): string | undefined {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);

@@ -8,7 +8,7 @@
 import { getJson, query } from '../api.js';
 import { card, cell, empty, failureView, loading, pageHeader, table } from '../components.js';
 import { element, routeLink, type Child } from '../dom.js';
-import { dayStart, formatCelsius, formatDay, formatQuantity, formatTime, shortUrn, toCelsius, vocabulary } from '../format.js';
+import { dayStart, formatCelsius, formatPeriod, formatQuantity, formatTime, shortUrn, toCelsius, vocabulary } from '../format.js';
 import { fill, show, type Page } from '../page.js';
 
 interface EventsDocument {
@@ -113,7 +113,7 @@ export async function renderEvents(page: Page, parameters: URLSearchParams): Pro
   });
 
   const body = element('div', {}, element('div', { class: 'card-body' }, loading()));
-  const period = from === '' && to === '' ? 'all dates' : `${from === '' ? 'the start' : formatDay(Date.parse(dayStart(from)!))} to ${to === '' ? 'now' : formatDay(Date.parse(dayStart(to)!))}`;
+  const period = from === '' && to === '' ? 'all dates' : formatPeriod(from, to);
   show(
     page,
     pageHeader({ eyebrow: 'Events', title: 'Recorded events', subtitle: 'The EPCIS 2.0 events on the ledger, by event time, business step and the identifiers they name. Days are in your time zone.' }),

@@ -15,6 +15,7 @@ import {
   dayStart,
   formatCelsius,
   formatDay,
+  formatPeriod,
   formatQuantity,
   formatTime,
   identifierKind,
@@ -429,7 +430,7 @@ export async function renderItem(page: Page, epc: string, parameters: URLSearchP
   const recallBody = element('div', {}, loading());
   const approvalsBody = element('div', { class: 'card-body' }, loading('Looking for approvals about this item…'));
   const recallCount = record?.recalls.length ?? 0;
-  const periodText = filtered ? `${fromDay === '' ? 'the start' : formatDay(Date.parse(dayStart(fromDay)!))} to ${toDay === '' ? 'now' : formatDay(Date.parse(dayStart(toDay)!))}` : undefined;
+  const periodText = filtered ? formatPeriod(fromDay, toDay) : undefined;
 
   show(
     page,
@@ -447,7 +448,7 @@ export async function renderItem(page: Page, epc: string, parameters: URLSearchP
       'div',
       { class: 'grid' },
       card(
-        { title: 'Timeline', hint: periodText === undefined ? 'custody events and rule-driven changes, in ledger order, with who signed each' : `from ${periodText}`, span: 7, testId: 'timeline-card' },
+        { title: 'Timeline', hint: periodText === undefined ? 'custody events and rule-driven changes, in ledger order, with who signed each' : periodText, span: 7, testId: 'timeline-card' },
         rangeForm(epc, fromDay, toDay),
         timelineView(shown, directory),
       ),

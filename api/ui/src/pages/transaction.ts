@@ -111,7 +111,7 @@ export async function renderTransaction(page: Page, id: string): Promise<void> {
     (body.type === 'approval.approve' || body.type === 'approval.reject') && typeof requestId === 'string' ? getJsonOrMissing<Approval>(`/v1/approvals/${requestId}`).catch(() => undefined) : undefined,
   ]);
   if (page.stale()) return;
-  fill(page, summary, element('p', { class: 'summary-text' }, ...transactionSummary({ type: body.type, payload: body.payload, signers: body.signers, result: proof.entry.result }, directory, approval)));
+  fill(page, summary, element('p', { class: 'summary-text' }, ...transactionSummary({ id, type: body.type, payload: body.payload, signers: body.signers, result: proof.entry.result }, directory, approval)));
   fill(
     page,
     details,
