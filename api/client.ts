@@ -11,6 +11,7 @@ import { signTransaction, transactionId, type Transaction, type TransactionSigne
 import type { ValidatorSet } from '../ledger/model/validator-set.js';
 import { verifyTransactionProof, type ProofVerdict } from '../ledger/verify/proof.js';
 import type { TransactionStatus } from '../node/transactions.js';
+import type { BatchOutcome } from '../node/http/submission-routes.js';
 import type { captureStatusSchema } from './http/capture-routes.js';
 import type { approvalResponse, pendingResponse } from './http/approval-routes.js';
 import type { blockListResponse } from './http/block-list-routes.js';
@@ -117,6 +118,12 @@ export class CustodiaClient {
   async submit(transaction: Transaction, options: { wait?: boolean; timeoutMs?: number } = {}): Promise<TransactionStatus> {
     const query = options.wait === true ? `?wait=commit&timeoutMs=${options.timeoutMs ?? 30_000}` : '';
     return this.request<TransactionStatus>('POST', `/v1/transactions${query}`, transaction);
+  }
+
+  /** A batch in one request: each transaction's outcome, in order (a refusal is an outcome, not an exception). */
+  async submitBatch(transactions: readonly Transaction[], options: { wait?: boolean; timeoutMs?: number } = {}): Promise<BatchOutcome[]> {
+    const query = options.wait === true ? `?wait=commit&timeoutMs=${options.timeoutMs ?? 30_000}` : '';
+    return this.request<BatchOutcome[]>('POST', `/v1/transactions${query}`, transactions);
   }
 
   async status(id: string, options: { wait?: boolean; timeoutMs?: number } = {}): Promise<TransactionStatus> {

@@ -4,7 +4,8 @@
  * signed `epcis.capture` transaction, so its id is the transaction id and its events commit, or
  * are refused, together.
  *
- *   POST /v1/epcis/capture        body: a signed transaction whose payload is { document }
+ *   POST /v1/epcis/capture        body: a signed transaction whose payload is { document };
+ *                                 ?wait=commit[&timeoutMs=] answers once it is committed or rejected
  *   GET  /v1/epcis/capture/:id    the capture's status and the status of each of its events
  */
 import { Router } from 'express';
@@ -17,6 +18,7 @@ import type { TransactionStatus } from '../../node/transactions.js';
 import type { ValidatorContext } from '../../node/validator.js';
 import type { Operation } from './operations.js';
 import { hash, transactionResultSchema } from './schemas.js';
+import { waitQuery } from './submission-operations.js';
 import { parseRequestPart, transactionIdParameter } from './validation.js';
 
 export const captureStatusSchema = z.object({
@@ -36,13 +38,14 @@ export const captureOperations: Operation[] = [
     summary: 'capture an EPCIS 2.0 document signed by its submitter(s): one epcis.capture transaction',
     tags: ['submission'],
     access: 'signed-transaction',
+    query: waitQuery,
     body: { contentType: 'application/json', schema: transactionSchema },
     responses: {
-      200: { description: 'already committed or rejected (a resubmission)', schema: captureStatusSchema },
+      200: { description: 'committed or rejected (with wait=commit, or a resubmission)', schema: captureStatusSchema },
       202: { description: 'accepted: poll GET /v1/epcis/capture/{id}', schema: captureStatusSchema },
     },
     errors: {
-      400: ['json-syntax', 'json-duplicate-key', 'json-too-deep', 'json-too-large'],
+      400: ['bad-query', 'json-syntax', 'json-duplicate-key', 'json-too-deep', 'json-too-large'],
       413: ['too-large', 'body-too-large'],
       422: ['not-a-capture', 'invalid-document', 'malformed', 'not-canonical', 'wrong-chain', 'unexpected-signer', 'duplicate-signature', 'missing-signature', 'bad-signature'],
       503: ['mempool-full'],
@@ -79,6 +82,7 @@ export function captureRoutes(context: ValidatorContext): Router {
   const bodyBytesMax = context.config.api.bodyBytesMax;
 
   router.post('/v1/epcis/capture', rawBody(bodyBytesMax), async (request, response) => {
+    const query = parseRequestPart(waitQuery, request, 'query');
     const body = jsonBody(request, bodyBytesMax);
     const shape = transactionSchema.safeParse(body);
     if (shape.success && shape.data.body.type !== 'epcis.capture') {
@@ -95,7 +99,7 @@ export function captureRoutes(context: ValidatorContext): Router {
     // The validation is handed on: admission and execution use it rather than run it again.
     const submitted = await context.transactions.submit(body, validated);
     if (!submitted.ok) throw submissionError(submitted);
-    const status = await context.transactions.status(submitted.id);
+    const status = query.wait === 'commit' ? await context.transactions.waitForCommit(submitted.id, query.timeoutMs ?? 10_000) : await context.transactions.status(submitted.id);
     const transaction = await context.transactions.find(submitted.id);
     if (transaction === undefined) throw new ApiError(404, 'not-found', `capture ${submitted.id} is no longer known here`, '');
     response.status(status.status === 'pending' ? 202 : 200).setHeader('Location', `/v1/epcis/capture/${submitted.id}`).json(captureStatus(transaction, status, validated));

@@ -2,11 +2,18 @@
  * The submission core of the HTTP API: POST /v1/transactions, GET /v1/transactions/:id and
  * GET /v1/ledger/head. Bodies are parsed strictly (no duplicate keys, bounded) and checked
  * statelessly; bad input gets a 4xx naming the field and changes nothing.
+ *
+ * POST /v1/transactions takes one transaction or a batch: a JSON array of up to
+ * SUBMISSION_BATCH_TRANSACTIONS_MAX of them, within the same body limit. Each transaction of a
+ * batch is admitted or refused on its own, in order, and the answer is an array in the same
+ * order: its status, or `{status: "refused", httpStatus, code, message, path}` with what a
+ * single submission of it would have answered. With wait=commit the answer comes once every
+ * admitted one is committed or rejected, or at the timeout with the statuses then.
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { BlockStore } from '../../ledger/store/block-store.js';
-import type { TransactionService } from '../transactions.js';
+import type { TransactionService, TransactionStatus } from '../transactions.js';
 import { WAIT_TIMEOUT_MS_MAX } from '../transactions.js';
 import { ApiError } from './errors.js';
 import { decimalInteger } from './integers.js';
@@ -16,6 +23,13 @@ const waitQuery = z.strictObject({
   wait: z.enum(['commit']).optional(),
   timeoutMs: decimalInteger(0, WAIT_TIMEOUT_MS_MAX).optional(),
 });
+/** Transactions one request may carry; the body limit (api.bodyBytesMax) applies to the whole batch. */
+export const SUBMISSION_BATCH_TRANSACTIONS_MAX = 1000;
+/** How long a wait=commit submission waits when the query does not say. */
+const WAIT_TIMEOUT_MS_DEFAULT = 10_000;
+
+export type BatchOutcome = TransactionStatus | { status: 'refused'; httpStatus: number; code: string; message: string; path: string };
+
 const transactionIdParameter = z.string().regex(/^[0-9a-f]{64}$/, 'expected a transaction id: 64 lowercase hex digits');
 
 export interface SubmissionRoutesOptions {
@@ -37,9 +51,19 @@ export function submissionRoutes(options: SubmissionRoutesOptions): Router {
   const router = Router();
   router.post('/v1/transactions', rawBody(options.bodyBytesMax), async (request, response) => {
     const query = parseQuery(request);
-    const submitted = await options.transactions.submit(jsonBody(request, options.bodyBytesMax));
+    const body = jsonBody(request, options.bodyBytesMax);
+    const waitMs = query.wait === 'commit' ? (query.timeoutMs ?? WAIT_TIMEOUT_MS_DEFAULT) : undefined;
+    if (Array.isArray(body)) {
+      const outcomes = await submitBatch(options.transactions, body, waitMs);
+      // Refusals for load say when to come back, as a single 503 would.
+      const retryAfter = outcomes.some((outcome) => outcome.status === 'refused' && outcome.httpStatus === 503);
+      if (retryAfter) response.setHeader('Retry-After', '1');
+      response.status(200).json(outcomes);
+      return;
+    }
+    const submitted = await options.transactions.submit(body);
     if (!submitted.ok) throw submissionError(submitted);
-    const status = query.wait === 'commit' ? await options.transactions.waitForCommit(submitted.id, query.timeoutMs ?? 10_000) : await options.transactions.status(submitted.id);
+    const status = waitMs !== undefined ? await options.transactions.waitForCommit(submitted.id, waitMs) : await options.transactions.status(submitted.id);
     response.status(status.status === 'pending' ? 202 : 200).json(status);
   });
 
@@ -47,7 +71,7 @@ export function submissionRoutes(options: SubmissionRoutesOptions): Router {
     const id = transactionIdParameter.safeParse(request.params['id']);
     if (!id.success) throw new ApiError(400, 'bad-id', id.error.issues[0]!.message, 'id');
     const query = parseQuery(request);
-    const status = query.wait === 'commit' ? await options.transactions.waitForCommit(id.data, query.timeoutMs ?? 10_000) : await options.transactions.status(id.data);
+    const status = query.wait === 'commit' ? await options.transactions.waitForCommit(id.data, query.timeoutMs ?? WAIT_TIMEOUT_MS_DEFAULT) : await options.transactions.status(id.data);
     if (status.status === 'unknown') throw new ApiError(404, 'not-found', `no transaction ${id.data} is pending or committed here`, 'id');
     response.json(status);
   });
@@ -67,4 +91,23 @@ export function submissionRoutes(options: SubmissionRoutesOptions): Router {
   });
 
   return router;
+}
+
+/** Admits a batch in order, each transaction on its own, then waits (if asked) for all that were admitted. */
+async function submitBatch(transactions: TransactionService, batch: readonly unknown[], waitMs: number | undefined): Promise<BatchOutcome[]> {
+  if (batch.length === 0) throw new ApiError(422, 'empty-batch', 'a batch holds at least one transaction', '');
+  if (batch.length > SUBMISSION_BATCH_TRANSACTIONS_MAX) {
+    throw new ApiError(413, 'batch-too-large', `a batch holds at most ${SUBMISSION_BATCH_TRANSACTIONS_MAX} transactions; this one holds ${batch.length}`, '');
+  }
+  const submitted = [];
+  for (const input of batch) submitted.push(await transactions.submit(input));
+  return Promise.all(
+    submitted.map(async (outcome, index): Promise<BatchOutcome> => {
+      if (!outcome.ok) {
+        const error = submissionError(outcome);
+        return { status: 'refused', httpStatus: error.status, code: error.code, message: error.message, path: error.path === '' ? `${index}` : `${index}.${error.path}` };
+      }
+      return waitMs !== undefined ? transactions.waitForCommit(outcome.id, waitMs) : transactions.status(outcome.id);
+    }),
+  );
 }

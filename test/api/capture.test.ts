@@ -23,8 +23,8 @@ function captureTransaction(document: unknown, type = 'epcis.capture') {
   return signTransaction({ chainId: CHAIN_ID, type, signers: [farm.participant], nonce: `capture-${nonce++}`, payload: { document } as never }, [farm]);
 }
 
-async function post(body: string) {
-  const response = await fetch(`${node.url}/v1/epcis/capture`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+async function post(body: string, query = '') {
+  const response = await fetch(`${node.url}/v1/epcis/capture${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   return { status: response.status, location: response.headers.get('location'), body: (await response.json()) as any };
 }
 
@@ -59,6 +59,15 @@ describe('POST /v1/epcis/capture', () => {
     const again = await post(JSON.stringify(captureTransaction(document)));
     expect(again.status).toBe(202);
     expect((await pollUntilSettled(again.body.captureId)).body).toMatchObject({ status: 'rejected', result: { code: 'duplicate-event' } });
+  });
+
+  it('with wait=commit answers once the capture is committed, with the status of each event', async () => {
+    const lot = `urn:epc:class:lgtin:0614141.0012345.WAIT-${Date.now()}`;
+    const committed = await post(JSON.stringify(captureTransaction(events.document(events.commissionLot(lot, 3)))), '?wait=commit&timeoutMs=30000');
+    expect(committed.status).toBe(200);
+    expect(committed.body).toMatchObject({ status: 'committed', result: { status: 'accepted' }, events: [{ status: 'committed' }] });
+    expect(committed.body.height).toBeGreaterThan(0);
+    expect(await post(JSON.stringify(captureTransaction(events.document())), '?wait=soon')).toMatchObject({ status: 400, body: { code: 'bad-query' } });
   });
 
   it('refuses what is not a capture or not a valid EPCIS document, naming the field, and unknown ids', async () => {

@@ -6,6 +6,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { liveEventBuilders } from '../../api/epcis-builders.js';
 import { get, startApiNode, TOKENS, type ApiNode } from './support/api-node.js';
 
 let node: ApiNode;
@@ -83,7 +84,7 @@ describe('GET /v1/openapi.json', () => {
     }
     expect(events.security).toEqual([{ readToken: [] }, { participantSignature: [] }]);
     expect(document.paths['/v1/blocks'].get.security).toEqual([]);
-    expect(document.paths['/v1/transactions'].post.requestBody.content['application/json'].schema.$ref).toMatch(/^#\/components\/schemas\//);
+    expect(document.paths['/v1/epcis/capture'].post.requestBody.content['application/json'].schema.$ref).toMatch(/^#\/components\/schemas\//);
     expect(document.components.securitySchemes.readToken).toMatchObject({ type: 'http', scheme: 'bearer' });
     // Every reference resolves inside the document.
     const references = JSON.stringify(document).match(/"\$ref":"[^"]+"/g) ?? [];
@@ -115,6 +116,23 @@ describe('GET /v1/openapi.json', () => {
     await expectConforms(`/v1/approvals?subject=${salad}`, '/v1/approvals', 200, { token: TOKENS.regulator });
     await expectConforms('/v1/search?q=salad', '/v1/search', 200, { token: TOKENS.regulator });
     await expectConforms('/v1/blocks-with-transactions?limit=3', '/v1/blocks-with-transactions', 200);
+  });
+
+  it('describes a batch submission and its outcomes, admitted and refused alike', async () => {
+    const farm = node.signers['farm']!;
+    const client = node.client();
+    const lot = `urn:epc:class:lgtin:0614141.0012345.OPENAPI-${Date.now()}`;
+    const valid = client.transaction('epcis.capture', { document: liveEventBuilders().document(liveEventBuilders().commissionLot(lot, 2)) } as never, [farm]);
+    const response = await fetch(`${node.url}/v1/transactions?wait=commit&timeoutMs=30000`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([valid, { not: 'a transaction' }]) });
+    expect(response.status).toBe(200);
+    const outcomes = await response.json();
+    expect(outcomes).toMatchObject([{ status: 'committed' }, { status: 'refused', code: 'malformed' }]);
+    const validate = responseValidator('/v1/transactions', 'post', 200);
+    expect(validate(outcomes), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    // The request body is documented as one transaction or an array of them.
+    const reference: string = document.paths['/v1/transactions'].post.requestBody.content['application/json'].schema.$ref;
+    const body = document.components.schemas[reference.slice('#/components/schemas/'.length)];
+    expect(body.anyOf.map((option: { type?: string }) => option.type)).toEqual(['object', 'array']);
   });
 
   it('describes real error responses', async () => {
