@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { runBenchmark, type LoadShape, type RunOptions, type RunResult } from '../bench/run.js';
 import { CPU_CATEGORIES } from '../bench/profile.js';
 import { fail } from '../exit-codes.js';
+import { benchStorageCommand } from './bench-storage.js';
 
 interface BenchOptions {
   validators: string;
@@ -43,6 +44,8 @@ export function benchCommand(): Command {
     .option('--batch <b>', 'transactions per request', '1')
     .option('--wan', 'delay every validator-to-validator link 25 ms one way, with 5 ms jitter')
     .option('--json', 'print one JSON object')
+    // `custodia bench storage`: the storage benchmark, one process, no network (bench-storage.ts).
+    .addCommand(benchStorageCommand())
     .action(async (options: BenchOptions) => {
       const parsed = {
         validators: integer(options.validators, 'validators', 1, 31),

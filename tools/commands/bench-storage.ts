@@ -1,0 +1,71 @@
+/**
+ * `custodia bench storage [--events 1000000] [--json]`: the storage benchmark (issue 12;
+ * tools/bench/storage.ts). Commits N events through execution and the block store, then times lot
+ * history, trace, inclusion proof and `custodia verify`, and reports peak RSS beside the issue's
+ * targets. Prints a summary, or one JSON object with --json; progress goes to stderr.
+ */
+import { Command } from 'commander';
+import { runStorageBenchmark, STORAGE_BENCH_LIMITS, type StorageBenchResult } from '../bench/storage.js';
+import { fail } from '../exit-codes.js';
+
+interface StorageOptions {
+  events: string;
+  blockTransactions: string;
+  samples: string;
+  dir?: string;
+  json?: boolean;
+}
+
+function integer(text: string, name: string, minimum: number, maximum: number): number | string {
+  const value = Number(text);
+  return Number.isInteger(value) && value >= minimum && value <= maximum ? value : `--${name} must be an integer from ${minimum} to ${maximum}`;
+}
+
+export function benchStorageCommand(): Command {
+  return new Command('storage')
+    .description('commit N events through execution and the block store, then time lot history, trace, inclusion proofs and verify, and report peak RSS')
+    .option('--events <n>', 'events to commit (whole stories of 6)', '1000000')
+    .option('--block-transactions <n>', 'transactions per block, about', '200')
+    .option('--samples <n>', 'queries of each kind timed', '1000')
+    .option('--dir <dir>', 'write the testnet and its ledger here and keep them (default: a temporary folder, removed)')
+    .option('--json', 'print one JSON object')
+    .action(async (options: StorageOptions) => {
+      const events = integer(options.events, 'events', 6, STORAGE_BENCH_LIMITS.eventsMax);
+      const blockTransactions = integer(options.blockTransactions, 'block-transactions', 6, STORAGE_BENCH_LIMITS.blockTransactionsMax);
+      const samples = integer(options.samples, 'samples', 1, STORAGE_BENCH_LIMITS.samplesMax);
+      for (const value of [events, blockTransactions, samples]) if (typeof value === 'string') return void (process.exitCode = fail(value));
+      const log = options.json === true ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
+      let result: StorageBenchResult;
+      try {
+        result = await runStorageBenchmark({
+          events: events as number,
+          blockTransactions: blockTransactions as number,
+          samples: samples as number,
+          ...(options.dir === undefined ? {} : { directory: options.dir }),
+          log,
+        });
+      } catch (error) {
+        process.stderr.write(`error: ${(error as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(options.json === true ? `${JSON.stringify(result)}\n` : summary(result));
+    });
+}
+
+function summary(result: StorageBenchResult): string {
+  const { detail } = result;
+  const mark = (met: boolean) => (met ? 'met' : 'MISSED');
+  const ms = (latency: { p50: number; p99: number; max: number }) => `p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms`;
+  const lines = [
+    `${result.events} events in ${result.blocks} blocks of about ${detail.blockTransactions}, store ${detail.storeMb} MB`,
+    `  load           ${result.committedPerS} events/s committed (${detail.loadSeconds} s: signing ${detail.signSeconds} s, execution ${detail.executeSeconds} s, append ${detail.appendSeconds} s; ${detail.executeAndAppendPerS} events/s executed and appended)`,
+    `  lot history    ${ms(result.lotHistoryMs)} (target p99 ${detail.targets.lotHistoryP99Ms} ms: ${mark(detail.met.lotHistoryP99Ms)})`,
+    `  trace          ${ms(result.traceMs)}`,
+    `  proof          ${ms(result.inclusionProofMs)} (target p99 ${detail.targets.inclusionProofP99Ms} ms: ${mark(detail.met.inclusionProofP99Ms)})`,
+    `  verify         ${result.verifyEventsPerS} events/s, ${detail.verifySeconds} s (target ${detail.targets.verifyEventsPerS}: ${mark(detail.met.verifyEventsPerS)})`,
+    `  memory         peak RSS ${result.rssMbMax} MB (target ${detail.targets.rssMbMax} MB: ${mark(detail.met.rssMbMax)})`,
+    ...(detail.directory === undefined ? [] : [`  data           ${detail.directory}/net (custodia verify --data ${detail.directory}/net/validator-0/data --genesis ${detail.directory}/net/genesis.json)`]),
+  ];
+  return `${lines.join('\n')}\n`;
+}
