@@ -42,10 +42,16 @@ const COMMITTED_METRIC = 'custodia_transactions_committed_total{result="accepted
 const CLOSED_LOOP_POOL_PER_CLIENT_SECOND = 40;
 const POOL_MAX = 400_000;
 
+/** Transactions the network has committed: the most any validator has executed (one that lags would undercount). */
 async function committedCount(cluster: BenchCluster): Promise<number> {
-  const text = await (await fetch(`${cluster.metricsUrl(0)}/metrics`)).text();
-  const line = text.split('\n').find((entry) => entry.startsWith(`${COMMITTED_METRIC} `));
-  return line === undefined ? 0 : Number(line.split(' ')[1]);
+  const counts = await Promise.all(
+    Array.from({ length: cluster.size }, async (_, index) => {
+      const text = await (await fetch(`${cluster.metricsUrl(index)}/metrics`)).text();
+      const line = text.split('\n').find((entry) => entry.startsWith(`${COMMITTED_METRIC} `));
+      return line === undefined ? 0 : Number(line.split(' ')[1]);
+    }),
+  );
+  return Math.max(...counts);
 }
 
 export async function runBenchmark(options: RunOptions): Promise<RunResult> {
