@@ -5,7 +5,7 @@
  * that the same id is refused forever. The result of executing a block (results, a canonical
  * write set, indexed events) is exactly what the store appends in one batch.
  */
-import { canonicalize, CanonicalJsonError, type JsonValue } from '../ledger/encoding/canonical-json.js';
+import { CANONICAL_DEPTH_MAX, canonicalize, CanonicalJsonError, type JsonValue } from '../ledger/encoding/canonical-json.js';
 import { ACCEPTED, type TransactionResult } from '../ledger/model/result.js';
 import type { StateWrite } from '../ledger/model/state.js';
 import { transactionId, type Transaction } from '../ledger/model/transaction.js';
@@ -140,8 +140,9 @@ export function typeRefusal(type: string): Refusal | undefined {
 /** Why one of the transaction's writes could not be part of the block's write set digest, if one cannot. */
 function unencodableWrite(transactionState: StateOverlay): string | undefined {
   for (const write of transactionState.ownWrites()) {
+    // Encoded where it will sit in the digest, [{key, value}]: the value is at depth 2.
+    if (certainlyCanonical(write.key, 0) && certainlyCanonical(write.value, 2)) continue;
     try {
-      // Encoded where it will sit in the digest (ledger/model/state.ts): [{key, value}].
       canonicalize([{ key: write.key, value: write.value }]);
     } catch (error) {
       if (!(error instanceof CanonicalJsonError)) throw error;
@@ -149,6 +150,52 @@ function unencodableWrite(transactionState: StateOverlay): string | undefined {
     }
   }
   return undefined;
+}
+
+/** String.prototype.isWellFormed (ES2024, native in Node 20) is outside this project's ES2023 lib. */
+const nativeIsWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+const SURROGATE = /[\ud800-\udfff]/;
+
+/**
+ * True when `canonicalize` certainly accepts `value` at `depth` (as canonicalize counts it: the
+ * top-level value at 0, a container at its parent's depth + 1): plain objects and arrays within
+ * CANONICAL_DEPTH_MAX, finite numbers, well-formed strings. It builds no text, which is why it is
+ * here: encoding every write only to throw the text away was an eighth of execution's CPU
+ * (docs/performance.md). False means "not certainly", never "refused": canonicalize then gives
+ * the verdict and its exact error, so an accepted write is one canonicalize accepts and the
+ * refusal message stays what it was. A cycle stops at the depth limit.
+ */
+export function certainlyCanonical(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+      return nativeIsWellFormed !== undefined ? nativeIsWellFormed.call(value) : !SURROGATE.test(value);
+    case 'number':
+      return Number.isFinite(value);
+    case 'boolean':
+      return true;
+    case 'object': {
+      if (value === null) return true;
+      if (depth + 1 > CANONICAL_DEPTH_MAX) return false;
+      if (Array.isArray(value)) {
+        for (let index = 0; index < value.length; index++) {
+          const element: unknown = value[index];
+          if (element === undefined || !certainlyCanonical(element, depth + 1)) return false;
+        }
+        return true;
+      }
+      const prototype: unknown = Object.getPrototypeOf(value);
+      if (prototype !== Object.prototype && prototype !== null) return false;
+      for (const key of Object.keys(value)) {
+        const member: unknown = (value as Record<string, unknown>)[key];
+        if (!certainlyCanonical(key, 0)) return false;
+        // canonicalize skips undefined members, as TypeScript's optional properties expect.
+        if (member !== undefined && !certainlyCanonical(member, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 export interface ExecutionFailure {

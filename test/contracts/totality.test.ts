@@ -6,9 +6,9 @@
  * transaction boundary; only a failed read of the state escapes.
  */
 import { describe, expect, it } from 'vitest';
-import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
+import { CANONICAL_DEPTH_MAX, canonicalize, type JsonValue } from '../../ledger/encoding/canonical-json.js';
 import { nextStateRoot } from '../../ledger/model/state.js';
-import { executeBlock, StateReadError } from '../../contracts/executor.js';
+import { certainlyCanonical, executeBlock, StateReadError } from '../../contracts/executor.js';
 import { INVENTORY_LIMITS } from '../../contracts/rules/inventory.js';
 import { MemoryState } from '../../contracts/state.js';
 import { CHAIN_ID, ContractHarness, GENESIS_TIME, id, prefixOf } from './support/harness.js';
@@ -109,6 +109,36 @@ describe('the transaction boundary', () => {
     expect(executed.results[0]).toMatchObject({ status: 'rejected', code: 'execution-failed' });
     expect((executed.results[0] as { message: string }).message).toContain(`item/${item}`);
     expect(executed.failures).toHaveLength(1);
+  });
+
+  it('checks writes for encodability without encoding them, and never passes one that canonicalize refuses', () => {
+    const nested = (levels: number): unknown => (levels === 0 ? 1 : [nested(levels - 1)]);
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic['self'] = cyclic;
+    class Thing {
+      a = 1;
+    }
+    const values: unknown[] = [
+      null, true, 0, -0, 1e300, 'text', 'a\u0000"\\b', '\ud83d\ude00', { b: [1, { c: 'd' }], a: null, skipped: undefined }, Object.create(null),
+      Number.NaN, Number.POSITIVE_INFINITY, '\ud800', 'x\udc00', { '\ud800': 1 }, [1, undefined], [, 1], new Thing(), new Date(0), new Map(), 1n, () => 1, Symbol('s'), undefined, cyclic,
+      // A write's value sits at depth 2 of [{key, value}]: 62 more levels of nesting are the most canonicalize takes.
+      nested(CANONICAL_DEPTH_MAX - 2), nested(CANONICAL_DEPTH_MAX - 1),
+    ];
+    for (const value of values) {
+      let encodes = true;
+      try {
+        canonicalize([{ key: 'k', value }]);
+      } catch {
+        encodes = false;
+      }
+      // Certain means encodable; otherwise the executor asks canonicalize itself. Plain data is certain.
+      if (certainlyCanonical(value, 2)) expect(encodes).toBe(true);
+    }
+    for (const plain of values.slice(0, 10)) expect(certainlyCanonical(plain, 2)).toBe(true);
+    // At the depth limit both agree exactly.
+    expect(certainlyCanonical(nested(CANONICAL_DEPTH_MAX - 2), 2)).toBe(true);
+    expect(certainlyCanonical(nested(CANONICAL_DEPTH_MAX - 1), 2)).toBe(false);
+    expect(() => canonicalize([{ key: 'k', value: nested(CANONICAL_DEPTH_MAX - 1) }])).toThrow(/deeper/);
   });
 
   it('leaves what an earlier transaction of the block wrote untouched by a later one that is refused after changing it', async () => {
