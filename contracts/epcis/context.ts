@@ -55,16 +55,31 @@ function addDefinitions(prefixes: Map<string, string>, definitions: Record<strin
 }
 
 /**
+ * What the standard context defines, in its order, worked out once: nearly every document cites
+ * it, and its prefixes were looked up again for every document and event (docs/performance.md,
+ * "Levers").
+ */
+const STANDARD_DEFINITIONS: ReadonlyArray<readonly [string, string]> = (() => {
+  const prefixes = new Map<string, string>();
+  addDefinitions(prefixes, STANDARD_CONTEXT_PREFIXES);
+  return [...prefixes];
+})();
+
+/** The prefixes of a context that is the standard context alone; shared, so never to be changed (a PrefixMap is read-only). */
+const STANDARD_PREFIXES: PrefixMap = new Map(STANDARD_DEFINITIONS);
+
+/**
  * The prefixes in scope after applying `context` on top of `inherited`. Later entries override
  * earlier ones, as JSON-LD processes a context array in order. Accepts any JSON so that it can
  * be used on input that has not been validated yet.
  */
 export function declaredPrefixes(context: JsonValue | undefined, inherited: PrefixMap = NO_PREFIXES): PrefixMap {
   if (context === undefined) return inherited;
+  if (typeof context === 'string' && inherited.size === 0) return STANDARD_EPCIS_CONTEXT_URLS.includes(context) ? STANDARD_PREFIXES : NO_PREFIXES;
   const prefixes = new Map(inherited);
   for (const entry of Array.isArray(context) ? context : [context]) {
     if (typeof entry === 'string') {
-      if (STANDARD_EPCIS_CONTEXT_URLS.includes(entry)) addDefinitions(prefixes, STANDARD_CONTEXT_PREFIXES);
+      if (STANDARD_EPCIS_CONTEXT_URLS.includes(entry)) for (const [term, iri] of STANDARD_DEFINITIONS) prefixes.set(term, iri);
     } else if (isPlainObject(entry)) {
       addDefinitions(prefixes, entry);
     }

@@ -31,8 +31,8 @@
  *     `ni:///sha-256;` + 64 lowercase hex digits + `?ver=CBV2.0`.
  * Numbers need no step: RFC 8785 writes 10 and 10.0 alike.
  */
-import { canonicalBytes, canonicalize, type JsonValue } from '../../ledger/encoding/canonical-json.js';
-import { toHex } from '../../ledger/encoding/hex.js';
+import { canonicalize, type JsonValue } from '../../ledger/encoding/canonical-json.js';
+import { toHex, utf8 } from '../../ledger/encoding/hex.js';
 import { sha256 } from '../../ledger/crypto/sha256.js';
 import { declaredPrefixes, expandName, NO_PREFIXES, type PrefixMap } from './context.js';
 import type { EpcisEvent } from './events.js';
@@ -163,7 +163,12 @@ export function canonicalEventContent(event: EpcisEvent): JsonValue {
   return normaliseObject(event as Record<string, JsonValue>, NO_PREFIXES, EVENT_MEMBERS);
 }
 
+/** The content hash id of an event whose canonical content (step 7's RFC 8785 text) is `canonicalText`. */
+export function eventHashOfCanonicalContent(canonicalText: string): string {
+  return `${EVENT_HASH_PREFIX}${toHex(sha256(utf8(canonicalText)))}${EVENT_HASH_SUFFIX}`;
+}
+
 /** The event's content hash id, `ni:///sha-256;<hex>?ver=CBV2.0`. Give it a validated event. */
 export function eventContentHash(event: EpcisEvent): string {
-  return `${EVENT_HASH_PREFIX}${toHex(sha256(canonicalBytes(canonicalEventContent(event))))}${EVENT_HASH_SUFFIX}`;
+  return eventHashOfCanonicalContent(canonicalize(canonicalEventContent(event)));
 }

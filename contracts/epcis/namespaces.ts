@@ -30,20 +30,32 @@ export function memberNameErrors(
   wholeInput: string,
   errors: EpcisValidationError[],
 ): void {
+  memberNamesUnder(value, inherited, [...path], wholeInput, errors);
+}
+
+/** The walk of memberNameErrors; `path` is extended and restored in place, copied only for an error. */
+function memberNamesUnder(value: JsonValue, inherited: PrefixMap, path: PathSegment[], wholeInput: string, errors: EpcisValidationError[]): void {
   if (Array.isArray(value)) {
-    value.forEach((item, index) => memberNameErrors(item, inherited, [...path, index], wholeInput, errors));
+    for (let index = 0; index < value.length; index++) {
+      path.push(index);
+      memberNamesUnder(value[index]!, inherited, path, wholeInput, errors);
+      path.pop();
+    }
     return;
   }
   if (!isPlainObject(value)) return;
   const context = value['@context'];
   const prefixes = context === undefined ? inherited : declaredPrefixes(context, inherited);
-  for (const [name, member] of Object.entries(value)) {
+  for (const name of Object.keys(value)) {
+    const member = value[name];
     if (name === '@context' || member === undefined) continue;
+    path.push(name);
     const reading = readName(name);
     if (reading.kind === 'compact' && !prefixes.has(reading.prefix)) {
-      errors.push(errorAt([...path, name], undeclaredPrefixMessage(reading.prefix), wholeInput));
+      errors.push(errorAt(path, undeclaredPrefixMessage(reading.prefix), wholeInput));
     }
-    memberNameErrors(member, prefixes, [...path, name], wholeInput, errors);
+    memberNamesUnder(member, prefixes, path, wholeInput, errors);
+    path.pop();
   }
 }
 

@@ -41,14 +41,17 @@ export type NameReading =
   | { kind: 'absolute' }
   | { kind: 'compact'; prefix: string; suffix: string };
 
+// Shared answers: every member name of every document is read, most of them bare words.
+const BARE: NameReading = Object.freeze({ kind: 'bare' });
+const ABSOLUTE: NameReading = Object.freeze({ kind: 'absolute' });
+
 /** How a member name or vocabulary value with or without a colon is to be read. */
 export function readName(name: string): NameReading {
   const colon = name.indexOf(':');
-  if (colon <= 0) return { kind: 'bare' };
-  const prefix = name.slice(0, colon);
-  const suffix = name.slice(colon + 1);
+  if (colon <= 0) return BARE;
   // JSON-LD 1.1 section 4.1.5: a suffix starting with "//" makes the whole name an IRI, never a compact IRI.
-  if (suffix.startsWith('//')) return { kind: 'absolute' };
-  if (SCHEMES_ABSOLUTE_WITHOUT_AUTHORITY.includes(prefix.toLowerCase())) return { kind: 'absolute' };
-  return { kind: 'compact', prefix, suffix };
+  if (name.startsWith('//', colon + 1)) return ABSOLUTE;
+  const prefix = name.slice(0, colon);
+  if (SCHEMES_ABSOLUTE_WITHOUT_AUTHORITY.includes(prefix.toLowerCase())) return ABSOLUTE;
+  return { kind: 'compact', prefix, suffix: name.slice(colon + 1) };
 }

@@ -4,6 +4,7 @@
  * repeated events. Bad input is an expected event: every outcome is a value, never an exception.
  */
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
+import { compileSchemaFastPath, UNSURE } from '../../ledger/encoding/schema-fast-path.js';
 import { declaredPrefixes, NO_PREFIXES } from './context.js';
 import { anyEpcisDocumentSchema, type AnyEpcisDocument } from './document.js';
 import { locatedEvents } from './document-events.js';
@@ -28,11 +29,35 @@ function documentWithoutEvents(document: AnyEpcisDocument): JsonValue {
   } as JsonValue;
 }
 
+/**
+ * The document schema compiled into a direct walk of plain data (ledger/encoding/schema-fast-path.ts):
+ * it answers "zod accepts this, and returns this" or "not sure", and zod's own machinery was most
+ * of the cost of validating a valid document (docs/performance.md, "Levers"). Not sure (every
+ * refusal, and anything unusual) goes to the schema, so every error is zod's, as before.
+ * test/contracts/epcis/fast-path.test.ts compares the two on documents and mutations of them.
+ */
+/** Nesting of standard members the fast path follows (extension values are checked whole, by jsonData's own walk). */
+const FAST_PATH_DEPTH_MAX = 64;
+
+const fastDocumentParser = compileSchemaFastPath(anyEpcisDocumentSchema, { depthMax: FAST_PATH_DEPTH_MAX });
+
+/** Whether the document fast path compiled: a test keeps a schema change from switching it off unnoticed. */
+export const EPCIS_FAST_PATH_COMPILED = fastDocumentParser !== undefined;
+
+/** What anyEpcisDocumentSchema.safeParse(value) returns as data when the fast path is sure zod accepts, or undefined. Exported for the tests. */
+export function parseEpcisDocumentFast(value: unknown): AnyEpcisDocument | undefined {
+  const parsed = fastDocumentParser === undefined ? UNSURE : fastDocumentParser(value);
+  return parsed === UNSURE ? undefined : (parsed as AnyEpcisDocument);
+}
+
 /** Validates an EPCISDocument or an EPCISQueryDocument. */
 export function validateEpcisDocument(value: unknown): EpcisValidation<AnyEpcisDocument> {
-  const parsed = anyEpcisDocumentSchema.safeParse(value, { reportInput: true });
-  if (!parsed.success) return failure(errorsFromIssues(parsed.error.issues, DOCUMENT));
-  const document = parsed.data;
+  let document = parseEpcisDocumentFast(value);
+  if (document === undefined) {
+    const parsed = anyEpcisDocumentSchema.safeParse(value, { reportInput: true });
+    if (!parsed.success) return failure(errorsFromIssues(parsed.error.issues, DOCUMENT));
+    document = parsed.data;
+  }
   const errors: EpcisValidationError[] = [];
   memberNameErrors(documentWithoutEvents(document), NO_PREFIXES, [], DOCUMENT, errors);
   const documentPrefixes = declaredPrefixes(document['@context']);

@@ -7,8 +7,9 @@
  * named signers signed. Whether a key belongs to a participant is a rule of contracts/.
  */
 import { z } from 'zod';
-import { canonicalBytes, CanonicalJsonError, type JsonValue } from '../encoding/canonical-json.js';
+import { CANONICAL_DEPTH_MAX, canonicalBytes, CanonicalJsonError, type JsonValue } from '../encoding/canonical-json.js';
 import { fromHex, toHex } from '../encoding/hex.js';
+import { compileSchemaFastPath, plainJsonCopy, UNSURE } from '../encoding/schema-fast-path.js';
 import { sha256 } from '../crypto/sha256.js';
 import { signFor, verifyFor } from '../crypto/signatures.js';
 import { LEDGER_LIMITS } from '../limits.js';
@@ -107,12 +108,16 @@ export function checkTransaction(input: unknown, expectedChainId: string): Trans
 
 /** Everything checkTransaction checks but the signatures: cheap, so that a node can refuse strangers before it spends a verification on them. */
 export function checkTransactionShape(input: unknown, expectedChainId: string): TransactionShape {
-  const parsed = transactionSchema.safeParse(input);
-  if (!parsed.success) {
-    const { path, message } = describeZodError(parsed.error);
-    return { ok: false, code: 'malformed', message, path };
+  let transaction = parseTransactionFast(input);
+  if (transaction === undefined) {
+    // Not the plain shape the fast path takes: the schema decides, and names what is wrong.
+    const parsed = transactionSchema.safeParse(input);
+    if (!parsed.success) {
+      const { path, message } = describeZodError(parsed.error);
+      return { ok: false, code: 'malformed', message, path };
+    }
+    transaction = parsed.data as Transaction;
   }
-  const transaction = parsed.data as Transaction;
   const { body, signatures } = transaction;
 
   let bytes: Uint8Array;
@@ -164,4 +169,36 @@ export function verifyTransactionSignatures(shape: Extract<TransactionShape, { o
     }
   }
   return undefined;
+}
+
+// The shape check's fast path (ledger/encoding/schema-fast-path.ts): transactionSchema.safeParse
+// walked the whole payload through zod's recursive z.json() union, which was most of
+// checkTransactionShape's CPU (docs/performance.md, "Levers"). The schema is compiled once into a
+// direct check-and-copy of plain data that answers only "zod accepts this, and returns this" or
+// "not sure"; not sure (every refusal, and anything unusual) goes to the schema itself, so every
+// refusal, with its code, path and message, still comes from zod.
+// test/ledger/model/transaction-fast-path.test.ts compares the two on random and mutated inputs.
+
+/**
+ * Nesting the fast path follows, counted from the transaction; deeper input goes to the schema.
+ * Above the canonical limit, so that everything canonicalisation accepts can take the fast path.
+ */
+const FAST_PATH_DEPTH_MAX = CANONICAL_DEPTH_MAX + 4;
+
+const fastTransactionParser = compileSchemaFastPath(transactionSchema, {
+  depthMax: FAST_PATH_DEPTH_MAX,
+  special: new Map([[jsonValue, plainJsonCopy(FAST_PATH_DEPTH_MAX)]]),
+});
+
+/** Whether the fast path compiled: a test keeps a schema change from switching it off unnoticed. */
+export const TRANSACTION_FAST_PATH_COMPILED = fastTransactionParser !== undefined;
+
+/**
+ * What transactionSchema.safeParse(input) returns as data when the fast path can tell that it
+ * accepts, or undefined when it cannot (the schema must then decide). Exported for the tests.
+ */
+export function parseTransactionFast(input: unknown): Transaction | undefined {
+  if (fastTransactionParser === undefined) return undefined;
+  const parsed = fastTransactionParser(input);
+  return parsed === UNSURE ? undefined : (parsed as Transaction);
 }
