@@ -63,16 +63,35 @@ export function copyJson<T extends JsonValue>(value: T): T {
  * A read of a written value returns a copy (`copyJson`): contracts change the records they read
  * in place, and a transaction refused after doing so must not have changed the object an earlier
  * transaction of the block wrote (the executor fuzz found that it did).
+ *
+ * The overlay over the state below (the block's) keeps what it read from there, shared by its
+ * forks: the state below does not change while a block executes, and every transaction reads
+ * its signers, and the records it touches more than once (docs/performance.md). A fork looks up
+ * the writes of its ancestors itself rather than through one awaited read per level.
  */
 export class StateOverlay implements StateReader {
   private readonly writes = new Map<string, JsonValue | null>();
+  /** The overlay this one was forked from, whose writes it sees; undefined for the block's. */
+  private readonly parent: StateOverlay | undefined;
+  private readonly below: BlockReads;
 
-  constructor(private readonly below: StateReader) {}
+  /** Over a reader of the state below, or, given an overlay, as its fork. */
+  constructor(below: StateReader) {
+    if (below instanceof StateOverlay) {
+      this.parent = below;
+      this.below = below.below;
+    } else {
+      this.parent = undefined;
+      this.below = new BlockReads(below);
+    }
+  }
 
-  async get(key: string): Promise<JsonValue | undefined> {
-    if (this.writes.has(key)) {
-      const value = this.writes.get(key)!;
-      return value === null ? undefined : copyJson(value);
+  get(key: string): Promise<JsonValue | undefined> {
+    for (let overlay: StateOverlay | undefined = this; overlay !== undefined; overlay = overlay.parent) {
+      if (overlay.writes.has(key)) {
+        const value = overlay.writes.get(key)!;
+        return Promise.resolve(value === null ? undefined : copyJson(value));
+      }
     }
     return this.below.get(key);
   }
@@ -105,6 +124,26 @@ export class StateOverlay implements StateReader {
   /** The writes, sorted by key with each key once: a canonical write set. */
   writeSet(): StateWrite[] {
     return sortWriteSet([...this.writes].map(([key, value]) => ({ key, value })));
+  }
+}
+
+/**
+ * The values read from the state below a block, each read from it once: a later read is a copy
+ * of the first. Absent keys are not kept, since a contract that finds a key absent writes it.
+ */
+class BlockReads {
+  private readonly values = new Map<string, JsonValue>();
+
+  constructor(private readonly state: StateReader) {}
+
+  async get(key: string): Promise<JsonValue | undefined> {
+    const kept = this.values.get(key);
+    if (kept !== undefined) return copyJson(kept);
+    const value = await this.state.get(key);
+    if (value === undefined) return undefined;
+    // The reader's value goes to the contract, which may change it: what is kept is a copy.
+    this.values.set(key, copyJson(value));
+    return value;
   }
 }
 
