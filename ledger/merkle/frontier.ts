@@ -66,19 +66,24 @@ export class MerkleFrontier {
     assert(isHash(leaf), 'a merkle leaf must be a 32-byte hash');
     assert(this.#size < MERKLE_SIZE_MAX, 'merkle log is full (2^48 leaves)');
     // Copied so that a caller reusing its buffer cannot change the tree after the fact.
-    let completed: NodeWrite = { id: { level: 0, index: this.#size }, hash: leaf.slice() };
-    const writes: NodeWrite[] = [completed];
+    let level = 0;
+    let index = this.#size;
+    let hash: Hash = leaf.slice();
+    // The caller gets its own NodeId objects: what it does with them never reaches the frontier.
+    const writes: NodeWrite[] = [{ id: { level, index }, hash }];
     let left = this.#nodes.at(-1);
-    while (left !== undefined && left.id.level === completed.id.level) {
+    while (left !== undefined && left.id.level === level) {
       this.#nodes.pop();
-      completed = { id: { level: left.id.level + 1, index: left.id.index / 2 }, hash: nodeHash(left.hash, completed.hash) };
-      writes.push(completed);
+      level += 1;
+      index = left.id.index / 2;
+      hash = nodeHash(left.hash, hash);
+      writes.push({ id: { level, index }, hash });
       left = this.#nodes.at(-1);
     }
-    this.#nodes.push(completed);
+    this.#nodes.push({ id: { level, index }, hash });
     this.#size += 1;
     this.#cachedRoot = undefined;
-    return writes.map(({ id, hash }) => ({ id: { ...id }, hash }));
+    return writes;
   }
 
   clone(): MerkleFrontier {

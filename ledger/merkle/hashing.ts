@@ -29,12 +29,13 @@ export function leafHash(data: Uint8Array): Hash {
 export function nodeHash(left: Hash, right: Hash): Hash {
   // Callers validate untrusted lengths first; a wrong length here would silently change the tree.
   assert(left.length === HASH_BYTES && right.length === HASH_BYTES, 'merkle node children must be 32-byte hashes');
-  const input = new Uint8Array(1 + 2 * HASH_BYTES);
-  input[0] = NODE_PREFIX;
-  input.set(left, 1);
-  input.set(right, 1 + HASH_BYTES);
-  return sha256(input);
+  // One scratch buffer for every node: hashing is synchronous, so no two calls share it at once.
+  NODE_INPUT.set(left, 1);
+  NODE_INPUT.set(right, 1 + HASH_BYTES);
+  return sha256(NODE_INPUT);
 }
+const NODE_INPUT = new Uint8Array(1 + 2 * HASH_BYTES);
+NODE_INPUT[0] = NODE_PREFIX;
 
 /** True for a 32-byte Uint8Array; used on untrusted input, so it accepts `unknown`. */
 export function isHash(value: unknown): value is Hash {

@@ -41,8 +41,20 @@ export const noteKey = (reference: string) => `c:${reference}`;
 export const busyBlockKey = (height: number) => `k:${fixedHex(height, HEIGHT_DIGITS)}`;
 const BUSY_BLOCK_PREFIX = 'k:';
 
-/** Adds a block's auditor index rows to the batch that appends it; `identifiers` are those its events name. */
-export function writeAuditorIndices(batch: Batch, block: Block, transactionIds: readonly string[], identifiers: ReadonlySet<string>, notes: readonly IndexedNote[]): void {
+/**
+ * Adds a block's auditor index rows to the batch that appends it; `identifiers` are those its
+ * events name. An identifier's search rows depend on nothing but the identifier, and are written
+ * all in one batch, so once its first row is stored (`stored` says so) the rest are too: a lot
+ * that is shipped and received again costs no search rows after its first event.
+ */
+export function writeAuditorIndices(
+  batch: Batch,
+  block: Block,
+  transactionIds: readonly string[],
+  identifiers: ReadonlySet<string>,
+  notes: readonly IndexedNote[],
+  stored: (key: string) => boolean = () => false,
+): void {
   const height = block.header.height;
   if (block.transactions.length > 0) batch.put(busyBlockKey(height), EMPTY);
   const notesPerPosition = new Map<number, number>();
@@ -56,7 +68,10 @@ export function writeAuditorIndices(batch: Batch, block: Block, transactionIds: 
     batch.put(storeKeys.index(note.index, note.key, reference), EMPTY);
   }
   for (const identifier of identifiers) {
-    for (const name of searchNames(identifier)) batch.put(storeKeys.index(NAME_INDEX, name, identifier), EMPTY);
+    const names = searchNames(identifier);
+    // The first name is the identifier itself (lower-cased), so every identifier has this row.
+    if (names.length > 0 && stored(storeKeys.index(NAME_INDEX, names[0]!, identifier))) continue;
+    for (const name of names) batch.put(storeKeys.index(NAME_INDEX, name, identifier), EMPTY);
     for (const word of searchWords(identifier)) batch.put(storeKeys.index(WORD_INDEX, word, identifier), EMPTY);
   }
 }

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { assert } from '../assert.js';
 import { toHex } from '../encoding/hex.js';
 import type { Block } from '../model/block.js';
+import type { Transaction } from '../model/transaction.js';
 import type { QuorumCertificate } from '../model/certificate.js';
 import { genesisEpoch, type Epoch } from '../model/epoch.js';
 import { genesisHash, type Genesis } from '../model/genesis.js';
@@ -68,6 +69,13 @@ export interface BlockCommit extends CommittedBlockParts {
   events: readonly IndexedEvent[];
   /** Execution's notes for the auditor indices (auditor-indices.ts); derived data, in no root. */
   notes?: readonly IndexedNote[];
+  /**
+   * The transactions' ids, when the caller has them from checking these very transactions (a
+   * validator does, and execution took them): the store then does not canonicalise and hash
+   * every body again. They are bound to the block all the same, through the transaction root
+   * the certified header carries (block-checks.ts BlockCheckOptions).
+   */
+  transactionIds?: readonly string[];
 }
 
 export type AppendErrorCode = BlockCheckCode | 'ledger-roots-mismatch' | 'event-position-invalid' | 'next-validators-invalid';
@@ -121,6 +129,8 @@ export class BlockStore {
   /** Set when a write failed: the in-memory view may no longer match the disk. */
   private failure: Error | undefined;
   private epochHistory: EpochHistory;
+  /** The head block as getBlock last decoded it, deep-frozen so that every reader can share it. */
+  private headBlock: { height: number; block: Block } | undefined;
 
   private constructor(
     private readonly db: Database,
@@ -252,7 +262,7 @@ export class BlockStore {
   private async appendNow(commit: BlockCommit): Promise<AppendResult> {
     if (this.failure !== undefined) throw new Error(`the store stopped accepting writes after a failed write: ${this.failure.message}`);
     const previous = this.headState;
-    const checked = checkCommittedBlock(commit, previous, this.genesis.chainId);
+    const checked = checkCommittedBlock(commit, previous, this.genesis.chainId, { transactionIds: commit.transactionIds });
     if (!checked.ok) return checked;
     const header = commit.block.header;
     const atLedgerHeight = header.ledgerHeight === previous.height ? previous : await this.ledgerState(header.ledgerHeight);
@@ -274,13 +284,17 @@ export class BlockStore {
     const existing = await this.db.getMany(checked.transactionIds.map((id) => storeKeys.transaction(id)));
     const frontier = this.frontier.clone();
     const batch = this.db.batch();
+    // JSON records go in as text: LevelDB copies the string's UTF-8 itself, with no Uint8Array made per row.
+    const putText = (key: string, text: string) => batch.put(key, text as unknown as Uint8Array, UTF8_VALUE);
     const height = header.height;
-    batch.put(storeKeys.block(height), encodeRecord(commit.block));
-    batch.put(storeKeys.certificate(height), encodeRecord(commit.certificate));
-    batch.put(storeKeys.results(height), encodeRecord(commit.results));
-    batch.put(storeKeys.writes(height), encodeRecord(commit.writes));
-    batch.put(storeKeys.blockHash(checked.hash), encodeRecord(height));
-    if (epochs !== this.epochHistory) batch.put(storeKeys.epochEnd(height), encodeRecord(this.epochHistory.current.number));
+    const blockRecord = encodeBlockRecord(commit.block);
+    putText(storeKeys.block(height), blockRecord.text);
+    putText(storeKeys.certificate(height), JSON.stringify(commit.certificate));
+    putText(storeKeys.results(height), JSON.stringify(commit.results));
+    // The canonical text the state root hashed: JSON, so it is the record as it stands.
+    putText(storeKeys.writes(height), checked.writeSetText);
+    putText(storeKeys.blockHash(checked.hash), String(height));
+    if (epochs !== this.epochHistory) putText(storeKeys.epochEnd(height), String(this.epochHistory.current.number));
 
     const firstLeaf = previous.logSize;
     const located = new Set<string>();
@@ -290,14 +304,14 @@ export class BlockStore {
       // The first commit of an id is where it lives; a later duplicate is recorded (and rejected by the rules) but never moves it.
       if (existing[position] === undefined && !located.has(txId)) {
         located.add(txId);
-        const location: TransactionLocation = { height, position, leafIndex: firstLeaf + position };
-        batch.put(storeKeys.transaction(txId), encodeRecord(location));
+        const location: StoredLocation = { height, position, leafIndex: firstLeaf + position, bytes: blockRecord.spans[position]! };
+        putText(storeKeys.transaction(txId), JSON.stringify(location));
       }
     }
 
-    for (const write of commit.writes) {
+    for (const [index, write] of commit.writes.entries()) {
       if (write.value === null) batch.del(storeKeys.state(write.key));
-      else batch.put(storeKeys.state(write.key), encodeRecord(write.value));
+      else putText(storeKeys.state(write.key), checked.writeValueTexts[index]!);
     }
 
     const eventCounts = new Map<number, number>();
@@ -316,7 +330,7 @@ export class BlockStore {
         ...(indexed.eventHash === undefined ? {} : { eventHash: indexed.eventHash }),
         event: indexed.event,
       };
-      batch.put(storeKeys.event(reference), encodeRecord(stored));
+      putText(storeKeys.event(reference), JSON.stringify(stored));
       const empty = new Uint8Array(0);
       for (const entry of eventIndexEntries(indexed.event, indexed.participants, indexed.eventHash)) {
         batch.put(storeKeys.index(entry.index, entry.value, reference), empty);
@@ -326,11 +340,11 @@ export class BlockStore {
       if (time !== undefined) batch.put(storeKeys.index(TIME_INDEX_NAME, '', `${timeKey(time)}\u0000${reference}`), empty);
     }
 
-    writeAuditorIndices(batch, commit.block, checked.transactionIds, identifiers, commit.notes ?? []);
+    writeAuditorIndices(batch, commit.block, checked.transactionIds, identifiers, commit.notes ?? [], (key) => this.db.getSync(key) !== undefined);
 
     const state = stateAfterBlock(commit.block, checked, frontier);
-    batch.put(storeKeys.ledgerState(height), encodeRecord(state));
-    batch.put(storeKeys.head, encodeRecord(height));
+    putText(storeKeys.ledgerState(height), JSON.stringify(state));
+    putText(storeKeys.head, String(height));
     try {
       await batch.write({ sync: true });
     } catch (error) {
@@ -365,7 +379,12 @@ export class BlockStore {
   }
 
   async getBlock(height: number): Promise<Block | undefined> {
-    return getRecord<Block>(this.db, storeKeys.block(height));
+    // The head block is read over and over (every proof's checkpoint, the head's timestamp): decoded once, frozen, shared.
+    const cached = this.headBlock;
+    if (cached !== undefined && cached.height === height && height === this.headState.height) return cached.block;
+    const block = await getRecord<Block>(this.db, storeKeys.block(height));
+    if (block !== undefined && height === this.headState.height) this.headBlock = { height, block: deepFreeze(block) };
+    return block;
   }
 
   async getBlockByHash(hash: string): Promise<Block | undefined> {
@@ -394,17 +413,25 @@ export class BlockStore {
   }
 
   async getTransaction(txId: string): Promise<TransactionRecord | undefined> {
-    const location = await getRecord<TransactionLocation>(this.db, storeKeys.transaction(txId));
-    if (location === undefined) return undefined;
-    const [block, results, state] = await Promise.all([this.getBlock(location.height), this.getResults(location.height), this.ledgerState(location.height)]);
-    assert(block !== undefined && results !== undefined && state !== undefined, `transaction ${txId} points at missing block ${location.height}`);
-    return {
-      ...location,
-      txId,
-      blockHash: state.blockHash,
-      transaction: block.transactions[location.position]!,
-      result: results[location.position]!,
-    };
+    const stored = await getRecord<StoredLocation>(this.db, storeKeys.transaction(txId));
+    if (stored === undefined) return undefined;
+    const location = locationOf(stored);
+    const [transaction, results, state] = await Promise.all([this.transactionAt(stored), this.getResults(location.height), this.ledgerState(location.height)]);
+    assert(transaction !== undefined && results !== undefined && state !== undefined, `transaction ${txId} points at missing block ${location.height}`);
+    return { ...location, txId, blockHash: state.blockHash, transaction, result: results[location.position]! };
+  }
+
+  /**
+   * One transaction of a stored block: only its own bytes are decoded when the location records
+   * where they lie in the block record (stores from before that decode the whole block).
+   */
+  private async transactionAt(stored: StoredLocation): Promise<Transaction | undefined> {
+    if (stored.bytes === undefined) return (await this.getBlock(stored.height))?.transactions[stored.position];
+    const record = await this.db.get(storeKeys.block(stored.height));
+    if (record === undefined) return undefined;
+    const [start, end] = stored.bytes;
+    assert(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start < end && end <= record.length, `transaction bytes [${start}, ${end}) lie outside block record ${stored.height}`);
+    return decodeRecord<Transaction>(record.subarray(start, end));
   }
 
   /**
@@ -412,8 +439,9 @@ export class BlockStore {
    * needs. Recently read result lists are kept, since statuses come in bursts per block.
    */
   async getTransactionOutcome(txId: string): Promise<TransactionOutcome | undefined> {
-    const location = await getRecord<TransactionLocation>(this.db, storeKeys.transaction(txId));
-    if (location === undefined) return undefined;
+    const stored = await getRecord<StoredLocation>(this.db, storeKeys.transaction(txId));
+    if (stored === undefined) return undefined;
+    const location = locationOf(stored);
     let results = this.recentResults.get(location.height);
     if (results === undefined) {
       results = await this.getResults(location.height);
@@ -472,7 +500,8 @@ export class BlockStore {
    * given size (default: the whole log), or undefined when the transaction is not in it.
    */
   async inclusionProof(txId: string, logSize = this.headState.logSize): Promise<InclusionProof | undefined> {
-    const record = await this.getTransaction(txId);
+    // The entry needs the place and the result, not the transaction: its block is not read.
+    const record = await this.getTransactionOutcome(txId);
     if (record === undefined || record.leafIndex >= logSize || logSize > this.headState.logSize) return undefined;
     const lookup = await readNodes(this.db, [...nodesForInclusionProof(record.leafIndex, logSize), ...nodesForRoot(logSize)]);
     return {
@@ -647,5 +676,52 @@ function storeReader(db: Database): StoreReader {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+const UTF8_VALUE = { valueEncoding: 'utf8' } as const;
+
+/**
+ * A `t:` record: the transaction's place, and where its JSON lies in the block record (UTF-8
+ * byte offsets, end exclusive), so one transaction is read without decoding its whole block.
+ * Stores written before `bytes` existed lack it (docs/encoding.md, "Store layout").
+ */
+interface StoredLocation extends TransactionLocation {
+  bytes?: [number, number];
+}
+
+function locationOf(stored: StoredLocation): TransactionLocation {
+  return { height: stored.height, position: stored.position, leafIndex: stored.leafIndex };
+}
+
+/**
+ * The block record's JSON, `{"header":...,"transactions":[...]}`, written piece by piece so that
+ * each transaction's byte span in it is known: the same JSON as JSON.stringify(block) gives.
+ */
+function encodeBlockRecord(block: Block): { text: string; spans: Array<[number, number]> } {
+  const prefix = `{"header":${JSON.stringify(block.header)},"transactions":[`;
+  const parts = [prefix];
+  const spans: Array<[number, number]> = [];
+  let offset = Buffer.byteLength(prefix, 'utf8');
+  for (const [position, transaction] of block.transactions.entries()) {
+    if (position > 0) {
+      parts.push(',');
+      offset += 1;
+    }
+    const text = JSON.stringify(transaction);
+    const length = Buffer.byteLength(text, 'utf8');
+    parts.push(text);
+    spans.push([offset, offset + length]);
+    offset += length;
+  }
+  parts.push(']}');
+  return { text: parts.join(''), spans };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 

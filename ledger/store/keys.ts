@@ -40,5 +40,8 @@ export function eventReference(height: number, position: number, eventIndex: num
 
 /** Keeps zero bytes out of index components: \u0001 escapes itself and \u0000. */
 export function escapeComponent(component: string): string {
+  // Almost no component holds either byte: one scan instead of two replacing passes.
+  if (!NEEDS_ESCAPE.test(component)) return component;
   return component.replace(/\u0001/g, '\u0001\u0002').replace(/\u0000/g, '\u0001\u0001');
 }
+const NEEDS_ESCAPE = /[\u0000\u0001]/;

@@ -97,6 +97,11 @@ export function encodeRecord(value: unknown): Uint8Array {
   return encoder.encode(JSON.stringify(value));
 }
 
+/** The UTF-8 bytes of a record already written as JSON text (canonical text is JSON). */
+export function encodeText(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
 export function decodeRecord<T>(bytes: Uint8Array): T {
   return JSON.parse(decoder.decode(bytes)) as T;
 }

@@ -7,10 +7,12 @@ import { blockHash, transactionRoot, type Block } from '../model/block.js';
 import type { QuorumCertificate } from '../model/certificate.js';
 import { ledgerEntryLeafHash } from '../model/ledger-entry.js';
 import type { TransactionResult } from '../model/result.js';
-import { isCanonicalWriteSet, nextStateRoot, type StateWrite } from '../model/state.js';
+import { isCanonicalWriteSet, type StateWrite } from '../model/state.js';
 import { transactionId } from '../model/transaction.js';
 import type { Hash, MerkleFrontier } from '../merkle/index.js';
-import { toHex } from '../encoding/hex.js';
+import { canonicalize } from '../encoding/canonical-json.js';
+import { concatBytes, fromHex, toHex, utf8 } from '../encoding/hex.js';
+import { sha256 } from '../crypto/sha256.js';
 
 /** The ledger as it stands after a height: what block headers and checkpoints refer to. */
 export interface LedgerState {
@@ -46,9 +48,43 @@ export type BlockCheckCode =
 export interface BlockCheckSuccess {
   ok: true;
   hash: string;
-  transactionIds: string[];
+  transactionIds: readonly string[];
   leafHashes: Hash[];
   stateRoot: string;
+  /** The write set's RFC 8785 text, the bytes the state root hashes: also valid JSON to store as they are. */
+  writeSetText: string;
+  /** The canonical text of each write's value (`null` for a deletion), in write order: the store keeps these as the state rows. */
+  writeValueTexts: string[];
+}
+
+export interface BlockCheckOptions {
+  /**
+   * The transactions' ids as the caller already computed them from these very bodies (a validator
+   * hashed each transaction when it checked it), so that they are not canonicalised and hashed
+   * again. They are still bound to the block: the transaction root is recomputed from them and
+   * the signatures and must equal the certified header's; the offline verifier and the store's
+   * tail check never pass them and re-derive every id from its body.
+   */
+  transactionIds?: readonly string[] | undefined;
+}
+
+const STATE_TAG = concatBytes(utf8('custodia/v1/state'), new Uint8Array([0]));
+
+/**
+ * The write set's canonical text, built from each member's canonical text: a write is
+ * `{"key":K,"value":V}` (RFC 8785 orders "key" before "value"), so the whole is exactly
+ * canonicalize(writes) while every value is serialised once, and that text is reused for the
+ * state row the store writes.
+ */
+export function encodeWriteSet(writes: readonly StateWrite[]): { text: string; valueTexts: string[] } {
+  const valueTexts = writes.map((write) => (write.value === null ? 'null' : canonicalize(write.value)));
+  const members = writes.map((write, index) => `{"key":${canonicalize(write.key)},"value":${valueTexts[index]!}}`);
+  return { text: `[${members.join(',')}]`, valueTexts };
+}
+
+/** docs/encoding.md section 9: stateRoot(h) = H("custodia/v1/state" || 0x00 || stateRoot(h - 1) || H(canonical(writes(h)))). */
+export function stateRootAfter(previousRoot: string, writeSetText: string): string {
+  return toHex(sha256(concatBytes(STATE_TAG, fromHex(previousRoot), sha256(utf8(writeSetText)))));
 }
 
 /**
@@ -60,6 +96,7 @@ export function checkCommittedBlock(
   parts: CommittedBlockParts,
   previous: LedgerState,
   chainId: string,
+  options: BlockCheckOptions = {},
 ): BlockCheckSuccess | ({ ok: false } & BlockCheckFailure) {
   const { block, certificate, results, writes } = parts;
   const header = block.header;
@@ -73,7 +110,11 @@ export function checkCommittedBlock(
   if (header.txCount !== block.transactions.length) {
     return fail('tx-count-mismatch', `header says ${header.txCount} transactions, block has ${block.transactions.length}`);
   }
-  const transactionIds = block.transactions.map((transaction) => transactionId(transaction.body));
+  const given = options.transactionIds;
+  if (given !== undefined && given.length !== block.transactions.length) {
+    return fail('tx-count-mismatch', `${given.length} transaction ids for ${block.transactions.length} transactions`);
+  }
+  const transactionIds = given ?? block.transactions.map((transaction) => transactionId(transaction.body));
   const root = transactionRoot(block.transactions, transactionIds);
   if (header.txRoot !== root) return fail('tx-root-mismatch', `txRoot ${header.txRoot} differs from the transactions' root ${root}`);
   if (results.length !== block.transactions.length) {
@@ -92,7 +133,8 @@ export function checkCommittedBlock(
   const leafHashes = transactionIds.map((txId, position) =>
     ledgerEntryLeafHash({ height: header.height, position, txId, result: results[position]! }),
   );
-  return { ok: true, hash, transactionIds, leafHashes, stateRoot: nextStateRoot(previous.stateRoot, writes) };
+  const encoded = encodeWriteSet(writes);
+  return { ok: true, hash, transactionIds, leafHashes, stateRoot: stateRootAfter(previous.stateRoot, encoded.text), writeSetText: encoded.text, writeValueTexts: encoded.valueTexts };
 }
 
 /** The ledger state after a checked block, given the Merkle log with the block's leaves appended. */

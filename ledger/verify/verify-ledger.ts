@@ -6,16 +6,50 @@
  * committed block hands over to with `nextValidators`), and compares all of it with what the
  * store recorded, its epoch index included. It stops at the first failure and names the height.
  */
+import { assert } from '../assert.js';
 import { toHex } from '../encoding/hex.js';
 import { verifyQuorumCertificate } from '../model/certificate.js';
 import { epochAfter, genesisEpoch, type Epoch } from '../model/epoch.js';
 import { genesisHash, type Genesis } from '../model/genesis.js';
 import { INITIAL_STATE_PARENT, isCanonicalWriteSet, nextStateRoot } from '../model/state.js';
-import { checkTransaction } from '../model/transaction.js';
+import { checkTransactionShape, verifyTransactionSignatures, type TransactionShape } from '../model/transaction.js';
 import type { ValidatorSet } from '../model/validator-set.js';
 import { EMPTY_ROOT, MerkleFrontier } from '../merkle/index.js';
 import type { StoreReader } from '../store/tail-check.js';
 import { checkCommittedBlock, headerRootsDiffer, stateAfterBlock, type LedgerState } from './block-checks.js';
+import { SIGNATURE_WORKERS_MAX, SignaturePool, type SignatureItem } from './signature-pool.js';
+import { availableParallelism } from 'node:os';
+
+type CheckedShape = Extract<TransactionShape, { ok: true }>;
+
+/**
+ * The first transaction of a block whose signatures fail, with the message checkTransaction
+ * gives (docs/encoding.md section 3, bad-signature): on the pool's threads when there is one.
+ */
+async function firstBadSignature(shapes: readonly CheckedShape[], chainId: string, pool: SignaturePool | undefined): Promise<{ position: number; message: string } | undefined> {
+  if (pool === undefined) {
+    for (const [position, shape] of shapes.entries()) {
+      const refusal = verifyTransactionSignatures(shape);
+      if (refusal !== undefined) return { position, message: `transaction ${position}: ${refusal.code}: ${refusal.message}` };
+    }
+    return undefined;
+  }
+  const items: SignatureItem[] = [];
+  const owners: Array<{ position: number; signer: string }> = [];
+  for (const [position, shape] of shapes.entries()) {
+    const id = toHex(shape.idBytes);
+    for (const entry of shape.transaction.signatures) {
+      items.push([entry.publicKey, id, entry.signature]);
+      owners.push({ position, signer: entry.signer });
+    }
+  }
+  if (items.length === 0) return undefined;
+  const failed = await pool.firstFailure(chainId, items);
+  if (failed < 0) return undefined;
+  const owner = owners[failed]!;
+  // Worded as verifyTransactionSignatures words it, so both paths give one verdict.
+  return { position: owner.position, message: `transaction ${owner.position}: bad-signature: signature of ${owner.signer} does not verify` };
+}
 
 export interface LedgerSummary {
   ok: true;
@@ -45,7 +79,17 @@ export interface VerifyLedgerInput {
   validators: ValidatorSet;
   headHeight: number;
   onProgress?: (height: number, headHeight: number) => void;
+  /**
+   * Threads that check transaction signatures beside the walk (signature-pool.ts); 0 or 1 checks
+   * them inline. By default every core, for a chain of PARALLEL_FROM_BLOCKS blocks or more.
+   */
+  signatureWorkers?: number;
 }
+
+/** Chains shorter than this verify inline: starting threads would cost more than it saves. */
+export const PARALLEL_FROM_BLOCKS = 64;
+/** Blocks whose signatures may still be being checked while the walk goes on; a bound on what waits. */
+export const VERIFY_UNSETTLED_BLOCKS_MAX = 16;
 
 export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVerification> {
   const { reader, genesis, validators, headHeight } = input;
@@ -76,49 +120,90 @@ export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVeri
   let transactions = 0;
   let accepted = 0;
 
-  for (let height = 1; height <= headHeight; height++) {
-    const [block, certificate, results, writes, stored] = await Promise.all([
-      reader.block(height),
-      reader.certificate(height),
-      reader.results(height),
-      reader.writes(height),
-      reader.ledgerState(height),
-    ]);
-    if (block === undefined || certificate === undefined || results === undefined || writes === undefined || stored === undefined) {
-      return fail(height, 'the block, its certificate, results, write set or ledger state is missing');
+  // The records of the next blocks are read while this one is checked: the disk and the CPU overlap.
+  const records = readAhead(reader, headHeight);
+  const workers = input.signatureWorkers ?? (headHeight >= PARALLEL_FROM_BLOCKS ? Math.min(availableParallelism(), SIGNATURE_WORKERS_MAX) : 0);
+  const signatures = workers > 1 ? SignaturePool.start(workers) : undefined;
+  /**
+   * Blocks checked but for their transaction signatures, oldest first, each with its verdict to
+   * come. A block's verdict names the first failure in the order the checks are listed; since the
+   * signatures of earlier blocks may still fail, any failure is reported only once every block
+   * before it has been settled, so the height named is the first bad one, as checking inline names.
+   */
+  const unsettled: Array<{ height: number; verdict: Promise<string | undefined> }> = [];
+  const settleAll = async (): Promise<LedgerVerification | undefined> => {
+    while (unsettled.length > 0) {
+      const entry = unsettled.shift()!;
+      const message = await entry.verdict;
+      if (message !== undefined) return fail(entry.height, message);
     }
-    const checked = checkCommittedBlock({ block, certificate, results, writes }, previous, chainId);
-    if (!checked.ok) return fail(height, `${checked.code}: ${checked.message}`);
-    const verdict = verifyQuorumCertificate(certificate, epoch.validators, chainId, epoch.number);
-    if (!verdict.ok) return fail(height, `certificate ${verdict.code}: ${verdict.message} (under epoch ${epoch.number}, whose set certifies heights from ${epoch.startHeight})`);
-    const next = epochAfter(epoch, block.header);
-    if (!next.ok) return fail(height, next.message);
-    const indexed = indexedEnds.get(height);
-    if (block.header.nextValidators !== undefined && indexed !== epoch.number) {
-      return fail(height, indexed === undefined ? `the block ends epoch ${epoch.number} but the store's epoch index does not record it` : `the store's epoch index records the end of epoch ${indexed}, not ${epoch.number}`);
-    }
-    if (block.header.nextValidators === undefined && indexed !== undefined) return fail(height, "the store's epoch index names this block, but its header carries no nextValidators");
-    for (const [position, transaction] of block.transactions.entries()) {
-      const transactionCheck = checkTransaction(transaction, chainId);
-      if (!transactionCheck.ok) return fail(height, `transaction ${position}: ${transactionCheck.code}: ${transactionCheck.message}`);
-    }
-    const atLedgerHeight = recent.get(block.header.ledgerHeight);
-    if (atLedgerHeight === undefined) return fail(height, `ledgerHeight ${block.header.ledgerHeight} is not a height this chain has reached`);
-    const rootsDiffer = headerRootsDiffer(block, atLedgerHeight);
-    if (rootsDiffer !== undefined) return fail(height, `header ${rootsDiffer}`);
+    return undefined;
+  };
+  const failAt = async (height: number, message: string): Promise<LedgerVerification> => (await settleAll()) ?? fail(height, message);
+  try {
+    for (let height = 1; height <= headHeight; height++) {
+      const [block, certificate, results, writes, stored] = await records.next(height);
+      if (block === undefined || certificate === undefined || results === undefined || writes === undefined || stored === undefined) {
+        return await failAt(height, 'the block, its certificate, results, write set or ledger state is missing');
+      }
+      // Each transaction's stateless checks give its id; the block checks take those ids rather than hash every body twice.
+      let shapeFailure: { position: number; message: string } | undefined;
+      const shapes: CheckedShape[] = [];
+      for (const [position, transaction] of block.transactions.entries()) {
+        const shape = checkTransactionShape(transaction, chainId);
+        if (!shape.ok) {
+          shapeFailure = { position, message: `transaction ${position}: ${shape.code}: ${shape.message}` };
+          break;
+        }
+        shapes.push(shape);
+      }
+      const signatureFailure = firstBadSignature(shapes, chainId, signatures);
+      const transactionFailure = signatureFailure.then((bad) => (bad !== undefined && (shapeFailure === undefined || bad.position < shapeFailure.position) ? bad.message : shapeFailure?.message));
+      // A broken pool rejects; that is read where the verdict is awaited, never left unhandled by an early return.
+      transactionFailure.catch(() => undefined);
 
-    for (const leaf of checked.leafHashes) frontier.append(leaf);
-    const state = stateAfterBlock(block, checked, frontier);
-    const differs = compareStates(stored, state);
-    if (differs !== undefined) return fail(height, differs);
+      const checked = checkCommittedBlock({ block, certificate, results, writes }, previous, chainId, shapeFailure === undefined ? { transactionIds: shapes.map((shape) => toHex(shape.idBytes)) } : {});
+      if (!checked.ok) return await failAt(height, `${checked.code}: ${checked.message}`);
+      const verdict = verifyQuorumCertificate(certificate, epoch.validators, chainId, epoch.number);
+      if (!verdict.ok) return await failAt(height, `certificate ${verdict.code}: ${verdict.message} (under epoch ${epoch.number}, whose set certifies heights from ${epoch.startHeight})`);
+      const next = epochAfter(epoch, block.header);
+      if (!next.ok) return await failAt(height, next.message);
+      const indexed = indexedEnds.get(height);
+      if (block.header.nextValidators !== undefined && indexed !== epoch.number) {
+        return await failAt(height, indexed === undefined ? `the block ends epoch ${epoch.number} but the store's epoch index does not record it` : `the store's epoch index records the end of epoch ${indexed}, not ${epoch.number}`);
+      }
+      if (block.header.nextValidators === undefined && indexed !== undefined) return await failAt(height, "the store's epoch index names this block, but its header carries no nextValidators");
+      // The transactions come next in the order of checks: a failure after them counts only if they all pass.
+      const failsLater = async (message: string) => failAt(height, (await transactionFailure) ?? message);
+      if (shapeFailure !== undefined) return await failsLater(shapeFailure.message);
+      const atLedgerHeight = recent.get(block.header.ledgerHeight);
+      if (atLedgerHeight === undefined) return await failsLater(`ledgerHeight ${block.header.ledgerHeight} is not a height this chain has reached`);
+      const rootsDiffer = headerRootsDiffer(block, atLedgerHeight);
+      if (rootsDiffer !== undefined) return await failsLater(`header ${rootsDiffer}`);
 
-    transactions += results.length;
-    accepted += results.filter((result) => result.status === 'accepted').length;
-    recent.set(height, state);
-    for (const kept of recent.keys()) if (kept < block.header.ledgerHeight) recent.delete(kept);
-    previous = state;
-    epoch = next.epoch;
-    input.onProgress?.(height, headHeight);
+      for (const leaf of checked.leafHashes) frontier.append(leaf);
+      const state = stateAfterBlock(block, checked, frontier);
+      const differs = compareStates(stored, state);
+      if (differs !== undefined) return await failsLater(differs);
+
+      unsettled.push({ height, verdict: transactionFailure });
+      if (unsettled.length > VERIFY_UNSETTLED_BLOCKS_MAX) {
+        const oldest = unsettled.shift()!;
+        const message = await oldest.verdict;
+        if (message !== undefined) return await failAt(oldest.height, message);
+      }
+      transactions += results.length;
+      accepted += results.filter((result) => result.status === 'accepted').length;
+      recent.set(height, state);
+      for (const kept of recent.keys()) if (kept < block.header.ledgerHeight) recent.delete(kept);
+      previous = state;
+      epoch = next.epoch;
+      input.onProgress?.(height, headHeight);
+    }
+    const unsettledFailure = await settleAll();
+    if (unsettledFailure !== undefined) return unsettledFailure;
+  } finally {
+    await signatures?.close();
   }
   for (const height of indexedEnds.keys()) {
     if (height > headHeight || height < 1) return fail(height, `the store's epoch index names height ${height}, which holds no committed block`);
@@ -138,6 +223,38 @@ export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVeri
     epoch: epoch.number,
     epochStartHeight: epoch.startHeight,
     epochValidators: epoch.validators.size,
+  };
+}
+
+type BlockRecords = [
+  Awaited<ReturnType<StoreReader['block']>>,
+  Awaited<ReturnType<StoreReader['certificate']>>,
+  Awaited<ReturnType<StoreReader['results']>>,
+  Awaited<ReturnType<StoreReader['writes']>>,
+  Awaited<ReturnType<StoreReader['ledgerState']>>,
+];
+
+/** Blocks whose records are read ahead of the one being checked; a bound on what waits in memory. */
+export const VERIFY_READ_AHEAD_BLOCKS = 4;
+
+/** Reads each height's records in order, up to VERIFY_READ_AHEAD_BLOCKS ahead of the height asked for. */
+function readAhead(reader: StoreReader, headHeight: number): { next(height: number): Promise<BlockRecords> } {
+  const pending = new Map<number, Promise<BlockRecords>>();
+  let requested = 0;
+  const request = (height: number) => {
+    const records = Promise.all([reader.block(height), reader.certificate(height), reader.results(height), reader.writes(height), reader.ledgerState(height)]);
+    // A read that fails is reported when its height is asked for, never as an unhandled rejection before.
+    records.catch(() => undefined);
+    pending.set(height, records);
+  };
+  return {
+    next(height) {
+      while (requested < Math.min(headHeight, height + VERIFY_READ_AHEAD_BLOCKS)) request(++requested);
+      const records = pending.get(height);
+      assert(records !== undefined, `records of height ${height} were not requested`);
+      pending.delete(height);
+      return records;
+    },
   };
 }
 

@@ -115,6 +115,8 @@ export interface StorageBenchResult {
     /** Each item's history as measured: events of a raw lot and of a product lot. */
     historyEvents: { rawLot: number; productLot: number };
     proofsChecked: number;
+    /** The largest RSS sampled in each phase (setup, load, queries, verify), MB. */
+    rssMbByPhase: Record<string, number>;
     /** Where the data is, when it was kept (--dir). */
     directory?: string;
     targets: typeof STORAGE_TARGETS;
@@ -134,9 +136,19 @@ interface Testnet {
 class PeakMemory {
   #sampled = process.memoryUsage.rss();
   readonly #timer = setInterval(() => this.sample(), RSS_SAMPLE_MS);
+  /** The largest sample in each phase, MB: where the peak is. */
+  readonly phases: Record<string, number> = {};
+  #phase = 'setup';
 
   sample(): void {
-    this.#sampled = Math.max(this.#sampled, process.memoryUsage.rss());
+    const rss = process.memoryUsage.rss();
+    this.#sampled = Math.max(this.#sampled, rss);
+    this.phases[this.#phase] = Math.max(this.phases[this.#phase] ?? 0, round(rss / 2 ** 20));
+  }
+
+  enter(phase: string): void {
+    this.sample();
+    this.#phase = phase;
   }
 
   async stop(): Promise<number> {
@@ -170,8 +182,11 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
   try {
     const testnet = await makeTestnet(join(root, 'net'));
     const prng = Prng.fromSeed(options.seed ?? 1, 'bench-storage');
+    memory.enter('load');
     const load = await loadLedger(testnet, Math.ceil(options.events / STORY_STEPS), blockTransactions, prng.fork('proof-ids'), log);
+    memory.enter('queries');
     const queries = await measureQueries(testnet, load, samples, prng.fork('queries'), log);
+    memory.enter('verify');
     const verified = await measureVerify(testnet, log);
     const storeMb = (await folderBytes(testnet.ledgerDirectory)) / 2 ** 20;
     const rssMbMax = (await memory.stop()) / 2 ** 20;
@@ -200,6 +215,7 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
         head: verified.head,
         historyEvents: queries.historyEvents,
         proofsChecked: queries.proofsChecked,
+        rssMbByPhase: memory.phases,
         ...(temporary === undefined ? { directory: root } : {}),
         targets: STORAGE_TARGETS,
         met: {
@@ -327,9 +343,10 @@ async function loadLedger(testnet: Testnet, stories: number, blockTransactions: 
           transactions++;
         }
       } else transactions += ids.length;
-      if (performance.now() - lastReport > 10_000) {
+      if (performance.now() - lastReport > 5_000) {
         lastReport = performance.now();
-        log(`  committed ${transactions} events in ${height} blocks (${Math.round(transactions / ((lastReport - started) / 1000))} events/s)`);
+        const memory = process.memoryUsage();
+        log(`  committed ${transactions} events in ${height} blocks (${Math.round(transactions / ((lastReport - started) / 1000))} events/s; RSS ${Math.round(memory.rss / 2 ** 20)} MB, heap ${Math.round(memory.heapUsed / 2 ** 20)} MB)`);
       }
     }
   } finally {

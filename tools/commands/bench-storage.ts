@@ -29,7 +29,9 @@ export function benchStorageCommand(): Command {
     .option('--samples <n>', 'queries of each kind timed', '1000')
     .option('--dir <dir>', 'write the testnet and its ledger here and keep them (default: a temporary folder, removed)')
     .option('--json', 'print one JSON object')
-    .action(async (options: StorageOptions) => {
+    .action(async (_own: StorageOptions, command: Command) => {
+      // `bench` has a --json of its own, which commander fills wherever the flag is; read both.
+      const options = command.optsWithGlobals<StorageOptions>();
       const events = integer(options.events, 'events', 6, STORAGE_BENCH_LIMITS.eventsMax);
       const blockTransactions = integer(options.blockTransactions, 'block-transactions', 6, STORAGE_BENCH_LIMITS.blockTransactionsMax);
       const samples = integer(options.samples, 'samples', 1, STORAGE_BENCH_LIMITS.samplesMax);
