@@ -63,7 +63,7 @@ type PersistOutput = Extract<ConsensusOutput, { kind: 'persist' }>;
 interface PendingProposal {
   from: string;
   message: ProposalMessage;
-  waitingFor: 'parent' | 'ledger';
+  waitingFor: 'parent' | 'ledger' | 'transactions';
 }
 
 interface SyncRequest {
@@ -248,6 +248,9 @@ export class ConsensusCore {
         this.resumeCatchUp();
         this.retryPendingProposals('ledger');
         if (this.proposalAwaitsLedger) this.proposeIfLeader(true);
+        break;
+      case 'transactions-arrived':
+        this.retryPendingProposals('transactions');
         break;
     }
     return this.finishStep();
@@ -450,8 +453,8 @@ export class ConsensusCore {
     const ancestors = [...this.commits.map((committed) => committed.block), ...this.tree.pathFromRoot(header.prevHash)];
     const check = this.port.checkProposal(header, proposal.block.payload, ancestors);
     if (check.verdict === 'reject') return this.reject('application-rejected');
-    if (check.verdict === 'not-ready') {
-      this.holdProposal(hash, { from, message: proposal, waitingFor: 'ledger' });
+    if (check.verdict === 'not-ready' || check.verdict === 'missing-transactions') {
+      this.holdProposal(hash, { from, message: proposal, waitingFor: check.verdict === 'not-ready' ? 'ledger' : 'transactions' });
       return;
     }
     this.pendingProposals.delete(hash);

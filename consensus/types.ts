@@ -91,7 +91,14 @@ export type ProposalCheck =
   | { verdict: 'accept' }
   | { verdict: 'reject'; reason: string }
   /** The header names a ledger height the application has not executed yet: ask again later. */
-  | { verdict: 'not-ready' };
+  | { verdict: 'not-ready' }
+  /**
+   * The payload names transactions the application does not hold yet (proposals carry their
+   * references, not their bodies); it has asked peers for them and gives the core a
+   * 'transactions-arrived' input once it holds more. A validator votes only for blocks whose
+   * every transaction it holds, so a certified block's data is with at least f + 1 honest ones.
+   */
+  | { verdict: 'missing-transactions' };
 
 /** The header fields and payload the application fills in for a new block. */
 export interface ProposalContent {
@@ -169,7 +176,9 @@ export type ConsensusInput =
   /** Transactions arrived, so an idle leader can propose now. */
   | { kind: 'transactions-ready'; nowMs: number }
   /** The application executed more committed blocks: proposals that were not-ready are checked again. */
-  | { kind: 'ledger-advanced'; nowMs: number };
+  | { kind: 'ledger-advanced'; nowMs: number }
+  /** The application now holds transactions a proposal was missing: such proposals are checked again. */
+  | { kind: 'transactions-arrived'; nowMs: number };
 
 export interface SignedVoteRecord {
   blockHash: string;

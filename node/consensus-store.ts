@@ -3,6 +3,11 @@
  * blocks with their parents' certificates, and the highest QC and TC, in a LevelDB database of
  * its own beside the ledger store. Each `persist` output of the core becomes one batch written
  * with `sync: true`, so it is on disk before any message of that step leaves.
+ *
+ * Proposals carry transaction references (node/payload.ts), so a block record alone does not
+ * hold its transactions: the bodies of each block this validator holds are written beside its
+ * record in the same batch, before the vote leaves. A certified block's data thus survives a
+ * restart of every validator that voted for it.
  */
 import { ClassicLevel } from 'classic-level';
 import { blockHash } from '../ledger/model/block.js';
@@ -21,6 +26,8 @@ const KEYS = {
   highQc: 'high-qc',
   highTc: 'high-tc',
   block: (hash: string) => `block:${hash}`,
+  /** The JSON array of a block's transactions, for a record whose payload holds references. */
+  bodies: (hash: string) => `bodies:${hash}`,
   /** Zero-padded, so keys sort by height. */
   handOver: (height: number) => `hand-over:${String(height).padStart(16, '0')}`,
 };
@@ -34,9 +41,14 @@ function storedCommittedBlock(entry: CommittedBlock): StoredCommittedBlock {
   return { block: { header: entry.block.header, payload: Buffer.from(entry.block.payload).toString('base64') }, certificate: entry.certificate };
 }
 
+/** The bodies of a block record to persist with it, when its payload holds only references. */
+export type BodiesOf = (record: BlockRecord) => string | undefined;
+
 export interface LoadedConsensusState {
   safety: SafetyState | undefined;
   blocks: BlockRecord[];
+  /** The bodies persisted with the records, each the JSON array of one block's transactions. */
+  bodies: string[];
   highQc: ParentCertificate;
   highTc: TimeoutCertificate | null;
 }
@@ -57,7 +69,10 @@ export class ConsensusStore {
       const record = JSON.parse(value) as StoredRecord;
       blocks.push({ block: { header: record.block.header, payload: new Uint8Array(Buffer.from(record.block.payload, 'base64')) }, justify: record.justify });
     }
+    const bodies: string[] = [];
+    for await (const value of this.db.values({ gte: 'bodies:', lt: 'bodies;' })) bodies.push(value);
     return {
+      bodies,
       // Safety states written before epochs existed belong to epoch 0.
       safety: safety === undefined ? undefined : { epoch: 0, ...(JSON.parse(safety) as Omit<SafetyState, 'epoch'> & { epoch?: number }) },
       blocks,
@@ -67,17 +82,21 @@ export class ConsensusStore {
   }
 
   /** One synced batch per persist output. */
-  async write(persist: PersistOutput): Promise<void> {
+  async write(persist: PersistOutput, bodiesOf: BodiesOf = () => undefined): Promise<void> {
     const batch = this.db.batch();
     if (persist.dropAllBlocks === true) {
       for await (const key of this.db.keys({ gte: 'block:', lt: 'block;' })) batch.del(key);
+      for await (const key of this.db.keys({ gte: 'bodies:', lt: 'bodies;' })) batch.del(key);
     }
     if (persist.safety !== undefined) batch.put(KEYS.safety, JSON.stringify(persist.safety));
     if (persist.highQc !== undefined) batch.put(KEYS.highQc, JSON.stringify(persist.highQc));
     if (persist.highTc !== undefined) batch.put(KEYS.highTc, JSON.stringify(persist.highTc));
     for (const record of persist.blocks ?? []) {
       const stored: StoredRecord = { block: { header: record.block.header, payload: Buffer.from(record.block.payload).toString('base64') }, justify: record.justify };
-      batch.put(KEYS.block(blockHash(record.block.header)), JSON.stringify(stored));
+      const hash = blockHash(record.block.header);
+      batch.put(KEYS.block(hash), JSON.stringify(stored));
+      const bodies = bodiesOf(record);
+      if (bodies !== undefined) batch.put(KEYS.bodies(hash), bodies);
     }
     // Kept for good: no ledger holds these blocks, and validators still in that epoch need them
     // to catch up through the hand-over.
@@ -89,7 +108,9 @@ export class ConsensusStore {
   async pruneAtOrBelow(height: number): Promise<void> {
     const batch = this.db.batch();
     for await (const [key, value] of this.db.iterator({ gte: 'block:', lt: 'block;' })) {
-      if ((JSON.parse(value) as StoredRecord).block.header.height <= height) batch.del(key);
+      if ((JSON.parse(value) as StoredRecord).block.header.height > height) continue;
+      batch.del(key);
+      batch.del(KEYS.bodies(key.slice('block:'.length)));
     }
     if (batch.length > 0) await batch.write();
   }

@@ -104,6 +104,11 @@ export class ConsensusDriver {
     this.enqueue({ kind: 'transactions-ready', nowMs: this.now() });
   }
 
+  /** Bodies a held proposal lacked have arrived. */
+  transactionsArrived(): void {
+    this.enqueue({ kind: 'transactions-arrived', nowMs: this.now() });
+  }
+
   ledgerAdvanced(height: number): void {
     this.enqueue({ kind: 'ledger-advanced', nowMs: this.now() });
     if (height > this.prunedHeight) {
@@ -144,7 +149,7 @@ export class ConsensusDriver {
       switch (output.kind) {
         case 'persist': {
           const started = performance.now();
-          await this.options.consensusStore.write(output);
+          await this.options.consensusStore.write(output, (record) => this.options.application.bodiesToPersist(record.block.header, record.block.payload));
           metrics.fsyncSeconds.observe((performance.now() - started) / 1000);
           if (output.handOverProof !== undefined) this.handOverProofs.set(output.handOverProof.height, output.handOverProof.blocks);
           break;

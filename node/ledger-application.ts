@@ -8,15 +8,20 @@
  * differ from this node's own ledger mean the validators executed differently: that is logged
  * loudly with the height, and the node does not vote.
  *
+ * Proposals carry references to transactions, not their bodies (node/payload.ts): the bodies
+ * come from the mempool (every transaction is relayed at admission), or are fetched from peers
+ * (node/transaction-bodies.ts). A proposal is voted on only once every body is held, and the
+ * bodies of the blocks this validator voted for are persisted with them (the consensus store).
+ *
  * It also tells consensus which validator set change the executed ledger has scheduled
  * (contracts' `validator-set/pending`), taken from each block's write set in the same
  * synchronous step that advances the executed height, so the two are never seen out of step.
  */
 import { assert } from '../ledger/assert.js';
 import type { JsonValue } from '../ledger/encoding/canonical-json.js';
-import { blockHash, transactionRoot, type BlockHeader } from '../ledger/model/block.js';
+import { blockHash, transactionRootOfLeaves, type BlockHeader } from '../ledger/model/block.js';
 import type { BlockStore } from '../ledger/store/block-store.js';
-import type { Transaction } from '../ledger/model/transaction.js';
+import { transactionId, type Transaction } from '../ledger/model/transaction.js';
 import type { LedgerState } from '../ledger/verify/block-checks.js';
 import type { TransactionResult } from '../ledger/model/result.js';
 import type { CommittedBlock } from '../consensus/messages.js';
@@ -27,11 +32,12 @@ import { pendingValidatorSetChange } from '../contracts/queries.js';
 import { stateKeys } from '../contracts/state.js';
 import type { ValidatorSetChange } from '../contracts/rules/governance.js';
 import type { Logger } from './logger.js';
-import type { Mempool } from './mempool.js';
+import type { Mempool, MempoolEntry } from './mempool.js';
 import { TakeOnceMemo } from './memo.js';
 import { ParticipantDirectory } from './participant-directory.js';
 import type { AnyEpcisDocument, EpcisValidation } from '../contracts/epcis/index.js';
-import { decodePayload, encodePayload, VerifiedTransactions, type DecodedPayload } from './payload.js';
+import { decodePayload, decodeReferencePayload, encodeReferencePayload, isReferencePayload, referenceOf, VerifiedTransactions, type DecodedPayload, type TransactionReference } from './payload.js';
+import { TransactionBodies, type BodyRefusal, type TransactionBodyLimits } from './transaction-bodies.js';
 
 export interface LedgerApplicationOptions {
   store: BlockStore;
@@ -39,6 +45,16 @@ export interface LedgerApplicationOptions {
   logger: Logger;
   blockTransactionsMax: number;
   payloadBytesMax: number;
+  /** How this node reaches its peers for transactions it lacks; late-bound (the transport comes after the application). */
+  peers?: {
+    send: (to: string, channel: string, payload: JsonValue) => void;
+    list: () => string[];
+  };
+  /** Bodies a proposal was waiting for arrived: the core should check it again. */
+  onTransactionsArrived?: () => void;
+  onBodyRefused?: (reason: BodyRefusal) => void;
+  bodyLimits?: Partial<TransactionBodyLimits>;
+  now?: () => number;
   /** Called after each block is durably executed, with the results and how long it took. */
   onExecuted: (executed: { state: LedgerState; committed: CommittedBlock; payload: DecodedPayload; results: readonly TransactionResult[]; seconds: number }) => void;
 }
@@ -46,6 +62,8 @@ export interface LedgerApplicationOptions {
 /** Ledger states of recent heights, kept to check proposed headers without reading the disk. */
 const RECENT_STATES_KEPT = 4096;
 const DECODED_PAYLOADS_KEPT = 1024;
+/** How often an execution waiting for fetched bodies looks again (and retries its want). */
+const BODY_WAIT_RECHECK_MS = 250;
 /** Committed blocks waiting for execution beyond which this validator declines to propose. */
 const EXECUTION_BACKLOG_BLOCKS_MAX = 32;
 
@@ -55,6 +73,11 @@ export class LedgerApplication implements ApplicationPort {
   readonly documents = new TakeOnceMemo<EpcisValidation<AnyEpcisDocument>>();
   private readonly recentStates = new Map<number, LedgerState>();
   private readonly decoded = new Map<string, DecodedPayload>();
+  private readonly references = new Map<string, TransactionReference[]>();
+  readonly bodies: TransactionBodies;
+  /** Executions waiting for fetched bodies, by block hash. */
+  private readonly arrivals = new Map<string, () => void>();
+  private stopping = false;
   private executing: Promise<void> = Promise.resolve();
   /** Transactions in blocks committed but not executed yet: not to be proposed again meanwhile. */
   private readonly ordered = new Set<string>();
@@ -74,6 +97,24 @@ export class LedgerApplication implements ApplicationPort {
     this.queuedHeight = head.height;
     this.executedHeight = head.height;
     this.scheduled = toScheduled(scheduled);
+    this.bodies = new TransactionBodies({
+      chainId: options.store.genesis.chainId,
+      send: (to, channel, payload) => options.peers?.send(to, channel, payload),
+      peers: () => options.peers?.list() ?? [],
+      verified: this.verified,
+      documents: this.documents,
+      find: (blockHash, height, references) => this.findBodies(blockHash, height, references),
+      onComplete: (blockHash) => {
+        this.arrivals.get(blockHash)?.();
+        options.onTransactionsArrived?.();
+      },
+      ...(options.onBodyRefused === undefined ? {} : { onRefused: options.onBodyRefused }),
+      ...(options.bodyLimits === undefined ? {} : { limits: options.bodyLimits }),
+    });
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
   }
 
   static async open(options: LedgerApplicationOptions): Promise<LedgerApplication> {
@@ -107,13 +148,11 @@ export class LedgerApplication implements ApplicationPort {
     const exclude = new Set<string>(this.ordered);
     for (const ancestor of context.ancestors) for (const id of this.idsOf(ancestor)) exclude.add(id);
     const selected = context.emptyOnly ? [] : this.admissible(this.options.mempool.select(this.options.blockTransactionsMax, this.options.payloadBytesMax, exclude));
-    const transactions = selected.map((entry) => entry.transaction);
-    const ids = selected.map((entry) => entry.id);
-    const payload = encodePayload(transactions);
+    const references = selected.map((entry) => entry.reference);
     return {
-      payload,
-      txCount: transactions.length,
-      txRoot: transactionRoot(transactions, ids),
+      payload: encodeReferencePayload(references),
+      txCount: references.length,
+      txRoot: transactionRootOfLeaves(references.map((reference) => reference.leaf)),
       ledgerHeight: executed.height,
       logSize: executed.logSize,
       logRoot: executed.logRoot,
@@ -121,13 +160,22 @@ export class LedgerApplication implements ApplicationPort {
     };
   }
 
+  /** A reference payload is checked from its references alone: a certified header fixes its transactions, whose bodies execution fetches if need be. */
   checkPayload(header: BlockHeader, payload: Uint8Array): { ok: true } | { ok: false; reason: string } {
+    if (isReferencePayload(payload)) {
+      const references = this.referencesOf(header, payload);
+      return references.ok ? { ok: true } : references;
+    }
     const decoded = this.decode(header, payload);
     return decoded.ok ? { ok: true } : decoded;
   }
 
   checkProposal(header: BlockHeader, payload: Uint8Array): ProposalCheck {
     const decoded = this.decode(header, payload);
+    if (!decoded.ok && decoded.missing !== undefined) {
+      this.bodies.want(blockHash(header), header.height, decoded.missing, header.proposer, this.now());
+      return { verdict: 'missing-transactions' };
+    }
     if (!decoded.ok) return { verdict: 'reject', reason: decoded.reason };
     const executed = this.executedState;
     if (header.ledgerHeight > executed.height) return { verdict: 'not-ready' };
@@ -148,8 +196,8 @@ export class LedgerApplication implements ApplicationPort {
    * governance change since their admission may have removed their signer). The others leave
    * the mempool, so no block carries a transaction that admission would refuse now.
    */
-  private admissible(selected: Array<{ id: string; transaction: Transaction }>): Array<{ id: string; transaction: Transaction }> {
-    const kept: Array<{ id: string; transaction: Transaction }> = [];
+  private admissible(selected: MempoolEntry[]): MempoolEntry[] {
+    const kept: MempoolEntry[] = [];
     for (const entry of selected) {
       const refused = admissionRefusal(entry.transaction, this.participants.lookup);
       if (refused === undefined) kept.push(entry);
@@ -191,8 +239,8 @@ export class LedgerApplication implements ApplicationPort {
     if (this.failure !== undefined) return;
     const started = performance.now();
     const { header } = committed.block;
-    const decoded = this.decode(header, committed.block.payload);
-    assert(decoded.ok, `committed block ${header.height} has an invalid payload: ${decoded.ok ? '' : decoded.reason}`);
+    const decoded = await this.bodiesForExecution(header, committed.block.payload);
+    if (decoded === undefined) return;
     const store = this.options.store;
     const executed = await executeBlock(
       // Synchronous reads: execution waits on each before the next anyway (docs/performance.md).
@@ -214,6 +262,8 @@ export class LedgerApplication implements ApplicationPort {
       writes: executed.writes,
       events: executed.events,
       notes: executed.notes,
+      // Each id was computed when its transaction was checked; the store binds them through the certified txRoot.
+      transactionIds: decoded.payload.ids,
     });
     if (!appended.ok) {
       this.failure = new Error(`cannot append committed block ${header.height}: ${appended.code}: ${appended.message}`);
@@ -230,24 +280,146 @@ export class LedgerApplication implements ApplicationPort {
       this.options.mempool.remove(id);
       this.ordered.delete(id);
     }
+    const references = this.references.get(blockHash(header));
+    if (references !== undefined) this.bodies.release(references);
+    this.bodies.settledThrough(header.height);
     this.options.onExecuted({ state: appended.state, committed, payload: decoded.payload, results: executed.results, seconds: (performance.now() - started) / 1000 });
   }
 
+  /**
+   * A committed block's transactions, fetched from peers first if need be: a validator that did
+   * not vote for the block (it was catching up, or restarted) may lack some, and at least f + 1
+   * honest validators hold them (they voted). Undefined if the node stops meanwhile.
+   */
+  private async bodiesForExecution(header: BlockHeader, payload: Uint8Array): Promise<{ ok: true; payload: DecodedPayload } | undefined> {
+    const hash = blockHash(header);
+    for (;;) {
+      const decoded = this.decode(header, payload);
+      if (decoded.ok) return decoded;
+      assert(decoded.missing !== undefined, `committed block ${header.height} has an invalid payload: ${decoded.reason}`);
+      if (this.stopping) return undefined;
+      this.bodies.want(hash, header.height, decoded.missing, header.proposer, this.now());
+      this.options.logger.info({ height: header.height, missing: decoded.missing.length }, 'fetching the transactions of a committed block from peers');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(finish, BODY_WAIT_RECHECK_MS);
+        function finish() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.arrivals.set(hash, finish);
+      });
+      this.arrivals.delete(hash);
+      this.bodies.tick(this.now());
+    }
+  }
+
+  /** Ends executions waiting for fetched bodies, so that a stopping node does not wait on its peers. */
+  stop(): void {
+    this.stopping = true;
+    for (const finish of this.arrivals.values()) finish();
+  }
+
+  /**
+   * The bodies of a block this node holds, to persist with its record before voting (JSON of the
+   * transactions; undefined for a full payload, which holds them, or one not resolved here).
+   */
+  bodiesToPersist(header: BlockHeader, payload: Uint8Array): string | undefined {
+    if (!isReferencePayload(payload) || header.txCount === 0) return undefined;
+    const decoded = this.decoded.get(blockHash(header));
+    return decoded === undefined ? undefined : JSON.stringify(decoded.transactions);
+  }
+
+  /** Bodies persisted with block records, read back at start. */
+  restoreBodies(bodies: readonly string[]): void {
+    for (const text of bodies) {
+      let transactions: unknown;
+      try {
+        transactions = JSON.parse(text);
+      } catch {
+        continue;
+      }
+      if (Array.isArray(transactions)) this.bodies.restore(transactions as Transaction[]);
+    }
+  }
+
+  /** What a peer's want is answered from: the block as decoded here, the mempool, fetched bodies, the ledger. */
+  private async findBodies(hash: string, height: number, references: readonly TransactionReference[]): Promise<Transaction[]> {
+    const held = new Map<string, Transaction>();
+    const decoded = this.decoded.get(hash);
+    if (decoded !== undefined) for (const [position, transaction] of decoded.transactions.entries()) held.set(referenceOf(decoded.ids[position]!, transaction).key, transaction);
+    const found: Transaction[] = [];
+    const missing: TransactionReference[] = [];
+    for (const reference of references) {
+      const transaction = held.get(reference.key) ?? this.options.mempool.getByReference(reference) ?? this.bodies.get(reference);
+      if (transaction !== undefined) found.push(transaction);
+      else missing.push(reference);
+    }
+    if (missing.length > 0 && height <= this.executedHeight) {
+      const block = await this.options.store.getBlock(height);
+      if (block !== undefined && blockHash(block.header) === hash) {
+        const stored = new Map(block.transactions.map((transaction) => [referenceOf(transactionIdOf(transaction), transaction).key, transaction]));
+        for (const reference of missing) {
+          const transaction = stored.get(reference.key);
+          if (transaction !== undefined) found.push(transaction);
+        }
+      }
+    }
+    return found;
+  }
+
   private idsOf(block: ProposedBlockView): string[] {
+    if (isReferencePayload(block.payload)) {
+      const references = this.referencesOf(block.header, block.payload);
+      return references.ok ? references.references.map((reference) => reference.id) : [];
+    }
     const decoded = this.decode(block.header, block.payload);
     return decoded.ok ? decoded.payload.ids : [];
   }
 
-  private decode(header: BlockHeader, payload: Uint8Array): { ok: true; payload: DecodedPayload } | { ok: false; reason: string } {
+  private referencesOf(header: BlockHeader, payload: Uint8Array): { ok: true; references: TransactionReference[] } | { ok: false; reason: string } {
+    const hash = blockHash(header);
+    const cached = this.references.get(hash);
+    if (cached !== undefined) return { ok: true, references: cached };
+    const decoded = decodeReferencePayload(header, payload);
+    if (!decoded.ok) return decoded;
+    this.references.set(hash, decoded.references);
+    if (this.references.size > DECODED_PAYLOADS_KEPT) this.references.delete(this.references.keys().next().value!);
+    return decoded;
+  }
+
+  /**
+   * A block's transactions: for a reference payload, each body from the mempool or the fetched
+   * pool, or the references still missing; for a full payload, decoded and checked.
+   */
+  private decode(header: BlockHeader, payload: Uint8Array): { ok: true; payload: DecodedPayload } | { ok: false; reason: string; missing?: TransactionReference[] } {
     const hash = blockHash(header);
     const cached = this.decoded.get(hash);
     if (cached !== undefined) return { ok: true, payload: cached };
-    const decoded = decodePayload(header, payload, this.verified);
-    if (!decoded.ok) return decoded;
+    let decoded: { ok: true; payload: DecodedPayload } | { ok: false; reason: string; missing?: TransactionReference[] };
+    if (isReferencePayload(payload)) {
+      const references = this.referencesOf(header, payload);
+      if (!references.ok) return references;
+      const transactions: Transaction[] = [];
+      const missing: TransactionReference[] = [];
+      for (const reference of references.references) {
+        const transaction = this.options.mempool.getByReference(reference) ?? this.bodies.get(reference);
+        if (transaction === undefined) missing.push(reference);
+        else transactions.push(transaction);
+      }
+      if (missing.length > 0) return { ok: false, reason: `${missing.length} of the block's transactions are not held here`, missing };
+      decoded = { ok: true, payload: { transactions, ids: references.references.map((reference) => reference.id) } };
+    } else {
+      decoded = decodePayload(header, payload, this.verified);
+      if (!decoded.ok) return decoded;
+    }
     this.decoded.set(hash, decoded.payload);
     if (this.decoded.size > DECODED_PAYLOADS_KEPT) this.decoded.delete(this.decoded.keys().next().value!);
     return decoded;
   }
+}
+
+function transactionIdOf(transaction: Transaction): string {
+  return transactionId(transaction.body);
 }
 
 function toScheduled(change: ValidatorSetChange | undefined): ScheduledValidatorSet | undefined {

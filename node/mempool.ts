@@ -5,6 +5,7 @@
  * Retry-After) rather than grow.
  */
 import type { Transaction } from '../ledger/model/transaction.js';
+import type { TransactionReference } from './payload.js';
 
 export interface MempoolLimits {
   transactionsMax: number;
@@ -15,8 +16,9 @@ export interface MempoolLimits {
 
 export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = { transactionsMax: 50_000, bytesMax: 256 * 1024 * 1024, perSubmitterMax: 10_000 };
 
-interface Entry {
+export interface MempoolEntry {
   id: string;
+  reference: TransactionReference;
   transaction: Transaction;
   bytes: number;
   submitter: string;
@@ -26,7 +28,7 @@ interface Entry {
 export type AdmitResult = { ok: true; duplicate: boolean } | { ok: false; reason: 'full' | 'submitter-quota' };
 
 export class Mempool {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, MempoolEntry>();
   private readonly perSubmitter = new Map<string, number>();
   private bytes = 0;
 
@@ -48,13 +50,20 @@ export class Mempool {
     return this.entries.get(id)?.transaction;
   }
 
-  admit(id: string, transaction: Transaction, bytes: number, nowMs: number): AdmitResult {
+  /** The waiting transaction with this id and these signatures (a block's reference), if any. */
+  getByReference(reference: TransactionReference): Transaction | undefined {
+    const entry = this.entries.get(reference.id);
+    return entry !== undefined && entry.reference.key === reference.key ? entry.transaction : undefined;
+  }
+
+  admit(reference: TransactionReference, transaction: Transaction, bytes: number, nowMs: number): AdmitResult {
+    const id = reference.id;
     if (this.entries.has(id)) return { ok: true, duplicate: true };
     if (this.entries.size >= this.limits.transactionsMax || this.bytes + bytes > this.limits.bytesMax) return { ok: false, reason: 'full' };
     const submitter = transaction.body.signers[0]!;
     const waiting = this.perSubmitter.get(submitter) ?? 0;
     if (waiting >= this.limits.perSubmitterMax) return { ok: false, reason: 'submitter-quota' };
-    this.entries.set(id, { id, transaction, bytes, submitter, receivedAtMs: nowMs });
+    this.entries.set(id, { id, reference, transaction, bytes, submitter, receivedAtMs: nowMs });
     this.perSubmitter.set(submitter, waiting + 1);
     this.bytes += bytes;
     return { ok: true, duplicate: false };
@@ -71,14 +80,14 @@ export class Mempool {
   }
 
   /** The oldest transactions not in `exclude`, up to the given count and bytes. */
-  select(countMax: number, bytesMax: number, exclude: ReadonlySet<string>): Array<{ id: string; transaction: Transaction }> {
-    const selected: Array<{ id: string; transaction: Transaction }> = [];
+  select(countMax: number, bytesMax: number, exclude: ReadonlySet<string>): MempoolEntry[] {
+    const selected: MempoolEntry[] = [];
     let bytes = 0;
     for (const entry of this.entries.values()) {
       if (selected.length >= countMax) break;
       if (exclude.has(entry.id)) continue;
       if (bytes + entry.bytes > bytesMax) break;
-      selected.push({ id: entry.id, transaction: entry.transaction });
+      selected.push(entry);
       bytes += entry.bytes;
     }
     return selected;

@@ -1,13 +1,39 @@
 /**
- * The block payload the node proposes: the RFC 8785 bytes of the array of transactions. The core
- * treats it as opaque; here it is decoded strictly (duplicate keys, limits), every transaction is
- * checked statelessly, and the result must match the header's txCount and txRoot.
+ * The block payload the node proposes, in one of two forms (docs/consensus.md, "Payloads"). The
+ * core treats it as opaque bytes; the header's txCount and txRoot bind either form.
+ *
+ * - References, what proposals carry: the byte 0x00, then for each transaction its 32-byte id
+ *   and the 32-byte SHA-256 of its signatures' RFC 8785 bytes, exactly the data of its txRoot
+ *   leaf (ledger/model/block.ts). Transactions reach every validator once, when they are
+ *   relayed at admission; a proposal names them, as Aptos' Quorum Store and Narwhal separate
+ *   dissemination from ordering. The root is checked from the references alone, so a certified
+ *   header fixes the block's transactions and signatures even before their bodies arrive.
+ * - Full: the RFC 8785 bytes of the array of transactions (what committed-responses, served from
+ *   the ledger, carry). Decoded strictly (duplicate keys, limits), every transaction checked
+ *   statelessly; a JSON text never starts with 0x00, so the two forms cannot be confused.
  */
-import { canonicalBytes, canonicalize, type JsonValue } from '../ledger/encoding/canonical-json.js';
+import { canonicalBytes, type JsonValue } from '../ledger/encoding/canonical-json.js';
+import { fromHex, toHex } from '../ledger/encoding/hex.js';
 import { parseStrictJson } from '../ledger/encoding/strict-json.js';
-import { transactionRoot, type BlockHeader } from '../ledger/model/block.js';
-import { checkTransaction, type Transaction } from '../ledger/model/transaction.js';
+import { signaturesDigest, transactionRootOfLeaves, type BlockHeader } from '../ledger/model/block.js';
+import { checkTransactionShape, verifyTransactionSignatures, type Transaction } from '../ledger/model/transaction.js';
 import { LEDGER_LIMITS } from '../ledger/limits.js';
+
+export const REFERENCE_PAYLOAD_TAG = 0x00;
+const ID_BYTES = 32;
+const DIGEST_BYTES = 32;
+export const TRANSACTION_REFERENCE_BYTES = ID_BYTES + DIGEST_BYTES;
+
+/**
+ * A transaction as a block names it: its id and the digest of its signatures. `key` (their 128
+ * hex digits) tells apart two transactions with one body but different signatures.
+ */
+export interface TransactionReference {
+  id: string;
+  key: string;
+  /** id || signatures digest: the transaction's txRoot leaf data. */
+  leaf: Uint8Array;
+}
 
 export interface DecodedPayload {
   transactions: Transaction[];
@@ -15,16 +41,51 @@ export interface DecodedPayload {
 }
 
 export type PayloadCheck = { ok: true; payload: DecodedPayload } | { ok: false; reason: string };
+export type ReferencesCheck = { ok: true; references: TransactionReference[] } | { ok: false; reason: string };
+
+export function referenceOf(id: string, transaction: Transaction): TransactionReference {
+  const leaf = new Uint8Array(TRANSACTION_REFERENCE_BYTES);
+  leaf.set(fromHex(id), 0);
+  leaf.set(signaturesDigest(transaction), ID_BYTES);
+  return { id, key: toHex(leaf), leaf };
+}
+
+export function isReferencePayload(payload: Uint8Array): boolean {
+  return payload.length > 0 && payload[0] === REFERENCE_PAYLOAD_TAG;
+}
+
+export function encodeReferencePayload(references: readonly TransactionReference[]): Uint8Array {
+  const payload = new Uint8Array(1 + references.length * TRANSACTION_REFERENCE_BYTES);
+  payload[0] = REFERENCE_PAYLOAD_TAG;
+  for (const [position, reference] of references.entries()) payload.set(reference.leaf, 1 + position * TRANSACTION_REFERENCE_BYTES);
+  return payload;
+}
+
+/** The references of a reference payload, checked against the header's txCount and txRoot. */
+export function decodeReferencePayload(header: BlockHeader, payload: Uint8Array): ReferencesCheck {
+  if (!isReferencePayload(payload)) return { ok: false, reason: 'not a reference payload' };
+  const expectedBytes = 1 + header.txCount * TRANSACTION_REFERENCE_BYTES;
+  if (payload.length !== expectedBytes) return { ok: false, reason: `reference payload of ${payload.length} bytes; the header's ${header.txCount} transactions need ${expectedBytes}` };
+  const references: TransactionReference[] = [];
+  for (let position = 0; position < header.txCount; position++) {
+    const start = 1 + position * TRANSACTION_REFERENCE_BYTES;
+    const leaf = payload.slice(start, start + TRANSACTION_REFERENCE_BYTES);
+    references.push({ id: toHex(leaf.subarray(0, ID_BYTES)), key: toHex(leaf), leaf });
+  }
+  if (transactionRootOfLeaves(references.map((reference) => reference.leaf)) !== header.txRoot) return { ok: false, reason: 'txRoot does not match the references' };
+  return { ok: true, references };
+}
 
 export function encodePayload(transactions: readonly Transaction[]): Uint8Array {
   return canonicalBytes(transactions as unknown as JsonValue);
 }
 
 /**
- * Decodes and checks a payload against its header. `verified` remembers ids whose signatures
- * this node already checked (when they reached its mempool), so each signature is verified once.
+ * Decodes and checks a full payload against its header. `verified` holds the references whose
+ * signatures this node already checked (when they reached its mempool), so each is verified once.
  */
 export function decodePayload(header: BlockHeader, payload: Uint8Array, verified: VerifiedTransactions): PayloadCheck {
+  if (isReferencePayload(payload)) return { ok: false, reason: 'a reference payload holds no transactions to decode' };
   if (payload.length > LEDGER_LIMITS.blockBodyBytesMax + 1024 * 1024) return { ok: false, reason: `payload of ${payload.length} bytes is too large` };
   // Member names are kept as they are: a certified block must decode as it was certified, and
   // what enters a mempool was already refused at the edge if it held a prototype member.
@@ -34,44 +95,40 @@ export function decodePayload(header: BlockHeader, payload: Uint8Array, verified
   if (parsed.value.length !== header.txCount) return { ok: false, reason: `payload has ${parsed.value.length} transactions, header says ${header.txCount}` };
   const transactions: Transaction[] = [];
   const ids: string[] = [];
+  const leaves: Uint8Array[] = [];
   for (const [position, candidate] of parsed.value.entries()) {
-    const known = verified.lookup(candidate);
-    if (known !== undefined) {
-      transactions.push(candidate as unknown as Transaction);
-      ids.push(known);
-      continue;
+    const shape = checkTransactionShape(candidate, header.chainId);
+    if (!shape.ok) return { ok: false, reason: `transaction ${position}: ${shape.code}: ${shape.message}` };
+    const reference = referenceOf(toHex(shape.idBytes), shape.transaction);
+    if (!verified.has(reference.key)) {
+      const refused = verifyTransactionSignatures(shape);
+      if (refused !== undefined) return { ok: false, reason: `transaction ${position}: ${refused.code}: ${refused.message}` };
+      verified.remember(reference.key);
     }
-    const check = checkTransaction(candidate, header.chainId);
-    if (!check.ok) return { ok: false, reason: `transaction ${position}: ${check.code}: ${check.message}` };
-    verified.remember(candidate, check.id);
-    transactions.push(check.transaction);
-    ids.push(check.id);
+    transactions.push(shape.transaction);
+    ids.push(reference.id);
+    leaves.push(reference.leaf);
   }
-  if (transactionRoot(transactions, ids) !== header.txRoot) return { ok: false, reason: 'txRoot does not match the payload' };
+  if (transactionRootOfLeaves(leaves) !== header.txRoot) return { ok: false, reason: 'txRoot does not match the payload' };
   return { ok: true, payload: { transactions, ids } };
 }
 
 /**
- * Transactions whose signatures passed, keyed by their exact canonical text so that a payload
- * carrying the same id with different signatures is checked afresh. Bounded; oldest forgotten first.
+ * References whose signatures passed. Keyed by id and signatures digest, so that a payload
+ * carrying the same id with other signatures is checked afresh. Bounded; oldest forgotten first.
  */
 export class VerifiedTransactions {
-  private readonly entries = new Map<string, string>();
+  private readonly keys = new Set<string>();
 
   constructor(private readonly entriesMax = 100_000) {}
 
-  remember(transaction: unknown, id: string): void {
-    const key = canonicalize(transaction);
-    this.entries.delete(key);
-    this.entries.set(key, id);
-    while (this.entries.size > this.entriesMax) this.entries.delete(this.entries.keys().next().value!);
+  remember(key: string): void {
+    this.keys.delete(key);
+    this.keys.add(key);
+    while (this.keys.size > this.entriesMax) this.keys.delete(this.keys.values().next().value!);
   }
 
-  lookup(transaction: unknown): string | undefined {
-    try {
-      return this.entries.get(canonicalize(transaction));
-    } catch {
-      return undefined;
-    }
+  has(key: string): boolean {
+    return this.keys.has(key);
   }
 }

@@ -13,7 +13,7 @@ import type { TakeOnceMemo } from './memo.js';
 import type { TransactionResult } from '../ledger/model/result.js';
 import type { BlockStore } from '../ledger/store/block-store.js';
 import type { Mempool } from './mempool.js';
-import type { VerifiedTransactions } from './payload.js';
+import { referenceOf, type TransactionReference, type VerifiedTransactions } from './payload.js';
 
 export const TRANSACTION_CHANNEL = 'tx';
 /** Clients waiting for commit, across all ids; beyond this, waits answer with the current status at once. */
@@ -41,7 +41,8 @@ export interface TransactionServiceOptions {
   mempool: Mempool;
   verified: VerifiedTransactions;
   relay: (channel: string, payload: JsonValue) => void;
-  transactionsReady: () => void;
+  /** A transaction entered the mempool (submitted or relayed): an idle leader may propose, a proposal waiting for it may be voted on. */
+  transactionsReady: (admitted: { reference: TransactionReference; transaction: Transaction }) => void;
   /** Why the executed state does not admit a transaction (contracts/admission.ts admissionRefusal), or undefined. */
   admission: (transaction: Transaction) => Refusal | undefined;
   /** Where the validations of admitted captures' documents are kept for execution. */
@@ -49,6 +50,14 @@ export interface TransactionServiceOptions {
   /** Counts what peers relayed and this node refused, by reason. */
   onRelayRefused?: (reason: string) => void;
   now?: () => number;
+}
+
+interface Checked {
+  ok: true;
+  transaction: Transaction;
+  id: string;
+  reference: TransactionReference;
+  bodyBytes: number;
 }
 
 function committedStatus(id: string, height: number, position: number, blockHash: string, result: TransactionResult): TransactionStatus {
@@ -68,7 +77,7 @@ export class TransactionService {
    * list; then whether the executed state admits it (an outsider is refused before this node
    * spends a signature verification on it); then the signatures.
    */
-  private check(input: unknown, validated?: EpcisValidation<AnyEpcisDocument>): Extract<SubmitResult, { ok: false; kind: 'invalid' | 'refused' }> | { ok: true; transaction: Transaction; id: string; bodyBytes: number } {
+  private check(input: unknown, validated?: EpcisValidation<AnyEpcisDocument>): Extract<SubmitResult, { ok: false; kind: 'invalid' | 'refused' }> | Checked {
     const shape: TransactionShape = checkTransactionShape(input, this.options.chainId);
     if (!shape.ok) return { ok: false, kind: 'invalid', check: shape };
     const refusal = this.options.admission(shape.transaction);
@@ -79,7 +88,7 @@ export class TransactionService {
     if (badSignature !== undefined) return { ok: false, kind: 'invalid', check: badSignature };
     const id = toHex(shape.idBytes);
     if (document.validation !== undefined) this.options.documents?.remember(id, document.validation);
-    return { ok: true, transaction: shape.transaction, id, bodyBytes: shape.bodyBytes };
+    return { ok: true, transaction: shape.transaction, id, reference: referenceOf(id, shape.transaction), bodyBytes: shape.bodyBytes };
   }
 
   /**
@@ -113,12 +122,12 @@ export class TransactionService {
     this.admit(check);
   }
 
-  private admit(check: { transaction: Transaction; id: string; bodyBytes: number }): { ok: true; duplicate: boolean } | { ok: false; kind: 'full'; reason: string } {
-    const admitted = this.options.mempool.admit(check.id, check.transaction, check.bodyBytes, (this.options.now ?? Date.now)());
+  private admit(check: Checked): { ok: true; duplicate: boolean } | { ok: false; kind: 'full'; reason: string } {
+    const admitted = this.options.mempool.admit(check.reference, check.transaction, check.bodyBytes, (this.options.now ?? Date.now)());
     if (!admitted.ok) return { ok: false, kind: 'full', reason: admitted.reason };
     if (!admitted.duplicate) {
-      this.options.verified.remember(check.transaction, check.id);
-      this.options.transactionsReady();
+      this.options.verified.remember(check.reference.key);
+      this.options.transactionsReady({ reference: check.reference, transaction: check.transaction });
     }
     return admitted;
   }

@@ -35,6 +35,7 @@ import { Mempool } from './mempool.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { encodePayload } from './payload.js';
 import { TRANSACTION_CHANNEL, TransactionService } from './transactions.js';
+import { TRANSACTION_BODIES_CHANNEL, TRANSACTION_WANT_CHANNEL } from './transaction-bodies.js';
 import { admittedValidators, peerAddressBook, resumedEpoch } from './epochs.js';
 import { PeerTransport } from './transport/index.js';
 
@@ -55,6 +56,8 @@ export interface RunningValidator {
 const READY_COMMIT_AGE_MS = 30_000;
 /** How long requests already running get to finish when the validator stops. */
 const SHUTDOWN_REQUEST_GRACE_MS = 5_000;
+/** How often unanswered wants for transactions are sent again to the next peer. */
+const BODY_RETRY_INTERVAL_MS = 100;
 /** Blocks committed but not yet executed that still count as caught up. */
 const READY_EXECUTION_LAG_BLOCKS_MAX = 16;
 
@@ -119,12 +122,16 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   // Late-bound: the application calls back into the driver and the transaction service.
   let driver: ConsensusDriver | undefined;
   let transactions: TransactionService | undefined;
+  let reachPeers: PeerTransport | undefined;
   const application = await LedgerApplication.open({
     store,
     mempool,
     logger,
     blockTransactionsMax: config.consensus.blockTransactionsMax,
     payloadBytesMax: config.consensus.payloadBytesMax,
+    peers: { send: (to, channel, payload) => void reachPeers?.send(to, channel, payload), list: () => reachPeers?.connectedPeers() ?? [] },
+    onTransactionsArrived: () => driver?.transactionsArrived(),
+    onBodyRefused: (reason) => metrics.messagesRejected.inc({ reason: `bodies-${reason}` }),
     onExecuted: ({ state, payload, results, seconds }) => {
       metrics.height.set(state.height);
       metrics.commits.inc();
@@ -239,18 +246,27 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     mempool,
     verified: application.verified,
     relay: (channel, payload) => transport.broadcast(channel, payload),
-    transactionsReady: () => driver!.transactionsReady(),
+    transactionsReady: (admitted) => {
+      application.bodies.offer(admitted.reference);
+      driver!.transactionsReady();
+    },
     admission: (transaction) => admissionRefusal(transaction, application.participants.lookup),
     documents: application.documents,
     onRelayRefused: (reason) => metrics.relayRefused.inc({ reason }),
   });
   const transactionService = transactions;
   const consensusDriver = driver;
+  reachPeers = transport;
   transport.onFrame((from, channel, payload) => {
     if (channel === CONSENSUS_CHANNEL) consensusDriver.receiveFrame(from, payload);
     else if (channel === TRANSACTION_CHANNEL) void transactionService.receiveRelayed(payload);
+    else if (channel === TRANSACTION_WANT_CHANNEL) void application.bodies.answer(from, payload).catch((error: unknown) => logger.warn({ error, from }, 'answering a want for transactions failed'));
+    else if (channel === TRANSACTION_BODIES_CHANNEL) application.bodies.receiveAnswer(payload);
     else metrics.messagesRejected.inc({ reason: 'unknown-channel' });
   });
+  application.restoreBodies(persisted.bodies);
+  const bodyRetries = setInterval(() => application.bodies.tick(Date.now()), BODY_RETRY_INTERVAL_MS);
+  bodyRetries.unref();
   await consensusDriver.start();
   await transport.start();
 
@@ -337,6 +353,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         await lifecycle.stop(SHUTDOWN_REQUEST_GRACE_MS);
         await Promise.all([close(apiServer), close(metricsServer)]);
         await consensusDriver.stop();
+        clearInterval(bodyRetries);
+        application.stop();
         await transport.stop();
         await application.drained().catch(() => undefined);
         await consensusStore.close();

@@ -61,9 +61,17 @@ export function blockHash(header: BlockHeader): string {
  * signatures as well, and no one can swap them in a stored block without changing its hash.
  */
 export function transactionRoot(transactions: readonly Transaction[], transactionIds: readonly string[]): string {
+  return transactionRootOfLeaves(transactions.map((transaction, position) => concatBytes(fromHex(transactionIds[position]!), signaturesDigest(transaction))));
+}
+
+/** SHA-256 of the RFC 8785 bytes of a transaction's signatures: the second half of its txRoot leaf. */
+export function signaturesDigest(transaction: Transaction): Uint8Array {
+  return sha256(canonicalBytes(transaction.signatures));
+}
+
+/** The same root from each leaf's data (`id || signaturesDigest`), for a block known by its transactions' references. */
+export function transactionRootOfLeaves(leaves: readonly Uint8Array[]): string {
   const frontier = MerkleFrontier.empty();
-  for (const [position, transaction] of transactions.entries()) {
-    frontier.append(leafHash(concatBytes(fromHex(transactionIds[position]!), sha256(canonicalBytes(transaction.signatures)))));
-  }
+  for (const leaf of leaves) frontier.append(leafHash(leaf));
   return toHex(frontier.root());
 }

@@ -16,7 +16,7 @@ import { genesisWrites, type Participant } from '../../contracts/participants.js
 import { LedgerApplication } from '../../node/ledger-application.js';
 import { silentLogger } from '../../node/logger.js';
 import { Mempool } from '../../node/mempool.js';
-import { encodePayload } from '../../node/payload.js';
+import { decodeReferencePayload, encodePayload, referenceOf } from '../../node/payload.js';
 import { TransactionService } from '../../node/transactions.js';
 import { CHAIN_ID, PARTIES, testConsortium } from '../contracts/support/harness.js';
 import { keyFor, TestChain } from '../support/test-chain.js';
@@ -182,11 +182,12 @@ describe('a validator', () => {
     const fine = signed('epcis.capture', [farm]);
     const outsider = signed('epcis.capture', [stranger]);
     // As if admitted before a governance change made it inadmissible.
-    mempool.admit(transactionId(outsider.body), outsider, 100, 0);
-    mempool.admit(transactionId(fine.body), fine, 100, 0);
+    mempool.admit(referenceOf(transactionId(outsider.body), outsider), outsider, 100, 0);
+    mempool.admit(referenceOf(transactionId(fine.body), fine), fine, 100, 0);
     const proposal = application.propose({ height: 1, round: 1, parent: null, ancestors: [], emptyOnly: false });
     expect(proposal?.txCount).toBe(1);
-    expect(JSON.parse(new TextDecoder().decode(proposal!.payload))).toEqual([fine]);
+    const references = decodeReferencePayload({ txCount: proposal!.txCount, txRoot: proposal!.txRoot } as BlockHeader, proposal!.payload);
+    expect(references.ok && references.references.map((reference) => reference.key)).toEqual([referenceOf(transactionId(fine.body), fine).key]);
     expect(mempool.has(transactionId(outsider.body))).toBe(false);
     expect(mempool.has(transactionId(fine.body))).toBe(true);
     await store.close();
