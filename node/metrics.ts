@@ -19,6 +19,11 @@ export function createMetrics() {
     consensusRejections: new Gauge({ name: 'custodia_consensus_rejections', help: 'Consensus inputs the core refused since start, by reason', labelNames: ['reason'], registers: [registry] }),
     relayRefused: new Counter({ name: 'custodia_relayed_transactions_refused_total', help: 'Transactions peers relayed that this node refused, by reason', labelNames: ['reason'], registers: [registry] }),
     messagesRejected: new Counter({ name: 'custodia_messages_rejected_total', help: 'Peer messages refused, by reason', labelNames: ['reason'], registers: [registry] }),
+    bodiesWanted: new Counter({
+      name: 'custodia_transaction_bodies_wanted_total',
+      help: 'Requests (tx.want) for transaction bodies this node lacked, sent to peers, retries included; bodies peers sent that it refused count in custodia_messages_rejected_total as bodies-*',
+      registers: [registry],
+    }),
     executionSeconds: new Histogram({ name: 'custodia_block_execution_seconds', help: 'Time to execute and append one block', buckets: secondsBuckets, registers: [registry] }),
     fsyncSeconds: new Histogram({ name: 'custodia_consensus_fsync_seconds', help: 'Time to make a consensus persist output durable', buckets: secondsBuckets, registers: [registry] }),
     commitLatencySeconds: new Histogram({ name: 'custodia_commit_latency_seconds', help: 'From submission to this node to commit', buckets: secondsBuckets, registers: [registry] }),

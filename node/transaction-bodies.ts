@@ -69,7 +69,14 @@ interface Wanted {
   blockHash: string;
   height: number;
   missing: Map<string, TransactionReference>;
-  peers: string[];
+  /** Asked first in each turn (the proposer). */
+  preferred: string | undefined;
+  /**
+   * Peers asked in the current turn. The turn runs over the peers connected at each retry, not
+   * those connected when the want began: a validator that restarts has few connections at
+   * first, and the honest voters that hold the bodies may connect only later.
+   */
+  asked: Set<string>;
   attempt: number;
   sentAtMs: number;
 }
@@ -121,8 +128,7 @@ export class TransactionBodies {
     let entry = this.wanted.get(blockHash);
     if (entry === undefined) {
       while (this.wanted.size >= this.limits.wantedBlocksMax) this.giveUp(this.wanted.keys().next().value!);
-      const others = this.options.peers().filter((peer) => peer !== preferred);
-      entry = { blockHash, height, missing: new Map(), peers: preferred === undefined ? others : [preferred, ...others], attempt: 0, sentAtMs: nowMs };
+      entry = { blockHash, height, missing: new Map(), preferred, asked: new Set(), attempt: 0, sentAtMs: nowMs };
       this.wanted.set(blockHash, entry);
     }
     for (const reference of missing) {
@@ -231,8 +237,8 @@ export class TransactionBodies {
       // is left for execution to reject, as every validator will.
       const document = documentCheck(shape.transaction);
       if (document.ok && document.validation !== undefined) this.options.documents?.remember(reference.id, document.validation);
-      this.hold(reference, shape.transaction, shape.bodyBytes);
-      this.offer(reference);
+      // A body too large for the pool is not kept: the block is not complete, and is asked for again later.
+      if (this.hold(reference, shape.transaction, shape.bodyBytes)) this.offer(reference);
     }
     // What is still missing (an answer can be partial) goes to the next peer when the want is retried.
   }
@@ -263,7 +269,8 @@ export class TransactionBodies {
       const transactions: Transaction[] = [];
       let bytes = 0;
       for (const transaction of found) {
-        bytes += JSON.stringify(transaction).length;
+        // UTF-8 bytes, as the frame carries them, not UTF-16 code units.
+        bytes += Buffer.byteLength(JSON.stringify(transaction));
         if (bytes > this.limits.answerBytesMax && transactions.length > 0) break;
         transactions.push(transaction);
       }
@@ -274,17 +281,25 @@ export class TransactionBodies {
   }
 
   private ask(entry: Wanted, nowMs: number): void {
-    if (entry.peers.length === 0) entry.peers = this.options.peers();
-    if (entry.peers.length === 0) return;
-    const peer = entry.peers[entry.attempt % entry.peers.length]!;
+    const others = this.options.peers().filter((peer) => peer !== entry.preferred);
+    const order = entry.preferred === undefined ? others : [entry.preferred, ...others];
+    let peer = order.find((candidate) => !entry.asked.has(candidate));
+    if (peer === undefined) {
+      // Everyone was asked: a new turn, the preferred peer first again.
+      entry.asked.clear();
+      peer = order[0];
+    }
+    if (peer === undefined) return;
+    entry.asked.add(peer);
     entry.attempt++;
     entry.sentAtMs = nowMs;
     const references = [...entry.missing.keys()].slice(0, this.limits.referencesPerWantMax);
     this.options.send(peer, TRANSACTION_WANT_CHANNEL, { blockHash: entry.blockHash, height: entry.height, references });
   }
 
-  private hold(reference: TransactionReference, transaction: Transaction, bytes: number): void {
-    if (this.fetched.has(reference.key)) return;
+  /** Whether the body is held afterwards (the limits may evict it at once). */
+  private hold(reference: TransactionReference, transaction: Transaction, bytes: number): boolean {
+    if (this.fetched.has(reference.key)) return true;
     this.fetched.set(reference.key, { transaction, bytes });
     this.fetchedBytes += bytes;
     while (this.fetched.size > this.limits.fetchedTransactionsMax || this.fetchedBytes > this.limits.fetchedBytesMax) {
@@ -292,5 +307,6 @@ export class TransactionBodies {
       this.fetched.delete(oldestKey);
       this.fetchedBytes -= oldest.bytes;
     }
+    return this.fetched.has(reference.key);
   }
 }

@@ -129,7 +129,13 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     logger,
     blockTransactionsMax: config.consensus.blockTransactionsMax,
     payloadBytesMax: config.consensus.payloadBytesMax,
-    peers: { send: (to, channel, payload) => void reachPeers?.send(to, channel, payload), list: () => reachPeers?.connectedPeers() ?? [] },
+    peers: {
+      send: (to, channel, payload) => {
+        if (channel === TRANSACTION_WANT_CHANNEL) metrics.bodiesWanted.inc();
+        void reachPeers?.send(to, channel, payload);
+      },
+      list: () => reachPeers?.connectedPeers() ?? [],
+    },
     onTransactionsArrived: () => driver?.transactionsArrived(),
     onBodyRefused: (reason) => metrics.messagesRejected.inc({ reason: `bodies-${reason}` }),
     onExecuted: ({ state, payload, results, seconds }) => {
