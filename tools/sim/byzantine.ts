@@ -27,7 +27,17 @@
  * - forged-sync: answers block and committed-block requests with tampered blocks (a swapped
  *   payload under a certified header, an altered header, a corrupted or misattached
  *   certificate, blocks out of order), the attack checkPayload and the hash-chain checks exist for;
- * - twins: no rewriting; the cluster runs two instances of the validator instead.
+ * - twins: no rewriting; the cluster runs two instances of the validator instead;
+ * - unknown-ids: when leading, proposes (re-signed) a payload of transaction ids no validator
+ *   holds a body for, and votes for it itself: honest validators must answer
+ *   'missing-transactions', fetch in vain from it and then each other, never vote, and the
+ *   round must time out like a silent one;
+ * - some-unknown-ids: the same with a mix: ids of transactions it disseminated (its own fresh
+ *   one and those its honest proposal carried) and unknown ones, so that fetching succeeds for
+ *   some bodies and never for the rest.
+ * Blocks that must stay available (an equivocating or forking leader's second block) carry a
+ * transaction the Byzantine validator disseminates first, like any client transaction, so the
+ * attack is on the protocol and not merely on data availability.
  */
 import { toHex } from '../../ledger/encoding/hex.js';
 import { signFor } from '../../ledger/crypto/signatures.js';
@@ -47,7 +57,8 @@ import {
   type VoteMessage,
 } from '../../consensus/messages.js';
 import { encodeMessage } from '../../consensus/codec.js';
-import type { SimApplication } from './application.js';
+import { payloadIds, type SimApplication } from './application.js';
+import { transactionId } from './transaction-bodies.js';
 import type { Prng } from './prng.js';
 
 export const BYZANTINE_KINDS = [
@@ -61,6 +72,8 @@ export const BYZANTINE_KINDS = [
   'invalid-proposals',
   'forged-sync',
   'twins',
+  'unknown-ids',
+  'some-unknown-ids',
 ] as const;
 export type ByzantineKind = (typeof BYZANTINE_KINDS)[number];
 
@@ -81,6 +94,8 @@ export interface ByzantineContext {
   app: SimApplication;
   /** The validator-set epoch its own core is in: forgeries are signed under it, to count there. */
   epoch: () => number;
+  /** Admits a transaction of its own and relays it to every validator, as a client's would be; returns its id. */
+  disseminate: (body: string) => string;
 }
 
 export interface ByzantineBehaviour {
@@ -138,6 +153,8 @@ class ByzantineDriver implements ByzantineBehaviour {
   /** The round of the latest attack, prepared or launched. */
   #attackRound = 0;
   readonly #forkBlocks = new Set<string>();
+  /** The latest block with unknown ids it proposed, whose vote replaces its core's vote for the honest block. */
+  #unavailable: { round: number; height: number; hash: string } | null = null;
 
   constructor(
     readonly kind: ByzantineKind,
@@ -187,6 +204,15 @@ class ByzantineDriver implements ByzantineBehaviour {
         return ownProposal === null ? [{ recipients, message }] : [{ recipients, message: this.#invalidProposal(ownProposal) }];
       case 'forged-sync':
         return [{ recipients, message: this.#forgedSync(message) }];
+      case 'unknown-ids':
+      case 'some-unknown-ids': {
+        if (ownProposal !== null) return [{ recipients, message: this.#unavailableProposal(ownProposal) }];
+        const unavailable = this.#unavailable;
+        if (ownVote !== null && unavailable !== null && ownVote.vote.round === unavailable.round) {
+          return [{ recipients, message: this.#voteFor(unavailable.round, unavailable.height, unavailable.hash) }];
+        }
+        return [{ recipients, message }];
+      }
       case 'stale-messages': {
         this.#keepForReplay(message);
         const outgoing: Outgoing[] = [{ recipients, message }];
@@ -227,10 +253,11 @@ class ByzantineDriver implements ByzantineBehaviour {
     return this.#voteFor(original.vote.round, original.vote.height, prng.hex(32));
   }
 
-  /** A block at `parentHeight + 1` on `prevHash`, in the same round as `original`, with a payload no honest node proposed. */
+  /** A block at `parentHeight + 1` on `prevHash`, in the same round as `original`, with a payload no honest node proposed (but disseminated). */
   #conflictingBlock(original: ProposedBlock, parentHeight: number, prevHash: string, tag: string, ledgerHeight = original.header.ledgerHeight): ProposedBlock {
     const header = original.header;
-    const content = this.context.app.contentFor([`byzantine:${this.context.self}:r${header.round}:${tag}`], Math.min(ledgerHeight, parentHeight));
+    const id = this.context.disseminate(`byzantine:${this.context.self}:r${header.round}:${tag}`);
+    const content = this.context.app.contentFor([id], Math.min(ledgerHeight, parentHeight));
     const forged: BlockHeader = {
       ...header,
       height: parentHeight + 1,
@@ -367,6 +394,27 @@ class ByzantineDriver implements ByzantineBehaviour {
     while (this.#forkBlocks.size > FORK_BLOCKS_MAX) this.#forkBlocks.delete(this.#forkBlocks.values().next().value!);
   }
 
+  /**
+   * Its honest proposal with the payload swapped for ids no validator holds (and, for
+   * some-unknown-ids, ids it disseminated too), re-signed: a well-formed block that can never
+   * be voted for by a validator that insists on holding every body.
+   */
+  #unavailableProposal(proposal: ProposalMessage): ProposalMessage {
+    const prng = this.context.prng;
+    const header = proposal.block.header;
+    const unknown = Array.from({ length: 1 + prng.intBelow(3) }, () => prng.hex(32));
+    let ids = unknown;
+    if (this.kind === 'some-unknown-ids') {
+      const own = this.context.disseminate(`byzantine:${this.context.self}:r${header.round}:known`);
+      const known = [own, ...payloadIds(proposal.block.payload).filter((id) => id !== own)];
+      ids = prng.shuffle([...unknown, ...known.slice(0, this.context.app.limits.blockTransactionsMax - unknown.length)]);
+    }
+    const content = this.context.app.contentFor(ids, header.ledgerHeight);
+    const block: ProposedBlock = { header: { ...header, txCount: content.txCount, txRoot: content.txRoot }, payload: content.payload };
+    this.#unavailable = { round: header.round, height: header.height, hash: blockHash(block.header) };
+    return { ...proposal, block, signature: signProposal(this.context, block) };
+  }
+
   /** One broken rule per proposal, re-signed so that only that rule can refuse it. */
   #invalidProposal(proposal: ProposalMessage): ProposalMessage {
     const prng = this.context.prng;
@@ -377,7 +425,7 @@ class ByzantineDriver implements ByzantineBehaviour {
         header.stateRoot = prng.hex(32);
         break;
       case 1:
-        block.payload = this.context.app.contentFor([`byzantine:${this.context.self}:r${header.round}:swapped`], 0).payload;
+        block.payload = this.context.app.contentFor([transactionId(`byzantine:${this.context.self}:r${header.round}:swapped`)], 0).payload;
         break;
       case 2:
         header.timestamp += 60 * 60 * 1000;
@@ -405,7 +453,7 @@ class ByzantineDriver implements ByzantineBehaviour {
       const target = copy.blocks[prng.intBelow(copy.blocks.length)]!;
       switch (prng.intBelow(4)) {
         case 0:
-          target.block.payload = this.context.app.contentFor([`byzantine:${this.context.self}:forged`], 0).payload;
+          target.block.payload = this.context.app.contentFor([transactionId(`byzantine:${this.context.self}:forged`)], 0).payload;
           break;
         case 1:
           target.block.header.timestamp += 1;
@@ -428,7 +476,7 @@ class ByzantineDriver implements ByzantineBehaviour {
       const target = copy.blocks[index]!;
       switch (prng.intBelow(4)) {
         case 0:
-          target.block.payload = this.context.app.contentFor([`byzantine:${this.context.self}:forged`], 0).payload;
+          target.block.payload = this.context.app.contentFor([transactionId(`byzantine:${this.context.self}:forged`)], 0).payload;
           break;
         case 1:
           target.certificate.signatures[0]!.signature = corruptSignature(target.certificate.signatures[0]!.signature, prng);

@@ -6,6 +6,9 @@
  *   to prevent; rounds restart at 1 in each epoch, under the epoch's own signing domain);
  * - commits are never revoked: each validator's committed chain only extends, one height at a
  *   time, each block certified and linked to the one before;
+ * - data availability: no honest validator votes for, or commits, a block that references a
+ *   transaction id nobody disseminated (a Byzantine leader's unknown ids): honest validators vote
+ *   only once they hold every body, and a committed block's bodies must exist to be executed;
  * - liveness: once the last fault has healed (with at most f faulty validators), every honest
  *   validator commits a block above the highest height any honest validator had at that moment,
  *   within a bound (run.ts justifies the bound from the configured timings).
@@ -29,8 +32,35 @@ export class SafetyCheckers {
   readonly #votes = new Map<string, string>();
   readonly #timeouts = new Map<string, number>();
   readonly #proposals = new Map<string, string>();
+  /** Transaction ids some validator relayed with their body. */
+  readonly #disseminated = new Set<string>();
+  /** Blocks seen on the wire that reference an id not disseminated. */
+  readonly #unavailableBlocks = new Set<string>();
 
   constructor(readonly genesisHash: string) {}
+
+  /** A transaction's body was relayed (by an honest or a Byzantine validator): its id is available. */
+  observeDisseminated(id: string): void {
+    this.#disseminated.add(id);
+  }
+
+  /**
+   * A proposed block and the ids its payload references. Returns true the first time a block is
+   * seen that references an id nobody disseminated; votes for it are then violations.
+   */
+  observeBlockReferences(hash: string, ids: readonly string[]): boolean {
+    if (this.#unavailableBlocks.has(hash) || ids.every((id) => this.#disseminated.has(id))) return false;
+    this.#unavailableBlocks.add(hash);
+    return true;
+  }
+
+  /** The ids of a block an honest validator committed: every one must have been disseminated. */
+  observeCommittedReferences(nowMs: number, validator: string, height: number, hash: string, ids: readonly string[]): void {
+    const unknown = ids.filter((id) => !this.#disseminated.has(id));
+    if (unknown.length > 0) {
+      this.report(nowMs, `unavailable commit: ${validator} committed ${short(hash)} at height ${height}, which references ${unknown.length} transaction id(s) nobody disseminated (${short(unknown[0]!)})`);
+    }
+  }
 
   get violationCount(): number {
     return this.#violationCount;
@@ -90,8 +120,12 @@ export class SafetyCheckers {
     const key = `${validator}|${epoch}|${vote.round}`;
     const content = `${vote.blockHash}|${vote.height}`;
     const previous = this.#votes.get(key);
-    if (previous === undefined) this.#votes.set(key, content);
-    else if (previous !== content) {
+    if (previous === undefined) {
+      this.#votes.set(key, content);
+      if (this.#unavailableBlocks.has(vote.blockHash)) {
+        this.report(nowMs, `unavailable vote: ${validator} voted in round ${vote.round} for ${short(vote.blockHash)}, which references a transaction nobody disseminated`);
+      }
+    } else if (previous !== content) {
       this.report(nowMs, `double vote: ${validator} signed votes for ${short(previous)} and ${short(content)} in round ${vote.round}`);
     }
   }

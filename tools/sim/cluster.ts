@@ -9,6 +9,12 @@
  * Every message crosses the wire format: encodeMessage, JSON.stringify, then at the receiver
  * JSON.parse and decodeMessage. A frame that does not decode is dropped and counted; one sent
  * by an honest validator is a codec bug and is reported as a violation.
+ *
+ * Transactions travel on a data plane of their own (transaction-bodies.ts), over the same
+ * simulated links: each admitted transaction is relayed to every other validator, proposals
+ * carry only ids, and validators fetch the bodies they lack (wants and answers). The cluster
+ * records every relayed id, so the checkers can tell that no honest validator votes for or
+ * commits a block referencing a transaction nobody disseminated.
  */
 import { toHex } from '../../ledger/encoding/hex.js';
 import { blockHash } from '../../ledger/model/block.js';
@@ -16,16 +22,17 @@ import { committedResponseBlocks, committedResponseBlocksMax } from '../../conse
 import { decodeMessage, encodeMessage } from '../../consensus/codec.js';
 import { certificateRound, proposalDigest, type CommittedBlock, type ConsensusMessage } from '../../consensus/messages.js';
 import type { ConsensusConfig, ConsensusOutput, UnsafeTestSwitches } from '../../consensus/types.js';
-import { SimApplication } from './application.js';
+import { emptyDataPlaneStats, payloadIds, SimApplication, type DataPlaneStats } from './application.js';
 import { createBehaviour, type ByzantineBehaviour, type Outgoing } from './byzantine.js';
 import { LivenessChecker, SafetyCheckers } from './checkers.js';
 import { EventQueue } from './event-queue.js';
 import { DISK_BLOCKS_MAX, livenessBoundMs, SIM_GENESIS_TIME_MS, SIM_LIMITS, SIM_TIMINGS, simGenesis, type SimGenesis } from './configuration.js';
-import { oneWayPartition, SimNetwork, splitPartition, type Endpoint, type LinkConditions } from './network.js';
+import { oneWayPartition, SimNetwork, splitPartition, type Endpoint, type LinkConditions, type RouteOutcome } from './network.js';
 import { SimNode, type NodeEnvironment } from './node.js';
 import { Prng } from './prng.js';
 import { twinName, validatorName, type PartitionPlan, type ScenarioPlan } from './scenarios.js';
 import { describeMessage, Trace } from './trace.js';
+import { decodeDataMessage, describeDataMessage, encodeDataMessage, transactionId, type DataMessage } from './transaction-bodies.js';
 
 /** Agenda entries at once; a run that needs more is flooding itself. */
 export const EVENT_QUEUE_SIZE_MAX = 1_000_000;
@@ -38,9 +45,12 @@ export const TAIL_AFTER_HEAL_MS = 2000;
 
 type SimEvent =
   | { kind: 'deliver'; endpoint: string; fromEndpoint: string; fromValidator: string; wire: string; duplicate: boolean }
+  | { kind: 'deliver-data'; endpoint: string; fromEndpoint: string; fromValidator: string; wire: string; duplicate: boolean }
   | { kind: 'timer'; endpoint: string; token: number }
+  | { kind: 'data-timer'; endpoint: string; token: number }
   | { kind: 'submit' }
   | { kind: 'links-faulty' }
+  | { kind: 'relays-late' }
   | { kind: 'clocks-skewed' }
   | { kind: 'partition-start'; id: string; plan: PartitionPlan }
   | { kind: 'partition-heal'; id: string }
@@ -49,7 +59,10 @@ type SimEvent =
   | { kind: 'heal' };
 
 export interface ClusterCounters {
+  /** Consensus messages delivered. */
   delivered: number;
+  /** Data-plane messages (relays, wants, answers) delivered. */
+  dataDelivered: number;
   /** Extra copies the network made (delivered or not). */
   duplicated: number;
   dropped: Record<'loss' | 'partition' | 'crashed' | 'undecodable' | 'queue-full', number>;
@@ -60,9 +73,30 @@ export interface ClusterCounters {
   events: number;
 }
 
+/** The data plane over a run: the honest validators' stats summed, and what unavailable proposals led to. */
+export interface DataPlaneSummary extends DataPlaneStats {
+  /** Transactions relayed at admission (by any validator). */
+  relaysSent: number;
+  /** Distinct proposed blocks that referenced an id nobody disseminated (a Byzantine leader's). */
+  unavailableProposals: number;
+  /** Those proposed before the heal (where liveness is measured from). */
+  unavailableBeforeHeal: number;
+  /** Those after which every honest validator committed above the highest height committed when it was proposed. */
+  unavailableFollowedByCommits: number;
+  /** At the end, the most blocks an honest validator had committed but not executed yet (waiting for bodies). */
+  executionLagMax: number;
+}
+
+/** Test-only switches of the simulated application, on honest validators, to show the data-availability checkers bite. */
+export interface UnsafeSimSwitches {
+  /** Vote for a proposal even when some of its bodies are not held. */
+  voteWithoutBodies?: boolean;
+}
+
 export interface ClusterOptions {
   plan: ScenarioPlan;
   unsafeTestSwitches?: UnsafeTestSwitches;
+  unsafeSimSwitches?: UnsafeSimSwitches;
   trace?: boolean;
 }
 
@@ -75,6 +109,7 @@ export class Cluster implements NodeEnvironment {
   readonly liveness: LivenessChecker;
   readonly counters: ClusterCounters = {
     delivered: 0,
+    dataDelivered: 0,
     duplicated: 0,
     dropped: { loss: 0, partition: 0, crashed: 0, undecodable: 0, 'queue-full': 0 },
     commits: 0,
@@ -90,6 +125,9 @@ export class Cluster implements NodeEnvironment {
   readonly #queue = new EventQueue<SimEvent>(EVENT_QUEUE_SIZE_MAX);
   readonly #network: SimNetwork;
   readonly #workload: Prng;
+  /** Draws for late relays only, so that other streams stay as they were. */
+  readonly #relayPrng: Prng;
+  #lateRelays: ScenarioPlan['lateRelays'] = null;
   readonly #pendingRestartDowntime = new Map<string, number>();
   /** Each endpoint's clock minus virtual time (scenarios.ts, clockOffsetsMs). */
   readonly #clockOffsetsMs = new Map<string, number>();
@@ -97,6 +135,9 @@ export class Cluster implements NodeEnvironment {
   #nowMs = 0;
   #healedAtMs: number | null = null;
   #submissions = 0;
+  #relaysSent = 0;
+  /** Proposed blocks that referenced undisseminated ids: when, and the height every honest validator must pass afterwards. */
+  readonly #unavailable: { atMs: number; targetHeight: number }[] = [];
 
   constructor(options: ClusterOptions) {
     const plan = options.plan;
@@ -106,6 +147,7 @@ export class Cluster implements NodeEnvironment {
     this.safety = new SafetyCheckers(this.genesis.genesisHash);
     const root = Prng.fromSeed(plan.seed, 'cluster');
     this.#workload = root.fork('workload');
+    this.#relayPrng = root.fork('relays');
     const endpoints: Endpoint[] = [];
     for (let index = 0; index < plan.validators; index++) {
       const id = validatorName(index);
@@ -128,7 +170,9 @@ export class Cluster implements NodeEnvironment {
         };
         const handOver = plan.handOver;
         const members = this.genesis.validators.validators.map((entry) => ({ id: entry.id, publicKey: entry.publicKeyHex }));
-        const app = new SimApplication(this.genesis.genesisHash, undefined, handOver === null ? null : { ...handOver, validators: members });
+        const validatorIds = this.genesis.validators.validators.map((entry) => entry.id);
+        const app = new SimApplication(this.genesis.genesisHash, undefined, handOver === null ? null : { ...handOver, validators: members }, { self: id, validators: validatorIds });
+        if (honest && options.unsafeSimSwitches?.voteWithoutBodies === true) app.unsafeVoteWithoutBodies = true;
         const node = new SimNode(endpoint, config, app, honest, this);
         this.nodes.push(node);
         this.#nodesByEndpoint.set(endpoint, node);
@@ -148,6 +192,11 @@ export class Cluster implements NodeEnvironment {
               prng: root.fork(`byzantine/${endpoint}`),
               app,
               epoch: () => node.core?.status().epoch ?? 0,
+              disseminate: (body) => {
+                node.app.submit(body);
+                this.transmitData(node, validatorIds.filter((other) => other !== id), { kind: 'tx-relay', body }, this.clockOf(node));
+                return transactionId(body);
+              },
             }),
           );
         }
@@ -182,6 +231,7 @@ export class Cluster implements NodeEnvironment {
   #schedulePlan(): void {
     const plan = this.plan;
     if (plan.faultyLinks !== null) this.#push(plan.faultStartMs, { kind: 'links-faulty' });
+    if (plan.lateRelays !== null) this.#push(plan.faultStartMs, { kind: 'relays-late' });
     if (plan.faultyClockOffsetsMs !== null) this.#push(plan.faultStartMs, { kind: 'clocks-skewed' });
     plan.partitions.forEach((partition, index) => {
       const id = `partition-${index}`;
@@ -250,9 +300,15 @@ export class Cluster implements NodeEnvironment {
     switch (event.kind) {
       case 'deliver':
         return this.#deliver(event);
+      case 'deliver-data':
+        return this.#deliverData(event);
       case 'timer': {
         const node = this.#nodesByEndpoint.get(event.endpoint)!;
         return this.#guard(node, () => node.tick(this.clockOf(node), event.token));
+      }
+      case 'data-timer': {
+        const node = this.#nodesByEndpoint.get(event.endpoint)!;
+        return this.#guard(node, () => node.dataTick(this.clockOf(node), event.token));
       }
       case 'submit':
         return this.#submit();
@@ -260,6 +316,12 @@ export class Cluster implements NodeEnvironment {
         this.#network.setConditions(this.plan.faultyLinks!);
         this.trace.add(this.#nowMs, `links ${describeLinks(this.plan.faultyLinks!)}`);
         return;
+      case 'relays-late': {
+        const late = this.plan.lateRelays!;
+        this.#lateRelays = late;
+        this.trace.add(this.#nowMs, `relays late: loss ${late.lossProbability}, delay ${late.delayProbability} up to ${late.delayMaximumMs} ms`);
+        return;
+      }
       case 'clocks-skewed': {
         const offsets = this.plan.faultyClockOffsetsMs!;
         this.#setClockOffsets(offsets);
@@ -325,16 +387,45 @@ export class Cluster implements NodeEnvironment {
     this.#guard(node, () => node.step({ kind: 'message', from: event.fromValidator, message, nowMs: this.clockOf(node), epoch: decoded.epoch }));
   }
 
+  #deliverData(event: Extract<SimEvent, { kind: 'deliver-data' }>): void {
+    const node = this.#nodesByEndpoint.get(event.endpoint)!;
+    const route = `${event.fromEndpoint}->${event.endpoint}`;
+    if (!node.running) {
+      this.counters.dropped.crashed += 1;
+      this.trace.add(this.#nowMs, `drop ${route} (down)`);
+      return;
+    }
+    const decoded = decodeDataMessage(event.wire);
+    if (!decoded.ok) {
+      this.counters.dropped.undecodable += 1;
+      this.trace.add(this.#nowMs, `drop ${route} (undecodable data: ${decoded.reason})`);
+      if (this.#nodesByEndpoint.get(event.fromEndpoint)?.honest === true) {
+        this.safety.report(this.#nowMs, `codec: a data frame from honest ${event.fromEndpoint} did not decode: ${decoded.reason}`);
+      }
+      return;
+    }
+    this.counters.dataDelivered += 1;
+    if (this.trace.enabled) this.trace.add(this.#nowMs, `deliver ${route}${event.duplicate ? ' (copy)' : ''} ${describeDataMessage(decoded.message)}`);
+    this.#guard(node, () => node.receiveData(event.fromValidator, decoded.message, this.clockOf(node)));
+  }
+
   #submit(): void {
     if (this.#submissions >= WORKLOAD_TRANSACTIONS_MAX) return;
     this.#submissions += 1;
     const running = this.nodes.filter((node) => node.running);
     if (running.length > 0) {
       const node = this.#workload.pick(running);
-      if (node.app.submit(`tx-${this.plan.seed}-${this.#submissions}`)) {
-        this.counters.submitted += 1;
-        this.#guard(node, () => node.step({ kind: 'transactions-ready', nowMs: this.clockOf(node) }));
-      }
+      const transaction = `tx-${this.plan.seed}-${this.#submissions}`;
+      let admitted = false;
+      this.#guard(node, () => {
+        admitted = node.app.submit(transaction);
+        if (!admitted) return;
+        // Relayed at admission, before the core hears of it: on a calm FIFO link the body arrives before any proposal naming it.
+        const others = this.genesis.validators.validators.map((entry) => entry.id).filter((id) => id !== node.validator);
+        this.transmitData(node, others, { kind: 'tx-relay', body: transaction }, this.clockOf(node));
+        node.step({ kind: 'transactions-ready', nowMs: this.clockOf(node) });
+      });
+      if (admitted) this.counters.submitted += 1;
     }
     this.#push(this.#nowMs + this.#nextSubmissionGap(), { kind: 'submit' });
   }
@@ -369,6 +460,7 @@ export class Cluster implements NodeEnvironment {
   /** Everything is back: calm links, no partitions, every validator running. Liveness is measured from here. */
   #heal(): void {
     this.#network.heal();
+    this.#lateRelays = null;
     if (this.plan.faultyClockOffsetsMs !== null) {
       // The operator fixes NTP: clocks return to within the tolerated skew (a clock set back stands still in the core).
       this.#setClockOffsets(this.plan.clockOffsetsMs);
@@ -412,14 +504,68 @@ export class Cluster implements NodeEnvironment {
     else this.#route(node, outgoing.recipients, JSON.stringify(encodeMessage(outgoing.message, epoch)), outgoing.message);
   }
 
-  #route(node: SimNode, recipients: readonly string[], wire: string, message: ConsensusMessage | null): void {
+  /** A data-plane message from `node`; a relay records its transaction as disseminated. */
+  transmitData(node: SimNode, recipients: readonly string[], message: DataMessage, _clockMs: number): void {
+    if (message.kind === 'tx-relay') {
+      this.#relaysSent += 1;
+      this.safety.observeDisseminated(transactionId(message.body));
+    }
+    this.#route(node, recipients, encodeDataMessage(message), message, 'deliver-data');
+  }
+
+  scheduleDataTimer(node: SimNode, atMs: number, token: number): void {
+    this.#push(atMs - SIM_GENESIS_TIME_MS - (this.#clockOffsetsMs.get(node.endpoint) ?? 0), { kind: 'data-timer', endpoint: node.endpoint, token });
+  }
+
+  /** A proposal on the wire that names an id nobody disseminated: the checkers refuse honest votes and commits for it. */
+  #observeProposedBlock(message: ConsensusMessage): void {
+    if (message.kind !== 'proposal') return;
+    const hash = blockHash(message.block.header);
+    if (!this.safety.observeBlockReferences(hash, payloadIds(message.block.payload))) return;
+    let highest = 0;
+    for (const validator of this.#honestValidators) highest = Math.max(highest, this.safety.committedHeight(validator));
+    this.#unavailable.push({ atMs: this.#nowMs, targetHeight: highest + 1 });
+  }
+
+  /** The data plane over the run so far. */
+  dataPlane(): DataPlaneSummary {
+    const total = emptyDataPlaneStats();
+    for (const node of this.nodes) {
+      if (!node.honest) continue;
+      for (const key of Object.keys(total) as (keyof DataPlaneStats)[]) total[key] += node.app.stats[key];
+    }
+    const heights = [...this.committedHeights().values()];
+    const lowest = heights.length === 0 ? 0 : Math.min(...heights);
+    let executionLagMax = 0;
+    for (const node of this.nodes) {
+      if (node.honest) executionLagMax = Math.max(executionLagMax, this.safety.committedHeight(node.validator) - node.app.executedHeight);
+    }
+    return {
+      ...total,
+      relaysSent: this.#relaysSent,
+      unavailableProposals: this.#unavailable.length,
+      unavailableBeforeHeal: this.#unavailable.filter((entry) => entry.atMs < this.plan.healMs).length,
+      unavailableFollowedByCommits: this.#unavailable.filter((entry) => lowest >= entry.targetHeight).length,
+      executionLagMax,
+    };
+  }
+
+  #route(node: SimNode, recipients: readonly string[], wire: string, message: ConsensusMessage | DataMessage | null, kind: 'deliver' | 'deliver-data' = 'deliver'): void {
+    if (kind === 'deliver' && message !== null) this.#observeProposedBlock(message as ConsensusMessage);
     const outcomes = this.#network.route(node.endpoint, recipients, this.#nowMs);
+    const lateRelays = kind === 'deliver-data' && (message as DataMessage).kind === 'tx-relay' ? this.#lateRelays : null;
     let description: string | null = null;
-    for (const outcome of outcomes) {
+    for (const raw of outcomes) {
+      let outcome: RouteOutcome = raw;
+      if (lateRelays !== null && outcome.delivered) {
+        // The relay path is slower and lossier than consensus traffic here: bodies come after the proposals naming them, or never.
+        if (this.#relayPrng.chance(lateRelays.lossProbability)) outcome = { endpoint: outcome.endpoint, delivered: false, reason: 'loss' };
+        else if (this.#relayPrng.chance(lateRelays.delayProbability)) outcome = { ...outcome, atMs: outcome.atMs + this.#relayPrng.intBetween(1, lateRelays.delayMaximumMs) };
+      }
       if (outcome.delivered) {
         if (outcome.duplicate) this.counters.duplicated += 1;
         const pushed = this.#push(outcome.atMs, {
-          kind: 'deliver',
+          kind,
           endpoint: outcome.endpoint,
           fromEndpoint: node.endpoint,
           fromValidator: node.validator,
@@ -432,7 +578,7 @@ export class Cluster implements NodeEnvironment {
         this.counters.dropped[outcome.reason] += 1;
       }
       if (this.trace.enabled) {
-        description ??= message === null ? `garbage (${wire.length} chars)` : describeMessage(message);
+        description ??= message === null ? `garbage (${wire.length} chars)` : kind === 'deliver-data' ? describeDataMessage(message as DataMessage) : describeMessage(message as ConsensusMessage);
         this.trace.add(this.#nowMs, `drop ${node.endpoint}->${outcome.endpoint} (${outcome.delivered ? 'queue full' : outcome.reason}) ${description}`);
       }
     }
@@ -480,6 +626,10 @@ export class Cluster implements NodeEnvironment {
     }
     if (!node.honest) return;
     this.safety.observeCommit(this.#nowMs, node.validator, blocks);
+    for (const committed of blocks) {
+      const header = committed.block.header;
+      this.safety.observeCommittedReferences(this.#nowMs, node.validator, header.height, blockHash(header), payloadIds(committed.block.payload));
+    }
     this.liveness.observeHeight(this.#nowMs, node.validator, this.safety.committedHeight(node.validator));
   }
 

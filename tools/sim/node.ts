@@ -11,6 +11,13 @@
  * committed ledger, as a process restarted after kill -9 would. A crash can also be armed to
  * strike right after the next safety write and before the sends that follow it: the moment
  * where a signature is durable but has not left the machine.
+ *
+ * The node also runs the data plane (transaction-bodies.ts): relayed transactions enter the
+ * mempool (and tell the core `transactions-ready`), wants are answered from what the node holds,
+ * and fetched bodies that complete a block tell the core `transactions-arrived`. Committed
+ * blocks go to the application's execution queue; only blocks actually executed make the core
+ * hear `ledger-advanced`, so a block whose bodies are still being fetched holds the ledger back
+ * until they come.
  */
 import { blockHash } from '../../ledger/model/block.js';
 import type { BlockRecord, CommittedBlock, ConsensusMessage, ParentCertificate, TimeoutCertificate } from '../../consensus/messages.js';
@@ -19,6 +26,7 @@ import { ConsensusCore } from '../../consensus/core.js';
 import { initialSafetyState } from '../../consensus/defaults.js';
 import { epochOfChain } from '../../consensus/epochs.js';
 import type { SimApplication } from './application.js';
+import type { DataMessage } from './transaction-bodies.js';
 
 /** A step's commits trigger `ledger-advanced`, whose step may commit again; beyond this many rounds the core is looping. */
 export const LEDGER_ADVANCED_STEPS_MAX = 64;
@@ -75,8 +83,12 @@ export class SimDisk {
 export interface NodeEnvironment {
   /** A message leaves this node for `recipients` (validator ids, never the node itself). */
   transmit(node: SimNode, recipients: readonly string[], message: ConsensusMessage, nowMs: number, epoch: number): void;
+  /** A data-plane message (a want or an answer) leaves this node for `recipients`. */
+  transmitData(node: SimNode, recipients: readonly string[], message: DataMessage, nowMs: number): void;
   /** Wake the node at `atMs`; a tick whose token is stale is ignored. */
   scheduleTimer(node: SimNode, atMs: number, token: number): void;
+  /** Wake the node's data plane at `atMs` (its own clock) to retry unanswered wants; stale tokens are ignored. */
+  scheduleDataTimer(node: SimNode, atMs: number, token: number): void;
   observePersist(node: SimNode, output: PersistOutput, nowMs: number): void;
   /** Called before the application executes `blocks`. */
   observeCommit(node: SimNode, blocks: readonly CommittedBlock[], nowMs: number): void;
@@ -92,6 +104,8 @@ export class SimNode {
   /** When the pending tick is due; null when none is pending. The core restates its timer every step, so an unchanged time is not rescheduled. */
   #timerAtMs: number | null = null;
   #crashArmed = false;
+  #dataTimerToken = 0;
+  #dataTimerAtMs: number | null = null;
   incarnation = 0;
   steps = 0;
 
@@ -125,6 +139,7 @@ export class SimNode {
     if (this.#core !== null) return;
     const persisted = this.incarnation === 0 ? undefined : this.disk.persistedState(this.app.lastCommitted());
     this.incarnation += 1;
+    this.app.setClock(nowMs);
     // The epoch comes from the ledger, as a node reads it from its block store's epoch index.
     const members = this.config.validators.validators.map((entry) => ({ id: entry.id, publicKey: entry.publicKeyHex }));
     const epoch = epochOfChain({ members, validators: this.config.validators }, this.app.committedChain());
@@ -138,6 +153,8 @@ export class SimNode {
     this.#crashArmed = false;
     this.#timerToken += 1;
     this.#timerAtMs = null;
+    this.#dataTimerToken += 1;
+    this.#dataTimerAtMs = null;
     this.app.crash();
   }
 
@@ -164,7 +181,55 @@ export class SimNode {
     const core = this.#core;
     if (core === null) return;
     this.steps += 1;
+    this.app.setClock(input.nowMs);
     this.#carryOut(core.step(input), input.nowMs);
+  }
+
+  /** A data-plane message from `from` (a validator id). */
+  receiveData(from: string, message: DataMessage, nowMs: number): void {
+    if (this.#core === null) return;
+    this.app.setClock(nowMs);
+    switch (message.kind) {
+      case 'tx-relay':
+        if (this.app.receiveRelay(message.body)) this.step({ kind: 'transactions-ready', nowMs });
+        break;
+      case 'tx-want':
+        this.app.answerWant(from, message);
+        break;
+      case 'tx-bodies':
+        this.app.receiveBodies(message);
+        break;
+    }
+    this.#afterData(nowMs);
+  }
+
+  dataTick(nowMs: number, token: number): void {
+    if (token !== this.#dataTimerToken || this.#core === null) return;
+    this.#dataTimerAtMs = null;
+    this.app.tickWants(nowMs);
+    this.#flushData(nowMs);
+  }
+
+  /** Bodies that completed a block: execute what became executable, and let the core re-check held proposals. */
+  #afterData(nowMs: number): void {
+    if (this.#core !== null && this.app.takeArrivals() > 0) {
+      const ready = this.app.executeReady();
+      for (const problem of ready.problems) this.environment.reportDriverProblem(this, `the application refused a commit: ${problem}`, nowMs);
+      if (ready.executed > 0) this.step({ kind: 'ledger-advanced', nowMs });
+      this.step({ kind: 'transactions-arrived', nowMs });
+    }
+    this.#flushData(nowMs);
+  }
+
+  /** Sends what the data plane queued and keeps its retry timer at the earliest due want. */
+  #flushData(nowMs: number): void {
+    for (const { to, message } of this.app.takeOutbox()) this.environment.transmitData(this, [to], message, nowMs);
+    if (this.#core === null) return;
+    const due = this.app.nextDataWakeMs();
+    if (due === null || due === this.#dataTimerAtMs) return;
+    this.#dataTimerToken += 1;
+    this.#dataTimerAtMs = due;
+    this.environment.scheduleDataTimer(this, Math.max(due, nowMs), this.#dataTimerToken);
   }
 
   #carryOut(initial: ConsensusOutput[], nowMs: number): void {
@@ -172,6 +237,7 @@ export class SimNode {
     for (let round = 0; ; round++) {
       const advanced = this.#carryOutOnce(outputs, nowMs);
       this.disk.pruneUpTo(this.app.executedHeight);
+      this.#flushData(nowMs);
       if (!advanced || this.#core === null) return;
       if (round >= LEDGER_ADVANCED_STEPS_MAX) {
         this.environment.reportDriverProblem(this, `the core kept committing after ${LEDGER_ADVANCED_STEPS_MAX} ledger-advanced steps`, nowMs);
@@ -190,6 +256,8 @@ export class SimNode {
       switch (output.kind) {
         case 'persist':
           this.disk.apply(output);
+          // The real node writes a certified block's bodies in the same synced batch as its record.
+          if (output.blocks !== undefined) this.app.persistBlocks(output.blocks);
           this.environment.observePersist(this, output, nowMs);
           if (this.#crashArmed && output.safety !== undefined) {
             this.crash();
@@ -208,9 +276,10 @@ export class SimNode {
         }
         case 'commit': {
           this.environment.observeCommit(this, output.blocks, nowMs);
-          const executed = this.app.execute(output.blocks);
-          if (!executed.ok) this.environment.reportDriverProblem(this, `the application refused a commit: ${executed.reason}`, nowMs);
-          advanced = true;
+          // Executed as far as the bodies are held; the rest waits in the queue for fetched bodies.
+          const result = this.app.commit(output.blocks);
+          for (const problem of result.problems) this.environment.reportDriverProblem(this, `the application refused a commit: ${problem}`, nowMs);
+          if (result.executed > 0) advanced = true;
           break;
         }
         case 'timer':

@@ -4,7 +4,7 @@
  * `runSeeds` plays a range of seeds and summarises them for `custodia sim` and the tests.
  */
 import type { UnsafeTestSwitches } from '../../consensus/types.js';
-import { Cluster, type ClusterCounters } from './cluster.js';
+import { Cluster, type ClusterCounters, type DataPlaneSummary, type UnsafeSimSwitches } from './cluster.js';
 import { planScenario, SCENARIO_KINDS, validatorName, type ScenarioKind } from './scenarios.js';
 
 export interface ScenarioOptions {
@@ -15,6 +15,7 @@ export interface ScenarioOptions {
   /** Force a kind instead of the seed's. */
   kind?: ScenarioKind;
   unsafeTestSwitches?: UnsafeTestSwitches;
+  unsafeSimSwitches?: UnsafeSimSwitches;
   trace?: boolean;
 }
 
@@ -35,6 +36,8 @@ export interface ScenarioResult {
   recoveryMs: number | null;
   endedAtMs: number;
   counters: ClusterCounters;
+  /** What the data plane did: relays, 'missing-transactions' verdicts, wants and fetched bodies, deferred executions, unavailable proposals. */
+  data: DataPlaneSummary;
   /** Inputs the honest cores refused, by reason (see consensus/types.ts RejectionReason). */
   rejections: Record<string, number>;
   /** The planned validator-set hand-over, and the lowest epoch an honest running validator ended in. */
@@ -44,7 +47,7 @@ export interface ScenarioResult {
 
 export function runScenario(options: ScenarioOptions): ScenarioResult {
   const plan = planScenario(options);
-  const cluster = new Cluster({ plan, unsafeTestSwitches: options.unsafeTestSwitches, trace: options.trace });
+  const cluster = new Cluster({ plan, unsafeTestSwitches: options.unsafeTestSwitches, unsafeSimSwitches: options.unsafeSimSwitches, trace: options.trace });
   const endedAtMs = cluster.run();
   const heights = cluster.committedHeights();
   const verdict = cluster.liveness.verdict(endedAtMs, heights);
@@ -68,6 +71,7 @@ export function runScenario(options: ScenarioOptions): ScenarioResult {
     recoveryMs: verdict.satisfied ? cluster.liveness.recoveryMs : null,
     endedAtMs,
     counters: cluster.counters,
+    data: cluster.dataPlane(),
     rejections: cluster.honestRejections(),
     handOver: plan.handOver === null ? null : { startHeight: plan.handOver.startHeight, epochMin: cluster.honestEpochMin() },
   };

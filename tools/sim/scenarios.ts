@@ -26,6 +26,7 @@ export const NETWORK_KINDS = [
   'crash-restart',
   'crash-after-persist',
   'clock-skew',
+  'late-bodies',
 ] as const;
 
 /** Kinds with Byzantine validators: one per behaviour, and `mixed`, where each has its own and links and crashes add to it. */
@@ -78,6 +79,12 @@ export interface ScenarioPlan {
   faultyClockOffsetsMs: number[] | null;
   /** Link conditions between faultStartMs and healMs, if the kind degrades links. */
   faultyLinks: LinkConditions | null;
+  /**
+   * Between faultStartMs and healMs, transaction relays (and only they) are also lost or held
+   * back, on top of the link conditions: proposals then name bodies their receivers do not hold
+   * yet, which they must fetch.
+   */
+  lateRelays: { lossProbability: number; delayProbability: number; delayMaximumMs: number } | null;
   faultStartMs: number;
   healMs: number;
   partitions: PartitionPlan[];
@@ -140,6 +147,7 @@ export function planScenario(options: { seed: number; validators: number; byzant
     clockOffsetsMs: names.map(() => prng.intBetween(-PLANNED_CLOCK_SKEW_MAX_MS / 2, PLANNED_CLOCK_SKEW_MAX_MS / 2)),
     faultyClockOffsetsMs: null,
     faultyLinks: null,
+    lateRelays: null,
     faultStartMs,
     healMs: faultStartMs + prng.intBetween(4000, 9000),
     partitions: [],
@@ -168,6 +176,11 @@ export function planScenario(options: { seed: number; validators: number; byzant
     case 'crash-restart':
     case 'crash-after-persist':
       plan.crashes = crashPlans(prng, names, faultStartMs, plan.healMs, prng.intBetween(1, 4), kind === 'crash-after-persist' ? 1 : 0);
+      break;
+    case 'late-bodies':
+      // Consensus traffic a little lossy, relays much worse: 'missing-transactions' and fetching become the norm.
+      plan.faultyLinks = { ...CALM_LINKS, lossProbability: prng.intBetween(0, 10) / 100 };
+      plan.lateRelays = { lossProbability: prng.intBetween(10, 40) / 100, delayProbability: prng.intBetween(30, 80) / 100, delayMaximumMs: prng.intBetween(300, 2000) };
       break;
     case 'clock-skew': {
       // Up to f clocks off by two to five times the tolerated skew, ahead or behind, until the heal corrects them.

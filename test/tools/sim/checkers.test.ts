@@ -1,3 +1,4 @@
+/** The simulator's checkers on synthetic logs: silent on honest ones, and each one biting on its violation. */
 import { describe, expect, it } from 'vitest';
 import { blockHash, type BlockHeader } from '../../../ledger/model/block.js';
 import type { CommittedBlock } from '../../../consensus/messages.js';
@@ -114,6 +115,28 @@ describe('SafetyCheckers', () => {
     const mislabelled = { ...blocks[0]!, certificate: blocks[1]!.certificate };
     badCertificate.observeCommit(1, 'v0', [mislabelled]);
     expect(badCertificate.violations[0]).toContain('certificate: v0 committed');
+  });
+
+  it('reports honest votes for, and commits of, blocks that reference ids nobody disseminated, and nothing else', () => {
+    const checkers = new SafetyCheckers(GENESIS);
+    const known = 'aa'.repeat(32);
+    const unknown = 'bb'.repeat(32);
+    checkers.observeDisseminated(known);
+    expect(checkers.observeBlockReferences('c1'.repeat(32), [known])).toBe(false);
+    expect(checkers.observeBlockReferences('c2'.repeat(32), [known, unknown])).toBe(true);
+    // Seen again: not a new unavailable block.
+    expect(checkers.observeBlockReferences('c2'.repeat(32), [known, unknown])).toBe(false);
+    checkers.observeVote(1, 'v0', 0, { blockHash: 'c1'.repeat(32), height: 1, round: 1 });
+    checkers.observeCommittedReferences(2, 'v0', 1, 'c1'.repeat(32), [known]);
+    checkers.observeCommittedReferences(2, 'v0', 2, 'c3'.repeat(32), []);
+    expect(checkers.violations).toEqual([]);
+    checkers.observeVote(3, 'v1', 0, { blockHash: 'c2'.repeat(32), height: 2, round: 2 });
+    // The same vote observed again (sent, then persisted) is one violation, not two.
+    checkers.observeVote(4, 'v1', 0, { blockHash: 'c2'.repeat(32), height: 2, round: 2 });
+    checkers.observeCommittedReferences(5, 'v2', 2, 'c2'.repeat(32), [known, unknown]);
+    expect(checkers.violations).toHaveLength(2);
+    expect(checkers.violations[0]).toMatch(/^t=3 unavailable vote: v1 voted in round 2 for c2c2c2c2c2c2/);
+    expect(checkers.violations[1]).toMatch(/^t=5 unavailable commit: v2 committed c2c2c2c2c2c2 at height 2, which references 1 transaction id\(s\) nobody disseminated \(bbbbbbbbbbbb\)/);
   });
 
   it('keeps a bounded number of violation texts but counts them all', () => {

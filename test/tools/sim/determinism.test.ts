@@ -1,3 +1,4 @@
+/** Same seed, same run: byte-identical traces and results, data plane included; different seeds differ. */
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../../tools/sim/run.js';
 import type { ScenarioKind } from '../../../tools/sim/scenarios.js';
@@ -19,6 +20,20 @@ describe('deterministic replay', () => {
     expect(first.trace!.some((line) => / deliver v\d/.test(line))).toBe(true);
     expect(first.trace!.some((line) => / commit v\d/.test(line))).toBe(true);
     expect(first.trace!.every((line) => /^\d{7} /.test(line))).toBe(true);
+  });
+
+  it.each([
+    [6, 4, 'late-bodies'],
+    [4, 4, 'some-unknown-ids'],
+    [2, 7, 'unknown-ids'],
+  ] as Array<[number, number, ScenarioKind]>)('seed %i with %i validators (%s): the data plane (relays, wants, fetched bodies) replays identically too', (seed, validators, kind) => {
+    const byzantine = Math.floor((validators - 1) / 3);
+    const first = runScenario({ seed, validators, byzantine, kind, trace: true });
+    const second = runScenario({ seed, validators, byzantine, kind, trace: true });
+    expect(second.trace!.join('\n')).toBe(first.trace!.join('\n'));
+    expect({ ...second, trace: undefined }).toEqual({ ...first, trace: undefined });
+    expect(first.data.missingVerdicts).toBeGreaterThan(0);
+    for (const channel of ['tx-relay', 'tx-want']) expect(first.trace!.some((line) => line.includes(` ${channel} `))).toBe(true);
   });
 
   it('gives different runs for different seeds of the same kind', () => {

@@ -1,3 +1,7 @@
+/**
+ * The simulated node's disk and driver loop: durable writes before sends, crashes (also right
+ * after a safety write), restarts from disk, and the data plane it drives (relays, wants, answers).
+ */
 import { describe, expect, it } from 'vitest';
 import { blockHash, type BlockHeader } from '../../../ledger/model/block.js';
 import type { BlockRecord, CommittedBlock, ConsensusMessage } from '../../../consensus/messages.js';
@@ -5,6 +9,7 @@ import { initialSafetyState } from '../../../consensus/defaults.js';
 import { SimApplication } from '../../../tools/sim/application.js';
 import { SIM_GENESIS_TIME_MS, SIM_LIMITS, SIM_TIMINGS, simGenesis } from '../../../tools/sim/configuration.js';
 import { SimDisk, SimNode, type NodeEnvironment } from '../../../tools/sim/node.js';
+import { transactionId, type DataMessage } from '../../../tools/sim/transaction-bodies.js';
 
 const ROOT = '44'.repeat(32);
 
@@ -62,15 +67,23 @@ describe('SimDisk', () => {
 
 class RecordingEnvironment implements NodeEnvironment {
   readonly sent: ConsensusMessage[] = [];
+  readonly data: { recipients: readonly string[]; message: DataMessage }[] = [];
   readonly timers: number[] = [];
+  readonly dataTimers: number[] = [];
   readonly persisted: number[] = [];
   readonly problems: string[] = [];
   crashedAfterPersistCount = 0;
   transmit(_node: SimNode, _recipients: readonly string[], message: ConsensusMessage): void {
     this.sent.push(message);
   }
+  transmitData(_node: SimNode, recipients: readonly string[], message: DataMessage): void {
+    this.data.push({ recipients, message });
+  }
   scheduleTimer(_node: SimNode, atMs: number): void {
     this.timers.push(atMs);
+  }
+  scheduleDataTimer(_node: SimNode, atMs: number): void {
+    this.dataTimers.push(atMs);
   }
   observePersist(_node: SimNode, _output: unknown, nowMs: number): void {
     this.persisted.push(nowMs);
@@ -97,7 +110,8 @@ describe('SimNode', () => {
       limits: SIM_LIMITS,
       timings: SIM_TIMINGS,
     };
-    return new SimNode('v1', config, new SimApplication(genesis.genesisHash), true, environment);
+    const app = new SimApplication(genesis.genesisHash, undefined, null, { self: 'v1', validators: ['v0', 'v1', 'v2', 'v3'] });
+    return new SimNode('v1', config, app, true, environment);
   }
 
   it('boots, sets its timer, loses its core in a crash and ignores inputs until it restarts from its disk', () => {
@@ -131,5 +145,33 @@ describe('SimNode', () => {
     const signedButUnsent = validator.disk.safety!;
     const sentAfterPersist = environment.sent.filter((message) => (message.kind === 'proposal' && signedButUnsent.lastProposal?.round === message.block.header.round) || (message.kind === 'timeout' && signedButUnsent.lastTimeout?.round === message.round));
     expect(sentAfterPersist).toEqual([]);
+  });
+
+  it('takes relayed transactions into its mempool, answers wants from what it holds, retries its own wants on its data timer, and ignores data while down', () => {
+    const environment = new RecordingEnvironment();
+    const validator = node(environment);
+    validator.boot(SIM_GENESIS_TIME_MS);
+    validator.receiveData('v0', { kind: 'tx-relay', body: 'tx-a' }, SIM_GENESIS_TIME_MS + 10);
+    expect(validator.app.mempoolSize).toBe(1);
+    expect(validator.app.stats.relaysReceived).toBe(1);
+    const hash = 'ee'.repeat(32);
+    validator.receiveData('v3', { kind: 'tx-want', blockHash: hash, height: 1, ids: [transactionId('tx-a'), transactionId('tx-b')] }, SIM_GENESIS_TIME_MS + 20);
+    expect(environment.data).toEqual([{ recipients: ['v3'], message: { kind: 'tx-bodies', blockHash: hash, bodies: ['tx-a'] } }]);
+
+    // A proposal-check want goes out at once and is retried on the data timer, to the next peer.
+    const header = { chainId: 'custodia-sim', height: 1, round: 1, prevHash: hash, proposer: 'v2', timestamp: SIM_GENESIS_TIME_MS, txCount: 1, txRoot: '', ledgerHeight: 0, logSize: 0, logRoot: '', stateRoot: '' };
+    const content = validator.app.contentFor([transactionId('tx-b')], 0);
+    validator.app.setClock(SIM_GENESIS_TIME_MS + 30);
+    const { payload, ...fields } = content;
+    expect(validator.app.checkProposal({ ...header, ...fields }, payload, []).verdict).toBe('missing-transactions');
+    validator.receiveData('v0', { kind: 'tx-relay', body: 'tx-c' }, SIM_GENESIS_TIME_MS + 40);
+    expect(environment.data.at(-1)).toMatchObject({ recipients: ['v2'], message: { kind: 'tx-want', ids: [transactionId('tx-b')] } });
+    expect(environment.dataTimers.at(-1)).toBe(SIM_GENESIS_TIME_MS + 530);
+    validator.dataTick(SIM_GENESIS_TIME_MS + 530, 999);
+    expect(environment.data.at(-1)!.recipients).toEqual(['v2']);
+    validator.crash();
+    validator.receiveData('v0', { kind: 'tx-relay', body: 'tx-d' }, SIM_GENESIS_TIME_MS + 600);
+    expect(validator.app.mempoolSize).toBe(0);
+    expect(environment.problems).toEqual([]);
   });
 });

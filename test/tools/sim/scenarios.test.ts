@@ -1,3 +1,7 @@
+/**
+ * Scenario plans (a pure function of the seed) and, for every scenario kind, a run that shows
+ * the kind really exercised its fault and stayed safe and live.
+ */
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../../tools/sim/run.js';
 import { BYZANTINE_KINDS } from '../../../tools/sim/byzantine.js';
@@ -83,6 +87,10 @@ const EXERCISED: Record<ScenarioKind, (result: ReturnType<typeof runScenario>) =
   'forged-sync': (result) => result.counters.crashes > 0 && result.counters.restarts === result.counters.crashes,
   twins: (result) => result.trace!.some((line) => line.includes('+twin')) && result.faultyValidators.length === 1,
   'clock-skew': (result) => result.trace!.some((line) => / clocks v\d+ [+-]\d+ ms/.test(line)) && result.trace!.some((line) => line.endsWith(' clocks corrected')) && (result.rejections['bad-timestamp'] ?? 0) > 0,
+  'late-bodies': (result) =>
+    result.trace!.some((line) => line.includes(' relays late: ')) && result.data.missingVerdicts > 0 && result.data.bodiesFetched > 0 && result.data.wantsCompleted > 0,
+  'unknown-ids': (result) => result.data.unavailableProposals > 0 && result.data.missingVerdicts > 0 && result.data.unavailableFollowedByCommits > 0,
+  'some-unknown-ids': (result) => result.data.unavailableProposals > 0 && result.data.missingVerdicts > 0 && result.data.unavailableFollowedByCommits > 0,
   mixed: (result) => result.faultyValidators.length === 1 && result.trace!.some((line) => line.includes(' links ')),
 };
 
