@@ -128,7 +128,15 @@ export class ConsensusCore {
   private round = 0;
   private highQc: ParentCertificate;
   private highTc: TimeoutCertificate | null;
-  private roundDeadlineMs = 0;
+  /** When this round began, and the round timeout it was given then. */
+  private roundEnteredMs = 0;
+  private roundTimeoutForRoundMs = 0;
+  /**
+   * Since when this round has had work (docs/consensus.md "Idle chains"), or null while it has
+   * none: the round timer runs only from then, so an idle network neither proposes empty blocks
+   * nor times out, except for the heartbeat.
+   */
+  private workSinceMs: number | null = null;
   private timedOutRound = 0;
   private timeoutMessage: TimeoutMessage | null = null;
   private nextRebroadcastMs = 0;
@@ -298,6 +306,7 @@ export class ConsensusCore {
     for (let handled = 0; this.loopback.length > 0 && handled < LOOPBACK_MESSAGES_PER_STEP_MAX; handled++) {
       this.handleMessage(this.config.self, this.loopback.shift()!);
     }
+    this.refreshWork();
     const outputs: ConsensusOutput[] = [];
     if (this.persist !== null) outputs.push(this.persist);
     outputs.push(...this.sends);
@@ -338,7 +347,7 @@ export class ConsensusCore {
 
   private nextWakeMs(): number {
     if (this.loopback.length > 0) return this.nowMs;
-    let wake = this.timedOutRound === this.round ? this.nextRebroadcastMs : this.roundDeadlineMs;
+    let wake = this.timedOutRound === this.round ? this.nextRebroadcastMs : this.roundDeadlineMs();
     if (this.proposalDueMs !== null) wake = Math.min(wake, this.proposalDueMs);
     for (const request of this.syncRequests.values()) wake = Math.min(wake, request.sentAtMs + this.config.timings.syncRequestTimeoutMs);
     if (this.catchUp !== null) wake = Math.min(wake, this.catchUp.sentAtMs + this.config.timings.syncRequestTimeoutMs);
@@ -387,7 +396,9 @@ export class ConsensusCore {
     this.advanceCommits();
     if (this.enterNextEpochIfDue()) return;
     if (this.proposalDueMs !== null && this.nowMs >= this.proposalDueMs) this.proposeIfLeader(true);
-    if (this.timedOutRound !== this.round && this.nowMs >= this.roundDeadlineMs) this.localTimeout();
+    // Work may have ended since the last step (its transactions executed): then the deadline is the heartbeat's.
+    this.refreshWork();
+    if (this.timedOutRound !== this.round && this.nowMs >= this.roundDeadlineMs()) this.localTimeout();
     else if (this.timedOutRound === this.round && this.nowMs >= this.nextRebroadcastMs && this.timeoutMessage !== null) {
       this.sends.push({ kind: 'broadcast', message: this.timeoutMessage, epoch: this.epoch.number });
       this.nextRebroadcastMs = this.nowMs + timings.timeoutRebroadcastMs;
@@ -715,7 +726,9 @@ export class ConsensusCore {
   private enterRound(round: number): void {
     assert(round > this.round, `rounds only move forward (${this.round} to ${round})`);
     this.round = round;
-    this.roundDeadlineMs = this.nowMs + this.roundTimeoutMs(round);
+    this.roundEnteredMs = this.nowMs;
+    this.roundTimeoutForRoundMs = this.roundTimeoutMs(round);
+    this.workSinceMs = null;
     this.timeoutMessage = null;
     this.proposalDueMs = null;
     this.proposalAwaitsLedger = false;
@@ -724,6 +737,48 @@ export class ConsensusCore {
     for (const kept of this.proposalsSeen.keys()) if (kept < round) this.proposalsSeen.delete(kept);
     for (const [hash, pending] of this.pendingProposals) if (pending.message.block.header.round < round) this.pendingProposals.delete(hash);
     this.proposeIfLeader(false);
+  }
+
+  /**
+   * When this round times out: a round timeout after its work began, or, while it has none,
+   * after the heartbeat's proposal was due (idleProposalDelayMs after the round began), so a
+   * leader that misses even the heartbeat is still replaced.
+   */
+  private roundDeadlineMs(): number {
+    const workSince = this.workSinceMs ?? this.roundEnteredMs + this.config.timings.idleProposalDelayMs;
+    return workSince + this.roundTimeoutForRoundMs;
+  }
+
+  /**
+   * Whether the round has work, from this step's state: transactions waiting, a certified payload
+   * that needs descendants to commit, a proposal held for its parent, ledger or transactions, or
+   * an epoch's end to reach. Not sticky: a period of work that ends (its transactions executed)
+   * lets the timer fall back to the heartbeat, and a new one starts a full round timeout.
+   */
+  private refreshWork(): void {
+    if (this.timedOutRound === this.round) return;
+    const parentHash = this.highQc === null ? this.epoch.rootHash : this.highQc.vote.blockHash;
+    const height = this.highQc === null ? this.epoch.startHeight : this.highQc.vote.height + 1;
+    const working = this.pendingProposals.size > 0 || this.proposalUrgent(height, this.tree.pathFromRoot(parentHash));
+    if (!working) this.workSinceMs = null;
+    else if (this.workSinceMs === null) this.workSinceMs = this.nowMs;
+  }
+
+  /**
+   * Whether a block at `height` over `ancestors` must be proposed now rather than at the
+   * heartbeat: transactions wait, an ancestor's payload needs descendants to commit, or a
+   * scheduled validator-set change needs the chain to reach its height (which counts blocks,
+   * so an idle chain would otherwise take a heartbeat per block of notice). Past the epoch's end,
+   * waiting transactions cannot go into a block; two blocks there are worth hurrying: the last
+   * block's child, whose QC commits it, and the grandchild that carries that QC to everyone;
+   * further ones (after failed rounds) wait like idle proposals.
+   */
+  private proposalUrgent(height: number, ancestors: readonly { header: BlockHeader }[]): boolean {
+    const role = this.epochRole(height);
+    const scheduled = this.scheduledChange();
+    if (role === 'beyond') return height <= scheduled!.startHeight + 1;
+    if (scheduled !== undefined) return true;
+    return this.port.hasPendingTransactions() || ancestors.some((block) => block.header.txCount > 0);
   }
 
   /** Exponential backoff in the rounds since the last commit; reset by the next commit. */
@@ -738,8 +793,8 @@ export class ConsensusCore {
 
   /**
    * As leader, propose on the highest certified block once the round is justified. With nothing
-   * to order (no transactions waiting, no uncommitted payload needing descendants), wait
-   * idleProposalDelayMs first, unless `now` is set because the wait is over or transactions came.
+   * to order (proposalUrgent), wait for the heartbeat (idleProposalDelayMs) first, unless `now`
+   * is set because the wait is over or transactions came.
    */
   private proposeIfLeader(now: boolean): void {
     const round = this.round;
@@ -759,13 +814,13 @@ export class ConsensusCore {
     // Blocks committed in this very step are not executed yet: the application must see them
     // as ancestors too, or it would propose their transactions again.
     const ancestors = [...this.commits.map((committed) => committed.block), ...this.tree.pathFromRoot(parentHash)];
-    const payloadWaiting = ancestors.some((block) => block.header.txCount > 0);
-    // Past the epoch's end, waiting transactions cannot go into a block. Two blocks there are
-    // worth hurrying: the last block's child, whose QC commits it, and the grandchild that carries
-    // that QC to everyone; further ones (after failed rounds) wait like idle proposals.
-    const urgent = role === 'beyond' ? height <= this.scheduledChange()!.startHeight + 1 : this.port.hasPendingTransactions() || payloadWaiting;
-    if (!now && !urgent && !justifiedByTc) {
-      if (this.proposalDueMs === null) this.proposalDueMs = this.nowMs + this.config.timings.idleProposalDelayMs;
+    if (!now && !this.proposalUrgent(height, ancestors) && !justifiedByTc) {
+      if (this.proposalDueMs !== null) return;
+      this.proposalDueMs = this.nowMs + this.config.timings.idleProposalDelayMs;
+      // The others learn of the QC that opened this round only from its proposal, a heartbeat
+      // away: without it they would sit in the round before, whose timer runs from its proposal,
+      // and time it out. So the QC goes out now, once per round.
+      if (this.highQc !== null) this.sends.push({ kind: 'broadcast', message: { kind: 'sync-info', highQc: this.highQc, highTc: this.highTc }, epoch: this.epoch.number });
       return;
     }
     this.proposalDueMs = null;

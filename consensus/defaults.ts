@@ -16,7 +16,8 @@ export const DEFAULT_TIMINGS: ConsensusTimings = Object.freeze({
   roundTimeoutBaseMs: 3000,
   roundTimeoutMaxMs: 30_000,
   backoffFactor: 1.5,
-  idleProposalDelayMs: 1000,
+  // The heartbeat of an idle chain (docs/consensus.md "Idle chains"): a block only when there is work, or this often.
+  idleProposalDelayMs: 30_000,
   timeoutRebroadcastMs: 1000,
   syncRequestTimeoutMs: 2000,
   clockSkewMaxMs: 5000,

@@ -34,7 +34,10 @@ export interface ConsensusTimings {
   roundTimeoutBaseMs: number;
   roundTimeoutMaxMs: number;
   backoffFactor: number;
-  /** A leader with nothing to propose waits this long before proposing an empty block. */
+  /**
+   * The heartbeat: a leader with nothing to order waits this long before proposing an empty
+   * block, and a round without work times out only this long plus its round timeout after it began.
+   */
   idleProposalDelayMs: number;
   /** How often a validator that timed out re-broadcasts its timeout (lossy links). */
   timeoutRebroadcastMs: number;

@@ -15,6 +15,7 @@ import { generateKeyPair } from '../ledger/crypto/ed25519.js';
 import { writeKeyFile } from '../ledger/files/key-file.js';
 import type { Genesis } from '../ledger/model/genesis.js';
 import type { Role } from '../contracts/participants.js';
+import { DEFAULT_TIMINGS } from '../consensus/defaults.js';
 
 export interface DemoParticipant {
   name: string;
@@ -149,7 +150,7 @@ export async function writeTestnet(options: TestnetOptions): Promise<TestnetLayo
       consensus: {
         roundTimeoutBaseMs: options.roundTimeoutBaseMs ?? 1500,
         roundTimeoutMaxMs: 30_000,
-        idleProposalDelayMs: options.idleProposalDelayMs ?? 500,
+        idleProposalDelayMs: options.idleProposalDelayMs ?? DEFAULT_TIMINGS.idleProposalDelayMs,
         blockTransactionsMax: options.blockTransactionsMax ?? 2000,
         payloadBytesMax: options.payloadBytesMax ?? 8 * 1024 * 1024,
       },

@@ -52,8 +52,13 @@ export interface RunningValidator {
   stop(): Promise<void>;
 }
 
-/** How long without an executed block before /readyz says the validator is not in sync. */
+/**
+ * How long without an executed block before /readyz says the validator is not in sync, beyond
+ * what an idle chain's heartbeat explains: an empty block commits about two heartbeats after it
+ * is proposed (docs/consensus.md "Idle chains").
+ */
 const READY_COMMIT_AGE_MS = 30_000;
+const READY_HEARTBEATS_ALLOWED = 3;
 /** How long requests already running get to finish when the validator stops. */
 const SHUTDOWN_REQUEST_GRACE_MS = 5_000;
 /** How often unanswered wants for transactions are sent again to the next peer. */
@@ -326,7 +331,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     const quorum = store.epochAt(store.head().height + 1).validators.quorum;
     const quorumConnected = connected + 1 >= quorum;
     const executionCaughtUp = status.committedHeight - executedHeight <= READY_EXECUTION_LAG_BLOCKS_MAX;
-    const recentlyCommitted = Date.now() - lastExecutedAtMs < READY_COMMIT_AGE_MS;
+    const recentlyCommitted = Date.now() - lastExecutedAtMs < READY_COMMIT_AGE_MS + READY_HEARTBEATS_ALLOWED * config.consensus.idleProposalDelayMs;
     const ready = quorumConnected && executionCaughtUp && recentlyCommitted;
     response.status(ready ? 200 : 503).json({ ready, quorumConnected, executionCaughtUp, recentlyCommitted, connectedPeers: connected, quorum, epoch: status.epoch, member: status.member, height: executedHeight, round: status.round });
   });

@@ -29,7 +29,7 @@ export function testnetCommand(): Command {
     .option('--validators <n>', 'number of validators (1 to 31; 1 is a single-node baseline, 4 tolerate a fault)', '4')
     .option('--genesis-validators <k>', 'how many of them the genesis names (default all); the rest are standby validators for governance to add')
     .option('--round-timeout-ms <ms>', 'the first round timeout (it backs off from there)')
-    .option('--idle-proposal-delay-ms <ms>', 'how long a leader with nothing to propose waits before an empty block')
+    .option('--idle-proposal-delay-ms <ms>', 'the heartbeat of an idle chain: with nothing to order, a block this often (default 30000)')
     .option('--block-transactions-max <n>', 'transactions a leader puts in one block at most')
     .option('--payload-bytes-max <bytes>', 'bytes of transactions in one block at most')
     .requiredOption('--dir <dir>', 'an empty (or new) folder to write into')

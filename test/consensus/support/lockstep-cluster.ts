@@ -29,6 +29,7 @@ import type {
   SafetyState,
   ScheduledValidatorSet,
   UnsafeTestSwitches,
+  ConsensusTimings,
 } from '../../../consensus/types.js';
 import { initialSafetyState } from '../../../consensus/defaults.js';
 import { TestChain, testKey } from '../../support/test-chain.js';
@@ -142,6 +143,7 @@ export class LockstepCluster {
     private readonly overrides: {
       switches?: UnsafeTestSwitches;
       limits?: Partial<ConsensusLimits>;
+      timings?: Partial<ConsensusTimings>;
       observers?: number;
       /** Execute committed blocks at the next clock step rather than at once, as a real node's execution lags its commits. */
       deferExecution?: boolean;
@@ -199,7 +201,8 @@ export class LockstepCluster {
       self: id,
       signingSeed: seed,
       limits: { ...DEFAULT_LIMITS, ...this.overrides.limits },
-      timings: DEFAULT_TIMINGS,
+      // A 1-s heartbeat keeps these tests' idle chains moving; the idle-chain tests set their own.
+      timings: { ...DEFAULT_TIMINGS, idleProposalDelayMs: 1000, ...this.overrides.timings },
       unsafeTestSwitches: this.overrides.switches ?? {},
     };
   }
@@ -208,8 +211,10 @@ export class LockstepCluster {
     return this.nodes.find((node) => node.id === id)!;
   }
 
-  submit(transaction: string): void {
+  /** Hands `transaction` to every node (or to those of `ids`), as the relay would. */
+  submit(transaction: string, ids?: readonly string[]): void {
     for (const node of this.nodes) {
+      if (ids !== undefined && !ids.includes(node.id)) continue;
       node.app.pending.push(transaction);
       if (!node.down) this.apply(node, node.core.step({ kind: 'transactions-ready', nowMs: this.nowMs }));
     }
