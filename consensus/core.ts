@@ -218,16 +218,30 @@ export class ConsensusCore {
     const current = persisted !== undefined && persistedEpoch === epoch.number ? persisted : undefined;
     let highQc: ParentCertificate = atEpochRoot ? null : committed!.certificate;
     if (current !== undefined && certificateRound(current.highQc) > certificateRound(highQc)) highQc = current.highQc;
-    const safety = current?.safety ?? initialSafetyState(epoch.number);
+    const stored = current?.safety ?? initialSafetyState(epoch.number);
+    const safety = safetyAtLeastStores(stored, {
+      certificates: [highQc, ...(current?.blocks.map((record) => record.justify) ?? [])],
+      highTc: current?.highTc ?? null,
+      ownProposalRounds: current?.blocks.filter((record) => record.block.header.proposer === config.self).map((record) => record.block.header.round) ?? [],
+    });
     const core = new ConsensusCore(config, port, epoch, safety, root, highQc, current?.highTc ?? null, persisted !== undefined && current === undefined);
+    if (safety !== stored) core.safetyRaisedFrom = stored;
     if (current !== undefined) core.restoreBlocks(current.blocks);
     return core;
   }
+
+  /**
+   * The safety state as stored, when it was below what the stores show this validator certified
+   * or signed for and create() raised it (safetyAtLeastStores); the driver logs it. Undefined otherwise.
+   */
+  safetyRaisedFrom: SafetyState | undefined;
 
   /** Enters the first round (or the round the persisted state implies) and returns the outputs. */
   start(nowMs: number): ConsensusOutput[] {
     this.nowMs = nowMs;
     this.beginStep();
+    // The raised state is made durable before anything is signed under it.
+    if (this.safetyRaisedFrom !== undefined) this.persistSafety(this.safety.state);
     if (this.staleEpochOnDisk) Object.assign(this.persisting(), { safety: this.safety.state, dropAllBlocks: true, highQc: null, highTc: null });
     for (const certificate of [...this.restoredCertificates, this.highQc]) this.tryCommitWith(certificate);
     this.restoredCertificates.length = 0;
@@ -276,6 +290,11 @@ export class ConsensusCore {
       pendingBlocks: this.tree.size,
       rejections: Object.fromEntries(this.rejections),
     };
+  }
+
+  /** The safety state as it stands (what the last persist output holds, or will). */
+  get safetyState(): SafetyState {
+    return this.safety.state;
   }
 
   leaderOf(round: number): string {
@@ -1150,4 +1169,34 @@ export class ConsensusCore {
 
 function equalBytes(left: Uint8Array, right: Uint8Array): boolean {
   return left.length === right.length && left.every((byte, index) => byte === right[index]);
+}
+
+/**
+ * The safety state raised to what the stores show (docs/consensus.md section 3, "Safety state
+ * never moves backwards"). A consensus log cut short (a truncated write-ahead log, a restored
+ * backup) can hold a safety record older than certificates kept elsewhere: the ledger's head
+ * certificate, the highest QC and TC, the parent certificates of stored blocks, the blocks it
+ * proposed. A QC of round r may hold this validator's vote for r, a TC its timeout, its own
+ * block its proposal and vote, so after a rollback it could otherwise sign a second, different
+ * vote, timeout or proposal for a round it already signed in. So lastVotedRound is at least
+ * every such round, the lock at least every QC round, and the highest timeout round at least
+ * the TC's. The state is returned unchanged (the same object)
+ * when nothing is raised.
+ */
+export function safetyAtLeastStores(
+  state: SafetyState,
+  stores: { certificates: readonly ParentCertificate[]; highTc: TimeoutCertificate | null; ownProposalRounds?: readonly number[] },
+): SafetyState {
+  let certifiedRound = 0;
+  for (const certificate of stores.certificates) certifiedRound = Math.max(certifiedRound, certificateRound(certificate));
+  const timeoutRound = stores.highTc?.round ?? 0;
+  // A block this validator proposed: it signed the proposal and may have voted for it, so the
+  // round counts as voted in, which also keeps it from proposing there again (safety-rules.ts).
+  let proposedRound = 0;
+  for (const round of stores.ownProposalRounds ?? []) if (round > (state.lastProposal?.round ?? 0)) proposedRound = Math.max(proposedRound, round);
+  const lastVotedRound = Math.max(state.lastVotedRound, certifiedRound, timeoutRound, proposedRound);
+  const lockedRound = Math.max(state.lockedRound, certifiedRound);
+  const highestTimeoutRound = Math.max(state.highestTimeoutRound, timeoutRound);
+  if (lastVotedRound === state.lastVotedRound && lockedRound === state.lockedRound && highestTimeoutRound === state.highestTimeoutRound) return state;
+  return { ...state, lastVotedRound, lockedRound, highestTimeoutRound };
 }

@@ -61,7 +61,9 @@ export type SafetyRefusal =
   | 'round-below-last-voted'
   | 'not-safe-to-timeout'
   | 'already-proposed-another-block'
-  | 'proposal-round-not-increasing';
+  | 'proposal-round-not-increasing'
+  /** A round this validator already voted or timed out in: it may have proposed there too, before a rollback lost the record. */
+  | 'proposal-round-already-signed';
 
 export type SafetyDecision =
   | { ok: true; signature: string; state: SafetyState; repeated: boolean }
@@ -132,6 +134,9 @@ export class SafetyRules {
       return last.digest === digestHex ? this.repeat(last.signature) : { ok: false, refusal: 'already-proposed-another-block' };
     }
     if (last !== null && round < last.round) return { ok: false, refusal: 'proposal-round-not-increasing' };
+    // A leader proposes before it votes in its round; a round already voted or timed out in (as
+    // the stores showed after a rollback, core.ts safetyAtLeastStores) gets no new proposal.
+    if (round <= this.#state.lastVotedRound) return { ok: false, refusal: 'proposal-round-already-signed' };
     const signature = toHex(signFor('proposal', this.chainId, this.#seed, digest, this.#state.epoch));
     this.#state = { ...this.#state, lastProposal: { round, digest: digestHex, signature } };
     return { ok: true, signature, state: this.state, repeated: false };

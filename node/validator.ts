@@ -204,6 +204,14 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       committed,
     },
   );
+  if (core.safetyRaisedFrom !== undefined) {
+    const from = core.safetyRaisedFrom;
+    const to = core.safetyState;
+    logger.warn(
+      { from: { lastVotedRound: from.lastVotedRound, lockedRound: from.lockedRound, highestTimeoutRound: from.highestTimeoutRound }, to: { lastVotedRound: to.lastVotedRound, lockedRound: to.lockedRound, highestTimeoutRound: to.highestTimeoutRound } },
+      'the stored safety state was behind the certificates this validator holds (a consensus store rolled back?): raised before signing anything',
+    );
+  }
 
   const p2p = splitHostPort(config.p2p.listen);
   const peerTls = config.p2p.tls === undefined ? undefined : await readTls(config.p2p.tls);
