@@ -7,11 +7,10 @@
  * Committed-block requests from lagging peers are served here, from the ledger store, since the
  * core keeps only recent blocks.
  */
-import type { JsonValue } from '../ledger/encoding/canonical-json.js';
 import type { BlockStore } from '../ledger/store/block-store.js';
 import type { ConsensusCore } from '../consensus/core.js';
 import { committedResponseBlocks, committedResponseBlocksMax } from '../consensus/catch-up.js';
-import { decodeMessage, encodeMessage } from '../consensus/codec.js';
+import { decodeMessageBytes, encodeMessageParts } from '../consensus/codec.js';
 import type { CommittedBlock, ConsensusMessage } from '../consensus/messages.js';
 import type { ConsensusInput, ConsensusOutput } from '../consensus/types.js';
 import type { ConsensusStore } from './consensus-store.js';
@@ -22,16 +21,17 @@ import { encodePayload } from './payload.js';
 
 export const CONSENSUS_CHANNEL = 'consensus';
 /**
- * Payload bytes in one committed-response: with base64, headers and certificates it stays inside
- * a 24 MiB transport frame (node/transport/limits.ts). The first two blocks are served whatever
- * their size, since a proof needs a pair; CONFIGURABLE_PAYLOAD_BYTES_MAX (node/config.ts) keeps
- * those inside the frame too.
+ * Payload bytes in one committed-response: with headers and certificates it stays inside a 24 MiB
+ * transport frame (node/transport/limits.ts; payloads travel raw, docs/consensus.md "Wire
+ * format"). The first two blocks are served whatever their size, since a proof needs a pair;
+ * CONFIGURABLE_PAYLOAD_BYTES_MAX (node/config.ts) keeps those inside the frame too.
  */
 export const COMMITTED_RESPONSE_PAYLOAD_BYTES_MAX = 12 * 1024 * 1024;
 
+/** Binary frames on the consensus channel (node/transport/frames.ts); a broadcast is framed once for every peer. */
 export interface FrameSender {
-  send(to: string, channel: string, payload: JsonValue): boolean;
-  broadcast(channel: string, payload: JsonValue): void;
+  sendBytes(to: string, channel: string, body: readonly Uint8Array[]): boolean;
+  broadcastBytes(channel: string, body: readonly Uint8Array[]): void;
 }
 
 export interface DriverOptions {
@@ -86,9 +86,9 @@ export class ConsensusDriver {
     while (this.running) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
-  /** A frame on the consensus channel from an authenticated peer. */
-  receiveFrame(from: string, payload: JsonValue): void {
-    const decoded = decodeMessage(payload);
+  /** A binary frame's body on the consensus channel from an authenticated peer (the binary form of consensus/codec.ts). */
+  receiveFrame(from: string, bytes: Uint8Array): void {
+    const decoded = decodeMessageBytes(bytes);
     if (!decoded.ok) {
       this.options.metrics.messagesRejected.inc({ reason: 'undecodable' });
       return;
@@ -156,11 +156,11 @@ export class ConsensusDriver {
         }
         case 'send':
           this.count(output.message);
-          transport.send(output.to, CONSENSUS_CHANNEL, encodeMessage(output.message, output.epoch));
+          transport.sendBytes(output.to, CONSENSUS_CHANNEL, encodeMessageParts(output.message, output.epoch));
           break;
         case 'broadcast':
           this.count(output.message);
-          transport.broadcast(CONSENSUS_CHANNEL, encodeMessage(output.message, output.epoch));
+          transport.broadcastBytes(CONSENSUS_CHANNEL, encodeMessageParts(output.message, output.epoch));
           break;
         case 'commit':
           this.options.application.enqueueCommits(output.blocks);
@@ -209,6 +209,6 @@ export class ConsensusDriver {
       committed.push({ block: { header: block.header, payload: encodePayload(block.transactions) }, certificate });
     }
     const served = committedResponseBlocks(committed, (height) => this.handOverProofs.get(height), blocksMax, COMMITTED_RESPONSE_PAYLOAD_BYTES_MAX);
-    this.options.transport.send(from, CONSENSUS_CHANNEL, encodeMessage({ kind: 'committed-response', blocks: served }));
+    this.options.transport.sendBytes(from, CONSENSUS_CHANNEL, encodeMessageParts({ kind: 'committed-response', blocks: served }));
   }
 }

@@ -226,6 +226,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     listen: p2p,
     peers: addressBook(initiallyAdmitted),
     ...(peerTls === undefined ? {} : { tls: peerTls }),
+    binaryChannels: [CONSENSUS_CHANNEL],
     logger,
   });
   if (config.p2p.simulatedLatency !== undefined) {
@@ -276,9 +277,12 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   const transactionService = transactions;
   const consensusDriver = driver;
   reachPeers = transport;
+  // Consensus travels in binary frames; the transport refuses text frames on its channel.
+  transport.onBytes((from, channel, bytes) => {
+    if (channel === CONSENSUS_CHANNEL) consensusDriver.receiveFrame(from, bytes);
+  });
   transport.onFrame((from, channel, payload) => {
-    if (channel === CONSENSUS_CHANNEL) consensusDriver.receiveFrame(from, payload);
-    else if (channel === TRANSACTION_CHANNEL) void transactionService.receiveRelayed(payload);
+    if (channel === TRANSACTION_CHANNEL) void transactionService.receiveRelayed(payload);
     else if (channel === TRANSACTION_WANT_CHANNEL) void application.bodies.answer(from, payload).catch((error: unknown) => logger.warn({ error, from }, 'answering a want for transactions failed'));
     else if (channel === TRANSACTION_BODIES_CHANNEL) application.bodies.receiveAnswer(payload);
     else metrics.messagesRejected.inc({ reason: 'unknown-channel' });

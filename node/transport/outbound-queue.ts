@@ -5,8 +5,13 @@
  */
 import { assert } from '../../ledger/assert.js';
 
-export class OutboundQueue {
-  private items: Buffer[] = [];
+/** What the queue holds: anything with a size in bytes (a Buffer, or a frame that knows its kind). */
+export interface Sized {
+  readonly byteLength: number;
+}
+
+export class OutboundQueue<Frame extends Sized = Buffer> {
+  private items: Array<Frame | undefined> = [];
   private head = 0;
   private queuedBytes = 0;
 
@@ -26,7 +31,7 @@ export class OutboundQueue {
   }
 
   /** Appends a frame and returns how many older frames were dropped to make room for it. */
-  push(frame: Buffer): number {
+  push(frame: Frame): number {
     assert(frame.byteLength <= this.bytesMax, 'a frame larger than the whole queue must be refused before it is queued');
     this.items.push(frame);
     this.queuedBytes += frame.byteLength;
@@ -38,14 +43,14 @@ export class OutboundQueue {
     return dropped;
   }
 
-  peek(): Buffer | undefined {
+  peek(): Frame | undefined {
     return this.items[this.head];
   }
 
-  shift(): Buffer | undefined {
+  shift(): Frame | undefined {
     const frame = this.items[this.head];
     if (frame === undefined) return undefined;
-    this.items[this.head] = EMPTY;
+    this.items[this.head] = undefined;
     this.head++;
     this.queuedBytes -= frame.byteLength;
     // Compact now and then, so shifting stays O(1) amortised without the array growing forever.
@@ -62,5 +67,3 @@ export class OutboundQueue {
     this.queuedBytes = 0;
   }
 }
-
-const EMPTY = Buffer.alloc(0);

@@ -17,7 +17,7 @@ import { assert } from '../../ledger/assert.js';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import type { ValidatorSet } from '../../ledger/model/validator-set.js';
 import type { TransportFaults } from './faults.js';
-import { parseFrame, type FrameRules, type MalformedFrameReason } from './frames.js';
+import { parseFrame, type FrameRules, type MalformedFrameReason, type OutboundFrame } from './frames.js';
 import {
   answerChallenge,
   checkHello,
@@ -68,6 +68,8 @@ export interface ConnectionHost {
   admit(connection: PeerConnection): HandshakeRefusal | undefined;
   opened(connection: PeerConnection): void;
   received(connection: PeerConnection, channel: string, payload: JsonValue): void;
+  /** A binary frame's body, a view of the received message. */
+  receivedBytes(connection: PeerConnection, channel: string, bytes: Uint8Array): void;
   /** The peer crossed a misbehaviour threshold on this connection. */
   misbehaved(connection: PeerConnection, reason: string): void;
   closed(connection: PeerConnection, outcome: ConnectionOutcome): void;
@@ -121,7 +123,7 @@ export class PeerConnection {
   private rawSocket: Socket | undefined;
   private rawBytesDuringHandshake = 0;
   private readonly rateLimit: PeerRateLimit;
-  private readonly queue: OutboundQueue;
+  private readonly queue: OutboundQueue<OutboundFrame>;
   private bytesInSocket = 0;
   private malformedFrames = 0;
   private rateLimitedFrames = 0;
@@ -204,7 +206,7 @@ export class PeerConnection {
   }
 
   /** Queues a frame; false if the connection is not open. Older frames may be dropped (counted). */
-  enqueue(frame: Buffer): boolean {
+  enqueue(frame: OutboundFrame): boolean {
     if (this.state !== 'open') return false;
     this.host.statistics.queueDrops += this.queue.push(frame);
     this.flush();
@@ -416,7 +418,8 @@ export class PeerConnection {
       return;
     }
     host.statistics.framesIn++;
-    host.received(this, parsed.channel, parsed.payload);
+    if ('bytes' in parsed) host.receivedBytes(this, parsed.channel, parsed.bytes);
+    else host.received(this, parsed.channel, parsed.payload);
   }
 
   private onRateLimited(): void {
@@ -445,7 +448,7 @@ export class PeerConnection {
       this.bytesInSocket += frame.byteLength;
       statistics.framesOut++;
       statistics.bytesOut += frame.byteLength;
-      this.socket.send(frame, { binary: false }, () => {
+      this.socket.send(frame.data, { binary: frame.binary }, () => {
         this.bytesInSocket -= frame.byteLength;
         this.flush();
       });

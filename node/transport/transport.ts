@@ -13,6 +13,9 @@
  * - Dialers reconnect with exponential backoff and jitter (backoff.ts). Bans (for malformed
  *   frames, protocol violations or persistent rate-limit excess) close the connection and refuse
  *   the peer, on either side, for banMs.
+ * - Frames (frames.ts) are text, {"channel", "payload"} in JSON, except on the channels named
+ *   in `binaryChannels`, which carry binary frames: a header naming the channel, then raw bytes
+ *   (the consensus channel). Each kind is refused on the other's channels.
  * - No peer input ever throws out of here: every socket, server and TLS error has a listener, and
  *   bad input becomes a counted, logged refusal.
  */
@@ -26,7 +29,19 @@ import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import type { ValidatorSet } from '../../ledger/model/validator-set.js';
 import { reconnectDelayMs } from './backoff.js';
 import { TransportFaults } from './faults.js';
-import { encodeFrame, frameLimitFor, type ChannelLimits, type FrameRules } from './frames.js';
+import {
+  binaryFrameBytes,
+  CHANNEL_NAME_PATTERN,
+  encodeBinaryFrame,
+  encodeFrame,
+  frameLimitFor,
+  isBinaryChannel,
+  outboundFrame,
+  type ChannelLimits,
+  type FrameBody,
+  type FrameRules,
+  type OutboundFrame,
+} from './frames.js';
 import { HandshakeSlots, normalizedAddress } from './handshake-slots.js';
 import { dialsTo, type HandshakeIdentity, type HandshakeRefusal, type HandshakeRole } from './handshake.js';
 import { resolveTransportLimits, type TransportLimits } from './limits.js';
@@ -70,6 +85,11 @@ export interface PeerTransportOptions {
   limits?: Partial<TransportLimits>;
   /** When given, frames on other channels are malformed, and each channel has its own size limit. */
   channels?: Readonly<Record<string, ChannelLimits>>;
+  /**
+   * Channels that carry binary frames (sendBytes, broadcastBytes, onBytes) and only those; every
+   * other channel carries text frames. A frame of the wrong kind from a peer is malformed.
+   */
+  binaryChannels?: readonly string[];
   logger?: TransportLogger;
   faults?: TransportFaults;
   /** Source of reconnect jitter; the operating system's randomness by default. */
@@ -77,6 +97,8 @@ export interface PeerTransportOptions {
 }
 
 export type FrameHandler = (from: string, channel: string, payload: JsonValue) => void;
+/** `bytes` is a view of the received frame: read it, keep it, but do not change it. */
+export type BytesHandler = (from: string, channel: string, bytes: Uint8Array) => void;
 export type PeerUpHandler = (peer: string) => void;
 export type PeerDownHandler = (peer: string, reason: string) => void;
 
@@ -120,8 +142,9 @@ export class PeerTransport {
   private readonly bannedUntilMs = new Map<string, number>();
   private readonly delayedFrames = new Set<NodeJS.Timeout>();
   /** Frames held by a simulated latency, per peer, in the order they were sent. */
-  private readonly inOrderDelayed = new Map<string, Array<{ releaseAtMs: number; frame: Buffer }>>();
+  private readonly inOrderDelayed = new Map<string, Array<{ releaseAtMs: number; frame: OutboundFrame }>>();
   private readonly frameHandlers = new Set<FrameHandler>();
+  private readonly bytesHandlers = new Set<BytesHandler>();
   private readonly peerUpHandlers = new Set<PeerUpHandler>();
   private readonly peerDownHandlers = new Set<PeerDownHandler>();
 
@@ -134,9 +157,14 @@ export class PeerTransport {
     this.peers = checkPeers(options.peers, options.self.id);
     this.inboundHandshakes = new HandshakeSlots(this.limits, this.logger);
     this.inboundHandshakes.reserveFor(this.peers);
-    const frameRules: FrameRules = { frameBytesMax: this.limits.frameBytesMax, channels: options.channels };
+    const binaryChannels = new Set(options.binaryChannels ?? []);
+    const frameRules: FrameRules = { frameBytesMax: this.limits.frameBytesMax, channels: options.channels, binaryChannels };
     for (const [channel, channelLimits] of Object.entries(options.channels ?? {})) {
       assert(channelLimits.frameBytesMax > 0 && channelLimits.frameBytesMax <= this.limits.frameBytesMax, `channel ${channel}: frameBytesMax must be in 1..frameBytesMax`);
+    }
+    for (const channel of binaryChannels) {
+      assert(CHANNEL_NAME_PATTERN.test(channel), `invalid binary channel name ${JSON.stringify(channel)}`);
+      assert(options.channels === undefined || Object.hasOwn(options.channels, channel), `binary channel ${channel} is not among the channels`);
     }
     this.host = {
       chainId: options.chainId,
@@ -150,6 +178,7 @@ export class PeerTransport {
       admit: (connection) => this.admit(connection),
       opened: (connection) => this.opened(connection),
       received: (connection, channel, payload) => this.received(connection, channel, payload),
+      receivedBytes: (connection, channel, bytes) => this.receivedBytes(connection, channel, bytes),
       misbehaved: (connection, reason) => this.misbehaved(connection, reason),
       closed: (connection, outcome) => this.closed(connection, outcome),
     };
@@ -251,15 +280,29 @@ export class PeerTransport {
   /** Queues a frame to every connected peer, encoding it once; returns how many peers took it. */
   broadcast(channel: string, payload: JsonValue): number {
     const frame = this.encode(channel, payload);
-    if (frame === undefined) return 0;
-    let delivered = 0;
-    for (const [peer, connection] of [...this.open]) if (connection.isOpen && this.deliver(peer, frame)) delivered++;
-    return delivered;
+    return frame === undefined ? 0 : this.deliverToAll(frame);
   }
 
-  /** Frames from authenticated peers; handlers must not throw on bad payloads (they are peer input). */
+  /** Queues a binary frame on a binary channel to one peer; false as for send. */
+  sendBytes(to: string, channel: string, body: FrameBody): boolean {
+    const frame = this.encodeBytes(channel, body);
+    return frame !== undefined && this.deliver(to, frame);
+  }
+
+  /** Queues a binary frame to every connected peer, built once and shared; returns how many peers took it. */
+  broadcastBytes(channel: string, body: FrameBody): number {
+    const frame = this.encodeBytes(channel, body);
+    return frame === undefined ? 0 : this.deliverToAll(frame);
+  }
+
+  /** Text frames from authenticated peers; handlers must not throw on bad payloads (they are peer input). */
   onFrame(handler: FrameHandler): () => void {
     return subscribe(this.frameHandlers, handler);
+  }
+
+  /** Binary frames from authenticated peers, on the binary channels; handlers must not throw on bad bytes. */
+  onBytes(handler: BytesHandler): () => void {
+    return subscribe(this.bytesHandlers, handler);
   }
 
   onPeerUp(handler: PeerUpHandler): () => void {
@@ -316,16 +359,34 @@ export class PeerTransport {
     this.reconcileDialers();
   }
 
-  private encode(channel: string, payload: JsonValue): Buffer | undefined {
+  private encode(channel: string, payload: JsonValue): OutboundFrame | undefined {
+    assert(!isBinaryChannel(channel, this.host.frameRules), `channel ${channel} carries binary frames: use sendBytes`);
     const frame = encodeFrame(channel, payload);
-    const limit = frameLimitFor(channel, this.host.frameRules);
-    if (frame.byteLength <= limit) return frame;
-    this.statistics.sendRefused['too-large']++;
-    this.logger.warn({ channel, bytes: frame.byteLength, limit }, 'outbound frame over the size limit not sent');
-    return undefined;
+    return this.withinLimit(channel, frame.byteLength) ? outboundFrame(frame, false) : undefined;
   }
 
-  private deliver(to: string, frame: Buffer): boolean {
+  /** Checks the size before building the frame, so an oversized body is never copied. */
+  private encodeBytes(channel: string, body: FrameBody): OutboundFrame | undefined {
+    assert(isBinaryChannel(channel, this.host.frameRules), `channel ${channel} carries text frames: use send`);
+    if (!this.withinLimit(channel, binaryFrameBytes(channel, body))) return undefined;
+    return outboundFrame(encodeBinaryFrame(channel, body), true);
+  }
+
+  private withinLimit(channel: string, bytes: number): boolean {
+    const limit = frameLimitFor(channel, this.host.frameRules);
+    if (bytes <= limit) return true;
+    this.statistics.sendRefused['too-large']++;
+    this.logger.warn({ channel, bytes, limit }, 'outbound frame over the size limit not sent');
+    return false;
+  }
+
+  private deliverToAll(frame: OutboundFrame): number {
+    let delivered = 0;
+    for (const [peer, connection] of [...this.open]) if (connection.isOpen && this.deliver(peer, frame)) delivered++;
+    return delivered;
+  }
+
+  private deliver(to: string, frame: OutboundFrame): boolean {
     const connection = this.open.get(to);
     if (connection === undefined || !connection.isOpen) {
       this.statistics.sendRefused['not-connected']++;
@@ -351,7 +412,7 @@ export class PeerTransport {
   }
 
   /** Holds a frame until `releaseAtMs` behind the frames already held for the peer: one timer per peer, first in first out. */
-  private delayInOrder(to: string, frame: Buffer, releaseAtMs: number): void {
+  private delayInOrder(to: string, frame: OutboundFrame, releaseAtMs: number): void {
     let held = this.inOrderDelayed.get(to);
     if (held === undefined) this.inOrderDelayed.set(to, (held = []));
     held.push({ releaseAtMs, frame });
@@ -427,6 +488,12 @@ export class PeerTransport {
     const peer = connection.peer;
     assert(peer !== undefined, 'an open connection knows its peer');
     for (const handler of [...this.frameHandlers]) handler(peer, channel, payload);
+  }
+
+  private receivedBytes(connection: PeerConnection, channel: string, bytes: Uint8Array): void {
+    const peer = connection.peer;
+    assert(peer !== undefined, 'an open connection knows its peer');
+    for (const handler of [...this.bytesHandlers]) handler(peer, channel, bytes);
   }
 
   private misbehaved(connection: PeerConnection, reason: string): void {

@@ -2,11 +2,12 @@
  * A committed-response a validator serves fits in one transport frame (node/driver.ts,
  * consensus/catch-up.ts): otherwise the requester's transport drops it and a laggard can never
  * catch up. Sizes are the worst the limits allow: the largest configurable payloads, the longest
- * identifiers, and certificates from the largest validator set.
+ * identifiers, and certificates from the largest validator set. The frame is the one the driver
+ * sends: a binary frame on the consensus channel, payloads raw (docs/consensus.md "Wire format").
  */
 import { describe, expect, it } from 'vitest';
 import { committedResponseBlocks, committedResponseBlocksMax } from '../../consensus/catch-up.js';
-import { encodeMessage } from '../../consensus/codec.js';
+import { decodeMessageBytes, encodeMessageParts } from '../../consensus/codec.js';
 import { DEFAULT_LIMITS } from '../../consensus/defaults.js';
 import type { CommittedBlock } from '../../consensus/messages.js';
 import { LEDGER_LIMITS } from '../../ledger/limits.js';
@@ -14,7 +15,7 @@ import type { BlockHeader } from '../../ledger/model/block.js';
 import { CONFIGURABLE_PAYLOAD_BYTES_MAX } from '../../node/config.js';
 import { CONSENSUS_CHANNEL, COMMITTED_RESPONSE_PAYLOAD_BYTES_MAX } from '../../node/driver.js';
 import { DEFAULT_TRANSPORT_LIMITS } from '../../node/transport/limits.js';
-import { encodeFrame } from '../../node/transport/frames.js';
+import { binaryFrameBytes, encodeBinaryFrame, parseFrame } from '../../node/transport/frames.js';
 import { TestChain } from '../support/test-chain.js';
 
 const longestId = (index: number) => `validator-${index}-`.padEnd(LEDGER_LIMITS.identifierLengthMax, 'x');
@@ -36,7 +37,7 @@ function committedBlocks(payloadSizes: readonly number[]): CommittedBlock[] {
 }
 
 function frameBytes(blocks: CommittedBlock[]): number {
-  return encodeFrame(CONSENSUS_CHANNEL, encodeMessage({ kind: 'committed-response', blocks }, 7)).byteLength;
+  return binaryFrameBytes(CONSENSUS_CHANNEL, encodeMessageParts({ kind: 'committed-response', blocks }, 7));
 }
 
 const blocksMax = DEFAULT_LIMITS.blocksPerResponseMax;
@@ -47,6 +48,10 @@ describe('a committed-response', () => {
     const served = serve(committedBlocks([CONFIGURABLE_PAYLOAD_BYTES_MAX, CONFIGURABLE_PAYLOAD_BYTES_MAX, CONFIGURABLE_PAYLOAD_BYTES_MAX]));
     expect(served.map((committed) => committed.block.header.height)).toEqual([1, 2]);
     expect(frameBytes(served)).toBeLessThanOrEqual(DEFAULT_TRANSPORT_LIMITS.frameBytesMax);
+    // And the requester's transport and codec take it.
+    const frame = encodeBinaryFrame(CONSENSUS_CHANNEL, encodeMessageParts({ kind: 'committed-response', blocks: served }, 7));
+    const parsed = parseFrame(frame, true, { frameBytesMax: DEFAULT_TRANSPORT_LIMITS.frameBytesMax, binaryChannels: new Set([CONSENSUS_CHANNEL]) });
+    expect(parsed.ok && 'bytes' in parsed && decodeMessageBytes(parsed.bytes)).toMatchObject({ ok: true, epoch: 7, message: { kind: 'committed-response' } });
     // What the cap on payloadBytesMax is for: two blocks at the consensus limit overflow the frame.
     const overLimit = serve(committedBlocks([DEFAULT_LIMITS.payloadBytesMax, DEFAULT_LIMITS.payloadBytesMax]));
     expect(frameBytes(overLimit)).toBeGreaterThan(DEFAULT_TRANSPORT_LIMITS.frameBytesMax);
