@@ -56,7 +56,7 @@ import {
   type TimeoutMessage,
   type VoteMessage,
 } from '../../consensus/messages.js';
-import { encodeMessage } from '../../consensus/codec.js';
+import { encodeMessageBytes } from '../../consensus/codec.js';
 import { payloadIds, type SimApplication } from './application.js';
 import { transactionId } from './transaction-bodies.js';
 import type { Prng } from './prng.js';
@@ -78,7 +78,7 @@ export const BYZANTINE_KINDS = [
 export type ByzantineKind = (typeof BYZANTINE_KINDS)[number];
 
 /** What a Byzantine driver puts on the wire: a message, or bytes that are not one. */
-export type Outgoing = { recipients: readonly string[]; message: ConsensusMessage } | { recipients: readonly string[]; garbage: string };
+export type Outgoing = { recipients: readonly string[]; message: ConsensusMessage } | { recipients: readonly string[]; garbage: Uint8Array };
 
 export interface ByzantineContext {
   self: string;
@@ -517,19 +517,28 @@ class ByzantineDriver implements ByzantineBehaviour {
   }
 }
 
-/** Bytes a hostile peer might send: cut-off JSON, wrong shapes, absurd nesting. */
-export function garbageFrame(message: ConsensusMessage, prng: Prng): string {
-  const wire = JSON.stringify(encodeMessage(message));
+/** Bytes a hostile peer might send as a consensus frame body (consensus/codec.ts): cut off, edited, absurd lengths, noise. */
+export function garbageFrame(message: ConsensusMessage, prng: Prng): Uint8Array {
+  const wire = encodeMessageBytes(message);
   switch (prng.intBelow(5)) {
     case 0:
       return wire.slice(0, prng.intBelow(wire.length));
-    case 1:
-      return JSON.stringify({ ...(JSON.parse(wire) as object), kind: 'mystery' });
-    case 2:
-      return `${'['.repeat(300)}${']'.repeat(300)}`;
+    case 1: {
+      // One byte of the structure or a payload changed.
+      const edited = wire.slice();
+      const at = prng.intBelow(edited.length);
+      edited[at] = (edited[at]! + 1 + prng.intBelow(255)) & 0xff;
+      return edited;
+    }
+    case 2: {
+      // A structure length far beyond the bytes present.
+      const lying = wire.slice();
+      if (lying.length >= 5) new DataView(lying.buffer, lying.byteOffset).setUint32(1, 0xffffffff);
+      return lying;
+    }
     case 3:
-      return JSON.stringify({ kind: message.kind });
+      return new Uint8Array([...wire, ...new TextEncoder().encode(prng.hex(8))]);
     default:
-      return prng.hex(48);
+      return new TextEncoder().encode(prng.hex(48));
   }
 }

@@ -6,8 +6,8 @@
  * (virtual time, sequence number), every random choice drawn from streams derived from the seed,
  * so a seed replays its run message for message.
  *
- * Every message crosses the wire format: encodeMessage, JSON.stringify, then at the receiver
- * JSON.parse and decodeMessage. A frame that does not decode is dropped and counted; one sent
+ * Every message crosses the wire format validators use: encodeMessageBytes, then at the receiver
+ * decodeMessageBytes (the body of a binary frame, docs/consensus.md section 8). A frame that does not decode is dropped and counted; one sent
  * by an honest validator is a codec bug and is reported as a violation.
  *
  * Transactions travel on a data plane of their own (transaction-bodies.ts), over the same
@@ -19,7 +19,7 @@
 import { toHex } from '../../ledger/encoding/hex.js';
 import { blockHash } from '../../ledger/model/block.js';
 import { committedResponseBlocks, committedResponseBlocksMax } from '../../consensus/catch-up.js';
-import { decodeMessage, encodeMessage } from '../../consensus/codec.js';
+import { decodeMessageBytes, encodeMessageBytes } from '../../consensus/codec.js';
 import { certificateRound, proposalDigest, type CommittedBlock, type ConsensusMessage } from '../../consensus/messages.js';
 import type { ConsensusConfig, ConsensusOutput, UnsafeTestSwitches } from '../../consensus/types.js';
 import { emptyDataPlaneStats, payloadIds, SimApplication, type DataPlaneStats } from './application.js';
@@ -44,7 +44,7 @@ export const WORKLOAD_TRANSACTIONS_MAX = 5000;
 export const TAIL_AFTER_HEAL_MS = 2000;
 
 type SimEvent =
-  | { kind: 'deliver'; endpoint: string; fromEndpoint: string; fromValidator: string; wire: string; duplicate: boolean }
+  | { kind: 'deliver'; endpoint: string; fromEndpoint: string; fromValidator: string; wire: Uint8Array; duplicate: boolean }
   | { kind: 'deliver-data'; endpoint: string; fromEndpoint: string; fromValidator: string; wire: string; duplicate: boolean }
   | { kind: 'timer'; endpoint: string; token: number }
   | { kind: 'data-timer'; endpoint: string; token: number }
@@ -355,12 +355,7 @@ export class Cluster implements NodeEnvironment {
       this.trace.add(this.#nowMs, `drop ${route} (down)`);
       return;
     }
-    let decoded: ReturnType<typeof decodeMessage>;
-    try {
-      decoded = decodeMessage(JSON.parse(event.wire));
-    } catch {
-      decoded = { ok: false, reason: 'not JSON' };
-    }
+    const decoded = decodeMessageBytes(event.wire);
     if (!decoded.ok) {
       this.counters.dropped.undecodable += 1;
       this.trace.add(this.#nowMs, `drop ${route} (undecodable: ${decoded.reason})`);
@@ -493,7 +488,7 @@ export class Cluster implements NodeEnvironment {
     const behaviour = this.#behaviours.get(node.endpoint);
     if (behaviour === undefined) {
       if (node.honest) this.#observeSigned(node, message, epoch);
-      this.#route(node, recipients, JSON.stringify(encodeMessage(message, epoch)), message);
+      this.#route(node, recipients, encodeMessageBytes(message, epoch), message);
       return;
     }
     for (const outgoing of behaviour.rewrite(recipients, message)) this.#routeOutgoing(node, outgoing, epoch);
@@ -501,7 +496,7 @@ export class Cluster implements NodeEnvironment {
 
   #routeOutgoing(node: SimNode, outgoing: Outgoing, epoch = node.core?.status().epoch ?? 0): void {
     if ('garbage' in outgoing) this.#route(node, outgoing.recipients, outgoing.garbage, null);
-    else this.#route(node, outgoing.recipients, JSON.stringify(encodeMessage(outgoing.message, epoch)), outgoing.message);
+    else this.#route(node, outgoing.recipients, encodeMessageBytes(outgoing.message, epoch), outgoing.message);
   }
 
   /** A data-plane message from `node`; a relay records its transaction as disseminated. */
@@ -550,7 +545,7 @@ export class Cluster implements NodeEnvironment {
     };
   }
 
-  #route(node: SimNode, recipients: readonly string[], wire: string, message: ConsensusMessage | DataMessage | null, kind: 'deliver' | 'deliver-data' = 'deliver'): void {
+  #route(node: SimNode, recipients: readonly string[], wire: string | Uint8Array, message: ConsensusMessage | DataMessage | null, kind: 'deliver' | 'deliver-data' = 'deliver'): void {
     if (kind === 'deliver' && message !== null) this.#observeProposedBlock(message as ConsensusMessage);
     const outcomes = this.#network.route(node.endpoint, recipients, this.#nowMs);
     const lateRelays = kind === 'deliver-data' && (message as DataMessage).kind === 'tx-relay' ? this.#lateRelays : null;
@@ -564,21 +559,21 @@ export class Cluster implements NodeEnvironment {
       }
       if (outcome.delivered) {
         if (outcome.duplicate) this.counters.duplicated += 1;
-        const pushed = this.#push(outcome.atMs, {
-          kind,
-          endpoint: outcome.endpoint,
-          fromEndpoint: node.endpoint,
-          fromValidator: node.validator,
-          wire,
-          duplicate: outcome.duplicate,
-        });
+        const envelope = { endpoint: outcome.endpoint, fromEndpoint: node.endpoint, fromValidator: node.validator, duplicate: outcome.duplicate };
+        // Consensus frames are bytes (the binary frame's body), the data plane's are text.
+        const pushed = this.#push(
+          outcome.atMs,
+          kind === 'deliver'
+            ? { kind, ...envelope, wire: typeof wire === 'string' ? new TextEncoder().encode(wire) : wire }
+            : { kind, ...envelope, wire: typeof wire === 'string' ? wire : new TextDecoder().decode(wire) },
+        );
         if (pushed) continue;
         this.counters.dropped['queue-full'] += 1;
       } else {
         this.counters.dropped[outcome.reason] += 1;
       }
       if (this.trace.enabled) {
-        description ??= message === null ? `garbage (${wire.length} chars)` : kind === 'deliver-data' ? describeDataMessage(message as DataMessage) : describeMessage(message as ConsensusMessage);
+        description ??= message === null ? `garbage (${wire.length} bytes)` : kind === 'deliver-data' ? describeDataMessage(message as DataMessage) : describeMessage(message as ConsensusMessage);
         this.trace.add(this.#nowMs, `drop ${node.endpoint}->${outcome.endpoint} (${outcome.delivered ? 'queue full' : outcome.reason}) ${description}`);
       }
     }
