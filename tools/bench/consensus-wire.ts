@@ -25,6 +25,7 @@ import type { QuorumCertificate } from '../../ledger/model/certificate.js';
 import { signTransaction, type Transaction } from '../../ledger/model/transaction.js';
 import { encodePayload, REFERENCE_PAYLOAD_TAG, TRANSACTION_REFERENCE_BYTES } from '../../node/payload.js';
 import * as frames from '../../node/transport/frames.js';
+import { commissioningDocument } from './workload.js';
 
 const CHANNEL = 'consensus';
 const FRAME_BYTES_MAX = 24 * 1024 * 1024;
@@ -106,26 +107,7 @@ function transactions(count: number, first: number): Transaction[] {
   return Array.from({ length: count }, (_, index) => {
     const lot = `urn:epc:class:lgtin:0614141.012345.L${first + index}`;
     const eventTime = new Date(1_767_225_600_000 + (first + index) * 1000).toISOString();
-    const payload = {
-      '@context': 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
-      type: 'EPCISDocument',
-      schemaVersion: '2.0',
-      creationDate: eventTime,
-      epcisBody: {
-        eventList: [
-          {
-            type: 'ObjectEvent',
-            eventTime,
-            eventTimeZoneOffset: '+00:00',
-            action: 'ADD',
-            bizStep: 'commissioning',
-            disposition: 'active',
-            quantityList: [{ epcClass: lot, quantity: 100, uom: 'KGM' }],
-            readPoint: { id: 'urn:epc:id:sgln:0614141.00001.0' },
-          },
-        ],
-      },
-    } as JsonValue;
+    const payload = commissioningDocument(lot, eventTime) as JsonValue;
     return signTransaction({ chainId: 'custodia-bench', type: 'epcis.capture', signers: [signer.participant], nonce: `bench-${first + index}`, payload }, [signer]);
   });
 }
