@@ -11,6 +11,7 @@ import { chainId, identifier } from '../ledger/model/primitives.js';
 import { describeZodError } from '../ledger/model/zod-errors.js';
 import { DEFAULT_TIMINGS } from '../consensus/defaults.js';
 import { DEFAULT_MEMPOOL_LIMITS } from './mempool.js';
+import { DEFAULT_ADMISSION_CONTROL } from './admission-control.js';
 
 /**
  * The largest block payload a validator may be configured to propose. Catching up needs two
@@ -65,6 +66,23 @@ export const configSchema = z.strictObject({
       perSubmitterMax: z.number().int().min(1).default(DEFAULT_MEMPOOL_LIMITS.perSubmitterMax),
     })
     .default(DEFAULT_MEMPOOL_LIMITS),
+  /**
+   * Overload control (node/admission-control.ts): a client's transaction is refused with 503
+   * `overloaded` and Retry-After while more transactions wait for commit than the network
+   * commits in targetDelayMs (at the moving average of its commit rate), never fewer than
+   * pendingFloor and never more than mempool.transactionsMax. Relayed transactions are not refused
+   * for load: another validator admitted them.
+   */
+  admission: z
+    .strictObject({
+      /** The delay to commit admission aims to keep, ms (default 2,000). */
+      targetDelayMs: z.number().int().min(100).max(600_000).default(DEFAULT_ADMISSION_CONTROL.targetDelayMs),
+      /** Transactions pending for commit always admitted, whatever the measured rate (default 200). */
+      pendingFloor: z.number().int().min(1).default(DEFAULT_ADMISSION_CONTROL.pendingFloor),
+      /** Time constant of the commit rate's moving average, ms (default 5,000). */
+      rateTimeConstantMs: z.number().int().min(100).max(600_000).default(DEFAULT_ADMISSION_CONTROL.rateTimeConstantMs),
+    })
+    .default({ targetDelayMs: DEFAULT_ADMISSION_CONTROL.targetDelayMs, pendingFloor: DEFAULT_ADMISSION_CONTROL.pendingFloor, rateTimeConstantMs: DEFAULT_ADMISSION_CONTROL.rateTimeConstantMs }),
   consensus: z
     .strictObject({
       roundTimeoutBaseMs: z.number().int().min(50).default(DEFAULT_TIMINGS.roundTimeoutBaseMs),
@@ -109,6 +127,9 @@ export async function loadConfig(path: string): Promise<ConfigLoad> {
     section.tls.certFile = resolve(base, section.tls.certFile);
     section.tls.keyFile = resolve(base, section.tls.keyFile);
     if (section.tls.caFile !== undefined) section.tls.caFile = resolve(base, section.tls.caFile);
+  }
+  if (config.admission.pendingFloor > config.mempool.transactionsMax) {
+    return { ok: false, message: `config file ${path}: admission.pendingFloor (${config.admission.pendingFloor}) exceeds mempool.transactionsMax (${config.mempool.transactionsMax})` };
   }
   if (config.peers.some((peer) => peer.id === config.validatorId)) {
     return { ok: false, message: `config file ${path}: peers lists this validator (${config.validatorId}) itself` };

@@ -17,7 +17,10 @@ export function createMetrics() {
     votesSent: new Counter({ name: 'custodia_votes_sent_total', help: 'Votes this validator signed and sent', registers: [registry] }),
     timeoutsSent: new Counter({ name: 'custodia_timeouts_sent_total', help: 'Timeouts this validator broadcast', registers: [registry] }),
     consensusRejections: new Gauge({ name: 'custodia_consensus_rejections', help: 'Consensus inputs the core refused since start, by reason', labelNames: ['reason'], registers: [registry] }),
-    relayRefused: new Counter({ name: 'custodia_relayed_transactions_refused_total', help: 'Transactions peers relayed that this node refused, by reason', labelNames: ['reason'], registers: [registry] }),
+    submissionsRefused: new Counter({ name: 'custodia_submissions_refused_total', help: 'Client submissions this node refused, by reason (the API code: overloaded, mempool-full, bad-signature, ...)', labelNames: ['reason'], registers: [registry] }),
+    admissionPendingLimit: new Gauge({ name: 'custodia_admission_pending_limit', help: 'Transactions pending for commit beyond which submissions are refused as overloaded (commit rate x admission.targetDelayMs, within the floor and the mempool)', registers: [registry] }),
+    admissionCommitRate: new Gauge({ name: 'custodia_admission_commit_rate', help: 'Moving average of transactions committed per second, as overload control measures it', registers: [registry] }),
+    relayRefused: new Counter({ name: 'custodia_relayed_transactions_refused_total', help: 'Transactions peers relayed that this node refused, by reason (relay-frame-*: a whole relay frame beyond the limits)', labelNames: ['reason'], registers: [registry] }),
     messagesRejected: new Counter({ name: 'custodia_messages_rejected_total', help: 'Peer messages refused, by reason', labelNames: ['reason'], registers: [registry] }),
     bodiesWanted: new Counter({
       name: 'custodia_transaction_bodies_wanted_total',

@@ -1,7 +1,10 @@
 /**
- * Transactions from clients and from peers: the stateless checks, the mempool, relaying to every
- * validator (so any leader can propose it and no single leader can censor it forever), and the
- * status of an id (pending, committed with its result, or unknown), with waiting for commit.
+ * Transactions from clients and from peers: the stateless checks, overload control
+ * (node/admission-control.ts: a client's transaction is refused for load while more wait for
+ * commit than the network commits in the target delay), the mempool, relaying to every validator
+ * in batches (node/relay-batch.ts; so any leader can propose it and no single leader can censor
+ * it forever), and the status of an id (pending, committed with its result, or unknown), with
+ * waiting for commit.
  */
 import type { JsonValue } from '../ledger/encoding/canonical-json.js';
 import { toHex } from '../ledger/encoding/hex.js';
@@ -12,8 +15,10 @@ import type { Refusal } from '../contracts/reasons.js';
 import type { TakeOnceMemo } from './memo.js';
 import type { TransactionResult } from '../ledger/model/result.js';
 import type { BlockStore } from '../ledger/store/block-store.js';
+import type { AdmissionControl } from './admission-control.js';
 import type { Mempool } from './mempool.js';
 import { referenceOf, type TransactionReference, type VerifiedTransactions } from './payload.js';
+import { parseRelayFrame, relayBytes, RelayBatcher, type RelayBatchLimits } from './relay-batch.js';
 
 export const TRANSACTION_CHANNEL = 'tx';
 /** Clients waiting for commit, across all ids; beyond this, waits answer with the current status at once. */
@@ -21,6 +26,8 @@ const WAITERS_MAX = 10_000;
 export const WAIT_TIMEOUT_MS_MAX = 60_000;
 /** Submission times kept to measure commit latency. */
 const SUBMISSION_TIMES_KEPT = 100_000;
+/** Relayed transactions checked in one turn of the event loop; a batch's next ones wait for the next turn, so consensus and HTTP are not held up. */
+const RELAYED_CHECKS_PER_TURN = 32;
 
 export type TransactionStatus =
   | { id: string; status: 'pending' }
@@ -33,6 +40,8 @@ export type SubmitResult =
   /** Not admissible under the executed state (contracts/admission.ts): an outsider's, a type no one may submit, or an invalid document (with its path). */
   | { ok: false; kind: 'refused'; refusal: Refusal; path?: string }
   | { ok: false; kind: 'full'; reason: string }
+  /** More transactions wait for commit than the network commits in the target delay (node/admission-control.ts). */
+  | { ok: false; kind: 'overloaded'; pending: number; pendingLimit: number; retryAfterS: number }
   | { ok: false; kind: 'stopping' };
 
 export interface TransactionServiceOptions {
@@ -40,7 +49,14 @@ export interface TransactionServiceOptions {
   store: BlockStore;
   mempool: Mempool;
   verified: VerifiedTransactions;
+  /** Sends a relay frame (an array of transactions, node/relay-batch.ts) to every other validator. */
   relay: (channel: string, payload: JsonValue) => void;
+  /** How relayed transactions are batched; DEFAULT_RELAY_BATCH_LIMITS otherwise. */
+  relayBatch?: Partial<RelayBatchLimits>;
+  /** Overload control of client submissions; without it only the mempool's limits refuse for load. */
+  admissionControl?: AdmissionControl;
+  /** Counts the client submissions this node refused, by reason (a code of the API's answer). */
+  onSubmissionRefused?: (reason: string) => void;
   /** A transaction entered the mempool (submitted or relayed): an idle leader may propose, a proposal waiting for it may be voted on. */
   transactionsReady: (admitted: { reference: TransactionReference; transaction: Transaction }) => void;
   /** Why the executed state does not admit a transaction (contracts/admission.ts admissionRefusal), or undefined. */
@@ -69,19 +85,31 @@ export class TransactionService {
   private waiterCount = 0;
   private readonly submittedAtMs = new Map<string, number>();
   private stopping = false;
+  private readonly relayBatcher: RelayBatcher;
 
-  constructor(private readonly options: TransactionServiceOptions) {}
+  constructor(private readonly options: TransactionServiceOptions) {
+    this.relayBatcher = new RelayBatcher((batch) => options.relay(TRANSACTION_CHANNEL, batch), options.relayBatch);
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
 
   /**
    * The stateless checks and admission, cheapest first: shape, encoding, size, chain and signer
    * list; then whether the executed state admits it (an outsider is refused before this node
-   * spends a signature verification on it); then the signatures.
+   * spends a signature verification on it). The document and the signatures are verify's.
    */
-  private check(input: unknown, validated?: EpcisValidation<AnyEpcisDocument>): Extract<SubmitResult, { ok: false; kind: 'invalid' | 'refused' }> | Checked {
+  private screen(input: unknown): Extract<SubmitResult, { ok: false; kind: 'invalid' | 'refused' }> | { ok: true; shape: Extract<TransactionShape, { ok: true }> } {
     const shape: TransactionShape = checkTransactionShape(input, this.options.chainId);
     if (!shape.ok) return { ok: false, kind: 'invalid', check: shape };
     const refusal = this.options.admission(shape.transaction);
     if (refusal !== undefined) return { ok: false, kind: 'refused', refusal };
+    return { ok: true, shape };
+  }
+
+  /** The costly checks of a screened transaction: its EPCIS document (unless the caller validated it), then its signatures. */
+  private verify(shape: Extract<TransactionShape, { ok: true }>, validated?: EpcisValidation<AnyEpcisDocument>): Extract<SubmitResult, { ok: false; kind: 'invalid' | 'refused' }> | Checked {
     const document = validated === undefined ? documentCheck(shape.transaction) : { ok: true as const, validation: validated };
     if (!document.ok) return { ok: false, kind: 'refused', refusal: document, path: document.path };
     const badSignature = verifyTransactionSignatures(shape);
@@ -91,28 +119,78 @@ export class TransactionService {
     return { ok: true, transaction: shape.transaction, id, reference: referenceOf(id, shape.transaction), bodyBytes: shape.bodyBytes };
   }
 
+  private check(input: unknown, validated?: EpcisValidation<AnyEpcisDocument>): Extract<SubmitResult, { ok: false; kind: 'invalid' | 'refused' }> | Checked {
+    const screened = this.screen(input);
+    return screened.ok ? this.verify(screened.shape, validated) : screened;
+  }
+
   /**
    * A client's transaction: checked, admitted and relayed. Idempotent: the same body gives the
    * same id. `validated` is the validation of its EPCIS document when the caller already ran it.
+   * Under overload (admissionControl) a new transaction is refused after the cheap checks and
+   * before the costly ones, so the excess costs this node little; one already pending or
+   * committed still gets its status.
    */
   async submit(input: unknown, validated?: EpcisValidation<AnyEpcisDocument>): Promise<SubmitResult> {
+    const submitted = await this.submitChecked(input, validated);
+    if (!submitted.ok) this.options.onSubmissionRefused?.(refusalReason(submitted));
+    return submitted;
+  }
+
+  private async submitChecked(input: unknown, validated: EpcisValidation<AnyEpcisDocument> | undefined): Promise<SubmitResult> {
     if (this.stopping) return { ok: false, kind: 'stopping' };
-    const check = this.check(input, validated);
+    const screened = this.screen(input);
+    if (!screened.ok) return screened;
+    const control = this.options.admissionControl;
+    if (control !== undefined) {
+      const decision = control.decide(this.options.mempool.size, this.now());
+      if (!decision.admit) {
+        const id = toHex(screened.shape.idBytes);
+        if (!this.options.mempool.has(id) && !(await this.options.store.hasTransaction(id))) {
+          return { ok: false, kind: 'overloaded', pending: decision.pending, pendingLimit: decision.pendingLimit, retryAfterS: decision.retryAfterS };
+        }
+      }
+    }
+    const check = this.verify(screened.shape, validated);
     if (!check.ok) return check;
     if (await this.options.store.hasTransaction(check.id)) return { ok: true, id: check.id, duplicate: true };
     const admitted = this.admit(check);
     if (!admitted.ok) return admitted;
     if (!admitted.duplicate) {
-      this.submittedAtMs.set(check.id, (this.options.now ?? Date.now)());
+      this.submittedAtMs.set(check.id, this.now());
       if (this.submittedAtMs.size > SUBMISSION_TIMES_KEPT) this.submittedAtMs.delete(this.submittedAtMs.keys().next().value!);
-      this.options.relay(TRANSACTION_CHANNEL, check.transaction as unknown as JsonValue);
+      this.relayBatcher.add(check.transaction as unknown as JsonValue, relayBytes(check.transaction, check.bodyBytes));
     }
     return { ok: true, id: check.id, duplicate: admitted.duplicate };
   }
 
-  /** A transaction relayed by a peer: checked and admitted, not relayed again. */
-  async receiveRelayed(input: JsonValue): Promise<void> {
+  /** Sends the relay batch being gathered now, rather than when it fills or its delay passes. */
+  flushRelay(): void {
+    this.relayBatcher.flush();
+  }
+
+  /**
+   * A relay frame from a peer (node/relay-batch.ts): one transaction, or an array of them. Each
+   * is checked and admitted on its own, never relayed again; a refused one is counted by reason
+   * and the others go on. A frame beyond the limits is refused whole, and counted.
+   */
+  async receiveRelayed(payload: JsonValue): Promise<void> {
     if (this.stopping) return;
+    const frame = parseRelayFrame(payload);
+    if (!frame.ok) {
+      this.options.onRelayRefused?.(frame.reason);
+      return;
+    }
+    for (const [index, input] of frame.transactions.entries()) {
+      if (index > 0 && index % RELAYED_CHECKS_PER_TURN === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.stopping) return;
+      }
+      await this.receiveOne(input);
+    }
+  }
+
+  private async receiveOne(input: unknown): Promise<void> {
     const check = this.check(input);
     if (!check.ok) {
       this.options.onRelayRefused?.(check.kind === 'refused' ? check.refusal.code : check.check.code);
@@ -123,7 +201,7 @@ export class TransactionService {
   }
 
   private admit(check: Checked): { ok: true; duplicate: boolean } | { ok: false; kind: 'full'; reason: string } {
-    const admitted = this.options.mempool.admit(check.reference, check.transaction, check.bodyBytes, (this.options.now ?? Date.now)());
+    const admitted = this.options.mempool.admit(check.reference, check.transaction, check.bodyBytes, this.now());
     if (!admitted.ok) return { ok: false, kind: 'full', reason: admitted.reason };
     if (!admitted.duplicate) {
       this.options.verified.remember(check.reference.key);
@@ -163,7 +241,8 @@ export class TransactionService {
    * block repeats (a rejected duplicate) keeps its first commit, as the store does.
    */
   executed(block: { height: number; blockHash: string; ids: readonly string[]; results: readonly TransactionResult[] }, onLatency?: (seconds: number) => void): void {
-    const now = (this.options.now ?? Date.now)();
+    const now = this.now();
+    this.options.admissionControl?.observeCommitted(block.ids.length, now);
     for (const [position, id] of block.ids.entries()) {
       const submitted = this.submittedAtMs.get(id);
       if (submitted !== undefined) {
@@ -192,6 +271,8 @@ export class TransactionService {
    */
   stop(): void {
     this.stopping = true;
+    // What was admitted reaches the peers still: the transport stops after this.
+    this.relayBatcher.flush();
     for (const [id, set] of [...this.waiters]) {
       for (const finish of [...set]) finish({ id, status: 'pending' });
     }
@@ -214,5 +295,26 @@ export class TransactionService {
 
   get waiting(): number {
     return this.waiterCount;
+  }
+
+  /** The overload control's commit rate and bound on pending transactions now, when there is one. */
+  admissionStatus(): { commitRatePerS: number; pendingLimit: number } | undefined {
+    return this.options.admissionControl?.status(this.now());
+  }
+}
+
+/** The code a refused submission is counted under (custodia_submissions_refused_total): the API's code, node/http/json-body.ts. */
+function refusalReason(submitted: Extract<SubmitResult, { ok: false }>): string {
+  switch (submitted.kind) {
+    case 'invalid':
+      return submitted.check.code;
+    case 'refused':
+      return submitted.refusal.code;
+    case 'full':
+      return submitted.reason === 'submitter-quota' ? 'submitter-quota' : 'mempool-full';
+    case 'overloaded':
+      return 'overloaded';
+    case 'stopping':
+      return 'stopping';
   }
 }

@@ -32,6 +32,7 @@ import { submissionRoutes } from './http/submission-routes.js';
 import { LedgerApplication } from './ledger-application.js';
 import { createLogger, type Logger } from './logger.js';
 import { Mempool } from './mempool.js';
+import { AdmissionControl, DEFAULT_ADMISSION_CONTROL } from './admission-control.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { encodePayload } from './payload.js';
 import { TRANSACTION_CHANNEL, TransactionService } from './transactions.js';
@@ -273,6 +274,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     admission: (transaction) => admissionRefusal(transaction, application.participants.lookup),
     documents: application.documents,
     onRelayRefused: (reason) => metrics.relayRefused.inc({ reason }),
+    admissionControl: new AdmissionControl({ ...config.admission, pendingCeiling: config.mempool.transactionsMax, rateSampleMs: DEFAULT_ADMISSION_CONTROL.rateSampleMs }, Date.now()),
+    onSubmissionRefused: (reason) => metrics.submissionsRefused.inc({ reason }),
   });
   const transactionService = transactions;
   const consensusDriver = driver;
@@ -330,6 +333,11 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   monitoring.get('/metrics', async (_request, response) => {
     metrics.peers.set(transport.connectedPeers().length);
     for (const [reason, count] of Object.entries(core.status().rejections)) metrics.consensusRejections.set({ reason }, count);
+    const admission = transactionService.admissionStatus();
+    if (admission !== undefined) {
+      metrics.admissionPendingLimit.set(admission.pendingLimit);
+      metrics.admissionCommitRate.set(admission.commitRatePerS);
+    }
     response.setHeader('Content-Type', metrics.registry.contentType);
     response.send(await metrics.registry.metrics());
   });

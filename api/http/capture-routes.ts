@@ -48,7 +48,7 @@ export const captureOperations: Operation[] = [
       400: ['bad-query', 'json-syntax', 'json-duplicate-key', 'json-too-deep', 'json-too-large'],
       413: ['too-large', 'body-too-large'],
       422: ['not-a-capture', 'invalid-document', 'malformed', 'not-canonical', 'wrong-chain', 'unexpected-signer', 'duplicate-signature', 'missing-signature', 'bad-signature'],
-      503: ['mempool-full'],
+      503: ['mempool-full', 'overloaded'],
     },
   },
   {

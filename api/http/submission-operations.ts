@@ -64,7 +64,7 @@ export const submissionOperations: Operation[] = [
       400: ['bad-query', 'json-syntax', 'json-duplicate-key', 'json-lone-surrogate', 'json-non-finite-number', 'json-too-deep', 'json-too-large', 'json-string-too-long', 'json-array-too-long', 'json-too-many-keys'],
       413: ['too-large', 'body-too-large', 'batch-too-large'],
       422: ['malformed', 'not-canonical', 'wrong-chain', 'unexpected-signer', 'duplicate-signature', 'missing-signature', 'bad-signature', 'empty-batch'],
-      503: ['mempool-full'],
+      503: ['mempool-full', 'overloaded'],
     },
   },
   {

@@ -53,6 +53,14 @@ export function submissionError(submitted: Extract<SubmitResult, { ok: false }>)
   switch (submitted.kind) {
     case 'full':
       return new ApiError(503, 'mempool-full', `the mempool is full (${submitted.reason}); retry later`, '', { 'Retry-After': '1' });
+    case 'overloaded':
+      return new ApiError(
+        503,
+        'overloaded',
+        `${submitted.pending} transactions wait for commit, as many as this network commits in its target delay (${submitted.pendingLimit}); retry after ${submitted.retryAfterS} s`,
+        '',
+        { 'Retry-After': String(submitted.retryAfterS) },
+      );
     case 'stopping':
       return new ApiError(503, 'stopping', 'this validator is shutting down; submit to another', '', { 'Retry-After': '5', Connection: 'close' });
     case 'refused': {

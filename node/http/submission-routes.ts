@@ -8,7 +8,9 @@
  * batch is admitted or refused on its own, in order, and the answer is an array in the same
  * order: its status, or `{status: "refused", httpStatus, code, message, path}` with what a
  * single submission of it would have answered. With wait=commit the answer comes once every
- * admitted one is committed or rejected, or at the timeout with the statuses then.
+ * admitted one is committed or rejected, or at the timeout with the statuses then. When any was
+ * refused for load (503: `overloaded`, `mempool-full`, `stopping`), the answer carries the
+ * longest Retry-After of those refusals.
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
@@ -54,10 +56,9 @@ export function submissionRoutes(options: SubmissionRoutesOptions): Router {
     const body = jsonBody(request, options.bodyBytesMax);
     const waitMs = query.wait === 'commit' ? (query.timeoutMs ?? WAIT_TIMEOUT_MS_DEFAULT) : undefined;
     if (Array.isArray(body)) {
-      const outcomes = await submitBatch(options.transactions, body, waitMs);
+      const { outcomes, retryAfterS } = await submitBatch(options.transactions, body, waitMs);
       // Refusals for load say when to come back, as a single 503 would.
-      const retryAfter = outcomes.some((outcome) => outcome.status === 'refused' && outcome.httpStatus === 503);
-      if (retryAfter) response.setHeader('Retry-After', '1');
+      if (retryAfterS !== undefined) response.setHeader('Retry-After', String(retryAfterS));
       response.status(200).json(outcomes);
       return;
     }
@@ -93,21 +94,28 @@ export function submissionRoutes(options: SubmissionRoutesOptions): Router {
   return router;
 }
 
-/** Admits a batch in order, each transaction on its own, then waits (if asked) for all that were admitted. */
-async function submitBatch(transactions: TransactionService, batch: readonly unknown[], waitMs: number | undefined): Promise<BatchOutcome[]> {
+/**
+ * Admits a batch in order, each transaction on its own, then waits (if asked) for all that were
+ * admitted; with the longest Retry-After, in seconds, that a refusal for load named.
+ */
+async function submitBatch(transactions: TransactionService, batch: readonly unknown[], waitMs: number | undefined): Promise<{ outcomes: BatchOutcome[]; retryAfterS: number | undefined }> {
   if (batch.length === 0) throw new ApiError(422, 'empty-batch', 'a batch holds at least one transaction', '');
   if (batch.length > SUBMISSION_BATCH_TRANSACTIONS_MAX) {
     throw new ApiError(413, 'batch-too-large', `a batch holds at most ${SUBMISSION_BATCH_TRANSACTIONS_MAX} transactions; this one holds ${batch.length}`, '');
   }
   const submitted = [];
   for (const input of batch) submitted.push(await transactions.submit(input));
-  return Promise.all(
+  let retryAfterS: number | undefined;
+  const outcomes = await Promise.all(
     submitted.map(async (outcome, index): Promise<BatchOutcome> => {
       if (!outcome.ok) {
         const error = submissionError(outcome);
+        const retryAfter = error.status === 503 ? Number(error.headers['Retry-After'] ?? 1) : undefined;
+        if (retryAfter !== undefined) retryAfterS = Math.max(retryAfterS ?? 0, retryAfter);
         return { status: 'refused', httpStatus: error.status, code: error.code, message: error.message, path: error.path === '' ? `${index}` : `${index}.${error.path}` };
       }
       return waitMs !== undefined ? transactions.waitForCommit(outcome.id, waitMs) : transactions.status(outcome.id);
     }),
   );
+  return { outcomes, retryAfterS };
 }

@@ -113,7 +113,8 @@ describe('a validator', () => {
       store,
       mempool,
       verified: application.verified,
-      relay: (_channel, payload) => relayed.push(payload),
+      // Relay frames are arrays of transactions (node/relay-batch.ts).
+      relay: (_channel, payload) => relayed.push(...(payload as JsonValue[])),
       transactionsReady: () => undefined,
       admission: (transaction) => admissionRefusal(transaction, application.participants.lookup),
       onRelayRefused: (reason) => refusedRelays.push(reason),
@@ -126,6 +127,7 @@ describe('a validator', () => {
     }
     expect(await service.submit(signed('epcis.capture', [impostor]))).toMatchObject({ ok: false, kind: 'refused', refusal: { code: 'unknown-key' } });
     expect(mempool.size).toBe(0);
+    service.flushRelay();
     expect(relayed).toEqual([]);
     expect((await service.status(transactionId(blob.body))).status).toBe('unknown');
 
@@ -136,6 +138,7 @@ describe('a validator', () => {
     const accepted = await service.submit(signed('certificate.record', [farm]));
     expect(accepted).toMatchObject({ ok: true, duplicate: false });
     expect(mempool.size).toBe(1);
+    service.flushRelay();
     expect(relayed).toHaveLength(1);
     await store.close();
   });

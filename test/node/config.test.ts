@@ -34,6 +34,8 @@ describe('validator config files', () => {
     expect(loaded.config.keyFile).toBe(join(file, '..', 'validator.key'));
     expect(loaded.config.mempool.transactionsMax).toBeGreaterThan(0);
     expect(loaded.config.log.level).toBe('info');
+    // Overload control's documented defaults (node/admission-control.ts).
+    expect(loaded.config.admission).toEqual({ targetDelayMs: 2000, pendingFloor: 200, rateTimeConstantMs: 5000 });
   });
 
   it('name the file and the field in every error', async () => {
@@ -45,6 +47,8 @@ describe('validator config files', () => {
       // Larger payloads could not be served two to a catch-up frame (committed-response-frame.test.ts).
       [{ ...base, consensus: { payloadBytesMax: 16 * 1024 * 1024 } }, /consensus\.payloadBytesMax/],
       [{ ...base, peers: [{ id: 'validator-0', address: '127.0.0.1:1' }] }, /itself/],
+      [{ ...base, admission: { targetDelayMs: 10 } }, /admission\.targetDelayMs/],
+      [{ ...base, admission: { pendingFloor: 100 }, mempool: { transactionsMax: 50 } }, /admission\.pendingFloor .*mempool\.transactionsMax/],
       ['{"chainId": "a", "chainId": "b"}', /duplicate/],
     ];
     for (const [contents, pattern] of cases) {

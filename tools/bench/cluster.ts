@@ -27,6 +27,7 @@ export interface ProcessUsage {
 export class BenchCluster {
   private readonly children: ChildProcess[] = [];
   private readonly rssMaxKb: number[] = [];
+  private readonly rssLatestKb: number[] = [];
   private sampler: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -49,6 +50,7 @@ export class BenchCluster {
         const log = openSync(join(directory, `validator-${index}.log`), 'a');
         cluster.children.push(spawn(process.execPath, [binary, 'start', '--config', config, '--profile-dir', cluster.profileDirectory], { stdio: ['ignore', log, log] }));
         cluster.rssMaxKb.push(0);
+        cluster.rssLatestKb.push(0);
       }
       await cluster.waitUntilReady();
     } catch (error) {
@@ -104,7 +106,10 @@ export class BenchCluster {
       try {
         const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
         const rss = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-        if (rss !== null) this.rssMaxKb[index] = Math.max(this.rssMaxKb[index]!, Number(rss[1]));
+        if (rss !== null) {
+          this.rssMaxKb[index] = Math.max(this.rssMaxKb[index]!, Number(rss[1]));
+          this.rssLatestKb[index] = Number(rss[1]);
+        }
       } catch {
         // The process is gone; its last sample stands.
       }
@@ -114,6 +119,11 @@ export class BenchCluster {
   /** Peak resident memory of each validator since the last reset, in MB. */
   rssMbMax(): number[] {
     return this.rssMaxKb.map((kb) => Math.round((kb / 1024) * 10) / 10);
+  }
+
+  /** Resident memory of each validator at the last sample (every 500 ms), in MB: to tell whether it stays flat over a window. */
+  rssMbLatest(): number[] {
+    return this.rssLatestKb.map((kb) => Math.round((kb / 1024) * 10) / 10);
   }
 
   resetMemoryPeaks(): void {

@@ -4,6 +4,12 @@
  * closed-loop load; measured over the window only: committed events per second (from the
  * validators' own counters), submission-to-commit latency, CPU seconds and peak memory per
  * validator, and a CPU profile breakdown per validator.
+ *
+ * Overload (docs/performance.md, "Overload"): an open loop above capacity (`--rate` at 3× what
+ * `--max` found) is answered in part with 503 `overloaded` (node/admission-control.ts); the
+ * result then tells the share of transactions refused for load, the latency of those admitted
+ * (the latency figures only ever count committed transactions) and each validator's resident
+ * memory at the start and the end of the window, to show it stays flat.
  */
 import { BenchCluster, type ClusterOptions } from './cluster.js';
 import { closedLoop, openLoop, percentile, type LoadResult } from './load.js';
@@ -34,13 +40,32 @@ export interface RunResult {
   cpuSecondsPerValidator: number[];
   cpuBreakdown: CpuBreakdown['percent'];
   /** Beyond the issue's fields: what was sent and refused, and the per-validator peaks. */
-  detail: { load: string; batch: number; wan: boolean; sent: number; acknowledged: number; failed: number; failures: Record<string, number>; rssMbPerValidator: number[]; profiledBusySeconds: number };
+  detail: {
+    load: string;
+    batch: number;
+    wan: boolean;
+    sent: number;
+    acknowledged: number;
+    failed: number;
+    failures: Record<string, number>;
+    /** (Absent from results recorded before overload control.) Of the transactions sent in the window, the share answered 503 (refused for load: overloaded, mempool-full), 0 to 1. */
+    refusedForLoadShare?: number;
+    rssMbPerValidator: number[];
+    /** Resident memory of each validator when the window starts and when it ends, MB. */
+    rssMbWindowStart?: number[];
+    rssMbWindowEnd?: number[];
+    /** The largest validator's resident memory every RSS_SERIES_INTERVAL_S from the window's start, MB: flat, or growing. */
+    rssMbSeries?: number[];
+    profiledBusySeconds: number;
+  };
 }
 
 const COMMITTED_METRIC = 'custodia_transactions_committed_total{result="accepted"}';
 /** Workload for a closed loop, per client and second: generous, since a client's rate is not known ahead. */
 const CLOSED_LOOP_POOL_PER_CLIENT_SECOND = 40;
 const POOL_MAX = 400_000;
+/** How often the resident memory series of the window is sampled, s. */
+const RSS_SERIES_INTERVAL_S = 5;
 
 /** Transactions the network has committed: the most any validator has executed (one that lags would undercount). */
 async function committedCount(cluster: BenchCluster): Promise<number> {
@@ -75,23 +100,33 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     log(`signing ${poolSize} transactions`);
     const workload = await presign(cluster.chainId, cluster.layout.participantKeyFiles, poolSize);
     const target = { apiUrls: cluster.layout.configFiles.map((_, index) => cluster.apiUrl(index)), bodies: workload.bodies, batch: options.batch, waitMs: 30_000 };
-    let windowStart: { committed: number; cpu: number[] } | undefined;
-    let windowEnd: { committed: number; cpu: number[] } | undefined;
+    let windowStart: { committed: number; cpu: number[]; rssMb: number[] } | undefined;
+    let windowEnd: { committed: number; cpu: number[]; rssMb: number[] } | undefined;
     const marks = [
       setTimeout(() => {
         void (async () => {
+          const rssMb = cluster.rssMbLatest();
           cluster.resetMemoryPeaks();
           cluster.toggleProfiles();
-          windowStart = { committed: await committedCount(cluster), cpu: await cluster.cpuSeconds() };
+          windowStart = { committed: await committedCount(cluster), cpu: await cluster.cpuSeconds(), rssMb };
         })();
       }, options.warmupS * 1000),
       setTimeout(() => {
         void (async () => {
-          windowEnd = { committed: await committedCount(cluster), cpu: await cluster.cpuSeconds() };
+          const rssMb = cluster.rssMbLatest();
+          windowEnd = { committed: await committedCount(cluster), cpu: await cluster.cpuSeconds(), rssMb };
           cluster.toggleProfiles();
         })();
       }, seconds * 1000),
     ];
+    const rssSeries: number[] = [];
+    const rssSampler = setTimeout(() => {
+      rssSeries.push(Math.max(...cluster.rssMbLatest()));
+      const every = setInterval(() => rssSeries.push(Math.max(...cluster.rssMbLatest())), RSS_SERIES_INTERVAL_S * 1000);
+      marks.push(every);
+      marks.push(setTimeout(() => clearInterval(every), options.durationS * 1000 + 100));
+    }, options.warmupS * 1000);
+    marks.push(rssSampler);
     const label = options.load.kind === 'rate' ? `${options.load.ratePerS} events/s open loop` : `${options.load.clients} closed-loop clients`;
     log(`load: ${label}, batch ${options.batch}, ${options.warmupS} s warm-up, ${options.durationS} s measured`);
     let result: LoadResult;
@@ -104,6 +139,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     // The load may finish before the window's end mark fires (a light load answers at once) or
     // after it (the last answers come late): wait for the marks either way.
     for (let attempt = 0; attempt < 200 && windowEnd === undefined; attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const mark of marks) clearTimeout(mark);
     if (windowStart === undefined || windowEnd === undefined) throw new Error('the measured window was not sampled');
     // Profiles are written a moment after the second signal.
     let profiles: string[][] = [];
@@ -117,6 +153,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     const latencies = [...result.latenciesMs].sort((left, right) => left - right);
     const round = (value: number) => Math.round(value * 10) / 10;
     const rss = cluster.rssMbMax();
+    const refusedForLoad = Object.entries(result.failures).reduce((sum, [reason, count]) => sum + (reason.startsWith('503') ? count : 0), 0);
     return {
       validators: options.validators,
       durationS: options.durationS,
@@ -126,7 +163,21 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
       rssMbMax: Math.max(...rss),
       cpuSecondsPerValidator: windowEnd.cpu.map((cpu, index) => round(cpu - windowStart!.cpu[index]!)),
       cpuBreakdown: combined.percent,
-      detail: { load: label, batch: options.batch, wan: options.wan, sent: result.sent, acknowledged: result.committed, failed: result.failed, failures: result.failures, rssMbPerValidator: rss, profiledBusySeconds: combined.busySeconds },
+      detail: {
+        load: label,
+        batch: options.batch,
+        wan: options.wan,
+        sent: result.sent,
+        acknowledged: result.committed,
+        failed: result.failed,
+        failures: result.failures,
+        refusedForLoadShare: result.sent === 0 ? 0 : Math.round((refusedForLoad / result.sent) * 1000) / 1000,
+        rssMbPerValidator: rss,
+        rssMbWindowStart: windowStart.rssMb,
+        rssMbWindowEnd: windowEnd.rssMb,
+        rssMbSeries: rssSeries,
+        profiledBusySeconds: combined.busySeconds,
+      },
     };
   } finally {
     process.off('SIGINT', interrupted);

@@ -19,7 +19,8 @@ import { SUBMISSION_BATCH_TRANSACTIONS_MAX, submissionRoutes } from '../../../no
 import { Mempool } from '../../../node/mempool.js';
 import { ParticipantDirectory } from '../../../node/participant-directory.js';
 import { VerifiedTransactions } from '../../../node/payload.js';
-import { TransactionService } from '../../../node/transactions.js';
+import { AdmissionControl } from '../../../node/admission-control.js';
+import { TransactionService, type TransactionServiceOptions } from '../../../node/transactions.js';
 import { CHAIN_ID, PARTIES, prefixOf, testConsortium } from '../../contracts/support/harness.js';
 import { keyFor, TestChain } from '../../support/test-chain.js';
 import { temporaryDirectories } from '../../support/temp-dir.js';
@@ -50,21 +51,27 @@ function capture(signer: string = PARTIES.farm.id, seedName: string = signer): T
   return signTransaction({ chainId: CHAIN_ID, type: 'epcis.capture', signers: [signer], nonce: `batch-${serial}`, payload: { document } as JsonValue }, [{ participant: signer, ...keyFor(seedName) }]);
 }
 
-async function startRoute(mempool: Mempool) {
+async function startRoute(mempool: Mempool, extra: Partial<TransactionServiceOptions> = {}) {
   const chain = new TestChain({ chainId: CHAIN_ID, genesisWrites: genesisWrites(testConsortium()) });
   const opened = await BlockStore.open({ directory: join(await temporaryDirectory(), 'ledger'), genesis: chain.genesis, genesisWrites: chain.genesisWrites });
   if (!opened.ok) throw new Error(opened.message);
   const directory = await ParticipantDirectory.load(opened.store);
-  const relayed: JsonValue[] = [];
+  const frames: JsonValue[] = [];
   const transactions = new TransactionService({
     chainId: CHAIN_ID,
     store: opened.store,
     mempool,
     verified: new VerifiedTransactions(),
-    relay: (_channel, payload) => relayed.push(payload),
+    relay: (_channel, payload) => frames.push(payload),
     transactionsReady: () => undefined,
     admission: (transaction) => admissionRefusal(transaction, directory.lookup),
+    ...extra,
   });
+  // Relay frames are arrays of transactions (node/relay-batch.ts): what was relayed so far, once the batch being gathered is sent.
+  const relayed = () => {
+    transactions.flushRelay();
+    return frames.flatMap((frame) => frame as JsonValue[]);
+  };
   const app = express();
   app.use(submissionRoutes({ transactions, store: opened.store, bodyBytesMax: 4 * 1024 * 1024 }));
   app.use(notFoundHandler);
@@ -112,7 +119,7 @@ describe('POST /v1/transactions with a batch', () => {
     expect(single.status).toBe(403);
     expect(single.body.code).toBe('unknown-key');
     // Only the admitted ones were relayed.
-    expect(route.relayed.map((transaction) => transactionId((transaction as unknown as Transaction).body))).toEqual(valid.map((transaction) => transactionId(transaction.body)));
+    expect(route.relayed().map((transaction) => transactionId((transaction as unknown as Transaction).body))).toEqual(valid.map((transaction) => transactionId(transaction.body)));
   });
 
   it('with wait=commit answers once every admitted transaction is committed, each with its result', async () => {
@@ -143,7 +150,7 @@ describe('POST /v1/transactions with a batch', () => {
     expect(oversized.body.code).toBe('batch-too-large');
     // Nothing of a refused batch was admitted.
     expect((await route.post(transaction)).body.status).toBe('pending');
-    expect(route.relayed.filter((relayed) => transactionId((relayed as unknown as Transaction).body) === transactionId(transaction.body))).toHaveLength(1);
+    expect(route.relayed().filter((relayed) => transactionId((relayed as unknown as Transaction).body) === transactionId(transaction.body))).toHaveLength(1);
   });
 });
 
@@ -156,6 +163,59 @@ describe('a batch that meets a full mempool', () => {
       expect(answer.retryAfter).toBe('1');
       expect(answer.body.map((outcome: { status: string }) => outcome.status)).toEqual(['pending', 'pending', 'refused']);
       expect(answer.body[2]).toMatchObject({ httpStatus: 503, code: 'mempool-full', path: '2' });
+    } finally {
+      await route.close();
+    }
+  });
+});
+
+describe('a validator overloaded beyond what it commits in the target delay', () => {
+  // A cold start (no commit measured yet): the bound is the floor, 2 pending transactions.
+  const overloadedRoute = () => {
+    let nowMs = 1_000_000;
+    const admissionControl = new AdmissionControl({ targetDelayMs: 2000, pendingFloor: 2, pendingCeiling: 100, rateTimeConstantMs: 5000, rateSampleMs: 500 }, nowMs);
+    const refused: string[] = [];
+    const mempool = new Mempool();
+    return startRoute(mempool, { admissionControl, now: () => nowMs, onSubmissionRefused: (reason) => refused.push(reason) }).then((route) => ({
+      ...route,
+      mempool,
+      refused,
+      advance: (ms: number) => (nowMs += ms),
+    }));
+  };
+
+  it('admits up to the bound and refuses the excess of a batch with 503 overloaded and Retry-After, relaying only what it admitted', async () => {
+    const route = await overloadedRoute();
+    try {
+      const batch = [capture(), capture(), capture(), capture()];
+      const answer = await route.post(batch);
+      expect(answer.status).toBe(200);
+      expect(answer.body.map((outcome: { status: string }) => outcome.status)).toEqual(['pending', 'pending', 'refused', 'refused']);
+      expect(answer.body[2]).toMatchObject({ httpStatus: 503, code: 'overloaded', path: '2' });
+      // Refused ones do not wait: each is 1 over a bound of 2 that commits in 2 s, so back in 1 s.
+      expect(answer.retryAfter).toBe('1');
+      expect(route.refused).toEqual(['overloaded', 'overloaded']);
+      expect(route.relayed().map((transaction) => transactionId((transaction as unknown as Transaction).body))).toEqual(batch.slice(0, 2).map((transaction) => transactionId(transaction.body)));
+
+      // One at a time: the same refusal as a 503 of its own.
+      const single = await route.post(capture());
+      expect(single.status).toBe(503);
+      expect(single.body.code).toBe('overloaded');
+      expect(Number(single.retryAfter)).toBeGreaterThanOrEqual(1);
+      // A resubmission of a pending transaction still gets its status, and an invalid one its own refusal.
+      const again = await route.post(batch[0]);
+      expect(again.status).toBe(202);
+      expect(again.body.status).toBe('pending');
+      expect((await route.post({ not: 'a transaction' })).status).toBe(422);
+
+      // The two commit, in a block executed 1 s later (execution takes them out of the mempool): admission reopens.
+      route.advance(1000);
+      const result = { status: 'accepted' as const };
+      const committed = batch.slice(0, 2).map((transaction) => transactionId(transaction.body));
+      for (const id of committed) route.mempool.remove(id);
+      route.transactions.executed({ height: 1, blockHash: 'ab'.repeat(32), ids: committed, results: [result, result] as never });
+      expect(route.transactions.admissionStatus()!.commitRatePerS).toBeGreaterThan(0);
+      expect((await route.post(batch[2])).status).toBe(202);
     } finally {
       await route.close();
     }
