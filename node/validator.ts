@@ -343,7 +343,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   });
   monitoring.get('/healthz', (_request, response) => void response.json({ status: 'alive' }));
   // Ready: connected to a quorum, execution caught up with consensus, and a block executed
-  // recently (an idle chain still commits an empty block every idleProposalDelayMs or so).
+  // recently (an idle chain still commits a heartbeat block every idleProposalDelayMs or so).
   monitoring.get('/readyz', (_request, response) => {
     const connected = transport.connectedPeers().length;
     const status = core.status();
