@@ -7,12 +7,12 @@
  * sockets; nothing here measures time: every wait is for a condition, its timeout a bound.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../node/config.js';
 import { silentLogger } from '../../node/logger.js';
-import { portsOf, writeTestnet } from '../../node/testnet.js';
+import { freeBasePort } from '../../node/ports.js';
+import { writeTestnet } from '../../node/testnet.js';
 import { startValidator, type RunningValidator } from '../../node/validator.js';
 import { presign, type Workload } from '../../tools/bench/workload.js';
 import { temporaryDirectories } from '../support/temp-dir.js';
@@ -23,22 +23,6 @@ const CHAIN_ID = 'custodia-overload';
 const FLOOD_REQUESTS = 4;
 const FLOOD_BATCH = 250;
 const WAIT_MS = 45_000;
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
-    if ((await Promise.all([0, 1].map((index) => portFree(portsOf(base, index).p2p)))).every(Boolean)) return base;
-  }
-  throw new Error('no free port range found');
-}
 
 async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -73,7 +57,7 @@ describe('a validator flooded beyond what it commits in its target delay', () =>
 
   beforeAll(async () => {
     const directory = await temporaryDirectory();
-    const layout = await writeTestnet({ directory: join(directory, 'net'), validators: 2, basePort: await freeBasePort(), chainId: CHAIN_ID, roundTimeoutBaseMs: 1000, idleProposalDelayMs: 50 });
+    const layout = await writeTestnet({ directory: join(directory, 'net'), validators: 2, basePort: await freeBasePort(2), chainId: CHAIN_ID, roundTimeoutBaseMs: 1000, idleProposalDelayMs: 50 });
     for (const configFile of layout.configFiles) {
       const config = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, any>;
       config.api.listen = '127.0.0.1:0';

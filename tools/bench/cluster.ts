@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeBasePort } from '../../node/ports.js';
 import { portsOf, writeTestnet, type TestnetLayout, type TestnetOptions } from '../../node/testnet.js';
 
 const binary = fileURLToPath(new URL('../bin/custodia.mjs', import.meta.url));
@@ -40,7 +41,7 @@ export class BenchCluster {
 
   static async start(options: ClusterOptions): Promise<BenchCluster> {
     const directory = await mkdtemp(join(tmpdir(), 'custodia-bench-'));
-    const basePort = 30_000 + Math.floor(Math.random() * 300) * 100;
+    const basePort = await freeBasePort(options.validators);
     const chainId = 'custodia-bench';
     const layout = await writeTestnet({ ...options, directory: join(directory, 'net'), basePort, chainId });
     const cluster = new BenchCluster(directory, layout, basePort, chainId);

@@ -6,7 +6,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,28 +13,11 @@ import { CustodiaClient } from '../../../api/client.js';
 import { createEventBuilders } from '../../../api/epcis-builders.js';
 import { loadKeyFile } from '../../../ledger/files/key-file.js';
 import type { TransactionSigner } from '../../../ledger/model/transaction.js';
+import { freeBasePort } from '../../../node/ports.js';
 import { portsOf, writeTestnet, type TestnetLayout } from '../../../node/testnet.js';
 
 const binary = fileURLToPath(new URL('../../../tools/bin/custodia.mjs', import.meta.url));
 export const CHAIN_ID = 'custodia-multiprocess';
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A base port whose p2p, API and metrics ranges are all free. */
-async function freeBasePort(validators: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
-    const ports = Array.from({ length: validators }, (_, index) => portsOf(base, index)).flatMap((entry) => [entry.p2p, entry.api, entry.metrics]);
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
-  }
-  throw new Error('no free port range found');
-}
 
 async function participantSigner(layout: TestnetLayout, name: string): Promise<TransactionSigner> {
   const key = await loadKeyFile(layout.participantKeyFiles[name]!);

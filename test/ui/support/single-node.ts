@@ -8,10 +8,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeBasePort } from '../../../node/ports.js';
 import { portsOf, writeTestnet, type TestnetLayout } from '../../../node/testnet.js';
 
 const BINARY = fileURLToPath(new URL('../../../tools/bin/custodia.mjs', import.meta.url));
@@ -32,24 +32,6 @@ export interface SingleNode {
   close(): Promise<void>;
 }
 
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A base port whose p2p, API and metrics ports are free (a range apart from local-network.ts's). */
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 42_000 + Math.floor(Math.random() * 200) * 100;
-    const ports = portsOf(base, 0);
-    if ((await Promise.all([ports.p2p, ports.api, ports.metrics].map(portFree))).every(Boolean)) return base;
-  }
-  throw new Error('no free port range found');
-}
-
 async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, what: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -62,7 +44,7 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, w
 
 export async function startSingleNode(options: { idleProposalDelayMs?: number; roundTimeoutBaseMs?: number } = {}): Promise<SingleNode> {
   const directory = await mkdtemp(join(tmpdir(), 'custodia-ui-single-'));
-  const basePort = await freeBasePort();
+  const basePort = await freeBasePort(1);
   const layout = await writeTestnet({
     directory: join(directory, 'net'),
     validators: 1,
