@@ -89,7 +89,7 @@ function messageSchemaWith<P extends z.ZodType>(payload: P) {
       signature: signatureHex,
       highTc: timeoutCertificateSchema.nullable(),
     }),
-    z.strictObject({ kind: z.literal('sync-info'), highQc: parentCertificateSchema, highTc: timeoutCertificateSchema.nullable() }),
+    z.strictObject({ kind: z.literal('sync-info'), highQc: parentCertificateSchema, highTc: timeoutCertificateSchema.nullable(), request: z.literal(true).optional() }),
     z.strictObject({ kind: z.literal('block-request'), requestId: nonNegativeInteger, blockHash: hashHex, count: positiveInteger.max(BLOCKS_PER_MESSAGE_MAX) }),
     z.strictObject({
       kind: z.literal('block-response'),

@@ -43,7 +43,7 @@ import {
   type TimeoutMessage,
   type VoteMessage,
 } from './messages.js';
-import { SafetyRules } from './safety-rules.js';
+import { SafetyRules, type RecoveredFloor } from './safety-rules.js';
 import type {
   ApplicationPort,
   ConsensusConfig,
@@ -156,6 +156,15 @@ export class ConsensusCore {
   private readonly syncInfoSentRound = new Map<string, number>();
   /** Certificates of restored blocks: they may satisfy the commit rule beyond the ledger's head. */
   private readonly restoredCertificates: ParentCertificate[] = [];
+  /**
+   * While a lost safety record holds signing (docs/consensus.md section 3, "A lost safety
+   * record"): per peer of the epoch's set, the highest round and the highest QC round of the
+   * verified certificates it sent since this validator started. Bounded by the set's size.
+   */
+  private readonly recoveryReports = new Map<string, { round: number; qcRound: number }>();
+  private recoveryRequestSentMs = Number.NEGATIVE_INFINITY;
+  /** When each peer's sync-info request was last answered: one answer per peer per syncRequestTimeoutMs. */
+  private readonly syncRequestAnsweredMs = new Map<string, number>();
 
   // Outputs of the step in progress.
   private persist: PersistOutput | null = null;
@@ -173,10 +182,11 @@ export class ConsensusCore {
     highTc: TimeoutCertificate | null,
     /** The persisted state was from an earlier epoch: the start persists the reset. */
     private readonly staleEpochOnDisk: boolean,
+    heldAfterLostRecord: boolean,
   ) {
     this.epoch = epoch;
     this.verifier = new MessageVerifier(config.chainId, epoch);
-    this.safety = new SafetyRules(config.chainId, config.signingSeed, safetyState, config.unsafeTestSwitches);
+    this.safety = new SafetyRules(config.chainId, config.signingSeed, safetyState, config.unsafeTestSwitches, { heldAfterLostRecord });
     this.tree = new BlockTree(root, config.limits.recentCommittedBlocksKept);
     this.highQc = highQc;
     this.highTc = highTc;
@@ -219,12 +229,16 @@ export class ConsensusCore {
     let highQc: ParentCertificate = atEpochRoot ? null : committed!.certificate;
     if (current !== undefined && certificateRound(current.highQc) > certificateRound(highQc)) highQc = current.highQc;
     const stored = current?.safety ?? initialSafetyState(epoch.number);
-    const safety = safetyAtLeastStores(stored, {
-      certificates: [highQc, ...(current?.blocks.map((record) => record.justify) ?? [])],
-      highTc: current?.highTc ?? null,
-      ownProposalRounds: current?.blocks.filter((record) => record.block.header.proposer === config.self).map((record) => record.block.header.round) ?? [],
-    });
-    const core = new ConsensusCore(config, port, epoch, safety, root, highQc, current?.highTc ?? null, persisted !== undefined && current === undefined);
+    const safety =
+      config.unsafeTestSwitches?.skipSafetyFloor === true
+        ? stored
+        : safetyAtLeastStores(stored, {
+            certificates: [highQc, ...(current?.blocks.map((record) => record.justify) ?? [])],
+            highTc: current?.highTc ?? null,
+            ownProposalRounds: current?.blocks.filter((record) => record.block.header.proposer === config.self).map((record) => record.block.header.round) ?? [],
+          });
+    const held = persisted?.safetyRecordLost === true && config.unsafeTestSwitches?.skipSafetyRecovery !== true;
+    const core = new ConsensusCore(config, port, epoch, safety, root, highQc, current?.highTc ?? null, persisted !== undefined && current === undefined, held);
     if (safety !== stored) core.safetyRaisedFrom = stored;
     if (current !== undefined) core.restoreBlocks(current.blocks);
     return core;
@@ -235,6 +249,12 @@ export class ConsensusCore {
    * or signed for and create() raised it (safetyAtLeastStores); the driver logs it. Undefined otherwise.
    */
   safetyRaisedFrom: SafetyState | undefined;
+
+  /**
+   * Set when a hold after a lost safety record ended: the floor it signs above and the peers
+   * whose certificates showed it. The driver logs it.
+   */
+  safetyRecovered: (RecoveredFloor & { peers: string[] }) | undefined;
 
   /** Enters the first round (or the round the persisted state implies) and returns the outputs. */
   start(nowMs: number): ConsensusOutput[] {
@@ -248,6 +268,7 @@ export class ConsensusCore {
     const lastVotedRound = this.safety.state.lastVotedRound;
     const round = Math.max(certificateRound(this.highQc) + 1, (this.highTc?.round ?? 0) + 1, lastVotedRound, 1);
     this.enterRound(round);
+    this.requestRoundsIfHeld();
     return this.finishStep();
   }
 
@@ -289,6 +310,7 @@ export class ConsensusCore {
       lastVotedRound: this.safety.state.lastVotedRound,
       pendingBlocks: this.tree.size,
       rejections: Object.fromEntries(this.rejections),
+      safetyRecovery: this.safety.held ? { peersHeard: this.recoveryReports.size, peersNeeded: this.recoveryPeersNeeded() } : null,
     };
   }
 
@@ -370,6 +392,7 @@ export class ConsensusCore {
     if (this.proposalDueMs !== null) wake = Math.min(wake, this.proposalDueMs);
     for (const request of this.syncRequests.values()) wake = Math.min(wake, request.sentAtMs + this.config.timings.syncRequestTimeoutMs);
     if (this.catchUp !== null) wake = Math.min(wake, this.catchUp.sentAtMs + this.config.timings.syncRequestTimeoutMs);
+    if (this.safety.held) wake = Math.min(wake, this.recoveryRequestSentMs + this.config.timings.syncRequestTimeoutMs);
     return Math.max(wake, this.nowMs);
   }
 
@@ -397,7 +420,7 @@ export class ConsensusCore {
       case 'timeout':
         return this.handleTimeout(from, message);
       case 'sync-info':
-        return this.handleSyncInfo(message);
+        return this.handleSyncInfo(from, message);
       case 'block-request':
         return this.handleBlockRequest(from, message);
       case 'block-response':
@@ -417,6 +440,7 @@ export class ConsensusCore {
     if (this.proposalDueMs !== null && this.nowMs >= this.proposalDueMs) this.proposeIfLeader(true);
     // Work may have ended since the last step (its transactions executed): then the deadline is the heartbeat's.
     this.refreshWork();
+    this.requestRoundsIfHeld();
     if (this.timedOutRound !== this.round && this.nowMs >= this.roundDeadlineMs()) this.localTimeout();
     else if (this.timedOutRound === this.round && this.nowMs >= this.nextRebroadcastMs && this.timeoutMessage !== null) {
       this.sends.push({ kind: 'broadcast', message: this.timeoutMessage, epoch: this.epoch.number });
@@ -441,6 +465,7 @@ export class ConsensusCore {
     if (proposal.block.payload.length > this.config.limits.payloadBytesMax) return this.reject('oversized');
     if (header.round > this.round + this.config.limits.futureRoundsMax) return this.reject('far-future-round');
     if (this.refuseUnless(this.verifier.verifyProposal(proposal, (round) => this.leaderOf(round)))) return;
+    this.noteRecoveryReport(from, proposal.justify, proposal.timeoutCertificate);
 
     this.processQuorumCertificate(proposal.justify, from);
     if (proposal.timeoutCertificate !== null) this.processTimeoutCertificate(proposal.timeoutCertificate, from);
@@ -714,6 +739,9 @@ export class ConsensusCore {
     this.pendingProposals.clear();
     this.syncRequests.clear();
     this.syncInfoSentRound.clear();
+    this.syncRequestAnsweredMs.clear();
+    // Certificates of the old epoch say nothing of the new one's rounds: a hold starts over.
+    this.recoveryReports.clear();
     this.catchUp = null;
     this.timedOutRound = 0;
     this.timeoutMessage = null;
@@ -818,6 +846,8 @@ export class ConsensusCore {
   private proposeIfLeader(now: boolean): void {
     const round = this.round;
     if (this.leaderOf(round) !== this.config.self || this.proposedRound >= round) return;
+    // Held after a lost safety record: it could not sign the proposal; its round times out.
+    if (this.safety.held) return;
     const justifiedByQc = certificateRound(this.highQc) + 1 === round;
     const justifiedByTc = this.highTc !== null && this.highTc.round + 1 === round;
     if (!justifiedByQc && !justifiedByTc) return;
@@ -921,6 +951,7 @@ export class ConsensusCore {
       return this.reject('stale-round');
     }
     if (this.refuseUnless(this.verifier.verifyTimeout(message))) return;
+    this.noteRecoveryReport(from, message.highQc, message.highTc);
     this.processQuorumCertificate(message.highQc, from);
     if (message.highTc !== null) this.processTimeoutCertificate(message.highTc, from);
     if (message.round < this.round) return;
@@ -956,11 +987,65 @@ export class ConsensusCore {
     }
   }
 
-  private handleSyncInfo(message: SyncInfoMessage): void {
+  private handleSyncInfo(from: string, message: SyncInfoMessage): void {
     if (this.refuseUnless(this.verifier.verifyQuorumCertificate(message.highQc))) return;
     if (message.highTc !== null && this.refuseUnless(this.verifier.verifyTimeoutCertificate(message.highTc))) return;
+    this.noteRecoveryReport(from, message.highQc, message.highTc);
     this.processQuorumCertificate(message.highQc, this.config.self);
     if (message.highTc !== null) this.processTimeoutCertificate(message.highTc, this.config.self);
+    if (message.request === true && from !== this.config.self) {
+      const answeredMs = this.syncRequestAnsweredMs.get(from);
+      if (answeredMs !== undefined && this.nowMs < answeredMs + this.config.timings.syncRequestTimeoutMs) return this.reject('rate-limited');
+      this.syncRequestAnsweredMs.set(from, this.nowMs);
+      this.send(from, { kind: 'sync-info', highQc: this.highQc, highTc: this.highTc });
+    }
+  }
+
+  // ---------------------------------------------------------------- a lost safety record
+
+  /**
+   * Peers whose certificates it takes to end a hold: 2f + 1 others. The validator's last
+   * signature before the loss was in some round r; it was in round r, so the certificate of
+   * round r - 1 existed, signed by n - f validators in round r - 1, of whom at least f others
+   * are honest (n - f - f, less itself). An honest validator never moves back, so each of those
+   * now holds a certificate of round r - 2 or later. Any 2f + 1 of the 3f others include one of
+   * them: the highest round they show, plus 2, is at least r.
+   */
+  private recoveryPeersNeeded(): number {
+    return 2 * this.validators.faultsTolerated + 1;
+  }
+
+  /** Asks every peer for its certificates, again each syncRequestTimeoutMs while held (messages may be lost). */
+  private requestRoundsIfHeld(): void {
+    if (!this.safety.held || this.nowMs < this.recoveryRequestSentMs + this.config.timings.syncRequestTimeoutMs) return;
+    this.recoveryRequestSentMs = this.nowMs;
+    this.sends.push({ kind: 'broadcast', message: { kind: 'sync-info', highQc: this.highQc, highTc: this.highTc, request: true }, epoch: this.epoch.number });
+  }
+
+  /**
+   * Certificates a peer of the set sent, already verified: while held, they are what the peer
+   * shows of the network's round. Only certificates count, never a claimed round, so a
+   * Byzantine peer can raise the floor at most to rounds that really were certified.
+   */
+  private noteRecoveryReport(from: string, highQc: ParentCertificate, highTc: TimeoutCertificate | null): void {
+    if (!this.safety.held || from === this.config.self || this.validators.get(from) === undefined) return;
+    const qcRound = Math.max(certificateRound(highQc), certificateRound(highTc?.highQc ?? null));
+    const round = Math.max(qcRound, highTc?.round ?? 0);
+    const earlier = this.recoveryReports.get(from);
+    this.recoveryReports.set(from, { round: Math.max(round, earlier?.round ?? 0), qcRound: Math.max(qcRound, earlier?.qcRound ?? 0) });
+    if (this.recoveryReports.size < this.recoveryPeersNeeded()) return;
+    let highestRound = 0;
+    let highestQcRound = 0;
+    for (const report of this.recoveryReports.values()) {
+      highestRound = Math.max(highestRound, report.round);
+      highestQcRound = Math.max(highestQcRound, report.qcRound);
+    }
+    // The lock: a block committed with this validator's vote in its certifying quorum had its QC
+    // held by at least f honest others of that quorum, one of whom is among the reporters.
+    const floor: RecoveredFloor = { round: highestRound + 2, lockedRound: highestQcRound };
+    this.persistSafety(this.safety.releaseHold(floor));
+    this.safetyRecovered = { ...floor, peers: [...this.recoveryReports.keys()].sort() };
+    this.recoveryReports.clear();
   }
 
   /** Tells a peer that spoke from an older round how to catch up; once per peer per round. */
@@ -1169,6 +1254,25 @@ export class ConsensusCore {
 
 function equalBytes(left: Uint8Array, right: Uint8Array): boolean {
   return left.length === right.length && left.every((byte, index) => byte === right[index]);
+}
+
+/**
+ * Whether a validator's safety record was lost rather than never written: the consensus store
+ * holds no safety record, yet the validator ran before (its ledger is past genesis, or the
+ * consensus store kept blocks or certificates). Then it must not sign before a quorum of peers
+ * shows it the network's round (docs/consensus.md section 3, "A lost safety record"). A
+ * validator that starts with an empty ledger (a new network, or one a governance change adds)
+ * never signed anything in this chain.
+ */
+export function safetyRecordWasLost(stores: {
+  safety: SafetyState | undefined;
+  ledgerHeight: number;
+  blocks: readonly unknown[];
+  highQc: ParentCertificate;
+  highTc: TimeoutCertificate | null;
+}): boolean {
+  if (stores.safety !== undefined) return false;
+  return stores.ledgerHeight > 0 || stores.blocks.length > 0 || stores.highQc !== null || stores.highTc !== null;
 }
 
 /**

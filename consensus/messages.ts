@@ -71,11 +71,17 @@ export interface TimeoutMessage {
   highTc: TimeoutCertificate | null;
 }
 
-/** Sent to a validator seen in a lower round: the certificates that move it forward. */
+/**
+ * Sent to a validator seen in a lower round: the certificates that move it forward. With
+ * `request`, the sender asks for the receiver's own sync-info in return (a validator recovering
+ * a lost safety record learns the network's round this way, even on an idle network); an answer
+ * never carries `request`, so requests cannot bounce.
+ */
 export interface SyncInfoMessage {
   kind: 'sync-info';
   highQc: ParentCertificate;
   highTc: TimeoutCertificate | null;
+  request?: true;
 }
 
 /** Asks for the block with `blockHash` and up to `count - 1` of its ancestors. */

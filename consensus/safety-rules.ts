@@ -8,6 +8,7 @@
  * refused. The rules are those of Jolteon / DiemBFT v4 (Gelashvili et al. 2021, "Jolteon and
  * Ditto"; the DiemBFT v4 specification, section 4), in Aptos' two-chain formulation.
  */
+import { assert } from '../ledger/assert.js';
 import { toHex } from '../ledger/encoding/hex.js';
 import { signFor } from '../ledger/crypto/signatures.js';
 import { signVote } from '../ledger/model/certificate.js';
@@ -63,31 +64,70 @@ export type SafetyRefusal =
   | 'already-proposed-another-block'
   | 'proposal-round-not-increasing'
   /** A round this validator already voted or timed out in: it may have proposed there too, before a rollback lost the record. */
-  | 'proposal-round-already-signed';
+  | 'proposal-round-already-signed'
+  /** The safety record was lost and the network's round is not known yet (SafetyRules.releaseHold). */
+  | 'held-after-lost-record';
 
 export type SafetyDecision =
   | { ok: true; signature: string; state: SafetyState; repeated: boolean }
   | { ok: false; refusal: SafetyRefusal };
 
+/**
+ * Where a validator whose safety record was lost may sign again (docs/consensus.md section 3,
+ * "A lost safety record"): above `round`, with its lock at least `lockedRound`.
+ */
+export interface RecoveredFloor {
+  round: number;
+  lockedRound: number;
+}
+
 export class SafetyRules {
   #state: SafetyState;
   readonly #seed: Uint8Array;
+  /** Set while a lost safety record is being recovered: nothing is signed. */
+  #held: boolean;
 
   constructor(
     private readonly chainId: string,
     seed: Uint8Array,
     state: SafetyState,
     private readonly unsafeTestSwitches: UnsafeTestSwitches = {},
+    options: { heldAfterLostRecord?: boolean } = {},
   ) {
     this.#seed = seed;
     this.#state = structuredClone(state);
+    this.#held = options.heldAfterLostRecord === true;
   }
 
   get state(): SafetyState {
     return structuredClone(this.#state);
   }
 
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /**
+   * Ends the hold of a lost record: nothing is signed in a round up to `floor.round`, where this
+   * validator may have signed before the loss, and the lock is at least `floor.lockedRound`.
+   * The returned state must be durable before the next signature (the core persists it in the
+   * same step).
+   */
+  releaseHold(floor: RecoveredFloor): SafetyState {
+    assert(this.#held, 'only a held safety module is released');
+    assert(Number.isSafeInteger(floor.round) && floor.round >= 0 && Number.isSafeInteger(floor.lockedRound) && floor.lockedRound <= floor.round, 'a recovered floor is a round with a lock at or below it');
+    this.#held = false;
+    this.#state = {
+      ...this.#state,
+      lastVotedRound: Math.max(this.#state.lastVotedRound, floor.round),
+      highestTimeoutRound: Math.max(this.#state.highestTimeoutRound, floor.round),
+      lockedRound: Math.max(this.#state.lockedRound, floor.lockedRound),
+    };
+    return this.state;
+  }
+
   signVote(request: VoteRequest): SafetyDecision {
+    if (this.#held) return { ok: false, refusal: 'held-after-lost-record' };
     const last = this.#state.lastVote;
     if (last !== null && last.round === request.round) {
       if (last.blockHash === request.blockHash && last.height === request.height) return this.repeat(last.signature);
@@ -110,6 +150,7 @@ export class SafetyRules {
 
   /** One timeout per round: asked again for the same round, it re-serves the first signature. */
   signTimeout(round: number, highQc: ParentCertificate, tcRound: number): SafetyDecision & { highQc?: ParentCertificate } {
+    if (this.#held) return { ok: false, refusal: 'held-after-lost-record' };
     const last = this.#state.lastTimeout;
     if (last !== null && last.round === round) return { ...this.repeat(last.signature), highQc: last.highQc };
     if (round < this.#state.lastVotedRound) return { ok: false, refusal: 'round-below-last-voted' };
@@ -128,6 +169,7 @@ export class SafetyRules {
 
   /** A leader proposes once per round; a restarted leader re-serves its proposal, never a second one. */
   signProposal(round: number, digest: Uint8Array): SafetyDecision {
+    if (this.#held) return { ok: false, refusal: 'held-after-lost-record' };
     const digestHex = toHex(digest);
     const last = this.#state.lastProposal;
     if (last !== null && last.round === round) {

@@ -51,6 +51,10 @@ export interface ConsensusTimings {
 export interface UnsafeTestSwitches {
   /** Vote even when the proposal's certificates do not justify its round (breaks safety). */
   skipSafeToVoteRule?: boolean;
+  /** Keep the stored safety state as it is, below the certificates the stores hold (breaks safety after a rollback). */
+  skipSafetyFloor?: boolean;
+  /** Sign at once after a lost safety record, without learning the network's round first (breaks safety). */
+  skipSafetyRecovery?: boolean;
 }
 
 /**
@@ -232,6 +236,13 @@ export interface PersistedConsensusState {
   highTc: TimeoutCertificate | null;
   /** The last block the ledger holds as committed, with the QC on it (null at genesis). */
   committed: CommittedBlock | null;
+  /**
+   * The consensus store held no safety record although this validator had run before (its
+   * ledger is past genesis, or the store kept blocks or certificates): the record was lost, so
+   * the core signs nothing until a quorum of peers has shown it the network's round
+   * (docs/consensus.md section 3, "A lost safety record").
+   */
+  safetyRecordLost?: boolean;
 }
 
 export type ConsensusOutput =
@@ -288,6 +299,8 @@ export type RejectionReason =
   | 'bad-parent'
   | 'bad-ledger-height'
   | 'bad-timestamp'
+  /** A second sync-info request from one peer within syncRequestTimeoutMs. */
+  | 'rate-limited'
   | 'equivocation'
   | 'duplicate'
   | 'not-leader'
@@ -311,6 +324,8 @@ export interface ConsensusStatus {
   lastVotedRound: number;
   pendingBlocks: number;
   rejections: Readonly<Record<string, number>>;
+  /** While a lost safety record holds signing: the peers heard from so far and how many it takes. */
+  safetyRecovery: { peersHeard: number; peersNeeded: number } | null;
 }
 
 export type { QuorumCertificate };

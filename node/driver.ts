@@ -54,6 +54,8 @@ export class ConsensusDriver {
   private readonly queue: ConsensusInput[] = [];
   private running = false;
   private stopped = false;
+  /** The end of a hold after a lost safety record is logged once. */
+  private safetyRecoveryLogged = false;
   private timer: NodeJS.Timeout | undefined;
   private timerAtMs = Number.POSITIVE_INFINITY;
   private readonly now: () => number;
@@ -176,6 +178,13 @@ export class ConsensusDriver {
     }
     const status = this.options.core.status();
     metrics.round.set(status.round);
+    metrics.safetyHeld.set(status.safetyRecovery === null ? 0 : 1);
+    const recovered = this.options.core.safetyRecovered;
+    if (recovered !== undefined && !this.safetyRecoveryLogged) {
+      this.safetyRecoveryLogged = true;
+      metrics.safetyFloorRound.set(recovered.round);
+      this.options.logger.warn({ floorRound: recovered.round, lockedRound: recovered.lockedRound, peers: recovered.peers }, 'lost safety record recovered: certificates from a quorum of peers showed the network round; signing resumes above the floor');
+    }
   }
 
   private count(message: ConsensusMessage): void {

@@ -9,6 +9,12 @@ export function createMetrics() {
     registry,
     height: new Gauge({ name: 'custodia_ledger_height', help: 'Height of the last executed block', registers: [registry] }),
     round: new Gauge({ name: 'custodia_consensus_round', help: 'Current consensus round', registers: [registry] }),
+    safetyHeld: new Gauge({
+      name: 'custodia_safety_recovery_holding',
+      help: '1 while this validator signs nothing because its safety record was lost and a quorum of peers has not yet shown it the network round (docs/consensus.md section 3)',
+      registers: [registry],
+    }),
+    safetyFloorRound: new Gauge({ name: 'custodia_safety_recovery_floor_round', help: 'The round at or below which a recovered validator signs nothing (0 unless a lost safety record was recovered)', registers: [registry] }),
     commits: new Counter({ name: 'custodia_blocks_committed_total', help: 'Blocks committed and executed', registers: [registry] }),
     transactions: new Counter({ name: 'custodia_transactions_committed_total', help: 'Transactions committed, by result', labelNames: ['result'], registers: [registry] }),
     mempoolSize: new Gauge({ name: 'custodia_mempool_transactions', help: 'Transactions waiting in the mempool', registers: [registry] }),

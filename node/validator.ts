@@ -16,7 +16,7 @@ import { blockHash } from '../ledger/model/block.js';
 import type { Genesis } from '../ledger/model/genesis.js';
 import type { ValidatorSet } from '../ledger/model/validator-set.js';
 import { BlockStore } from '../ledger/store/block-store.js';
-import { ConsensusCore } from '../consensus/core.js';
+import { ConsensusCore, safetyRecordWasLost } from '../consensus/core.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMINGS, initialSafetyState } from '../consensus/defaults.js';
 import type { CommittedBlock } from '../consensus/messages.js';
 import { genesisWrites, loadConsortium } from '../contracts/participants.js';
@@ -179,6 +179,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     committed = { block: { header: block.header, payload: encodePayload(block.transactions) }, certificate };
     if (blockHash(block.header) !== head.blockHash) throw new StartupError(`the store's head block ${head.height} does not match its recorded hash`);
   }
+  const safetyRecordLost = safetyRecordWasLost({ safety: persisted.safety, ledgerHeight: head.height, blocks: persisted.blocks, highQc: persisted.highQc, highTc: persisted.highTc });
   const core = ConsensusCore.create(
     {
       chainId: config.chainId,
@@ -203,8 +204,15 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       highQc: persisted.highQc,
       highTc: persisted.highTc,
       committed,
+      safetyRecordLost,
     },
   );
+  if (safetyRecordLost) {
+    logger.warn(
+      { ledgerHeight: head.height, consensusStore: join(config.dataDir, 'consensus') },
+      'the consensus store holds no safety record although this validator ran before (lost or removed): signing nothing until a quorum of peers shows the network round',
+    );
+  }
   if (core.safetyRaisedFrom !== undefined) {
     const from = core.safetyRaisedFrom;
     const to = core.safetyState;
@@ -352,8 +360,23 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     const quorumConnected = connected + 1 >= quorum;
     const executionCaughtUp = status.committedHeight - executedHeight <= READY_EXECUTION_LAG_BLOCKS_MAX;
     const recentlyCommitted = Date.now() - lastExecutedAtMs < READY_COMMIT_AGE_MS + READY_HEARTBEATS_ALLOWED * config.consensus.idleProposalDelayMs;
-    const ready = quorumConnected && executionCaughtUp && recentlyCommitted;
-    response.status(ready ? 200 : 503).json({ ready, quorumConnected, executionCaughtUp, recentlyCommitted, connectedPeers: connected, quorum, epoch: status.epoch, member: status.member, height: executedHeight, round: status.round });
+    // A validator holding its signatures after a lost safety record cannot take part in a quorum yet.
+    const signing = status.safetyRecovery === null;
+    const ready = quorumConnected && executionCaughtUp && recentlyCommitted && signing;
+    response.status(ready ? 200 : 503).json({
+      ready,
+      quorumConnected,
+      executionCaughtUp,
+      recentlyCommitted,
+      signing,
+      ...(status.safetyRecovery === null ? {} : { safetyRecovery: { reason: 'safety-record-lost', ...status.safetyRecovery } }),
+      connectedPeers: connected,
+      quorum,
+      epoch: status.epoch,
+      member: status.member,
+      height: executedHeight,
+      round: status.round,
+    });
   });
   monitoring.use(notFoundHandler);
   monitoring.use(errorHandler((error) => logger.error({ error }, 'metrics request failed')));

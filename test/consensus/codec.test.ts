@@ -70,6 +70,7 @@ const MESSAGES: ConsensusMessage[] = [
   { kind: 'timeout', round: 7, highQc: certificate(5), validator: 'validator-2', signature: '9a'.repeat(64), highTc: timeoutCertificate },
   { kind: 'timeout', round: 1, highQc: null, validator: 'validator-3', signature: 'bc'.repeat(64), highTc: null },
   { kind: 'sync-info', highQc: certificate(5), highTc: null },
+  { kind: 'sync-info', highQc: certificate(5), highTc: null, request: true },
   { kind: 'sync-info', highQc: null, highTc: null },
   { kind: 'block-request', requestId: 3, blockHash: 'de'.repeat(32), count: 64 },
   {

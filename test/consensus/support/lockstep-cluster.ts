@@ -12,7 +12,7 @@ import type { BlockHeader } from '../../../ledger/model/block.js';
 import { blockHash } from '../../../ledger/model/block.js';
 import { committedResponseBlocks, committedResponseBlocksMax } from '../../../consensus/catch-up.js';
 import { epochOfChain } from '../../../consensus/epochs.js';
-import { ConsensusCore } from '../../../consensus/core.js';
+import { ConsensusCore, safetyRecordWasLost } from '../../../consensus/core.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMINGS } from '../../../consensus/defaults.js';
 import type { CommittedBlock, ConsensusMessage } from '../../../consensus/messages.js';
 import type {
@@ -243,16 +243,23 @@ export class LockstepCluster {
     node.committed.length = node.app.roots.length - 1;
   }
 
-  /** Restarts a node from its disk and ledger, in the epoch its ledger's headers say it is in (as node/epochs.ts does). */
-  restart(id: string): void {
+  /**
+   * Restarts a node from its disk and ledger, in the epoch its ledger's headers say it is in (as
+   * node/epochs.ts does). With `consensusStoreLost`, its consensus store is gone (the ledger kept),
+   * as node/validator.ts detects it.
+   */
+  restart(id: string, options: { consensusStoreLost?: boolean } = {}): void {
     const node = this.node(id);
+    if (options.consensusStoreLost === true) node.disk = { safety: undefined, blocks: new Map(), highQc: null, highTc: null };
     const last = node.committed[node.committed.length - 1] ?? null;
+    const blocks = [...node.disk.blocks.values()];
     const persisted: PersistedConsensusState = {
       safety: node.disk.safety ?? initialSafetyState(),
-      blocks: [...node.disk.blocks.values()],
+      blocks,
       highQc: node.disk.highQc,
       highTc: node.disk.highTc,
       committed: last,
+      safetyRecordLost: safetyRecordWasLost({ safety: node.disk.safety, ledgerHeight: node.committed.length, blocks, highQc: node.disk.highQc, highTc: node.disk.highTc }),
     };
     const epochConfig = epochOfChain({ members: this.chain.genesis.validators, validators: this.chain.validators }, node.committed);
     node.down = false;
