@@ -237,6 +237,9 @@ export class ConsensusCore {
             highTc: current?.highTc ?? null,
             ownProposalRounds: current?.blocks.filter((record) => record.block.header.proposer === config.self).map((record) => record.block.header.round) ?? [],
           });
+    // Not for a record merely raised to the stores' certificates: a validator that received
+    // certificates without signing (it was behind) looks the same, and holding it could leave a
+    // stalled network short of the signature it needs (the floor alone covers what it holds).
     const held = persisted?.safetyRecordLost === true && config.unsafeTestSwitches?.skipSafetyRecovery !== true;
     const core = new ConsensusCore(config, port, epoch, safety, root, highQc, current?.highTc ?? null, persisted !== undefined && current === undefined, held);
     if (safety !== stored) core.safetyRaisedFrom = stored;

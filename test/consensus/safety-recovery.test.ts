@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { safetyRecordWasLost } from '../../consensus/core.js';
 import { initialSafetyState } from '../../consensus/defaults.js';
 import type { ConsensusOutput } from '../../consensus/types.js';
+import type { UnsafeTestSwitches } from '../../consensus/types.js';
+import { proposalDigest, type ProposalMessage } from '../../consensus/messages.js';
+import { toHex } from '../../ledger/encoding/hex.js';
+import { signFor } from '../../ledger/crypto/signatures.js';
+import { blockHash } from '../../ledger/model/block.js';
 import type { QuorumCertificate } from '../../ledger/model/certificate.js';
+import { SafetyCheckers } from '../../tools/sim/checkers.js';
 import { LockstepCluster, expectIdenticalPrefixes, minCommitted } from './support/lockstep-cluster.js';
 
 type Signed = { kind: 'vote' | 'timeout' | 'proposal'; round: number; content: string };
@@ -137,5 +143,59 @@ describe('a lost safety record', () => {
     expect(watched.core.status().safetyRecovery?.peersHeard).toBe(0);
     cluster.runUntil(cluster.nowMs + 3_000);
     expect(watched.core.status().safetyRecovery?.peersHeard).toBe(2);
+  });
+});
+
+/**
+ * The attack the hold exists for: validator-1 votes in round R, loses its consensus store and
+ * restarts; the leader of R (Byzantine) then sends it a second, different proposal for R. The
+ * simulator's checker (tools/sim/checkers.ts) sees every vote validator-1 signs.
+ */
+function equivocationAfterLostStore(switches: UnsafeTestSwitches): SafetyCheckers {
+  const cluster = new LockstepCluster(4, { switches });
+  const checkers = new SafetyCheckers(cluster.chain.genesisHash);
+  const watched = cluster.node('validator-1');
+  let index = 0;
+  // Run until validator-1's last vote is in a round led by another validator, whose proposal we can forge.
+  cluster.runUntil(cluster.nowMs + 20_000, () => {
+    cluster.submit(`tx-${index++}`);
+    const lastVote = watched.disk.safety?.lastVote;
+    return minCommitted(cluster) >= 5 && lastVote !== null && lastVote !== undefined && cluster.node('validator-0').core.leaderOf(lastVote.round) !== 'validator-1';
+  });
+  const lastVote = watched.disk.safety!.lastVote!;
+  const leader = cluster.node('validator-0').core.leaderOf(lastVote.round);
+  const original = cluster
+    .node(leader)
+    .outputs.flatMap((output) => (output.kind === 'broadcast' && output.message.kind === 'proposal' && output.message.block.header.round === lastVote.round ? [output.message] : []))[0]!;
+  expect(blockHash(original.block.header)).toBe(lastVote.blockHash);
+  const header = { ...original.block.header, timestamp: original.block.header.timestamp + 1 };
+  const leaderSeed = cluster.chain.validatorKeys[cluster.chain.validators.get(leader)!.index]!.seed;
+  const forged: ProposalMessage = { ...original, block: { ...original.block, header }, signature: toHex(signFor('proposal', cluster.chain.chainId, leaderSeed, proposalDigest(blockHash(header), original.block.payload))) };
+
+  cluster.crash('validator-1');
+  // Only the Byzantine leader reaches validator-1 (with its forgery and the blocks it asks for).
+  cluster.dropRule = (envelope) => !((envelope.from === leader && envelope.to === 'validator-1') || (envelope.from === 'validator-1' && envelope.to === leader && envelope.message.kind === 'block-request'));
+  const outputsBefore = watched.outputs.length;
+  cluster.restart('validator-1', { consensusStoreLost: true });
+  cluster.inject(leader, 'validator-1', forged);
+  cluster.runUntil(cluster.nowMs + 3_000);
+  cluster.dropRule = () => false;
+  cluster.runUntil(cluster.nowMs + 10_000, () => watched.core.status().safetyRecovery === null);
+
+  const vote = (outputs: typeof watched.outputs) => outputs.flatMap((output) => (output.kind === 'send' && output.message.kind === 'vote' ? [output.message.vote] : []));
+  for (const entry of vote(watched.outputs.slice(0, outputsBefore))) checkers.observeVote(0, 'validator-1', 0, entry);
+  for (const entry of vote(watched.outputs.slice(outputsBefore))) checkers.observeVote(1, 'validator-1', 0, entry);
+  return checkers;
+}
+
+describe('the hold after a lost record, against a leader that equivocates', () => {
+  it('without the hold, the restarted validator signs a second vote for the round, and the checker finds it', () => {
+    const checkers = equivocationAfterLostStore({ skipSafetyRecovery: true, skipSafetyFloor: true });
+    expect(checkers.violations.some((violation) => violation.includes('double vote: validator-1'))).toBe(true);
+  });
+
+  it('with it, no second vote is signed', () => {
+    const checkers = equivocationAfterLostStore({});
+    expect(checkers.violations).toEqual([]);
   });
 });

@@ -220,6 +220,11 @@ export class LockstepCluster {
     }
   }
 
+  /** Queues a message as if `from` had sent it to `to` (a Byzantine sender's forgery, say). */
+  inject(from: string, to: string, message: ConsensusMessage, epoch = 0): void {
+    this.queue.push({ from, to, message, epoch });
+  }
+
   /** Delivers queued messages until none are left, then fires due timers; repeats until `untilMs`. */
   runUntil(untilMs: number, stop: () => boolean = () => false): void {
     const stepMs = 50;
