@@ -54,7 +54,7 @@ type SimEvent =
   | { kind: 'clocks-skewed' }
   | { kind: 'partition-start'; id: string; plan: PartitionPlan }
   | { kind: 'partition-heal'; id: string }
-  | { kind: 'crash'; endpoint: string; downtimeMs: number; afterPersist: boolean }
+  | { kind: 'crash'; endpoint: string; downtimeMs: number; afterPersist: boolean; consensusStoreLost: boolean }
   | { kind: 'restart'; endpoint: string }
   | { kind: 'heal' };
 
@@ -129,6 +129,8 @@ export class Cluster implements NodeEnvironment {
   readonly #relayPrng: Prng;
   #lateRelays: ScenarioPlan['lateRelays'] = null;
   readonly #pendingRestartDowntime = new Map<string, number>();
+  /** Validators whose consensus store is lost with their crash: emptied just before they restart. */
+  readonly #storeLostAtRestart = new Set<string>();
   /** Each endpoint's clock minus virtual time (scenarios.ts, clockOffsetsMs). */
   readonly #clockOffsetsMs = new Map<string, number>();
   readonly #honestValidators: string[];
@@ -238,7 +240,9 @@ export class Cluster implements NodeEnvironment {
       this.#push(partition.startMs, { kind: 'partition-start', id, plan: partition });
       this.#push(partition.healMs, { kind: 'partition-heal', id });
     });
-    for (const crash of plan.crashes) this.#push(crash.atMs, { kind: 'crash', endpoint: crash.endpoint, downtimeMs: crash.downtimeMs, afterPersist: crash.afterPersist });
+    for (const crash of plan.crashes) {
+      this.#push(crash.atMs, { kind: 'crash', endpoint: crash.endpoint, downtimeMs: crash.downtimeMs, afterPersist: crash.afterPersist, consensusStoreLost: crash.consensusStoreLost });
+    }
     this.#push(plan.healMs, { kind: 'heal' });
     this.#push(this.#nextSubmissionGap(), { kind: 'submit' });
   }
@@ -339,7 +343,7 @@ export class Cluster implements NodeEnvironment {
         if (this.#network.removePartition(event.id)) this.trace.add(this.#nowMs, `partition healed (${event.id})`);
         return;
       case 'crash':
-        return this.#crash(event.endpoint, event.downtimeMs, event.afterPersist);
+        return this.#crash(event.endpoint, event.downtimeMs, event.afterPersist, event.consensusStoreLost);
       case 'restart':
         return this.#restart(event.endpoint);
       case 'heal':
@@ -429,9 +433,10 @@ export class Cluster implements NodeEnvironment {
     return 1 + this.#workload.intBelow(2 * this.plan.workloadGapMeanMs);
   }
 
-  #crash(endpoint: string, downtimeMs: number, afterPersist: boolean): void {
+  #crash(endpoint: string, downtimeMs: number, afterPersist: boolean, consensusStoreLost: boolean): void {
     const node = this.#nodesByEndpoint.get(endpoint)!;
     if (!node.running || this.#healedAtMs !== null) return;
+    if (consensusStoreLost) this.#storeLostAtRestart.add(endpoint);
     if (afterPersist) {
       node.armCrashAfterPersist();
       this.#pendingRestartDowntime.set(endpoint, downtimeMs);
@@ -447,6 +452,10 @@ export class Cluster implements NodeEnvironment {
   #restart(endpoint: string): void {
     const node = this.#nodesByEndpoint.get(endpoint)!;
     if (node.running) return;
+    if (this.#storeLostAtRestart.delete(endpoint)) {
+      node.disk.lose();
+      this.trace.add(this.#nowMs, `consensus store of ${endpoint} lost`);
+    }
     this.counters.restarts += 1;
     this.trace.add(this.#nowMs, `restart ${endpoint} (disk: ${node.disk.blocks.size} blocks, ledger h${node.app.executedHeight})`);
     this.#guard(node, () => node.boot(this.clockOf(node)));

@@ -22,7 +22,7 @@
 import { blockHash } from '../../ledger/model/block.js';
 import type { BlockRecord, CommittedBlock, ConsensusMessage, ParentCertificate, TimeoutCertificate } from '../../consensus/messages.js';
 import type { ConsensusConfig, ConsensusInput, ConsensusOutput, PersistedConsensusState, SafetyState } from '../../consensus/types.js';
-import { ConsensusCore } from '../../consensus/core.js';
+import { ConsensusCore, safetyRecordWasLost } from '../../consensus/core.js';
 import { initialSafetyState } from '../../consensus/defaults.js';
 import { epochOfChain } from '../../consensus/epochs.js';
 import type { SimApplication } from './application.js';
@@ -67,14 +67,28 @@ export class SimDisk {
     }
   }
 
+  /**
+   * The consensus store is gone (deleted, or moved aside as damaged) while the ledger stays: a
+   * restart finds nothing and must recover its safety record from peers (docs/consensus.md section 3).
+   */
+  lose(): void {
+    this.safety = null;
+    this.blocks.clear();
+    this.highQc = null;
+    this.highTc = null;
+    this.handOvers.clear();
+  }
+
   /** What a restarted process reads back; `committed` comes from the application's ledger store. */
   persistedState(committed: CommittedBlock | null): PersistedConsensusState {
+    const blocks = [...this.blocks.values()];
     return structuredClone({
       safety: this.safety ?? initialSafetyState(),
-      blocks: [...this.blocks.values()],
+      blocks,
       highQc: this.highQc,
       highTc: this.highTc,
       committed,
+      safetyRecordLost: safetyRecordWasLost({ safety: this.safety ?? undefined, ledgerHeight: committed?.block.header.height ?? 0, blocks, highQc: this.highQc, highTc: this.highTc }),
     });
   }
 }

@@ -27,6 +27,7 @@ export const NETWORK_KINDS = [
   'crash-after-persist',
   'clock-skew',
   'late-bodies',
+  'consensus-store-lost',
 ] as const;
 
 /** Kinds with Byzantine validators: one per behaviour, and `mixed`, where each has its own and links and crashes add to it. */
@@ -59,6 +60,8 @@ export interface CrashPlan {
   downtimeMs: number;
   /** Crash at the first safety write after `atMs`, before the sends that follow it. */
   afterPersist: boolean;
+  /** The consensus store is lost with the crash (the ledger stays): the restart must recover its safety record from peers. */
+  consensusStoreLost: boolean;
 }
 
 export interface ScenarioPlan {
@@ -177,6 +180,11 @@ export function planScenario(options: { seed: number; validators: number; byzant
     case 'crash-after-persist':
       plan.crashes = crashPlans(prng, names, faultStartMs, plan.healMs, prng.intBetween(1, 4), kind === 'crash-after-persist' ? 1 : 0);
       break;
+    case 'consensus-store-lost':
+      // Often right after a safety write: the signature just made is what the lost record held. A
+      // validator without its record counts as faulty until it has recovered, so at most f lose theirs.
+      plan.crashes = crashPlans(prng, prng.sample(names, faultsTolerated(validators)), faultStartMs, plan.healMs, prng.intBetween(1, 3), 0.5, 1);
+      break;
     case 'late-bodies':
       // Consensus traffic a little lossy, relays much worse: 'missing-transactions' and fetching become the norm.
       plan.faultyLinks = { ...CALM_LINKS, lossProbability: prng.intBetween(0, 10) / 100 };
@@ -231,12 +239,14 @@ export function planScenario(options: { seed: number; validators: number; byzant
   return plan;
 }
 
-function crashPlans(prng: Prng, victims: readonly string[], startMs: number, healMs: number, count: number, afterPersistProbability: number): CrashPlan[] {
+function crashPlans(prng: Prng, victims: readonly string[], startMs: number, healMs: number, count: number, afterPersistProbability: number, storeLostProbability = 0): CrashPlan[] {
   const crashes: CrashPlan[] = [];
   for (let crash = 0; crash < count; crash++) {
     // Victims are drawn independently: sometimes one validator crashes twice, sometimes more than f are down at once.
     const atMs = prng.intBetween(startMs, healMs - 1000);
-    crashes.push({ atMs, endpoint: prng.pick(victims), downtimeMs: prng.intBetween(200, 5000), afterPersist: prng.chance(afterPersistProbability) });
+    const crash = { atMs, endpoint: prng.pick(victims), downtimeMs: prng.intBetween(200, 5000), afterPersist: prng.chance(afterPersistProbability) };
+    // Drawn only where the kind loses stores, so every other kind's seeds draw as before.
+    crashes.push({ ...crash, consensusStoreLost: storeLostProbability > 0 && prng.chance(storeLostProbability) });
   }
   return crashes.sort((left, right) => left.atMs - right.atMs);
 }

@@ -42,7 +42,7 @@ describe('custodia sim', () => {
   });
 
   it('replays one seed with --seed --trace identically across two runs', async () => {
-    const args = ['sim', '--seed', '21', '--validators', '4', '--trace'];
+    const args = ['sim', '--seed', '21', '--kind', 'twins', '--validators', '4', '--trace'];
     const [first, second] = await Promise.all([runCli(args, { timeoutMs: 120_000 }), runCli(args, { timeoutMs: 120_000 })]);
     expect(first.code).toBe(0);
     expect(second.code).toBe(0);

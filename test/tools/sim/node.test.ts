@@ -58,9 +58,17 @@ describe('SimDisk', () => {
     expect([...disk.blocks.values()].map((kept) => kept.block.header.height)).toEqual([3]);
   });
 
+  it('says a lost store is lost: no safety record although the ledger is past genesis', () => {
+    const disk = new SimDisk();
+    disk.apply({ kind: 'persist', safety: initialSafetyState(), highQc: null });
+    disk.lose();
+    const committed = { block: record(1, ROOT).block, certificate: { vote: { blockHash: blockHash(record(1, ROOT).block.header), height: 1, round: 1 }, signatures: [] } };
+    expect(disk.persistedState(committed).safetyRecordLost).toBe(true);
+  });
+
   it('hands a fresh safety state and the genesis certificate to a validator that never persisted', () => {
     const state = new SimDisk().persistedState(null);
-    expect(state).toEqual({ safety: initialSafetyState(), blocks: [], highQc: null, highTc: null, committed: null });
+    expect(state).toEqual({ safety: initialSafetyState(), blocks: [], highQc: null, highTc: null, committed: null, safetyRecordLost: false });
     expect(blockHash(record(1, ROOT).block.header)).toMatch(/^[0-9a-f]{64}$/);
   });
 });
