@@ -16,6 +16,7 @@ import { blockHash } from '../ledger/model/block.js';
 import type { Genesis } from '../ledger/model/genesis.js';
 import type { ValidatorSet } from '../ledger/model/validator-set.js';
 import { BlockStore } from '../ledger/store/block-store.js';
+import { storeErrorMessage } from '../ledger/store/open-errors.js';
 import { ConsensusCore, safetyRecordWasLost } from '../consensus/core.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMINGS, initialSafetyState } from '../consensus/defaults.js';
 import type { CommittedBlock } from '../consensus/messages.js';
@@ -118,8 +119,16 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   });
   if (!opened.ok) throw new StartupError(opened.message);
   const store = opened.store;
-  const consensusStore = await ConsensusStore.open(join(config.dataDir, 'consensus'));
-  const persisted = await consensusStore.load();
+  const consensusDirectory = join(config.dataDir, 'consensus');
+  let consensusStore: ConsensusStore;
+  let persisted: Awaited<ReturnType<ConsensusStore['load']>>;
+  try {
+    consensusStore = await ConsensusStore.open(consensusDirectory);
+    persisted = await consensusStore.load();
+  } catch (error) {
+    await store.close();
+    throw new StartupError(storeErrorMessage(error, 'consensus', consensusDirectory));
+  }
   const metrics = createMetrics();
   const mempool = new Mempool(config.mempool);
 

@@ -45,6 +45,8 @@ import { eventIndexEntries, eventTimeMilliseconds, TIME_INDEX_NAME, type EventIn
 import { eventReference, fixedHex, storeKeys } from './keys.js';
 import { busyBlocksBefore, notesUnder, searchIdentifiers, writeAuditorIndices, type SearchHit } from './auditor-indices.js';
 import { decodeRecord, encodeRecord, type IndexedEvent, type IndexedNote, type NoteIndexName, type StoredEvent, type StoredNote, type TransactionLocation, type TransactionRecord } from './records.js';
+import { describeStoreError, storeErrorMessage } from './open-errors.js';
+import { makeReadCopy, type ReadCopy } from './read-copy.js';
 import { checkTail, type StoreReader } from './tail-check.js';
 
 export type { EpochChange } from './epochs.js';
@@ -150,11 +152,9 @@ export class BlockStore {
     try {
       await db.open();
     } catch (error) {
-      return { ok: false, code: 'unreadable', message: `cannot open the store at ${options.directory}: ${describe(error)}` };
+      return { ok: false, code: 'unreadable', message: storeErrorMessage(error, 'ledger', options.directory) };
     }
-    const result = await BlockStore.load(db, options).catch(
-      (error: unknown): StoreOpenResult => ({ ok: false, code: 'corrupt', message: `the store at ${options.directory} is unreadable: ${describe(error)}` }),
-    );
+    const result = await BlockStore.load(db, options).catch((error: unknown): StoreOpenResult => ({ ok: false, code: 'corrupt', message: storeErrorMessage(error, 'ledger', options.directory) }));
     if (!result.ok) await db.close();
     return result;
   }
@@ -582,35 +582,57 @@ export class BlockStore {
 
 export type ReadOnlyStoreOpen =
   | { ok: true; reader: StoreReader; genesis: Genesis; headHeight: number; close: () => Promise<void> }
-  | { ok: false; message: string };
+  /** `damaged`: LevelDB found the store's files damaged or missing; `not-a-store`: no Custodia store there. */
+  | { ok: false; fault: 'not-a-store' | 'damaged' | 'unreadable'; message: string };
 
 /**
  * Opens an existing store for reading only, without the tail check, so that the offline
  * verifier can walk a damaged chain from genesis and name the first bad height.
  *
- * It writes nothing where there is no store: LevelDB, even with createIfMissing off, creates the
- * folder and leaves a LOCK and a LOG file in it before it finds no database there, so a folder
- * without LevelDB's CURRENT file is refused before LevelDB is asked to open it.
+ * It writes nothing into `directory`: LevelDB reads a private copy (read-copy.ts), removed by
+ * `close`. A folder without LevelDB's CURRENT file is refused before anything is copied.
  */
 export async function openStoreForReading(directory: string): Promise<ReadOnlyStoreOpen> {
   if (!(await isLevelDatabase(directory))) {
-    return { ok: false, message: `cannot open the store at ${directory}: it holds no store (no LevelDB CURRENT file there)` };
+    return { ok: false, fault: 'not-a-store', message: `cannot open the store at ${directory}: it holds no store (no LevelDB CURRENT file there)` };
   }
-  const db: Database = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false });
+  // Opened in place, LevelDB would write LOCK, LOG and perhaps a new MANIFEST into what is checked.
+  let copy: ReadCopy;
+  try {
+    copy = await makeReadCopy(directory);
+  } catch (error) {
+    return { ok: false, fault: 'unreadable', message: `cannot copy the store at ${directory} to read it: ${describe(error)}` };
+  }
+  const db: Database = new ClassicLevel<string, Uint8Array>(copy.directory, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false });
   try {
     await db.open();
   } catch (error) {
-    return { ok: false, message: `cannot open the store at ${directory}: ${describe(error)}` };
+    await copy.remove();
+    return readFailure(error, directory);
   }
-  try {
-    const genesis = await getRecord<Genesis>(db, storeKeys.genesis);
-    const headHeight = await getRecord<number>(db, storeKeys.head);
-    if (genesis === undefined || headHeight === undefined) throw new Error('it has no genesis or head record');
-    return { ok: true, reader: storeReader(db), genesis, headHeight, close: () => db.close() };
-  } catch (error) {
+  const close = async () => {
     await db.close();
-    return { ok: false, message: `the store at ${directory} is not a Custodia store: ${describe(error)}` };
+    await copy.remove();
+  };
+  let genesis: Genesis | undefined;
+  let headHeight: number | undefined;
+  try {
+    genesis = await getRecord<Genesis>(db, storeKeys.genesis);
+    headHeight = await getRecord<number>(db, storeKeys.head);
+  } catch (error) {
+    await close();
+    return readFailure(error, directory);
   }
+  if (genesis === undefined || headHeight === undefined) {
+    await close();
+    return { ok: false, fault: 'not-a-store', message: `the store at ${directory} is not a Custodia store: it has no genesis or head record` };
+  }
+  return { ok: true, reader: storeReader(db), genesis, headHeight, close };
+}
+
+function readFailure(error: unknown, directory: string): ReadOnlyStoreOpen & { ok: false } {
+  const fault = describeStoreError(error, 'ledger', directory).fault === 'damaged' ? 'damaged' : 'unreadable';
+  return { ok: false, fault, message: storeErrorMessage(error, 'ledger', directory) };
 }
 
 /** Whether `directory` is a folder holding a LevelDB database (its CURRENT file names the manifest). */

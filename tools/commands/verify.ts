@@ -13,6 +13,7 @@ import { Command } from 'commander';
 import { readGenesisFile } from '../../ledger/files/genesis-file.js';
 import { genesisHash } from '../../ledger/model/genesis.js';
 import { openStoreForReading } from '../../ledger/store/block-store.js';
+import { storeErrorMessage } from '../../ledger/store/open-errors.js';
 import { verifyLedger } from '../../ledger/verify/verify-ledger.js';
 import { verifyTransactionProof } from '../../ledger/verify/proof.js';
 import { terminalProgress } from '../progress.js';
@@ -69,7 +70,12 @@ async function runVerify(data: string, options: VerifyOptions): Promise<number> 
     return usageError(`${data} is not a validator data folder: give the dataDir of the validator's config (it holds ledger/) or its ledger/ folder`);
   }
   const store = await openStoreForReading(ledgerDirectory);
-  if (!store.ok) return usageError(store.message);
+  if (!store.ok) {
+    // A damaged store is what verify exists to find: a finding (exit 1), not a usage error.
+    if (store.fault === 'damaged') return report(options, { ok: false, height: 0, message: store.message });
+    return usageError(store.message);
+  }
+  let lastHeight = 0;
   try {
     const storedHash = genesisHash(store.genesis);
     if (storedHash !== genesis.hash) {
@@ -81,10 +87,16 @@ async function runVerify(data: string, options: VerifyOptions): Promise<number> 
       genesis: genesis.genesis,
       validators: genesis.validators,
       headHeight: store.headHeight,
-      onProgress: (height, head) => progress.update(height, head),
+      onProgress: (height, head) => {
+        lastHeight = height;
+        progress.update(height, head);
+      },
     });
     progress.finish();
     return report(options, result);
+  } catch (error) {
+    // A read that LevelDB refuses part-way (a damaged table) is damage found, above the last height checked.
+    return report(options, { ok: false, height: lastHeight + 1, message: storeErrorMessage(error, 'ledger', ledgerDirectory) });
   } finally {
     await store.close();
   }

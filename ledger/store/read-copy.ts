@@ -1,0 +1,39 @@
+/**
+ * A private copy of a stopped LevelDB database to read from, so that checking a store never
+ * writes into it: opening a database in place writes its LOCK and LOG files, may write a new
+ * MANIFEST and replays (then compacts) the write-ahead log. The copy hard-links the table files
+ * (*.ldb, *.sst), which LevelDB never changes once written (it only deletes them after a
+ * compaction, and deleting the copy's link leaves the original), and copies the rest: CURRENT,
+ * the MANIFEST and the write-ahead *.log, which opening may rewrite. Across file systems, where
+ * a link is impossible, tables are copied too.
+ */
+import { copyFile, link, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Files of a LevelDB folder that a reader needs; LOCK and the LOG files are the writer's own. */
+const NEEDED_FILE = /^(CURRENT|MANIFEST-\d+|\d+\.(log|ldb|sst))$/;
+const IMMUTABLE_FILE = /^\d+\.(ldb|sst)$/;
+
+export interface ReadCopy {
+  directory: string;
+  remove(): Promise<void>;
+}
+
+export async function makeReadCopy(source: string): Promise<ReadCopy> {
+  const directory = await mkdtemp(join(tmpdir(), 'custodia-read-copy-'));
+  const remove = () => rm(directory, { recursive: true, force: true });
+  try {
+    for (const entry of await readdir(source, { withFileTypes: true })) {
+      if (!entry.isFile() || !NEEDED_FILE.test(entry.name)) continue;
+      const from = join(source, entry.name);
+      const to = join(directory, entry.name);
+      if (IMMUTABLE_FILE.test(entry.name)) await link(from, to).catch(() => copyFile(from, to));
+      else await copyFile(from, to);
+    }
+  } catch (error) {
+    await remove();
+    throw error;
+  }
+  return { directory, remove };
+}

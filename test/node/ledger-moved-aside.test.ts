@@ -1,0 +1,53 @@
+/**
+ * The remedy for a damaged ledger store (issue 13; docs/operations.md, "Repair"), with real
+ * processes: the validator is stopped, its ledger/ moved aside with consensus/ kept, and started
+ * again; it fetches the chain from its peers, verifying every block and certificate, ends with
+ * the same blocks as the others, and signs again with its safety state intact.
+ */
+import { rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalNetwork } from './support/local-network.js';
+
+let network: LocalNetwork;
+
+beforeAll(async () => {
+  network = await LocalNetwork.create(4);
+}, 90_000);
+
+afterAll(async () => {
+  await network?.close();
+});
+
+async function submitAndWait(index: number, count: number): Promise<string[]> {
+  const client = network.client(index);
+  const transactions = Array.from({ length: count }, () => network.commissioningTransaction(client));
+  const statuses = await Promise.all(transactions.map((transaction) => client.submit(transaction, { wait: true, timeoutMs: 60_000 })));
+  return statuses.map((status) => status.status);
+}
+
+async function blockHash(index: number, height: number): Promise<string> {
+  return ((await (await fetch(`${network.layout.apiUrls[index]}/v1/blocks/${height}`)).json()) as { hash: string }).hash;
+}
+
+describe('a validator whose ledger store was moved aside', () => {
+  it('rebuilds it from its peers, keeping its safety state, and signs again', async () => {
+    expect(await submitAndWait(0, 8)).toEqual(Array(8).fill('committed'));
+    const heightBefore = await network.height(2);
+    expect(heightBefore).toBeGreaterThan(1);
+
+    expect(await network.stop(2)).toBe(0);
+    const dataDir = join(dirname(network.layout.configFiles[2]!), 'data');
+    await rename(join(dataDir, 'ledger'), join(dataDir, 'ledger.damaged'));
+    network.start(2);
+    await network.waitUntil(async () => (await network.height(2)) >= heightBefore, 120_000, 'validator-2 refetching its chain');
+    await network.waitUntil(() => network.ready(2), 120_000, 'validator-2 ready again');
+    for (const height of [1, heightBefore]) expect(await blockHash(2, height)).toBe(await blockHash(0, height));
+
+    // It signs again: with validator-3 stopped, no quorum forms without validator-2.
+    expect(await network.stop(3)).toBe(0);
+    expect(await submitAndWait(0, 3)).toEqual(Array(3).fill('committed'));
+    network.start(3);
+    await network.waitUntil(() => network.ready(3), 120_000, 'validator-3 ready again');
+  }, 400_000);
+});
