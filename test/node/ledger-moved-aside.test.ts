@@ -19,20 +19,13 @@ afterAll(async () => {
   await network?.close();
 });
 
-async function submitAndWait(index: number, count: number): Promise<string[]> {
-  const client = network.client(index);
-  const transactions = Array.from({ length: count }, () => network.commissioningTransaction(client));
-  const statuses = await Promise.all(transactions.map((transaction) => client.submit(transaction, { wait: true, timeoutMs: 60_000 })));
-  return statuses.map((status) => status.status);
-}
-
 async function blockHash(index: number, height: number): Promise<string> {
   return ((await (await fetch(`${network.layout.apiUrls[index]}/v1/blocks/${height}`)).json()) as { hash: string }).hash;
 }
 
 describe('a validator whose ledger store was moved aside', () => {
   it('rebuilds it from its peers, keeping its safety state, and signs again', async () => {
-    expect(await submitAndWait(0, 8)).toEqual(Array(8).fill('committed'));
+    expect(await network.submitAndWait(0, 8)).toEqual(Array(8).fill('committed'));
     const heightBefore = await network.height(2);
     expect(heightBefore).toBeGreaterThan(1);
 
@@ -46,7 +39,7 @@ describe('a validator whose ledger store was moved aside', () => {
 
     // It signs again: with validator-3 stopped, no quorum forms without validator-2.
     expect(await network.stop(3)).toBe(0);
-    expect(await submitAndWait(0, 3)).toEqual(Array(3).fill('committed'));
+    expect(await network.submitAndWait(0, 3)).toEqual(Array(3).fill('committed'));
     network.start(3);
     await network.waitUntil(() => network.ready(3), 120_000, 'validator-3 ready again');
   }, 400_000);

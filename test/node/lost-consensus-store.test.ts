@@ -19,16 +19,9 @@ afterAll(async () => {
   await network?.close();
 });
 
-async function submitAndWait(index: number, count: number): Promise<string[]> {
-  const client = network.client(index);
-  const transactions = Array.from({ length: count }, () => network.commissioningTransaction(client));
-  const statuses = await Promise.all(transactions.map((transaction) => client.submit(transaction, { wait: true, timeoutMs: 60_000 })));
-  return statuses.map((status) => status.status);
-}
-
 describe('a validator restarted without its consensus store', () => {
   it('holds its signatures until a quorum shows the round, then votes again and nothing forks', async () => {
-    expect(await submitAndWait(0, 6)).toEqual(Array(6).fill('committed'));
+    expect(await network.submitAndWait(0, 6)).toEqual(Array(6).fill('committed'));
     await network.waitUntil(async () => (await network.height(1)) >= 2, 60_000, 'validator-1 executing blocks');
 
     expect(await network.stop(1)).toBe(0);
@@ -39,7 +32,7 @@ describe('a validator restarted without its consensus store', () => {
     const log = join(network.directory, 'validator-1.log');
     await network.waitUntil(async () => (await readFile(log, 'utf8')).includes('signing nothing until a quorum of peers shows the network round'), 60_000, 'the warning about the lost record');
     // Load keeps the others' rounds moving while it recovers.
-    expect(await submitAndWait(2, 4)).toEqual(Array(4).fill('committed'));
+    expect(await network.submitAndWait(2, 4)).toEqual(Array(4).fill('committed'));
     await network.waitUntil(async () => (await readFile(log, 'utf8')).includes('lost safety record recovered'), 90_000, 'the recovery');
     await network.waitUntil(() => network.ready(1), 90_000, 'validator-1 ready again');
     expect(await network.metric(1, 'custodia_safety_recovery_holding')).toBe(0);
@@ -47,7 +40,7 @@ describe('a validator restarted without its consensus store', () => {
 
     // It votes again: with validator-3 stopped, no quorum forms without validator-1.
     expect(await network.stop(3)).toBe(0);
-    expect(await submitAndWait(0, 3)).toEqual(Array(3).fill('committed'));
+    expect(await network.submitAndWait(0, 3)).toEqual(Array(3).fill('committed'));
     expect(await network.metric(1, 'custodia_votes_sent_total')).toBeGreaterThan(0);
     network.start(3);
     await network.waitUntil(() => network.ready(3), 90_000, 'validator-3 ready again');

@@ -111,6 +111,14 @@ export class LocalNetwork {
     return client.transaction('epcis.capture', this.events.capture(this.events.commissionLot(lot, 10)), [this.farm]);
   }
 
+  /** Submits `count` commissioning events to validator `index` and waits for each to commit; their statuses. */
+  async submitAndWait(index: number, count: number, timeoutMs = 60_000): Promise<string[]> {
+    const client = this.client(index);
+    const transactions = Array.from({ length: count }, () => this.commissioningTransaction(client));
+    const statuses = await Promise.all(transactions.map((transaction) => client.submit(transaction, { wait: true, timeoutMs })));
+    return statuses.map((status) => status.status);
+  }
+
   /** One sample of a validator's Prometheus metric (its unlabelled series, or the series named with its labels); 0 when absent. */
   async metric(index: number, name: string): Promise<number> {
     const text = await (await fetch(`http://127.0.0.1:${portsOf(this.basePort, index).metrics}/metrics`)).text();
