@@ -51,6 +51,7 @@ import type {
   ConsensusOutput,
   ConsensusStatus,
   EpochConfig,
+  EquivocationEvidence,
   PersistedConsensusState,
   RejectionReason,
   SafetyState,
@@ -123,6 +124,8 @@ export class ConsensusCore {
   private readonly nextEpochMessages: Array<{ from: string; message: ConsensusMessage }> = [];
   /** The epoch output of this step, if the core entered a new epoch. */
   private epochOutput: ConsensusOutput | null = null;
+  /** Double signatures seen in this step, reported as outputs. */
+  private evidence: EquivocationEvidence[] = [];
 
   private nowMs = 0;
   private round = 0;
@@ -341,6 +344,7 @@ export class ConsensusCore {
     this.sends = [];
     this.commits = [];
     this.epochOutput = null;
+    this.evidence = [];
   }
 
   private finishStep(): ConsensusOutput[] {
@@ -356,6 +360,7 @@ export class ConsensusCore {
     outputs.push(...this.sends);
     if (this.commits.length > 0) outputs.push({ kind: 'commit', blocks: this.commits });
     if (this.epochOutput !== null) outputs.push(this.epochOutput);
+    for (const evidence of this.evidence) outputs.push({ kind: 'evidence', evidence });
     outputs.push({ kind: 'timer', atMs: this.nextWakeMs() });
     return outputs;
   }
@@ -377,6 +382,12 @@ export class ConsensusCore {
   private broadcast(message: ConsensusMessage): void {
     this.sends.push({ kind: 'broadcast', message, epoch: this.epoch.number });
     this.loopback.push(message);
+  }
+
+  /** Refuses the second of two verified, conflicting messages and reports both (bounded: one per message handled). */
+  private equivocation(evidence: EquivocationEvidence): void {
+    this.reject('equivocation');
+    this.evidence.push(evidence);
   }
 
   private reject(reason: RejectionReason): void {
@@ -480,7 +491,7 @@ export class ConsensusCore {
     if (header.round > this.round) return this.reject('unjustified-round');
 
     const seen = this.proposalsSeen.get(header.round);
-    if (seen !== undefined && seen !== hash) return this.reject('equivocation');
+    if (seen !== undefined && seen !== hash) return this.equivocation({ validator: this.leaderOf(header.round), round: header.round, message: 'proposal', first: seen, second: hash });
     if (seen === undefined) this.proposalsSeen.set(header.round, hash);
     this.considerProposal(from, proposal, hash);
   }
@@ -568,7 +579,10 @@ export class ConsensusCore {
     let roundVotes = this.votes.get(round);
     if (roundVotes === undefined) this.votes.set(round, (roundVotes = new Map()));
     const earlier = roundVotes.get(message.validator);
-    if (earlier !== undefined) return this.reject(earlier.vote.blockHash === message.vote.blockHash ? 'duplicate' : 'equivocation');
+    if (earlier !== undefined) {
+      if (earlier.vote.blockHash === message.vote.blockHash) return this.reject('duplicate');
+      return this.equivocation({ validator: message.validator, round, message: 'vote', first: earlier.vote.blockHash, second: message.vote.blockHash });
+    }
     if (roundVotes.size >= this.config.limits.bufferedVotesPerRoundMax) return this.reject('buffer-full');
     roundVotes.set(message.validator, message);
 
@@ -965,7 +979,10 @@ export class ConsensusCore {
     let roundTimeouts = this.timeouts.get(message.round);
     if (roundTimeouts === undefined) this.timeouts.set(message.round, (roundTimeouts = new Map()));
     const earlier = roundTimeouts.get(message.validator);
-    if (earlier !== undefined) return this.reject(earlier.signature === message.signature ? 'duplicate' : 'equivocation');
+    if (earlier !== undefined) {
+      if (earlier.signature === message.signature) return this.reject('duplicate');
+      return this.equivocation({ validator: message.validator, round: message.round, message: 'timeout', first: earlier.signature, second: message.signature });
+    }
     roundTimeouts.set(message.validator, message);
 
     // f + 1 timeouts mean at least one honest validator gave up on this round: join it, so that

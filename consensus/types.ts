@@ -245,6 +245,19 @@ export interface PersistedConsensusState {
   safetyRecordLost?: boolean;
 }
 
+/**
+ * Two different signed messages of one kind from one validator for one round, both verified:
+ * proof that it signed twice (a Byzantine validator, or one whose safety state rolled back).
+ * `first` and `second` are the block hashes (proposals and votes) or the signatures (timeouts).
+ */
+export interface EquivocationEvidence {
+  validator: string;
+  round: number;
+  message: 'proposal' | 'vote' | 'timeout';
+  first: string;
+  second: string;
+}
+
 export type ConsensusOutput =
   /** Durable writes: the driver completes them (fsync) before carrying out any later output. */
   | {
@@ -275,6 +288,8 @@ export type ConsensusOutput =
   | { kind: 'commit'; blocks: CommittedBlock[] }
   /** Wake the core with a tick at (or after) this time. */
   | { kind: 'timer'; atMs: number }
+  /** A double signature seen: the driver reports it (log and metric); the core has already refused the second message. */
+  | { kind: 'evidence'; evidence: EquivocationEvidence }
   /** The core entered a new validator-set epoch (after the ledger executed the previous one's last block). */
   | {
       kind: 'epoch';

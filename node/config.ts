@@ -58,6 +58,11 @@ export const configSchema = z.strictObject({
   }),
   metrics: z.strictObject({ listen: hostPort }),
   peers: z.array(z.strictObject({ id: identifier, address: hostPort })).max(100),
+  /**
+   * Chaos runs only (`custodia chaos`): serve POST /faults on the metrics listener, which cuts
+   * this validator off from its peers or heals it (node/http/fault-control.ts). Never in production.
+   */
+  faultControl: z.boolean().default(false),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),
   mempool: z
     .strictObject({

@@ -170,6 +170,11 @@ export class ConsensusDriver {
         case 'timer':
           this.schedule(output.atMs);
           break;
+        case 'evidence':
+          // Chaos runs read this line from the log: it survives the process, a counter does not.
+          this.options.logger.error({ doubleSign: output.evidence }, 'a validator signed two different messages for one round');
+          metrics.doubleSignsSeen.inc({ validator: output.evidence.validator, message: output.evidence.message });
+          break;
         case 'epoch':
           this.options.logger.info({ epoch: output.number, startHeight: output.startHeight, validators: output.validators.map((validator) => validator.id), member: output.member }, 'entered a new validator-set epoch');
           this.options.onEpoch?.(output);

@@ -27,6 +27,7 @@ export function createMetrics() {
     admissionPendingLimit: new Gauge({ name: 'custodia_admission_pending_limit', help: 'Transactions pending for commit beyond which submissions are refused as overloaded (commit rate x admission.targetDelayMs, within the floor and the mempool)', registers: [registry] }),
     admissionCommitRate: new Gauge({ name: 'custodia_admission_commit_rate', help: 'Moving average of transactions committed per second, as overload control measures it', registers: [registry] }),
     relayRefused: new Counter({ name: 'custodia_relayed_transactions_refused_total', help: 'Transactions peers relayed that this node refused, by reason (relay-frame-*: a whole relay frame beyond the limits)', labelNames: ['reason'], registers: [registry] }),
+    doubleSignsSeen: new Counter({ name: 'custodia_double_signatures_seen_total', help: 'Verified pairs of conflicting messages (proposals, votes or timeouts) one validator signed for one round, by signer and message kind', labelNames: ['validator', 'message'], registers: [registry] }),
     messagesRejected: new Counter({ name: 'custodia_messages_rejected_total', help: 'Peer messages refused, by reason', labelNames: ['reason'], registers: [registry] }),
     bodiesWanted: new Counter({
       name: 'custodia_transaction_bodies_wanted_total',

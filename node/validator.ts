@@ -26,6 +26,7 @@ import { ConsensusStore } from './consensus-store.js';
 import { CONSENSUS_CHANNEL, ConsensusDriver } from './driver.js';
 import { blockRoutes } from './http/block-routes.js';
 import { answerClientErrorsInJson, errorHandler, notFoundHandler } from './http/errors.js';
+import { faultControlRoutes } from './http/fault-control.js';
 import { HttpLifecycle } from './http/lifecycle.js';
 import { AddressRateLimiter } from './http/rate-limit.js';
 import { admissionRefusal } from '../contracts/admission.js';
@@ -387,6 +388,10 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       round: status.round,
     });
   });
+  if (config.faultControl) {
+    logger.warn('fault control is on: POST /faults on the metrics listener can cut this validator off from its peers (a chaos-test setting)');
+    monitoring.use(faultControlRoutes({ faults: transport.faults, peers: () => admitted().validators.map((validator) => validator.id).filter((id) => id !== config.validatorId) }));
+  }
   monitoring.use(notFoundHandler);
   monitoring.use(errorHandler((error) => logger.error({ error }, 'metrics request failed')));
   const metricsServer = createHttpServer(monitoring);

@@ -41,7 +41,7 @@ describe('the consensus core in a healthy cluster', () => {
     const cluster = new LockstepCluster(4);
     cluster.submit('a');
     cluster.runUntil(cluster.nowMs + 5000, () => minCommitted(cluster) >= 3);
-    const rank = (output: ConsensusOutput) => ({ persist: 0, send: 1, broadcast: 1, commit: 2, epoch: 2, timer: 3 })[output.kind];
+    const rank = (output: ConsensusOutput) => ({ persist: 0, send: 1, broadcast: 1, commit: 2, epoch: 2, evidence: 2, timer: 3 })[output.kind];
     let checkedSteps = 0;
     for (const node of cluster.nodes) {
       // Outputs of consecutive steps are concatenated; each step ends with exactly one timer.

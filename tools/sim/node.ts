@@ -302,6 +302,9 @@ export class SimNode {
           this.#timerAtMs = output.atMs;
           this.environment.scheduleTimer(this, output.atMs, this.#timerToken);
           break;
+        case 'evidence':
+          // The simulator's SafetyCheckers see every signed message themselves.
+          break;
       }
     }
     return advanced;
