@@ -1,14 +1,15 @@
 /**
- * The validators a benchmark runs: real `custodia start` processes on 127.0.0.1 from a testnet
- * in a temporary folder, with CPU and memory read from /proc while they run (Linux), CPU profiles
- * taken over the measured window on signal (tools/commands/cpu-profile.ts), and every process
- * stopped when the run ends, fails or is interrupted.
+ * The validators a benchmark or a chaos run drives: real `custodia start` processes on 127.0.0.1
+ * from a testnet in a temporary folder, with CPU and memory read from /proc while they run
+ * (Linux), CPU profiles taken over the measured window on signal (tools/commands/cpu-profile.ts),
+ * each validator killed, paused, stopped and started again on demand, and every process stopped
+ * when the run ends, fails or is interrupted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freeBasePort } from '../../node/ports.js';
 import { portsOf, writeTestnet, type TestnetLayout, type TestnetOptions } from '../../node/testnet.js';
@@ -31,6 +32,7 @@ export class BenchCluster {
   private readonly rssLatestKb: number[] = [];
   private sampler: NodeJS.Timeout | undefined;
   private stopped = false;
+  private removed = false;
 
   private constructor(
     readonly directory: string,
@@ -47,9 +49,8 @@ export class BenchCluster {
     const cluster = new BenchCluster(directory, layout, basePort, chainId);
     try {
       await mkdir(cluster.profileDirectory);
-      for (const [index, config] of layout.configFiles.entries()) {
-        const log = openSync(join(directory, `validator-${index}.log`), 'a');
-        cluster.children.push(spawn(process.execPath, [binary, 'start', '--config', config, '--profile-dir', cluster.profileDirectory], { stdio: ['ignore', log, log] }));
+      for (const index of layout.configFiles.keys()) {
+        cluster.children.push(cluster.spawnValidator(index));
         cluster.rssMaxKb.push(0);
         cluster.rssLatestKb.push(0);
       }
@@ -60,6 +61,70 @@ export class BenchCluster {
     }
     cluster.sampler = setInterval(() => void cluster.sampleMemory(), 500);
     return cluster;
+  }
+
+  private spawnValidator(index: number): ChildProcess {
+    const log = openSync(this.logFile(index), 'a');
+    return spawn(process.execPath, [binary, 'start', '--config', this.layout.configFiles[index]!, '--profile-dir', this.profileDirectory], { stdio: ['ignore', log, log] });
+  }
+
+  /** Each validator's output (its JSON log lines), appended to across restarts. */
+  logFile(index: number): string {
+    return join(this.directory, `validator-${index}.log`);
+  }
+
+  configFile(index: number): string {
+    return this.layout.configFiles[index]!;
+  }
+
+  /** The validator's data folder (ledger/ and consensus/), as node/testnet.ts writes its config. */
+  dataDirectory(index: number): string {
+    return join(dirname(this.layout.configFiles[index]!), 'data');
+  }
+
+  isRunning(index: number): boolean {
+    const child = this.children[index]!;
+    return child.exitCode === null && child.signalCode === null;
+  }
+
+  /** kill -9: nothing flushed or closed. */
+  async kill(index: number): Promise<void> {
+    await this.ended(index, 'SIGKILL');
+  }
+
+  /** A graceful stop (SIGTERM), forced after 20 s; the validator's exit code, or null when killed. */
+  async terminate(index: number): Promise<number | null> {
+    return this.ended(index, 'SIGTERM');
+  }
+
+  private ended(index: number, signal: NodeJS.Signals): Promise<number | null> {
+    const child = this.children[index]!;
+    if (!this.isRunning(index)) return Promise.resolve(child.exitCode);
+    return new Promise((resolve) => {
+      const forced = signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.once('exit', (code) => {
+        if (forced !== undefined) clearTimeout(forced);
+        resolve(code);
+      });
+      // A paused process handles no SIGTERM until it runs again.
+      child.kill('SIGCONT');
+      child.kill(signal);
+    });
+  }
+
+  /** Starts a stopped validator again on the same data. */
+  restart(index: number): void {
+    if (this.stopped || this.isRunning(index)) return;
+    this.children[index] = this.spawnValidator(index);
+  }
+
+  /** SIGSTOP and SIGCONT: the process is frozen with its sockets open, as a long GC pause or a stalled VM would be. */
+  pause(index: number): void {
+    if (this.isRunning(index)) this.children[index]!.kill('SIGSTOP');
+  }
+
+  resume(index: number): void {
+    if (this.isRunning(index)) this.children[index]!.kill('SIGCONT');
   }
 
   get size(): number {
@@ -147,24 +212,17 @@ export class BenchCluster {
     );
   }
 
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  /** Stops every validator gracefully and keeps their data (to verify it); `stop()` then removes it. */
+  async stopValidators(): Promise<void> {
     this.stopped = true;
     if (this.sampler !== undefined) clearInterval(this.sampler);
-    await Promise.all(
-      this.children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const forced = setTimeout(() => child.kill('SIGKILL'), 20_000);
-            child.once('exit', () => {
-              clearTimeout(forced);
-              resolve();
-            });
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
-    if (process.env['CUSTODIA_KEEP_BENCH'] === undefined) await rm(this.directory, { recursive: true, force: true });
+    await Promise.all(this.children.map((_, index) => this.terminate(index)));
+  }
+
+  async stop(keep = process.env['CUSTODIA_KEEP_BENCH'] !== undefined): Promise<void> {
+    if (this.removed) return;
+    this.removed = true;
+    await this.stopValidators();
+    if (!keep) await rm(this.directory, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,94 @@
+/**
+ * `custodia chaos`: a seeded chaos run against a local network of real validator processes
+ * (tools/chaos/run.ts). Prints progress on stderr and a summary (or, with --json, one object) on
+ * stdout; exits 0 only when nothing acknowledged was lost, no fork, no double signature, every
+ * store verified and commits resumed within --stall-max-ms after every fault.
+ */
+import { Command } from 'commander';
+import { runChaos, type ChaosReport } from '../chaos/run.js';
+import { CHAOS_FAULT_KINDS, type ChaosFaultKind } from '../chaos/faults.js';
+import { EXIT_FAILED, fail } from '../exit-codes.js';
+
+interface ChaosCommandOptions {
+  validators: string;
+  duration: string;
+  seed?: string;
+  rate: string;
+  faults: string;
+  stallMaxMs: string;
+  holdMs: string;
+  keep?: boolean;
+  json?: boolean;
+}
+
+function integer(text: string | undefined, name: string, minimum: number, maximum: number): number | string {
+  const value = Number(text);
+  return Number.isInteger(value) && value >= minimum && value <= maximum ? value : `--${name} must be an integer from ${minimum} to ${maximum}`;
+}
+
+export function chaosCommand(): Command {
+  return new Command('chaos')
+    .description('run a local network under load while killing, pausing and isolating up to f validators at a time; check nothing acknowledged is lost, no fork, no double signature')
+    .option('--validators <n>', 'validators (at least 4)', '4')
+    .option('--duration <seconds>', 'how long faults are injected (every kind is injected at least once, however short)', '120')
+    .option('--seed <s>', 'the seed of the fault order (random when absent; printed)')
+    .option('--rate <events>', 'transactions offered per second', '20')
+    .option('--faults <kinds>', `fault kinds, comma-separated (${CHAOS_FAULT_KINDS.join(', ')})`, CHAOS_FAULT_KINDS.join(','))
+    .option('--hold-ms <min-max>', 'how long each fault is held, drawn between the two, ms', '2000-8000')
+    .option('--stall-max-ms <ms>', 'the longest stall or catch-up after a fault the run accepts', '30000')
+    .option('--keep', "keep the testnet folder (the validators' logs and data)")
+    .option('--json', 'print one JSON object')
+    .action(async (options: ChaosCommandOptions) => {
+      const parsed = {
+        validators: integer(options.validators, 'validators', 4, 31),
+        duration: integer(options.duration, 'duration', 1, 7 * 24 * 3600),
+        seed: options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integer(options.seed, 'seed', 0, Number.MAX_SAFE_INTEGER),
+        rate: integer(options.rate, 'rate', 1, 10_000),
+        stallMaxMs: integer(options.stallMaxMs, 'stall-max-ms', 1_000, 3_600_000),
+      };
+      for (const value of Object.values(parsed)) if (typeof value === 'string') return void (process.exitCode = fail(value));
+      const hold = /^(\d{1,7})-(\d{1,7})$/.exec(options.holdMs);
+      const holdMs = hold === null ? undefined : { min: Number(hold[1]), max: Number(hold[2]) };
+      if (holdMs === undefined || holdMs.min < 100 || holdMs.max < holdMs.min || holdMs.max > 3_600_000) return void (process.exitCode = fail('--hold-ms is MIN-MAX in ms, from 100 to 3600000, MIN at most MAX'));
+      const kinds = options.faults.split(',').map((kind) => kind.trim());
+      const unknown = kinds.filter((kind) => !(CHAOS_FAULT_KINDS as readonly string[]).includes(kind));
+      if (unknown.length > 0 || kinds.length === 0) return void (process.exitCode = fail(`--faults: unknown kind ${unknown.join(', ')} (known: ${CHAOS_FAULT_KINDS.join(', ')})`));
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      let report: ChaosReport;
+      try {
+        report = await runChaos({
+          validators: parsed.validators as number,
+          durationS: parsed.duration as number,
+          seed: parsed.seed as number,
+          ratePerS: parsed.rate as number,
+          kinds: kinds as ChaosFaultKind[],
+          stallMaxMs: parsed.stallMaxMs as number,
+          holdMs,
+          keep: options.keep === true,
+          log,
+        });
+      } catch (error) {
+        process.stderr.write(`error: ${(error as Error).message}\n`);
+        process.exitCode = EXIT_FAILED;
+        return;
+      }
+      process.stdout.write(options.json === true ? `${JSON.stringify(report)}\n` : summary(report));
+      if (!report.ok) process.exitCode = EXIT_FAILED;
+    });
+}
+
+function summary(report: ChaosReport): string {
+  const byKind = new Map<string, number>();
+  for (const fault of report.faults) byKind.set(fault.kind, (byKind.get(fault.kind) ?? 0) + 1);
+  const lines = [
+    `${report.ok ? 'ok' : 'FAILED'}: chaos run of ${report.validators} validators for ${report.durationS} s, seed ${report.seed}`,
+    `  faults        ${report.faults.length} (${[...byKind].map(([kind, count]) => `${count} ${kind}`).join(', ')})`,
+    `  transactions  ${report.sent} sent, ${report.acknowledged} acknowledged as committed, ${report.lost} lost`,
+    `  chains        ${report.forks} forks; ${report.verify.filter((outcome) => outcome.ok).length} of ${report.verify.length} stores verified, height ${report.height}`,
+    `  signatures    ${report.doubleSigns} double signatures seen`,
+    `  stalls        longest ${report.maxStallMs} ms without a commit under load; slowest catch-up ${report.maxRecoveryMs ?? 'never'} ms`,
+  ];
+  for (const outcome of report.verify.filter((entry) => !entry.ok)) lines.push(`  validator-${outcome.validator} failed verification at height ${outcome.height}: ${outcome.message}`);
+  for (const example of report.lostExamples) lines.push(`  lost ${example.id} on validator(s) ${example.validators.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
