@@ -81,6 +81,11 @@ const ROUNDS_KEPT_BEHIND = 1;
  * with signed votes for far-off rounds and crowd out the votes of the current one.
  */
 const VOTE_ROUNDS_AHEAD_MAX = 4;
+/**
+ * Clock samples kept per peer (docs/consensus.md "Block time"): the offsets of its last verified
+ * proposals, enough for a median that one delayed or Byzantine-stamped block does not move.
+ */
+const CLOCK_SAMPLES_PER_PEER = 16;
 /** Messages to itself a validator handles in one step (see finishStep). */
 const LOOPBACK_MESSAGES_PER_STEP_MAX = 64;
 
@@ -168,6 +173,11 @@ export class ConsensusCore {
   private recoveryRequestSentMs = Number.NEGATIVE_INFINITY;
   /** When each peer's sync-info request was last answered: one answer per peer per syncRequestTimeoutMs. */
   private readonly syncRequestAnsweredMs = new Map<string, number>();
+  /**
+   * Per peer of the epoch's set, its last CLOCK_SAMPLES_PER_PEER proposal timestamps minus the
+   * local clock at their arrival, oldest first: how far this validator's clock is from its peers'.
+   */
+  private readonly clockSamples = new Map<string, number[]>();
 
   // Outputs of the step in progress.
   private persist: PersistOutput | null = null;
@@ -317,7 +327,15 @@ export class ConsensusCore {
       pendingBlocks: this.tree.size,
       rejections: Object.fromEntries(this.rejections),
       safetyRecovery: this.safety.held ? { peersHeard: this.recoveryReports.size, peersNeeded: this.recoveryPeersNeeded() } : null,
+      ...this.clockOffsets(),
     };
+  }
+
+  private clockOffsets(): Pick<ConsensusStatus, 'clockOffsetsMs' | 'clockOffsetMs'> {
+    const clockOffsetsMs: Record<string, number> = {};
+    for (const [peer, samples] of [...this.clockSamples].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) clockOffsetsMs[peer] = median(samples);
+    const perPeer = Object.values(clockOffsetsMs);
+    return { clockOffsetsMs, clockOffsetMs: perPeer.length === 0 ? null : median(perPeer) };
   }
 
   /** The safety state as it stands (what the last persist output holds, or will). */
@@ -489,11 +507,26 @@ export class ConsensusCore {
       return this.reject('stale-round');
     }
     if (header.round > this.round) return this.reject('unjustified-round');
+    // Proposals of past rounds arrive late by definition: they would read as a clock ahead.
+    this.recordClockSample(header.proposer, header.timestamp);
 
     const seen = this.proposalsSeen.get(header.round);
     if (seen !== undefined && seen !== hash) return this.equivocation({ validator: this.leaderOf(header.round), round: header.round, message: 'proposal', first: seen, second: hash });
     if (seen === undefined) this.proposalsSeen.set(header.round, hash);
+    // The lower bound on block time (docs/consensus.md "Block time"), checked on arrival only: a
+    // proposal held for its parent or its bodies is voted for later, and a slow fetch must not
+    // make an honest block unvotable.
+    if (header.timestamp < this.nowMs - this.config.timings.timestampLagMaxMs) return this.reject('timestamp-too-old');
     this.considerProposal(from, proposal, hash);
+  }
+
+  /** One verified proposal's timestamp against the local clock; this validator's own say nothing. */
+  private recordClockSample(proposer: string, timestamp: number): void {
+    if (proposer === this.config.self) return;
+    let samples = this.clockSamples.get(proposer);
+    if (samples === undefined) this.clockSamples.set(proposer, (samples = []));
+    samples.push(timestamp - this.nowMs);
+    if (samples.length > CLOCK_SAMPLES_PER_PEER) samples.shift();
   }
 
   /** Checks a verified proposal of the current round against the tree and the application, then votes. */
@@ -757,6 +790,8 @@ export class ConsensusCore {
     this.syncRequests.clear();
     this.syncInfoSentRound.clear();
     this.syncRequestAnsweredMs.clear();
+    // Only the set's members propose: samples of those that left would never be replaced.
+    for (const peer of [...this.clockSamples.keys()]) if (this.validators.get(peer) === undefined) this.clockSamples.delete(peer);
     // Certificates of the old epoch say nothing of the new one's rounds: a hold starts over.
     this.recoveryReports.clear();
     this.catchUp = null;
@@ -1270,6 +1305,14 @@ export class ConsensusCore {
     }
     return peer;
   }
+}
+
+/** The middle value, or the mean of the two middle ones; `values` is not empty. */
+function median(values: readonly number[]): number {
+  assert(values.length > 0, 'the median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function equalBytes(left: Uint8Array, right: Uint8Array): boolean {

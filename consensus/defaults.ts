@@ -21,6 +21,9 @@ export const DEFAULT_TIMINGS: ConsensusTimings = Object.freeze({
   timeoutRebroadcastMs: 1000,
   syncRequestTimeoutMs: 2000,
   clockSkewMaxMs: 5000,
+  // Honest clocks agree within clockSkewMaxMs, so an honest block arrives at most that plus the
+  // network's delay behind a voter's clock: six times the skew leaves room for slow links and loaded hosts.
+  timestampLagMaxMs: 30_000,
 });
 
 export function initialSafetyState(epoch = 0): SafetyState {

@@ -45,6 +45,13 @@ export interface ConsensusTimings {
   syncRequestTimeoutMs: number;
   /** How far ahead of the local clock a block timestamp may be. */
   clockSkewMaxMs: number;
+  /**
+   * How far behind the local clock a proposal's timestamp may be when it arrives
+   * (docs/consensus.md "Block time"): what bounds how long a Byzantine leader can hold block
+   * time back. Well above twice clockSkewMaxMs plus a network delay, or honest leaders' blocks
+   * would be refused.
+   */
+  timestampLagMaxMs: number;
 }
 
 /** Test-only switches that break the protocol on purpose, to prove the simulator's checkers bite. */
@@ -314,6 +321,8 @@ export type RejectionReason =
   | 'bad-parent'
   | 'bad-ledger-height'
   | 'bad-timestamp'
+  /** A proposal whose timestamp was more than timestampLagMaxMs behind the local clock when it arrived. */
+  | 'timestamp-too-old'
   /** A second sync-info request from one peer within syncRequestTimeoutMs. */
   | 'rate-limited'
   | 'equivocation'
@@ -341,6 +350,15 @@ export interface ConsensusStatus {
   rejections: Readonly<Record<string, number>>;
   /** While a lost safety record holds signing: the peers heard from so far and how many it takes. */
   safetyRecovery: { peersHeard: number; peersNeeded: number } | null;
+  /**
+   * Per peer, the median of (its proposals' timestamps minus the local clock when they arrived)
+   * over its last few verified proposals (docs/consensus.md "Block time"): positive means the
+   * peer's blocks are stamped ahead of this validator's clock. Network delay makes it slightly
+   * negative on a healthy network.
+   */
+  clockOffsetsMs: Readonly<Record<string, number>>;
+  /** The median over peers of clockOffsetsMs, or null before any peer's proposal arrived. */
+  clockOffsetMs: number | null;
 }
 
 export type { QuorumCertificate };

@@ -21,6 +21,12 @@ import { DEFAULT_ADMISSION_CONTROL } from './admission-control.js';
  */
 export const CONFIGURABLE_PAYLOAD_BYTES_MAX = 8 * 1024 * 1024;
 
+/** Bounds of consensus.timestampLagMaxMs: three times DEFAULT_TIMINGS.clockSkewMaxMs, and an hour. */
+export const TIMESTAMP_LAG_MIN_MS = 3 * DEFAULT_TIMINGS.clockSkewMaxMs;
+export const TIMESTAMP_LAG_MAX_MS = 60 * 60 * 1000;
+/** The largest clock skew faults.clockOffsetMs may inject, either way: a day. */
+export const CLOCK_FAULT_OFFSET_MAX_MS = 24 * 60 * 60 * 1000;
+
 /** Enough for a busy integrator behind one address; a flood from one address is held to it. */
 export const DEFAULT_API_RATE_LIMITS = { requestsPerSecondPerAddress: 2000, requestsBurstPerAddress: 4000 } as const;
 
@@ -93,6 +99,12 @@ export const configSchema = z.strictObject({
       roundTimeoutBaseMs: z.number().int().min(50).default(DEFAULT_TIMINGS.roundTimeoutBaseMs),
       roundTimeoutMaxMs: z.number().int().min(100).default(DEFAULT_TIMINGS.roundTimeoutMaxMs),
       idleProposalDelayMs: z.number().int().min(0).default(DEFAULT_TIMINGS.idleProposalDelayMs),
+      /**
+       * How far behind this validator's clock a proposal's timestamp may be on arrival
+       * (docs/consensus.md "Block time"). At least three times the 5 s clockSkewMaxMs, which an
+       * honest block may lag by plus the network's delay; at most an hour.
+       */
+      timestampLagMaxMs: z.number().int().min(TIMESTAMP_LAG_MIN_MS).max(TIMESTAMP_LAG_MAX_MS).default(DEFAULT_TIMINGS.timestampLagMaxMs),
       blockTransactionsMax: z.number().int().min(1).max(10_000).default(2000),
       payloadBytesMax: z.number().int().min(1024).max(CONFIGURABLE_PAYLOAD_BYTES_MAX).default(CONFIGURABLE_PAYLOAD_BYTES_MAX),
     })
@@ -100,9 +112,18 @@ export const configSchema = z.strictObject({
       roundTimeoutBaseMs: DEFAULT_TIMINGS.roundTimeoutBaseMs,
       roundTimeoutMaxMs: DEFAULT_TIMINGS.roundTimeoutMaxMs,
       idleProposalDelayMs: DEFAULT_TIMINGS.idleProposalDelayMs,
+      timestampLagMaxMs: DEFAULT_TIMINGS.timestampLagMaxMs,
       blockTransactionsMax: 2000,
       payloadBytesMax: CONFIGURABLE_PAYLOAD_BYTES_MAX,
     }),
+  /**
+   * Faults injected on purpose, for tests and chaos runs only; a validator started with any logs
+   * a warning. clockOffsetMs is added to the clock the consensus core is given (a skewed clock:
+   * negative is slow), within a day either way.
+   */
+  faults: z
+    .strictObject({ clockOffsetMs: z.number().int().min(-CLOCK_FAULT_OFFSET_MAX_MS).max(CLOCK_FAULT_OFFSET_MAX_MS).default(0) })
+    .default({ clockOffsetMs: 0 }),
 });
 export type NodeConfig = z.infer<typeof configSchema>;
 

@@ -7,12 +7,14 @@
  * Committed-block requests from lagging peers are served here, from the ledger store, since the
  * core keeps only recent blocks.
  */
+import { assert } from '../ledger/assert.js';
 import type { BlockStore } from '../ledger/store/block-store.js';
 import type { ConsensusCore } from '../consensus/core.js';
 import { committedResponseBlocks, committedResponseBlocksMax } from '../consensus/catch-up.js';
 import { decodeMessageBytes, encodeMessageParts } from '../consensus/codec.js';
 import type { CommittedBlock, ConsensusMessage } from '../consensus/messages.js';
 import type { ConsensusInput, ConsensusOutput } from '../consensus/types.js';
+import { CLOCK_FAULT_OFFSET_MAX_MS } from './config.js';
 import type { ConsensusStore } from './consensus-store.js';
 import type { LedgerApplication } from './ledger-application.js';
 import type { Logger } from './logger.js';
@@ -46,6 +48,8 @@ export interface DriverOptions {
   inputQueueMax?: number;
   committedBlocksPerResponseMax?: number;
   now?: () => number;
+  /** A fault for tests and chaos runs (config faults.clockOffsetMs): added to `now` for everything the core is told. */
+  clockOffsetMs?: number;
   /** The core entered a new validator-set epoch. */
   onEpoch?: (epoch: Extract<ConsensusOutput, { kind: 'epoch' }>) => void;
 }
@@ -58,13 +62,29 @@ export class ConsensusDriver {
   private safetyRecoveryLogged = false;
   private timer: NodeJS.Timeout | undefined;
   private timerAtMs = Number.POSITIVE_INFINITY;
-  private readonly now: () => number;
+  private readonly realNow: () => number;
+  private clockOffsetMs = 0;
   private readonly inputQueueMax: number;
   private prunedHeight = 0;
 
   constructor(private readonly options: DriverOptions) {
-    this.now = options.now ?? Date.now;
+    this.realNow = options.now ?? Date.now;
+    this.setClockOffsetMs(options.clockOffsetMs ?? 0);
     this.inputQueueMax = options.inputQueueMax ?? 20_000;
+  }
+
+  /** The clock the core runs on, skewed by the injected offset (none unless a fault asks for it). */
+  private now(): number {
+    return this.realNow() + this.clockOffsetMs;
+  }
+
+  /**
+   * Skews the core's clock from now on, a fault for tests and chaos runs. Setting it back makes the
+   * core's clock stand still until real time catches up (the core's time never moves backwards).
+   */
+  setClockOffsetMs(offsetMs: number): void {
+    assert(Number.isSafeInteger(offsetMs) && Math.abs(offsetMs) <= CLOCK_FAULT_OFFSET_MAX_MS, `a clock offset is whole milliseconds within ${CLOCK_FAULT_OFFSET_MAX_MS} either way`);
+    this.clockOffsetMs = offsetMs;
   }
 
   /** Hand-over proofs by the height of the epoch's last block; at most one per set change. */

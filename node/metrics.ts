@@ -15,6 +15,17 @@ export function createMetrics() {
       registers: [registry],
     }),
     safetyFloorRound: new Gauge({ name: 'custodia_safety_recovery_floor_round', help: 'The round at or below which a recovered validator signs nothing (0 unless a lost safety record was recovered)', registers: [registry] }),
+    peerClockOffset: new Gauge({
+      name: 'custodia_peer_clock_offset_seconds',
+      help: "Per peer, the median of its recent proposals' timestamps minus this validator's clock at their arrival (positive: the peer stamps ahead of this clock; docs/consensus.md \"Block time\")",
+      labelNames: ['peer'],
+      registers: [registry],
+    }),
+    clockOffset: new Gauge({
+      name: 'custodia_clock_offset_seconds',
+      help: 'The median over peers of custodia_peer_clock_offset_seconds: above clockSkewMaxMs this clock is behind and refuses honest proposals (/readyz clock-behind), below its negative it is ahead (clock-ahead)',
+      registers: [registry],
+    }),
     commits: new Counter({ name: 'custodia_blocks_committed_total', help: 'Blocks committed and executed', registers: [registry] }),
     transactions: new Counter({ name: 'custodia_transactions_committed_total', help: 'Transactions committed, by result', labelNames: ['result'], registers: [registry] }),
     mempoolSize: new Gauge({ name: 'custodia_mempool_transactions', help: 'Transactions waiting in the mempool', registers: [registry] }),

@@ -35,6 +35,7 @@ import { LedgerApplication } from './ledger-application.js';
 import { createLogger, type Logger } from './logger.js';
 import { Mempool } from './mempool.js';
 import { AdmissionControl, DEFAULT_ADMISSION_CONTROL } from './admission-control.js';
+import { clockHealth } from './clock-health.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { encodePayload } from './payload.js';
 import { TRANSACTION_CHANNEL, TransactionService } from './transactions.js';
@@ -52,6 +53,8 @@ export interface RunningValidator {
   transactions: TransactionService;
   core: ConsensusCore;
   metrics: Metrics;
+  /** A fault for tests and chaos runs: skews the clock the consensus core runs on (faults.clockOffsetMs in the config). */
+  setClockOffsetMs(offsetMs: number): void;
   stop(): Promise<void>;
 }
 
@@ -205,6 +208,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         roundTimeoutBaseMs: config.consensus.roundTimeoutBaseMs,
         roundTimeoutMaxMs: config.consensus.roundTimeoutMaxMs,
         idleProposalDelayMs: config.consensus.idleProposalDelayMs,
+        timestampLagMaxMs: config.consensus.timestampLagMaxMs,
       },
     },
     application,
@@ -248,6 +252,9 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     binaryChannels: [CONSENSUS_CHANNEL],
     logger,
   });
+  if (config.faults.clockOffsetMs !== 0) {
+    logger.warn({ clockOffsetMs: config.faults.clockOffsetMs }, 'FAULT INJECTED: the consensus clock is skewed by faults.clockOffsetMs (a test and chaos setting, never for production)');
+  }
   if (config.p2p.simulatedLatency !== undefined) {
     transport.faults.simulateLatency(config.p2p.simulatedLatency.delayMs, config.p2p.simulatedLatency.jitterMs);
     logger.warn(config.p2p.simulatedLatency, 'simulating wide-area latency on every peer link (a benchmark setting)');
@@ -272,6 +279,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     transport,
     logger,
     metrics,
+    clockOffsetMs: config.faults.clockOffsetMs,
     onEpoch: (epoch) => {
       // Governance removed this validator: it keeps following the chain (serving reads and proofs) but signs nothing.
       if (!epoch.member) logger.warn({ epoch: epoch.number }, 'this validator is not in the new validator set: it follows the chain as an observer and signs nothing');
@@ -350,7 +358,13 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   const monitoring = express();
   monitoring.get('/metrics', async (_request, response) => {
     metrics.peers.set(transport.connectedPeers().length);
-    for (const [reason, count] of Object.entries(core.status().rejections)) metrics.consensusRejections.set({ reason }, count);
+    const status = core.status();
+    for (const [reason, count] of Object.entries(status.rejections)) metrics.consensusRejections.set({ reason }, count);
+    // Peers that left the set drop out of the status: their series go with them.
+    metrics.peerClockOffset.reset();
+    for (const [peer, offsetMs] of Object.entries(status.clockOffsetsMs)) metrics.peerClockOffset.set({ peer }, offsetMs / 1000);
+    if (status.clockOffsetMs === null) metrics.clockOffset.reset();
+    else metrics.clockOffset.set(status.clockOffsetMs / 1000);
     const admission = transactionService.admissionStatus();
     if (admission !== undefined) {
       metrics.admissionPendingLimit.set(admission.pendingLimit);
@@ -372,7 +386,9 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     const recentlyCommitted = Date.now() - lastExecutedAtMs < READY_COMMIT_AGE_MS + READY_HEARTBEATS_ALLOWED * config.consensus.idleProposalDelayMs;
     // A validator holding its signatures after a lost safety record cannot take part in a quorum yet.
     const signing = status.safetyRecovery === null;
-    const ready = quorumConnected && executionCaughtUp && recentlyCommitted && signing;
+    // Nor one whose clock makes it refuse honest proposals (or its own be refused): node/clock-health.ts.
+    const clock = clockHealth(status, DEFAULT_TIMINGS.clockSkewMaxMs);
+    const ready = quorumConnected && executionCaughtUp && recentlyCommitted && signing && clock.ok;
     response.status(ready ? 200 : 503).json({
       ready,
       quorumConnected,
@@ -380,6 +396,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       recentlyCommitted,
       signing,
       ...(status.safetyRecovery === null ? {} : { safetyRecovery: { reason: 'safety-record-lost', ...status.safetyRecovery } }),
+      clock: clock.ok ? { ok: true, offsetMs: clock.offsetMs } : { ok: false, reason: clock.reason, offsetMs: clock.offsetMs },
       connectedPeers: connected,
       quorum,
       epoch: status.epoch,
@@ -412,6 +429,10 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     transactions: transactionService,
     core,
     metrics,
+    setClockOffsetMs: (offsetMs) => {
+      logger.warn({ clockOffsetMs: offsetMs }, 'FAULT INJECTED: the consensus clock skew is set at runtime (a test and chaos setting, never for production)');
+      consensusDriver.setClockOffsetMs(offsetMs);
+    },
     stop: () =>
       (stopping ??= (async () => {
         logger.info({ waiting: transactionService.waiting, inFlight: lifecycle.inFlight }, 'stopping');

@@ -36,6 +36,15 @@ describe('validator config files', () => {
     expect(loaded.config.log.level).toBe('info');
     // Overload control's documented defaults (node/admission-control.ts).
     expect(loaded.config.admission).toEqual({ targetDelayMs: 2000, pendingFloor: 200, rateTimeConstantMs: 5000 });
+    // Block time (docs/consensus.md) and no injected fault unless asked for.
+    expect(loaded.config.consensus.timestampLagMaxMs).toBe(30_000);
+    expect(loaded.config.faults).toEqual({ clockOffsetMs: 0 });
+  });
+
+  it('take a clock fault and a timestamp lag within their bounds', async () => {
+    const loaded = await loadConfig(await write({ ...base, consensus: { timestampLagMaxMs: 60_000 }, faults: { clockOffsetMs: -180_000 } }));
+    expect(loaded.ok && loaded.config.consensus.timestampLagMaxMs).toBe(60_000);
+    expect(loaded.ok && loaded.config.faults.clockOffsetMs).toBe(-180_000);
   });
 
   it('name the file and the field in every error', async () => {
@@ -50,6 +59,10 @@ describe('validator config files', () => {
       [{ ...base, admission: { targetDelayMs: 10 } }, /admission\.targetDelayMs/],
       [{ ...base, admission: { pendingFloor: 100 }, mempool: { transactionsMax: 50 } }, /admission\.pendingFloor .*mempool\.transactionsMax/],
       ['{"chainId": "a", "chainId": "b"}', /duplicate/],
+      // Below three clock skews, honest blocks delayed a little would be refused as too old.
+      [{ ...base, consensus: { timestampLagMaxMs: 10_000 } }, /consensus\.timestampLagMaxMs/],
+      [{ ...base, faults: { clockOffsetMs: 2 * 24 * 60 * 60 * 1000 } }, /faults\.clockOffsetMs/],
+      [{ ...base, faults: { clockOffsetMs: 1.5 } }, /faults\.clockOffsetMs/],
     ];
     for (const [contents, pattern] of cases) {
       const file = await write(contents);

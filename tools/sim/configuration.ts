@@ -32,6 +32,9 @@ export const SIM_TIMINGS: ConsensusTimings = Object.freeze({
   timeoutRebroadcastMs: 1000,
   syncRequestTimeoutMs: 500,
   clockSkewMaxMs: PLANNED_CLOCK_SKEW_MAX_MS,
+  // Above the clock-skew scenario's worst (a clock 5 x the skew off, seeing honest blocks from
+  // half the skew the other way, plus delays), so a skewed validator still votes for honest blocks.
+  timestampLagMaxMs: 10 * PLANNED_CLOCK_SKEW_MAX_MS,
 });
 
 /**

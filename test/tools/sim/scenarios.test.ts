@@ -83,7 +83,7 @@ const EXERCISED: Record<ScenarioKind, (result: ReturnType<typeof runScenario>) =
   'bad-signatures': (result) => (result.rejections['bad-signature'] ?? 0) > 0 && result.counters.dropped.undecodable > 0,
   'stale-messages': (result) => (result.rejections['stale-round'] ?? 0) > 0,
   'forking-leader': (result) => (result.rejections['safety-refused'] ?? 0) > 0,
-  'invalid-proposals': (result) => ['application-rejected', 'bad-timestamp', 'wrong-chain', 'oversized'].some((reason) => (result.rejections[reason] ?? 0) > 0),
+  'invalid-proposals': (result) => ['application-rejected', 'bad-timestamp', 'timestamp-too-old', 'wrong-chain', 'oversized'].some((reason) => (result.rejections[reason] ?? 0) > 0),
   'forged-sync': (result) => result.counters.crashes > 0 && result.counters.restarts === result.counters.crashes,
   twins: (result) => result.trace!.some((line) => line.includes('+twin')) && result.faultyValidators.length === 1,
   'clock-skew': (result) => result.trace!.some((line) => / clocks v\d+ [+-]\d+ ms/.test(line)) && result.trace!.some((line) => line.endsWith(' clocks corrected')) && (result.rejections['bad-timestamp'] ?? 0) > 0,
