@@ -112,6 +112,7 @@ export class ConsensusDriver {
   }
 
   ledgerAdvanced(height: number): void {
+    this.options.consensusStore.noteExecuted(height);
     this.enqueue({ kind: 'ledger-advanced', nowMs: this.now() });
     if (height > this.prunedHeight) {
       this.prunedHeight = height;

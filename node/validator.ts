@@ -42,6 +42,7 @@ import { TRANSACTION_BODIES_CHANNEL, TRANSACTION_WANT_CHANNEL } from './transact
 import { admittedValidators, peerAddressBook, resumedEpoch } from './epochs.js';
 import { PeerTransport } from './transport/index.js';
 import { StoreScrubber } from './store-scrubber.js';
+import { droppedBlocks } from './dropped-blocks.js';
 
 export interface RunningValidator {
   id: string;
@@ -136,6 +137,17 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   }
   const metrics = createMetrics();
   const mempool = new Mempool(config.mempool);
+
+  const dropped = droppedBlocks(store.head().height, consensusStore.executedHeightMark(), store.createdOnOpen);
+  if (dropped.kind === 'dropped') {
+    metrics.recoveredBlocksDropped.set(dropped.count);
+    logger.warn(
+      { ledgerHeight: store.head().height, executedHeight: dropped.toHeight, dropped: dropped.count, ledgerStore: ledgerDirectory },
+      `LevelDB recovery dropped committed blocks ${dropped.fromHeight}..${dropped.toHeight}; they will be fetched again from peers`,
+    );
+  } else if (dropped.kind === 'ledger-new') {
+    logger.info({ executedHeight: dropped.markHeight, ledgerStore: ledgerDirectory }, `the ledger store is new; blocks 1..${dropped.markHeight}, executed before, will be fetched again from peers`);
+  }
 
   // Damage found by a checked read or by the scrub: named once per height with the remedy, and the validator is not ready.
   const damagedHeightsLogged = new Set<number>();

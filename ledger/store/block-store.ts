@@ -146,6 +146,8 @@ export class BlockStore {
   private readonly damageListeners = new Set<(damage: StoreDamage) => void>();
   /** SHA-256 of block records that passed checkBlockRecord, by height, oldest first (at most CHECKED_BLOCK_DIGESTS_KEPT). */
   private readonly checkedBlockDigests = new Map<number, Uint8Array>();
+  /** Whether this open created the store (an empty folder): a validator whose ledger was moved aside. */
+  createdOnOpen = false;
 
   private constructor(
     private readonly db: Database,
@@ -176,7 +178,8 @@ export class BlockStore {
   private static async load(db: Database, options: BlockStoreOptions): Promise<StoreOpenResult> {
     const expectedGenesisHash = genesisHash(options.genesis);
     const format = await db.get(storeKeys.formatVersion);
-    if (format === undefined) {
+    const created = format === undefined;
+    if (created) {
       await BlockStore.initialize(db, options.genesis, expectedGenesisHash, options.genesisWrites ?? []);
     } else if (decodeRecord<number>(format) !== STORE_FORMAT_VERSION) {
       return { ok: false, code: 'format-unsupported', message: `store format ${decodeRecord<number>(format)} is not supported (expected ${STORE_FORMAT_VERSION})` };
@@ -235,7 +238,9 @@ export class BlockStore {
     const frontier = MerkleFrontier.fromNodes(headState.logSize, frontierNodes);
     assert(toHex(frontier.root()) === headState.logRoot, 'the Merkle frontier disagrees with a tail that passed its checks');
     assert(epochs.ok, 'the epoch history failed to load without a reported problem');
-    return { ok: true, store: new BlockStore(db, options.genesis, expectedGenesisHash, headState, frontier, epochs.history, options.validators) };
+    const store = new BlockStore(db, options.genesis, expectedGenesisHash, headState, frontier, epochs.history, options.validators);
+    store.createdOnOpen = created;
+    return { ok: true, store };
   }
 
   private static async initialize(db: Database, genesis: Genesis, hash: string, genesisWrites: readonly StateWrite[]): Promise<void> {
