@@ -12,6 +12,7 @@ import { describeZodError } from '../ledger/model/zod-errors.js';
 import { DEFAULT_TIMINGS } from '../consensus/defaults.js';
 import { DEFAULT_MEMPOOL_LIMITS } from './mempool.js';
 import { DEFAULT_ADMISSION_CONTROL } from './admission-control.js';
+import { DEFAULT_SCRUB_BLOCKS_PER_SECOND, SCRUB_BLOCKS_PER_SECOND_MAX } from '../ledger/store/scrub.js';
 
 /**
  * The largest block payload a validator may be configured to propose. Catching up needs two
@@ -94,6 +95,13 @@ export const configSchema = z.strictObject({
       rateTimeConstantMs: z.number().int().min(100).max(600_000).default(DEFAULT_ADMISSION_CONTROL.rateTimeConstantMs),
     })
     .default({ targetDelayMs: DEFAULT_ADMISSION_CONTROL.targetDelayMs, pendingFloor: DEFAULT_ADMISSION_CONTROL.pendingFloor, rateTimeConstantMs: DEFAULT_ADMISSION_CONTROL.rateTimeConstantMs }),
+  /** The ledger store (docs/operations.md, "Damage and repair"). */
+  store: z
+    .strictObject({
+      /** Committed blocks the background scrub re-verifies per second (default 20); 0 turns the scrub off. */
+      scrubBlocksPerSecond: z.number().int().min(0).max(SCRUB_BLOCKS_PER_SECOND_MAX).default(DEFAULT_SCRUB_BLOCKS_PER_SECOND),
+    })
+    .default({ scrubBlocksPerSecond: DEFAULT_SCRUB_BLOCKS_PER_SECOND }),
   consensus: z
     .strictObject({
       roundTimeoutBaseMs: z.number().int().min(50).default(DEFAULT_TIMINGS.roundTimeoutBaseMs),

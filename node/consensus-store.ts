@@ -8,6 +8,11 @@
  * hold its transactions: the bodies of each block this validator holds are written beside its
  * record in the same batch, before the vote leaves. A certified block's data thus survives a
  * restart of every validator that voted for it.
+ *
+ * It also keeps the ledger height this validator last executed: a mark outside the ledger's own
+ * LevelDB, which a damaged write-ahead log cannot take back with the blocks it drops. It rides on
+ * the synced batches written anyway (no fsync of its own per block), and close() writes it last;
+ * on start, a ledger below it has lost committed blocks (node/dropped-blocks.ts).
  */
 import { ClassicLevel } from 'classic-level';
 import { blockHash } from '../ledger/model/block.js';
@@ -25,6 +30,7 @@ const KEYS = {
   safety: 'safety',
   highQc: 'high-qc',
   highTc: 'high-tc',
+  executedHeight: 'executed-height',
   block: (hash: string) => `block:${hash}`,
   /** The JSON array of a block's transactions, for a record whose payload holds references. */
   bodies: (hash: string) => `bodies:${hash}`,
@@ -54,12 +60,40 @@ export interface LoadedConsensusState {
 }
 
 export class ConsensusStore {
-  private constructor(private readonly db: ClassicLevel<string, string>) {}
+  /** The highest executed ledger height noted, and the highest written; only ever raised. */
+  private executedHeight: number;
+  private writtenExecutedHeight: number;
+
+  private constructor(
+    private readonly db: ClassicLevel<string, string>,
+    executedHeight: number,
+  ) {
+    this.executedHeight = executedHeight;
+    this.writtenExecutedHeight = executedHeight;
+  }
 
   static async open(directory: string): Promise<ConsensusStore> {
     const db = new ClassicLevel<string, string>(directory, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
     await db.open();
-    return new ConsensusStore(db);
+    let mark: string | undefined;
+    try {
+      mark = await db.get(KEYS.executedHeight);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    const height = Number(mark);
+    return new ConsensusStore(db, Number.isSafeInteger(height) && height > 0 ? height : 0);
+  }
+
+  /** The ledger height this validator had executed when the mark was last written (0: none recorded). */
+  executedHeightMark(): number {
+    return this.writtenExecutedHeight;
+  }
+
+  /** The ledger executed up to `height` (durably): recorded with the next synced write. */
+  noteExecuted(height: number): void {
+    if (height > this.executedHeight) this.executedHeight = height;
   }
 
   async load(): Promise<LoadedConsensusState> {
@@ -101,7 +135,10 @@ export class ConsensusStore {
     // Kept for good: no ledger holds these blocks, and validators still in that epoch need them
     // to catch up through the hand-over.
     if (persist.handOverProof !== undefined) batch.put(KEYS.handOver(persist.handOverProof.height), JSON.stringify(persist.handOverProof.blocks.map(storedCommittedBlock)));
+    const executedHeight = this.executedHeight;
+    if (executedHeight > this.writtenExecutedHeight) batch.put(KEYS.executedHeight, String(executedHeight));
     await batch.write({ sync: true });
+    this.writtenExecutedHeight = Math.max(this.writtenExecutedHeight, executedHeight);
   }
 
   /** Drops block records the ledger now holds (called after execution reached `height`). */
@@ -128,6 +165,10 @@ export class ConsensusStore {
   }
 
   async close(): Promise<void> {
+    if (this.executedHeight > this.writtenExecutedHeight) {
+      await this.db.put(KEYS.executedHeight, String(this.executedHeight), { sync: true });
+      this.writtenExecutedHeight = this.executedHeight;
+    }
     await this.db.close();
   }
 }

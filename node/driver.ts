@@ -116,7 +116,8 @@ export class ConsensusDriver {
       return;
     }
     if (decoded.message.kind === 'committed-request') {
-      void this.serveCommitted(from, decoded.message.fromHeight, decoded.message.count);
+      // A store that is damaged (a checked read refuses its blocks) or failing answers nothing: the peer asks another.
+      void this.serveCommitted(from, decoded.message.fromHeight, decoded.message.count).catch((error: unknown) => this.options.logger.warn({ error, from }, 'serving committed blocks to a peer failed'));
       return;
     }
     this.enqueue({ kind: 'message', from, message: decoded.message, nowMs: this.now(), epoch: decoded.epoch });
@@ -132,6 +133,7 @@ export class ConsensusDriver {
   }
 
   ledgerAdvanced(height: number): void {
+    this.options.consensusStore.noteExecuted(height);
     this.enqueue({ kind: 'ledger-advanced', nowMs: this.now() });
     if (height > this.prunedHeight) {
       this.prunedHeight = height;

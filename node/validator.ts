@@ -16,7 +16,8 @@ import { blockHash } from '../ledger/model/block.js';
 import type { Genesis } from '../ledger/model/genesis.js';
 import type { ValidatorSet } from '../ledger/model/validator-set.js';
 import { BlockStore } from '../ledger/store/block-store.js';
-import { storeErrorMessage } from '../ledger/store/open-errors.js';
+import { ledgerDamageRemedy, storeErrorMessage } from '../ledger/store/open-errors.js';
+import { StoreScrub } from '../ledger/store/scrub.js';
 import { ConsensusCore, safetyRecordWasLost } from '../consensus/core.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMINGS, initialSafetyState } from '../consensus/defaults.js';
 import type { CommittedBlock } from '../consensus/messages.js';
@@ -42,6 +43,8 @@ import { TRANSACTION_CHANNEL, TransactionService } from './transactions.js';
 import { TRANSACTION_BODIES_CHANNEL, TRANSACTION_WANT_CHANNEL } from './transaction-bodies.js';
 import { admittedValidators, peerAddressBook, resumedEpoch } from './epochs.js';
 import { PeerTransport } from './transport/index.js';
+import { StoreScrubber } from './store-scrubber.js';
+import { droppedBlocks } from './dropped-blocks.js';
 
 export interface RunningValidator {
   id: string;
@@ -71,6 +74,8 @@ const SHUTDOWN_REQUEST_GRACE_MS = 5_000;
 const BODY_RETRY_INTERVAL_MS = 100;
 /** Blocks committed but not yet executed that still count as caught up. */
 const READY_EXECUTION_LAG_BLOCKS_MAX = 16;
+/** Damaged heights logged each once; beyond this many, further ones count in the metrics but are not logged again. */
+const DAMAGED_HEIGHTS_LOGGED_MAX = 100;
 
 export class StartupError extends Error {
   override name = 'StartupError';
@@ -115,8 +120,9 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   const consortium = loadConsortium(genesis.genesis.consortium);
   if (!consortium.ok) throw new StartupError(`genesis file ${config.genesisFile}: ${consortium.message}`);
 
+  const ledgerDirectory = join(config.dataDir, 'ledger');
   const opened = await BlockStore.open({
-    directory: join(config.dataDir, 'ledger'),
+    directory: ledgerDirectory,
     genesis: genesis.genesis,
     genesisWrites: genesisWrites(consortium.consortium),
     validators: genesis.validators,
@@ -135,6 +141,37 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   }
   const metrics = createMetrics();
   const mempool = new Mempool(config.mempool);
+
+  const dropped = droppedBlocks(store.head().height, consensusStore.executedHeightMark(), store.createdOnOpen);
+  if (dropped.kind === 'dropped') {
+    metrics.recoveredBlocksDropped.set(dropped.count);
+    logger.warn(
+      { ledgerHeight: store.head().height, executedHeight: dropped.toHeight, dropped: dropped.count, ledgerStore: ledgerDirectory },
+      `LevelDB recovery dropped committed blocks ${dropped.fromHeight}..${dropped.toHeight}; they will be fetched again from peers`,
+    );
+  } else if (dropped.kind === 'ledger-new') {
+    logger.info({ executedHeight: dropped.markHeight, ledgerStore: ledgerDirectory }, `the ledger store is new; blocks 1..${dropped.markHeight}, executed before, will be fetched again from peers`);
+  }
+
+  // Damage found by a checked read or by the scrub: named once per height with the remedy, and the validator is not ready.
+  const damagedHeightsLogged = new Set<number>();
+  store.onDamage((damage) => {
+    metrics.storeDamageFound.set(1);
+    metrics.storeDamageHeight.set(store.damageFound()?.height ?? damage.height);
+    if (damagedHeightsLogged.has(damage.height) || damagedHeightsLogged.size >= DAMAGED_HEIGHTS_LOGGED_MAX) return;
+    damagedHeightsLogged.add(damage.height);
+    logger.error({ height: damage.height, detail: damage.detail, ledgerStore: ledgerDirectory, remedy: ledgerDamageRemedy(ledgerDirectory) }, `the ledger store is damaged at height ${damage.height}: ${damage.detail}`);
+  });
+  const scrubber = new StoreScrubber({
+    scrub: new StoreScrub({ headHeight: () => store.head().height, checkHeight: (height) => store.checkStoredHeight(height) }),
+    blocksPerSecond: config.store.scrubBlocksPerSecond,
+    logger,
+    onStep: (step) => {
+      if (step.kind === 'idle') return;
+      metrics.scrubHeight.set(step.height);
+      if (step.passCompleted) metrics.scrubPasses.inc();
+    },
+  });
 
   let lastExecutedAtMs = Date.now();
   const executedListeners = new Set<(executed: ExecutedBlockNotice) => void>();
@@ -321,6 +358,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   bodyRetries.unref();
   await consensusDriver.start();
   await transport.start();
+  scrubber.start();
 
   const lifecycle = new HttpLifecycle();
   const api = express();
@@ -388,15 +426,20 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     const signing = status.safetyRecovery === null;
     // Nor one whose clock makes it refuse honest proposals (or its own be refused): node/clock-health.ts.
     const clock = clockHealth(status, DEFAULT_TIMINGS.clockSkewMaxMs);
-    const ready = quorumConnected && executionCaughtUp && recentlyCommitted && signing && clock.ok;
+    // A validator whose store gave back damaged records must not be chosen to serve or to catch others up.
+    const damage = store.damageFound();
+    const storeIntact = damage === undefined;
+    const ready = quorumConnected && executionCaughtUp && recentlyCommitted && signing && clock.ok && storeIntact;
     response.status(ready ? 200 : 503).json({
       ready,
       quorumConnected,
       executionCaughtUp,
       recentlyCommitted,
       signing,
+      storeIntact,
       ...(status.safetyRecovery === null ? {} : { safetyRecovery: { reason: 'safety-record-lost', ...status.safetyRecovery } }),
       clock: clock.ok ? { ok: true, offsetMs: clock.offsetMs } : { ok: false, reason: clock.reason, offsetMs: clock.offsetMs },
+      ...(damage === undefined ? {} : { storeDamage: { height: damage.height, detail: damage.detail } }),
       connectedPeers: connected,
       quorum,
       epoch: status.epoch,
@@ -441,6 +484,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         transactionService.stop();
         await lifecycle.stop(SHUTDOWN_REQUEST_GRACE_MS);
         await Promise.all([close(apiServer), close(metricsServer)]);
+        // The scrub's height in progress finishes before the store it reads is closed.
+        await scrubber.stop();
         await consensusDriver.stop();
         clearInterval(bodyRetries);
         application.stop();

@@ -17,6 +17,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assert } from '../assert.js';
 import { toHex } from '../encoding/hex.js';
+import { sha256 } from '../crypto/sha256.js';
 import type { Block } from '../model/block.js';
 import type { Transaction } from '../model/transaction.js';
 import type { QuorumCertificate } from '../model/certificate.js';
@@ -47,13 +48,20 @@ import { busyBlocksBefore, notesUnder, searchIdentifiers, writeAuditorIndices, t
 import { decodeRecord, encodeRecord, type IndexedEvent, type IndexedNote, type NoteIndexName, type StoredEvent, type StoredNote, type TransactionLocation, type TransactionRecord } from './records.js';
 import { describeStoreError, storeErrorMessage } from './open-errors.js';
 import { makeReadCopy, type ReadCopy } from './read-copy.js';
-import { checkTail, type StoreReader } from './tail-check.js';
+import { checkStoredBlock, checkTail, type StoreReader } from './tail-check.js';
+import { checkBlockRecord, checkCertificateRecord, checkTransactionRecord, isDamageError, storeDamage, StoreDamagedError, type StoreDamage } from './checked-reads.js';
 
 export type { EpochChange } from './epochs.js';
+export { StoreDamagedError, type StoreDamage } from './checked-reads.js';
+
+/** A checked read: the record (undefined when none is stored) or the damage its checks found. */
+export type CheckedRead<T> = { ok: true; value: T | undefined } | StoreDamage;
 
 export const STORE_FORMAT_VERSION = 1;
 /** Blocks whose decoded results are kept for status queries. */
 const RECENT_RESULTS_KEPT = 64;
+/** Blocks whose checked record digests are kept (32 bytes each and a Map entry: about 0.5 MB). */
+const CHECKED_BLOCK_DIGESTS_KEPT = 4096;
 
 export interface TransactionOutcome extends TransactionLocation {
   txId: string;
@@ -133,6 +141,13 @@ export class BlockStore {
   private epochHistory: EpochHistory;
   /** The head block as getBlock last decoded it, deep-frozen so that every reader can share it. */
   private headBlock: { height: number; block: Block } | undefined;
+  /** The first damage a read or the scrub found; the validator is then not ready (docs/operations.md). */
+  private damage: StoreDamage | undefined;
+  private readonly damageListeners = new Set<(damage: StoreDamage) => void>();
+  /** SHA-256 of block records that passed checkBlockRecord, by height, oldest first (at most CHECKED_BLOCK_DIGESTS_KEPT). */
+  private readonly checkedBlockDigests = new Map<number, Uint8Array>();
+  /** Whether this open created the store (an empty folder): a validator whose ledger was moved aside. */
+  createdOnOpen = false;
 
   private constructor(
     private readonly db: Database,
@@ -141,6 +156,7 @@ export class BlockStore {
     head: LedgerState,
     frontier: MerkleFrontier,
     epochs: EpochHistory,
+    private readonly validators: ValidatorSet | undefined,
   ) {
     this.headState = head;
     this.frontier = frontier;
@@ -162,7 +178,8 @@ export class BlockStore {
   private static async load(db: Database, options: BlockStoreOptions): Promise<StoreOpenResult> {
     const expectedGenesisHash = genesisHash(options.genesis);
     const format = await db.get(storeKeys.formatVersion);
-    if (format === undefined) {
+    const created = format === undefined;
+    if (created) {
       await BlockStore.initialize(db, options.genesis, expectedGenesisHash, options.genesisWrites ?? []);
     } else if (decodeRecord<number>(format) !== STORE_FORMAT_VERSION) {
       return { ok: false, code: 'format-unsupported', message: `store format ${decodeRecord<number>(format)} is not supported (expected ${STORE_FORMAT_VERSION})` };
@@ -221,7 +238,9 @@ export class BlockStore {
     const frontier = MerkleFrontier.fromNodes(headState.logSize, frontierNodes);
     assert(toHex(frontier.root()) === headState.logRoot, 'the Merkle frontier disagrees with a tail that passed its checks');
     assert(epochs.ok, 'the epoch history failed to load without a reported problem');
-    return { ok: true, store: new BlockStore(db, options.genesis, expectedGenesisHash, headState, frontier, epochs.history) };
+    const store = new BlockStore(db, options.genesis, expectedGenesisHash, headState, frontier, epochs.history, options.validators);
+    store.createdOnOpen = created;
+    return { ok: true, store };
   }
 
   private static async initialize(db: Database, genesis: Genesis, hash: string, genesisWrites: readonly StateWrite[]): Promise<void> {
@@ -378,13 +397,25 @@ export class BlockStore {
     return storeReader(this.db).ledgerState(height);
   }
 
+  /**
+   * A committed block, checked against the ledger state recorded for its height (its hash) and
+   * against its own header (its transactions' root); damage throws StoreDamagedError.
+   */
   async getBlock(height: number): Promise<Block | undefined> {
-    // The head block is read over and over (every proof's checkpoint, the head's timestamp): decoded once, frozen, shared.
+    return this.unwrap(await this.readBlock(height));
+  }
+
+  /** getBlock with damage as a value. */
+  async readBlock(height: number): Promise<CheckedRead<Block>> {
+    // The head block is read over and over (every proof's checkpoint, the head's timestamp): decoded and checked once, frozen, shared.
     const cached = this.headBlock;
-    if (cached !== undefined && cached.height === height && height === this.headState.height) return cached.block;
-    const block = await getRecord<Block>(this.db, storeKeys.block(height));
-    if (block !== undefined && height === this.headState.height) this.headBlock = { height, block: deepFreeze(block) };
-    return block;
+    if (cached !== undefined && cached.height === height && height === this.headState.height) return { ok: true, value: cached.block };
+    const read = await this.checkedRead(height, async () => {
+      const [record, state] = await this.db.getMany([storeKeys.block(height), storeKeys.ledgerState(height)]);
+      return record === undefined ? { value: undefined, damage: undefined } : this.checkBlockBytes(height, record, state);
+    });
+    if (read.ok && read.value !== undefined && height === this.headState.height) this.headBlock = { height, block: deepFreeze(read.value) };
+    return read;
   }
 
   async getBlockByHash(hash: string): Promise<Block | undefined> {
@@ -392,8 +423,20 @@ export class BlockStore {
     return height === undefined || height === 0 ? undefined : this.getBlock(height);
   }
 
+  /** A block's certificate, checked to name the block hash recorded for its height; damage throws StoreDamagedError. */
   async getCertificate(height: number): Promise<QuorumCertificate | undefined> {
-    return getRecord<QuorumCertificate>(this.db, storeKeys.certificate(height));
+    return this.unwrap(await this.readCertificate(height));
+  }
+
+  /** getCertificate with damage as a value. */
+  async readCertificate(height: number): Promise<CheckedRead<QuorumCertificate>> {
+    return this.checkedRead(height, async () => {
+      // One trip to LevelDB for both records.
+      const [record, state] = await this.db.getMany([storeKeys.certificate(height), storeKeys.ledgerState(height)]);
+      if (record === undefined) return { value: undefined, damage: undefined };
+      const certificate = decodeRecord<QuorumCertificate>(record);
+      return { value: certificate, damage: checkCertificateRecord(height, certificate, this.recordedState(height, state)) };
+    });
   }
 
   async getResults(height: number): Promise<TransactionResult[] | undefined> {
@@ -404,34 +447,145 @@ export class BlockStore {
     return getRecord<StateWrite[]>(this.db, storeKeys.writes(height));
   }
 
-  /** Up to `limit` consecutive blocks from `from` (bounded by blocksPerRangeMax). */
+  /** Up to `limit` consecutive blocks from `from` (bounded by blocksPerRangeMax), each checked as getBlock checks it. */
   async getBlocks(from: number, limit: number): Promise<Block[]> {
     const count = Math.max(0, Math.min(limit, STORE_LIMITS.blocksPerRangeMax, this.headState.height - from + 1));
     if (count === 0 || from < 1) return [];
-    const values = await this.db.getMany(Array.from({ length: count }, (_, offset) => storeKeys.block(from + offset)));
-    return values.filter((value): value is Uint8Array => value !== undefined).map((value) => decodeRecord<Block>(value));
+    const heights = Array.from({ length: count }, (_, offset) => from + offset);
+    const read = await this.checkedRead(from, async () => {
+      const values = await this.db.getMany(heights.flatMap((height) => [storeKeys.block(height), storeKeys.ledgerState(height)]));
+      const blocks: Block[] = [];
+      for (const [offset, height] of heights.entries()) {
+        const record = values[2 * offset];
+        if (record === undefined) continue;
+        const checked = this.checkBlockBytes(height, record, values[2 * offset + 1]);
+        if (checked.damage !== undefined) return { value: undefined, damage: checked.damage };
+        blocks.push(checked.value);
+      }
+      return { value: blocks, damage: undefined };
+    });
+    return this.unwrap(read) ?? [];
   }
 
+  /** A committed transaction with its place and result; its bytes are checked to give its id. Damage throws StoreDamagedError. */
   async getTransaction(txId: string): Promise<TransactionRecord | undefined> {
+    return this.unwrap(await this.readTransaction(txId));
+  }
+
+  /** getTransaction with damage as a value. */
+  async readTransaction(txId: string): Promise<CheckedRead<TransactionRecord>> {
     const stored = await getRecord<StoredLocation>(this.db, storeKeys.transaction(txId));
-    if (stored === undefined) return undefined;
+    if (stored === undefined) return { ok: true, value: undefined };
     const location = locationOf(stored);
-    const [transaction, results, state] = await Promise.all([this.transactionAt(stored), this.getResults(location.height), this.ledgerState(location.height)]);
-    assert(transaction !== undefined && results !== undefined && state !== undefined, `transaction ${txId} points at missing block ${location.height}`);
-    return { ...location, txId, blockHash: state.blockHash, transaction, result: results[location.position]! };
+    return this.checkedRead(location.height, async () => {
+      const [transaction, results, state] = await Promise.all([this.transactionAt(stored), this.getResults(location.height), this.ledgerState(location.height)]);
+      if (!transaction.ok) return { value: undefined, damage: transaction };
+      if (transaction.value === undefined || results === undefined || state === undefined) {
+        return { value: undefined, damage: storeDamage(location.height, `transaction ${txId} points at block ${location.height}, whose block, results or ledger state is missing`) };
+      }
+      const damage = checkTransactionRecord(location.height, txId, transaction.value);
+      return { value: { ...location, txId, blockHash: state.blockHash, transaction: transaction.value, result: results[location.position]! }, damage };
+    });
   }
 
   /**
    * One transaction of a stored block: only its own bytes are decoded when the location records
-   * where they lie in the block record (stores from before that decode the whole block).
+   * where they lie in the block record (stores from before that decode and check the whole block).
    */
-  private async transactionAt(stored: StoredLocation): Promise<Transaction | undefined> {
-    if (stored.bytes === undefined) return (await this.getBlock(stored.height))?.transactions[stored.position];
+  private async transactionAt(stored: StoredLocation): Promise<CheckedRead<Transaction>> {
+    if (stored.bytes === undefined) {
+      const block = await this.readBlock(stored.height);
+      return block.ok ? { ok: true, value: block.value?.transactions[stored.position] } : block;
+    }
     const record = await this.db.get(storeKeys.block(stored.height));
-    if (record === undefined) return undefined;
+    if (record === undefined) return { ok: true, value: undefined };
     const [start, end] = stored.bytes;
-    assert(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start < end && end <= record.length, `transaction bytes [${start}, ${end}) lie outside block record ${stored.height}`);
-    return decodeRecord<Transaction>(record.subarray(start, end));
+    if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start < end && end <= record.length)) {
+      return storeDamage(stored.height, `transaction bytes [${start}, ${end}) lie outside the block record of ${record.length} bytes`);
+    }
+    return { ok: true, value: decodeRecord<Transaction>(record.subarray(start, end)) };
+  }
+
+  /**
+   * Decodes a block record and checks it (checkBlockRecord), unless these very bytes were
+   * checked before: the digests of recently checked records are kept, so a block read again
+   * costs one SHA-256 over its bytes rather than hashing every transaction again.
+   */
+  private checkBlockBytes(height: number, record: Uint8Array, state: Uint8Array | undefined): { value: Block; damage: StoreDamage | undefined } {
+    const block = decodeRecord<Block>(record);
+    const digest = sha256(record);
+    const known = this.checkedBlockDigests.get(height);
+    if (known !== undefined && equalBytes(known, digest)) return { value: block, damage: undefined };
+    const damage = checkBlockRecord(height, block, this.recordedState(height, state));
+    if (damage === undefined) {
+      this.checkedBlockDigests.set(height, digest);
+      if (this.checkedBlockDigests.size > CHECKED_BLOCK_DIGESTS_KEPT) this.checkedBlockDigests.delete(this.checkedBlockDigests.keys().next().value!);
+    }
+    return { value: block, damage };
+  }
+
+  /** The ledger state of a height, from memory for the head, else from the record read beside it. */
+  private recordedState(height: number, record: Uint8Array | undefined): LedgerState | undefined {
+    if (height === this.headState.height) return this.headState;
+    return record === undefined ? undefined : decodeRecord<LedgerState>(record);
+  }
+
+  /**
+   * Runs one read and its checks; a record LevelDB reports corrupt or that no longer decodes is
+   * damage too. Damage is recorded and announced (onDamage) before it is returned.
+   */
+  private async checkedRead<T>(height: number, read: () => Promise<{ value: T | undefined; damage: StoreDamage | undefined }>): Promise<CheckedRead<T>> {
+    let outcome: { value: T | undefined; damage: StoreDamage | undefined };
+    try {
+      outcome = await read();
+    } catch (error) {
+      if (!isDamageError(error)) throw error;
+      outcome = { value: undefined, damage: storeDamage(height, `a record cannot be read back: ${describe(error)}`) };
+    }
+    if (outcome.damage === undefined) return { ok: true, value: outcome.value };
+    this.reportDamage(outcome.damage);
+    return outcome.damage;
+  }
+
+  private unwrap<T>(read: CheckedRead<T>): T | undefined {
+    if (!read.ok) throw new StoreDamagedError(read);
+    return read.value;
+  }
+
+  private reportDamage(damage: StoreDamage): void {
+    this.damage ??= damage;
+    for (const listener of this.damageListeners) listener(damage);
+  }
+
+  /** The first damage a checked read or checkStoredHeight found since the store opened. */
+  damageFound(): StoreDamage | undefined {
+    return this.damage;
+  }
+
+  /** Called with each damage found (a height may be reported more than once); returns the unsubscribe function. */
+  onDamage(listener: (damage: StoreDamage) => void): () => void {
+    this.damageListeners.add(listener);
+    return () => this.damageListeners.delete(listener);
+  }
+
+  /**
+   * Re-verifies one committed height with the checks the store runs on its tail when it opens
+   * (tail-check.ts: hashes, links, roots, Merkle leaves, certificate signatures under the epoch
+   * of the height), reading around LevelDB's cache so that a walk over the whole chain does not
+   * push out what the API reads. What the background scrub (scrub.ts) runs, block after block.
+   */
+  async checkStoredHeight(height: number): Promise<StoreDamage | undefined> {
+    assert(Number.isSafeInteger(height) && height >= 1 && height <= this.headState.height, `height ${height} is not a committed height`);
+    let problem: string | undefined;
+    try {
+      problem = await checkStoredBlock(storeReader(this.db, UNCACHED_READ), height, { chainId: this.genesis.chainId, validators: this.validators, epochs: this.epochHistory });
+    } catch (error) {
+      problem = `a stored record cannot be read: ${describe(error)}`;
+    }
+    if (problem === undefined) return undefined;
+    const damage = storeDamage(height, problem);
+    this.reportDamage(damage);
+    return damage;
   }
 
   /**
@@ -658,15 +812,20 @@ function decodeCursor(cursor: string): string | undefined {
   return Buffer.from(cursor, 'base64url').toString('utf8');
 }
 
-async function getRecord<T>(db: Database, key: string): Promise<T | undefined> {
-  const value = await db.get(key);
+/** LevelDB read options: `fillCache: false` reads without keeping what was read in LevelDB's block cache. */
+type ReadOptions = { fillCache?: boolean };
+/** For walks over the whole chain (the scrub): each record is read once, so caching it only evicts what the API reads. */
+const UNCACHED_READ: ReadOptions = { fillCache: false };
+
+async function getRecord<T>(db: Database, key: string, options: ReadOptions = {}): Promise<T | undefined> {
+  const value = await db.get(key, options);
   return value === undefined ? undefined : decodeRecord<T>(value);
 }
 
 /** Reads the given Merkle nodes in one batch and returns a lookup over them. */
-async function readNodes(db: Database, ids: readonly NodeId[]): Promise<NodeLookup> {
+async function readNodes(db: Database, ids: readonly NodeId[], options: ReadOptions = {}): Promise<NodeLookup> {
   const keys = ids.map((id) => storeKeys.merkleNode(id.level, id.index));
-  const values = await db.getMany(keys);
+  const values = await db.getMany(keys, options);
   const nodes = new Map<string, Hash>();
   for (const [position, key] of keys.entries()) {
     const value = values[position];
@@ -679,16 +838,16 @@ async function readNodes(db: Database, ids: readonly NodeId[]): Promise<NodeLook
   };
 }
 
-function storeReader(db: Database): StoreReader {
+function storeReader(db: Database, options: ReadOptions = {}): StoreReader {
   return {
-    ledgerState: (height) => getRecord<LedgerState>(db, storeKeys.ledgerState(height)),
-    block: (height) => getRecord<Block>(db, storeKeys.block(height)),
-    certificate: (height) => getRecord<QuorumCertificate>(db, storeKeys.certificate(height)),
-    results: (height) => getRecord<TransactionResult[]>(db, storeKeys.results(height)),
-    writes: (height) => getRecord<StateWrite[]>(db, storeKeys.writes(height)),
-    heightOfHash: (hash) => getRecord<number>(db, storeKeys.blockHash(hash)),
-    transactionLocation: (txId) => getRecord<TransactionLocation>(db, storeKeys.transaction(txId)),
-    merkleNodes: (ids) => readNodes(db, ids),
+    ledgerState: (height) => getRecord<LedgerState>(db, storeKeys.ledgerState(height), options),
+    block: (height) => getRecord<Block>(db, storeKeys.block(height), options),
+    certificate: (height) => getRecord<QuorumCertificate>(db, storeKeys.certificate(height), options),
+    results: (height) => getRecord<TransactionResult[]>(db, storeKeys.results(height), options),
+    writes: (height) => getRecord<StateWrite[]>(db, storeKeys.writes(height), options),
+    heightOfHash: (hash) => getRecord<number>(db, storeKeys.blockHash(hash), options),
+    transactionLocation: (txId) => getRecord<TransactionLocation>(db, storeKeys.transaction(txId), options),
+    merkleNodes: (ids) => readNodes(db, ids, options),
     epochEnds: async () => {
       const entries = await db.iterator({ gte: storeKeys.epochEndPrefix, lt: `${storeKeys.epochEndPrefix}\uffff` }).all();
       return entries.map(([key, value]) => ({ height: parseInt(key.slice(storeKeys.epochEndPrefix.length), 16), epoch: decodeRecord<number>(value) }));
@@ -737,6 +896,10 @@ function encodeBlockRecord(block: Block): { text: string; spans: Array<[number, 
   }
   parts.push(']}');
   return { text: parts.join(''), spans };
+}
+
+function equalBytes(left: Uint8Array, right: Uint8Array): boolean {
+  return Buffer.from(left.buffer, left.byteOffset, left.byteLength).equals(right);
 }
 
 function deepFreeze<T>(value: T): T {

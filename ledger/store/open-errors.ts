@@ -60,9 +60,14 @@ export function describeStoreError(error: unknown, store: StoreKind, directory: 
     cause: text,
     remedy:
       store === 'ledger'
-        ? `the ledger store is damaged: stop the validator, move ${directory} aside (keep it for inspection; keep consensus/, which holds the safety state) and start the validator again: it fetches the chain from its peers and verifies every block and certificate from genesis (docs/operations.md, "Repair")`
+        ? ledgerDamageRemedy(directory)
         : `the consensus store is damaged: stop the validator, move ${directory} aside and start it again; it then signs nothing until a quorum of peers has shown it the network's round (docs/consensus.md section 3, "A lost safety record"). Never remove ledger/ as well`,
   };
+}
+
+/** What to do about a damaged ledger store, however the damage was found (on open, by a checked read, by the scrub). */
+export function ledgerDamageRemedy(directory: string): string {
+  return `the ledger store is damaged: stop the validator, move ${directory} aside (keep it for inspection; keep consensus/, which holds the safety state) and start the validator again: it fetches the chain from its peers and verifies every block and certificate from genesis (docs/operations.md, "Repair")`;
 }
 
 /** One line for a log or a terminal: the store, its folder, LevelDB's cause and what to do. */

@@ -71,7 +71,14 @@ export async function checkTail(reader: StoreReader, options: TailCheckOptions):
   return undefined;
 }
 
-async function checkStoredBlock(reader: StoreReader, height: number, options: TailCheckOptions): Promise<string | undefined> {
+/** What checking one stored height needs: the chain, and the validators and epochs its certificates are verified under. */
+export type StoredBlockCheckOptions = Pick<TailCheckOptions, 'chainId' | 'validators' | 'epochs'>;
+
+/**
+ * Re-derives every stored record of one committed height from the others (what the tail check
+ * runs on each of its blocks, and the background scrub on every block); the first difference.
+ */
+export async function checkStoredBlock(reader: StoreReader, height: number, options: StoredBlockCheckOptions): Promise<string | undefined> {
   const [previous, state, block, certificate, results, writes] = await Promise.all([
     reader.ledgerState(height - 1),
     reader.ledgerState(height),

@@ -1,5 +1,6 @@
 /** API errors: always JSON {code, message, path}, with the HTTP status that fits. */
 import type { Server } from 'node:http';
+import { StoreDamagedError } from '../../ledger/store/checked-reads.js';
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 
@@ -10,6 +11,8 @@ export class ApiError extends Error {
     message: string,
     readonly path = '',
     readonly headers: Record<string, string> = {},
+    /** Fields the body carries beside code, message and path. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -17,13 +20,26 @@ export class ApiError extends Error {
 
 export function sendError(response: Response, error: ApiError): void {
   for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
-  response.status(error.status).json({ code: error.code, message: error.message, path: error.path });
+  response.status(error.status).json({ ...error.details, code: error.code, message: error.message, path: error.path });
+}
+
+/**
+ * A read found the ledger store damaged (ledger/store/checked-reads.ts): a 500 naming the height
+ * and what differs, never the wrong data (docs/operations.md, "Damage and repair").
+ */
+export function storeDamagedError(error: StoreDamagedError): ApiError {
+  const { height, detail } = error.damage;
+  return new ApiError(500, 'store-damaged', `this validator's ledger store is damaged at height ${height}; ask another validator`, '', {}, { height, detail });
 }
 
 /** The last middleware: body-parser's and our own errors become JSON; anything else is a 500 that is logged. */
 export function errorHandler(log: (error: unknown) => void) {
   return (error: unknown, _request: Request, response: Response, _next: NextFunction): void => {
     if (error instanceof ApiError) return sendError(response, error);
+    if (error instanceof StoreDamagedError) {
+      log(error);
+      return sendError(response, storeDamagedError(error));
+    }
     const bodyError = error as { type?: string; status?: number; limit?: number };
     if (bodyError.type === 'entity.too.large') return sendError(response, new ApiError(413, 'body-too-large', `the request body exceeds ${bodyError.limit} bytes`));
     if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {

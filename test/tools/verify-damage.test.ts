@@ -3,20 +3,20 @@
  * and the remedy, never a stack trace), and verify never writes into what it checks, healthy or
  * not: every file's name, size, content and modification time are the same afterwards.
  */
-import { ClassicLevel } from 'classic-level';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeStoreError } from '../../ledger/store/open-errors.js';
 import { runCli } from '../support/run-cli.js';
-import { writeStoredChain } from '../support/stored-chain.js';
+import { compactedChain as compactedChainIn, flipBytesInTheMiddle, largestTable } from '../support/store-damage.js';
 import { temporaryDirectories } from '../support/temp-dir.js';
 
 const newDirectory = temporaryDirectories('verify-damage');
 const CLI_RUN_MS = 60_000;
 const cli = (args: readonly string[]) => runCli(args, { timeoutMs: CLI_RUN_MS });
 const forRuns = (runs: number) => ({ timeout: runs * CLI_RUN_MS + 60_000 });
+const compactedChain = async (blocks: number) => compactedChainIn(await newDirectory(), blocks);
 
 /** Every file of a folder: name, size, content hash and modification time. */
 async function fingerprint(directory: string): Promise<string[]> {
@@ -27,18 +27,6 @@ async function fingerprint(directory: string): Promise<string[]> {
     entries.push(`${name} ${info.size} ${info.mtimeMs} ${createHash('sha256').update(await readFile(path)).digest('hex')}`);
   }
   return entries;
-}
-
-/** A stored chain whose records sit in LevelDB table files (compacted), not only in its write-ahead log. */
-async function compactedChain(blocks: number) {
-  const stored = await writeStoredChain(await newDirectory(), blocks);
-  const db = new ClassicLevel<string, string>(stored.dataDirectory, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-  await db.open();
-  await db.compactRange('\u0000', '\uffff');
-  await db.close();
-  const tables = (await readdir(stored.dataDirectory)).filter((name) => name.endsWith('.ldb'));
-  expect(tables.length).toBeGreaterThan(0);
-  return { ...stored, tables };
 }
 
 function expectFinding(run: { code: number | null; stderr: string }, pattern: RegExp): void {
@@ -83,12 +71,7 @@ describe('custodia verify on a damaged store', () => {
 
   it('reports flipped bytes in a table as a finding, never a crash', forRuns(1), async () => {
     const { dataDirectory, genesisFile, tables } = await compactedChain(20);
-    const largest = (await Promise.all(tables.map(async (name) => ({ name, size: (await stat(join(dataDirectory, name))).size })))).sort((a, b) => b.size - a.size)[0]!;
-    const path = join(dataDirectory, largest.name);
-    const bytes = await readFile(path);
-    // The middle of the largest table: inside a data block, whose checksum no longer matches.
-    for (let offset = Math.floor(bytes.length / 2); offset < Math.floor(bytes.length / 2) + 64; offset++) bytes[offset] = bytes[offset]! ^ 0xff;
-    await writeFile(path, bytes);
+    await flipBytesInTheMiddle(await largestTable(dataDirectory, tables));
     const before = await fingerprint(dataDirectory);
     const run = await cli(['verify', '--data', dataDirectory, '--genesis', genesisFile]);
     expect(run.code).toBe(1);
