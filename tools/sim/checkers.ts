@@ -29,6 +29,14 @@ export class SafetyCheckers {
   readonly #agreedBlocks = new Map<number, { hash: string; validator: string }>();
   /** validator -> its committed hashes, index = height (index 0 is genesis). */
   readonly #chains = new Map<string, string[]>();
+  /**
+   * Per validator, the next height a restart may hand over again. Blocks committed above the
+   * height its ledger had executed when it restarted were only queued for execution in the lost
+   * process (waiting for bodies), so the restarted core rightly hands them over again, once and
+   * in order; the same block then is a replay, not a violation. A different block is still a
+   * revocation, and a second replay is still a re-commit.
+   */
+  readonly #replayNext = new Map<string, number>();
   readonly #votes = new Map<string, string>();
   readonly #timeouts = new Map<string, number>();
   readonly #proposals = new Map<string, string>();
@@ -75,6 +83,10 @@ export class SafetyCheckers {
     return (this.#chains.get(validator)?.length ?? 1) - 1;
   }
 
+  observeRestart(validator: string, executedHeight: number): void {
+    this.#replayNext.set(validator, executedHeight + 1);
+  }
+
   /** Blocks an honest validator's core handed to its application, in output order. */
   observeCommit(nowMs: number, validator: string, blocks: readonly CommittedBlock[]): void {
     let chain = this.#chains.get(validator);
@@ -93,6 +105,8 @@ export class SafetyCheckers {
       if (height < chain.length) {
         if (chain[height] !== hash) {
           this.report(nowMs, `revoked: ${validator} committed ${short(hash)} at height ${height} after having committed ${short(chain[height]!)} there`);
+        } else if (height === this.#replayNext.get(validator)) {
+          this.#replayNext.set(validator, height + 1);
         } else {
           this.report(nowMs, `re-committed: ${validator} was handed block ${short(hash)} at height ${height} again (its ledger is at ${chain.length - 1})`);
         }

@@ -458,6 +458,7 @@ export class Cluster implements NodeEnvironment {
     }
     this.counters.restarts += 1;
     this.trace.add(this.#nowMs, `restart ${endpoint} (disk: ${node.disk.blocks.size} blocks, ledger h${node.app.executedHeight})`);
+    if (node.honest) this.safety.observeRestart(node.validator, node.app.executedHeight);
     this.#guard(node, () => node.boot(this.clockOf(node)));
   }
 

@@ -103,6 +103,20 @@ describe('SafetyCheckers', () => {
     recommitted.observeCommit(2, 'v0', [blocks[1]!]);
     expect(recommitted.violations[0]).toContain('re-committed: v0');
 
+    // After a restart whose ledger had executed only height 1, heights 2 and 3 may come again, once, in order.
+    const replayed = new SafetyCheckers(GENESIS);
+    replayed.observeCommit(1, 'v0', blocks.slice(0, 3));
+    replayed.observeRestart('v0', 1);
+    replayed.observeCommit(2, 'v0', blocks.slice(1, 3));
+    expect(replayed.violations).toEqual([]);
+    replayed.observeCommit(3, 'v0', [blocks[1]!]);
+    expect(replayed.violations[0]).toContain('re-committed: v0');
+    const replayedDifferently = new SafetyCheckers(GENESIS);
+    replayedDifferently.observeCommit(1, 'v0', blocks.slice(0, 3));
+    replayedDifferently.observeRestart('v0', 1);
+    replayedDifferently.observeCommit(2, 'v0', [block(2, 'ee'.repeat(32))]);
+    expect(replayedDifferently.violations[0]).toContain('revoked: v0');
+
     const gap = new SafetyCheckers(GENESIS);
     gap.observeCommit(1, 'v0', [blocks[0]!, blocks[2]!]);
     expect(gap.violations[0]).toContain('gap: v0 committed height 3 while its ledger ends at 1');
