@@ -65,11 +65,6 @@ export const configSchema = z.strictObject({
   }),
   metrics: z.strictObject({ listen: hostPort }),
   peers: z.array(z.strictObject({ id: identifier, address: hostPort })).max(100),
-  /**
-   * Chaos runs only (`custodia chaos`): serve POST /faults on the metrics listener, which cuts
-   * this validator off from its peers or heals it (node/http/fault-control.ts). Never in production.
-   */
-  faultControl: z.boolean().default(false),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info') }).default({ level: 'info' }),
   mempool: z
     .strictObject({
@@ -127,11 +122,13 @@ export const configSchema = z.strictObject({
   /**
    * Faults injected on purpose, for tests and chaos runs only; a validator started with any logs
    * a warning. clockOffsetMs is added to the clock the consensus core is given (a skewed clock:
-   * negative is slow), within a day either way.
+   * negative is slow), within a day either way. control serves POST /faults on the metrics
+   * listener (node/http/fault-control.ts), through which `custodia chaos` cuts this validator off
+   * from its peers or skews its clock at runtime.
    */
   faults: z
-    .strictObject({ clockOffsetMs: z.number().int().min(-CLOCK_FAULT_OFFSET_MAX_MS).max(CLOCK_FAULT_OFFSET_MAX_MS).default(0) })
-    .default({ clockOffsetMs: 0 }),
+    .strictObject({ clockOffsetMs: z.number().int().min(-CLOCK_FAULT_OFFSET_MAX_MS).max(CLOCK_FAULT_OFFSET_MAX_MS).default(0), control: z.boolean().default(false) })
+    .default({ clockOffsetMs: 0, control: false }),
 });
 export type NodeConfig = z.infer<typeof configSchema>;
 

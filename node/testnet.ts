@@ -58,7 +58,7 @@ export interface TestnetOptions {
   /** Every validator-to-validator link delayed this much one way, with this much jitter (the transport's delay hook): a wide-area network on one machine. */
   simulatedLatency?: { delayMs: number; jitterMs: number };
   genesisTime?: number;
-  /** Chaos runs: every config sets faultControl (POST /faults on the metrics listener). */
+  /** Chaos runs: every config sets faults.control (POST /faults on the metrics listener). */
   faultControl?: boolean;
 }
 
@@ -148,7 +148,7 @@ export async function writeTestnet(options: TestnetOptions): Promise<TestnetLayo
       },
       metrics: { listen: `127.0.0.1:${ports.metrics}` },
       peers: validators.filter((validator) => validator.id !== id).map((validator) => ({ id: validator.id, address: validator.address })),
-      ...(options.faultControl === true ? { faultControl: true } : {}),
+      ...(options.faultControl === true ? { faults: { control: true } } : {}),
       log: { level: 'info' },
       consensus: {
         roundTimeoutBaseMs: options.roundTimeoutBaseMs ?? 1500,

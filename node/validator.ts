@@ -448,9 +448,16 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       round: status.round,
     });
   });
-  if (config.faultControl) {
-    logger.warn('fault control is on: POST /faults on the metrics listener can cut this validator off from its peers (a chaos-test setting)');
-    monitoring.use(faultControlRoutes({ faults: transport.faults, peers: () => admitted().validators.map((validator) => validator.id).filter((id) => id !== config.validatorId) }));
+  if (config.faults.control) {
+    logger.warn('FAULT CONTROL ON: POST /faults on the metrics listener can cut this validator off from its peers or skew its clock (a chaos-test setting, never for production)');
+    monitoring.use(
+      faultControlRoutes({
+        faults: transport.faults,
+        peers: () => admitted().validators.map((validator) => validator.id).filter((id) => id !== config.validatorId),
+        setClockOffsetMs: (offsetMs) => consensusDriver.setClockOffsetMs(offsetMs),
+        clockOffsetMs: config.faults.clockOffsetMs,
+      }),
+    );
   }
   monitoring.use(notFoundHandler);
   monitoring.use(errorHandler((error) => logger.error({ error }, 'metrics request failed')));

@@ -3,11 +3,15 @@
  * the fault has been held for a while, `heal`. Kill: SIGKILL, then start again on the same data.
  * Pause: SIGSTOP, then SIGCONT (a frozen process keeps its sockets open). Isolate: every frame to
  * and from every peer dropped through the transport's hook (POST /faults, node/http/fault-control.ts),
- * then healed.
+ * then healed. Clock skew: the consensus clock set minutes ahead or behind (POST /faults), then
+ * set right; the validator refuses honest proposals and its own are refused, so it counts as faulty.
  */
 import type { BenchCluster } from '../bench/cluster.js';
+import type { Prng } from '../sim/prng.js';
 
-export const CHAOS_FAULT_KINDS = ['kill', 'pause', 'isolate'] as const;
+export const CHAOS_FAULT_KINDS = ['kill', 'pause', 'isolate', 'clock-skew'] as const;
+/** A skew well beyond clockSkewMaxMs (5 s) and timestampLagMaxMs (30 s), drawn between these, ms. */
+const CLOCK_SKEW_MS = { min: 10_000, max: 180_000 };
 export type ChaosFaultKind = (typeof CHAOS_FAULT_KINDS)[number];
 
 const FAULT_REQUEST_TIMEOUT_MS = 5_000;
@@ -15,15 +19,15 @@ const FAULT_REQUEST_TIMEOUT_MS = 5_000;
 export interface Fault {
   /** May the load generator send to the validator while the fault holds? */
   takesRequests: boolean;
-  inject(cluster: BenchCluster, validator: number): Promise<void>;
+  inject(cluster: BenchCluster, validator: number, prng: Prng): Promise<void>;
   heal(cluster: BenchCluster, validator: number): Promise<void>;
 }
 
-async function setIsolated(cluster: BenchCluster, validator: number, isolated: boolean): Promise<void> {
+async function setFaults(cluster: BenchCluster, validator: number, faults: { isolated?: boolean; clockOffsetMs?: number }): Promise<void> {
   const response = await fetch(`${cluster.metricsUrl(validator)}/faults`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ isolated }),
+    body: JSON.stringify(faults),
     signal: AbortSignal.timeout(FAULT_REQUEST_TIMEOUT_MS),
   });
   if (!response.ok) throw new Error(`validator-${validator} refused POST /faults: ${response.status} ${await response.text()}`);
@@ -42,7 +46,12 @@ export const FAULTS: Record<ChaosFaultKind, Fault> = {
   },
   isolate: {
     takesRequests: true,
-    inject: (cluster, validator) => setIsolated(cluster, validator, true),
-    heal: (cluster, validator) => setIsolated(cluster, validator, false),
+    inject: (cluster, validator) => setFaults(cluster, validator, { isolated: true }),
+    heal: (cluster, validator) => setFaults(cluster, validator, { isolated: false }),
+  },
+  'clock-skew': {
+    takesRequests: true,
+    inject: (cluster, validator, prng) => setFaults(cluster, validator, { clockOffsetMs: (prng.chance(0.5) ? 1 : -1) * prng.intBetween(CLOCK_SKEW_MS.min, CLOCK_SKEW_MS.max) }),
+    heal: (cluster, validator) => setFaults(cluster, validator, { clockOffsetMs: 0 }),
   },
 };

@@ -123,7 +123,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         held.set(validator, kind);
         const atS = Math.round((Date.now() - startedAtMs) / 100) / 10;
         log(`${atS} s: ${kind} validator-${validator} for ${heldMs} ms`);
-        await FAULTS[kind].inject(cluster, validator);
+        await FAULTS[kind].inject(cluster, validator, prng);
         await sleep(heldMs);
         const heightAtHeal = observer.networkHeight;
         await FAULTS[kind].heal(cluster, validator);

@@ -17,7 +17,7 @@ describe('custodia chaos', () => {
     expect(unknown.stderr).toContain('unknown kind meteor');
   });
 
-  it('kills, pauses and isolates validators under load; nothing acknowledged is lost, no fork, no double signature', async () => {
+  it('kills, pauses, isolates and skews the clock of validators under load; nothing acknowledged is lost, no fork, no double signature', async () => {
     // However short the run, every kind is dealt once.
     const run = await runCli(['chaos', '--validators', '4', '--duration', '1', '--seed', '11', '--rate', '10', '--hold-ms', '1500-3000', '--json'], { timeoutMs: 500_000 });
     const report = JSON.parse(run.stdout) as Record<string, unknown> & { faults: Array<{ kind: string; recoveredMs: number | null }>; verify: Array<{ ok: boolean }> };
