@@ -38,7 +38,7 @@ describe('validator config files', () => {
     expect(loaded.config.admission).toEqual({ targetDelayMs: 2000, pendingFloor: 200, rateTimeConstantMs: 5000 });
     // Block time (docs/consensus.md) and no injected fault unless asked for.
     expect(loaded.config.consensus.timestampLagMaxMs).toBe(30_000);
-    expect(loaded.config.faults).toEqual({ clockOffsetMs: 0 });
+    expect(loaded.config.faults).toEqual({ clockOffsetMs: 0, control: false });
   });
 
   it('take a clock fault and a timestamp lag within their bounds', async () => {
