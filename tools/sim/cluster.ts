@@ -30,7 +30,7 @@ import { DISK_BLOCKS_MAX, livenessBoundMs, SIM_GENESIS_TIME_MS, SIM_LIMITS, SIM_
 import { oneWayPartition, SimNetwork, splitPartition, type Endpoint, type LinkConditions, type RouteOutcome } from './network.js';
 import { SimNode, type NodeEnvironment } from './node.js';
 import { Prng } from './prng.js';
-import { twinName, validatorName, type PartitionPlan, type ScenarioPlan } from './scenarios.js';
+import { twinName, validatorName, type CrashPlan, type PartitionPlan, type ScenarioPlan } from './scenarios.js';
 import { describeMessage, Trace } from './trace.js';
 import { decodeDataMessage, describeDataMessage, encodeDataMessage, transactionId, type DataMessage } from './transaction-bodies.js';
 
@@ -54,7 +54,7 @@ type SimEvent =
   | { kind: 'clocks-skewed' }
   | { kind: 'partition-start'; id: string; plan: PartitionPlan }
   | { kind: 'partition-heal'; id: string }
-  | { kind: 'crash'; endpoint: string; downtimeMs: number; afterPersist: boolean; consensusStoreLost: boolean }
+  | { kind: 'crash'; endpoint: string; downtimeMs: number; afterPersist: boolean; consensusStore: CrashPlan['consensusStore']; rolledBackWrites: number }
   | { kind: 'restart'; endpoint: string }
   | { kind: 'heal' };
 
@@ -130,7 +130,8 @@ export class Cluster implements NodeEnvironment {
   #lateRelays: ScenarioPlan['lateRelays'] = null;
   readonly #pendingRestartDowntime = new Map<string, number>();
   /** Validators whose consensus store is lost with their crash: emptied just before they restart. */
-  readonly #storeLostAtRestart = new Set<string>();
+  /** What happens to each crashed validator's consensus store when it restarts. */
+  readonly #storeFaultAtRestart = new Map<string, { fault: 'lost' | 'rolled-back'; writes: number }>();
   /** Each endpoint's clock minus virtual time (scenarios.ts, clockOffsetsMs). */
   readonly #clockOffsetsMs = new Map<string, number>();
   readonly #honestValidators: string[];
@@ -241,7 +242,7 @@ export class Cluster implements NodeEnvironment {
       this.#push(partition.healMs, { kind: 'partition-heal', id });
     });
     for (const crash of plan.crashes) {
-      this.#push(crash.atMs, { kind: 'crash', endpoint: crash.endpoint, downtimeMs: crash.downtimeMs, afterPersist: crash.afterPersist, consensusStoreLost: crash.consensusStoreLost });
+      this.#push(crash.atMs, { kind: 'crash', endpoint: crash.endpoint, downtimeMs: crash.downtimeMs, afterPersist: crash.afterPersist, consensusStore: crash.consensusStore, rolledBackWrites: crash.rolledBackWrites });
     }
     this.#push(plan.healMs, { kind: 'heal' });
     this.#push(this.#nextSubmissionGap(), { kind: 'submit' });
@@ -343,7 +344,7 @@ export class Cluster implements NodeEnvironment {
         if (this.#network.removePartition(event.id)) this.trace.add(this.#nowMs, `partition healed (${event.id})`);
         return;
       case 'crash':
-        return this.#crash(event.endpoint, event.downtimeMs, event.afterPersist, event.consensusStoreLost);
+        return this.#crash(event.endpoint, event.downtimeMs, event.afterPersist, event.consensusStore, event.rolledBackWrites);
       case 'restart':
         return this.#restart(event.endpoint);
       case 'heal':
@@ -433,10 +434,10 @@ export class Cluster implements NodeEnvironment {
     return 1 + this.#workload.intBelow(2 * this.plan.workloadGapMeanMs);
   }
 
-  #crash(endpoint: string, downtimeMs: number, afterPersist: boolean, consensusStoreLost: boolean): void {
+  #crash(endpoint: string, downtimeMs: number, afterPersist: boolean, consensusStore: CrashPlan['consensusStore'], rolledBackWrites: number): void {
     const node = this.#nodesByEndpoint.get(endpoint)!;
     if (!node.running || this.#healedAtMs !== null) return;
-    if (consensusStoreLost) this.#storeLostAtRestart.add(endpoint);
+    if (consensusStore !== 'kept') this.#storeFaultAtRestart.set(endpoint, { fault: consensusStore, writes: rolledBackWrites });
     if (afterPersist) {
       node.armCrashAfterPersist();
       this.#pendingRestartDowntime.set(endpoint, downtimeMs);
@@ -452,9 +453,14 @@ export class Cluster implements NodeEnvironment {
   #restart(endpoint: string): void {
     const node = this.#nodesByEndpoint.get(endpoint)!;
     if (node.running) return;
-    if (this.#storeLostAtRestart.delete(endpoint)) {
+    const storeFault = this.#storeFaultAtRestart.get(endpoint);
+    this.#storeFaultAtRestart.delete(endpoint);
+    if (storeFault?.fault === 'lost') {
       node.disk.lose();
       this.trace.add(this.#nowMs, `consensus store of ${endpoint} lost`);
+    } else if (storeFault?.fault === 'rolled-back') {
+      const writes = node.disk.rollBack(storeFault.writes);
+      this.trace.add(this.#nowMs, `consensus store of ${endpoint} rolled back ${writes} writes`);
     }
     this.counters.restarts += 1;
     this.trace.add(this.#nowMs, `restart ${endpoint} (disk: ${node.disk.blocks.size} blocks, ledger h${node.app.executedHeight})`);

@@ -27,6 +27,7 @@ import { initialSafetyState } from '../../consensus/defaults.js';
 import { epochOfChain } from '../../consensus/epochs.js';
 import type { SimApplication } from './application.js';
 import type { DataMessage } from './transaction-bodies.js';
+import { SIM_DISK_SNAPSHOTS_KEPT } from './scenarios.js';
 
 /** A step's commits trigger `ledger-advanced`, whose step may commit again; beyond this many rounds the core is looping. */
 export const LEDGER_ADVANCED_STEPS_MAX = 64;
@@ -41,9 +42,13 @@ export class SimDisk {
   /** Hand-over proofs by the height of an epoch's last block (the real driver keeps them in its consensus store). */
   readonly handOvers = new Map<number, CommittedBlock[]>();
   writes = 0;
+  /** What the store held before each of its latest writes, newest last: a rollback returns to one of them. */
+  readonly #snapshots: Array<Pick<SimDisk, 'safety' | 'highQc' | 'highTc'> & { blocks: Map<string, BlockRecord>; handOvers: Map<number, CommittedBlock[]> }> = [];
 
   apply(output: PersistOutput): void {
     this.writes += 1;
+    this.#snapshots.push(structuredClone({ safety: this.safety, highQc: this.highQc, highTc: this.highTc, blocks: this.blocks, handOvers: this.handOvers }));
+    if (this.#snapshots.length > SIM_DISK_SNAPSHOTS_KEPT) this.#snapshots.shift();
     if (output.safety !== undefined) this.safety = structuredClone(output.safety);
     if (output.dropAllBlocks === true) this.blocks.clear();
     for (const record of output.blocks ?? []) this.blocks.set(blockHash(record.block.header), structuredClone(record));
@@ -77,6 +82,26 @@ export class SimDisk {
     this.highQc = null;
     this.highTc = null;
     this.handOvers.clear();
+  }
+
+  /**
+   * The store lost its latest `writes` writes (a truncated log, a restored backup): it holds what
+   * it held before them, safety record included, while the ledger keeps everything it executed.
+   * Returns how many writes were actually undone (no more than were kept).
+   */
+  rollBack(writes: number): number {
+    const undone = Math.min(writes, this.#snapshots.length);
+    if (undone === 0) return 0;
+    const snapshot = this.#snapshots[this.#snapshots.length - undone]!;
+    this.#snapshots.length -= undone;
+    this.safety = snapshot.safety;
+    this.highQc = snapshot.highQc;
+    this.highTc = snapshot.highTc;
+    this.blocks.clear();
+    for (const [hash, record] of snapshot.blocks) this.blocks.set(hash, record);
+    this.handOvers.clear();
+    for (const [height, blocks] of snapshot.handOvers) this.handOvers.set(height, blocks);
+    return undone;
   }
 
   /** What a restarted process reads back; `committed` comes from the application's ledger store. */

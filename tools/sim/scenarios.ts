@@ -30,14 +30,24 @@ export const NETWORK_KINDS = [
   'consensus-store-lost',
 ] as const;
 
+/**
+ * Kinds that show a limit rather than pass: runnable with --kind, never in the seed rotation.
+ * `consensus-store-rolled-back`: the consensus store loses its latest writes at a crash (a
+ * truncated log, a restored backup) while the ledger stays. The floor raises the safety state to
+ * the certificates the stores still hold, and without it the checker finds double votes at once;
+ * but a rollback deep enough to lose the rounds signed after the last certificate held can still
+ * sign twice with it (docs/consensus.md section 3, "A rolled-back store").
+ */
+export const KNOWN_LIMIT_KINDS = ['consensus-store-rolled-back'] as const;
+
 /** Kinds with Byzantine validators: one per behaviour, and `mixed`, where each has its own and links and crashes add to it. */
 export const BYZANTINE_SCENARIO_KINDS = [...BYZANTINE_KINDS, 'mixed'] as const;
 
 export const SCENARIO_KINDS = [...NETWORK_KINDS, ...BYZANTINE_SCENARIO_KINDS] as const;
-export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
+export type ScenarioKind = (typeof SCENARIO_KINDS)[number] | (typeof KNOWN_LIMIT_KINDS)[number];
 
 export function isScenarioKind(text: string): text is ScenarioKind {
-  return (SCENARIO_KINDS as readonly string[]).includes(text);
+  return (SCENARIO_KINDS as readonly string[]).includes(text) || (KNOWN_LIMIT_KINDS as readonly string[]).includes(text);
 }
 
 export function isByzantineKind(kind: ScenarioKind): kind is (typeof BYZANTINE_SCENARIO_KINDS)[number] {
@@ -60,8 +70,15 @@ export interface CrashPlan {
   downtimeMs: number;
   /** Crash at the first safety write after `atMs`, before the sends that follow it. */
   afterPersist: boolean;
-  /** The consensus store is lost with the crash (the ledger stays): the restart must recover its safety record from peers. */
-  consensusStoreLost: boolean;
+  /**
+   * What the crash does to the consensus store (the ledger always stays): `lost`, so the restart
+   * must recover its safety record from peers; `rolled-back` to what it held some writes earlier
+   * (a truncated log, a restored backup), so the restart must raise its safety state to the
+   * certificates it still holds before it signs.
+   */
+  consensusStore: 'kept' | 'lost' | 'rolled-back';
+  /** For `rolled-back`: how many of its latest writes the store loses (1 to SIM_DISK_SNAPSHOTS_KEPT). */
+  rolledBackWrites: number;
 }
 
 export interface ScenarioPlan {
@@ -103,6 +120,9 @@ export interface ScenarioPlan {
 
 /** SIM_TIMINGS.clockSkewMaxMs (configuration.ts) is this value: honest clocks stay within it of each other. */
 export const PLANNED_CLOCK_SKEW_MAX_MS = 1000;
+
+/** The simulated consensus store can roll back at most this many writes (tools/sim/node.ts SimDisk). */
+export const SIM_DISK_SNAPSHOTS_KEPT = 16;
 
 export function validatorName(index: number): string {
   return `v${index}`;
@@ -183,7 +203,11 @@ export function planScenario(options: { seed: number; validators: number; byzant
     case 'consensus-store-lost':
       // Often right after a safety write: the signature just made is what the lost record held. A
       // validator without its record counts as faulty until it has recovered, so at most f lose theirs.
-      plan.crashes = crashPlans(prng, prng.sample(names, faultsTolerated(validators)), faultStartMs, plan.healMs, prng.intBetween(1, 3), 0.5, 1);
+      plan.crashes = crashPlans(prng, prng.sample(names, faultsTolerated(validators)), faultStartMs, plan.healMs, prng.intBetween(1, 3), 0.5, { probability: 1, fault: 'lost' });
+      break;
+    case 'consensus-store-rolled-back':
+      // Right after a safety write, often: the record rolls back past the signature just made.
+      plan.crashes = crashPlans(prng, names, faultStartMs, plan.healMs, prng.intBetween(1, 3), 0.5, { probability: 1, fault: 'rolled-back' });
       break;
     case 'late-bodies':
       // Consensus traffic a little lossy, relays much worse: 'missing-transactions' and fetching become the norm.
@@ -239,14 +263,23 @@ export function planScenario(options: { seed: number; validators: number; byzant
   return plan;
 }
 
-function crashPlans(prng: Prng, victims: readonly string[], startMs: number, healMs: number, count: number, afterPersistProbability: number, storeLostProbability = 0): CrashPlan[] {
+function crashPlans(
+  prng: Prng,
+  victims: readonly string[],
+  startMs: number,
+  healMs: number,
+  count: number,
+  afterPersistProbability: number,
+  storeFault: { probability: number; fault: CrashPlan['consensusStore'] } = { probability: 0, fault: 'kept' },
+): CrashPlan[] {
   const crashes: CrashPlan[] = [];
   for (let crash = 0; crash < count; crash++) {
     // Victims are drawn independently: sometimes one validator crashes twice, sometimes more than f are down at once.
     const atMs = prng.intBetween(startMs, healMs - 1000);
     const crash = { atMs, endpoint: prng.pick(victims), downtimeMs: prng.intBetween(200, 5000), afterPersist: prng.chance(afterPersistProbability) };
-    // Drawn only where the kind loses stores, so every other kind's seeds draw as before.
-    crashes.push({ ...crash, consensusStoreLost: storeLostProbability > 0 && prng.chance(storeLostProbability) });
+    // Drawn only where the kind damages stores, so every other kind's seeds draw as before.
+    const consensusStore = storeFault.probability > 0 && prng.chance(storeFault.probability) ? storeFault.fault : 'kept';
+    crashes.push({ ...crash, consensusStore, rolledBackWrites: consensusStore === 'rolled-back' ? prng.intBetween(1, SIM_DISK_SNAPSHOTS_KEPT) : 0 });
   }
   return crashes.sort((left, right) => left.atMs - right.atMs);
 }
