@@ -16,8 +16,10 @@ import { verifyLedger, type LedgerVerification } from './verify-ledger.js';
 export type StoredLedgerCheck =
   /** The check ran: a summary, or the first bad height and why. */
   | { kind: 'checked'; verification: LedgerVerification }
+  /** The store holds another chain than the trusted genesis names (a wrong genesis file, or another validator's folder). */
+  | { kind: 'other-chain'; message: string }
   /** No check could run: no store there, or the files cannot be read (permissions, I/O). */
-  | { kind: 'unusable'; message: string };
+  | { kind: 'unusable'; fault: 'not-a-store' | 'unreadable'; message: string };
 
 export interface StoredLedgerCheckInput {
   directory: string;
@@ -34,13 +36,13 @@ export async function checkStoredLedger(input: StoredLedgerCheckInput): Promise<
   if (!store.ok) {
     // A damaged store is what the check exists to find: a finding, not an unusable folder.
     if (store.fault === 'damaged') return { kind: 'checked', verification: { ok: false, height: 0, message: store.message } };
-    return { kind: 'unusable', message: store.message };
+    return { kind: 'unusable', fault: store.fault, message: store.message };
   }
   let lastHeight = 0;
   try {
     const storedHash = genesisHash(store.genesis);
     if (storedHash !== input.genesisHash) {
-      return { kind: 'checked', verification: { ok: false, height: 0, message: `the store was created from genesis ${storedHash}, not ${input.genesisHash} given by ${input.genesisSource}` } };
+      return { kind: 'other-chain', message: `the store was created from genesis ${storedHash}, not ${input.genesisHash} given by ${input.genesisSource}` };
     }
     const verification = await verifyLedger({
       reader: store.reader,

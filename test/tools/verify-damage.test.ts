@@ -3,13 +3,13 @@
  * and the remedy, never a stack trace), and verify never writes into what it checks, healthy or
  * not: every file's name, size, content and modification time are the same afterwards.
  */
-import { ClassicLevel } from 'classic-level';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeStoreError } from '../../ledger/store/open-errors.js';
 import { runCli } from '../support/run-cli.js';
+import { compactStore, flipBytesInLargestTable } from '../support/store-damage.js';
 import { writeStoredChain } from '../support/stored-chain.js';
 import { temporaryDirectories } from '../support/temp-dir.js';
 
@@ -32,11 +32,7 @@ async function fingerprint(directory: string): Promise<string[]> {
 /** A stored chain whose records sit in LevelDB table files (compacted), not only in its write-ahead log. */
 async function compactedChain(blocks: number) {
   const stored = await writeStoredChain(await newDirectory(), blocks);
-  const db = new ClassicLevel<string, string>(stored.dataDirectory, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-  await db.open();
-  await db.compactRange('\u0000', '\uffff');
-  await db.close();
-  const tables = (await readdir(stored.dataDirectory)).filter((name) => name.endsWith('.ldb'));
+  const tables = await compactStore(stored.dataDirectory);
   expect(tables.length).toBeGreaterThan(0);
   return { ...stored, tables };
 }
@@ -83,12 +79,7 @@ describe('custodia verify on a damaged store', () => {
 
   it('reports flipped bytes in a table as a finding, never a crash', forRuns(1), async () => {
     const { dataDirectory, genesisFile, tables } = await compactedChain(20);
-    const largest = (await Promise.all(tables.map(async (name) => ({ name, size: (await stat(join(dataDirectory, name))).size })))).sort((a, b) => b.size - a.size)[0]!;
-    const path = join(dataDirectory, largest.name);
-    const bytes = await readFile(path);
-    // The middle of the largest table: inside a data block, whose checksum no longer matches.
-    for (let offset = Math.floor(bytes.length / 2); offset < Math.floor(bytes.length / 2) + 64; offset++) bytes[offset] = bytes[offset]! ^ 0xff;
-    await writeFile(path, bytes);
+    await flipBytesInLargestTable(dataDirectory, tables);
     const before = await fingerprint(dataDirectory);
     const run = await cli(['verify', '--data', dataDirectory, '--genesis', genesisFile]);
     expect(run.code).toBe(1);

@@ -78,6 +78,7 @@ async function runVerify(data: string, options: VerifyOptions): Promise<number> 
   });
   progress.finish();
   if (checked.kind === 'unusable') return usageError(checked.message);
+  if (checked.kind === 'other-chain') return report(options, { ok: false, height: 0, message: checked.message });
   return report(options, checked.verification);
 }
 
