@@ -60,7 +60,7 @@ export function describeStoreError(error: unknown, store: StoreKind, directory: 
     cause: text,
     remedy:
       store === 'ledger'
-        ? `the ledger store is damaged: stop the validator, move ${directory} aside (keep it for inspection; keep consensus/, which holds the safety state) and start the validator again: it fetches the chain from its peers and verifies every block and certificate from genesis (docs/operations.md, "Repair")`
+        ? `the ledger store is damaged: stop the validator and run \`custodia repair --config FILE\`: it moves ${directory} aside (kept for inspection) and rebuilds the ledger from the peers, verifying every block and certificate from genesis. By hand: move ${directory} aside, keep consensus/ (it holds the safety state) and start the validator again (docs/operations.md, "Damage and repair")`
         : `the consensus store is damaged: stop the validator, move ${directory} aside and start it again; it then signs nothing until a quorum of peers has shown it the network's round (docs/consensus.md section 3, "A lost safety record"). Never remove ledger/ as well`,
   };
 }
