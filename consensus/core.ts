@@ -126,6 +126,12 @@ export class ConsensusCore {
   } | null = null;
   /** A peer whose committed blocks we stopped taking at the commit ceiling: asked again once it rises. */
   private catchUpResumePeer: string | null = null;
+  /**
+   * The highest committed height a peer has stated in answer to this validator's block request,
+   * or null before any answer: how far the network is, as far as this validator has heard. A
+   * peer's word only (a target to wait for, as `custodia repair` does), never a reason to commit.
+   */
+  private peersCommittedHeight: number | null = null;
   private readonly nextEpochMessages: Array<{ from: string; message: ConsensusMessage }> = [];
   /** The epoch output of this step, if the core entered a new epoch. */
   private epochOutput: ConsensusOutput | null = null;
@@ -323,6 +329,7 @@ export class ConsensusCore {
       highQcRound: certificateRound(this.highQc),
       committedHeight: this.tree.root.height,
       committedRound: this.tree.root.round,
+      peersCommittedHeight: this.peersCommittedHeight,
       lastVotedRound: this.safety.state.lastVotedRound,
       pendingBlocks: this.tree.size,
       rejections: Object.fromEntries(this.rejections),
@@ -1140,6 +1147,7 @@ export class ConsensusCore {
     const request = this.syncRequests.get(response.requestId);
     if (request === undefined || request.peer !== from) return this.reject('unsolicited');
     this.syncRequests.delete(response.requestId);
+    this.peersCommittedHeight = Math.max(this.peersCommittedHeight ?? 0, response.committedHeight);
     if (response.blocks.length === 0) {
       if (response.committedHeight > this.tree.root.height) this.requestCommitted(from);
       return;

@@ -345,6 +345,8 @@ export interface ConsensusStatus {
   highQcRound: number;
   committedHeight: number;
   committedRound: number;
+  /** The highest committed height a peer stated in a block response (its word only); null before any. */
+  peersCommittedHeight: number | null;
   lastVotedRound: number;
   pendingBlocks: number;
   rejections: Readonly<Record<string, number>>;

@@ -48,8 +48,9 @@ import { droppedBlocks } from './dropped-blocks.js';
 
 export interface RunningValidator {
   id: string;
-  apiUrl: string;
-  metricsUrl: string;
+  /** Undefined when started with `serveClients: false`. */
+  apiUrl: string | undefined;
+  metricsUrl: string | undefined;
   p2pPort: number;
   store: BlockStore;
   transport: PeerTransport;
@@ -106,6 +107,11 @@ export interface ValidatorOptions {
   logger?: Logger;
   /** Extra API routes (api/ provides the query API and the UI); mounted after the submission routes. */
   routes?: (context: ValidatorContext) => Router;
+  /**
+   * False: open no API and no metrics listener, so that no client reaches a validator that is not
+   * fit to answer yet (`custodia repair` rebuilding its ledger); it still takes part over p2p.
+   */
+  serveClients?: boolean;
 }
 
 export async function startValidator(config: NodeConfig, options: ValidatorOptions = {}): Promise<RunningValidator> {
@@ -391,7 +397,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   const apiServer = apiTls === undefined ? createHttpServer(api) : createHttpsServer({ cert: apiTls.cert, key: apiTls.key }, api);
   const apiAddress = splitHostPort(config.api.listen);
   answerClientErrorsInJson(apiServer);
-  await listen(apiServer, apiAddress.host, apiAddress.port);
+  const serveClients = options.serveClients ?? true;
+  if (serveClients) await listen(apiServer, apiAddress.host, apiAddress.port);
 
   const monitoring = express();
   monitoring.get('/metrics', async (_request, response) => {
@@ -464,15 +471,18 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   const metricsServer = createHttpServer(monitoring);
   answerClientErrorsInJson(metricsServer);
   const metricsAddress = splitHostPort(config.metrics.listen);
-  await listen(metricsServer, metricsAddress.host, metricsAddress.port);
+  if (serveClients) await listen(metricsServer, metricsAddress.host, metricsAddress.port);
 
-  logger.info({ api: config.api.listen, p2p: config.p2p.listen, metrics: config.metrics.listen, height: store.head().height }, 'validator started');
+  logger.info(
+    serveClients ? { api: config.api.listen, p2p: config.p2p.listen, metrics: config.metrics.listen, height: store.head().height } : { p2p: config.p2p.listen, height: store.head().height, clients: 'not served' },
+    'validator started',
+  );
 
   let stopping: Promise<void> | undefined;
   return {
     id: config.validatorId,
-    apiUrl: `${apiTls === undefined ? 'http' : 'https'}://${apiAddress.host}:${(apiServer.address() as AddressInfo).port}`,
-    metricsUrl: `http://${metricsAddress.host}:${(metricsServer.address() as AddressInfo).port}`,
+    apiUrl: serveClients ? `${apiTls === undefined ? 'http' : 'https'}://${apiAddress.host}:${(apiServer.address() as AddressInfo).port}` : undefined,
+    metricsUrl: serveClients ? `http://${metricsAddress.host}:${(metricsServer.address() as AddressInfo).port}` : undefined,
     p2pPort: transport.port,
     store,
     transport,
@@ -490,7 +500,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         // requests still running finish before anything they read from is closed.
         transactionService.stop();
         await lifecycle.stop(SHUTDOWN_REQUEST_GRACE_MS);
-        await Promise.all([close(apiServer), close(metricsServer)]);
+        if (serveClients) await Promise.all([close(apiServer), close(metricsServer)]);
         // The scrub's height in progress finishes before the store it reads is closed.
         await scrubber.stop();
         await consensusDriver.stop();

@@ -67,7 +67,7 @@ export function describeStoreError(error: unknown, store: StoreKind, directory: 
 
 /** What to do about a damaged ledger store, however the damage was found (on open, by a checked read, by the scrub). */
 export function ledgerDamageRemedy(directory: string): string {
-  return `the ledger store is damaged: stop the validator, move ${directory} aside (keep it for inspection; keep consensus/, which holds the safety state) and start the validator again: it fetches the chain from its peers and verifies every block and certificate from genesis (docs/operations.md, "Repair")`;
+  return `the ledger store is damaged: stop the validator and run \`custodia repair --config FILE\`: it moves ${directory} aside (kept for inspection) and rebuilds the ledger from the peers, verifying every block and certificate from genesis. By hand: move ${directory} aside, keep consensus/ (it holds the safety state) and start the validator again (docs/operations.md, "Damage and repair")`;
 }
 
 /** One line for a log or a terminal: the store, its folder, LevelDB's cause and what to do. */

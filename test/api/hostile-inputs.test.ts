@@ -121,7 +121,7 @@ describe('every answer is JSON', () => {
 
   it('for malformed URLs, and for requests the HTTP parser refuses, on the API and the metrics port', async () => {
     expectJsonError(await get(`${node.url}/v1/items/%E0%A4%A/history`), 400, 'bad-request');
-    for (const base of [node.url, node.validator.metricsUrl]) {
+    for (const base of [node.url, node.validator.metricsUrl!]) {
       const port = Number(new URL(base).port);
       const answer = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n');
       expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);

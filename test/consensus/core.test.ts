@@ -147,9 +147,13 @@ describe('the consensus core under faults', () => {
     const live = ['validator-0', 'validator-1', 'validator-2'];
     cluster.runUntil(cluster.nowMs + 120_000, () => minCommitted(cluster, live) >= 30);
     cluster.restart('validator-3');
+    expect(cluster.node('validator-3').core.status().peersCommittedHeight).toBeNull();
+    const liveHeight = minCommitted(cluster, live);
     const target = Math.max(...cluster.nodes.map((node) => node.committed.length)) + 2;
     cluster.runUntil(cluster.nowMs + 120_000, () => minCommitted(cluster) >= target);
     expect(cluster.node('validator-3').committed.length).toBeGreaterThanOrEqual(target);
+    // What the peers said they had committed is what it learned how far to go from (custodia repair waits on it).
+    expect(cluster.node('validator-3').core.status().peersCommittedHeight).toBeGreaterThanOrEqual(liveHeight);
     const requests = cluster.node('validator-3').outputs.filter((output) => output.kind === 'send' && output.message.kind === 'committed-request');
     expect(requests.length).toBeGreaterThanOrEqual(2);
     expectIdenticalPrefixes(cluster);

@@ -1,5 +1,5 @@
 /**
- * The remedy for a damaged ledger store (issue 13; docs/operations.md, "Repair"), with real
+ * The remedy for a damaged ledger store (issue 13; docs/operations.md, "Damage and repair"), with real
  * processes: the validator is stopped, its ledger/ moved aside with consensus/ kept, and started
  * again; it fetches the chain from its peers, verifying every block and certificate, ends with
  * the same blocks as the others, and signs again with its safety state intact.

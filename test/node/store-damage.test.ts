@@ -107,7 +107,7 @@ async function commitEvents(testnet: Testnet, validator: RunningValidator): Prom
   if (!key.ok) throw new Error(key.message);
   const farm = { participant: key.key.label!, publicKey: key.key.keyPair.publicKey, seed: key.key.keyPair.seed };
   const events = createEventBuilders(() => '2026-01-01T00:00:00.000Z');
-  const client = new CustodiaClient(validator.apiUrl, CHAIN_ID, { timeoutMs: 30_000 });
+  const client = new CustodiaClient(validator.apiUrl!, CHAIN_ID, { timeoutMs: 30_000 });
   const transaction = client.transaction('epcis.capture', events.capture(events.commissionLot('urn:epc:class:lgtin:0614141.0012345.DAMAGE1', 10)), [farm]);
   expect((await client.submit(transaction, { wait: true, timeoutMs: 60_000 })).status).toBe('committed');
   const id = transactionId(transaction.body);

@@ -65,3 +65,8 @@ export async function changeRecordInTables(directory: string, record: string, fr
   }
   throw new Error(`no table in ${directory} holds the record uncompressed`);
 }
+
+/** Flips 64 bytes in the middle of the largest table: inside a data block, whose checksum no longer matches. */
+export async function flipBytesInLargestTable(directory: string, tables: readonly string[]): Promise<void> {
+  await flipBytesInTheMiddle(await largestTable(directory, tables));
+}

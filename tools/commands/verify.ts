@@ -11,10 +11,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { readGenesisFile } from '../../ledger/files/genesis-file.js';
-import { genesisHash } from '../../ledger/model/genesis.js';
-import { openStoreForReading } from '../../ledger/store/block-store.js';
-import { storeErrorMessage } from '../../ledger/store/open-errors.js';
-import { verifyLedger } from '../../ledger/verify/verify-ledger.js';
+import { checkStoredLedger } from '../../ledger/verify/check-stored-ledger.js';
+import type { LedgerVerification } from '../../ledger/verify/verify-ledger.js';
 import { verifyTransactionProof } from '../../ledger/verify/proof.js';
 import { terminalProgress } from '../progress.js';
 
@@ -69,37 +67,19 @@ async function runVerify(data: string, options: VerifyOptions): Promise<number> 
   if (ledgerDirectory === undefined) {
     return usageError(`${data} is not a validator data folder: give the dataDir of the validator's config (it holds ledger/) or its ledger/ folder`);
   }
-  const store = await openStoreForReading(ledgerDirectory);
-  if (!store.ok) {
-    // A damaged store is what verify exists to find: a finding (exit 1), not a usage error.
-    if (store.fault === 'damaged') return report(options, { ok: false, height: 0, message: store.message });
-    return usageError(store.message);
-  }
-  let lastHeight = 0;
-  try {
-    const storedHash = genesisHash(store.genesis);
-    if (storedHash !== genesis.hash) {
-      return report(options, { ok: false, height: 0, message: `the store was created from genesis ${storedHash}, not ${genesis.hash} given by ${options.genesis}` });
-    }
-    const progress = terminalProgress('verifying');
-    const result = await verifyLedger({
-      reader: store.reader,
-      genesis: genesis.genesis,
-      validators: genesis.validators,
-      headHeight: store.headHeight,
-      onProgress: (height, head) => {
-        lastHeight = height;
-        progress.update(height, head);
-      },
-    });
-    progress.finish();
-    return report(options, result);
-  } catch (error) {
-    // A read that LevelDB refuses part-way (a damaged table) is damage found, above the last height checked.
-    return report(options, { ok: false, height: lastHeight + 1, message: storeErrorMessage(error, 'ledger', ledgerDirectory) });
-  } finally {
-    await store.close();
-  }
+  const progress = terminalProgress('verifying');
+  const checked = await checkStoredLedger({
+    directory: ledgerDirectory,
+    genesis: genesis.genesis,
+    genesisHash: genesis.hash,
+    genesisSource: options.genesis,
+    validators: genesis.validators,
+    onProgress: (height, head) => progress.update(height, head),
+  });
+  progress.finish();
+  if (checked.kind === 'unusable') return usageError(checked.message);
+  if (checked.kind === 'other-chain') return report(options, { ok: false, height: 0, message: checked.message });
+  return report(options, checked.verification);
 }
 
 /**
@@ -123,7 +103,7 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-function report(options: VerifyOptions, result: Awaited<ReturnType<typeof verifyLedger>>): number {
+function report(options: VerifyOptions, result: LedgerVerification): number {
   if (options.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } else if (result.ok) {

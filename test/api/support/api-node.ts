@@ -97,17 +97,18 @@ export async function startApiNode(options: { stream?: StreamOptions; rateLimit?
     if (!key.ok) throw new Error(key.message);
     signers[participant.name] = { participant: participant.id, publicKey: key.key.keyPair.publicKey, seed: key.key.keyPair.seed };
   }
+  const apiUrl = validator.apiUrl!;
   let demo: DemoResult;
   try {
-    demo = await runDemo(validator.apiUrl, CHAIN_ID, layout.participantKeyFiles, () => undefined);
+    demo = await runDemo(apiUrl, CHAIN_ID, layout.participantKeyFiles, () => undefined);
   } catch (error) {
     await validator.stop();
     throw error;
   }
-  const client = (credential?: ReadCredential) => new CustodiaClient(validator.apiUrl, CHAIN_ID, { timeoutMs: 30_000, ...(credential === undefined ? {} : { credential }) });
+  const client = (credential?: ReadCredential) => new CustodiaClient(apiUrl, CHAIN_ID, { timeoutMs: 30_000, ...(credential === undefined ? {} : { credential }) });
   const extras = await submitExtras(client(), signers, id);
   return {
-    url: validator.apiUrl,
+    url: apiUrl,
     genesisFile: layout.genesisFile,
     participantKeyFiles: layout.participantKeyFiles,
     validator,
