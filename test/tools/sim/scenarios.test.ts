@@ -88,6 +88,7 @@ const EXERCISED: Record<ScenarioKind, (result: ReturnType<typeof runScenario>) =
   twins: (result) => result.trace!.some((line) => line.includes('+twin')) && result.faultyValidators.length === 1,
   'clock-skew': (result) => result.trace!.some((line) => / clocks v\d+ [+-]\d+ ms/.test(line)) && result.trace!.some((line) => line.endsWith(' clocks corrected')) && (result.rejections['bad-timestamp'] ?? 0) > 0,
   'consensus-store-lost': (result) => result.trace!.some((line) => / consensus store of v\d+ lost$/.test(line)) && result.counters.restarts > 0,
+  'consensus-store-rolled-back': (result) => result.trace!.some((line) => / consensus store of v\d+ rolled back [1-9]\d* writes$/.test(line)) && result.counters.restarts > 0,
   'late-bodies': (result) =>
     result.trace!.some((line) => line.includes(' relays late: ')) && result.data.missingVerdicts > 0 && result.data.bodiesFetched > 0 && result.data.wantsCompleted > 0,
   'unknown-ids': (result) => result.data.unavailableProposals > 0 && result.data.missingVerdicts > 0 && result.data.unavailableFollowedByCommits > 0,
