@@ -1,46 +1,19 @@
 /**
- * Damaging a stopped LevelDB store the way disks do, for the damage tests (issue 13): its
- * records moved into table files, then bytes flipped in a table. LevelDB, as classic-level runs
- * it, does not verify table checksums on reads, so bytes changed inside an uncompressed table
- * come back as a well-formed but wrong record: only Custodia's own checks can notice.
+ * Damaging a stopped LevelDB store the way disks do, for the damage tests (issue 13): the table
+ * damage itself (compaction into tables, flipped bytes) is tools/chaos/damage.ts, shared with
+ * `custodia chaos`; here, a damaged stored chain and a record changed in place.
  */
-import { ClassicLevel } from 'classic-level';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { compactStore, flipBytesInTheMiddle, largestTable } from '../../tools/chaos/damage.js';
 import { writeStoredChain } from './stored-chain.js';
 
-/**
- * Moves every record of a stopped store into table files (.ldb), out of its write-ahead log.
- * Without compression the records' bytes lie in the tables as they are, to be found and changed.
- */
-export async function compactStore(directory: string, options: { compression?: boolean } = {}): Promise<string[]> {
-  const db = new ClassicLevel<string, string>(directory, { keyEncoding: 'utf8', valueEncoding: 'utf8', compression: options.compression ?? true, createIfMissing: false });
-  await db.open();
-  await db.compactRange('\u0000', '\uffff');
-  await db.close();
-  const tables = (await readdir(directory)).filter((name) => name.endsWith('.ldb'));
-  if (tables.length === 0) throw new Error(`compacting ${directory} left no table file`);
-  return tables;
-}
+export { compactStore, flipBytesInTheMiddle, largestTable };
 
 /** A stored chain whose records sit in LevelDB table files (compacted), not only in its write-ahead log. */
 export async function compactedChain(directory: string, blocks: number) {
   const stored = await writeStoredChain(directory, blocks);
   return { ...stored, tables: await compactStore(stored.dataDirectory) };
-}
-
-/** The largest of a store's table files: the one most likely to hold old blocks. */
-export async function largestTable(directory: string, tables: readonly string[]): Promise<string> {
-  const sizes = await Promise.all(tables.map(async (name) => ({ name, size: (await stat(join(directory, name))).size })));
-  return join(directory, sizes.sort((a, b) => b.size - a.size)[0]!.name);
-}
-
-/** Inverts `length` bytes from the middle of a file: inside a table's data block, whose checksum no longer matches. */
-export async function flipBytesInTheMiddle(path: string, length = 64): Promise<void> {
-  const bytes = await readFile(path);
-  const middle = Math.floor(bytes.length / 2);
-  for (let offset = middle; offset < middle + length; offset++) bytes[offset] = bytes[offset]! ^ 0xff;
-  await writeFile(path, bytes);
 }
 
 /**

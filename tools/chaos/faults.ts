@@ -3,13 +3,21 @@
  * the fault has been held for a while, `heal`. Kill: SIGKILL, then start again on the same data.
  * Pause: SIGSTOP, then SIGCONT (a frozen process keeps its sockets open). Isolate: every frame to
  * and from every peer dropped through the transport's hook (POST /faults, node/http/fault-control.ts),
- * then healed. Clock skew: the consensus clock set minutes ahead or behind (POST /faults), then
+ * then healed. Damage: SIGKILL, then bytes flipped in a ledger table; healed by `custodia
+ * repair --config FILE` (the real command) and a start. Clock skew: the consensus clock set minutes ahead or behind (POST /faults), then
  * set right; the validator refuses honest proposals and its own are refused, so it counts as faulty.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BenchCluster } from '../bench/cluster.js';
 import type { Prng } from '../sim/prng.js';
+import { damageStore } from './damage.js';
 
-export const CHAOS_FAULT_KINDS = ['kill', 'pause', 'isolate', 'clock-skew'] as const;
+export const CHAOS_FAULT_KINDS = ['kill', 'pause', 'isolate', 'clock-skew', 'damage'] as const;
+const binary = fileURLToPath(new URL('../bin/custodia.mjs', import.meta.url));
+/** A repair fetches the whole chain again; a chaos run's chains are short. */
+const REPAIR_TIMEOUT_MS = 300_000;
 /** A skew well beyond clockSkewMaxMs (5 s) and timestampLagMaxMs (30 s), drawn between these, ms. */
 const CLOCK_SKEW_MS = { min: 10_000, max: 180_000 };
 export type ChaosFaultKind = (typeof CHAOS_FAULT_KINDS)[number];
@@ -20,7 +28,8 @@ export interface Fault {
   /** May the load generator send to the validator while the fault holds? */
   takesRequests: boolean;
   inject(cluster: BenchCluster, validator: number, prng: Prng): Promise<void>;
-  heal(cluster: BenchCluster, validator: number): Promise<void>;
+  /** A problem healing names it (the fault then counts as not healed); nothing when healed. */
+  heal(cluster: BenchCluster, validator: number): Promise<string | undefined>;
 }
 
 async function setFaults(cluster: BenchCluster, validator: number, faults: { isolated?: boolean; clockOffsetMs?: number }): Promise<void> {
@@ -33,25 +42,69 @@ async function setFaults(cluster: BenchCluster, validator: number, faults: { iso
   if (!response.ok) throw new Error(`validator-${validator} refused POST /faults: ${response.status} ${await response.text()}`);
 }
 
+/**
+ * `custodia repair --config FILE --json`, as an operator runs it; a problem, or nothing when it
+ * found the damage and rebuilt the ledger (a ledger it calls healthy means the damage went unseen).
+ */
+function repair(configFile: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [binary, 'repair', '--config', configFile, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = setTimeout(() => child.kill('SIGKILL'), REPAIR_TIMEOUT_MS);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const said = (Buffer.concat(out).toString('utf8') + Buffer.concat(err).toString('utf8')).trim().slice(-500);
+      let answer: { repaired?: boolean; damage?: string | null } = {};
+      try {
+        answer = JSON.parse(Buffer.concat(out).toString('utf8')) as typeof answer;
+      } catch {
+        // Reported below with what it said.
+      }
+      if (code === 0 && answer.repaired === true && typeof answer.damage === 'string') return resolve(undefined);
+      resolve(`custodia repair exited ${code}${answer.repaired === false ? ' without repairing' : ''}: ${said}`);
+    });
+  });
+}
+
+const healed = async (action: () => unknown): Promise<undefined> => {
+  await action();
+  return undefined;
+};
+
 export const FAULTS: Record<ChaosFaultKind, Fault> = {
   kill: {
     takesRequests: false,
     inject: (cluster, validator) => cluster.kill(validator),
-    heal: async (cluster, validator) => cluster.restart(validator),
+    heal: (cluster, validator) => healed(() => cluster.restart(validator)),
   },
   pause: {
     takesRequests: false,
     inject: async (cluster, validator) => cluster.pause(validator),
-    heal: async (cluster, validator) => cluster.resume(validator),
+    heal: (cluster, validator) => healed(() => cluster.resume(validator)),
   },
   isolate: {
     takesRequests: true,
     inject: (cluster, validator) => setFaults(cluster, validator, { isolated: true }),
-    heal: (cluster, validator) => setFaults(cluster, validator, { isolated: false }),
+    heal: (cluster, validator) => healed(() => setFaults(cluster, validator, { isolated: false })),
   },
   'clock-skew': {
     takesRequests: true,
     inject: (cluster, validator, prng) => setFaults(cluster, validator, { clockOffsetMs: (prng.chance(0.5) ? 1 : -1) * prng.intBetween(CLOCK_SKEW_MS.min, CLOCK_SKEW_MS.max) }),
-    heal: (cluster, validator) => setFaults(cluster, validator, { clockOffsetMs: 0 }),
+    heal: (cluster, validator) => healed(() => setFaults(cluster, validator, { clockOffsetMs: 0 })),
+  },
+  damage: {
+    takesRequests: false,
+    inject: async (cluster, validator) => {
+      await cluster.kill(validator);
+      await damageStore(join(cluster.dataDirectory(validator), 'ledger'));
+    },
+    heal: async (cluster, validator) => {
+      const problem = await repair(cluster.configFile(validator));
+      cluster.restart(validator);
+      return problem;
+    },
   },
 };

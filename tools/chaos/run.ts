@@ -42,6 +42,8 @@ export interface FaultRecord {
   heldMs: number;
   /** From the heal until the validator held the height the network had at the heal; null if it never did. */
   recoveredMs: number | null;
+  /** What went wrong healing it (a failed repair), if anything. */
+  healProblem?: string;
 }
 
 export interface ChaosReport {
@@ -126,11 +128,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         await FAULTS[kind].inject(cluster, validator, prng);
         await sleep(heldMs);
         const heightAtHeal = observer.networkHeight;
-        await FAULTS[kind].heal(cluster, validator);
+        const healProblem = await FAULTS[kind].heal(cluster, validator);
+        if (healProblem !== undefined) log(`  healing validator-${validator} failed: ${healProblem}`);
         const healedAtMs = Date.now();
         const recoveredMs = await waitForHeight(apiUrls[validator]!, heightAtHeal, RECOVERY_TIMEOUT_MS).then((caughtUp) => (caughtUp ? Date.now() - healedAtMs : null));
         held.delete(validator);
-        records.push({ kind, validator, atS, heldMs, recoveredMs });
+        records.push({ kind, validator, atS, heldMs, recoveredMs, ...(healProblem === undefined ? {} : { healProblem }) });
         log(`  validator-${validator} ${recoveredMs === null ? `did not reach height ${heightAtHeal} within ${RECOVERY_TIMEOUT_MS} ms` : `caught up in ${recoveredMs} ms`}`);
         await sleep(prng.intBetween(GAP_MS.min, GAP_MS.max));
       }
@@ -183,6 +186,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       report.maxStallMs <= stallMaxMs &&
       maxRecoveryMs !== null &&
       maxRecoveryMs <= stallMaxMs &&
+      records.every((record) => record.healProblem === undefined) &&
       report.acknowledged > 0;
     return report;
   } finally {

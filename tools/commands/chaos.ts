@@ -28,7 +28,7 @@ function integer(text: string | undefined, name: string, minimum: number, maximu
 
 export function chaosCommand(): Command {
   return new Command('chaos')
-    .description('run a local network under load while killing, pausing, isolating and skewing the clocks of up to f validators at a time; check nothing acknowledged is lost, no fork, no double signature')
+    .description('run a local network under load while killing, pausing, isolating, skewing the clocks of, and damaging and repairing the ledgers of up to f validators at a time; check nothing acknowledged is lost, no fork, no double signature')
     .option('--validators <n>', 'validators (at least 4)', '4')
     .option('--duration <seconds>', 'how long faults are injected (every kind is injected at least once, however short)', '120')
     .option('--seed <s>', 'the seed of the fault order (random when absent; printed)')
