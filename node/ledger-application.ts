@@ -61,6 +61,14 @@ export interface LedgerApplicationOptions {
 
 /** Ledger states of recent heights, kept to check proposed headers without reading the disk. */
 const RECENT_STATES_KEPT = 4096;
+/**
+ * Ledger states read back from the store on open, below the head: a proposer's header states
+ * its own executed height, which may trail this validator's head (a peer slower to execute, or
+ * this validator restarted ahead of it). Without them a restarted validator refused every such
+ * proposal as "too old to check", and two validators a block apart could refuse each other for
+ * good (found by `custodia chaos`).
+ */
+const RECENT_STATES_LOADED_ON_OPEN = 256;
 const DECODED_PAYLOADS_KEPT = 1024;
 /** How often an execution waiting for fetched bodies looks again (and retries its want). */
 const BODY_WAIT_RECHECK_MS = 250;
@@ -91,8 +99,11 @@ export class LedgerApplication implements ApplicationPort {
     scheduled: ValidatorSetChange | undefined,
     /** The executed state's participants, for admission and for checking proposed blocks. */
     readonly participants: ParticipantDirectory,
+    /** The latest ledger states, oldest first, ending with the head. */
+    recentStates: readonly LedgerState[],
   ) {
     const head = options.store.head();
+    for (const state of recentStates) this.recentStates.set(state.height, state);
     this.recentStates.set(head.height, head);
     this.queuedHeight = head.height;
     this.executedHeight = head.height;
@@ -120,7 +131,10 @@ export class LedgerApplication implements ApplicationPort {
   static async open(options: LedgerApplicationOptions): Promise<LedgerApplication> {
     const store = options.store;
     const scheduled = await pendingValidatorSetChange({ get: async (key) => (await store.getState(key)) as JsonValue | undefined });
-    return new LedgerApplication(options, scheduled, await ParticipantDirectory.load(store));
+    const head = store.head().height;
+    const heights = Array.from({ length: Math.min(head, RECENT_STATES_LOADED_ON_OPEN) }, (_, index) => head - Math.min(head, RECENT_STATES_LOADED_ON_OPEN) + index);
+    const states = (await Promise.all(heights.map((height) => store.ledgerState(height)))).filter((state): state is LedgerState => state !== undefined);
+    return new LedgerApplication(options, scheduled, await ParticipantDirectory.load(store), states);
   }
 
   executedThrough(): number {

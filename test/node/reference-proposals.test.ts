@@ -383,3 +383,23 @@ describe('a committed block whose bodies this validator lacks', () => {
     await follower.store.close();
   });
 });
+
+describe('a restarted validator checking a proposal from a peer whose ledger trails its own', () => {
+  // Found by custodia chaos: two validators a block behind the other two proposed with their own
+  // executed height; the two restarted ahead of them knew only their head's state and refused
+  // every such proposal as "too old to check", while the trailing two could not vote on the
+  // others' proposals until they executed: no quorum, for good.
+  it('checks it against the stored state of that height, read back on open', async () => {
+    const chain = newChain();
+    const store = await openStore(chain);
+    for (let block = 0; block < 3; block++) expect((await store.appendBlock(chain.nextBlock([]))).ok).toBe(true);
+    const restarted = await openNode('validator-2', chain, new Link(), { store });
+    const trailing = chain.state(2);
+    const { header, payload } = proposal(chain, [], { height: 4, round: 4, prevHash: chain.state(3).blockHash, ledgerHeight: 2, logSize: trailing.logSize, logRoot: trailing.logRoot, stateRoot: trailing.stateRoot, timestamp: chain.genesis.genesisTime + 4000 });
+    expect(restarted.application.checkProposal(header, payload)).toEqual({ verdict: 'accept' });
+    // Roots that are not those of the stated height are still refused.
+    const wrong = proposal(chain, [], { ...header, stateRoot: chain.state(3).stateRoot });
+    expect(restarted.application.checkProposal(wrong.header, wrong.payload)).toMatchObject({ verdict: 'reject', reason: 'ledger roots differ at height 2' });
+    await store.close();
+  });
+});
