@@ -16,6 +16,7 @@ import { writeTestnet } from '../../node/testnet.js';
 import { startValidator, type RunningValidator } from '../../node/validator.js';
 import { presign, type Workload } from '../../tools/bench/workload.js';
 import { temporaryDirectories } from '../support/temp-dir.js';
+import { metric, waitUntil as waitUntilIn } from './support/in-process.js';
 
 const temporaryDirectory = temporaryDirectories('overload');
 const CHAIN_ID = 'custodia-overload';
@@ -24,20 +25,8 @@ const FLOOD_REQUESTS = 4;
 const FLOOD_BATCH = 250;
 const WAIT_MS = 45_000;
 
-async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const waitUntil = (condition: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS) => waitUntilIn(condition, what, timeoutMs);
 
-async function metric(validator: RunningValidator, series: string): Promise<number> {
-  const text = await (await fetch(`${validator.metricsUrl}/metrics`)).text();
-  const line = text.split('\n').find((entry) => entry.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.split(' ')[1]);
-}
 
 type Outcome = { id?: string; status: string; httpStatus?: number; code?: string };
 

@@ -10,6 +10,7 @@ import { freeBasePort } from '../../node/ports.js';
 import { portsOf, writeTestnet } from '../../node/testnet.js';
 import { startValidator, type RunningValidator } from '../../node/validator.js';
 import { temporaryDirectories } from '../support/temp-dir.js';
+import { waitUntil as waitUntilIn } from './support/in-process.js';
 
 const newDirectory = temporaryDirectories('serve-clients');
 let validator: RunningValidator | undefined;
@@ -30,13 +31,7 @@ function accepting(port: number): Promise<boolean> {
   });
 }
 
-async function waitUntil(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const waitUntil = (condition: () => boolean, what: string) => waitUntilIn(condition, what, 60_000);
 
 describe('a validator that does not serve clients', () => {
   it('listens on neither the API nor the metrics port, and still commits', { timeout: 90_000 }, async () => {

@@ -26,6 +26,7 @@ import { writeTestnet, type TestnetLayout } from '../../node/testnet.js';
 import { startValidator, type RunningValidator } from '../../node/validator.js';
 import { changeRecordInTables, compactStore } from '../support/store-damage.js';
 import { temporaryDirectories } from '../support/temp-dir.js';
+import { metric, waitUntil as waitUntilIn } from './support/in-process.js';
 
 const temporaryDirectory = temporaryDirectories('store-damage');
 const CHAIN_ID = 'custodia-store-damage';
@@ -33,20 +34,8 @@ const WAIT_MS = 90_000;
 /** Blocks the store re-checks on open (STORE_LIMITS.tailBlocksChecked): damage must lie below them for the validator to start. */
 const TAIL_BLOCKS_CHECKED = 100;
 
-async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const waitUntil = (condition: () => Promise<boolean>, what: string, timeoutMs = WAIT_MS) => waitUntilIn(condition, what, timeoutMs);
 
-async function metric(validator: RunningValidator, series: string): Promise<number> {
-  const text = await (await fetch(`${validator.metricsUrl}/metrics`)).text();
-  const line = text.split('\n').find((entry) => entry.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.split(' ')[1]);
-}
 
 async function readiness(validator: RunningValidator): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${validator.metricsUrl}/readyz`);

@@ -65,6 +65,8 @@ export interface ChaosReport {
   /** The slowest catch-up after a heal, ms (null: some validator never caught up). */
   maxRecoveryMs: number | null;
   verify: VerifyOutcome[];
+  /** Whether every validator held one head once the faults had healed and the load stopped. */
+  converged: boolean;
   height: number;
   submissionFailures: Record<string, number>;
   /** Whether every check passed. */
@@ -151,13 +153,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await cluster.stopValidators();
     log('verifying every store from genesis');
     const verify = await Promise.all(cluster.layout.configFiles.map((_, index) => verifyData(index, cluster.dataDirectory(index), cluster.layout.genesisFile)));
-    const headHashes = new Set(verify.map((outcome) => `${outcome.height}/${outcome.headHash}`));
+    // Stores that ended at one height with different heads hold different chains; heads at
+    // different heights (a validator that never caught up) are a stall, not a fork: `converged`.
+    const headsByHeight = new Map<number, Set<string | undefined>>();
+    for (const outcome of verify) headsByHeight.set(outcome.height, (headsByHeight.get(outcome.height) ?? new Set()).add(outcome.headHash));
+    const forkedHeads = [...headsByHeight.values()].filter((hashes) => hashes.size > 1).length;
     const doubleSigns = await scanDoubleSigns(cluster.layout.configFiles.map((_, index) => cluster.logFile(index)));
     const recoveries = records.map((record) => record.recoveredMs);
     const maxRecoveryMs = recoveries.includes(null) ? null : Math.max(0, ...(recoveries as number[]));
-    // Validators that stopped on different heads hold different chains, unless one is a prefix:
-    // the observer compared every height it saw; the stores are compared at their heads here.
-    const forks = observer.forks.length + (converged && headHashes.size === 1 ? 0 : 1);
+    const forks = observer.forks.length + forkedHeads;
     const report: ChaosReport = {
       seed: options.seed,
       validators: options.validators,
@@ -174,6 +178,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       maxStallMs: observer.maxStallMs,
       maxRecoveryMs,
       verify,
+      converged,
       height: observer.networkHeight,
       submissionFailures: load.failures,
       ok: false,
@@ -182,6 +187,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       report.lost === 0 &&
       report.forks === 0 &&
       report.doubleSigns === 0 &&
+      converged &&
       verify.every((outcome) => outcome.ok) &&
       report.maxStallMs <= stallMaxMs &&
       maxRecoveryMs !== null &&

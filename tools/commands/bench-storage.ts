@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { runStorageBenchmark, STORAGE_BENCH_LIMITS, type StorageBenchResult } from '../bench/storage.js';
 import { fail } from '../exit-codes.js';
+import { integerOption } from '../integer-option.js';
 
 interface StorageOptions {
   events: string;
@@ -16,10 +17,6 @@ interface StorageOptions {
   json?: boolean;
 }
 
-function integer(text: string, name: string, minimum: number, maximum: number): number | string {
-  const value = Number(text);
-  return Number.isInteger(value) && value >= minimum && value <= maximum ? value : `--${name} must be an integer from ${minimum} to ${maximum}`;
-}
 
 export function benchStorageCommand(): Command {
   return new Command('storage')
@@ -32,9 +29,9 @@ export function benchStorageCommand(): Command {
     .action(async (_own: StorageOptions, command: Command) => {
       // `bench` has a --json of its own, which commander fills wherever the flag is; read both.
       const options = command.optsWithGlobals<StorageOptions>();
-      const events = integer(options.events, 'events', 6, STORAGE_BENCH_LIMITS.eventsMax);
-      const blockTransactions = integer(options.blockTransactions, 'block-transactions', 6, STORAGE_BENCH_LIMITS.blockTransactionsMax);
-      const samples = integer(options.samples, 'samples', 1, STORAGE_BENCH_LIMITS.samplesMax);
+      const events = integerOption(options.events, 'events', 6, STORAGE_BENCH_LIMITS.eventsMax);
+      const blockTransactions = integerOption(options.blockTransactions, 'block-transactions', 6, STORAGE_BENCH_LIMITS.blockTransactionsMax);
+      const samples = integerOption(options.samples, 'samples', 1, STORAGE_BENCH_LIMITS.samplesMax);
       for (const value of [events, blockTransactions, samples]) if (typeof value === 'string') return void (process.exitCode = fail(value));
       const log = options.json === true ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
       let result: StorageBenchResult;

@@ -9,6 +9,7 @@ import { runBenchmark, type LoadShape, type RunOptions, type RunResult } from '.
 import { CPU_CATEGORIES } from '../bench/profile.js';
 import { fail } from '../exit-codes.js';
 import { benchStorageCommand } from './bench-storage.js';
+import { integerOption } from '../integer-option.js';
 
 interface BenchOptions {
   validators: string;
@@ -27,10 +28,6 @@ export const MAX_SEARCH_P99_MS = 1000;
 /** Each trial of the --max search runs this long (the chosen rate then runs for --duration). */
 const SEARCH_TRIAL_S = 15;
 
-function integer(text: string | undefined, name: string, minimum: number, maximum: number): number | string {
-  const value = Number(text);
-  return Number.isInteger(value) && value >= minimum && value <= maximum ? value : `--${name} must be an integer from ${minimum} to ${maximum}`;
-}
 
 export function benchCommand(): Command {
   return new Command('bench')
@@ -48,10 +45,10 @@ export function benchCommand(): Command {
     .addCommand(benchStorageCommand())
     .action(async (options: BenchOptions) => {
       const parsed = {
-        validators: integer(options.validators, 'validators', 1, 31),
-        duration: integer(options.duration, 'duration', 1, 3600),
-        warmup: integer(options.warmup, 'warmup', 0, 600),
-        batch: integer(options.batch, 'batch', 1, 1000),
+        validators: integerOption(options.validators, 'validators', 1, 31),
+        duration: integerOption(options.duration, 'duration', 1, 3600),
+        warmup: integerOption(options.warmup, 'warmup', 0, 600),
+        batch: integerOption(options.batch, 'batch', 1, 1000),
       };
       for (const value of Object.values(parsed)) if (typeof value === 'string') return void (process.exitCode = fail(value));
       const shapes = [options.rate !== undefined, options.max === true, options.clients !== undefined].filter(Boolean).length;
@@ -64,8 +61,8 @@ export function benchCommand(): Command {
         else {
           const load: LoadShape | string =
             options.rate !== undefined
-              ? ((rate) => (typeof rate === 'string' ? rate : { kind: 'rate', ratePerS: rate }))(integer(options.rate, 'rate', 1, 100_000))
-              : ((clients) => (typeof clients === 'string' ? clients : { kind: 'clients', clients }))(integer(options.clients, 'clients', 1, 10_000));
+              ? ((rate) => (typeof rate === 'string' ? rate : { kind: 'rate', ratePerS: rate }))(integerOption(options.rate, 'rate', 1, 100_000))
+              : ((clients) => (typeof clients === 'string' ? clients : { kind: 'clients', clients }))(integerOption(options.clients, 'clients', 1, 10_000));
           if (typeof load === 'string') return void (process.exitCode = fail(load));
           result = await runBenchmark({ ...base, load, log });
         }

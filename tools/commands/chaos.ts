@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { runChaos, type ChaosReport } from '../chaos/run.js';
 import { CHAOS_FAULT_KINDS, type ChaosFaultKind } from '../chaos/faults.js';
 import { EXIT_FAILED, fail } from '../exit-codes.js';
+import { integerOption } from '../integer-option.js';
 
 interface ChaosCommandOptions {
   validators: string;
@@ -21,10 +22,6 @@ interface ChaosCommandOptions {
   json?: boolean;
 }
 
-function integer(text: string | undefined, name: string, minimum: number, maximum: number): number | string {
-  const value = Number(text);
-  return Number.isInteger(value) && value >= minimum && value <= maximum ? value : `--${name} must be an integer from ${minimum} to ${maximum}`;
-}
 
 export function chaosCommand(): Command {
   return new Command('chaos')
@@ -40,11 +37,11 @@ export function chaosCommand(): Command {
     .option('--json', 'print one JSON object')
     .action(async (options: ChaosCommandOptions) => {
       const parsed = {
-        validators: integer(options.validators, 'validators', 4, 31),
-        duration: integer(options.duration, 'duration', 1, 7 * 24 * 3600),
-        seed: options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integer(options.seed, 'seed', 0, Number.MAX_SAFE_INTEGER),
-        rate: integer(options.rate, 'rate', 1, 10_000),
-        stallMaxMs: integer(options.stallMaxMs, 'stall-max-ms', 1_000, 3_600_000),
+        validators: integerOption(options.validators, 'validators', 4, 31),
+        duration: integerOption(options.duration, 'duration', 1, 7 * 24 * 3600),
+        seed: options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integerOption(options.seed, 'seed', 0, Number.MAX_SAFE_INTEGER),
+        rate: integerOption(options.rate, 'rate', 1, 10_000),
+        stallMaxMs: integerOption(options.stallMaxMs, 'stall-max-ms', 1_000, 3_600_000),
       };
       for (const value of Object.values(parsed)) if (typeof value === 'string') return void (process.exitCode = fail(value));
       const hold = /^(\d{1,7})-(\d{1,7})$/.exec(options.holdMs);
@@ -84,7 +81,7 @@ function summary(report: ChaosReport): string {
     `${report.ok ? 'ok' : 'FAILED'}: chaos run of ${report.validators} validators for ${report.durationS} s, seed ${report.seed}`,
     `  faults        ${report.faults.length} (${[...byKind].map(([kind, count]) => `${count} ${kind}`).join(', ')})`,
     `  transactions  ${report.sent} sent, ${report.acknowledged} acknowledged as committed, ${report.lost} lost`,
-    `  chains        ${report.forks} forks; ${report.verify.filter((outcome) => outcome.ok).length} of ${report.verify.length} stores verified, height ${report.height}`,
+    `  chains        ${report.forks} forks; ${report.converged ? 'one head everywhere' : 'NOT CONVERGED: the heads still differ'}; ${report.verify.filter((outcome) => outcome.ok).length} of ${report.verify.length} stores verified, height ${report.height}`,
     `  signatures    ${report.doubleSigns} double signatures seen`,
     `  stalls        longest ${report.maxStallMs} ms without a commit under load; slowest catch-up ${report.maxRecoveryMs ?? 'never'} ms`,
   ];
