@@ -5,39 +5,14 @@
  * GS1's schema, the case is listed under "documented differences" with the reason, so that a
  * change on either side shows up here instead of passing silently.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import ajvFormats from 'ajv-formats';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateEpcisDocument, validateEpcisEvent } from '../../../contracts/epcis/index.js';
 import { GS1_DIRECTORY } from '../../support/fixtures.js';
+import { compileGs1Schema } from '../../support/gs1-schema.js';
 
-const SHARED = GS1_DIRECTORY;
-const SCHEMA_DIRECTORY = join(SHARED, 'schema');
-const EXAMPLES = join(SHARED, 'examples');
-const ROOT_SCHEMA_ID = 'https://gs1.github.io/EPCIS/JSON-Schema/EPCIS-JSON-Schema.json';
-
-/**
- * GS1's schemas reference each other by relative $ref against their $id, so all of them are
- * added before compiling the root. Draft-07 is ajv 8's default dialect. `strictRequired` must be
- * off: the schemas list members under `required` in subschemas that do not declare them under
- * `properties` (TransformationEvent's transformationID branch, required-ld-context), which is
- * legal JSON Schema that ajv's strict mode refuses. Every other strict check stays on.
- */
-function compileGs1Schema(): ValidateFunction {
-  const ajv = new Ajv({ strict: true, strictRequired: false, allErrors: true });
-  // ajv-formats is CommonJS: its function is both the module and its `default` member.
-  ajvFormats.default(ajv);
-  const files = [
-    ...readdirSync(SCHEMA_DIRECTORY).filter((name) => name.endsWith('.json')).map((name) => join(SCHEMA_DIRECTORY, name)),
-    ...readdirSync(join(SCHEMA_DIRECTORY, 'schemas')).map((name) => join(SCHEMA_DIRECTORY, 'schemas', name)),
-  ];
-  for (const file of files) ajv.addSchema(JSON.parse(readFileSync(file, 'utf8')) as object);
-  const validate = ajv.getSchema(ROOT_SCHEMA_ID);
-  if (validate === undefined) throw new Error(`GS1 root schema ${ROOT_SCHEMA_ID} not found`);
-  return validate;
-}
+const EXAMPLES = join(GS1_DIRECTORY, 'examples');
 
 const gs1 = compileGs1Schema();
 
