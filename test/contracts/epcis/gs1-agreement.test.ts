@@ -237,43 +237,6 @@ const differences: DocumentedDifference[] = [
     reason: 'GS1 checks only URI syntax; the compact IRI expands to https://ref.gs1.org/cbv/Disp-in-transit, which CBV does not define.',
   },
   {
-    name: 'extension member with an undeclared prefix',
-    base: OBJECT_EVENTS,
-    path: `${FIRST}["exmaple:myField"]`,
-    mutate: (document) => (first(document)['exmaple:myField'] = 'x'),
-    gs1: 'accept',
-    custodia: 'refuse',
-    reason:
-      "GS1's schema only asks member names to be URIs, and any x:y is one; JSON-LD would read an undeclared prefix as a URI scheme, so a mistyped prefix silently changes the member's meaning. Custodia requires the prefix to be declared in @context (design: extension keys only as URIs or declared prefixes).",
-  },
-  {
-    name: 'custom business step with an undeclared prefix',
-    base: OBJECT_EVENTS,
-    path: `${FIRST}.bizStep`,
-    mutate: (document) => (first(document).bizStep = 'acme:washing'),
-    gs1: 'accept',
-    custodia: 'refuse',
-    reason: 'As above, for custom vocabulary values.',
-  },
-  {
-    name: 'undeclared prefix inside an extension value',
-    base: OBJECT_EVENTS,
-    path: `${FIRST}["example:myField"]["acme:detail"]`,
-    mutate: (document) => (first(document)['example:myField'] = { 'acme:detail': 1 }),
-    gs1: 'accept',
-    custodia: 'refuse',
-    reason: "GS1's schema does not look inside extension values; JSON-LD expands names there too, so the same prefix rule applies.",
-  },
-  {
-    name: 'ilmd member with an undeclared prefix',
-    base: TRANSFORMATION,
-    path: `${FIRST}.ilmd["acme:lot"]`,
-    mutate: (document) => (first(document).ilmd['acme:lot'] = 'L7'),
-    gs1: 'accept',
-    custodia: 'refuse',
-    reason: 'As above, for ilmd, whose every member is an extension.',
-  },
-  {
     name: 'AggregationEvent ADD without parentID',
     base: SENSOR_AGGREGATION,
     path: `${FIRST}.parentID`,
@@ -441,6 +404,35 @@ describe('zod schemas agree with GS1 on', () => {
     } else {
       expectNamedRefusal(document, testCase.path!);
     }
+  });
+});
+
+/**
+ * Issue 14: under JSON-LD an undeclared `prefix:rest` is an absolute IRI with scheme `prefix`,
+ * and GS1's schema accepts it; Custodia accepts it too, with a warning at its path (it was
+ * refused until the differential test, gs1-differential.test.ts, made the disagreement a failure).
+ */
+const undeclaredPrefixes: Array<Case & { path: string }> = [
+  { name: 'extension member with an undeclared prefix', base: OBJECT_EVENTS, path: `${FIRST}["exmaple:myField"]`, mutate: (document) => (first(document)['exmaple:myField'] = 'x') },
+  { name: 'custom business step with an undeclared prefix', base: OBJECT_EVENTS, path: `${FIRST}.bizStep`, mutate: (document) => (first(document).bizStep = 'acme:washing') },
+  {
+    name: 'undeclared prefix inside an extension value',
+    base: OBJECT_EVENTS,
+    path: `${FIRST}["example:myField"]["acme:detail"]`,
+    mutate: (document) => (first(document)['example:myField'] = { 'acme:detail': 1 }),
+  },
+  { name: 'ilmd member with an undeclared prefix', base: TRANSFORMATION, path: `${FIRST}.ilmd["acme:lot"]`, mutate: (document) => (first(document).ilmd['acme:lot'] = 'L7') },
+  { name: 'undeclared prefix on a document member', base: OBJECT_EVENTS, path: '["foo:bar"]', mutate: (document) => (document['foo:bar'] = true) },
+  { name: 'disposition with an undeclared prefix', base: OBJECT_EVENTS, path: `${FIRST}.disposition`, mutate: (document) => (first(document).disposition = 'foo:bar') },
+];
+
+describe('undeclared prefixes: accepted by both, with a warning naming the path', () => {
+  it.each(undeclaredPrefixes.map((testCase) => [testCase.name, testCase] as const))('%s', (_name, testCase) => {
+    const document = build(testCase);
+    expect(gs1Verdict(document), 'GS1 verdict').toBe('accept');
+    const result = validateEpcisDocument(document);
+    expect(result.ok ? [] : result.errors).toEqual([]);
+    expect(result.ok ? result.warnings?.map((warning) => warning.path) : undefined).toEqual([testCase.path]);
   });
 });
 
