@@ -160,6 +160,10 @@ const agreed: AgreedCase[] = [
   refuse('persistentDisposition with neither set nor unset', PERSISTENT_DISPOSITION, `${FIRST}.persistentDisposition`, (document) => (first(document).persistentDisposition = {})),
   refuse('persistentDisposition set empty', PERSISTENT_DISPOSITION, `${FIRST}.persistentDisposition.set`, (document) => (first(document).persistentDisposition.set = [])),
   refuse('persistentDisposition with an unknown member', PERSISTENT_DISPOSITION, `${FIRST}.persistentDisposition.keep`, (document) => (first(document).persistentDisposition.keep = ['recalled'])),
+  // Found by gs1-differential.test.ts: Custodia compared the spellings, not the dispositions, and accepted this.
+  refuse('persistentDisposition set listing one disposition as word and URN', PERSISTENT_DISPOSITION, `${FIRST}.persistentDisposition.set[1]`, (document) =>
+    first(document).persistentDisposition.set.push('urn:epcglobal:cbv:disp:completeness_inferred'),
+  ),
   refuse('persistentDisposition on an AggregationEvent', AGGREGATION, `${FIRST}.persistentDisposition`, (document) => (first(document).persistentDisposition = { set: ['recalled'] })),
   refuse('errorDeclaration without declarationTime', ERROR_DECLARATION, `${FIRST}.errorDeclaration.declarationTime`, (document) => delete first(document).errorDeclaration.declarationTime),
   refuse('errorDeclaration reason misspelled', ERROR_DECLARATION, `${FIRST}.errorDeclaration.reason`, (document) => (first(document).errorDeclaration.reason = 'wrong')),
@@ -254,6 +258,16 @@ const differences: DocumentedDifference[] = [
     gs1: 'accept',
     custodia: 'refuse',
     reason: 'childEPCs is a set like epcList (the EPCIS context declares it @set); GS1 enforces uniqueItems on epcList but not on childEPCs.',
+  },
+  {
+    name: 'persistentDisposition listing one disposition as word and Web URI',
+    base: PERSISTENT_DISPOSITION,
+    path: `${FIRST}.persistentDisposition.set[1]`,
+    mutate: (document) => first(document).persistentDisposition.set.push('https://ref.gs1.org/cbv/Disp-completeness_inferred'),
+    gs1: 'accept',
+    custodia: 'refuse',
+    reason:
+      "set and unset are sets of dispositions; GS1's uniqueItems compares spellings, and refuses the URN spelling anyway, but lets the Web URI repeat the word. Found by gs1-differential.test.ts (children-are-a-set).",
   },
   {
     name: 'uom without quantity',
