@@ -256,7 +256,9 @@ export const ldContext = z.union(
     z
       .array(contextEntry)
       .max(contextEntriesMax, `must have at most ${contextEntriesMax} entries`)
-      .superRefine((entries, context) => refuseRepeats(entries, context, (entry) => canonicalize(entry))),
+      // Only once every entry is valid: canonicalize throws on what an entry's own check refuses
+      // (a lone surrogate), and the differential test found validation throwing there.
+      .superRefine((entries, context) => refuseRepeats(entries, context, (entry) => canonicalize(entry)), { when: (payload) => payload.issues.length === 0 }),
   ],
   { error: requiredOr('must be a context URI, a context object, or a list of them') },
 );
