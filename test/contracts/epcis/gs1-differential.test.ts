@@ -64,7 +64,7 @@ const CUSTODIA_RULES: readonly StricterRule[] = [
 const CBV_SPELLINGS = 'cbv-uri-spellings';
 
 function eventsOf(document: Json): Json[] {
-  const list = document?.epcisBody?.eventList;
+  const list = document?.epcisBody?.eventList ?? document?.epcisBody?.queryResults?.resultsBody?.eventList;
   return Array.isArray(list) ? list : [];
 }
 
@@ -257,8 +257,11 @@ const objectEvent = fc
 
 const withChildren = (type: 'AggregationEvent' | 'AssociationEvent') =>
   fc
-    .record({ common: commonMembers, action, parentID: container, childEPCs: epcSet(instance, 1), childQuantityList: optional(quantityList()) })
-    .map(({ common, ...what }) => defined({ type, ...what, ...common }));
+    .record({ common: commonMembers, action, parentID: container, unseenParent: fc.boolean(), childEPCs: epcSet(instance, 1), childQuantityList: optional(quantityList()) })
+    // An AggregationEvent OBSERVE may leave its parent out (the parent was not seen).
+    .map(({ common, unseenParent, parentID, ...what }) =>
+      defined({ type, ...what, parentID: type === 'AggregationEvent' && what.action === 'OBSERVE' && unseenParent ? undefined : parentID, ...common }),
+    );
 
 const transactionEvent = fc
   .record({ common: commonMembers, action, parentID: optional(container), epcList: epcSet(instance), quantityList: optional(quantityList()), bizTransactionList: fc.array(bizTransaction, { minLength: 1, maxLength: 2 }) })
@@ -279,17 +282,24 @@ const transformationEvent = fc
 
 const event = fc.oneof(objectEvent, withChildren('AggregationEvent'), transactionEvent, transformationEvent, withChildren('AssociationEvent'));
 
+/** An EPCISDocument, or an EPCISQueryDocument as a query answers with the same events. */
 const validDocument = fc
-  .record({ creationDate: timestamp, id: optional(fc.uuid().map((uuid) => `urn:uuid:${uuid}`)), events: fc.array(event, { minLength: 1, maxLength: 3 }), extra: extensions })
-  .map(({ creationDate, id, events, extra }) =>
+  .record({
+    creationDate: timestamp,
+    id: optional(fc.uuid().map((uuid) => `urn:uuid:${uuid}`)),
+    events: fc.array(event, { minLength: 1, maxLength: 3 }),
+    extra: extensions,
+    query: optional(fc.record({ subscriptionID: optional(fc.uuid()), queryName: fc.constant('SimpleEventQuery') }).map(defined)),
+  })
+  .map(({ creationDate, id, events, extra, query }) =>
     defined({
       '@context': [STANDARD_EPCIS_CONTEXT_URL, { example: EXTENSION_NAMESPACE }],
-      type: 'EPCISDocument',
+      type: query === undefined ? 'EPCISDocument' : 'EPCISQueryDocument',
       schemaVersion: '2.0',
       creationDate,
       id,
       ...extra,
-      epcisBody: { eventList: events },
+      epcisBody: query === undefined ? { eventList: events } : { queryResults: { ...query, resultsBody: { eventList: events } } },
     }),
   );
 
