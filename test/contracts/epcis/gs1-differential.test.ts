@@ -8,6 +8,7 @@
  * verdict. A disagreement passes only when it is one of CUSTODIA_RULES below: each has a reason
  * code listed in docs/contracts.md ("Where Custodia and GS1's schema differ") and is recognised
  * by what zod says, or, for the one rule where Custodia accepts more, by what makes ajv agree.
+ * Lone events (validateEpcisEvent against the same root schema) are compared the same way.
  * Disagreements this test found are fixed cases in gs1-agreement.test.ts.
  *
  * More runs or another seed: CUSTODIA_FUZZ_RUNS=20000 CUSTODIA_FUZZ_SEED=7 npx vitest run test/contracts/epcis/gs1-differential.test.ts
@@ -18,14 +19,14 @@ import { describe, expect, it } from 'vitest';
 import { STANDARD_EPCIS_CONTEXT_URL } from '../../../contracts/epcis/context.js';
 import type { EpcisValidationError } from '../../../contracts/epcis/errors.js';
 import type { EpcisEvent } from '../../../contracts/epcis/events.js';
-import { validateEpcisDocument } from '../../../contracts/epcis/index.js';
+import { validateEpcisDocument, validateEpcisEvent, type EpcisValidation } from '../../../contracts/epcis/index.js';
 import { eventVocabularyValues } from '../../../contracts/epcis/namespaces.js';
 import { normalizeVocabularyValue, VOCABULARIES, type VocabularyKind } from '../../../contracts/epcis/vocabulary.js';
 import { mutate, pathsOf, type Mutation } from '../../ledger/encoding/fast-path-support.js';
 import { compileGs1Schema, gs1Verdict } from '../../support/gs1-schema.js';
 
-/** Mutated documents per run (a third as many valid ones): about 5 s alone, well under 30 s on a loaded 2-core machine. */
-const RUNS = Number(process.env['CUSTODIA_FUZZ_RUNS'] ?? 2_500);
+/** Mutated documents per run (a third as many valid documents and mutated lone events): about 5 s alone, well under 30 s on a loaded 2-core machine. */
+const RUNS = Number(process.env['CUSTODIA_FUZZ_RUNS'] ?? 2_000);
 const SEED = Number(process.env['CUSTODIA_FUZZ_SEED'] ?? 20_261_214);
 
 const gs1 = compileGs1Schema();
@@ -68,10 +69,10 @@ function eventsOf(document: Json): Json[] {
   return Array.isArray(list) ? list : [];
 }
 
-/** The document with every standard vocabulary value written as its bare word, as GS1's JSON schema wants. */
-function withBareWords(document: Json): Json {
+/** The input with every standard vocabulary value written as its bare word, as GS1's JSON schema wants. */
+function withBareWords(document: Json, eventsIn: (input: Json) => Json[]): Json {
   const copy = structuredClone(document);
-  for (const event of eventsOf(copy)) {
+  for (const event of eventsIn(copy)) {
     for (const occurrence of eventVocabularyValues(event as EpcisEvent)) {
       let owner: Json = event;
       for (const segment of occurrence.path.slice(0, -1)) owner = owner[segment];
@@ -83,9 +84,18 @@ function withBareWords(document: Json): Json {
 
 type Outcome = { agree: true } | { agree: false; explanation: string } | { agree: 'documented'; code: string };
 
+interface Subject {
+  validate: (input: unknown) => EpcisValidation<unknown>;
+  eventsIn: (input: Json) => Json[];
+}
+
+const DOCUMENTS: Subject = { validate: validateEpcisDocument, eventsIn: eventsOf };
+/** A lone event, which GS1's root schema takes as well, with its own @context. */
+const LONE_EVENTS: Subject = { validate: validateEpcisEvent, eventsIn: (input) => (input !== null && typeof input === 'object' && !Array.isArray(input) ? [input] : []) };
+
 /** Whether zod and ajv agree on `document`, or disagree as a documented rule allows. */
-function compare(document: Json): Outcome {
-  const custodia = validateEpcisDocument(document);
+function compare(document: Json, subject: Subject = DOCUMENTS): Outcome {
+  const custodia = subject.validate(document);
   const standard = gs1Verdict(gs1, document);
   if (custodia.ok === (standard.verdict === 'accept')) return { agree: true };
   if (!custodia.ok) {
@@ -93,7 +103,7 @@ function compare(document: Json): Outcome {
     if (unexplained.length === 0) return { agree: 'documented', code: CUSTODIA_RULES.find((rule) => rule.refusal(custodia.errors[0]!))!.code };
     return { agree: false, explanation: `Custodia refuses what GS1 accepts: ${JSON.stringify(unexplained)}` };
   }
-  if (gs1Verdict(gs1, withBareWords(document)).verdict === 'accept') return { agree: 'documented', code: CBV_SPELLINGS };
+  if (gs1Verdict(gs1, withBareWords(document, subject.eventsIn)).verdict === 'accept') return { agree: 'documented', code: CBV_SPELLINGS };
   const errors = standard.verdict === 'refuse' ? standard.errors.map((error) => `${error.instancePath} ${error.message}`) : [];
   return { agree: false, explanation: `Custodia accepts what GS1 refuses: ${JSON.stringify(errors)}` };
 }
@@ -303,6 +313,12 @@ const validDocument = fc
     }),
   );
 
+/** An event on its own carries the context its document would have given it, before its own. */
+const loneEvent = event.map((value: Json) => ({
+  ...value,
+  '@context': [STANDARD_EPCIS_CONTEXT_URL, { example: EXTENSION_NAMESPACE }, ...(value['@context'] === undefined ? [] : [value['@context']])],
+}));
+
 // --- Mutations that break or bend them -----------------------------------------------------------
 
 const BENT_VALUES: readonly unknown[] = [
@@ -374,5 +390,26 @@ describe('zod and GS1 agree, both ways', () => {
     if (process.env['GS1_DIFFERENTIAL_COUNTS'] !== undefined) console.log(JSON.stringify([...documented]));
     // The mutations reach the documented rules, so a rule that stopped matching would show.
     expect([...documented.keys()]).toEqual(expect.arrayContaining(['strict-timestamps', 'uom-needs-quantity']));
+  });
+
+  it('on lone events valid by construction: both accept', () => {
+    fc.assert(
+      fc.property(loneEvent, (input) => {
+        expect(gs1Verdict(gs1, input)).toEqual({ verdict: 'accept' });
+        const result = validateEpcisEvent(input);
+        expect(result.ok ? [] : result.errors).toEqual([]);
+      }),
+      { numRuns: Math.ceil(RUNS / 6), seed: SEED },
+    );
+  });
+
+  it('on two-step mutations of lone events: the same verdict, or a documented Custodia rule', () => {
+    fc.assert(
+      fc.property(mutatedOnce(mutatedOnce(loneEvent)), (input) => {
+        const outcome = compare(input, LONE_EVENTS);
+        if (outcome.agree === false) expect.fail(outcome.explanation);
+      }),
+      { numRuns: Math.ceil(RUNS / 3), seed: SEED },
+    );
   });
 });
