@@ -12,7 +12,11 @@ export interface EpcisValidationError {
   message: string;
 }
 
-export type EpcisValidation<T> = { ok: true; value: T } | { ok: false; errors: EpcisValidationError[] };
+/**
+ * `warnings`, present only when there are some, name what is accepted but likely a mistake,
+ * such as a prefix no @context declares (read as a URI scheme under JSON-LD); capped like errors.
+ */
+export type EpcisValidation<T> = { ok: true; value: T; warnings?: EpcisValidationError[] } | { ok: false; errors: EpcisValidationError[] };
 
 export type PathSegment = string | number;
 
@@ -105,11 +109,19 @@ export function errorsFromIssues(issues: readonly z.core.$ZodIssue[], wholeInput
   return issues.flatMap((issue) => issueErrors(issue, wholeInput));
 }
 
-/** Caps the list so that a hostile input cannot make the answer larger than the question. */
+/** Caps a list of findings so that a hostile input cannot make the answer larger than the question. */
+function capped(findings: readonly EpcisValidationError[], noun: string): EpcisValidationError[] {
+  const shown = findings.slice(0, EPCIS_LIMITS.errorsReportedMax);
+  if (findings.length > shown.length) shown.push({ path: '', message: `and ${findings.length - shown.length} more ${noun}` });
+  return shown;
+}
+
+/** An acceptance, with its warnings if there are any. */
+export function success<T>(value: T, warnings: readonly EpcisValidationError[]): EpcisValidation<T> {
+  return warnings.length === 0 ? { ok: true, value } : { ok: true, value, warnings: capped(warnings, 'warnings') };
+}
+
+/** A refusal, its errors capped. */
 export function failure<T>(errors: readonly EpcisValidationError[]): EpcisValidation<T> {
-  const shown = errors.slice(0, EPCIS_LIMITS.errorsReportedMax);
-  if (errors.length > shown.length) {
-    shown.push({ path: '', message: `and ${errors.length - shown.length} more errors` });
-  }
-  return { ok: false, errors: shown };
+  return { ok: false, errors: capped(errors, 'errors') };
 }

@@ -14,7 +14,7 @@ import { hasLoneSurrogate, isPlainObject, jsonDataProblem } from './json-data.js
 import { EPCIS_LIMITS } from './limits.js';
 import { isTimestamp, isTimeZoneOffset } from './time.js';
 import { isAbsoluteUri } from './uri.js';
-import { quote, vocabularyValueProblem, type VocabularyKind } from './vocabulary.js';
+import { normalizeVocabularyValue, quote, vocabularyValueProblem, type VocabularyKind } from './vocabulary.js';
 
 const { stringLengthMax, listItemsMax, epcsPerListMax, objectMembersMax, contextEntriesMax } = EPCIS_LIMITS;
 
@@ -164,9 +164,11 @@ export function location(objectName: string) {
   return extensibleObject(objectName, { id: uri });
 }
 
+// A disposition spelled twice (the word and its CBV URN or Web URI) is a repeat too: GS1's schema,
+// which takes only words there, refuses such a list, and found by the differential test.
 const dispositionSet = list(vocabularyValue('disposition'))
   .min(1, 'must have at least one entry')
-  .superRefine((items, context) => refuseRepeats(items, context, (item) => item));
+  .superRefine((items, context) => refuseRepeats(items, context, (item) => normalizeVocabularyValue('disposition', item)));
 
 /** EPCIS 2.0 persistentDisposition: dispositions that stay until unset. */
 export const persistentDisposition = z
@@ -254,7 +256,9 @@ export const ldContext = z.union(
     z
       .array(contextEntry)
       .max(contextEntriesMax, `must have at most ${contextEntriesMax} entries`)
-      .superRefine((entries, context) => refuseRepeats(entries, context, (entry) => canonicalize(entry))),
+      // Only once every entry is valid: canonicalize throws on what an entry's own check refuses
+      // (a lone surrogate), and the differential test found validation throwing there.
+      .superRefine((entries, context) => refuseRepeats(entries, context, (entry) => canonicalize(entry)), { when: (payload) => payload.issues.length === 0 }),
   ],
   { error: requiredOr('must be a context URI, a context object, or a list of them') },
 );

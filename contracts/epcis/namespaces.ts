@@ -1,10 +1,11 @@
 /**
  * Namespaces of extension member names and custom vocabulary (EPCIS 2.0 user extensions and
  * user vocabulary in the JSON-LD binding; JSON-LD 1.1 section 4.1.5, compact IRIs). A name or
- * value written `prefix:name` must use a prefix that a @context in scope declares, so that a
- * mistyped prefix is refused instead of being read as some other absolute IRI; a value that
- * expands into GS1's own namespaces must be a word GS1 defines. Runs after the zod schemas,
- * on input they accepted, because the answer depends on the document's @context.
+ * value written `prefix:name` whose prefix no @context in scope declares is, under JSON-LD, an
+ * absolute IRI with `prefix` as its scheme, and GS1's schema accepts it: it is reported as a
+ * warning (often a mistyped prefix), never refused (issue 14). A value that expands, through a
+ * declared prefix, into GS1's own namespaces must be a word GS1 defines. Runs after the zod
+ * schemas, on input they accepted, because the answer depends on the document's @context.
  */
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import { declaredPrefixes, expandName, type PrefixMap } from './context.js';
@@ -15,30 +16,36 @@ import { readName } from './uri.js';
 import { isInReservedNamespace, quote, standardWord, VOCABULARIES, type VocabularyKind } from './vocabulary.js';
 
 function undeclaredPrefixMessage(prefix: string): string {
-  return `uses the prefix "${prefix}", which no @context in scope declares; declare it (for example {"${prefix}": "https://example.com/${prefix}/"}) or write the full URI`;
+  return `uses the prefix "${prefix}", which no @context in scope declares, so it reads as a URI with scheme "${prefix}"; if a prefix was meant, declare it (for example {"${prefix}": "https://example.com/${prefix}/"})`;
+}
+
+/** What the namespace pass found: errors refuse the input, warnings only accompany it. */
+export interface NamespaceFindings {
+  errors: EpcisValidationError[];
+  warnings: EpcisValidationError[];
 }
 
 /**
- * Every member name in `value` that reads as a compact IRI must use a declared prefix, at any
- * depth, extension content included (JSON-LD expands names there too). A @context met on the
- * way applies to its object and everything inside it, as in JSON-LD.
+ * Every member name in `value` that reads as a compact IRI with an undeclared prefix is warned
+ * about, at any depth, extension content included (JSON-LD expands names there too). A
+ * @context met on the way applies to its object and everything inside it, as in JSON-LD.
  */
-export function memberNameErrors(
+export function memberNameWarnings(
   value: JsonValue,
   inherited: PrefixMap,
   path: readonly PathSegment[],
   wholeInput: string,
-  errors: EpcisValidationError[],
+  warnings: EpcisValidationError[],
 ): void {
-  memberNamesUnder(value, inherited, [...path], wholeInput, errors);
+  memberNamesUnder(value, inherited, [...path], wholeInput, warnings);
 }
 
-/** The walk of memberNameErrors; `path` is extended and restored in place, copied only for an error. */
-function memberNamesUnder(value: JsonValue, inherited: PrefixMap, path: PathSegment[], wholeInput: string, errors: EpcisValidationError[]): void {
+/** The walk of memberNameWarnings; `path` is extended and restored in place, copied only for a warning. */
+function memberNamesUnder(value: JsonValue, inherited: PrefixMap, path: PathSegment[], wholeInput: string, warnings: EpcisValidationError[]): void {
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
       path.push(index);
-      memberNamesUnder(value[index]!, inherited, path, wholeInput, errors);
+      memberNamesUnder(value[index]!, inherited, path, wholeInput, warnings);
       path.pop();
     }
     return;
@@ -52,9 +59,9 @@ function memberNamesUnder(value: JsonValue, inherited: PrefixMap, path: PathSegm
     path.push(name);
     const reading = readName(name);
     if (reading.kind === 'compact' && !prefixes.has(reading.prefix)) {
-      errors.push(errorAt(path, undeclaredPrefixMessage(reading.prefix), wholeInput));
+      warnings.push(errorAt(path, undeclaredPrefixMessage(reading.prefix), wholeInput));
     }
-    memberNamesUnder(member, prefixes, path, wholeInput, errors);
+    memberNamesUnder(member, prefixes, path, wholeInput, warnings);
     path.pop();
   }
 }
@@ -94,33 +101,39 @@ export function eventVocabularyValues(event: EpcisEvent): VocabularyOccurrence[]
   return found;
 }
 
-/** Why a vocabulary value written as a compact IRI is not acceptable under `prefixes`, or undefined. */
-export function vocabularyNamespaceProblem(kind: VocabularyKind, value: string, prefixes: PrefixMap): string | undefined {
+export type NamespaceProblem = { severity: 'error' | 'warning'; message: string };
+
+/** What is wrong, or worth a warning, with a vocabulary value written as a compact IRI under `prefixes`; undefined when nothing. */
+export function vocabularyNamespaceProblem(kind: VocabularyKind, value: string, prefixes: PrefixMap): NamespaceProblem | undefined {
   const reading = readName(value);
   if (reading.kind !== 'compact') return undefined;
   const expansion = expandName(value, prefixes);
-  if (!expansion.ok) return undeclaredPrefixMessage(expansion.prefix);
+  if (!expansion.ok) return { severity: 'warning', message: undeclaredPrefixMessage(expansion.prefix) };
   if (isInReservedNamespace(kind, expansion.iri) && standardWord(kind, expansion.iri) === undefined) {
     const vocabulary = VOCABULARIES[kind];
-    return `must be a ${vocabulary.description} that ${vocabulary.source} defines; ${quote(value)} expands to ${quote(expansion.iri)}, which is not one`;
+    return {
+      severity: 'error',
+      message: `must be a ${vocabulary.description} that ${vocabulary.source} defines; ${quote(value)} expands to ${quote(expansion.iri)}, which is not one`,
+    };
   }
   return undefined;
 }
 
-/** Namespace errors of one event whose enclosing document declared `inherited`. */
-export function eventNamespaceErrors(
+/** Namespace findings of one event whose enclosing document declared `inherited`. */
+export function eventNamespaceFindings(
   event: EpcisEvent,
   inherited: PrefixMap,
   path: readonly PathSegment[],
   wholeInput: string,
-): EpcisValidationError[] {
-  const errors: EpcisValidationError[] = [];
-  memberNameErrors(event as JsonValue, inherited, path, wholeInput, errors);
+): NamespaceFindings {
+  const findings: NamespaceFindings = { errors: [], warnings: [] };
+  memberNameWarnings(event as JsonValue, inherited, path, wholeInput, findings.warnings);
   const prefixes = declaredPrefixes(event['@context'], inherited);
   for (const occurrence of eventVocabularyValues(event)) {
     const problem = vocabularyNamespaceProblem(occurrence.kind, occurrence.value, prefixes);
-    if (problem !== undefined) errors.push(errorAt([...path, ...occurrence.path], problem, wholeInput));
+    if (problem === undefined) continue;
+    const finding = errorAt([...path, ...occurrence.path], problem.message, wholeInput);
+    (problem.severity === 'error' ? findings.errors : findings.warnings).push(finding);
   }
-  return errors;
+  return findings;
 }
-

@@ -9,10 +9,10 @@ import { declaredPrefixes, NO_PREFIXES } from './context.js';
 import { anyEpcisDocumentSchema, type AnyEpcisDocument } from './document.js';
 import { locatedEvents } from './document-events.js';
 import { duplicateEventErrors } from './duplicates.js';
-import { errorAt, errorsFromIssues, failure, type EpcisValidation, type EpcisValidationError } from './errors.js';
+import { errorAt, errorsFromIssues, failure, success, type EpcisValidation, type EpcisValidationError } from './errors.js';
 import { epcisEventSchema, type EpcisEvent } from './events.js';
 import { isPlainObject } from './json-data.js';
-import { eventNamespaceErrors, memberNameErrors } from './namespaces.js';
+import { eventNamespaceFindings, memberNameWarnings } from './namespaces.js';
 
 const DOCUMENT = 'document';
 const EVENT = 'event';
@@ -59,14 +59,17 @@ export function validateEpcisDocument(value: unknown): EpcisValidation<AnyEpcisD
     document = parsed.data;
   }
   const errors: EpcisValidationError[] = [];
-  memberNameErrors(documentWithoutEvents(document), NO_PREFIXES, [], DOCUMENT, errors);
+  const warnings: EpcisValidationError[] = [];
+  memberNameWarnings(documentWithoutEvents(document), NO_PREFIXES, [], DOCUMENT, warnings);
   const documentPrefixes = declaredPrefixes(document['@context']);
   for (const { event, path } of locatedEvents(document)) {
-    errors.push(...eventNamespaceErrors(event, documentPrefixes, path, DOCUMENT));
+    const findings = eventNamespaceFindings(event, documentPrefixes, path, DOCUMENT);
+    errors.push(...findings.errors);
+    warnings.push(...findings.warnings);
   }
-  // Hashing for duplicates assumes namespaces resolve, so it waits until they do.
+  // Hashing for duplicates assumes vocabulary values are standard words where they claim to be, so it waits until they are.
   if (errors.length === 0) errors.push(...duplicateEventErrors(document, DOCUMENT));
-  return errors.length === 0 ? { ok: true, value: document } : failure(errors);
+  return errors.length === 0 ? success(document, warnings) : failure(errors);
 }
 
 /**
@@ -79,6 +82,6 @@ export function validateEpcisEvent(value: unknown): EpcisValidation<EpcisEvent> 
     isPlainObject(value) && value['@context'] === undefined ? [errorAt(['@context'], 'is required for an event outside a document', EVENT)] : [];
   if (!parsed.success) return failure([...errorsFromIssues(parsed.error.issues, EVENT), ...missingContext]);
   if (missingContext.length > 0) return failure(missingContext);
-  const errors = eventNamespaceErrors(parsed.data, NO_PREFIXES, [], EVENT);
-  return errors.length === 0 ? { ok: true, value: parsed.data } : failure(errors);
+  const findings = eventNamespaceFindings(parsed.data, NO_PREFIXES, [], EVENT);
+  return findings.errors.length === 0 ? success(parsed.data, findings.warnings) : failure(findings.errors);
 }

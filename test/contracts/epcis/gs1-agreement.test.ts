@@ -5,39 +5,14 @@
  * GS1's schema, the case is listed under "documented differences" with the reason, so that a
  * change on either side shows up here instead of passing silently.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import ajvFormats from 'ajv-formats';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateEpcisDocument, validateEpcisEvent } from '../../../contracts/epcis/index.js';
 import { GS1_DIRECTORY } from '../../support/fixtures.js';
+import { compileGs1Schema } from '../../support/gs1-schema.js';
 
-const SHARED = GS1_DIRECTORY;
-const SCHEMA_DIRECTORY = join(SHARED, 'schema');
-const EXAMPLES = join(SHARED, 'examples');
-const ROOT_SCHEMA_ID = 'https://gs1.github.io/EPCIS/JSON-Schema/EPCIS-JSON-Schema.json';
-
-/**
- * GS1's schemas reference each other by relative $ref against their $id, so all of them are
- * added before compiling the root. Draft-07 is ajv 8's default dialect. `strictRequired` must be
- * off: the schemas list members under `required` in subschemas that do not declare them under
- * `properties` (TransformationEvent's transformationID branch, required-ld-context), which is
- * legal JSON Schema that ajv's strict mode refuses. Every other strict check stays on.
- */
-function compileGs1Schema(): ValidateFunction {
-  const ajv = new Ajv({ strict: true, strictRequired: false, allErrors: true });
-  // ajv-formats is CommonJS: its function is both the module and its `default` member.
-  ajvFormats.default(ajv);
-  const files = [
-    ...readdirSync(SCHEMA_DIRECTORY).filter((name) => name.endsWith('.json')).map((name) => join(SCHEMA_DIRECTORY, name)),
-    ...readdirSync(join(SCHEMA_DIRECTORY, 'schemas')).map((name) => join(SCHEMA_DIRECTORY, 'schemas', name)),
-  ];
-  for (const file of files) ajv.addSchema(JSON.parse(readFileSync(file, 'utf8')) as object);
-  const validate = ajv.getSchema(ROOT_SCHEMA_ID);
-  if (validate === undefined) throw new Error(`GS1 root schema ${ROOT_SCHEMA_ID} not found`);
-  return validate;
-}
+const EXAMPLES = join(GS1_DIRECTORY, 'examples');
 
 const gs1 = compileGs1Schema();
 
@@ -185,6 +160,10 @@ const agreed: AgreedCase[] = [
   refuse('persistentDisposition with neither set nor unset', PERSISTENT_DISPOSITION, `${FIRST}.persistentDisposition`, (document) => (first(document).persistentDisposition = {})),
   refuse('persistentDisposition set empty', PERSISTENT_DISPOSITION, `${FIRST}.persistentDisposition.set`, (document) => (first(document).persistentDisposition.set = [])),
   refuse('persistentDisposition with an unknown member', PERSISTENT_DISPOSITION, `${FIRST}.persistentDisposition.keep`, (document) => (first(document).persistentDisposition.keep = ['recalled'])),
+  // Found by gs1-differential.test.ts: Custodia compared the spellings, not the dispositions, and accepted this.
+  refuse('persistentDisposition set listing one disposition as word and URN', PERSISTENT_DISPOSITION, `${FIRST}.persistentDisposition.set[1]`, (document) =>
+    first(document).persistentDisposition.set.push('urn:epcglobal:cbv:disp:completeness_inferred'),
+  ),
   refuse('persistentDisposition on an AggregationEvent', AGGREGATION, `${FIRST}.persistentDisposition`, (document) => (first(document).persistentDisposition = { set: ['recalled'] })),
   refuse('errorDeclaration without declarationTime', ERROR_DECLARATION, `${FIRST}.errorDeclaration.declarationTime`, (document) => delete first(document).errorDeclaration.declarationTime),
   refuse('errorDeclaration reason misspelled', ERROR_DECLARATION, `${FIRST}.errorDeclaration.reason`, (document) => (first(document).errorDeclaration.reason = 'wrong')),
@@ -262,43 +241,6 @@ const differences: DocumentedDifference[] = [
     reason: 'GS1 checks only URI syntax; the compact IRI expands to https://ref.gs1.org/cbv/Disp-in-transit, which CBV does not define.',
   },
   {
-    name: 'extension member with an undeclared prefix',
-    base: OBJECT_EVENTS,
-    path: `${FIRST}["exmaple:myField"]`,
-    mutate: (document) => (first(document)['exmaple:myField'] = 'x'),
-    gs1: 'accept',
-    custodia: 'refuse',
-    reason:
-      "GS1's schema only asks member names to be URIs, and any x:y is one; JSON-LD would read an undeclared prefix as a URI scheme, so a mistyped prefix silently changes the member's meaning. Custodia requires the prefix to be declared in @context (design: extension keys only as URIs or declared prefixes).",
-  },
-  {
-    name: 'custom business step with an undeclared prefix',
-    base: OBJECT_EVENTS,
-    path: `${FIRST}.bizStep`,
-    mutate: (document) => (first(document).bizStep = 'acme:washing'),
-    gs1: 'accept',
-    custodia: 'refuse',
-    reason: 'As above, for custom vocabulary values.',
-  },
-  {
-    name: 'undeclared prefix inside an extension value',
-    base: OBJECT_EVENTS,
-    path: `${FIRST}["example:myField"]["acme:detail"]`,
-    mutate: (document) => (first(document)['example:myField'] = { 'acme:detail': 1 }),
-    gs1: 'accept',
-    custodia: 'refuse',
-    reason: "GS1's schema does not look inside extension values; JSON-LD expands names there too, so the same prefix rule applies.",
-  },
-  {
-    name: 'ilmd member with an undeclared prefix',
-    base: TRANSFORMATION,
-    path: `${FIRST}.ilmd["acme:lot"]`,
-    mutate: (document) => (first(document).ilmd['acme:lot'] = 'L7'),
-    gs1: 'accept',
-    custodia: 'refuse',
-    reason: 'As above, for ilmd, whose every member is an extension.',
-  },
-  {
     name: 'AggregationEvent ADD without parentID',
     base: SENSOR_AGGREGATION,
     path: `${FIRST}.parentID`,
@@ -316,6 +258,34 @@ const differences: DocumentedDifference[] = [
     gs1: 'accept',
     custodia: 'refuse',
     reason: 'childEPCs is a set like epcList (the EPCIS context declares it @set); GS1 enforces uniqueItems on epcList but not on childEPCs.',
+  },
+  {
+    name: 'persistentDisposition listing one disposition as word and Web URI',
+    base: PERSISTENT_DISPOSITION,
+    path: `${FIRST}.persistentDisposition.set[1]`,
+    mutate: (document) => first(document).persistentDisposition.set.push('https://ref.gs1.org/cbv/Disp-completeness_inferred'),
+    gs1: 'accept',
+    custodia: 'refuse',
+    reason:
+      "set and unset are sets of dispositions; GS1's uniqueItems compares spellings, and refuses the URN spelling anyway, but lets the Web URI repeat the word. Found by gs1-differential.test.ts (children-are-a-set).",
+  },
+  {
+    name: 'a lone UTF-16 surrogate in a string',
+    base: SENSORS,
+    path: `${FIRST}.sensorElementList[0].sensorReport[0].stringValue`,
+    mutate: (document) => (first(document).sensorElementList[0].sensorReport[0].stringValue = 'x\uD800'),
+    gs1: 'accept',
+    custodia: 'refuse',
+    reason: 'RFC 8785 canonical JSON (event hashes, state) has no encoding for a lone surrogate; JSON text can carry one as an escape. Found by gs1-differential.test.ts.',
+  },
+  {
+    name: 'a lone UTF-16 surrogate in a @context object (validation threw here before)',
+    base: OBJECT_EVENTS,
+    path: '["@context"][1].example',
+    mutate: (document) => (document['@context'][1] = { example: '\uD800' }),
+    gs1: 'accept',
+    custodia: 'refuse',
+    reason: 'As above; the check of repeated context entries canonicalised the entry before its own check had refused it, and threw. Found by gs1-differential.test.ts.',
   },
   {
     name: 'uom without quantity',
@@ -466,6 +436,35 @@ describe('zod schemas agree with GS1 on', () => {
     } else {
       expectNamedRefusal(document, testCase.path!);
     }
+  });
+});
+
+/**
+ * Issue 14: under JSON-LD an undeclared `prefix:rest` is an absolute IRI with scheme `prefix`,
+ * and GS1's schema accepts it; Custodia accepts it too, with a warning at its path (it was
+ * refused until the differential test, gs1-differential.test.ts, made the disagreement a failure).
+ */
+const undeclaredPrefixes: Array<Case & { path: string }> = [
+  { name: 'extension member with an undeclared prefix', base: OBJECT_EVENTS, path: `${FIRST}["exmaple:myField"]`, mutate: (document) => (first(document)['exmaple:myField'] = 'x') },
+  { name: 'custom business step with an undeclared prefix', base: OBJECT_EVENTS, path: `${FIRST}.bizStep`, mutate: (document) => (first(document).bizStep = 'acme:washing') },
+  {
+    name: 'undeclared prefix inside an extension value',
+    base: OBJECT_EVENTS,
+    path: `${FIRST}["example:myField"]["acme:detail"]`,
+    mutate: (document) => (first(document)['example:myField'] = { 'acme:detail': 1 }),
+  },
+  { name: 'ilmd member with an undeclared prefix', base: TRANSFORMATION, path: `${FIRST}.ilmd["acme:lot"]`, mutate: (document) => (first(document).ilmd['acme:lot'] = 'L7') },
+  { name: 'undeclared prefix on a document member', base: OBJECT_EVENTS, path: '["foo:bar"]', mutate: (document) => (document['foo:bar'] = true) },
+  { name: 'disposition with an undeclared prefix', base: OBJECT_EVENTS, path: `${FIRST}.disposition`, mutate: (document) => (first(document).disposition = 'foo:bar') },
+];
+
+describe('undeclared prefixes: accepted by both, with a warning naming the path', () => {
+  it.each(undeclaredPrefixes.map((testCase) => [testCase.name, testCase] as const))('%s', (_name, testCase) => {
+    const document = build(testCase);
+    expect(gs1Verdict(document), 'GS1 verdict').toBe('accept');
+    const result = validateEpcisDocument(document);
+    expect(result.ok ? [] : result.errors).toEqual([]);
+    expect(result.ok ? result.warnings?.map((warning) => warning.path) : undefined).toEqual([testCase.path]);
   });
 });
 
