@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  * in-process files on two workers do not starve them of the cores either: their timeouts and
  * round timers are real time.
  */
-const multiProcessFiles = ['test/node/network.test.ts', 'test/node/attacks.test.ts', 'test/node/validator-set-change.test.ts', 'test/node/byzantine-proposer.test.ts', 'test/ui/auditor-ui.test.ts', 'test/ui/serve.test.ts', 'test/ui/long-chain.test.ts'];
+const multiProcessFiles = ['test/node/network.test.ts', 'test/tools/chaos/cli-chaos.test.ts', 'test/node/attacks.test.ts', 'test/node/validator-set-change.test.ts', 'test/node/byzantine-proposer.test.ts', 'test/ui/auditor-ui.test.ts', 'test/ui/serve.test.ts', 'test/ui/long-chain.test.ts'];
 
 export default defineConfig({
   test: {
