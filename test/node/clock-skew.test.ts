@@ -7,7 +7,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { portsOf } from '../../node/testnet.js';
 import { LocalNetwork } from './support/local-network.js';
 
@@ -15,14 +15,7 @@ const SLOW_MS = 180_000;
 const SKEWED = 3;
 
 let network: LocalNetwork;
-
-beforeAll(async () => {
-  network = await LocalNetwork.create(4);
-}, 90_000);
-
-afterAll(async () => {
-  await network?.close();
-});
+LocalNetwork.forEachFile((created) => (network = created));
 
 interface Readiness {
   ready: boolean;

@@ -6,18 +6,11 @@
  */
 import { rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalNetwork } from './support/local-network.js';
 
 let network: LocalNetwork;
-
-beforeAll(async () => {
-  network = await LocalNetwork.create(4);
-}, 90_000);
-
-afterAll(async () => {
-  await network?.close();
-});
+LocalNetwork.forEachFile((created) => (network = created));
 
 async function blockHash(index: number, height: number): Promise<string> {
   return ((await (await fetch(`${network.layout.apiUrls[index]}/v1/blocks/${height}`)).json()) as { hash: string }).hash;

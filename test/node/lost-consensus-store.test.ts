@@ -6,18 +6,11 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalNetwork } from './support/local-network.js';
 
 let network: LocalNetwork;
-
-beforeAll(async () => {
-  network = await LocalNetwork.create(4);
-}, 90_000);
-
-afterAll(async () => {
-  await network?.close();
-});
+LocalNetwork.forEachFile((created) => (network = created));
 
 describe('a validator restarted without its consensus store', () => {
   it('holds its signatures until a quorum shows the round, then votes again and nothing forks', async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TransactionStatus } from '../../node/transactions.js';
 import { portsOf } from '../../node/testnet.js';
 import { LocalNetwork } from './support/local-network.js';
@@ -17,14 +17,7 @@ const run = promisify(execFile);
 const binary = fileURLToPath(new URL('../../tools/bin/custodia.mjs', import.meta.url));
 
 let network: LocalNetwork;
-
-beforeAll(async () => {
-  network = await LocalNetwork.create(4);
-}, 90_000);
-
-afterAll(async () => {
-  await network?.close();
-});
+LocalNetwork.forEachFile((created) => (network = created));
 
 async function blockHashAt(index: number, height: number): Promise<string> {
   const response = await fetch(`${network.layout.apiUrls[index]}/v1/blocks/${height}`);

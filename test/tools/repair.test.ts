@@ -7,7 +7,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SafetyState } from '../../consensus/types.js';
 import { ConsensusStore } from '../../node/consensus-store.js';
 import { LocalNetwork } from '../node/support/local-network.js';
@@ -18,14 +18,7 @@ const REPAIRED = 2;
 const CLI_RUN_MS = 120_000;
 const REBUILD_RUN_MS = 300_000;
 let network: LocalNetwork;
-
-beforeAll(async () => {
-  network = await LocalNetwork.create(4);
-}, 90_000);
-
-afterAll(async () => {
-  await network?.close();
-});
+LocalNetwork.forEachFile((created) => (network = created));
 
 const dataDir = () => join(dirname(network.layout.configFiles[REPAIRED]!), 'data');
 const damagedFolders = async () => (await readdir(dataDir())).filter((name) => name.startsWith('ledger.damaged-'));

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { CustodiaClient } from '../../../api/client.js';
 import { createEventBuilders } from '../../../api/epcis-builders.js';
 import { loadKeyFile } from '../../../ledger/files/key-file.js';
@@ -58,6 +59,21 @@ export class LocalNetwork {
       throw error;
     }
     return network;
+  }
+
+  /**
+   * One network (of 4 validators unless told) for a whole test file: created before its tests (handed to
+   * `receive`) and closed after them.
+   */
+  static forEachFile(receive: (network: LocalNetwork) => void, size = 4): void {
+    let created: LocalNetwork | undefined;
+    beforeAll(async () => {
+      created = await LocalNetwork.create(size);
+      receive(created);
+    }, 90_000);
+    afterAll(async () => {
+      await created?.close();
+    });
   }
 
   /** A demo participant's signer (farm, admin1, ...; see node/testnet.ts). */
