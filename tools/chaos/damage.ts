@@ -1,13 +1,14 @@
 /**
- * Damage done to a stopped validator's LevelDB store the way disks do it: its records moved out
- * of the write-ahead log into table files, then bytes flipped inside a table. LevelDB, as
- * classic-level runs it, does not verify table checksums on reads, so bytes changed inside an
- * uncompressed table can come back as a well-formed but wrong record: only Custodia's own checks
+ * Damage done to a stopped validator's LevelDB store the way disks do it: records moved out of
+ * the write-ahead log into table files and bytes flipped inside a table (LevelDB, as classic-level
+ * runs it, does not verify table checksums on reads, so changed bytes can come back as a
+ * well-formed but wrong record), or one block record changed in place. Only Custodia's own checks
  * (checked reads, the scrub, `custodia verify`) notice. Used by `custodia chaos` and the damage tests.
  */
 import { ClassicLevel } from 'classic-level';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { storeKeys } from '../../ledger/store/keys.js';
 
 /**
  * Moves every record of a stopped store into table files (.ldb), out of its write-ahead log; the
@@ -37,29 +38,33 @@ export async function flipBytesInTheMiddle(path: string, length = 64): Promise<v
   await writeFile(path, bytes);
 }
 
-const BLOCK_LINK = Buffer.from('"prevHash":"', 'utf8');
+const BLOCK_LINK = '"prevHash":"';
 /** Where in a stored link the digit changed lies: past the marker, inside the 64 hex digits. */
 const LINK_DIGIT_OFFSET = BLOCK_LINK.length + 10;
 
 /**
- * Compacts a stopped ledger store and changes one hex digit of a stored block's `prevHash` in the
- * middle of its largest table, keeping the record well-formed: the kind of silent damage only
- * the chain's own checks find (the tail check on start, checked reads, `custodia verify`). Bytes
- * flipped at random can land in an index that no chain check covers. Returns the table and the
- * byte changed; a table holding no block falls back to flipped bytes in its middle.
+ * Changes one hex digit of the `prevHash` in the stored block halfway up a stopped ledger store,
+ * keeping the record well-formed: the kind of silent damage only the chain's own checks find (the
+ * tail check on start, checked reads, the scrub, `custodia verify`). The record is rewritten
+ * through LevelDB, as a disk returning other bytes for it would look to a reader; raw bytes
+ * flipped in a table can land in an index no chain check covers, or in a copy of the header kept
+ * by another index. Returns the height damaged (0: a store with no block, left alone).
  */
-export async function damageStore(directory: string): Promise<{ table: string; offset: number }> {
-  const table = await largestTable(directory, await compactStore(directory, { compression: false }));
-  const bytes = await readFile(table);
-  const links: number[] = [];
-  for (let at = bytes.indexOf(BLOCK_LINK); at >= 0; at = bytes.indexOf(BLOCK_LINK, at + 1)) links.push(at);
-  if (links.length === 0) {
-    await flipBytesInTheMiddle(table);
-    return { table, offset: Math.floor(bytes.length / 2) };
+export async function damageStore(directory: string): Promise<number> {
+  const db = new ClassicLevel<string, string>(directory, { keyEncoding: 'utf8', valueEncoding: 'utf8', createIfMissing: false });
+  await db.open();
+  try {
+    const head = Number(await db.get(storeKeys.head));
+    if (!Number.isSafeInteger(head) || head < 1) return 0;
+    const height = Math.max(1, Math.floor(head / 2));
+    const record = await db.get(storeKeys.block(height));
+    const at = record?.indexOf(BLOCK_LINK) ?? -1;
+    if (record === undefined || at < 0) throw new Error(`block ${height} of ${directory} holds no prevHash to damage`);
+    const offset = at + LINK_DIGIT_OFFSET;
+    const changed = `${record.slice(0, offset)}${record[offset] === '0' ? '1' : '0'}${record.slice(offset + 1)}`;
+    await db.put(storeKeys.block(height), changed, { sync: true });
+    return height;
+  } finally {
+    await db.close();
   }
-  const offset = links[Math.floor(links.length / 2)]! + LINK_DIGIT_OFFSET;
-  const zero = '0'.charCodeAt(0);
-  bytes[offset] = bytes[offset] === zero ? '1'.charCodeAt(0) : zero;
-  await writeFile(table, bytes);
-  return { table, offset };
 }
