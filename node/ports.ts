@@ -9,12 +9,27 @@
 import { createServer } from 'node:net';
 import { portsOf } from './testnet.js';
 
+/**
+ * Ports at or above BASE_PORT_FIRST that WHATWG fetch refuses to connect to ("bad port", Fetch
+ * standard section 2.9 "port blocking"): Node's fetch fails on them, so no local network uses them.
+ */
+const FETCH_BLOCKED_PORTS = new Set([2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080]);
 const BASE_PORT_FIRST = 2_000;
 const BASE_PORT_SPACING = 300;
 const BASE_PORT_SLOTS = 100;
 const PROBE_ATTEMPTS_MAX = 50;
 /** portsOf gives each validator index its own port in each block of 100. */
 const VALIDATORS_PER_BASE_MAX = 100;
+
+/** The p2p, API and metrics ports of `validators` validators from `base`. */
+function portsFrom(base: number, validators: number): number[] {
+  return Array.from({ length: validators }, (_, index) => portsOf(base, index)).flatMap((entry) => [entry.p2p, entry.api, entry.metrics]);
+}
+
+/** Whether one of the network's ports from `base` is one fetch refuses. */
+export function basePortFetchBlocked(base: number, validators: number): boolean {
+  return portsFrom(base, validators).some((port) => FETCH_BLOCKED_PORTS.has(port));
+}
 
 async function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -29,8 +44,8 @@ export async function freeBasePort(validators: number): Promise<number> {
   if (!Number.isSafeInteger(validators) || validators < 1 || validators > VALIDATORS_PER_BASE_MAX) throw new RangeError(`a local network has 1 to ${VALIDATORS_PER_BASE_MAX} validators`);
   for (let attempt = 0; attempt < PROBE_ATTEMPTS_MAX; attempt++) {
     const base = BASE_PORT_FIRST + Math.floor(Math.random() * BASE_PORT_SLOTS) * BASE_PORT_SPACING;
-    const ports = Array.from({ length: validators }, (_, index) => portsOf(base, index)).flatMap((entry) => [entry.p2p, entry.api, entry.metrics]);
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+    if (basePortFetchBlocked(base, validators)) continue;
+    if ((await Promise.all(portsFrom(base, validators).map(portFree))).every(Boolean)) return base;
   }
   throw new Error(`no free port range found in ${PROBE_ATTEMPTS_MAX} attempts`);
 }

@@ -1,7 +1,7 @@
 /** Local networks' port ranges (node/ports.ts): free, below the ephemeral range, validated. */
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freeBasePort } from '../../node/ports.js';
+import { basePortFetchBlocked, freeBasePort } from '../../node/ports.js';
 import { portsOf } from '../../node/testnet.js';
 
 /** Linux's default ip_local_port_range starts here. */
@@ -23,6 +23,17 @@ describe('freeBasePort', () => {
       expect(Math.max(...ports)).toBeLessThan(EPHEMERAL_PORT_FIRST);
       expect((await Promise.all(ports.map(bindable))).every(Boolean)).toBe(true);
     }
+  });
+
+  it('never lays a network over a port that fetch refuses ("bad port", such as 6000 and 6566)', async () => {
+    expect(basePortFetchBlocked(5_900, 4)).toBe(true);
+    expect(basePortFetchBlocked(6_500, 70)).toBe(true);
+    expect(basePortFetchBlocked(2_000, 4)).toBe(false);
+    const refused = await fetch('http://127.0.0.1:6000/').then(
+      () => 'connected',
+      (error: Error) => String((error.cause as Error | undefined)?.message),
+    );
+    expect(refused).toBe('bad port');
   });
 
   it('refuses a network size that portsOf cannot lay out', async () => {
