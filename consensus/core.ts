@@ -933,7 +933,9 @@ export class ConsensusCore {
     }
     this.proposalDueMs = null;
     const parentHeader = this.tree.headerOf(parentHash) ?? null;
-    const content = this.port.propose({ height, round, parent: parentHeader, ancestors, emptyOnly: role === 'beyond' });
+    const ledgerHeightMax = this.provenLedgerHeight(parentHash, parentHeader);
+    const content = this.port.propose({ height, round, parent: parentHeader, ancestors, emptyOnly: role === 'beyond', ledgerHeightMax });
+    assert(content === undefined || content.ledgerHeight <= ledgerHeightMax, `the application stated ledgerHeight ${content?.ledgerHeight} above the proven ${ledgerHeightMax}`);
     this.proposalAwaitsLedger = content === undefined;
     if (content === undefined) return;
     const { payload, ...applicationFields } = content;
@@ -960,6 +962,29 @@ export class ConsensusCore {
       timeoutCertificate: justifiedByQc ? null : this.highTc,
       signature: decision.signature,
     });
+  }
+
+  /**
+   * The highest ledger height a block on top of `parent` (the block of the highest QC) may
+   * state: one that every validator holding the block's chain has committed too. A validator
+   * can commit a block through a QC the others never saw (the chain then left that QC's
+   * block), and a leader stating that height would have proposals no one else can check, in
+   * every round it leads (docs/consensus.md, "Ledger heights a proposal may state"). Proven are
+   * the parent's own ledgerHeight (its voters had executed it), the epoch's root, and every
+   * block whose child on the chain is from the very next round (the child is certified: the
+   * parent by the highest QC, each other block by its child's justify), which is the two-chain
+   * rule any holder of the chain applies itself.
+   */
+  private provenLedgerHeight(parentHash: string, parent: BlockHeader | null): number {
+    let proven = Math.max(parent?.ledgerHeight ?? 0, this.epoch.startHeight - 1);
+    if (parent === null) return proven;
+    const root = this.tree.root;
+    const certified = [...(root.block === null ? [] : [root.block]), ...this.tree.pathFromRoot(parentHash)];
+    for (const block of certified) {
+      if (block.justify === null || block.header.height <= this.epoch.startHeight) continue;
+      if (block.header.round === block.justify.vote.round + 1) proven = Math.max(proven, block.header.height - 1);
+    }
+    return proven;
   }
 
   /**

@@ -171,6 +171,13 @@ export interface ProposalContext {
    * exists only to commit the epoch's last block and must carry no transactions.
    */
   emptyOnly: boolean;
+  /**
+   * The highest ledgerHeight the block may state: what its own chain proves committed (its
+   * parent's ledgerHeight, the epoch's root, or a two-chain among its certified ancestors). A
+   * height this validator committed through a certificate the others never saw would leave them
+   * unable to check the proposal (docs/consensus.md, "Ledger heights a proposal may state").
+   */
+  ledgerHeightMax: number;
 }
 
 /**

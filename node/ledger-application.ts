@@ -163,14 +163,17 @@ export class LedgerApplication implements ApplicationPort {
     for (const ancestor of context.ancestors) for (const id of this.idsOf(ancestor)) exclude.add(id);
     const selected = context.emptyOnly ? [] : this.admissible(this.options.mempool.select(this.options.blockTransactionsMax, this.options.payloadBytesMax, exclude));
     const references = selected.map((entry) => entry.reference);
+    // Never a height the block's own chain does not prove committed (ProposalContext.ledgerHeightMax).
+    const stated = executed.height <= context.ledgerHeightMax ? executed : this.recentStates.get(context.ledgerHeightMax);
+    if (stated === undefined) return undefined;
     return {
       payload: encodeReferencePayload(references),
       txCount: references.length,
       txRoot: transactionRootOfLeaves(references.map((reference) => reference.leaf)),
-      ledgerHeight: executed.height,
-      logSize: executed.logSize,
-      logRoot: executed.logRoot,
-      stateRoot: executed.stateRoot,
+      ledgerHeight: stated.height,
+      logSize: stated.logSize,
+      logRoot: stated.logRoot,
+      stateRoot: stated.stateRoot,
     };
   }
 

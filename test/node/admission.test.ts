@@ -187,7 +187,7 @@ describe('a validator', () => {
     // As if admitted before a governance change made it inadmissible.
     mempool.admit(referenceOf(transactionId(outsider.body), outsider), outsider, 100, 0);
     mempool.admit(referenceOf(transactionId(fine.body), fine), fine, 100, 0);
-    const proposal = application.propose({ height: 1, round: 1, parent: null, ancestors: [], emptyOnly: false });
+    const proposal = application.propose({ height: 1, round: 1, parent: null, ancestors: [], emptyOnly: false, ledgerHeightMax: Number.MAX_SAFE_INTEGER });
     expect(proposal?.txCount).toBe(1);
     const references = decodeReferencePayload({ txCount: proposal!.txCount, txRoot: proposal!.txRoot } as BlockHeader, proposal!.payload);
     expect(references.ok && references.references.map((reference) => reference.key)).toEqual([referenceOf(transactionId(fine.body), fine).key]);

@@ -369,7 +369,7 @@ export class SimApplication implements ApplicationPort {
       if (context.emptyOnly || ids.length >= this.limits.blockTransactionsMax) break;
       if (!excluded.has(id)) ids.push(id);
     }
-    return this.contentFor(ids, this.executedHeight);
+    return this.contentFor(ids, Math.min(this.executedHeight, context.ledgerHeightMax));
   }
 
   /** Header fields for a payload of `ids` on top of the ledger at `ledgerHeight` (Byzantine drivers build their blocks with it). */

@@ -59,12 +59,12 @@ export class TestApplication implements ApplicationPort {
     return change !== undefined && this.executedThrough() >= change.approvedAtHeight ? { startHeight: change.startHeight, validators: change.validators } : undefined;
   }
 
-  propose(context: Pick<ProposalContext, 'ancestors' | 'emptyOnly'>): ProposalContent {
+  propose(context: Pick<ProposalContext, 'ancestors' | 'emptyOnly'> & Partial<Pick<ProposalContext, 'ledgerHeightMax'>>): ProposalContent {
     const inFlight = new Set([...this.ordered, ...context.ancestors.flatMap((block) => decodePayload(block.payload))]);
     const transactions = context.emptyOnly ? [] : this.pending.filter((transaction) => !this.committed.includes(transaction) && !inFlight.has(transaction)).slice(0, 10);
     const payload = utf8(JSON.stringify(transactions));
-    const executedHeight = this.roots.length - 1;
-    return { payload, txCount: transactions.length, txRoot: toHex(sha256(payload)), ledgerHeight: executedHeight, ...this.roots[executedHeight]! };
+    const ledgerHeight = Math.min(this.roots.length - 1, context.ledgerHeightMax ?? Number.POSITIVE_INFINITY);
+    return { payload, txCount: transactions.length, txRoot: toHex(sha256(payload)), ledgerHeight, ...this.roots[ledgerHeight]! };
   }
 
   checkPayload(header: BlockHeader, payload: Uint8Array): { ok: true } | { ok: false; reason: string } {
@@ -223,6 +223,11 @@ export class LockstepCluster {
   /** Queues a message as if `from` had sent it to `to` (a Byzantine sender's forgery, say). */
   inject(from: string, to: string, message: ConsensusMessage, epoch = 0): void {
     this.queue.push({ from, to, message, epoch });
+  }
+
+  /** Queues a message ahead of every other, to be delivered next (a message that overtook the rest). */
+  injectNext(from: string, to: string, message: ConsensusMessage, epoch = 0): void {
+    this.queue.unshift({ from, to, message, epoch });
   }
 
   /** Delivers queued messages until none are left, then fires due timers; repeats until `untilMs`. */

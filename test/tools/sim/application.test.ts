@@ -67,10 +67,10 @@ describe('SimApplication', () => {
     const app = holding(['t1', 't2', 't3']);
     expect(app.submit('t1')).toBe(false);
     const ancestorHeader = header(app, 1, GENESIS, ['t1']);
-    const content = app.propose({ height: 2, round: 2, parent: ancestorHeader, ancestors: [{ header: ancestorHeader, payload: payload(['t1']) }], emptyOnly: false })!;
+    const content = app.propose({ height: 2, round: 2, parent: ancestorHeader, ancestors: [{ header: ancestorHeader, payload: payload(['t1']) }], emptyOnly: false, ledgerHeightMax: Number.MAX_SAFE_INTEGER })!;
     expect(parsePayload(content.payload)).toEqual({ ok: true, ids: [id('t2'), id('t3')] });
     expect(content.txCount).toBe(2);
-    const past = app.propose({ height: 2, round: 2, parent: ancestorHeader, ancestors: [], emptyOnly: true })!;
+    const past = app.propose({ height: 2, round: 2, parent: ancestorHeader, ancestors: [], emptyOnly: true, ledgerHeightMax: Number.MAX_SAFE_INTEGER })!;
     expect(parsePayload(past.payload)).toEqual({ ok: true, ids: [] });
     expect(content.txRoot).toBe(transactionsRoot([id('t2'), id('t3')]));
     expect(content.ledgerHeight).toBe(0);
@@ -164,7 +164,7 @@ describe('SimApplication', () => {
     // A block must follow the queue, not merely the ledger.
     expect(app.commit([block1]).problems).toHaveLength(1);
     // Not proposed again while committed and queued.
-    const content = app.propose({ height: 3, round: 3, parent: null, ancestors: [], emptyOnly: false })!;
+    const content = app.propose({ height: 3, round: 3, parent: null, ancestors: [], emptyOnly: false, ledgerHeightMax: Number.MAX_SAFE_INTEGER })!;
     expect(parsePayload(content.payload)).toEqual({ ok: true, ids: [] });
 
     app.receiveBodies({ kind: 'tx-bodies', blockHash: blockHash(block1.block.header), bodies: ['t2'] });
@@ -189,8 +189,8 @@ describe('SimApplication', () => {
   it('declines to propose on a parent whose ledger height it has not executed yet', () => {
     const app = new SimApplication(GENESIS);
     const parent = { ...header(app, 3, GENESIS, []), ledgerHeight: 2 };
-    expect(app.propose({ height: 4, round: 4, parent, ancestors: [], emptyOnly: false })).toBeUndefined();
-    expect(app.propose({ height: 1, round: 1, parent: null, ancestors: [], emptyOnly: false })?.ledgerHeight).toBe(0);
+    expect(app.propose({ height: 4, round: 4, parent, ancestors: [], emptyOnly: false, ledgerHeightMax: Number.MAX_SAFE_INTEGER })).toBeUndefined();
+    expect(app.propose({ height: 1, round: 1, parent: null, ancestors: [], emptyOnly: false, ledgerHeightMax: Number.MAX_SAFE_INTEGER })?.ledgerHeight).toBe(0);
   });
 
   it('refuses to execute what the ledger store would refuse: foreign roots, a ledger height going backwards, bodies it does not hold', () => {
