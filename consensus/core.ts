@@ -481,8 +481,11 @@ export class ConsensusCore {
     this.refreshWork();
     this.requestRoundsIfHeld();
     if (this.timedOutRound !== this.round && this.nowMs >= this.roundDeadlineMs()) this.localTimeout();
-    else if (this.timedOutRound === this.round && this.nowMs >= this.nextRebroadcastMs && this.timeoutMessage !== null) {
-      this.sends.push({ kind: 'broadcast', message: this.timeoutMessage, epoch: this.epoch.number });
+    else if (this.timedOutRound === this.round && this.nowMs >= this.nextRebroadcastMs) {
+      // A timeout the safety rules refused (a lock above the highest QC held, after a restart
+      // that kept the record of a QC but lost the QC) is asked for again: a QC may have come since.
+      if (this.timeoutMessage === null) this.localTimeout();
+      else this.sends.push({ kind: 'broadcast', message: this.timeoutMessage, epoch: this.epoch.number });
       this.nextRebroadcastMs = this.nowMs + timings.timeoutRebroadcastMs;
     }
     for (const [requestId, request] of this.syncRequests) {

@@ -197,3 +197,39 @@ export class SafetyRules {
     return { ok: true, signature, state: this.state, repeated: true };
   }
 }
+
+/** How far a safety record has got within its epoch: the highest round it signed anything in or locked on. */
+function safetyProgress(state: SafetyState): number {
+  return Math.max(state.lastVotedRound, state.highestTimeoutRound, state.lockedRound, state.lastProposal?.round ?? 0);
+}
+
+/**
+ * The later of the consensus store's safety record and its copy kept outside the store
+ * (docs/consensus.md section 3, "A rolled-back store"). Both are written before any signature
+ * leaves, so the one further on is the true record and the other was cut short (a truncated
+ * log loses the store's latest writes but not the copy's); its rounds are raised to the other's
+ * too, so neither can move the floor down. `storeBehind` says the store lost writes the copy kept;
+ * `storeEpochStale` that it lost them back across a validator-set hand-over, so the blocks and
+ * certificates it still holds belong to an epoch the copy has left and must not be read as the
+ * copy's (the caller drops them, as the core drops a stale epoch's).
+ */
+export function laterSafetyRecord(
+  stored: SafetyState | undefined,
+  copy: SafetyState | undefined,
+): { record: SafetyState | undefined; storeBehind: boolean; storeEpochStale: boolean } {
+  if (copy === undefined) return { record: stored, storeBehind: false, storeEpochStale: false };
+  if (stored === undefined) return { record: copy, storeBehind: true, storeEpochStale: false };
+  if (copy.epoch !== stored.epoch) {
+    return copy.epoch > stored.epoch ? { record: copy, storeBehind: true, storeEpochStale: true } : { record: stored, storeBehind: false, storeEpochStale: false };
+  }
+  const storeBehind = safetyProgress(copy) > safetyProgress(stored);
+  const [later, other] = storeBehind ? [copy, stored] : [stored, copy];
+  const raised = {
+    ...later,
+    // A round the other record proposed in counts as signed in (as safetyAtLeastStores counts it).
+    lastVotedRound: Math.max(later.lastVotedRound, other.lastVotedRound, (other.lastProposal?.round ?? 0) > (later.lastProposal?.round ?? 0) ? other.lastProposal!.round : 0),
+    lockedRound: Math.max(later.lockedRound, other.lockedRound),
+    highestTimeoutRound: Math.max(later.highestTimeoutRound, other.highestTimeoutRound),
+  };
+  return { record: raised, storeBehind, storeEpochStale: false };
+}

@@ -13,11 +13,17 @@
  * LevelDB, which a damaged write-ahead log cannot take back with the blocks it drops. It rides on
  * the synced batches written anyway (no fsync of its own per block), and close() writes it last;
  * on start, a ledger below it has lost committed blocks (node/dropped-blocks.ts).
+ *
+ * Given a path for it, the store keeps a copy of the safety record outside its LevelDB
+ * (node/safety-record-copy.ts), written beside each batch that changes the record; load()
+ * returns the later of the two, so a log cut short cannot take back the record of a round signed.
  */
 import { ClassicLevel } from 'classic-level';
 import { blockHash } from '../ledger/model/block.js';
 import type { BlockRecord, CommittedBlock, ParentCertificate, TimeoutCertificate } from '../consensus/messages.js';
 import type { ConsensusOutput, SafetyState } from '../consensus/types.js';
+import { laterSafetyRecord } from '../consensus/safety-rules.js';
+import { SafetyRecordCopy } from './safety-record-copy.js';
 
 type PersistOutput = Extract<ConsensusOutput, { kind: 'persist' }>;
 
@@ -57,6 +63,11 @@ export interface LoadedConsensusState {
   bodies: string[];
   highQc: ParentCertificate;
   highTc: TimeoutCertificate | null;
+  /**
+   * The store's own safety record was behind its copy (it lost writes: a truncated log); `safety`
+   * is then the copy's, and this is the store's as it was found.
+   */
+  storeSafetyBehindCopy?: { stored: SafetyState | undefined };
 }
 
 export class ConsensusStore {
@@ -67,23 +78,27 @@ export class ConsensusStore {
   private constructor(
     private readonly db: ClassicLevel<string, string>,
     executedHeight: number,
+    private readonly safetyCopy: SafetyRecordCopy | undefined,
   ) {
     this.executedHeight = executedHeight;
     this.writtenExecutedHeight = executedHeight;
   }
 
-  static async open(directory: string): Promise<ConsensusStore> {
+  /** Opens the store in `directory`, and the safety record's copy at `safetyCopyPath` if given (created if absent). */
+  static async open(directory: string, safetyCopyPath?: string): Promise<ConsensusStore> {
     const db = new ClassicLevel<string, string>(directory, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
     await db.open();
     let mark: string | undefined;
+    let safetyCopy: SafetyRecordCopy | undefined;
     try {
       mark = await db.get(KEYS.executedHeight);
+      if (safetyCopyPath !== undefined) safetyCopy = await SafetyRecordCopy.open(safetyCopyPath);
     } catch (error) {
       await db.close();
       throw error;
     }
     const height = Number(mark);
-    return new ConsensusStore(db, Number.isSafeInteger(height) && height > 0 ? height : 0);
+    return new ConsensusStore(db, Number.isSafeInteger(height) && height > 0 ? height : 0, safetyCopy);
   }
 
   /** The ledger height this validator had executed when the mark was last written (0: none recorded). */
@@ -105,13 +120,18 @@ export class ConsensusStore {
     }
     const bodies: string[] = [];
     for await (const value of this.db.values({ gte: 'bodies:', lt: 'bodies;' })) bodies.push(value);
+    // Safety states written before epochs existed belong to epoch 0.
+    const storedSafety: SafetyState | undefined = safety === undefined ? undefined : { epoch: 0, ...(JSON.parse(safety) as Omit<SafetyState, 'epoch'> & { epoch?: number }) };
+    const later = laterSafetyRecord(storedSafety, this.safetyCopy?.stored);
+    // Blocks and certificates of an epoch the copy has left are not the copy's to resume from.
+    const stale = later.storeEpochStale;
     return {
-      bodies,
-      // Safety states written before epochs existed belong to epoch 0.
-      safety: safety === undefined ? undefined : { epoch: 0, ...(JSON.parse(safety) as Omit<SafetyState, 'epoch'> & { epoch?: number }) },
-      blocks,
-      highQc: highQc === undefined ? null : (JSON.parse(highQc) as ParentCertificate),
-      highTc: highTc === undefined ? null : (JSON.parse(highTc) as TimeoutCertificate | null),
+      bodies: stale ? [] : bodies,
+      safety: later.record,
+      ...(later.storeBehind ? { storeSafetyBehindCopy: { stored: storedSafety } } : {}),
+      blocks: stale ? [] : blocks,
+      highQc: highQc === undefined || stale ? null : (JSON.parse(highQc) as ParentCertificate),
+      highTc: highTc === undefined || stale ? null : (JSON.parse(highTc) as TimeoutCertificate | null),
     };
   }
 
@@ -137,7 +157,8 @@ export class ConsensusStore {
     if (persist.handOverProof !== undefined) batch.put(KEYS.handOver(persist.handOverProof.height), JSON.stringify(persist.handOverProof.blocks.map(storedCommittedBlock)));
     const executedHeight = this.executedHeight;
     if (executedHeight > this.writtenExecutedHeight) batch.put(KEYS.executedHeight, String(executedHeight));
-    await batch.write({ sync: true });
+    // Both durable before the step's messages leave; neither waits for the other.
+    await Promise.all([batch.write({ sync: true }), persist.safety === undefined ? undefined : this.safetyCopy?.write(persist.safety)]);
     this.writtenExecutedHeight = Math.max(this.writtenExecutedHeight, executedHeight);
   }
 
@@ -170,5 +191,6 @@ export class ConsensusStore {
       this.writtenExecutedHeight = this.executedHeight;
     }
     await this.db.close();
+    await this.safetyCopy?.close();
   }
 }

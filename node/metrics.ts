@@ -14,6 +14,11 @@ export function createMetrics() {
       help: '1 while this validator signs nothing because its safety record was lost and a quorum of peers has not yet shown it the network round (docs/consensus.md section 3)',
       registers: [registry],
     }),
+    safetyRecordStoreBehind: new Gauge({
+      name: 'custodia_safety_record_store_behind',
+      help: "1 if at start the consensus store's safety record was behind its copy (the store lost writes) and the validator resumed from the copy (docs/consensus.md section 3)",
+      registers: [registry],
+    }),
     safetyFloorRound: new Gauge({ name: 'custodia_safety_recovery_floor_round', help: 'The round at or below which a recovered validator signs nothing (0 unless a lost safety record was recovered)', registers: [registry] }),
     peerClockOffset: new Gauge({
       name: 'custodia_peer_clock_offset_seconds',

@@ -24,6 +24,7 @@ import type { CommittedBlock } from '../consensus/messages.js';
 import { genesisWrites, loadConsortium } from '../contracts/participants.js';
 import { splitHostPort, type NodeConfig } from './config.js';
 import { ConsensusStore } from './consensus-store.js';
+import { SAFETY_RECORD_COPY_FILE } from './safety-record-copy.js';
 import { CONSENSUS_CHANNEL, ConsensusDriver } from './driver.js';
 import { blockRoutes } from './http/block-routes.js';
 import { answerClientErrorsInJson, errorHandler, notFoundHandler } from './http/errors.js';
@@ -139,7 +140,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   let consensusStore: ConsensusStore;
   let persisted: Awaited<ReturnType<ConsensusStore['load']>>;
   try {
-    consensusStore = await ConsensusStore.open(consensusDirectory);
+    consensusStore = await ConsensusStore.open(consensusDirectory, join(config.dataDir, SAFETY_RECORD_COPY_FILE));
     persisted = await consensusStore.load();
   } catch (error) {
     await store.close();
@@ -270,10 +271,26 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       'the consensus store holds no safety record although this validator ran before (lost or removed): signing nothing until a quorum of peers shows the network round',
     );
   }
+  if (persisted.storeSafetyBehindCopy !== undefined) {
+    const stored = persisted.storeSafetyBehindCopy.stored;
+    metrics.safetyRecordStoreBehind.set(1);
+    logger.warn(
+      {
+        stored: stored === undefined ? null : { lastVotedRound: stored.lastVotedRound, lockedRound: stored.lockedRound, highestTimeoutRound: stored.highestTimeoutRound },
+        copy: { lastVotedRound: persisted.safety!.lastVotedRound, lockedRound: persisted.safety!.lockedRound, highestTimeoutRound: persisted.safety!.highestTimeoutRound },
+        consensusStore: consensusDirectory,
+      },
+      stored === undefined
+        ? `the consensus store holds no safety record (lost or removed): resuming from the copy in ${SAFETY_RECORD_COPY_FILE}`
+        : `the consensus store lost writes (its safety record is behind the copy in ${SAFETY_RECORD_COPY_FILE}): resuming from the copy, so no round is signed twice`,
+    );
+  }
   if (core.safetyRaisedFrom !== undefined) {
     const from = core.safetyRaisedFrom;
     const to = core.safetyState;
-    logger.warn(
+    // The lock alone trails the highest QC after any restart (it moves only when voting): not worth a warning.
+    const signedRoundsRaised = to.lastVotedRound > from.lastVotedRound || to.highestTimeoutRound > from.highestTimeoutRound;
+    logger[signedRoundsRaised ? 'warn' : 'info'](
       { from: { lastVotedRound: from.lastVotedRound, lockedRound: from.lockedRound, highestTimeoutRound: from.highestTimeoutRound }, to: { lastVotedRound: to.lastVotedRound, lockedRound: to.lockedRound, highestTimeoutRound: to.highestTimeoutRound } },
       'the stored safety state was behind the certificates this validator holds (a consensus store rolled back?): raised before signing anything',
     );

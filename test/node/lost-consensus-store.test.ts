@@ -1,18 +1,19 @@
 /**
- * A validator whose consensus store is gone while its ledger survives (issue 13; docs/consensus.md
- * section 3, "A lost safety record"), with real processes: it says so in its log, is not ready
+ * A validator whose consensus store and its safety record's copy are gone while its ledger
+ * survives (issue 13; docs/consensus.md section 3, "A lost safety record"), with real processes: it says so in its log, is not ready
  * and signs nothing until a quorum of peers has shown it the network's round, then votes again
  * and the network keeps committing on every validator.
  */
 import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SAFETY_RECORD_COPY_FILE } from '../../node/safety-record-copy.js';
 import { LocalNetwork } from './support/local-network.js';
 
 let network: LocalNetwork;
 LocalNetwork.forEachFile((created) => (network = created));
 
-describe('a validator restarted without its consensus store', () => {
+describe('a validator restarted without its consensus store and safety-record copy', () => {
   it('holds its signatures until a quorum shows the round, then votes again and nothing forks', async () => {
     expect(await network.submitAndWait(0, 6)).toEqual(Array(6).fill('committed'));
     await network.waitUntil(async () => (await network.height(1)) >= 2, 60_000, 'validator-1 executing blocks');
@@ -20,6 +21,7 @@ describe('a validator restarted without its consensus store', () => {
     expect(await network.stop(1)).toBe(0);
     const dataDir = join(dirname(network.layout.configFiles[1]!), 'data');
     await rm(join(dataDir, 'consensus'), { recursive: true, force: true });
+    await rm(join(dataDir, SAFETY_RECORD_COPY_FILE), { force: true });
     network.start(1);
 
     const log = join(network.directory, 'validator-1.log');

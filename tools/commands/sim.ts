@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { describeFailure, mergeSummaries, runScenario, runSeeds, type RunSummary, type ScenarioResult } from '../sim/run.js';
-import { faultsTolerated, isByzantineKind, isScenarioKind, KNOWN_LIMIT_KINDS, SCENARIO_KINDS, type ScenarioKind } from '../sim/scenarios.js';
+import { faultsTolerated, isByzantineKind, isScenarioKind, SCENARIO_KINDS, type ScenarioKind } from '../sim/scenarios.js';
 import { terminalProgress } from '../progress.js';
 import { fail } from '../exit-codes.js';
 
@@ -54,7 +54,7 @@ export function simCommand(): Command {
     .option('--seed <seed>', 'run exactly one seed (a replay of a failing run)', integerOption(-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER))
     .option('--validators <n>', `validators in the cluster (${VALIDATORS_MIN} to ${VALIDATORS_MAX})`, integerOption(VALIDATORS_MIN, VALIDATORS_MAX), 4)
     .option('--byzantine <k>', 'Byzantine validators in Byzantine scenario kinds (0 to f; default f = floor((n - 1) / 3))', integerOption(0, VALIDATORS_MAX))
-    .option('--kind <kind>', `run only this scenario kind: ${[...SCENARIO_KINDS, ...KNOWN_LIMIT_KINDS].join(', ')}`)
+    .option('--kind <kind>', `run only this scenario kind: ${SCENARIO_KINDS.join(', ')}`)
     .option('--json', 'print one JSON summary object')
     .option('--trace', 'with --seed: print the message trace (one line per delivered or dropped message, commit and fault)')
     .option('--jobs <n>', `split the seeds over this many processes (1 to ${JOBS_MAX})`, integerOption(1, JOBS_MAX), 1)
@@ -73,7 +73,7 @@ async function runSim(options: SimOptions): Promise<number> {
   if (byzantine > tolerated) return fail(`--byzantine ${byzantine}: ${validators} validators tolerate at most ${tolerated} Byzantine ones`);
   let kind: ScenarioKind | undefined;
   if (options.kind !== undefined) {
-    if (!isScenarioKind(options.kind)) return fail(`--kind ${options.kind}: expected one of ${[...SCENARIO_KINDS, ...KNOWN_LIMIT_KINDS].join(', ')}`);
+    if (!isScenarioKind(options.kind)) return fail(`--kind ${options.kind}: expected one of ${SCENARIO_KINDS.join(', ')}`);
     kind = options.kind;
     if (isByzantineKind(kind) && byzantine === 0) return fail(`--kind ${kind} needs at least one Byzantine validator (--byzantine)`);
   }

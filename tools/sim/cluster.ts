@@ -91,6 +91,8 @@ export interface DataPlaneSummary extends DataPlaneStats {
 export interface UnsafeSimSwitches {
   /** Vote for a proposal even when some of its bodies are not held. */
   voteWithoutBodies?: boolean;
+  /** Keep no copy of the safety record outside the consensus store (node/safety-record-copy.ts). */
+  noSafetyRecordCopy?: boolean;
 }
 
 export interface ClusterOptions {
@@ -177,6 +179,7 @@ export class Cluster implements NodeEnvironment {
         const app = new SimApplication(this.genesis.genesisHash, undefined, handOver === null ? null : { ...handOver, validators: members }, { self: id, validators: validatorIds });
         if (honest && options.unsafeSimSwitches?.voteWithoutBodies === true) app.unsafeVoteWithoutBodies = true;
         const node = new SimNode(endpoint, config, app, honest, this);
+        if (honest && options.unsafeSimSwitches?.noSafetyRecordCopy === true) node.disk.keepsSafetyRecordCopy = false;
         this.nodes.push(node);
         this.#nodesByEndpoint.set(endpoint, node);
         this.#clockOffsetsMs.set(endpoint, plan.clockOffsetsMs[index] ?? 0);

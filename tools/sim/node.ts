@@ -24,6 +24,7 @@ import type { BlockRecord, CommittedBlock, ConsensusMessage, ParentCertificate, 
 import type { ConsensusConfig, ConsensusInput, ConsensusOutput, PersistedConsensusState, SafetyState } from '../../consensus/types.js';
 import { ConsensusCore, safetyRecordWasLost } from '../../consensus/core.js';
 import { initialSafetyState } from '../../consensus/defaults.js';
+import { laterSafetyRecord } from '../../consensus/safety-rules.js';
 import { epochOfChain } from '../../consensus/epochs.js';
 import type { SimApplication } from './application.js';
 import type { DataMessage } from './transaction-bodies.js';
@@ -36,6 +37,13 @@ type PersistOutput = Extract<ConsensusOutput, { kind: 'persist' }>;
 
 export class SimDisk {
   safety: SafetyState | null = null;
+  /**
+   * The copy of the safety record a node keeps outside its consensus store
+   * (node/safety-record-copy.ts): written with every safety change, untouched by a rollback of
+   * the store, lost with it only when the whole consensus state is.
+   */
+  safetyCopy: SafetyState | null = null;
+  keepsSafetyRecordCopy = true;
   readonly blocks = new Map<string, BlockRecord>();
   highQc: ParentCertificate = null;
   highTc: TimeoutCertificate | null = null;
@@ -50,6 +58,7 @@ export class SimDisk {
     this.#snapshots.push(structuredClone({ safety: this.safety, highQc: this.highQc, highTc: this.highTc, blocks: this.blocks, handOvers: this.handOvers }));
     if (this.#snapshots.length > SIM_DISK_SNAPSHOTS_KEPT) this.#snapshots.shift();
     if (output.safety !== undefined) this.safety = structuredClone(output.safety);
+    if (output.safety !== undefined && this.keepsSafetyRecordCopy) this.safetyCopy = structuredClone(output.safety);
     if (output.dropAllBlocks === true) this.blocks.clear();
     for (const record of output.blocks ?? []) this.blocks.set(blockHash(record.block.header), structuredClone(record));
     if (output.highQc !== undefined) this.highQc = structuredClone(output.highQc);
@@ -78,6 +87,7 @@ export class SimDisk {
    */
   lose(): void {
     this.safety = null;
+    this.safetyCopy = null;
     this.blocks.clear();
     this.highQc = null;
     this.highTc = null;
@@ -106,14 +116,20 @@ export class SimDisk {
 
   /** What a restarted process reads back; `committed` comes from the application's ledger store. */
   persistedState(committed: CommittedBlock | null): PersistedConsensusState {
-    const blocks = [...this.blocks.values()];
+    // As node/consensus-store.ts loads it: the later of the store's record and its copy, and
+    // nothing of an epoch the copy has left.
+    const later = laterSafetyRecord(this.safety ?? undefined, this.safetyCopy ?? undefined);
+    const safety = later.record;
+    const blocks = later.storeEpochStale ? [] : [...this.blocks.values()];
+    const highQc = later.storeEpochStale ? null : this.highQc;
+    const highTc = later.storeEpochStale ? null : this.highTc;
     return structuredClone({
-      safety: this.safety ?? initialSafetyState(),
+      safety: safety ?? initialSafetyState(),
       blocks,
-      highQc: this.highQc,
-      highTc: this.highTc,
+      highQc,
+      highTc,
       committed,
-      safetyRecordLost: safetyRecordWasLost({ safety: this.safety ?? undefined, ledgerHeight: committed?.block.header.height ?? 0, blocks, highQc: this.highQc, highTc: this.highTc }),
+      safetyRecordLost: safetyRecordWasLost({ safety, ledgerHeight: committed?.block.header.height ?? 0, blocks, highQc, highTc }),
     });
   }
 }

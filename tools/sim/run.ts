@@ -5,7 +5,7 @@
  */
 import type { UnsafeTestSwitches } from '../../consensus/types.js';
 import { Cluster, type ClusterCounters, type DataPlaneSummary, type UnsafeSimSwitches } from './cluster.js';
-import { KNOWN_LIMIT_KINDS, planScenario, SCENARIO_KINDS, validatorName, type ScenarioKind } from './scenarios.js';
+import { planScenario, SCENARIO_KINDS, validatorName, type ScenarioKind } from './scenarios.js';
 
 export interface ScenarioOptions {
   seed: number;
@@ -156,7 +156,7 @@ export function runSeeds(range: SeedRange): { summary: RunSummary; failures: Sce
 /** Scenario counts listed in SCENARIO_KINDS order, so equal runs print equal text however they were split. */
 function inKindOrder(counts: Record<string, number>): Record<string, number> {
   const ordered: Record<string, number> = {};
-  for (const kind of [...SCENARIO_KINDS, ...KNOWN_LIMIT_KINDS]) if (counts[kind] !== undefined) ordered[kind] = counts[kind];
+  for (const kind of SCENARIO_KINDS) if (counts[kind] !== undefined) ordered[kind] = counts[kind];
   return ordered;
 }
 

@@ -28,26 +28,21 @@ export const NETWORK_KINDS = [
   'clock-skew',
   'late-bodies',
   'consensus-store-lost',
+  /**
+   * The consensus store loses its latest writes at a crash (a truncated log) while the ledger
+   * and the safety record's copy stay (docs/consensus.md section 3, "A rolled-back store").
+   */
+  'consensus-store-rolled-back',
 ] as const;
-
-/**
- * Kinds that show a limit rather than pass: runnable with --kind, never in the seed rotation.
- * `consensus-store-rolled-back`: the consensus store loses its latest writes at a crash (a
- * truncated log, a restored backup) while the ledger stays. The floor raises the safety state to
- * the certificates the stores still hold, and without it the checker finds double votes at once;
- * but a rollback deep enough to lose the rounds signed after the last certificate held can still
- * sign twice with it (docs/consensus.md section 3, "A rolled-back store").
- */
-export const KNOWN_LIMIT_KINDS = ['consensus-store-rolled-back'] as const;
 
 /** Kinds with Byzantine validators: one per behaviour, and `mixed`, where each has its own and links and crashes add to it. */
 export const BYZANTINE_SCENARIO_KINDS = [...BYZANTINE_KINDS, 'mixed'] as const;
 
 export const SCENARIO_KINDS = [...NETWORK_KINDS, ...BYZANTINE_SCENARIO_KINDS] as const;
-export type ScenarioKind = (typeof SCENARIO_KINDS)[number] | (typeof KNOWN_LIMIT_KINDS)[number];
+export type ScenarioKind = (typeof SCENARIO_KINDS)[number];
 
 export function isScenarioKind(text: string): text is ScenarioKind {
-  return (SCENARIO_KINDS as readonly string[]).includes(text) || (KNOWN_LIMIT_KINDS as readonly string[]).includes(text);
+  return (SCENARIO_KINDS as readonly string[]).includes(text);
 }
 
 export function isByzantineKind(kind: ScenarioKind): kind is (typeof BYZANTINE_SCENARIO_KINDS)[number] {
