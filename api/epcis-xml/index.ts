@@ -20,8 +20,9 @@ export type { EpcisXmlProblem, EpcisXmlProblemCode, EpcisXmlWarning, EpcisXmlWar
 export type { EpcisXmlVersion } from './read-document.js';
 
 /**
- * The media types that mean EPCIS XML (EPCIS 2.0 REST binding, section 12: application/xml;
- * text/xml as older clients send it). The first is what Custodia answers with.
+ * The media types that mean EPCIS XML: application/xml, which GS1's EPCIS 2.0 REST binding
+ * (openapi.yaml) offers beside application/ld+json, and text/xml, which older clients send.
+ * The first is what Custodia answers with.
  */
 export const EPCIS_XML_MEDIA_TYPES = ['application/xml', 'text/xml'] as const;
 

@@ -137,10 +137,21 @@ function extensionElement(elementName: string, value: JsonValue, context: WriteC
   return node(elementName, children);
 }
 
-/** A vocabulary value as XML writes it: CBV URN for CBV words, GS1 Web URI for the others, compact IRIs expanded. */
+/** Vocabularies whose XML values GS1's examples write as QNames (type="example:Abc"), which the reader reads back as such. */
+const QNAME_VALUED: ReadonlySet<VocabularyKind> = new Set(['measurementType', 'sensorAlertType', 'component']);
+
+/**
+ * A vocabulary value as XML writes it: CBV URN for CBV words, GS1 Web URI for the others; a
+ * custom compact IRI as a QName where GS1 writes QNames, else expanded (anyURI has no prefixes).
+ */
 function vocabularyText(kind: VocabularyKind, value: string, context: WriteContext): string {
   const word = standardWord(kind, value);
   if (word !== undefined) return (VOCABULARIES[kind].urnPrefix ?? VOCABULARIES[kind].webUriPrefix) + word;
+  const reading = readName(value);
+  if (QNAME_VALUED.has(kind) && reading.kind === 'compact' && NCNAME.test(reading.suffix)) {
+    const namespace = context.prefixes.get(reading.prefix);
+    if (namespace !== undefined) return `${context.xml.prefix(namespace, reading.prefix)}:${reading.suffix}`;
+  }
   const expansion = expandName(value, context.prefixes);
   return expansion.ok ? expansion.iri : value;
 }
