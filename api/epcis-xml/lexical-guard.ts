@@ -90,7 +90,7 @@ export function guardXml(xml: string, limits: EpcisXmlLimits): string {
     refuse('invalid-character', `character U+${forbidden[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML (line ${lineOf(xml, forbidden.index)})`);
   }
   let text = xml.startsWith('\uFEFF') ? xml.slice(1) : xml;
-  if (text.startsWith('<?xml')) {
+  if (/^<\?xml[ \t\r\n]/.test(text)) {
     const declaration = XML_DECLARATION.exec(text);
     if (declaration === null) refuse('malformed-xml', 'the XML declaration is malformed (XML 1.0 section 2.8)');
     if (/encoding/.test(declaration[0]) && !ENCODINGS_ACCEPTED.test(declaration[0])) {

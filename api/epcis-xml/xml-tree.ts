@@ -90,6 +90,8 @@ const parser = new XMLParser({
   cdataPropName: CDATA,
   removeNSPrefix: false,
   allowBooleanAttributes: false,
+  // Names such as toString are ordinary XML names; this module reads with Object.hasOwn, so they stay as written.
+  onDangerousProperty: (name: string) => name,
 });
 
 function splitName(qualified: string): { prefix: string; local: string } {
@@ -185,8 +187,11 @@ export function parseXmlTree(text: string, limits: EpcisXmlLimits): XmlElement {
     nodes = parser.parse(text) as OrderedNode[];
   } catch (error) {
     if (error instanceof EpcisXmlRefusal) throw error;
-    // fast-xml-parser refuses names such as __proto__ itself, by throwing.
-    refuse('malformed-xml', `not well-formed XML: ${(error as Error).message}`);
+    // fast-xml-parser refuses the names __proto__, constructor and prototype itself, by throwing
+    // an error whose message starts [SECURITY]; a test pins this reading of it.
+    const message = (error as Error).message;
+    if (message.startsWith('[SECURITY]')) refuse('reserved-name', 'the names __proto__, constructor and prototype are refused in input from outside');
+    refuse('malformed-xml', `not well-formed XML: ${message}`);
   }
   const elements = nodes.filter((node) => !(TEXT in node) && !(CDATA in node));
   if (elements.length !== 1) refuse('malformed-xml', 'the document must have exactly one root element');
