@@ -77,8 +77,8 @@ function sectionEnd(xml: string, start: number, terminator: string, what: string
 
 /**
  * Checks `xml` and returns the text the parser may see: the byte order mark and the XML
- * declaration removed (the input is already a string, so its encoding is settled) and an empty
- * DOCTYPE blanked out. Throws an EpcisXmlRefusal for anything refused.
+ * declaration removed (the input is already a string, so its encoding is settled), line ends
+ * normalised and an empty DOCTYPE blanked out. Throws an EpcisXmlRefusal for anything refused.
  */
 export function guardXml(xml: string, limits: EpcisXmlLimits): string {
   // Cheap first: a string cannot be shorter in UTF-8 than it is in code units.
@@ -89,7 +89,8 @@ export function guardXml(xml: string, limits: EpcisXmlLimits): string {
   if (forbidden !== null) {
     refuse('invalid-character', `character U+${forbidden[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML (line ${lineOf(xml, forbidden.index)})`);
   }
-  let text = xml.startsWith('\uFEFF') ? xml.slice(1) : xml;
+  // XML 1.0 section 2.11: a parser reads CR LF and a lone CR as LF.
+  let text = (xml.startsWith('\uFEFF') ? xml.slice(1) : xml).replace(/\r\n?/g, '\n');
   if (/^<\?xml[ \t\r\n]/.test(text)) {
     const declaration = XML_DECLARATION.exec(text);
     if (declaration === null) refuse('malformed-xml', 'the XML declaration is malformed (XML 1.0 section 2.8)');
