@@ -73,7 +73,7 @@ export class PrefixRegistry {
     if (!PREFIX_DELIMITER.test(namespace)) {
       this.warnings.push({
         code: 'namespace-without-delimiter',
-        message: `namespace ${namespace} does not end in "/", "#" or ":", so its JSON-LD names are the namespace and the local name run together; EPCIS 2.0 advises ending extension namespaces with a delimiter`,
+        message: `namespace ${namespace} does not end in "/", "#" or ":", so JSON-LD 1.1 (section 4.1.5) would not use it as a prefix; it is declared with "@prefix": true, and its names expand to the namespace and the local name run together`,
         path,
       });
     }
