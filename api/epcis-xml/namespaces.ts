@@ -6,6 +6,7 @@
 import { STANDARD_EPCIS_CONTEXT_URL } from '../../contracts/epcis/index.js';
 import { STANDARD_CONTEXT_PREFIXES } from '../../contracts/epcis/context.js';
 import type { EpcisXmlWarning } from './problems.js';
+import { NCNAME } from './schema-names.js';
 import { XML_NAMESPACE, XMLNS_NAMESPACE, XSI_NAMESPACE } from './xml-tree.js';
 
 export const EPCIS_2_NAMESPACE = 'urn:epcglobal:epcis:xsd:2';
@@ -31,8 +32,6 @@ export const STANDARD_NAMESPACES: ReadonlySet<string> = new Set([
 
 /** JSON-LD 1.1 section 4.1.5: an IRI ending in one of these can be a prefix as a plain string. */
 const PREFIX_DELIMITER = /[:/?#[\]@]$/;
-
-const NCNAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** A @context entry value for a namespace: its IRI, or an explicit prefix definition when the IRI does not end in a delimiter. */
 export type PrefixDefinition = string | { '@id': string; '@prefix': true };

@@ -28,8 +28,8 @@ export function parseEpcisXml(xml: string, limits: EpcisXmlLimits = EPCIS_XML_LI
     return { ok: true, document: { '@context': prefixes.context(), ...document }, version, warnings };
   } catch (error) {
     if (error instanceof EpcisXmlRefusal) return { ok: false, problem: error.problem };
-    // A RangeError (call stack) or anything else unforeseen is still the input's fault here:
-    // the guard bounds depth, so this is a bug to fix, but the caller gets a value.
+    // Anything else is a bug in the converter (the guard bounds what the parser and the walks
+    // see); the capture path still gets a value, and the property tests check it never happens.
     return { ok: false, problem: { code: 'internal-error', message: `the XML could not be converted: ${(error as Error).message}` } };
   }
 }

@@ -10,6 +10,7 @@
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import type { VocabularyKind } from '../../contracts/epcis/index.js';
 import { refuse } from './problems.js';
+import { SENSOR_METADATA_ATTRIBUTES, SENSOR_REPORT_VOCABULARY } from './schema-names.js';
 import {
   addExtensionAttributes,
   addExtensionElement,
@@ -78,9 +79,7 @@ function location(element: XmlElement, context: ReadContext): JsonObject {
   return value;
 }
 
-const SENSOR_METADATA_ATTRIBUTES: ReadonlySet<string> = new Set(['time', 'startTime', 'endTime', 'deviceID', 'deviceMetadata', 'rawData', 'dataProcessingMethod', 'bizRules']);
 const SENSOR_REPORT_NUMBERS: ReadonlySet<string> = new Set(['value', 'minValue', 'maxValue', 'meanValue', 'sDev', 'percRank', 'percValue']);
-const SENSOR_REPORT_VOCABULARY: Readonly<Record<string, VocabularyKind>> = { type: 'measurementType', exception: 'sensorAlertType', component: 'component' };
 const SENSOR_REPORT_TEXT: ReadonlySet<string> = new Set([
   'deviceID', 'deviceMetadata', 'rawData', 'dataProcessingMethod', 'bizRules', 'time', 'microorganism', 'chemicalSubstance',
   'coordinateReferenceSystem', 'stringValue', 'hexBinaryValue', 'uriValue', 'uom',

@@ -10,9 +10,8 @@ import { STANDARD_CONTEXT_PREFIXES } from '../../contracts/epcis/context.js';
 import { standardWord, type VocabularyKind } from '../../contracts/epcis/index.js';
 import { STANDARD_NAMESPACES, type PrefixRegistry } from './namespaces.js';
 import { refuse, type EpcisXmlWarning } from './problems.js';
+import { QNAME_VALUED_VOCABULARIES, XSD_NAMESPACE } from './schema-names.js';
 import { attributeValue, trimXmlSpace, XSI_NAMESPACE, type XmlAttribute, type XmlElement, type XmlName } from './xml-tree.js';
-
-export const XSD_NAMESPACE = 'http://www.w3.org/2001/XMLSchema';
 
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -49,14 +48,10 @@ export function textOf(element: XmlElement): string {
   return trimXmlSpace(element.text);
 }
 
-function isNil(element: XmlElement): boolean {
-  const nil = attributeValue(element, 'nil', XSI_NAMESPACE);
-  return nil !== undefined && booleanFromText(trimXmlSpace(nil)) === true;
-}
-
 /** Whether an xsi:nil="true" element says "no value" (EPCIS 2.0: quantity is nillable). */
 export function isNilElement(element: XmlElement): boolean {
-  return isNil(element);
+  const nil = attributeValue(element, 'nil', XSI_NAMESPACE);
+  return nil !== undefined && booleanFromText(trimXmlSpace(nil)) === true;
 }
 
 /** The JSON-LD name of an element or attribute in a user namespace. */
@@ -85,7 +80,7 @@ function typedScalar(element: XmlElement, text: string): JsonValue {
 
 /** The JSON value of a user extension element. */
 export function extensionValue(element: XmlElement, context: ReadContext): JsonValue {
-  if (isNil(element)) return null;
+  if (isNilElement(element)) return null;
   const attributes = contentAttributes(element);
   const text = trimXmlSpace(element.text);
   if (attributes.length === 0 && element.children.length === 0) return typedScalar(element, text);
@@ -136,9 +131,6 @@ export function addExtensionAttributes(target: JsonObject, element: XmlElement, 
   }
 }
 
-/** Vocabularies whose XML values GS1's examples write as QNames (gs1:Temperature), not URIs. */
-const QNAME_VALUED: ReadonlySet<VocabularyKind> = new Set(['measurementType', 'sensorAlertType', 'component']);
-
 /**
  * A vocabulary value as EPCIS 2.0 JSON-LD writes it: a standard value (CBV URN, GS1 Web URI, or
  * for sensor types a QName) becomes its bare word (CBV 2.0 section 8, EPCIS 2.0 JSON-LD
@@ -147,7 +139,7 @@ const QNAME_VALUED: ReadonlySet<VocabularyKind> = new Set(['measurementType', 's
 export function vocabularyValue(kind: VocabularyKind, raw: string, element: XmlElement, context: ReadContext): string {
   const value = trimXmlSpace(raw);
   const word = standardWord(kind, value);
-  if (word !== undefined || !QNAME_VALUED.has(kind)) return word ?? value;
+  if (word !== undefined || !QNAME_VALUED_VOCABULARIES.has(kind)) return word ?? value;
   const colon = value.indexOf(':');
   if (colon <= 0) return value;
   const prefix = value.slice(0, colon);

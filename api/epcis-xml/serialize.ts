@@ -14,11 +14,9 @@ import { readName } from '../../contracts/epcis/uri.js';
 import { EPCIS_2_NAMESPACE, EPCIS_QUERY_2_NAMESPACE } from './namespaces.js';
 import type { EpcisXmlWarning } from './problems.js';
 import type { JsonObject } from './read-values.js';
-import { XSD_NAMESPACE } from './read-values.js';
+import { NCNAME, QNAME_VALUED_VOCABULARIES, SENSOR_METADATA_ATTRIBUTES, SENSOR_REPORT_VOCABULARY, XSD_NAMESPACE } from './schema-names.js';
 import { node, renderXml, type XmlNode } from './xml-writer.js';
 import { XSI_NAMESPACE } from './xml-tree.js';
-
-const NCNAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 const COMMON_MEMBERS = ['eventTime', 'recordTime', 'eventTimeZoneOffset', 'certificationInfo', 'eventID', 'errorDeclaration'];
 const WHY_AND_WHERE = ['bizStep', 'disposition', 'readPoint', 'bizLocation', 'bizTransactionList'];
@@ -38,8 +36,6 @@ const EVENT_MEMBER_ORDER: Readonly<Record<string, readonly string[]>> = {
 /** Lists the XML schema requires even when empty. */
 const REQUIRED_LISTS: Readonly<Record<string, string>> = { ObjectEvent: 'epcList', AggregationEvent: 'childEPCs', TransactionEvent: 'epcList' };
 
-const SENSOR_METADATA_MEMBERS: ReadonlySet<string> = new Set(['time', 'startTime', 'endTime', 'deviceID', 'deviceMetadata', 'rawData', 'dataProcessingMethod', 'bizRules']);
-const SENSOR_REPORT_VOCABULARY: Readonly<Record<string, VocabularyKind>> = { type: 'measurementType', exception: 'sensorAlertType', component: 'component' };
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -137,9 +133,6 @@ function extensionElement(elementName: string, value: JsonValue, context: WriteC
   return node(elementName, children);
 }
 
-/** Vocabularies whose XML values GS1's examples write as QNames (type="example:Abc"), which the reader reads back as such. */
-const QNAME_VALUED: ReadonlySet<VocabularyKind> = new Set(['measurementType', 'sensorAlertType', 'component']);
-
 /**
  * A vocabulary value as XML writes it: CBV URN for CBV words, GS1 Web URI for the others; a
  * custom compact IRI as a QName where GS1 writes QNames, else expanded (anyURI has no prefixes).
@@ -148,7 +141,7 @@ function vocabularyText(kind: VocabularyKind, value: string, context: WriteConte
   const word = standardWord(kind, value);
   if (word !== undefined) return (VOCABULARIES[kind].urnPrefix ?? VOCABULARIES[kind].webUriPrefix) + word;
   const reading = readName(value);
-  if (QNAME_VALUED.has(kind) && reading.kind === 'compact' && NCNAME.test(reading.suffix)) {
+  if (QNAME_VALUED_VOCABULARIES.has(kind) && reading.kind === 'compact' && NCNAME.test(reading.suffix)) {
     const namespace = context.prefixes.get(reading.prefix);
     if (namespace !== undefined) return `${context.xml.prefix(namespace, reading.prefix)}:${reading.suffix}`;
   }
@@ -223,7 +216,7 @@ function sensorElementListElement(value: JsonValue, context: WriteContext, path:
     const children: XmlNode[] = [];
     const metadata = element['sensorMetadata'];
     if (isObject(metadata)) {
-      children.push(node('sensorMetadata', [], sensorAttributes(metadata, (member) => SENSOR_METADATA_MEMBERS.has(member), (_member, memberValue) => asText(memberValue), context, `${elementPath}.sensorMetadata`)));
+      children.push(node('sensorMetadata', [], sensorAttributes(metadata, (member) => SENSOR_METADATA_ATTRIBUTES.has(member), (_member, memberValue) => asText(memberValue), context, `${elementPath}.sensorMetadata`)));
     }
     const reports = element['sensorReport'];
     (Array.isArray(reports) ? reports : []).filter(isObject).forEach((report, reportIndex) => {
