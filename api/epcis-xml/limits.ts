@@ -19,12 +19,18 @@ export interface EpcisXmlLimits {
   textLengthMax: number;
 }
 
+/**
+ * For capture: XML is two to four times the size of the same document in JSON, and a
+ * transaction's canonical body is at most LEDGER_LIMITS.transactionBodyBytesMax (256 KiB), so
+ * 4 MiB leaves ample room while bounding what one request can make the parser build (each
+ * element becomes a few hundred bytes of tree: elementsMax bounds that too).
+ */
 export const EPCIS_XML_LIMITS: Readonly<EpcisXmlLimits> = {
-  bytesMax: 16 * 1024 * 1024,
+  bytesMax: 4 * 1024 * 1024,
   // EPCISDocument/EPCISBody/EventList/extension/extension/event/sensorElementList/sensorElement
   // is 8 levels before any extension content, which EPCIS_LIMITS lets nest 16 deep.
   depthMax: 8 + EPCIS_LIMITS.extensionDepthMax + 8,
-  elementsMax: 1_000_000,
+  elementsMax: 250_000,
   attributesPerElementMax: 256,
   textLengthMax: EPCIS_LIMITS.stringLengthMax,
 };

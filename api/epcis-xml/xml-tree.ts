@@ -42,7 +42,10 @@ const TEXT = '#text';
 const CDATA = '#cdata';
 const ATTRIBUTES = ':@';
 
-// The parser's own name for a node that is not an element; XML names cannot start with '#' or '?'.
+/**
+ * One node of fast-xml-parser's ordered output: a single key, the element's qualified name (or
+ * #text, #cdata, which no XML name can be), holding its children, and ':@' for its attributes.
+ */
 type OrderedNode = Record<string, unknown>;
 
 const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
@@ -103,12 +106,8 @@ function checkName(name: string, path: string): void {
   if (PROTOTYPE_MEMBER_NAMES.includes(name)) refuse('reserved-name', `the name "${name}" is refused in input from outside`, path);
 }
 
-interface Counters {
-  limits: EpcisXmlLimits;
-}
-
-function checkText(text: string, path: string, counters: Counters): void {
-  if (text.length > counters.limits.textLengthMax) refuse('text-too-long', `a text or attribute value is longer than ${counters.limits.textLengthMax} characters`, path);
+function checkText(text: string, path: string, limits: EpcisXmlLimits): void {
+  if (text.length > limits.textLengthMax) refuse('text-too-long', `a text or attribute value is longer than ${limits.textLengthMax} characters`, path);
 }
 
 function buildElement(
@@ -116,10 +115,10 @@ function buildElement(
   parentScope: ReadonlyMap<string, string>,
   parentPath: string,
   siblingIndex: Map<string, number>,
-  counters: Counters,
+  limits: EpcisXmlLimits,
   depth: number,
 ): XmlElement {
-  if (depth > counters.limits.depthMax) refuse('too-deep', `elements nest deeper than ${counters.limits.depthMax} levels`, parentPath);
+  if (depth > limits.depthMax) refuse('too-deep', `elements nest deeper than ${limits.depthMax} levels`, parentPath);
   const qualified = Object.keys(node).find((key) => key !== ATTRIBUTES)!;
   const { prefix, local } = splitName(qualified);
   const occurrence = (siblingIndex.get(qualified) ?? 0) + 1;
@@ -128,14 +127,14 @@ function buildElement(
   checkName(local, path);
   const rawAttributes = (node[ATTRIBUTES] ?? {}) as Record<string, string>;
   const attributeNames = Object.keys(rawAttributes);
-  if (attributeNames.length > counters.limits.attributesPerElementMax) {
-    refuse('too-many-attributes', `an element has more than ${counters.limits.attributesPerElementMax} attributes`, path);
+  if (attributeNames.length > limits.attributesPerElementMax) {
+    refuse('too-many-attributes', `an element has more than ${limits.attributesPerElementMax} attributes`, path);
   }
   let scope = parentScope;
   for (const name of attributeNames) {
     if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
     const value = normalizeAttributeValue(rawAttributes[name]!, path);
-    checkText(value, path, counters);
+    checkText(value, path, limits);
     if (scope === parentScope) scope = new Map(parentScope);
     (scope as Map<string, string>).set(name === 'xmlns' ? '' : name.slice(6), value);
   }
@@ -154,7 +153,7 @@ function buildElement(
     const split = splitName(name);
     checkName(split.local, path);
     const value = normalizeAttributeValue(rawAttributes[name]!, path);
-    checkText(value, path, counters);
+    checkText(value, path, limits);
     // Unprefixed attributes are in no namespace, whatever the default namespace is.
     attributes.push({ namespace: split.prefix === '' ? '' : resolve(split.prefix, `attribute ${name}`), local: split.local, prefix: split.prefix, value });
   }
@@ -163,16 +162,15 @@ function buildElement(
   const textPieces: string[] = [];
   for (const child of (node[qualified] ?? []) as OrderedNode[]) {
     if (TEXT in child) {
-      const decoded = decodeReferences(String(child[TEXT]), path);
-      textPieces.push(decoded);
+      textPieces.push(decodeReferences(String(child[TEXT]), path));
     } else if (CDATA in child) {
       for (const piece of child[CDATA] as OrderedNode[]) textPieces.push(String(piece[TEXT] ?? ''));
     } else {
-      element.children.push(buildElement(child, scope, path, childIndex, counters, depth + 1));
+      element.children.push(buildElement(child, scope, path, childIndex, limits, depth + 1));
     }
   }
   element.text = textPieces.join('');
-  checkText(element.text, path, counters);
+  checkText(element.text, path, limits);
   return element;
 }
 
@@ -196,7 +194,7 @@ export function parseXmlTree(text: string, limits: EpcisXmlLimits): XmlElement {
   const elements = nodes.filter((node) => !(TEXT in node) && !(CDATA in node));
   if (elements.length !== 1) refuse('malformed-xml', 'the document must have exactly one root element');
   const scope = new Map<string, string>();
-  return buildElement(elements[0]!, scope, '', new Map(), { limits }, 1);
+  return buildElement(elements[0]!, scope, '', new Map(), limits, 1);
 }
 
 export function attributeValue(element: XmlElement, local: string, namespace = ''): string | undefined {

@@ -67,7 +67,8 @@ async function validateFile(file: string): Promise<FileOutcome> {
     return { file, ok: false, readError: (error as Error).message };
   }
   if (isXmlFile(file)) {
-    const converted = parseEpcisXml(text, { ...EPCIS_XML_LIMITS, bytesMax: EPCIS_FILE_BYTES_MAX });
+    // A local file, not a request: as large as a JSON file may be, with elements in proportion.
+    const converted = parseEpcisXml(text, { ...EPCIS_XML_LIMITS, bytesMax: EPCIS_FILE_BYTES_MAX, elementsMax: 16 * EPCIS_XML_LIMITS.elementsMax });
     if (!converted.ok) return { file, ok: false, format: 'xml', conversionProblem: converted.problem };
     const conversion: XmlConversion = { format: 'xml', version: converted.version, warnings: converted.warnings };
     const validation = validateEpcisDocument(converted.document);
