@@ -99,6 +99,55 @@ describe('GS1 EPCIS 2.0 XML examples', () => {
     });
   });
 
+  it('sensor data cases 1 to 15: each event converts; GS1 refuses the same five; cases 1 to 8 equal their JSON-LD examples but where GS1 changed values', () => {
+    const { document, warnings } = convert('SensorDataExamples.xml');
+    // Its extension namespaces (https://ns.example.com/epcis and kin) end in no delimiter.
+    expect(new Set(warnings.map((warning) => warning.split(' ')[0]))).toEqual(new Set(['namespace-without-delimiter']));
+    const converted = events(document);
+    expect(converted).toHaveLength(14);
+    const singleEventDocument = (event: JsonObject): JsonObject => ({ ...document, epcisBody: { eventList: [event] } });
+    const errorsByCase = converted.map((event) => validationErrors(singleEventDocument(event)).map((error) => error.split(':')[0]));
+    expect(errorsByCase).toEqual([
+      [], [], [], [], [], [], [],
+      // Case 8: "gs1:Molar_concentration" is no GS1 measurement type (the JSON-LD example says AmountOfSubstancePerUnitVolume).
+      ['epcisBody.eventList[0].sensorElementList[0].sensorReport[1].type', 'epcisBody.eventList[0].sensorElementList[0].sensorReport[2].type'],
+      // Case 9: reports with an exception and no type; Custodia requires sensorReport.type.
+      ['epcisBody.eventList[0].sensorElementList[0].sensorReport[0].type', 'epcisBody.eventList[0].sensorElementList[0].sensorReport[1].type'],
+      [],
+      // Case 11: "gs1:EffectiveDoseRate" is no GS1 measurement type.
+      ['epcisBody.eventList[0].sensorElementList[0].sensorReport[0].type'],
+      [],
+      // Cases 14 and 15: https://ref.gs1.org/cbv/Bizstep-sensor_reporting, where CBV writes BizStep-.
+      ['epcisBody.eventList[0].bizStep'],
+      ['epcisBody.eventList[0].bizStep'],
+    ]);
+    // Case 14: a component written as the QName cbv:Comp-latitude is the CBV word.
+    expect((converted[12]!['sensorElementList'] as JsonObject[])[0]!['sensorReport']).toEqual([
+      { type: 'Angle', component: 'latitude', value: 42.698334, uom: 'DD', coordinateReferenceSystem: 'http://www.opengis.net/def/crs/OGC/1.3/CRS84' },
+      { type: 'Angle', component: 'longitude', value: 23.319941, uom: 'DD', coordinateReferenceSystem: 'http://www.opengis.net/def/crs/OGC/1.3/CRS84' },
+    ]);
+    const differencesByCase = [1, 2, 3, 4, 5, 6, 7, 8].map((number) => {
+      const single = singleEventDocument(converted[number - 1]!);
+      const json = jsonExample(`WithSensorData/SensorDataExample${number}.jsonld`);
+      return differences(normaliseDocument(single)['epcisBody'], normaliseDocument(withoutAddedHashIds(single, json))['epcisBody']);
+    });
+    const reports = (element: number, indexes: number[], member: string) => indexes.map((index) => `eventList[0].sensorElementList[${element}].sensorReport[${index}].${member}`);
+    expect(differencesByCase).toEqual([
+      [],
+      [],
+      [],
+      // GS1's JSON-LD gives each report a rawData URL of its own.
+      reports(0, [0, 1, 2, 3], 'rawData'),
+      [],
+      // GS1's JSON-LD adds an EPC and a quantity, and splits furtherSensorData into a list of two objects.
+      ['eventList[0].epcList', 'eventList[0].quantityList', 'eventList[0].sensorElementList[0].example:furtherSensorData'],
+      // The same hexBinary value, F0F0F0 in JSON-LD and f0f0f0 in XML.
+      reports(0, [4], 'hexBinaryValue'),
+      // The measurement type (above), and furtherSensorData as in case 6.
+      [...reports(0, [1, 2], 'type'), 'eventList[0].sensorElementList[1].example:furtherSensorData'],
+    ]);
+  });
+
   it('persistent dispositions: converted, and refused only because GS1 put persistentDisposition on AggregationEvents, which its JSON schema allows only on ObjectEvent and TransformationEvent', () => {
     const { document } = convert('Example-PersistentDisposition.xml');
     expect(events(document).map((event) => event['persistentDisposition'])).toEqual([{ set: ['completeness_inferred'] }, { set: ['completeness_verified'], unset: ['completeness_inferred'] }]);
