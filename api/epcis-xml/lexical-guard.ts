@@ -102,6 +102,7 @@ export function guardXml(xml: string, limits: EpcisXmlLimits): string {
   let depth = 0;
   let elements = 0;
   let rootSeen = false;
+  let doctypeSeen = false;
   let index = text.indexOf('<');
   while (index !== -1) {
     if (text.startsWith('<!--', index)) {
@@ -112,26 +113,27 @@ export function guardXml(xml: string, limits: EpcisXmlLimits): string {
       refuse('processing-instruction-refused', `processing instructions are not accepted, only the XML declaration at the start (line ${lineOf(text, index)})`);
     } else if (text.startsWith('<!DOCTYPE', index)) {
       const declaration = EMPTY_DOCTYPE.exec(text.slice(index, index + 1024));
-      if (rootSeen || declaration === null) {
+      if (rootSeen || doctypeSeen || declaration === null) {
         refuse('doctype-refused', `document type declarations are not accepted, except an empty <!DOCTYPE name> before the root: no entities, no DTD (line ${lineOf(text, index)})`);
       }
+      doctypeSeen = true;
       text = text.slice(0, index) + ' '.repeat(declaration[0].length) + text.slice(index + declaration[0].length);
       index += declaration[0].length;
     } else if (text.startsWith('<!', index)) {
       refuse('doctype-refused', `markup declarations such as <!ENTITY are not accepted (line ${lineOf(text, index)})`);
     } else {
       const end = tagEnd(text, index);
-      if (text[index + 1] === '/') {
+      const closing = text[index + 1] === '/';
+      const selfClosing = !closing && text[end - 1] === '/';
+      if (closing) {
         depth--;
-      } else if (text[end - 1] !== '/') {
-        depth++;
-        elements++;
-        rootSeen = true;
       } else {
         elements++;
         rootSeen = true;
+        if (!selfClosing) depth++;
       }
-      if (depth + (text[end - 1] === '/' && text[index + 1] !== '/' ? 1 : 0) > limits.depthMax) {
+      // A self-closing element is as deep as an opened one, for as long as it lasts.
+      if (depth + (selfClosing ? 1 : 0) > limits.depthMax) {
         refuse('too-deep', `elements nest deeper than ${limits.depthMax} levels (line ${lineOf(text, index)})`);
       }
       if (elements > limits.elementsMax) refuse('too-many-elements', `the document has more than ${limits.elementsMax} elements`);

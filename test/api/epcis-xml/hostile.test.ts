@@ -57,6 +57,7 @@ describe('entities and document type declarations', () => {
   it('accepts a DOCTYPE that declares nothing, as GS1 examples carry, and only that', () => {
     expect(problemCode(parseEpcisXml(`<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE project>\n${documentWithEvent('')}`))).toBe('ok');
     expect(problemCode(parseEpcisXml(`<!DOCTYPE project []>${documentWithEvent('')}`))).toBe('doctype-refused');
+    expect(problemCode(parseEpcisXml(`<!DOCTYPE project><!DOCTYPE again>${documentWithEvent('')}`))).toBe('doctype-refused');
   });
 
   it('refuses references to entities nobody declared, and decodes only the predefined ones and character references', () => {
