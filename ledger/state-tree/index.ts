@@ -1,0 +1,6 @@
+/** The state tree: a sparse Merkle tree over the application state (docs/encoding.md, sections 9 and 15). */
+export * from './hashing.js';
+export * from './nodes.js';
+export * from './update.js';
+export * from './proof.js';
+export { MemoryStateTree } from './memory-tree.js';

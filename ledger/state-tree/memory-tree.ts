@@ -1,0 +1,57 @@
+/**
+ * The state tree held in memory, without history: what the offline verifier rebuilds from the
+ * write sets, and what tests, the contracts' harness and the test chains use. Only the current
+ * version's nodes are kept (stale ones are dropped at once), so its memory is a bounded multiple of
+ * the live keys: about one node per key.
+ */
+import { toHex } from '../encoding/hex.js';
+import type { StateWrite } from '../model/state.js';
+import { keyHashOf } from './hashing.js';
+import { EMPTY_CHILD, positionKey, type Child, type InternalNode, type NodePosition, type StateTreeNodes } from './nodes.js';
+import { pathOf, proofOfPath, type StateTreeProof } from './proof.js';
+import { prepareWrites, updateStateTree } from './update.js';
+
+export class MemoryStateTree implements StateTreeNodes {
+  private readonly nodes = new Map<string, InternalNode>();
+  private rootChild: Child = EMPTY_CHILD;
+  /** The version the last writes were applied under; the genesis state is version 0. */
+  private version = -1;
+
+  node(position: NodePosition): InternalNode | undefined {
+    return this.nodes.get(positionKey(position));
+  }
+
+  /** The root as the block header writes it. */
+  get root(): string {
+    return toHex(this.rootChild.hash);
+  }
+
+  get rootNode(): Child {
+    return this.rootChild;
+  }
+
+  /** Applies one height's write set (genesis first) and returns the new root. `valueTexts`: as prepareWrites takes them. */
+  apply(writes: readonly StateWrite[], valueTexts?: readonly string[]): string {
+    this.version++;
+    const update = updateStateTree(this, this.rootChild, this.version, prepareWrites(writes, valueTexts));
+    // Stale first: a node rebuilt in place has the same position as the one it replaces.
+    for (const stale of update.changes.stale) this.nodes.delete(positionKey(stale.position));
+    for (const created of update.changes.created) this.nodes.set(positionKey(created.position), created.node);
+    this.rootChild = update.root;
+    return this.root;
+  }
+
+  /** Internal nodes held: for the verifier's memory bound and for tests. */
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /** The proof of `key` against the current root (its value is the caller's to give). */
+  prove(key: string): StateTreeProof {
+    const keyHash = keyHashOf(key);
+    const path = pathOf(this, this.rootChild, keyHash);
+    if (!path.ok) throw new Error(`state tree node at depth ${path.depth} is missing`);
+    return proofOfPath(path, keyHash);
+  }
+}
+

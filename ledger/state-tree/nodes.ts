@@ -1,0 +1,140 @@
+/**
+ * The state tree's nodes as they are stored (docs/encoding.md, section 11, the `z:` rows): the
+ * tree is persistent in the way of Diem's and Aptos' Jellyfish Merkle tree (Gao et al., "Jellyfish
+ * Merkle Tree", 2021, section 3): a node is never changed in place; an update writes new nodes on
+ * the changed paths, each under the version (the ledger height) that made it, and leaves every
+ * other subtree where it is, referred to by its version. So the tree of every retained height can
+ * be read, and a proof built against the root a certified header names.
+ *
+ * Only internal nodes are rows. A leaf lives inside its parent's row (or as the root), with the
+ * height whose write set holds its value, so that the value at any retained height can be found.
+ * A subtree of one key is that key's leaf, wherever its key hash's prefix first becomes unique
+ * (the compression of runs of single children that keeps depth near log2(keys) rather than 256).
+ */
+import { assert } from '../assert.js';
+import { toHex } from '../encoding/hex.js';
+import { EMPTY_SUBTREE, HASH_BYTES, type Hash } from './hashing.js';
+
+export type Child =
+  | { kind: 'empty'; hash: Hash }
+  | { kind: 'leaf'; hash: Hash; keyHash: Hash; valueHash: Hash; /** The height whose write set set this value. */ valueHeight: number }
+  | { kind: 'internal'; hash: Hash; /** The height that wrote this node. */ version: number };
+
+export interface InternalNode {
+  left: Child;
+  right: Child;
+}
+
+export const EMPTY_CHILD: Child = Object.freeze({ kind: 'empty', hash: EMPTY_SUBTREE });
+
+/** Where an internal node sits: its depth and the key-hash bits above it (the rest are ignored). */
+export interface NodePosition {
+  depth: number;
+  /** Any key hash under the node: only its first `depth` bits count. */
+  keyHash: Hash;
+}
+
+/** Reads internal nodes of retained versions; undefined when not stored (pruned, or damage). */
+export interface StateTreeNodes {
+  node(position: NodePosition, version: number): InternalNode | undefined;
+}
+
+/** The node rows an update writes, and the rows it made stale (still needed by older versions). */
+export interface NodeChanges {
+  created: Array<{ position: NodePosition; version: number; node: InternalNode }>;
+  stale: Array<{ position: NodePosition; version: number }>;
+}
+
+/**
+ * The position's key text: depth (2 hex digits) and the path bits, as the first ceil(depth / 8)
+ * bytes of the key hash with the bits below the depth cleared, in hex. Equal for every key hash
+ * under the node.
+ */
+export function positionKey(position: NodePosition): string {
+  const { depth, keyHash } = position;
+  assert(Number.isInteger(depth) && depth >= 0 && depth < 256, `node depth ${depth} is outside the tree`);
+  const bytes = keyHash.subarray(0, (depth + 7) >> 3);
+  const path = new Uint8Array(bytes);
+  if ((depth & 7) !== 0) path[path.length - 1]! &= 0xff << (8 - (depth & 7));
+  return `${depth.toString(16).padStart(2, '0')}:${toHex(path)}`;
+}
+
+const EMPTY_TAG = 0;
+const LEAF_TAG = 1;
+const INTERNAL_TAG = 2;
+const HEIGHT_BYTES = 8;
+const LEAF_BYTES = 1 + 3 * HASH_BYTES + HEIGHT_BYTES;
+const INTERNAL_BYTES = 1 + HASH_BYTES + HEIGHT_BYTES;
+
+function childBytes(child: Child): number {
+  return child.kind === 'empty' ? 1 : child.kind === 'leaf' ? LEAF_BYTES : INTERNAL_BYTES;
+}
+
+function writeHeight(view: DataView, offset: number, height: number): void {
+  view.setUint32(offset, Math.floor(height / 2 ** 32));
+  view.setUint32(offset + 4, height >>> 0);
+}
+
+function readHeight(view: DataView, offset: number): number {
+  return view.getUint32(offset) * 2 ** 32 + view.getUint32(offset + 4);
+}
+
+function writeChild(out: Uint8Array, offset: number, child: Child): number {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  if (child.kind === 'empty') {
+    out[offset] = EMPTY_TAG;
+    return offset + 1;
+  }
+  out[offset] = child.kind === 'leaf' ? LEAF_TAG : INTERNAL_TAG;
+  out.set(child.hash, offset + 1);
+  if (child.kind === 'leaf') {
+    out.set(child.keyHash, offset + 1 + HASH_BYTES);
+    out.set(child.valueHash, offset + 1 + 2 * HASH_BYTES);
+    writeHeight(view, offset + 1 + 3 * HASH_BYTES, child.valueHeight);
+    return offset + LEAF_BYTES;
+  }
+  writeHeight(view, offset + 1 + HASH_BYTES, child.version);
+  return offset + INTERNAL_BYTES;
+}
+
+function readChild(bytes: Uint8Array, offset: number): { child: Child; next: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tag = bytes[offset];
+  if (tag === EMPTY_TAG) return { child: EMPTY_CHILD, next: offset + 1 };
+  if (tag === LEAF_TAG) {
+    assert(offset + LEAF_BYTES <= bytes.length, 'a state tree record ends inside a leaf');
+    const hash = bytes.subarray(offset + 1, offset + 1 + HASH_BYTES);
+    const keyHash = bytes.subarray(offset + 1 + HASH_BYTES, offset + 1 + 2 * HASH_BYTES);
+    const valueHash = bytes.subarray(offset + 1 + 2 * HASH_BYTES, offset + 1 + 3 * HASH_BYTES);
+    return { child: { kind: 'leaf', hash, keyHash, valueHash, valueHeight: readHeight(view, offset + 1 + 3 * HASH_BYTES) }, next: offset + LEAF_BYTES };
+  }
+  assert(tag === INTERNAL_TAG && offset + INTERNAL_BYTES <= bytes.length, `a state tree record holds an unknown child tag ${String(tag)} or ends inside a child`);
+  return { child: { kind: 'internal', hash: bytes.subarray(offset + 1, offset + 1 + HASH_BYTES), version: readHeight(view, offset + 1 + HASH_BYTES) }, next: offset + INTERNAL_BYTES };
+}
+
+/** A child on its own (the `zr:` root rows): tag, then hash and its fields (docs/encoding.md, section 11). */
+export function encodeChild(child: Child): Uint8Array {
+  const out = new Uint8Array(childBytes(child));
+  writeChild(out, 0, child);
+  return out;
+}
+
+export function decodeChild(bytes: Uint8Array): Child {
+  const { child, next } = readChild(bytes, 0);
+  assert(next === bytes.length, 'a state tree root record has trailing bytes');
+  return child;
+}
+
+/** An internal node's row: its left child, then its right child. */
+export function encodeNode(node: InternalNode): Uint8Array {
+  const out = new Uint8Array(childBytes(node.left) + childBytes(node.right));
+  writeChild(out, writeChild(out, 0, node.left), node.right);
+  return out;
+}
+
+export function decodeNode(bytes: Uint8Array): InternalNode {
+  const left = readChild(bytes, 0);
+  const right = readChild(bytes, left.next);
+  assert(right.next === bytes.length, 'a state tree node record has trailing bytes');
+  return { left: left.child, right: right.child };
+}
