@@ -11,6 +11,10 @@
  * It also keeps the chain's validator-set epochs (epochs.ts): a block whose header carries
  * `nextValidators` ends its epoch, and is recorded in a small index in the same batch, so that
  * the node can ask which set certifies a height and the API can prove the hand-overs.
+ *
+ * The state root is the root of the state tree (ledger/state-tree/), whose versioned nodes the
+ * store keeps for the last `stateHeightsKept` heights (state-tree-rows.ts), so that a key's value
+ * or absence can be proven at any of them.
  */
 import { ClassicLevel } from 'classic-level';
 import { stat } from 'node:fs/promises';
@@ -25,7 +29,9 @@ import { genesisEpoch, type Epoch } from '../model/epoch.js';
 import { genesisHash, type Genesis } from '../model/genesis.js';
 import type { LedgerEntry } from '../model/ledger-entry.js';
 import type { TransactionResult } from '../model/result.js';
-import { isCanonicalWriteSet, nextStateRoot, INITIAL_STATE_PARENT, type StateWrite } from '../model/state.js';
+import { isCanonicalWriteSet, type StateWrite } from '../model/state.js';
+import type { JsonValue } from '../encoding/canonical-json.js';
+import { compareHashes, EMPTY_CHILD, keyHashOf, pathOf, prepareWrites, proofOfPath, updateStateTree, valueHashOf, type Child, type StateTreeNodes, type StateTreeProof } from '../state-tree/index.js';
 import { ValidatorSet } from '../model/validator-set.js';
 import {
   buildConsistencyProof,
@@ -50,6 +56,7 @@ import { describeStoreError, storeErrorMessage } from './open-errors.js';
 import { makeReadCopy, type ReadCopy } from './read-copy.js';
 import { checkStoredBlock, checkTail, type StoreReader } from './tail-check.js';
 import { checkBlockRecord, checkCertificateRecord, checkTransactionRecord, isDamageError, storeDamage, StoreDamagedError, type StoreDamage } from './checked-reads.js';
+import { pruneStateTrees, putStateTreeHeight, stateTreeKeys, STATE_HEIGHTS_KEPT_DEFAULT, STATE_HEIGHTS_KEPT_MIN, storedStateFloor, storedStateTreeNodes, storedStateTreeRoot } from './state-tree-rows.js';
 
 export type { EpochChange } from './epochs.js';
 export { StoreDamagedError, type StoreDamage } from './checked-reads.js';
@@ -57,7 +64,8 @@ export { StoreDamagedError, type StoreDamage } from './checked-reads.js';
 /** A checked read: the record (undefined when none is stored) or the damage its checks found. */
 export type CheckedRead<T> = { ok: true; value: T | undefined } | StoreDamage;
 
-export const STORE_FORMAT_VERSION = 1;
+/** 2: the state root became the state tree's root, with its rows (issue 15). A store of format 1 is refused. */
+export const STORE_FORMAT_VERSION = 2;
 /** Blocks whose decoded results are kept for status queries. */
 const RECENT_RESULTS_KEPT = 64;
 /** Blocks whose checked record digests are kept (32 bytes each and a Map entry: about 0.5 MB). */
@@ -109,7 +117,19 @@ export interface BlockStoreOptions {
    */
   validators?: ValidatorSet;
   tailBlocksChecked?: number;
+  /** Heights whose state trees are kept, for state proofs (default STATE_HEIGHTS_KEPT_DEFAULT, at least STATE_HEIGHTS_KEPT_MIN). */
+  stateHeightsKept?: number;
 }
+
+/** A key's value (null: absent) at a retained height, with its proof against that height's state root. */
+export interface StateProofAt {
+  height: number;
+  stateRoot: string;
+  value: JsonValue | null;
+  proof: StateTreeProof;
+}
+
+export type StateProofRead = { ok: true; value: StateProofAt } | { ok: false; code: 'height-not-kept'; message: string; floor: number };
 
 export interface InclusionProof {
   entry: LedgerEntry;
@@ -148,6 +168,11 @@ export class BlockStore {
   private readonly checkedBlockDigests = new Map<number, Uint8Array>();
   /** Whether this open created the store (an empty folder): a validator whose ledger was moved aside. */
   createdOnOpen = false;
+  /** The state tree's root after the head. */
+  private stateTreeRoot: Child;
+  /** The lowest height whose state tree is kept whole. */
+  private stateFloorHeight: number;
+  private readonly stateNodes: StateTreeNodes;
 
   private constructor(
     private readonly db: Database,
@@ -157,10 +182,15 @@ export class BlockStore {
     frontier: MerkleFrontier,
     epochs: EpochHistory,
     private readonly validators: ValidatorSet | undefined,
+    stateTree: { root: Child; floor: number },
+    private readonly stateHeightsKept: number,
   ) {
     this.headState = head;
     this.frontier = frontier;
     this.epochHistory = epochs;
+    this.stateTreeRoot = stateTree.root;
+    this.stateFloorHeight = stateTree.floor;
+    this.stateNodes = storedStateTreeNodes((key) => this.db.getSync(key));
   }
 
   static async open(options: BlockStoreOptions): Promise<StoreOpenResult> {
@@ -176,6 +206,8 @@ export class BlockStore {
   }
 
   private static async load(db: Database, options: BlockStoreOptions): Promise<StoreOpenResult> {
+    const stateHeightsKept = options.stateHeightsKept ?? STATE_HEIGHTS_KEPT_DEFAULT;
+    assert(Number.isSafeInteger(stateHeightsKept) && stateHeightsKept >= STATE_HEIGHTS_KEPT_MIN, `stateHeightsKept must be an integer of at least ${STATE_HEIGHTS_KEPT_MIN}`);
     const expectedGenesisHash = genesisHash(options.genesis);
     const format = await db.get(storeKeys.formatVersion);
     const created = format === undefined;
@@ -234,26 +266,36 @@ export class BlockStore {
       };
     }
 
+    const get = (key: string) => db.getSync(key);
+    const stateTreeRoot = storedStateTreeRoot(get, headHeight);
+    const stateFloor = storedStateFloor(get);
+    if (stateTreeRoot === undefined || stateFloor === undefined || toHex(stateTreeRoot.hash) !== headState.stateRoot) {
+      return { ok: false, code: 'corrupt', height: headHeight, message: `store corrupt at height ${headHeight}: the state tree's root or floor is missing or differs from the recorded state root` };
+    }
+
     const frontierNodes = await readNodes(db, nodesForRoot(headState.logSize));
     const frontier = MerkleFrontier.fromNodes(headState.logSize, frontierNodes);
     assert(toHex(frontier.root()) === headState.logRoot, 'the Merkle frontier disagrees with a tail that passed its checks');
     assert(epochs.ok, 'the epoch history failed to load without a reported problem');
-    const store = new BlockStore(db, options.genesis, expectedGenesisHash, headState, frontier, epochs.history, options.validators);
+    const store = new BlockStore(db, options.genesis, expectedGenesisHash, headState, frontier, epochs.history, options.validators, { root: stateTreeRoot, floor: stateFloor }, stateHeightsKept);
     store.createdOnOpen = created;
     return { ok: true, store };
   }
 
   private static async initialize(db: Database, genesis: Genesis, hash: string, genesisWrites: readonly StateWrite[]): Promise<void> {
     assert(isCanonicalWriteSet(genesisWrites), 'genesis writes must be sorted by key with each key once');
+    const tree = updateStateTree(storedStateTreeNodes((key) => db.getSync(key)), EMPTY_CHILD, 0, prepareWrites(genesisWrites));
     const state: LedgerState = {
       height: 0,
       blockHash: hash,
       logSize: 0,
       logRoot: toHex(EMPTY_ROOT),
-      stateRoot: nextStateRoot(INITIAL_STATE_PARENT, genesisWrites),
+      stateRoot: toHex(tree.root.hash),
       headerLedgerHeight: 0,
     };
     const batch = db.batch();
+    putStateTreeHeight(batch, 0, tree.root, tree.changes);
+    batch.put(stateTreeKeys.floor, encodeRecord(0));
     batch.put(storeKeys.formatVersion, encodeRecord(STORE_FORMAT_VERSION));
     batch.put(storeKeys.genesis, encodeRecord(genesis));
     batch.put(storeKeys.writes(0), encodeRecord(genesisWrites));
@@ -332,6 +374,10 @@ export class BlockStore {
       if (write.value === null) batch.del(storeKeys.state(write.key));
       else putText(storeKeys.state(write.key), checked.writeValueTexts[index]!);
     }
+    // The state tree after the block: one pass over its writes, its new nodes in this batch, older trees pruned in it too.
+    const tree = updateStateTree(this.stateNodes, this.stateTreeRoot, height, prepareWrites(commit.writes, checked.writeValueTexts));
+    putStateTreeHeight(batch, height, tree.root, tree.changes);
+    const stateFloor = pruneStateTrees(batch, (key) => this.db.getSync(key), this.stateFloorHeight, height, this.stateHeightsKept);
 
     const eventCounts = new Map<number, number>();
     const identifiers = new Set<string>();
@@ -361,7 +407,7 @@ export class BlockStore {
 
     writeAuditorIndices(batch, commit.block, checked.transactionIds, identifiers, commit.notes ?? [], (key) => this.db.getSync(key) !== undefined);
 
-    const state = stateAfterBlock(commit.block, checked, frontier);
+    const state = stateAfterBlock(commit.block, checked, frontier, toHex(tree.root.hash));
     putText(storeKeys.ledgerState(height), JSON.stringify(state));
     putText(storeKeys.head, String(height));
     try {
@@ -373,6 +419,8 @@ export class BlockStore {
     this.frontier = frontier;
     this.headState = state;
     this.epochHistory = epochs;
+    this.stateTreeRoot = tree.root;
+    this.stateFloorHeight = stateFloor;
     return { ok: true, state };
   }
 
@@ -667,6 +715,40 @@ export class BlockStore {
     };
   }
 
+  /** The lowest height whose state tree the store keeps, so that stateProof answers at it. */
+  stateFloor(): number {
+    return this.stateFloorHeight;
+  }
+
+  /**
+   * A key's value at a committed height (null when absent) and its proof against that height's
+   * state root (docs/encoding.md, section 15). Heights below the state floor are pruned. The value
+   * is the current state row when it still hashes to the leaf's value hash, else the write of
+   * the height that set it (`w:`), checked against the hash the same way; a mismatch is damage.
+   */
+  async stateProof(key: string, height: number): Promise<StateProofRead> {
+    assert(Number.isSafeInteger(height) && height >= 0 && height <= this.headState.height, `height ${height} is not a committed height`);
+    const floor = this.stateFloorHeight;
+    const get = (rowKey: string) => this.db.getSync(rowKey);
+    const root = height === this.headState.height ? this.stateTreeRoot : storedStateTreeRoot(get, height);
+    if (height < floor || root === undefined) return { ok: false, code: 'height-not-kept', message: `the state of height ${height} is pruned; heights from ${floor} are kept`, floor };
+    const keyHash = keyHashOf(key);
+    const path = pathOf(this.stateNodes, root, keyHash);
+    if (!path.ok) throw new StoreDamagedError(storeDamage(path.version, `the state tree node at depth ${path.depth} of version ${path.version} is missing`));
+    const stateRoot = toHex(root.hash);
+    const proof = proofOfPath(path, keyHash);
+    const terminal = path.terminal;
+    if (terminal.kind !== 'leaf' || compareHashes(terminal.keyHash, keyHash) !== 0) return { ok: true, value: { height, stateRoot, value: null, proof } };
+    const current = (await this.getState(key)) as JsonValue | undefined;
+    if (current !== undefined && compareHashes(valueHashOf(current), terminal.valueHash) === 0) return { ok: true, value: { height, stateRoot, value: current, proof } };
+    const writes = await this.getWrites(terminal.valueHeight);
+    const written = writes?.find((write) => write.key === key)?.value ?? null;
+    if (written === null || compareHashes(valueHashOf(written), terminal.valueHash) !== 0) {
+      throw new StoreDamagedError(storeDamage(terminal.valueHeight, `the write set of height ${terminal.valueHeight} does not hold the value of ${key} that the state tree names`));
+    }
+    return { ok: true, value: { height, stateRoot, value: written, proof } };
+  }
+
   /** An RFC 9162 consistency proof that the log of `newSize` extends the log of `oldSize`. */
   async consistencyProof(oldSize: number, newSize: number): Promise<string[]> {
     assert(Number.isInteger(oldSize) && oldSize >= 1 && oldSize <= newSize && newSize <= this.headState.logSize, `no consistency proof from ${oldSize} to ${newSize}`);
@@ -848,6 +930,8 @@ function storeReader(db: Database, options: ReadOptions = {}): StoreReader {
     heightOfHash: (hash) => getRecord<number>(db, storeKeys.blockHash(hash), options),
     transactionLocation: (txId) => getRecord<TransactionLocation>(db, storeKeys.transaction(txId), options),
     merkleNodes: (ids) => readNodes(db, ids, options),
+    stateTreeNodes: storedStateTreeNodes((key) => db.getSync(key, options)),
+    stateTreeRoot: (height) => storedStateTreeRoot((key) => db.getSync(key, options), height),
     epochEnds: async () => {
       const entries = await db.iterator({ gte: storeKeys.epochEndPrefix, lt: `${storeKeys.epochEndPrefix}\uffff` }).all();
       return entries.map(([key, value]) => ({ height: parseInt(key.slice(storeKeys.epochEndPrefix.length), 16), epoch: decodeRecord<number>(value) }));

@@ -5,8 +5,13 @@
  * that certifies its height, and the epoch index), and the first difference is reported with
  * its height. Nothing is repaired: a node that starts on a damaged store could vote for a
  * history it does not actually hold.
+ *
+ * The state root of a height is re-derived from the stored state tree of the height before and
+ * the block's write set, and the nodes the height wrote are compared with those the derivation
+ * makes, while that tree is kept (state-tree-rows.ts); below the state floor the
+ * whole-ledger verifier (verify-ledger.ts) is what recomputes it.
  */
-import { toHex } from '../encoding/hex.js';
+import { equalBytes, toHex } from '../encoding/hex.js';
 import type { Block } from '../model/block.js';
 import { verifyQuorumCertificate, type QuorumCertificate } from '../model/certificate.js';
 import type { TransactionResult } from '../model/result.js';
@@ -15,6 +20,7 @@ import type { ValidatorSet } from '../model/validator-set.js';
 import type { EpochHistory } from './epochs.js';
 import { rootFromNodes, nodesForRoot, type NodeId, type NodeLookup } from '../merkle/index.js';
 import { checkCommittedBlock, headerRootsDiffer, type LedgerState } from '../verify/block-checks.js';
+import { encodeNode, prepareWrites, updateStateTree, type Child, type StateTreeNodes } from '../state-tree/index.js';
 import type { TransactionLocation } from './records.js';
 
 export interface StoreReader {
@@ -26,6 +32,9 @@ export interface StoreReader {
   heightOfHash(hash: string): Promise<number | undefined>;
   transactionLocation(txId: string): Promise<TransactionLocation | undefined>;
   merkleNodes(ids: readonly NodeId[]): Promise<NodeLookup>;
+  /** The state tree's nodes (synchronous reads), and the root kept for a height (undefined once pruned). */
+  stateTreeNodes: StateTreeNodes;
+  stateTreeRoot(height: number): Child | undefined;
   /** The epoch index: each epoch-ending block's height and the number of the epoch it ends, by height. */
   epochEnds(): Promise<Array<{ height: number; epoch: number }>>;
 }
@@ -98,7 +107,8 @@ export async function checkStoredBlock(reader: StoreReader, height: number, opti
   if (!checked.ok) return `${checked.code}: ${checked.message}`;
   if (state.blockHash !== checked.hash) return `the recorded block hash ${state.blockHash} differs from the block's hash ${checked.hash}`;
   if ((await reader.heightOfHash(checked.hash)) !== height) return `the hash index does not map ${checked.hash} to this height`;
-  if (state.stateRoot !== checked.stateRoot) return `the recorded state root ${state.stateRoot} differs from the one its write set gives, ${checked.stateRoot}`;
+  const stateProblem = checkStateTreeHeight(reader, height, state.stateRoot, writes, checked.writeValueTexts);
+  if (stateProblem !== undefined) return stateProblem;
   if (state.headerLedgerHeight !== block.header.ledgerHeight) return 'the recorded ledgerHeight differs from the header';
   if (state.logSize !== previous.logSize + block.transactions.length) {
     return `the recorded log size ${state.logSize} is not ${previous.logSize} + ${block.transactions.length} transactions`;
@@ -133,6 +143,29 @@ export async function checkStoredBlock(reader: StoreReader, height: number, opti
     const epoch = options.epochs.at(height);
     const verdict = verifyQuorumCertificate(certificate, epoch.validators, options.chainId, epoch.number);
     if (!verdict.ok) return `its certificate fails: ${verdict.code}: ${verdict.message} (epoch ${epoch.number}, from height ${epoch.startHeight})`;
+  }
+  return undefined;
+}
+
+/**
+ * The stored state tree of `height` against the recorded state root, and, when the tree of the
+ * height before is kept, the root re-derived from it and the write set.
+ */
+function checkStateTreeHeight(reader: StoreReader, height: number, stateRoot: string, writes: readonly StateWrite[], valueTexts: readonly string[]): string | undefined {
+  const stored = reader.stateTreeRoot(height);
+  if (stored === undefined) return undefined;
+  if (toHex(stored.hash) !== stateRoot) return `the state tree's root ${toHex(stored.hash)} differs from the recorded state root ${stateRoot}`;
+  const before = reader.stateTreeRoot(height - 1);
+  if (before === undefined) return undefined;
+  const update = updateStateTree(reader.stateTreeNodes, before, height, prepareWrites(writes, valueTexts));
+  const derived = toHex(update.root.hash);
+  if (derived !== stateRoot) return `the recorded state root ${stateRoot} differs from the one its write set gives, ${derived}`;
+  // The height's own rows: each node it wrote, as its write set gives it.
+  for (const created of update.changes.created) {
+    const stored = reader.stateTreeNodes.node(created.position, created.version);
+    if (stored === undefined || !equalBytes(encodeNode(stored), encodeNode(created.node))) {
+      return `the state tree node at depth ${created.position.depth} written at this height is ${stored === undefined ? 'missing' : 'not the one its write set gives'}, under the recorded state root ${stateRoot}`;
+    }
   }
   return undefined;
 }

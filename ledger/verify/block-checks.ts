@@ -11,8 +11,7 @@ import { isCanonicalWriteSet, type StateWrite } from '../model/state.js';
 import { transactionId } from '../model/transaction.js';
 import type { Hash, MerkleFrontier } from '../merkle/index.js';
 import { canonicalize } from '../encoding/canonical-json.js';
-import { concatBytes, fromHex, toHex, utf8 } from '../encoding/hex.js';
-import { sha256 } from '../crypto/sha256.js';
+import { toHex } from '../encoding/hex.js';
 
 /** The ledger as it stands after a height: what block headers and checkpoints refer to. */
 export interface LedgerState {
@@ -50,10 +49,9 @@ export interface BlockCheckSuccess {
   hash: string;
   transactionIds: readonly string[];
   leafHashes: Hash[];
-  stateRoot: string;
-  /** The write set's RFC 8785 text, the bytes the state root hashes: also valid JSON to store as they are. */
+  /** The write set's RFC 8785 text: valid JSON to store as it is. */
   writeSetText: string;
-  /** The canonical text of each write's value (`null` for a deletion), in write order: the store keeps these as the state rows. */
+  /** The canonical text of each write's value (`null` for a deletion), in write order: the store keeps these as the state rows, and the state tree hashes them. */
   writeValueTexts: string[];
 }
 
@@ -68,8 +66,6 @@ export interface BlockCheckOptions {
   transactionIds?: readonly string[] | undefined;
 }
 
-const STATE_TAG = concatBytes(utf8('custodia/v1/state'), new Uint8Array([0]));
-
 /**
  * The write set's canonical text, built from each member's canonical text: a write is
  * `{"key":K,"value":V}` (RFC 8785 orders "key" before "value"), so the whole is exactly
@@ -82,15 +78,11 @@ export function encodeWriteSet(writes: readonly StateWrite[]): { text: string; v
   return { text: `[${members.join(',')}]`, valueTexts };
 }
 
-/** docs/encoding.md section 9: stateRoot(h) = H("custodia/v1/state" || 0x00 || stateRoot(h - 1) || H(canonical(writes(h)))). */
-export function stateRootAfter(previousRoot: string, writeSetText: string): string {
-  return toHex(sha256(concatBytes(STATE_TAG, fromHex(previousRoot), sha256(utf8(writeSetText)))));
-}
-
 /**
  * Checks the block's own consistency and its link to `previous`. It does not check the
- * header's claimed ledger roots (the caller looks up the state at `ledgerHeight`) nor the
- * certificate's signatures (they need the validator set of that height).
+ * header's claimed ledger roots (the caller looks up the state at `ledgerHeight`), the
+ * certificate's signatures (they need the validator set of that height) nor the state root
+ * after the block (it needs the state tree, which the caller holds).
  */
 export function checkCommittedBlock(
   parts: CommittedBlockParts,
@@ -134,17 +126,20 @@ export function checkCommittedBlock(
     ledgerEntryLeafHash({ height: header.height, position, txId, result: results[position]! }),
   );
   const encoded = encodeWriteSet(writes);
-  return { ok: true, hash, transactionIds, leafHashes, stateRoot: stateRootAfter(previous.stateRoot, encoded.text), writeSetText: encoded.text, writeValueTexts: encoded.valueTexts };
+  return { ok: true, hash, transactionIds, leafHashes, writeSetText: encoded.text, writeValueTexts: encoded.valueTexts };
 }
 
-/** The ledger state after a checked block, given the Merkle log with the block's leaves appended. */
-export function stateAfterBlock(block: Block, checked: BlockCheckSuccess, log: MerkleFrontier): LedgerState {
+/**
+ * The ledger state after a checked block, given the Merkle log with the block's leaves appended
+ * and the state tree's root after its writes (ledger/state-tree/).
+ */
+export function stateAfterBlock(block: Block, checked: BlockCheckSuccess, log: MerkleFrontier, stateRoot: string): LedgerState {
   return {
     height: block.header.height,
     blockHash: checked.hash,
     logSize: log.size,
     logRoot: toHex(log.root()),
-    stateRoot: checked.stateRoot,
+    stateRoot,
     headerLedgerHeight: block.header.ledgerHeight,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Offline re-verification of a whole ledger from genesis (what `custodia verify --data` runs).
  * Trusting nothing stored but the blocks themselves, it recomputes every block hash and link,
- * every transaction's signatures, the Merkle log and the state root chain, checks every
+ * every transaction's signatures, the Merkle log and the state tree (rebuilt in memory from the
+ * write sets: about one node of some 200 bytes per live state key), checks every
  * certificate against the validator set of its height's epoch (the genesis set, then each set a
  * committed block hands over to with `nextValidators`), and compares all of it with what the
  * store recorded, its epoch index included. It stops at the first failure and names the height.
@@ -11,7 +12,8 @@ import { toHex } from '../encoding/hex.js';
 import { verifyQuorumCertificate } from '../model/certificate.js';
 import { epochAfter, genesisEpoch, type Epoch } from '../model/epoch.js';
 import { genesisHash, type Genesis } from '../model/genesis.js';
-import { INITIAL_STATE_PARENT, isCanonicalWriteSet, nextStateRoot } from '../model/state.js';
+import { isCanonicalWriteSet } from '../model/state.js';
+import { MemoryStateTree } from '../state-tree/index.js';
 import { checkTransactionShape, verifyTransactionSignatures, type TransactionShape } from '../model/transaction.js';
 import type { ValidatorSet } from '../model/validator-set.js';
 import { EMPTY_ROOT, MerkleFrontier } from '../merkle/index.js';
@@ -100,12 +102,13 @@ export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVeri
   const stored0 = await reader.ledgerState(0);
   if (writes0 === undefined || stored0 === undefined) return fail(0, 'the genesis state is missing');
   if (!isCanonicalWriteSet(writes0)) return fail(0, 'the genesis write set is not sorted by key');
+  const stateTree = new MemoryStateTree();
   let previous: LedgerState = {
     height: 0,
     blockHash: genesisHash(genesis),
     logSize: 0,
     logRoot: toHex(EMPTY_ROOT),
-    stateRoot: nextStateRoot(INITIAL_STATE_PARENT, writes0),
+    stateRoot: stateTree.apply(writes0),
     headerLedgerHeight: 0,
   };
   const storedDiffers = compareStates(stored0, previous);
@@ -182,7 +185,7 @@ export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVeri
       if (rootsDiffer !== undefined) return await failsLater(`header ${rootsDiffer}`);
 
       for (const leaf of checked.leafHashes) frontier.append(leaf);
-      const state = stateAfterBlock(block, checked, frontier);
+      const state = stateAfterBlock(block, checked, frontier, stateTree.apply(writes, checked.writeValueTexts));
       const differs = compareStates(stored, state);
       if (differs !== undefined) return await failsLater(differs);
 

@@ -16,7 +16,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalize, type JsonValue } from '../../ledger/encoding/canonical-json.js';
-import { INITIAL_STATE_PARENT, nextStateRoot, type StateWrite } from '../../ledger/model/state.js';
+import type { StateWrite } from '../../ledger/model/state.js';
+import { MemoryStateTree } from '../../ledger/state-tree/index.js';
 import { signTransaction, transactionId, type Transaction } from '../../ledger/model/transaction.js';
 import { decodeRecord, encodeRecord } from '../../ledger/store/records.js';
 import { executeBlock, TRANSACTION_TYPES } from '../../contracts/executor.js';
@@ -274,8 +275,9 @@ describe('the executor, fuzzed', () => {
         const stored = new StoredState();
         inMemory.apply(genesis);
         stored.apply(genesis);
-        let memoryRoot = nextStateRoot(INITIAL_STATE_PARENT, genesis);
-        let storedRoot = memoryRoot;
+        const memoryTree = new MemoryStateTree();
+        const storedTree = new MemoryStateTree();
+        expect(storedTree.apply(genesis)).toBe(memoryTree.apply(genesis));
         for (const [index, transactions] of blocks.entries()) {
           const context = { chainId: CHAIN_ID, height: index + 1, timestamp: GENESIS_TIME + (index + 1) * 60_000 };
           const first = await executeBlock(inMemory, context, transactions);
@@ -283,9 +285,7 @@ describe('the executor, fuzzed', () => {
           expect(first.failures.map((failure) => String(failure.error))).toEqual([]);
           for (const result of first.results) if (result.status === 'rejected') expect(codes.has(result.code), result.code).toBe(true);
           expect(canonicalize(second.results)).toBe(canonicalize(first.results));
-          memoryRoot = nextStateRoot(memoryRoot, first.writes);
-          storedRoot = nextStateRoot(storedRoot, second.writes);
-          expect(storedRoot).toBe(memoryRoot);
+          expect(storedTree.apply(second.writes)).toBe(memoryTree.apply(first.writes));
           inMemory.apply(first.writes);
           stored.apply(second.writes);
         }

@@ -13,7 +13,8 @@ import { signVote, type QuorumCertificate } from '../../ledger/model/certificate
 import { genesisHash, loadGenesis, type Genesis } from '../../ledger/model/genesis.js';
 import { ledgerEntryLeafHash } from '../../ledger/model/ledger-entry.js';
 import { ACCEPTED, type TransactionResult } from '../../ledger/model/result.js';
-import { INITIAL_STATE_PARENT, nextStateRoot, type StateWrite } from '../../ledger/model/state.js';
+import type { StateWrite } from '../../ledger/model/state.js';
+import { MemoryStateTree } from '../../ledger/state-tree/index.js';
 import { signTransaction, transactionId, type Transaction } from '../../ledger/model/transaction.js';
 import { ValidatorSet, type Validator } from '../../ledger/model/validator-set.js';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
@@ -70,6 +71,8 @@ export class TestChain {
   readonly genesisWrites: StateWrite[];
   private readonly states: LedgerState[] = [];
   private readonly frontier = MerkleFrontier.empty();
+  /** The state after the head, whose root each block's ledger state records. */
+  readonly stateTree = new MemoryStateTree();
   private readonly epochList: TestEpoch[] = [];
   private readonly keysByPublicKey = new Map<string, KeyPair>();
   private nonce = 0;
@@ -97,7 +100,7 @@ export class TestChain {
       blockHash: this.genesisHash,
       logSize: 0,
       logRoot: toHex(EMPTY_ROOT),
-      stateRoot: nextStateRoot(INITIAL_STATE_PARENT, this.genesisWrites),
+      stateRoot: this.stateTree.apply(this.genesisWrites),
       headerLedgerHeight: 0,
     });
   }
@@ -195,7 +198,7 @@ export class TestChain {
       blockHash: blockHash(header),
       logSize: this.frontier.size,
       logRoot: toHex(this.frontier.root()),
-      stateRoot: nextStateRoot(previous.stateRoot, writes),
+      stateRoot: this.stateTree.apply(writes),
       headerLedgerHeight: ledgerHeight,
     });
     const certificate = this.certificate(header, options.signers, { certifiedBy: options.certifiedBy, signatureEpoch: options.signatureEpoch });

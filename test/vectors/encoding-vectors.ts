@@ -11,7 +11,8 @@ import { blockHash, transactionRoot, type BlockHeader } from '../../ledger/model
 import { signVote, voteDigest } from '../../ledger/model/certificate.js';
 import { genesisHash, type Genesis } from '../../ledger/model/genesis.js';
 import { ledgerEntryBytes, ledgerEntryLeafHash } from '../../ledger/model/ledger-entry.js';
-import { INITIAL_STATE_PARENT, nextStateRoot, writeSetDigest } from '../../ledger/model/state.js';
+import type { StateWrite } from '../../ledger/model/state.js';
+import { MemoryStateTree, EMPTY_SUBTREE, keyHashOf, leafHashOf, valueHashOf } from '../../ledger/state-tree/index.js';
 import { signTransaction, transactionId, transactionIdBytes, type TransactionBody } from '../../ledger/model/transaction.js';
 
 const CHAIN_ID = 'custodia-vectors';
@@ -51,12 +52,26 @@ export function encodingVectors() {
   const result = { status: 'accepted' as const };
   const entry = { height: 1, position: 0, txId, result };
 
-  const writes = [
+  // The state tree (docs/encoding.md, section 9): a genesis state of four keys, then one block that adds, changes and deletes one each.
+  const genesisWrites: StateWrite[] = [
+    { key: 'consortium', value: { name: 'vectors' } },
+    { key: 'item/urn:epc:id:sgtin:4012345.011111.1001', value: { holder: 'urn:epc:id:pgln:0614141.00001', quarantined: false } },
+    { key: 'participant/urn:epc:id:pgln:0614141.00001', value: { name: 'Farm', roles: ['producer'] } },
+    { key: 'participant/urn:epc:id:pgln:0614142.00001', value: { name: 'Carrier', roles: ['carrier'] } },
+  ];
+  const writes: StateWrite[] = [
+    { key: 'item/urn:epc:id:sgtin:4012345.011111.1001', value: { holder: 'urn:epc:id:pgln:0614141.00001', quarantined: true } },
     { key: 'lot/urn:epc:class:lgtin:4012345.012345.998877', value: { holder: 'urn:epc:id:pgln:0614141.00001', recalled: false } },
     { key: 'participant/urn:epc:id:pgln:0614142.00001', value: null },
   ];
-  const stateRoot0 = nextStateRoot(INITIAL_STATE_PARENT, []);
-  const stateRoot1 = nextStateRoot(stateRoot0, writes);
+  const tree = new MemoryStateTree();
+  const stateRoot0 = tree.apply(genesisWrites);
+  const stateRoot1 = tree.apply(writes);
+  const proofs = [
+    { key: 'item/urn:epc:id:sgtin:4012345.011111.1001', value: writes[0]!.value },
+    { key: 'participant/urn:epc:id:pgln:0614142.00001', value: null },
+    { key: 'recall/0000000000000000000000000000000000000000000000000000000000000000', value: null },
+  ].map((claim) => ({ ...claim, proof: tree.prove(claim.key) }));
 
   const header: BlockHeader = {
     chainId: CHAIN_ID,
@@ -75,7 +90,7 @@ export function encodingVectors() {
   const vote = { blockHash: blockHash(header), height: 1, round: 1 };
 
   // Block 2 ends epoch 0, handing over to validator-1..3; block 3 is the first of epoch 1.
-  const stateRoot2 = nextStateRoot(stateRoot1, []);
+  const stateRoot2 = tree.apply([]);
   const handOverHeader: BlockHeader = {
     chainId: CHAIN_ID,
     height: 2,
@@ -127,13 +142,20 @@ export function encodingVectors() {
     },
     ledgerEntry: { value: entry, canonical: new TextDecoder().decode(ledgerEntryBytes(entry)), leafHash: toHex(ledgerEntryLeafHash(entry)) },
     stateRoot: {
-      initialParent: INITIAL_STATE_PARENT,
-      genesisWrites: [],
+      description: 'A sparse Merkle tree over SHA-256 of the keys: leaf = H(0x00 || keyHash || valueHash), internal = H(0x01 || left || right), empty = 32 zero bytes; proofs list siblings from the root down.',
+      emptySubtree: toHex(EMPTY_SUBTREE),
+      leafExample: {
+        key: genesisWrites[0]!.key,
+        value: genesisWrites[0]!.value,
+        keyHash: toHex(keyHashOf(genesisWrites[0]!.key)),
+        valueHash: toHex(valueHashOf(genesisWrites[0]!.value)),
+        leafHash: toHex(leafHashOf(keyHashOf(genesisWrites[0]!.key), valueHashOf(genesisWrites[0]!.value))),
+      },
+      genesisWrites,
       rootAtHeight0: stateRoot0,
       writes,
-      writesCanonical: canonicalize(writes),
-      writesDigest: toHex(writeSetDigest(writes)),
       rootAtHeight1: stateRoot1,
+      proofsAtHeight1: proofs,
     },
     blockHeader: { value: header, canonical: canonicalize(header), hash: vote.blockHash },
     vote: {

@@ -23,7 +23,8 @@ import { blockHash, type BlockHeader } from '../../ledger/model/block.js';
 import { canonicalBytes } from '../../ledger/encoding/canonical-json.js';
 import { fromHex, toHex, utf8 } from '../../ledger/encoding/hex.js';
 import { EMPTY_ROOT, leafHash, MerkleFrontier } from '../../ledger/merkle/index.js';
-import { INITIAL_STATE_PARENT, nextStateRoot, sortWriteSet, type StateWrite } from '../../ledger/model/state.js';
+import { sortWriteSet, type StateWrite } from '../../ledger/model/state.js';
+import { sha256 } from '../../ledger/crypto/sha256.js';
 import type { BlockRecord, CommittedBlock } from '../../consensus/messages.js';
 import { BodyWants, isTransactionId, transactionId, type DataMessage } from './transaction-bodies.js';
 import type { ApplicationPort, ProposalCheck, ProposalContent, ProposalContext, ProposedBlockView, ScheduledValidatorSet } from '../../consensus/types.js';
@@ -178,7 +179,7 @@ export class SimApplication implements ApplicationPort {
         blockHash: genesisHash,
         logSize: 0,
         logRoot: toHex(EMPTY_ROOT),
-        stateRoot: nextStateRoot(INITIAL_STATE_PARENT, []),
+        stateRoot: simulatedStateRoot('00'.repeat(32), []),
       },
     ];
     this.#wants = new BodyWants(peers.self, peers.validators, (to, message) => {
@@ -533,7 +534,7 @@ export class SimApplication implements ApplicationPort {
         blockHash: blockHash(header),
         logSize: this.#log.size,
         logRoot: toHex(this.#log.root()),
-        stateRoot: nextStateRoot(tip.stateRoot, sortWriteSet(writes)),
+        stateRoot: simulatedStateRoot(tip.stateRoot, sortWriteSet(writes)),
       });
     }
     return { ok: true };
@@ -553,4 +554,16 @@ function idsIn(blocks: readonly ProposedBlockView[]): Set<string> {
   const found = new Set<string>();
   for (const block of blocks) for (const id of payloadIds(block.payload)) found.add(id);
   return found;
+}
+
+/**
+ * The simulator's state root: an opaque digest chaining each height's writes. Consensus only
+ * compares roots, so the ledger's state tree (ledger/state-tree/) is not needed here.
+ */
+function simulatedStateRoot(previous: string, writes: readonly StateWrite[]): string {
+  const digest = sha256(canonicalBytes(writes));
+  const input = new Uint8Array(64);
+  input.set(fromHex(previous));
+  input.set(digest, 32);
+  return toHex(sha256(input));
 }

@@ -4,7 +4,7 @@
  */
 import { toHex } from '../../../ledger/encoding/hex.js';
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
-import { nextStateRoot, INITIAL_STATE_PARENT } from '../../../ledger/model/state.js';
+import { MemoryStateTree } from '../../../ledger/state-tree/index.js';
 import { signTransaction, transactionId, type Transaction } from '../../../ledger/model/transaction.js';
 import { executeBlock, type ExecutedBlock } from '../../../contracts/executor.js';
 import { genesisWrites, loadConsortium, type Consortium, type Role } from '../../../contracts/participants.js';
@@ -62,12 +62,13 @@ export class ContractHarness {
   height = 0;
   timestamp = GENESIS_TIME;
   stateRoot: string;
+  private readonly tree = new MemoryStateTree();
   private nonce = 0;
 
   constructor(readonly consortium: Consortium = testConsortium()) {
     const writes = genesisWrites(consortium);
     this.state.apply(writes);
-    this.stateRoot = nextStateRoot(INITIAL_STATE_PARENT, writes);
+    this.stateRoot = this.tree.apply(writes);
   }
 
   transaction(type: string, payload: JsonValue, signers: Array<PartyName | { id: string; seedName: string }>): Transaction {
@@ -81,7 +82,7 @@ export class ContractHarness {
     this.timestamp += 60_000;
     const executed = await executeBlock(this.state, { chainId: CHAIN_ID, height: this.height, timestamp: this.timestamp }, transactions);
     this.state.apply(executed.writes);
-    this.stateRoot = nextStateRoot(this.stateRoot, executed.writes);
+    this.stateRoot = this.tree.apply(executed.writes);
     return executed;
   }
 

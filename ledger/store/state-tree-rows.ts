@@ -1,0 +1,86 @@
+/**
+ * The state tree's rows in the block store (docs/encoding.md, section 11): versioned internal
+ * nodes (`z:`), the root of each retained height (`zr:`), the nodes each height made stale
+ * (`zs:`), and the lowest height whose tree is whole (`m:state-floor`). An append writes its
+ * height's nodes and root and prunes in the same synced batch, so the store never holds a tree
+ * without its nodes.
+ *
+ * Pruning keeps the trees of the last `heightsKept` heights (the stale-node index of the
+ * Jellyfish Merkle tree, Gao et al. 2021, section 3.3): a node replaced at height s is needed only
+ * by the trees of heights below s, so once the lowest retained height reaches s it is deleted.
+ * Proofs are served at the height a certified header states, a few heights below the head, and
+ * the tail check re-derives the root of every checked height from the tree of the one before, so
+ * the window covers both with room.
+ */
+import { assert } from '../assert.js';
+import { utf8 } from '../encoding/hex.js';
+import { decodeChild, decodeNode, encodeChild, encodeNode, positionKey, type Child, type InternalNode, type NodeChanges, type NodePosition, type StateTreeNodes } from '../state-tree/index.js';
+import { fixedHex, HEIGHT_DIGITS } from './keys.js';
+
+/** Heights whose state trees a store keeps by default: proofs are served at any of them. */
+export const STATE_HEIGHTS_KEPT_DEFAULT = 1024;
+/** The fewest: a certified checkpoint states the ledger a few heights below the head, and proofs are served there. */
+export const STATE_HEIGHTS_KEPT_MIN = 16;
+/** Heights one append prunes at most, so that lowering heightsKept never makes one huge batch. */
+export const STATE_PRUNE_HEIGHTS_PER_APPEND_MAX = 16;
+
+export const stateTreeKeys = {
+  node: (position: NodePosition, version: number) => `z:${positionKey(position)}:${fixedHex(version, HEIGHT_DIGITS)}`,
+  root: (height: number) => `zr:${fixedHex(height, HEIGHT_DIGITS)}`,
+  stale: (height: number) => `zs:${fixedHex(height, HEIGHT_DIGITS)}`,
+  floor: 'm:state-floor',
+};
+
+/** The store's synchronous reads (LevelDB's getSync): the tree update waits on each node before the next. */
+export type SyncGet = (key: string) => Uint8Array | undefined;
+
+export function storedStateTreeNodes(get: SyncGet): StateTreeNodes {
+  return {
+    node(position: NodePosition, version: number): InternalNode | undefined {
+      const bytes = get(stateTreeKeys.node(position, version));
+      return bytes === undefined ? undefined : decodeNode(bytes);
+    },
+  };
+}
+
+export function storedStateTreeRoot(get: SyncGet, height: number): Child | undefined {
+  const bytes = get(stateTreeKeys.root(height));
+  return bytes === undefined ? undefined : decodeChild(bytes);
+}
+
+export function storedStateFloor(get: SyncGet): number | undefined {
+  const bytes = get(stateTreeKeys.floor);
+  return bytes === undefined ? undefined : Number(new TextDecoder().decode(bytes));
+}
+
+/** What a batch needs: LevelDB's chained batch has these two. */
+export interface RowBatch {
+  put(key: string, value: Uint8Array): unknown;
+  del(key: string): unknown;
+}
+
+/** Puts one height's tree into the batch: its new nodes, its root, and the list of nodes it made stale. */
+export function putStateTreeHeight(batch: RowBatch, height: number, root: Child, changes: NodeChanges): void {
+  for (const created of changes.created) batch.put(stateTreeKeys.node(created.position, created.version), encodeNode(created.node));
+  if (changes.stale.length > 0) batch.put(stateTreeKeys.stale(height), utf8(changes.stale.map((stale) => stateTreeKeys.node(stale.position, stale.version)).join('\n')));
+  batch.put(stateTreeKeys.root(height), encodeChild(root));
+}
+
+/**
+ * Drops the trees of heights below `head - heightsKept + 1` (at most STATE_PRUNE_HEIGHTS_PER_APPEND_MAX
+ * heights a call) and returns the new floor, the lowest height whose tree stays whole.
+ */
+export function pruneStateTrees(batch: RowBatch, get: SyncGet, floor: number, head: number, heightsKept: number): number {
+  assert(Number.isSafeInteger(heightsKept) && heightsKept >= 1, `heightsKept ${heightsKept} must be a positive integer`);
+  const wanted = Math.min(Math.max(floor, head - heightsKept + 1), floor + STATE_PRUNE_HEIGHTS_PER_APPEND_MAX);
+  for (let next = floor + 1; next <= wanted; next++) {
+    // The tree of height next - 1 goes: its root, and the nodes that only it and older ones used.
+    batch.del(stateTreeKeys.root(next - 1));
+    const stale = get(stateTreeKeys.stale(next));
+    if (stale === undefined) continue;
+    for (const key of new TextDecoder().decode(stale).split('\n')) batch.del(key);
+    batch.del(stateTreeKeys.stale(next));
+  }
+  if (wanted !== floor) batch.put(stateTreeKeys.floor, utf8(String(wanted)));
+  return wanted;
+}

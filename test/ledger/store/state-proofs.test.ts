@@ -1,0 +1,126 @@
+/**
+ * The block store's state tree (ledger/store/state-tree-rows.ts): each retained height's tree
+ * proves every key's value, or its absence, as of that height against the state root the chain
+ * recorded; older trees are pruned in the append's own batch without leaving or losing a node;
+ * the store reopens onto its tree, and a damaged tree row is found when it opens.
+ */
+import { ClassicLevel } from 'classic-level';
+import { describe, expect, it } from 'vitest';
+import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
+import { fromHex, toHex } from '../../../ledger/encoding/hex.js';
+import { sortWriteSet, type StateWrite } from '../../../ledger/model/state.js';
+import { BlockStore } from '../../../ledger/store/block-store.js';
+import { stateTreeKeys, storedStateTreeNodes, storedStateTreeRoot } from '../../../ledger/store/state-tree-rows.js';
+import { decodeNode, type Child, verifyStateTreeProof } from '../../../ledger/state-tree/index.js';
+import { TestChain } from '../../support/test-chain.js';
+import { temporaryDirectories } from '../../support/temp-dir.js';
+
+const newDirectory = temporaryDirectories('state-proofs');
+const HEIGHTS_KEPT = 16;
+const BLOCKS = 40;
+const KEYS = Array.from({ length: 12 }, (_, index) => `item/urn:epc:id:sgtin:0614141.107346.${index}`);
+
+/** Block h writes a few keys: sets some, changes some, deletes one now and then. */
+function writesAt(height: number): StateWrite[] {
+  const writes = new Map<string, JsonValue | null>();
+  writes.set(KEYS[height % KEYS.length]!, { holder: `party-${height}`, quarantined: height % 5 === 0 });
+  writes.set(KEYS[(height * 7) % KEYS.length]!, height % 3 === 0 ? null : { holder: `party-${height}`, recalled: height % 4 === 0 });
+  writes.set(`recall/${height}`, { target: KEYS[height % KEYS.length]! });
+  return sortWriteSet([...writes].map(([key, value]) => ({ key, value })));
+}
+
+async function buildStore(directory: string): Promise<{ chain: TestChain; snapshots: Array<Map<string, JsonValue>> }> {
+  const chain = new TestChain({ genesisWrites: sortWriteSet(KEYS.slice(0, 4).map((key) => ({ key, value: { holder: 'genesis' } }))) });
+  const opened = await BlockStore.open({ directory, genesis: chain.genesis, genesisWrites: chain.genesisWrites, validators: chain.validators, stateHeightsKept: HEIGHTS_KEPT });
+  if (!opened.ok) throw new Error(opened.message);
+  const state = new Map<string, JsonValue>(chain.genesisWrites.map((write) => [write.key, write.value!]));
+  const snapshots = [new Map(state)];
+  for (let height = 1; height <= BLOCKS; height++) {
+    const writes = writesAt(height);
+    const appended = await opened.store.appendBlock(chain.nextBlock([chain.transaction({ height })], { writes, ledgerLag: height % 2 }));
+    if (!appended.ok) throw new Error(appended.message);
+    for (const write of writes) write.value === null ? state.delete(write.key) : state.set(write.key, write.value);
+    snapshots.push(new Map(state));
+  }
+  await opened.store.close();
+  return { chain, snapshots };
+}
+
+describe('the state tree in the block store', () => {
+  it('proves each key as of every kept height, refuses pruned heights, and keeps exactly the nodes the kept trees use', async () => {
+    const directory = await newDirectory();
+    const { chain, snapshots } = await buildStore(directory);
+    const opened = await BlockStore.open({ directory, genesis: chain.genesis, genesisWrites: chain.genesisWrites, validators: chain.validators, stateHeightsKept: HEIGHTS_KEPT });
+    if (!opened.ok) throw new Error(opened.message);
+    const store = opened.store;
+    const floor = store.stateFloor();
+    expect(floor).toBe(BLOCKS - HEIGHTS_KEPT + 1);
+    const probes = [...KEYS, 'recall/3', `recall/${BLOCKS}`, 'recall/never'];
+    for (let height = floor; height <= BLOCKS; height++) {
+      const root = fromHex(chain.state(height).stateRoot);
+      for (const key of probes) {
+        const read = await store.stateProof(key, height);
+        expect(read.ok).toBe(true);
+        if (!read.ok) continue;
+        const expected = snapshots[height]!.get(key) ?? null;
+        // A value changed since is still given as it was at the height (from that height's write set).
+        expect(read.value.value, `${key} at ${height}`).toEqual(expected);
+        expect(read.value.stateRoot).toBe(chain.state(height).stateRoot);
+        expect(verifyStateTreeProof(key, expected, read.value.proof, root)).toEqual({ ok: true });
+      }
+    }
+    expect(await store.stateProof(KEYS[0]!, floor - 1)).toMatchObject({ ok: false, code: 'height-not-kept', floor });
+    await store.close();
+
+    // Every node row is reachable from a kept root, and every reachable node is there.
+    const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    await db.open();
+    try {
+      const get = (key: string) => db.getSync(key);
+      const roots = (await db.keys({ gte: 'zr:', lt: 'zr;' }).all()).map((key) => parseInt(key.slice(3), 16));
+      expect(roots).toEqual(Array.from({ length: HEIGHTS_KEPT }, (_, index) => floor + index));
+      const reachable = new Set<string>();
+      const nodes = storedStateTreeNodes(get);
+      const walk = (child: Child, depth: number, keyHash: Uint8Array) => {
+        if (child.kind !== 'internal') return;
+        const key = stateTreeKeys.node({ depth, keyHash }, child.version);
+        if (reachable.has(key)) return;
+        reachable.add(key);
+        const node = nodes.node({ depth, keyHash }, child.version);
+        expect(node, key).toBeDefined();
+        const right = new Uint8Array(keyHash);
+        right[depth >> 3]! |= 0x80 >> (depth & 7);
+        walk(node!.left, depth + 1, keyHash);
+        walk(node!.right, depth + 1, right);
+      };
+      for (const height of roots) walk(storedStateTreeRoot(get, height)!, 0, new Uint8Array(32));
+      const stored = await db.keys({ gte: 'z:', lt: 'z;' }).all();
+      expect(new Set(stored)).toEqual(reachable);
+      // Stale lists remain only for heights whose stale nodes older kept trees still use.
+      const staleHeights = (await db.keys({ gte: 'zs:', lt: 'zs;' }).all()).map((key) => parseInt(key.slice(3), 16));
+      expect(staleHeights.every((height) => height > floor)).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('refuses to open on a damaged tree row, naming the height whose root no longer follows', async () => {
+    const directory = await newDirectory();
+    const { chain } = await buildStore(directory);
+    const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    await db.open();
+    // The newest node of the head's tree: flip a bit of one child hash.
+    const head = storedStateTreeRoot((key) => db.getSync(key), BLOCKS)!;
+    expect(head.kind).toBe('internal');
+    const rootKey = stateTreeKeys.node({ depth: 0, keyHash: new Uint8Array(32) }, head.kind === 'internal' ? head.version : 0);
+    const bytes = new Uint8Array(db.getSync(rootKey)!);
+    decodeNode(bytes);
+    bytes[5]! ^= 1;
+    await db.put(rootKey, bytes);
+    await db.close();
+    const opened = await BlockStore.open({ directory, genesis: chain.genesis, genesisWrites: chain.genesisWrites, validators: chain.validators, stateHeightsKept: HEIGHTS_KEPT });
+    expect(opened.ok).toBe(false);
+    if (!opened.ok) expect(opened.message).toMatch(/state root/);
+    expect(toHex(head.hash)).toBe(chain.head.stateRoot);
+  });
+});
