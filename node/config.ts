@@ -13,6 +13,7 @@ import { DEFAULT_TIMINGS } from '../consensus/defaults.js';
 import { DEFAULT_MEMPOOL_LIMITS } from './mempool.js';
 import { DEFAULT_ADMISSION_CONTROL } from './admission-control.js';
 import { DEFAULT_SCRUB_BLOCKS_PER_SECOND, SCRUB_BLOCKS_PER_SECOND_MAX } from '../ledger/store/scrub.js';
+import { STATE_HEIGHTS_KEPT_DEFAULT, STATE_HEIGHTS_KEPT_MAX, STATE_HEIGHTS_KEPT_MIN } from '../ledger/store/state-tree-rows.js';
 
 /**
  * The largest block payload a validator may be configured to propose. Catching up needs two
@@ -95,8 +96,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Committed blocks the background scrub re-verifies per second (default 20); 0 turns the scrub off. */
       scrubBlocksPerSecond: z.number().int().min(0).max(SCRUB_BLOCKS_PER_SECOND_MAX).default(DEFAULT_SCRUB_BLOCKS_PER_SECOND),
+      /** Heights whose state trees are kept for state proofs (default 1,024; docs/encoding.md, section 11). */
+      stateHeightsKept: z.number().int().min(STATE_HEIGHTS_KEPT_MIN).max(STATE_HEIGHTS_KEPT_MAX).default(STATE_HEIGHTS_KEPT_DEFAULT),
     })
-    .default({ scrubBlocksPerSecond: DEFAULT_SCRUB_BLOCKS_PER_SECOND }),
+    .default({ scrubBlocksPerSecond: DEFAULT_SCRUB_BLOCKS_PER_SECOND, stateHeightsKept: STATE_HEIGHTS_KEPT_DEFAULT }),
   consensus: z
     .strictObject({
       roundTimeoutBaseMs: z.number().int().min(50).default(DEFAULT_TIMINGS.roundTimeoutBaseMs),

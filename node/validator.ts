@@ -133,6 +133,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     genesis: genesis.genesis,
     genesisWrites: genesisWrites(consortium.consortium),
     validators: genesis.validators,
+    stateHeightsKept: config.store.stateHeightsKept,
   });
   if (!opened.ok) throw new StartupError(opened.message);
   const store = opened.store;

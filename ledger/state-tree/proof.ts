@@ -71,7 +71,13 @@ export function verifyStateTreeProof(key: string, value: JsonValue | null, proof
   let current: Hash;
   if (value !== null) {
     if (proof.leaf !== undefined) return fail('a proof of a present key names no other leaf');
-    current = leafHashOf(keyHash, valueHashOf(value));
+    let valueHash: Hash;
+    try {
+      valueHash = valueHashOf(value);
+    } catch (error) {
+      return fail(`the value has no canonical form: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    current = leafHashOf(keyHash, valueHash);
   } else if (proof.leaf !== undefined) {
     if (!isHex(proof.leaf.keyHash, HASH_BYTES) || !isHex(proof.leaf.valueHash, HASH_BYTES)) return fail("the other leaf's hashes are not 32-byte hashes");
     const other = fromHex(proof.leaf.keyHash);

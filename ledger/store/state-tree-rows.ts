@@ -21,6 +21,8 @@ import { fixedHex, HEIGHT_DIGITS } from './keys.js';
 export const STATE_HEIGHTS_KEPT_DEFAULT = 1024;
 /** The fewest: a certified checkpoint states the ledger a few heights below the head, and proofs are served there. */
 export const STATE_HEIGHTS_KEPT_MIN = 16;
+/** The most: a million heights of stale nodes is already far more than any proof needs. */
+export const STATE_HEIGHTS_KEPT_MAX = 1_000_000;
 /** Heights one append prunes at most, so that lowering heightsKept never makes one huge batch. */
 export const STATE_PRUNE_HEIGHTS_PER_APPEND_MAX = 16;
 

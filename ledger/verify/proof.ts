@@ -13,9 +13,6 @@
  */
 import { z } from 'zod';
 import { fromHex } from '../encoding/hex.js';
-import { blockHash, blockHeaderSchema } from '../model/block.js';
-import { quorumCertificateSchema, verifyQuorumCertificate } from '../model/certificate.js';
-import { epochAfter, genesisEpoch, type Epoch } from '../model/epoch.js';
 import { ledgerEntryLeafHash } from '../model/ledger-entry.js';
 import { hashHex, nonNegativeInteger, positiveInteger } from '../model/primitives.js';
 import { transactionResultSchema, type TransactionResult } from '../model/result.js';
@@ -23,14 +20,13 @@ import { checkTransaction } from '../model/transaction.js';
 import type { ValidatorSet } from '../model/validator-set.js';
 import { describeZodError } from '../model/zod-errors.js';
 import { verifyInclusion } from '../merkle/index.js';
+import { certificateNotOnHeader, certifiedHeaderSchema, epochChangesSchema, verifyCheckpointCertificate } from './checkpoint.js';
+
+export { PROOF_EPOCH_CHANGES_MAX } from './checkpoint.js';
 
 export const TRANSACTION_PROOF_FORMAT = 'custodia-transaction-proof/1';
 /** log2 of the largest log, with room: a longer path cannot be genuine. */
 const PROOF_PATH_LENGTH_MAX = 64;
-/** Validator-set changes a proof may walk through; each needs governance and ten blocks' notice. */
-export const PROOF_EPOCH_CHANGES_MAX = 1024;
-
-const certifiedHeaderSchema = z.strictObject({ header: blockHeaderSchema, certificate: quorumCertificateSchema });
 
 export const transactionProofSchema = z.strictObject({
   format: z.literal(TRANSACTION_PROOF_FORMAT),
@@ -40,7 +36,7 @@ export const transactionProofSchema = z.strictObject({
   inclusion: z.strictObject({ leafIndex: nonNegativeInteger, logSize: positiveInteger, path: z.array(hashHex).max(PROOF_PATH_LENGTH_MAX) }),
   checkpoint: certifiedHeaderSchema,
   /** The blocks that ended each validator-set epoch before the checkpoint's, oldest first. */
-  epochChanges: z.array(certifiedHeaderSchema).max(PROOF_EPOCH_CHANGES_MAX).optional(),
+  epochChanges: epochChangesSchema.optional(),
 });
 export type TransactionProof = z.infer<typeof transactionProofSchema>;
 
@@ -82,44 +78,14 @@ export function verifyTransactionProof(input: unknown, chainId: string, validato
   if (entry.txId !== transaction.id) return fail('entry', `the ledger entry names transaction ${entry.txId}, but the transaction's id is ${transaction.id}`);
 
   const header = checkpoint.header;
-  const hash = blockHash(header);
-  const vote = checkpoint.certificate.vote;
-  if (vote.blockHash !== hash || vote.height !== header.height || vote.round !== header.round) {
-    return fail('checkpoint', `the certificate is for block ${vote.blockHash} at height ${vote.height}, not the checkpoint header ${hash} at height ${header.height}`);
-  }
+  const notOn = certificateNotOnHeader(header, checkpoint.certificate, 'the certificate', 'the checkpoint header');
+  if (notOn !== undefined) return fail('checkpoint', notOn);
   if (header.ledgerHeight < entry.height) return fail('checkpoint', `the checkpoint describes the ledger at height ${header.ledgerHeight}, before the entry's height ${entry.height}`);
 
   // From the genesis set, each hand-over certified by the outgoing set names the next one.
-  let epoch: Epoch = genesisEpoch(
-    validators.validators.map((validator) => ({ id: validator.id, publicKey: validator.publicKeyHex })),
-    validators,
-  );
-  for (const [index, change] of (proof.epochChanges ?? []).entries()) {
-    const { header: ending, certificate: handOver } = change;
-    const which = `epoch change ${index} (block ${ending.height})`;
-    if (ending.chainId !== chainId) return fail('epoch-change', `${which} is for chain ${ending.chainId}, not ${chainId}`);
-    if (ending.height < epoch.startHeight) {
-      return fail('epoch-change', `${which} is not after the previous hand-over: epoch ${epoch.number} starts at height ${epoch.startHeight}`);
-    }
-    const endingHash = blockHash(ending);
-    const endingVote = handOver.vote;
-    if (endingVote.blockHash !== endingHash || endingVote.height !== ending.height || endingVote.round !== ending.round) {
-      return fail('epoch-change', `the certificate of ${which} is for block ${endingVote.blockHash} at height ${endingVote.height}, not its header ${endingHash}`);
-    }
-    if (ending.nextValidators === undefined) return fail('epoch-change', `${which} names no nextValidators, so it ends no epoch`);
-    const verdict = verifyQuorumCertificate(handOver, epoch.validators, chainId, epoch.number);
-    if (!verdict.ok) return fail('epoch-change', `the certificate of ${which} fails under epoch ${epoch.number}: ${verdict.code}: ${verdict.message}`);
-    const next = epochAfter(epoch, ending);
-    if (!next.ok) return fail('epoch-change', `${which}: ${next.message}`);
-    epoch = next.epoch;
-  }
-  if (header.height < epoch.startHeight) {
-    return fail('epoch-change', `the checkpoint at height ${header.height} is not above the last hand-over, at height ${epoch.startHeight - 1}`);
-  }
-  const certificate = verifyQuorumCertificate(checkpoint.certificate, epoch.validators, chainId, epoch.number);
-  if (!certificate.ok) {
-    return fail('certificate', `the checkpoint's quorum certificate fails under epoch ${epoch.number}${epoch.number === 0 ? ' (the genesis validators)' : ` (the set from height ${epoch.startHeight})`}: ${certificate.code}: ${certificate.message}`);
-  }
+  const certified = verifyCheckpointCertificate(checkpoint, proof.epochChanges ?? [], chainId, validators);
+  if (!certified.ok) return fail(certified.step, certified.message);
+  const { epoch } = certified;
 
   if (inclusion.logSize !== header.logSize) return fail('inclusion', `the proof is for a log of ${inclusion.logSize} entries, the checkpoint certifies ${header.logSize}`);
   const included = verifyInclusion(ledgerEntryLeafHash(entry), inclusion.leafIndex, inclusion.logSize, inclusion.path.map(fromHex), fromHex(header.logRoot));

@@ -5,6 +5,7 @@
  * the ledger/ folder in it; any other folder is a usage error (exit 2), and nothing is written.
  * `custodia verify --proof FILE --genesis FILE`: checks a saved transaction proof offline
  * (ledger/verify/proof.ts) with only the genesis validator keys; exits 1 naming the failed check.
+ * A saved state proof (GET /v1/proofs/state/:key) is checked the same way (ledger/verify/state-proof.ts).
  * Both follow validator-set changes from the genesis set through the hand-overs the chain records.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { readGenesisFile } from '../../ledger/files/genesis-file.js';
 import { checkStoredLedger } from '../../ledger/verify/check-stored-ledger.js';
 import type { LedgerVerification } from '../../ledger/verify/verify-ledger.js';
 import { verifyTransactionProof } from '../../ledger/verify/proof.js';
+import { STATE_PROOF_FORMAT, verifyStateProof } from '../../ledger/verify/state-proof.js';
 import { terminalProgress } from '../progress.js';
 
 interface VerifyOptions {
@@ -27,7 +29,7 @@ export function verifyCommand(): Command {
   return new Command('verify')
     .description('re-check a ledger from genesis (--data), or a saved transaction proof (--proof), against the genesis validator keys')
     .option('--data <dir>', "a stopped validator's data folder (its config's dataDir, which holds ledger/), or that ledger/ folder")
-    .option('--proof <file>', 'a transaction proof saved from GET /v1/proofs/transactions/:id')
+    .option('--proof <file>', 'a transaction proof saved from GET /v1/proofs/transactions/:id, or a state proof from GET /v1/proofs/state/:key')
     .requiredOption('--genesis <file>', 'the genesis file whose validator keys you trust')
     .option('--json', 'print the result as one JSON object')
     .action(async (options: VerifyOptions) => {
@@ -48,6 +50,7 @@ async function runVerifyProof(path: string, options: VerifyOptions): Promise<num
   } catch (error) {
     return usageError(`cannot read proof ${path}: ${(error as Error).message}`);
   }
+  if (typeof proof === 'object' && proof !== null && (proof as { format?: unknown }).format === STATE_PROOF_FORMAT) return reportStateProof(proof, genesis.genesis.chainId, genesis.validators, options);
   const verdict = verifyTransactionProof(proof, genesis.genesis.chainId, genesis.validators);
   if (options.json) process.stdout.write(`${JSON.stringify(verdict)}\n`);
   else if (verdict.ok) {
@@ -56,6 +59,17 @@ async function runVerifyProof(path: string, options: VerifyOptions): Promise<num
       `verified: transaction ${verdict.txId} is entry ${verdict.position} of block ${verdict.height} (${verdict.result.status}), ` +
         `in the log of ${verdict.logSize} entries certified by ${signers} at height ${verdict.checkpointHeight}\n`,
     );
+  } else process.stderr.write(`proof failed at ${verdict.step}: ${verdict.message}\n`);
+  return verdict.ok ? 0 : 1;
+}
+
+function reportStateProof(proof: unknown, chainId: string, validators: Parameters<typeof verifyStateProof>[2], options: VerifyOptions): number {
+  const verdict = verifyStateProof(proof, chainId, validators);
+  if (options.json) process.stdout.write(`${JSON.stringify(verdict)}\n`);
+  else if (verdict.ok) {
+    const signers = verdict.epoch === 0 ? 'a quorum of the genesis validators' : `a quorum of the validators of epoch ${verdict.epoch} (${verdict.quorum} of ${verdict.validatorCount})`;
+    const what = verdict.present ? `${verdict.key} holds ${JSON.stringify(verdict.value)}` : `${verdict.key} is absent`;
+    process.stdout.write(`verified: ${what} at height ${verdict.height}, under the state root the header of block ${verdict.checkpointHeight} states, certified by ${signers}\n`);
   } else process.stderr.write(`proof failed at ${verdict.step}: ${verdict.message}\n`);
   return verdict.ok ? 0 : 1;
 }
