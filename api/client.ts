@@ -10,6 +10,7 @@ import type { JsonValue } from '../ledger/encoding/canonical-json.js';
 import { signTransaction, transactionId, type Transaction, type TransactionSigner } from '../ledger/model/transaction.js';
 import type { ValidatorSet } from '../ledger/model/validator-set.js';
 import { verifyTransactionProof, type ProofVerdict } from '../ledger/verify/proof.js';
+import { verifyStateProof, type StateProofVerdict } from '../ledger/verify/state-proof.js';
 import type { TransactionStatus } from '../node/transactions.js';
 import type { BatchOutcome } from '../node/http/submission-routes.js';
 import type { captureStatusSchema } from './http/capture-routes.js';
@@ -20,6 +21,7 @@ import type { historyResponse, traceResponse } from './http/item-routes.js';
 import type { consistencyResponse, transactionProofResponse } from './http/proof-routes.js';
 import { signReadRequest } from './http/read-signature.js';
 import type { recallScopeResponse } from './http/recall-routes.js';
+import type { stateProofResponse } from './http/state-proof-routes.js';
 import type { commitNoticeSchema } from './http/stream-routes.js';
 
 /** How the client proves who reads: an operator-issued read token, or a participant key signing each request. */
@@ -31,6 +33,7 @@ export type RecallScope = z.output<typeof recallScopeResponse>;
 export type BlockList = z.output<typeof blockListResponse>;
 export type TransactionProof = z.output<typeof transactionProofResponse>;
 export type ConsistencyProof = z.output<typeof consistencyResponse>;
+export type StateProof = z.output<typeof stateProofResponse>;
 export type CaptureStatus = z.output<typeof captureStatusSchema>;
 export type PendingApprovals = z.output<typeof pendingResponse>;
 export type ApprovalStatus = z.output<typeof approvalResponse>;
@@ -199,6 +202,20 @@ export class CustodiaClient {
    */
   async verifyTransaction(id: string, trusted: { chainId: string; validators: ValidatorSet }): Promise<ProofVerdict> {
     return verifyTransactionProof(await this.waitForTransactionProof(id), trusted.chainId, trusted.validators);
+  }
+
+  /** GET /v1/proofs/state/:key: a state key (item/<epc>, lot/<class>, recall/<id>, ...) with its proof at the last certified height. */
+  async stateProof(key: string): Promise<StateProof> {
+    return this.request<StateProof>('GET', `/v1/proofs/state/${encodeURIComponent(key)}`);
+  }
+
+  /**
+   * Fetches a state key's proof and checks it offline against the validator keys the caller
+   * trusts, as verifyTransaction does: the value (or absence) the verdict gives is what a quorum
+   * certified at its height, whatever the node says.
+   */
+  async verifyStateProof(key: string, trusted: { chainId: string; validators: ValidatorSet }): Promise<StateProofVerdict> {
+    return verifyStateProof(await this.stateProof(key), trusted.chainId, trusted.validators);
   }
 
   async genesis(): Promise<{ hash: string; genesis: JsonValue }> {

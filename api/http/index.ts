@@ -21,6 +21,7 @@ import type { Operation } from './operations.js';
 import { proofOperations, proofRoutes } from './proof-routes.js';
 import { recallOperations, recallRoutes } from './recall-routes.js';
 import { searchOperations, searchRoutes } from './search-routes.js';
+import { stateProofOperations, stateProofRoutes } from './state-proof-routes.js';
 import { streamOperations, streamRoutes, type StreamOptions } from './stream-routes.js';
 import { submissionOperations } from './submission-operations.js';
 import { uiRoutes } from '../ui/serve.js';
@@ -39,6 +40,7 @@ export const API_OPERATIONS: readonly Operation[] = [
   ...recallOperations,
   ...blockListOperations,
   ...proofOperations,
+  ...stateProofOperations,
   ...approvalOperations,
   ...exportOperations,
   ...streamOperations,
@@ -56,6 +58,7 @@ export function apiRoutes(context: ValidatorContext, options: ApiRouteOptions = 
   router.use(recallRoutes(context, access));
   router.use(blockListRoutes(context));
   router.use(proofRoutes(context, access));
+  router.use(stateProofRoutes(context, access));
   router.use(approvalRoutes(context, access));
   router.use(exportRoutes(context, access));
   router.use(streamRoutes(context, access, options.stream));

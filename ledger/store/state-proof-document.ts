@@ -7,7 +7,7 @@ import { assert } from '../assert.js';
 import { STATE_PROOF_FORMAT, type StateProof } from '../verify/state-proof.js';
 import type { BlockStore } from './block-store.js';
 
-export type StateProofDocument = { ok: true; proof: StateProof } | { ok: false; code: 'no-checkpoint' | 'height-not-kept'; message: string };
+export type StateProofDocument = { ok: true; proof: StateProof & { epochChanges: NonNullable<StateProof['epochChanges']> } } | { ok: false; code: 'no-checkpoint' | 'height-not-kept'; message: string };
 
 /**
  * The proof against the header of `checkpointHeight` (default the head, whose certificate the

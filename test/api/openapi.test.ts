@@ -66,6 +66,7 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/recalls/{id}/scope.csv',
         'GET /v1/proofs/transactions/{id}',
         'GET /v1/proofs/consistency',
+        'GET /v1/proofs/state/{key}',
         'GET /v1/approvals',
         'GET /v1/approvals/{id}',
         'GET /v1/exports/epcis',
@@ -110,6 +111,8 @@ describe('GET /v1/openapi.json', () => {
     await expectConforms(`/v1/transactions/${node.demo.recallId}`, '/v1/transactions/{id}', 200);
     await expectConforms(`/v1/proofs/transactions/${node.demo.recallId}`, '/v1/proofs/transactions/{id}', 200, { token: TOKENS.regulator });
     await expectConforms('/v1/proofs/consistency?from=2&to=5', '/v1/proofs/consistency', 200);
+    await expectConforms(`/v1/proofs/state/${encode(`lot/${node.demo.saladLot}`)}`, '/v1/proofs/state/{key}', 200, { token: TOKENS.regulator });
+    await expectConforms(`/v1/proofs/state/${encode('recall/never-issued')}`, '/v1/proofs/state/{key}', 200, { token: TOKENS.farm });
     await expectConforms(`/v1/approvals?pendingFor=${encode(node.participantId('lab'))}`, '/v1/approvals', 200, { token: TOKENS.regulator });
     await expectConforms(`/v1/approvals/${node.demo.approvalId}`, '/v1/approvals/{id}', 200, { token: TOKENS.regulator });
     await expectConforms(`/v1/exports/epcis?epc=${salad}`, '/v1/exports/epcis', 200, { token: TOKENS.regulator, contentType: 'application/ld+json' });

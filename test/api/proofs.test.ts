@@ -3,7 +3,10 @@
  * a transaction proof checks offline with the RFC 9162 verifier and the quorum certificate
  * verifier against the genesis validator keys (and with ledger/verify/proof.ts), the party rule
  * applies to it, a proof asked for right after its commit is 409 until a certified header covers
- * it; consistency proofs between log sizes verify against certified headers' roots.
+ * it; consistency proofs between log sizes verify against certified headers' roots. State proofs
+ * (docs/encoding.md section 15) prove a lot's custody record, a recall and a key's absence against
+ * a certified state root, checked offline with ledger/verify/state-proof.ts, and follow the read
+ * rule of the records they reveal.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +21,7 @@ import { transactionId } from '../../ledger/model/transaction.js';
 import type { ValidatorSet } from '../../ledger/model/validator-set.js';
 import { readGenesisFile } from '../../ledger/files/genesis-file.js';
 import { verifyTransactionProof } from '../../ledger/verify/proof.js';
+import { verifyStateProof } from '../../ledger/verify/state-proof.js';
 import { CHAIN_ID, get, startApiNode, TOKENS, type ApiNode } from './support/api-node.js';
 
 let node: ApiNode;
@@ -136,5 +140,39 @@ describe('GET /v1/proofs/consistency', () => {
     await expectError('/v1/proofs/consistency?from=0&to=2', 400, 'bad-query', 'from', null);
     await expectError('/v1/proofs/consistency?from=1', 400, 'bad-query', 'to', null);
     await expectError(`/v1/proofs/consistency?from=1&to=${logSize + 1000}`, 409, 'beyond-log', 'to', null);
+  });
+});
+
+describe('GET /v1/proofs/state/:key', () => {
+  it('proves a lot’s custody record, a recall and a key never written, at the height a certified header states, checkable offline', async () => {
+    const lotKey = `lot/${node.demo.saladLot}`;
+    const lot = await node.as('retailer').stateProof(lotKey);
+    expect(lot).toMatchObject({ format: 'custodia-state-proof/1', chainId: CHAIN_ID, key: lotKey });
+    expect(lot.height).toBe(lot.checkpoint.header.ledgerHeight);
+    const verdict = verifyStateProof(lot, CHAIN_ID, validators);
+    expect(verdict).toMatchObject({ ok: true, present: true, height: lot.height, checkpointHeight: lot.checkpoint.header.height, epoch: 0 });
+    // The demo is over: the value is the record the node holds now, the salad's recall included.
+    expect(verdict.ok && verdict.value).toEqual(await node.validator.store.getState(lotKey));
+    expect(verdict.ok && (verdict.value as { recalls: string[] }).recalls).toContain(node.demo.recallId);
+
+    // A recall is a public safety notice: the farm reads it; and a recall never issued is proven absent.
+    const recall = await node.as('farm').verifyStateProof(`recall/${node.demo.recallId}`, { chainId: CHAIN_ID, validators });
+    expect(recall).toMatchObject({ ok: true, present: true });
+    const never = await node.as('farm').verifyStateProof(`recall/${'0'.repeat(64)}`, { chainId: CHAIN_ID, validators });
+    expect(never).toMatchObject({ ok: true, present: false, value: null });
+    // What the node served, altered, does not verify.
+    expect(verifyStateProof({ ...lot, value: { ...(lot.value as object), recalls: [] } }, CHAIN_ID, validators)).toMatchObject({ ok: false, step: 'state' });
+  });
+
+  it('follows the read rule of the record it reveals, and refuses malformed keys', async () => {
+    const lot = `/v1/proofs/state/${encodeURIComponent(`lot/${node.demo.saladLot}`)}`;
+    // The farm grew the lettuce, never held the salad: not a party to it.
+    await expectError(lot, 403, 'not-a-party', 'key', TOKENS.farm);
+    const participant = `/v1/proofs/state/${encodeURIComponent(`participant/${node.participantId('farm')}`)}`;
+    await expectError(participant, 403, 'not-a-party', 'key', TOKENS.retailer);
+    expect((await get(`${node.url}${participant}`, TOKENS.regulator)).status).toBe(200);
+    await expectError(lot, 401, 'credential-required', 'authorization', null);
+    await expectError('/v1/proofs/state/item%2F%01', 400, 'bad-parameter', 'key');
+    await expectError(`/v1/proofs/state/${'k'.repeat(513)}`, 400, 'bad-parameter', 'key');
   });
 });
