@@ -7,7 +7,8 @@
  * over the days against the declared range, its trace, recall and approvals; sees the recall
  * reach the crates and the pallet; filters the history and the events by date; downloads the
  * recall scope as CSV; prints the lot's report; reads transactions in plain language; verifies
- * a proof in the browser and sees a tampered one fail; and browses blocks. Screenshots land in
+ * a proof in the browser and sees a tampered one fail; verifies the lot's state record and a
+ * key's absence against a certified state root; and browses blocks. Screenshots land in
  * test-artifacts/ui/.
  */
 import { readFile } from 'node:fs/promises';
@@ -459,6 +460,42 @@ describe('auditor UI', () => {
     await page.getByTestId('verify-pasted').click();
     await eventually(() => page.getByTestId('verdict').getAttribute('data-verdict')).toBe('verified');
     await browser.screenshot('15-verify-pasted');
+  });
+
+  it('verifies the salad lot’s custody record against a certified state root in the browser, fails an edited one, and verifies a key’s absence', async () => {
+    const { page } = browser;
+    await page.goto(itemUrl(node.demo.saladLot));
+    const card = page.getByTestId('state-verify-card');
+    await card.getByTestId('verify-state-button').click();
+    const verdict = card.getByTestId('verdict');
+    await eventually(() => verdict.getAttribute('data-verdict')).toBe('verified');
+    expect(await verdict.getAttribute('data-present')).toBe('true');
+    const height = Number(await verdict.getAttribute('data-height'));
+    expect(height).toBeGreaterThan(0);
+    await eventually(() => verdict.textContent()).toContain(`as of height ${height}`);
+    await eventually(() => card.getByTestId('verify-steps').locator('li[data-state="passed"]').count()).toBe(6);
+    await browser.screenshot('16-verify-state-passed');
+
+    // Claim the lot was never recalled: its record no longer leads to the certified state root.
+    await card.locator('details summary').click();
+    const editor = card.getByTestId('proof-text');
+    const proof = JSON.parse(await editor.inputValue()) as { key: string; value: { recalls: string[] } };
+    expect(proof.key).toBe(`lot/${node.demo.saladLot}`);
+    expect(proof.value.recalls).toContain(node.demo.recallId);
+    proof.value.recalls = [];
+    await editor.fill(JSON.stringify(proof, null, 2));
+    await card.getByTestId('verify-pasted').click();
+    await eventually(() => verdict.getAttribute('data-step')).toBe('state');
+
+    // A recall never issued, proven absent, pasted on the Verify page.
+    const absent = await api<unknown>(`/v1/proofs/state/${encodeURIComponent(`recall/${'0'.repeat(64)}`)}`);
+    await page.click('.nav a[data-section="verify"]');
+    await page.waitForURL((url) => url.hash === '#/verify');
+    await page.getByTestId('proof-text').fill(JSON.stringify(absent));
+    await page.getByTestId('verify-pasted').click();
+    await eventually(() => page.getByTestId('verdict').getAttribute('data-verdict')).toBe('verified');
+    expect(await page.getByTestId('verdict').getAttribute('data-present')).toBe('false');
+    await eventually(() => page.getByTestId('verdict').textContent()).toContain('is absent');
   });
 
   it('lists approval requests from the indices and shows one with its signature trail', async () => {

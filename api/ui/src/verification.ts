@@ -1,8 +1,8 @@
 /// <reference lib="dom" />
 /**
- * "Verify" in the browser: `ledger/verify/proof.ts`, the same verifier `custodia verify` runs,
- * bundled with the @noble backends under the pinned ed25519 rules, checks a transaction proof
- * against the genesis validator keys (and, after a validator-set change, against the later sets
+ * "Verify" in the browser: `ledger/verify/proof.ts` and `ledger/verify/state-proof.ts`, the same
+ * verifiers `custodia verify` runs, bundled with the @noble backends under the pinned ed25519
+ * rules, check a transaction proof or a state proof against the genesis validator keys (and, after a validator-set change, against the later sets
  * the proof's hand-overs lead to, each certified by the set before it). Nothing the node says
  * about the proof is trusted; the only input taken on trust is the genesis (the trust anchor).
  * The UI fetches it from the node for convenience, shows its hash so the auditor can compare it
@@ -12,6 +12,7 @@
 import { loadGenesis, type GenesisLoad } from '../../../ledger/model/genesis.js';
 import { parseStrictJson } from '../../../ledger/encoding/strict-json.js';
 import { verifyTransactionProof, type ProofCheckStep, type ProofVerdict } from '../../../ledger/verify/proof.js';
+import { STATE_PROOF_FORMAT, verifyStateProof, type StateProofCheckStep, type StateProofVerdict } from '../../../ledger/verify/state-proof.js';
 import { ApiFailure, getJson } from './api.js';
 import { badge, facts } from './components.js';
 import { element } from './dom.js';
@@ -132,15 +133,45 @@ export const PROOF_STEPS: ReadonlyArray<{ step: ProofCheckStep; label: string }>
   { step: 'inclusion', label: "The entry is a leaf of the checkpoint's Merkle log (RFC 9162)" },
 ];
 
-export function runVerification(proof: unknown, trusted: TrustAnchor): ProofVerdict {
-  return verifyTransactionProof(proof, trusted.genesis.chainId, trusted.validators);
+export const STATE_PROOF_STEPS: ReadonlyArray<{ step: StateProofCheckStep; label: string }> = [
+  { step: 'format', label: 'The proof is a well-formed custodia-state-proof/1 document' },
+  { step: 'chain', label: 'It is for this chain' },
+  { step: 'checkpoint', label: 'The certificate is on the checkpoint header, which states the ledger at the proof’s height' },
+  { step: 'epoch-change', label: 'Each validator-set change since genesis was signed by a quorum of the set before it' },
+  { step: 'certificate', label: "A quorum of the checkpoint's validator set signed it" },
+  { step: 'state', label: "The key's value, or its absence, leads to the header's state root (sparse Merkle tree)" },
+];
+
+/** A transaction proof's verdict or a state proof's, by the proof's format. */
+export type Verification = { kind: 'transaction'; verdict: ProofVerdict } | { kind: 'state'; verdict: StateProofVerdict };
+
+export function runVerification(proof: unknown, trusted: TrustAnchor): Verification {
+  const format = typeof proof === 'object' && proof !== null ? (proof as { format?: unknown }).format : undefined;
+  if (format === STATE_PROOF_FORMAT) return { kind: 'state', verdict: verifyStateProof(proof, trusted.genesis.chainId, trusted.validators) };
+  return { kind: 'transaction', verdict: verifyTransactionProof(proof, trusted.genesis.chainId, trusted.validators) };
+}
+
+function quorumText(verdict: { epoch: number; validatorCount: number; quorum: number }): string {
+  return `${verdict.validatorCount === 1 ? 'the one validator' : `${verdict.quorum} of ${verdict.validatorCount} validators`}${verdict.epoch === 0 ? '' : ` (the set of epoch ${verdict.epoch}, reached from genesis through ${verdict.epoch === 1 ? 'one certified change' : `${verdict.epoch} certified changes`})`}`;
+}
+
+function verifiedMessage(result: Verification): string {
+  if (result.kind === 'state') {
+    const verdict = result.verdict as Extract<StateProofVerdict, { ok: true }>;
+    const what = verdict.present ? `${verdict.key} holds the value in the proof` : `${verdict.key} is absent`;
+    return `${what} as of height ${verdict.height}, under the state root the header of block ${verdict.checkpointHeight} states, certified by a quorum of ${quorumText(verdict)}.`;
+  }
+  const verdict = result.verdict as Extract<ProofVerdict, { ok: true }>;
+  return `Transaction ${shortHash(verdict.txId)} is entry ${verdict.position} of block ${verdict.height} with result “${verdict.result.status}”, in the ledger of ${verdict.logSize} entries certified at height ${verdict.checkpointHeight} by a quorum of ${quorumText(verdict)}.`;
 }
 
 /** The verdict as the auditor reads it: the outcome, then each check and where it stopped. */
-export function verdictView(verdict: ProofVerdict): HTMLElement {
-  const failedAt = verdict.ok ? -1 : PROOF_STEPS.findIndex((entry) => entry.step === verdict.step);
+export function verdictView(result: Verification): HTMLElement {
+  const verdict = result.verdict;
+  const stepList: ReadonlyArray<{ step: string; label: string }> = result.kind === 'state' ? STATE_PROOF_STEPS : PROOF_STEPS;
+  const failedAt = verdict.ok ? -1 : stepList.findIndex((entry) => entry.step === verdict.step);
   const steps = element('ol', { class: 'steps', 'data-testid': 'verify-steps' });
-  PROOF_STEPS.forEach((entry, index) => {
+  stepList.forEach((entry, index) => {
     const state = verdict.ok || index < failedAt ? 'passed' : index === failedAt ? 'failed' : 'skipped';
     const item = element('li', { 'data-state': state, 'data-step': entry.step }, element('span', {}, entry.label));
     steps.append(item);
@@ -148,13 +179,13 @@ export function verdictView(verdict: ProofVerdict): HTMLElement {
   const headline = verdict.ok
     ? element(
         'div',
-        { class: 'verdict', 'data-verdict': 'verified', 'data-testid': 'verdict' },
+        { class: 'verdict', 'data-verdict': 'verified', 'data-testid': 'verdict', ...(result.kind === 'state' && result.verdict.ok ? { 'data-present': String(result.verdict.present), 'data-height': String(result.verdict.height) } : {}) },
         element('div', { class: 'verdict-icon', 'aria-hidden': 'true' }, '✓'),
         element(
           'div',
           {},
           element('div', { class: 'verdict-title' }, 'Verified'),
-          element('div', { class: 'verdict-message' }, `Transaction ${shortHash(verdict.txId)} is entry ${verdict.position} of block ${verdict.height} with result “${verdict.result.status}”, in the ledger of ${verdict.logSize} entries certified at height ${verdict.checkpointHeight} by a quorum of ${verdict.validatorCount === 1 ? 'the one validator' : `${verdict.quorum} of ${verdict.validatorCount} validators`}${verdict.epoch === 0 ? '' : ` (the set of epoch ${verdict.epoch}, reached from genesis through ${verdict.epoch === 1 ? 'one certified change' : `${verdict.epoch} certified changes`})`}.`),
+          element('div', { class: 'verdict-message' }, verifiedMessage(result)),
         ),
       )
     : element(

@@ -5,7 +5,9 @@
  * recall, certificate, correction, in ledger order, each with who signed it and its
  * transaction), its temperature readings against its declared range, its trace back and forward
  * as graphs, the recalls that reach it, the approvals about it, and the exports a regulator asks
- * for. The page prints as a report (styles.css, @media print).
+ * for. "Verify custody" fetches the state proof of its record (custodian, quarantine, recalls) and
+ * checks it in this browser against the genesis keys, with the transaction pages' verifier panel
+ * (verify.ts). The page prints as a report (styles.css, @media print).
  */
 import { download, getJson, pathComponent, query } from '../api.js';
 import { badge, blockLink, card, empty, facts, failureView, loading, notice, pageHeader, statusBadge, table, cell, transactionLink, type Tone } from '../components.js';
@@ -35,6 +37,9 @@ import { traceGraphView } from '../trace-graph.js';
 import type { CustodyEvent, History, RecallScope, SearchResults, StateChange, TraceGraph, TracedRecord } from '../types.js';
 import { genesisDirectory } from '../verification.js';
 import { approvalsListed, approvalView } from './approvals.js';
+import { proofVerifier } from './verify.js';
+import { isClassIdentifier } from '../../../../contracts/rules/inventory.js';
+import { stateKeys } from '../../../../contracts/state.js';
 
 type Range = TracedRecord['temperatureRange'];
 
@@ -381,6 +386,41 @@ function traceLegend(): HTMLElement {
   return element('div', { class: 'graph-legend' }, element('span', {}, element('span', { class: 'legend-swatch' }), 'made into'), element('span', {}, element('span', { class: 'legend-swatch dashed' }), 'packed in'));
 }
 
+/**
+ * The item's or lot's state record proven against the state root of the last certified
+ * checkpoint: present with its value, or absent, and the height it is proven at.
+ */
+function stateVerifyCard(epc: string): HTMLElement {
+  const key = isClassIdentifier(epc) ? stateKeys.lot(epc) : stateKeys.item(epc);
+  const verifier = proofVerifier();
+  const status = element('div', { class: 'hint', role: 'status' });
+  const verify = button('Verify in this browser', { class: 'button primary', 'data-testid': 'verify-state-button' }, () => {
+    status.textContent = 'Fetching its state proof…';
+    getJson<unknown>(`/v1/proofs/state/${pathComponent(key)}`).then(
+      (proof) => {
+        status.textContent = '';
+        verifier.setProof(proof, `custodia-state-proof-${epc.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`);
+        return verifier.verifyText();
+      },
+      (error: unknown) => {
+        status.replaceChildren(failureView(error));
+      },
+    );
+  });
+  // An interactive check, not part of the printed report.
+  return element(
+    'div',
+    { class: 'screen-only' },
+    card(
+      { title: 'Verify custody', hint: `${key}, proven against a certified state root`, testId: 'state-verify-card' },
+      element('div', { class: 'actions verify-actions' }, verify),
+      status,
+      verifier.verdictArea,
+      element('details', {}, element('summary', {}, 'Proof document'), verifier.editor),
+    ),
+  );
+}
+
 export async function renderItem(page: Page, epc: string, parameters: URLSearchParams = new URLSearchParams()): Promise<void> {
   show(page, loading(`Loading ${epc}…`));
   const fromDay = /^\d{4}-\d{2}-\d{2}$/.test(parameters.get('from') ?? '') ? parameters.get('from')! : '';
@@ -456,6 +496,7 @@ export async function renderItem(page: Page, epc: string, parameters: URLSearchP
         'div',
         { class: 'span-5 stack' },
         card({ title: 'Now', hint: 'custody as the ledger stands', testId: 'current-card' }, currentView(history, directory, product)),
+        stateVerifyCard(epc),
         card({ title: 'Temperature', hint: record?.temperatureRange === undefined ? 'no range declared' : `allowed ${formatCelsius(record.temperatureRange.minimum)} to ${formatCelsius(record.temperatureRange.maximum)}`, flush: true, testId: 'temperature-card' }, ...temperatureView(readings, record?.temperatureRange, directory)),
       ),
       card({ title: 'Trace back', hint: 'what it was made from and what it contains', span: 6, testId: 'trace-back-card' }, traceBack),

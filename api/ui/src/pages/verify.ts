@@ -7,11 +7,10 @@
  * verification fail: the node is not believed, only the keys are.
  */
 import { parseStrictJson } from '../../../../ledger/encoding/strict-json.js';
-import type { ProofVerdict } from '../../../../ledger/verify/proof.js';
 import { button, element } from '../dom.js';
 import { card, failureView, pageHeader } from '../components.js';
 import { show, type Page } from '../page.js';
-import { onTrustAnchorChange, runVerification, trustAnchor, trustAnchorView, verdictView, type TrustAnchor } from '../verification.js';
+import { onTrustAnchorChange, runVerification, trustAnchor, trustAnchorView, verdictView, type TrustAnchor, type Verification } from '../verification.js';
 
 const PROOF_BYTES_MAX = 8 * 1024 * 1024;
 
@@ -25,9 +24,9 @@ export interface ProofVerifier {
 }
 
 /** Parses the text area the way `custodia verify --proof` reads a file: strict JSON, one meaning only. */
-function parseProofText(text: string): { ok: true; value: unknown } | { ok: false; verdict: ProofVerdict } {
+function parseProofText(text: string): { ok: true; value: unknown } | { ok: false; verdict: Verification } {
   const parsed = parseStrictJson(text, { bytesMax: PROOF_BYTES_MAX });
-  if (!parsed.ok) return { ok: false, verdict: { ok: false, step: 'format', message: `the proof is not valid JSON: ${parsed.error.message}` } };
+  if (!parsed.ok) return { ok: false, verdict: { kind: 'transaction', verdict: { ok: false, step: 'format', message: `the proof is not valid JSON: ${parsed.error.message}` } } };
   return { ok: true, value: parsed.value };
 }
 
@@ -74,7 +73,7 @@ export function proofVerifier(): ProofVerifier {
       verdictSlot.replaceChildren();
       const trusted = await trustAnchor().catch(() => undefined);
       if (trusted === undefined) {
-        verdictSlot.append(failureView(new Error(parsed.verdict.ok ? '' : parsed.verdict.message)));
+        verdictSlot.append(failureView(new Error(parsed.verdict.verdict.ok ? '' : parsed.verdict.verdict.message)));
         return;
       }
       verdictSlot.append(element('div', { class: 'verdict-subject', 'data-testid': 'verdict-subject' }, label), verdictView(parsed.verdict));
@@ -135,7 +134,7 @@ export async function renderVerify(page: Page): Promise<void> {
   const verifier = proofVerifier();
   show(
     page,
-    pageHeader({ eyebrow: 'Verify', title: 'Verify a transaction proof', subtitle: 'Checks, in this browser, that a transaction and its result are in the ledger a quorum of validators certified. Get a proof from a transaction’s page or from GET /v1/proofs/transactions/:id.' }),
+    pageHeader({ eyebrow: 'Verify', title: 'Verify a proof', subtitle: 'Checks, in this browser, that a transaction and its result are in the ledger a quorum of validators certified, or that a state key (an item’s custody, a recall) held a value or was absent at a certified height. Get a proof from a transaction’s or an item’s page, or from GET /v1/proofs/transactions/:id and GET /v1/proofs/state/:key.' }),
     element(
       'div',
       { class: 'grid' },
