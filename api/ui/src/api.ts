@@ -98,7 +98,7 @@ export function onTokenChange(listener: (token: string) => void): void {
  * rest (the ledger head, blocks, transaction statuses, the genesis, the OpenAPI document) are
  * public.
  */
-const CREDENTIALED_PATHS = /^\/v1\/(?:events|items|search|recalls|proofs\/transactions|approvals|exports|stream)(?:[/?]|$)/;
+const CREDENTIALED_PATHS = /^\/v1\/(?:events|items|search|recalls|proofs\/(?:transactions|state)|approvals|exports|stream)(?:[/?]|$)/;
 
 export function needsCredential(path: string): boolean {
   return CREDENTIALED_PATHS.test(path);
