@@ -48,6 +48,7 @@ describe('custodia bench storage', () => {
       lotHistoryMs: latencyShape,
       traceMs: latencyShape,
       inclusionProofMs: latencyShape,
+      stateProofMs: latencyShape,
       verifyEventsPerS: expect.any(Number),
       rssMbMax: expect.any(Number),
       detail: { directory, samples: 20, historyEvents: { rawLot: 4, productLot: 3 }, proofsChecked: 20 },

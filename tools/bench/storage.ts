@@ -20,6 +20,9 @@
  *   transaction, the head block and certificate, the RFC 9162 inclusion proof against the head's
  *   logSize, the epoch changes; a sample of the proofs is then checked as an auditor would
  *   (ledger/verify/proof.ts), untimed;
+ * - state proof: GET /v1/proofs/state/:key's document (ledger/store/state-proof-document.ts) for a
+ *   lot's custody record, at the height the head's header states; a sample checked as an auditor
+ *   would (ledger/verify/state-proof.ts), untimed;
  * - verify: what `custodia verify --data` runs (openStoreForReading, verifyLedger) over the whole
  *   store, in events per second;
  * - peak RSS of this process over the whole run (VmHWM, sampled RSS where /proc is absent).
@@ -45,6 +48,8 @@ import type { ValidatorSet } from '../../ledger/model/validator-set.js';
 import { BlockStore, openStoreForReading } from '../../ledger/store/block-store.js';
 import { verifyLedger } from '../../ledger/verify/verify-ledger.js';
 import { TRANSACTION_PROOF_FORMAT, verifyTransactionProof } from '../../ledger/verify/proof.js';
+import { verifyStateProof } from '../../ledger/verify/state-proof.js';
+import { stateProofDocument } from '../../ledger/store/state-proof-document.js';
 import { DEMO_PARTICIPANTS, writeTestnet } from '../../node/testnet.js';
 import { Prng } from '../sim/prng.js';
 import { percentile } from './load.js';
@@ -95,6 +100,8 @@ export interface StorageBenchResult {
   lotHistoryMs: LatencyMs;
   traceMs: LatencyMs;
   inclusionProofMs: LatencyMs;
+  /** GET /v1/proofs/state/:key for a lot's custody record: the store's part (the state tree path, the value, the checkpoint). */
+  stateProofMs: LatencyMs;
   /** `custodia verify --data` over the whole store. */
   verifyEventsPerS: number;
   rssMbMax: number;
@@ -199,6 +206,7 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
       lotHistoryMs: queries.lotHistoryMs,
       traceMs: queries.traceMs,
       inclusionProofMs: queries.inclusionProofMs,
+      stateProofMs: queries.stateProofMs,
       verifyEventsPerS: round(events / verified.seconds),
       rssMbMax: round(rssMbMax),
       detail: {
@@ -367,6 +375,7 @@ interface Queries {
   lotHistoryMs: LatencyMs;
   traceMs: LatencyMs;
   inclusionProofMs: LatencyMs;
+  stateProofMs: LatencyMs;
   historyEvents: { rawLot: number; productLot: number };
   proofsChecked: number;
 }
@@ -413,8 +422,20 @@ async function measureQueries(testnet: Testnet, load: Load, samples: number, prn
         proofsChecked++;
       }
     }
-    log(`measured ${samples} lot histories, traces and inclusion proofs`);
-    return { lotHistoryMs: latency(histories), traceMs: latency(traces), inclusionProofMs: latency(proofs), historyEvents, proofsChecked };
+
+    const stateProofs: number[] = [];
+    for (let sample = 0; sample < samples; sample++) {
+      const key = stateKeys.lot(rawLot(prng.intBelow(load.stories)));
+      const document = await timed(() => stateProofDocument(store, key));
+      stateProofs.push(document.ms);
+      if (!document.value.ok) throw new Error(`no state proof of ${key}: ${document.value.message}`);
+      if (sample < STORAGE_BENCH_LIMITS.proofsChecked) {
+        const verdict = verifyStateProof(document.value.proof, CHAIN_ID, testnet.validators);
+        if (!verdict.ok || !verdict.present) throw new Error(`the state proof of ${key} fails: ${verdict.ok ? 'the lot is absent' : `${verdict.step}: ${verdict.message}`}`);
+      }
+    }
+    log(`measured ${samples} lot histories, traces, inclusion proofs and state proofs`);
+    return { lotHistoryMs: latency(histories), traceMs: latency(traces), inclusionProofMs: latency(proofs), stateProofMs: latency(stateProofs), historyEvents, proofsChecked };
   } finally {
     await store.close();
   }

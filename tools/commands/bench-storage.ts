@@ -62,6 +62,7 @@ function summary(result: StorageBenchResult): string {
     `  lot history    ${ms(result.lotHistoryMs)} (target p99 ${detail.targets.lotHistoryP99Ms} ms: ${mark(detail.met.lotHistoryP99Ms)})`,
     `  trace          ${ms(result.traceMs)}`,
     `  proof          ${ms(result.inclusionProofMs)} (target p99 ${detail.targets.inclusionProofP99Ms} ms: ${mark(detail.met.inclusionProofP99Ms)})`,
+    `  state proof    ${ms(result.stateProofMs)}`,
     `  verify         ${result.verifyEventsPerS} events/s, ${detail.verifySeconds} s (target ${detail.targets.verifyEventsPerS}: ${mark(detail.met.verifyEventsPerS)})`,
     `  memory         peak RSS ${result.rssMbMax} MB (target ${detail.targets.rssMbMax} MB: ${mark(detail.met.rssMbMax)})`,
     ...(detail.directory === undefined ? [] : [`  data           ${detail.directory}/net (custodia verify --data ${detail.directory}/net/validator-0/data --genesis ${detail.directory}/net/genesis.json)`]),
