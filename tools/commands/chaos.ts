@@ -5,7 +5,7 @@
  * store verified and commits resumed within --stall-max-ms after every fault.
  */
 import { Command } from 'commander';
-import { runChaos, type ChaosReport } from '../chaos/run.js';
+import { describeStall, runChaos, type ChaosReport } from '../chaos/run.js';
 import { CHAOS_FAULT_KINDS, type ChaosFaultKind } from '../chaos/faults.js';
 import { EXIT_FAILED, fail } from '../exit-codes.js';
 import { integerOption } from '../integer-option.js';
@@ -85,6 +85,7 @@ function summary(report: ChaosReport): string {
     `  signatures    ${report.doubleSigns} double signatures seen`,
     `  stalls        longest ${report.maxStallMs} ms without a commit under load; slowest catch-up ${report.maxRecoveryMs ?? 'never'} ms`,
   ];
+  for (const stall of report.stalls) lines.push(`  ${describeStall(stall)}`);
   for (const outcome of report.verify.filter((entry) => !entry.ok)) lines.push(`  validator-${outcome.validator} failed verification at height ${outcome.height}: ${outcome.message}`);
   for (const example of report.lostExamples) lines.push(`  lost ${example.id} on validator(s) ${example.validators.join(', ')}`);
   return `${lines.join('\n')}\n`;
