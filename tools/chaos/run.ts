@@ -14,7 +14,7 @@
 import { BenchCluster } from '../bench/cluster.js';
 import { Prng } from '../sim/prng.js';
 import { findLost, scanDoubleSigns, verifyData, type DoubleSign, type VerifyOutcome } from './checks.js';
-import { CHAOS_FAULT_KINDS, FAULTS, type ChaosFaultKind } from './faults.js';
+import { CHAOS_FAULT_KINDS, DEFAULT_CLOCK_SKEW_MS, FAULTS, type ChaosFaultKind, type FaultSettings } from './faults.js';
 import { SteadyLoad } from './load.js';
 import { ChainObserver, type ObservedFork } from './observer.js';
 import { StallRecorder, type StallRecord } from './stalls.js';
@@ -28,6 +28,8 @@ export interface ChaosOptions {
   kinds?: readonly ChaosFaultKind[];
   /** A fault is held this long, drawn between the two, ms. */
   holdMs?: { min: number; max: number };
+  /** A clock-skew fault sets the clock this far ahead or behind, drawn between the two, ms. */
+  clockSkewMs?: { min: number; max: number };
   /** The longest stall or catch-up the run accepts, ms. */
   stallMaxMs?: number;
   /** Keep the testnet folder (logs and data) after the run. */
@@ -92,6 +94,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
   const kinds = options.kinds ?? CHAOS_FAULT_KINDS;
   const hold = options.holdMs ?? DEFAULT_HOLD_MS;
+  const settings: FaultSettings = { clockSkewMs: options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS };
   const stallMaxMs = options.stallMaxMs ?? DEFAULT_STALL_MAX_MS;
   const faultsTolerated = Math.floor((options.validators - 1) / 3);
   if (faultsTolerated < 1) throw new Error('a chaos run needs at least 4 validators (one tolerated fault)');
@@ -139,10 +142,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         held.set(validator, kind);
         const atS = Math.round((Date.now() - startedAtMs) / 100) / 10;
         log(`${atS} s: ${kind} validator-${validator} for ${heldMs} ms`);
-        await FAULTS[kind].inject(cluster, validator, prng);
+        await FAULTS[kind].inject(cluster, validator, prng, settings);
         await sleep(heldMs);
         const heightAtHeal = observer.networkHeight;
-        const healProblem = await FAULTS[kind].heal(cluster, validator);
+        const healProblem = await FAULTS[kind].heal(cluster, validator, settings);
         if (healProblem !== undefined) log(`  healing validator-${validator} failed: ${healProblem}`);
         const healedAtMs = Date.now();
         const recoveredMs = await waitForHeight(apiUrls[validator]!, heightAtHeal, RECOVERY_TIMEOUT_MS).then((caughtUp) => (caughtUp ? Date.now() - healedAtMs : null));
