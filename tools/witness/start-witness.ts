@@ -1,0 +1,103 @@
+/**
+ * Starts a witness (witness-server.ts) for the logs given: the policy of each comes from the
+ * genesis file when one is given (the validators of epoch 0, the keys the chain started with),
+ * else from the log's GET /tlog/keys, fetched once and pinned in the state folder (trust on
+ * first use: later runs use the pinned keys, whatever the log serves then).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { readGenesisFile } from '../../ledger/files/genesis-file.js';
+import { loadKeyFile } from '../../ledger/files/key-file.js';
+import { toHex } from '../../ledger/encoding/hex.js';
+import type { CheckpointPolicy } from '../../ledger/tlog/checkpoint.js';
+import { isValidKeyName, SIGNATURE_TYPE_COSIGNATURE_ED25519 } from '../../ledger/tlog/note.js';
+import { policyFromGenesis, policyFromKeys } from '../../ledger/tlog/policy.js';
+import { formatVerifierKey } from '../../ledger/tlog/verifier-keys.js';
+import { bodyText, boundedFetch } from '../../node/tlog/bounded-fetch.js';
+import { writeFileDurably } from '../durable-file.js';
+import { Witness, witnessServer, type WitnessLogger } from './witness-server.js';
+
+const KEYS_FETCH = { timeoutMs: 10_000, bytesMax: 256 * 1024 } as const;
+
+export interface WitnessStartOptions {
+  logs: readonly string[];
+  keyFile: string;
+  stateDirectory: string;
+  listen: { host: string; port: number };
+  name?: string;
+  genesisFile?: string;
+  logger: WitnessLogger;
+}
+
+export type WitnessStart =
+  | { ok: true; url: string; name: string; vkey: string; witness: Witness; close(): Promise<void> }
+  | { ok: false; message: string };
+
+export async function startWitness(options: WitnessStartOptions): Promise<WitnessStart> {
+  const key = await loadKeyFile(options.keyFile);
+  if (!key.ok) return { ok: false, message: key.message };
+  const { publicKey, seed } = key.key.keyPair;
+  const name = options.name ?? `witness.custodia/${key.key.label ?? toHex(publicKey).slice(0, 16)}`;
+  if (!isValidKeyName(name)) return { ok: false, message: `witness name ${JSON.stringify(name)} is empty or holds a space or +` };
+  await mkdir(options.stateDirectory, { recursive: true });
+  const logs: CheckpointPolicy[] = [];
+  if (options.genesisFile !== undefined) {
+    const genesis = await readGenesisFile(options.genesisFile);
+    if (!genesis.ok) return { ok: false, message: genesis.message };
+    logs.push(policyFromGenesis(genesis.genesis.chainId, genesis.validators));
+  }
+  for (const url of options.logs) {
+    const policy = await pinnedPolicy(url, options.stateDirectory, options.logger);
+    if (!policy.ok) return policy;
+    if (!logs.some((log) => log.origin === policy.policy.origin)) logs.push(policy.policy);
+  }
+  if (logs.length === 0) return { ok: false, message: 'no log to witness: give --log URL or --genesis FILE' };
+  const witness = new Witness({ identity: { name, seed, publicKey }, logs, stateDirectory: options.stateDirectory, logger: options.logger });
+  const server = witnessServer(witness);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.listen.port, options.listen.host, () => resolve());
+    });
+  } catch (error) {
+    return { ok: false, message: `cannot listen on ${options.listen.host}:${options.listen.port}: ${(error as Error).message}` };
+  }
+  const port = (server.address() as AddressInfo).port;
+  return {
+    ok: true,
+    url: `http://${options.listen.host}:${port}`,
+    name,
+    vkey: formatVerifierKey(name, SIGNATURE_TYPE_COSIGNATURE_ED25519, publicKey),
+    witness,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function pinnedPolicy(url: string, stateDirectory: string, logger: WitnessLogger): Promise<{ ok: true; policy: CheckpointPolicy } | { ok: false; message: string }> {
+  const path = join(stateDirectory, `keys-${createHash('sha256').update(url).digest('hex').slice(0, 16)}.json`);
+  let document: unknown;
+  try {
+    document = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return { ok: false, message: `cannot read the pinned keys ${path}: ${(error as Error).message}` };
+    const answer = await boundedFetch(`${url.replace(/\/+$/, '')}/tlog/keys`, KEYS_FETCH);
+    if (!answer.ok) return { ok: false, message: answer.message };
+    if (answer.status !== 200) return { ok: false, message: `${url}/tlog/keys answered ${answer.status}` };
+    try {
+      document = JSON.parse(bodyText(answer.body));
+    } catch {
+      return { ok: false, message: `${url}/tlog/keys is not JSON` };
+    }
+    const checked = policyFromKeys(document);
+    if (!checked.ok) return checked;
+    await writeFileDurably(path, JSON.stringify(document, null, 2));
+    logger.info(`pinned the keys of ${checked.policy.origin} from ${url} in ${path} (trust on first use)`);
+  }
+  return policyFromKeys(document);
+}
