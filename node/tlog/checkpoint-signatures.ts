@@ -98,8 +98,9 @@ export class CheckpointSignatures {
     return () => this.#servedListeners.delete(listener);
   }
 
-  /** Adds a witness's cosignature line (already verified by the caller) for a checkpoint text. */
+  /** Adds a witness's cosignature line (already verified by the caller) for the served checkpoint's text; others are dropped. */
   addCosignature(text: string, witness: string, line: string): void {
+    if (this.#served?.text !== text) return;
     if (this.#cosignatures.text !== text) this.#cosignatures = { text, lines: new Map() };
     if (this.#cosignatures.lines.size >= CHECKPOINT_SIGNATURE_LIMITS.cosignaturesMax && !this.#cosignatures.lines.has(witness)) return;
     this.#cosignatures.lines.set(witness, line);

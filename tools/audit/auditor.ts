@@ -9,10 +9,10 @@
  *    larger — otherwise validators serve different logs (`split-view`);
  * 3. proves the newest checkpoint extends the last one it verified, kept in its state folder
  *    (`fork`; `rollback` when every node serves less than that);
- * 4. checks the new entries (all, or a random sample): each entry bundle's bytes hash, through an
- *    inclusion proof built from the tiles, into the signed root (`rewritten-entry` otherwise), and
- *    the block the entry names is certified by a quorum and carries that transaction with that
- *    result (`bad-block`).
+ * 4. checks the new entries (all, or a random sample) and a sample of those it checked before:
+ *    each entry bundle's bytes hash, through an inclusion proof built from the tiles, into the
+ *    signed root (`rewritten-entry` otherwise), and the block the entry names is certified by a
+ *    quorum and carries that transaction with that result (`bad-block`).
  *
  * Only when everything holds is the new checkpoint written (durably) as the last verified one.
  * Alarms are values; the caller logs them, posts them to a webhook and sets the exit code.
@@ -62,11 +62,16 @@ export interface AuditOptions {
   stateDirectory: string;
   /** 'all', or how many new entries to check at random (the newest is always among them). */
   sample: number | 'all';
+  /**
+   * Entries verified in earlier rounds to check again, at random ('all': every one): a store
+   * rewritten under a running validator changes entries the monitor has already passed.
+   */
+  recheck?: number | 'all';
   random?: () => number;
 }
 
 export type AuditResult =
-  | { ok: true; checkpoint: Checkpoint; previousSize: number; entriesChecked: number; warnings: string[] }
+  | { ok: true; checkpoint: Checkpoint; previousSize: number; entriesChecked: number; entriesRechecked: number; warnings: string[] }
   | { ok: false; alarms: Alarm[]; warnings: string[] };
 
 const stateSchema = z.strictObject({ origin: z.string(), size: z.number().int().min(0), rootHash: z.string(), checkpoint: z.string(), node: z.string(), verifiedAt: z.string() });
@@ -164,7 +169,10 @@ export async function auditOnce(options: AuditOptions): Promise<AuditResult> {
   }
   if (alarms.length > 0) return { ok: false, alarms, warnings };
 
-  const indices = sampleIndices(previousSize, head.checkpoint.size, options.sample, options.random ?? Math.random);
+  const random = options.random ?? Math.random;
+  const fresh = sampleIndices(previousSize, head.checkpoint.size, options.sample, random);
+  const again = options.recheck === undefined || options.recheck === 0 ? [] : sampleIndices(0, previousSize, options.recheck, random);
+  const indices = [...new Set([...again, ...fresh])].sort((left, right) => left - right);
   const entryAlarms = await checkEntries(head, tiles, indices, options, warnings);
   if (entryAlarms.length > 0) return { ok: false, alarms: entryAlarms, warnings };
 
@@ -172,7 +180,7 @@ export async function auditOnce(options: AuditOptions): Promise<AuditResult> {
     join(options.stateDirectory, STATE_FILE),
     JSON.stringify({ origin: head.checkpoint.origin, size: head.checkpoint.size, rootHash: toBase64(head.checkpoint.rootHash), checkpoint: head.note, node: head.node, verifiedAt: new Date().toISOString() } satisfies AuditState, null, 2),
   );
-  return { ok: true, checkpoint: head.checkpoint, previousSize, entriesChecked: indices.length, warnings };
+  return { ok: true, checkpoint: head.checkpoint, previousSize, entriesChecked: fresh.length, entriesRechecked: again.length, warnings };
 }
 
 async function checkEntries(head: Served, tiles: TileClient, indices: readonly number[], options: AuditOptions, warnings: string[]): Promise<Alarm[]> {

@@ -34,7 +34,7 @@ export async function watch(options: WatchOptions): Promise<number> {
     const result = await auditOnce(options);
     for (const warning of result.warnings) options.warn(warning);
     if (result.ok) {
-      options.log(`ok: ${result.checkpoint.origin} size ${result.checkpoint.size} root ${toBase64(result.checkpoint.rootHash)} extends size ${result.previousSize}; ${result.entriesChecked} new entries checked`);
+      options.log(`ok: ${result.checkpoint.origin} size ${result.checkpoint.size} root ${toBase64(result.checkpoint.rootHash)} extends size ${result.previousSize}; ${result.entriesChecked} new entries checked, ${result.entriesRechecked} earlier ones again`);
     } else {
       const onlyUnreachable = result.alarms.every((alarm) => alarm.kind === 'unreachable');
       if (!(options.follow && onlyUnreachable)) {

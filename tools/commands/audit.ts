@@ -1,6 +1,6 @@
 /**
  * `custodia audit --node URL[,URL...] --genesis FILE --state DIR [--follow] [--interval-ms N]
- * [--sample N | --all] [--webhook URL] [--keys FILE]`: the monitor of docs/transparency.md
+ * [--sample N | --all] [--recheck N|all] [--webhook URL] [--keys FILE]`: the monitor of docs/transparency.md
  * (tools/audit/). It verifies each validator's C2SP checkpoint under the k-of-n policy of the
  * genesis validators (or of a keys document, GET /tlog/keys saved to FILE, for a later validator
  * set), proves it extends the last one verified (kept in DIR), compares the heads the nodes
@@ -24,6 +24,7 @@ interface AuditCommandOptions {
   intervalMs: string;
   sample: string;
   all?: boolean;
+  recheck: string;
   webhook?: string;
   keys?: string;
 }
@@ -38,6 +39,7 @@ export function auditCommand(): Command {
     .option('--interval-ms <n>', 'milliseconds between rounds with --follow', String(FOLLOW_INTERVAL_MS.default))
     .option('--sample <n>', 'new entries to check at random each round (the newest always)', '16')
     .option('--all', 'check every new entry')
+    .option('--recheck <n|all>', 'entries verified in earlier rounds to check again at random each round (a store rewritten under a running validator), or all', '16')
     .option('--webhook <url>', 'POST each alarm as JSON to this URL')
     .option('--keys <file>', 'a keys document (GET /tlog/keys) to verify checkpoints with, instead of the genesis validators')
     .action(async (options: AuditCommandOptions) => {
@@ -54,6 +56,11 @@ export function auditCommand(): Command {
       const sample = Number(options.sample);
       if (!Number.isSafeInteger(sample) || sample < 1 || sample > AUDIT_LIMITS.entriesPerRunMax) {
         process.exitCode = fail(`--sample: an integer from 1 to ${AUDIT_LIMITS.entriesPerRunMax}`);
+        return;
+      }
+      const recheck = options.recheck === 'all' ? 'all' : Number(options.recheck);
+      if (recheck !== 'all' && (!Number.isSafeInteger(recheck) || recheck < 0 || recheck > AUDIT_LIMITS.entriesPerRunMax)) {
+        process.exitCode = fail(`--recheck: all, or an integer from 0 to ${AUDIT_LIMITS.entriesPerRunMax}`);
         return;
       }
       if (options.webhook !== undefined && !/^https?:\/\//.test(options.webhook)) {
@@ -92,6 +99,7 @@ export function auditCommand(): Command {
         chainId: genesis.genesis.chainId,
         stateDirectory: options.state,
         sample: options.all === true ? 'all' : sample,
+        recheck,
         follow: options.follow === true,
         intervalMs,
         ...(options.webhook === undefined ? {} : { webhook: options.webhook }),
