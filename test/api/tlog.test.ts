@@ -19,12 +19,13 @@ import type { KeyPair } from '../../ledger/crypto/ed25519.js';
 import { chainOrigin, formatCheckpointText, validatorKeyName, verifyCheckpoint, type CheckpointPolicy } from '../../ledger/tlog/checkpoint.js';
 import { cosignatureVerifier } from '../../ledger/tlog/cosignature.js';
 import { signNoteText, SIGNATURE_TYPE_COSIGNATURE_ED25519 } from '../../ledger/tlog/note.js';
-import { formatVerifierKey } from '../../ledger/tlog/verifier-keys.js';
+import { formatVerifierKey, parseVerifierKey } from '../../ledger/tlog/verifier-keys.js';
 import { policyFromGenesis, policyFromKeys } from '../../ledger/tlog/policy.js';
 import { decodeEntryBundle, decodeTile, tilePath, tileWidthAt } from '../../ledger/tlog/tiles.js';
 import { ledgerEntryOfLeaf, verifyTlogProof } from '../../ledger/tlog/tlog-proof.js';
 import { formatAddCheckpoint } from '../../ledger/tlog/witness-request.js';
 import { Witness, witnessServer } from '../../tools/witness/witness-server.js';
+import { startWitness } from '../../tools/witness/start-witness.js';
 import { runCli } from '../support/run-cli.js';
 import { get, startApiNode, TOKENS, type ApiNode } from './support/api-node.js';
 
@@ -233,5 +234,27 @@ describe('witnesses', () => {
     const reopened = new Witness({ identity: { name: 'witness.test/again', seed: witnesses[1]!.keys.seed, publicKey: witnesses[1]!.keys.publicKey }, logs, stateDirectory: witnesses[1]!.stateDirectory, logger: { info: () => undefined, warn: () => undefined } });
     const otherRoot = new Uint8Array(32).fill(3);
     expect((await reopened.addCheckpoint(formatAddCheckpoint({ oldSize: latest.size, proof: [], checkpoint: forged(latest.size, otherRoot) }))).status).toBe(409);
+  });
+
+  it('custodia witness --log URL pins the log’s keys on first use and cosigns its checkpoint', async () => {
+    const note = await settledCheckpoint();
+    const stateDirectory = join(directory, 'witness-cli');
+    const keyFile = join(directory, 'witness-cli.key');
+    await generateKeyFile(keyFile, 'cli');
+    const messages: string[] = [];
+    const started = await startWitness({ logs: [node.url], keyFile, stateDirectory, listen: { host: '127.0.0.1', port: 0 }, logger: { info: (line) => messages.push(line), warn: (line) => messages.push(line) } });
+    if (!started.ok) throw new Error(started.message);
+    try {
+      expect(started.name).toBe('witness.custodia/cli');
+      expect(messages.some((line) => line.includes('pinned the keys of custodia.tlog/custodia-api-test'))).toBe(true);
+      const body = formatAddCheckpoint({ oldSize: 0, proof: [], checkpoint: note.slice(0, note.indexOf('— witness')) });
+      const answer = await fetch(`${started.url}/add-checkpoint`, { method: 'POST', body });
+      const lines = await answer.text();
+      expect(answer.status).toBe(200);
+      const parsed = parseVerifierKey(started.vkey);
+      expect(parsed.ok && verifyCheckpoint(note.slice(0, note.indexOf('— witness')) + lines, { ...policy, cosigners: { verifiers: [parsed.verifier], threshold: 1 } }).ok).toBe(true);
+    } finally {
+      await started.close();
+    }
   });
 });
