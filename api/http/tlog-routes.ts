@@ -28,10 +28,9 @@ import { formatTlogProof } from '../../ledger/tlog/tlog-proof.js';
 import { formatVerifierKey, parseVerifierKey, verifierKeyOf } from '../../ledger/tlog/verifier-keys.js';
 import { ApiError } from '../../node/http/errors.js';
 import type { ValidatorContext } from '../../node/validator.js';
-import { forbidden, readerOf, type ReadAccess } from './access.js';
+import type { ReadAccess } from './access.js';
 import type { Operation } from './operations.js';
-import { canReadTransaction, transactionProofParameters } from './proof-routes.js';
-import { parseRequestPart } from './validation.js';
+import { provableTransaction, readErrors, transactionProofParameters } from './proof-routes.js';
 
 /** Entry bundles kept encoded (full ones only: they never change): 64 of at most ~100 KiB. */
 const ENTRY_BUNDLES_CACHED = 64;
@@ -54,7 +53,7 @@ export const tlogProofOperations: Operation[] = [
     access: 'read',
     params: transactionProofParameters,
     responses: { 200: { description: 'the tlog-proof document', contentType: 'text/plain', schema: z.string() } },
-    errors: { 400: ['bad-parameter'], 401: ['credential-required', 'bad-credential', 'unknown-token', 'stale-signature', 'bad-signature', 'unknown-participant', 'participant-inactive'], 403: ['not-a-party'], 404: ['not-found'], 409: ['not-yet-checkpointed'] },
+    errors: { 400: ['bad-parameter'], 401: readErrors, 403: ['not-a-party'], 404: ['not-found'], 409: ['not-yet-checkpointed'] },
   },
 ];
 
@@ -125,11 +124,8 @@ export function tlogRoutes(context: TlogContext, access: Pick<ReadAccess, 'requi
   });
 
   router.get('/v1/proofs/transactions/:id/tlog-proof', access.require, async (request, response) => {
-    const { id } = parseRequestPart(transactionProofParameters, request, 'params');
-    parseRequestPart(z.strictObject({}), request, 'query');
-    const record = await store.getTransaction(id);
-    if (record === undefined) throw new ApiError(404, 'not-found', `no committed transaction ${id}`, 'id');
-    if (!(await canReadTransaction(store, readerOf(response), record))) throw forbidden(`${readerOf(response).participant} neither signed transaction ${id} nor is a party to its events`, 'id');
+    const record = await provableTransaction(store, request, response);
+    const id = record.txId;
     const served = checkpoints.served();
     if (served === undefined || record.leafIndex >= served.checkpoint.size) {
       throw new ApiError(409, 'not-yet-checkpointed', `transaction ${id} is leaf ${record.leafIndex}; the validators have not yet signed a checkpoint that covers it; retry in a moment`, 'id', {
