@@ -113,7 +113,7 @@ export class CheckpointSignatures {
       const epoch = this.#options.ledger.currentEpoch();
       const member = epoch.validators.get(this.#options.self.id);
       const signs = member !== undefined && member.publicKeyHex === toHex(this.#options.self.publicKey);
-      if (signs && (this.#own === undefined || this.#own.epoch !== epoch.number || this.#own.size !== head.logSize)) {
+      if (signs && !this.#isStale(epoch.number, head.logSize) && (this.#own === undefined || this.#own.epoch !== epoch.number || this.#own.size !== head.logSize)) {
         const text = formatCheckpointText({ origin: this.#options.origin, size: head.logSize, rootHash: fromHex(head.logRoot) });
         const signature = sign(this.#options.self.seed, utf8(text));
         this.#own = { epoch: epoch.number, size: head.logSize, signature: toBase64(signature) };
@@ -143,6 +143,8 @@ export class CheckpointSignatures {
       const message = parsed.data;
       const epoch = this.#options.ledger.currentEpoch();
       if (message.epoch < epoch.number) return this.#refuse('old-epoch');
+      // Below the served checkpoint a signature can never make a newer one (a peer catching up signs old sizes): not worth a gathering slot.
+      if (this.#isStale(message.epoch, message.size)) return;
       if (message.epoch > epoch.number || message.size > this.#options.ledger.head().logSize) {
         // Ahead of this validator: kept, one per peer, until it has executed as far.
         if (epoch.validators.get(from) === undefined && message.epoch === epoch.number) return this.#refuse('not-a-validator');
@@ -191,6 +193,11 @@ export class CheckpointSignatures {
     const ordered = gathering.epoch.validators.validators.flatMap((member) => gathering.lines.get(member.id) ?? []);
     this.#served = { epoch: gathering.epoch.number, size: gathering.size, rootHex: gathering.rootHex, text: gathering.text, signatureLines: ordered };
     if (newer) for (const listener of this.#servedListeners) listener(this.#served);
+  }
+
+  #isStale(epoch: number, size: number): boolean {
+    const served = this.#served;
+    return served !== undefined && (epoch < served.epoch || (epoch === served.epoch && size < served.size));
   }
 
   #refuse(reason: string): void {

@@ -69,6 +69,9 @@ describe('checkpoint signatures', () => {
     // Signing again only when the log changed.
     await signatures.headAdvanced();
     expect(sent).toHaveLength(1);
+    // A signature below the served checkpoint (a peer catching up) changes nothing.
+    await signatures.receive('validator-1', signatureOf(1, 2, log.root(2)));
+    expect(signatures.served()).toMatchObject({ checkpoint: { size: 3 } });
   });
 
   it('keeps a signature for a size it has not reached, one per peer, and counts it once it has', async () => {
