@@ -159,7 +159,7 @@ describe('custodia audit', () => {
     const lines: string[] = [];
     try {
       const code = await watch({
-        ...options([node.url], await stateDirectory()),
+        ...options([node.url], await stateDirectory(), 4),
         recheck: 'all',
         follow: true,
         intervalMs: 10,
