@@ -6,7 +6,8 @@
  *   latest checkpoint a quorum of validators signed, with the witnesses' cosignatures;
  *   text/plain, cached for at most a few seconds. 503 until the first quorum gathered.
  * - GET /tlog/keys: the origin, the verifier keys (vkeys) of the validator set that signs
- *   checkpoints, the quorum, and the configured witnesses' vkeys: a k-of-n policy.
+ *   checkpoints, the quorum, the configured witnesses' vkeys (a k-of-n policy), and the
+ *   hand-overs from the genesis set to that set.
  * - GET /tlog/tile/<L>/<N>[.p/<W>] and /tlog/tile/entries/<N>[.p/<W>] (c2sp.org/tlog-tiles
  *   "Merkle Tree", "Log entries"): hash tiles and entry bundles, immutable (a tile's URL names
  *   its width, so its bytes never change), 404 beyond the log.
@@ -60,10 +61,15 @@ export const tlogProofOperations: Operation[] = [
 /** What the routes read: the chain, the configured witnesses, the store and the checkpoint the validators signed. */
 export type TlogContext = Pick<ValidatorContext, 'config' | 'store'> & { checkpoints: Pick<ValidatorContext['checkpoints'], 'served'> };
 
-/** The policy a verifier applies to this chain's checkpoints now (docs/transparency.md, "Keys"). */
-export function tlogKeys(context: TlogContext) {
+/**
+ * The policy a verifier applies to this chain's checkpoints now (docs/transparency.md, "Keys"),
+ * with the hand-overs from the genesis set to the current one, so that a verifier holding only
+ * the genesis keys can check the current keys for itself.
+ */
+export async function tlogKeys(context: TlogContext) {
   const origin = chainOrigin(context.config.chainId);
-  const epoch = context.store.epochAt(context.store.head().height + 1);
+  const next = context.store.head().height + 1;
+  const epoch = context.store.epochAt(next);
   return {
     origin,
     epoch: epoch.number,
@@ -74,6 +80,7 @@ export function tlogKeys(context: TlogContext) {
       const parsed = parseVerifierKey(witness.vkey);
       return parsed.ok ? [verifierKeyOf(parsed.verifier)] : [];
     }),
+    epochChanges: await context.store.epochChanges(next),
   };
 }
 
@@ -97,9 +104,9 @@ export function tlogRoutes(context: TlogContext, access: Pick<ReadAccess, 'requi
     response.type('text/plain; charset=utf-8').send(served.note);
   });
 
-  router.get('/tlog/keys', (_request, response) => {
+  router.get('/tlog/keys', async (_request, response) => {
     response.setHeader('Cache-Control', CHECKPOINT_CACHE);
-    response.json(tlogKeys(context));
+    response.json(await tlogKeys(context));
   });
 
   router.get('/tlog/tile/*segments', async (request, response) => {

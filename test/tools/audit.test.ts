@@ -18,7 +18,6 @@ import { rejected } from '../../ledger/model/result.js';
 import { BlockStore } from '../../ledger/store/block-store.js';
 import { ledgerEntriesInRange } from '../../ledger/store/log-entries.js';
 import { storeKeys } from '../../ledger/store/keys.js';
-import { policyFromGenesis } from '../../ledger/tlog/policy.js';
 import { tileNodes } from '../../ledger/tlog/tiles.js';
 import { auditOnce, STATE_FILE } from '../../tools/audit/auditor.js';
 import { watch } from '../../tools/audit/watch.js';
@@ -87,7 +86,6 @@ async function stateDirectory(): Promise<string> {
 
 const options = (nodeUrls: string[], state: string, sample: number | 'all' = 'all') => ({
   nodes: nodeUrls,
-  policy: policyFromGenesis(CHAIN_ID, chain.validators),
   validators: chain.validators,
   chainId: CHAIN_ID,
   stateDirectory: state,
@@ -195,6 +193,25 @@ describe('custodia audit', () => {
     });
     expect(code).toBe(1);
     expect(lines.find((line) => line.startsWith('ALARM'))).toMatch(/^ALARM fork: .* does not extend the one verified before \(size 280\)/);
+  });
+
+  it('follows a validator-set change from the genesis keys through the verified hand-over, and refuses the old set’s signatures after it', async () => {
+    const epochChain = new TestChain({ chainId: CHAIN_ID });
+    await mkdir(join(directory, 'epochs'));
+    const written = await writeStoredChain(join(directory, 'epochs'), 30, { chain: epochChain, blockOptions: (height, writer) => (height === 20 ? { nextValidators: writer.newValidators('next') } : {}) });
+    const store = await openStore(written.dataDirectory);
+    try {
+      const node = await startFakeLogNode(epochChain, store);
+      nodes.push(node);
+      const result = await auditOnce(options([node.url], await stateDirectory()));
+      expect(result).toMatchObject({ ok: true, entriesChecked: 60, warnings: [] });
+      // The genesis set's quorum signing after it handed over: not the set that signs now.
+      const stale = await startFakeLogNode(epochChain, store, [0, 1, 2], epochChain.epochs[0]);
+      nodes.push(stale);
+      expect(await auditOnce(options([stale.url], await stateDirectory()))).toMatchObject({ ok: false, alarms: [{ kind: 'bad-checkpoint', message: expect.stringContaining('no verifiable signatures') }] });
+    } finally {
+      await store.close();
+    }
   });
 
   it('as a command: after a verified round, exit 1 and an ALARM line when the node serves the fork', async () => {

@@ -29,6 +29,9 @@ import type { ValidatorSet } from '../../ledger/model/validator-set.js';
 import { buildConsistencyProof, buildInclusionProof, leafHash, nodesForConsistencyProof, nodesForInclusionProof, verifyConsistency, verifyInclusion } from '../../ledger/merkle/index.js';
 import { verifyCheckpoint, type Checkpoint, type CheckpointPolicy } from '../../ledger/tlog/checkpoint.js';
 import { NOTE_LIMITS } from '../../ledger/tlog/note.js';
+import type { Epoch } from '../../ledger/model/epoch.js';
+import { policyFromGenesisAndKeys } from '../../ledger/tlog/policy.js';
+import { epochOfHeight } from '../../ledger/verify/epoch-changes.js';
 import { ledgerEntryOfLeaf } from '../../ledger/tlog/tlog-proof.js';
 import { bodyText, boundedFetch } from '../../node/tlog/bounded-fetch.js';
 import { writeFileDurably } from '../durable-file.js';
@@ -55,10 +58,11 @@ export interface Alarm {
 
 export interface AuditOptions {
   nodes: readonly string[];
-  policy: CheckpointPolicy;
-  /** The genesis validator set: block certificates of epoch 0 are checked against it. */
-  validators?: ValidatorSet;
-  chainId?: string;
+  chainId: string;
+  /** The genesis validator set, the trust anchor: later sets are reached through each node's verified hand-overs (GET /tlog/keys). */
+  validators: ValidatorSet;
+  /** A fixed policy instead (a keys document the operator holds): then no hand-overs are followed. */
+  policy?: CheckpointPolicy;
   stateDirectory: string;
   /** 'all', or how many new entries to check at random (the newest is always among them). */
   sample: number | 'all';
@@ -81,8 +85,37 @@ interface Served {
   node: string;
   checkpoint: Checkpoint;
   note: string;
-  /** The validator-set epoch the node says signed it (Custodia-Epoch); 0 when it does not say. */
-  epoch: number;
+  /** The validator-set epochs from the genesis one, as verified from the node's hand-overs; absent under a fixed policy. */
+  epochs: Epoch[] | undefined;
+}
+
+const KEYS_BYTES_MAX = 16 * 1024 * 1024;
+
+/** The checkpoint one node serves, verified: under the fixed policy, or under the set its verified hand-overs lead to from the genesis set. */
+async function servedBy(node: string, options: AuditOptions): Promise<Served | Alarm | string> {
+  const base = node.replace(/\/+$/, '');
+  const answer = await boundedFetch(`${base}/tlog/checkpoint`, { timeoutMs: AUDIT_LIMITS.requestTimeoutMs, bytesMax: NOTE_LIMITS.noteBytesMax });
+  if (!answer.ok || answer.status !== 200) return `${node}: no checkpoint (${answer.ok ? `status ${answer.status}` : answer.message})`;
+  let policy = options.policy;
+  let epochs: Epoch[] | undefined;
+  if (policy === undefined) {
+    const keys = await boundedFetch(`${base}/tlog/keys`, { timeoutMs: AUDIT_LIMITS.requestTimeoutMs, bytesMax: KEYS_BYTES_MAX });
+    if (!keys.ok || keys.status !== 200) return `${node}: no keys (${keys.ok ? `status ${keys.status}` : keys.message})`;
+    let document: unknown;
+    try {
+      document = JSON.parse(bodyText(keys.body));
+    } catch {
+      return { kind: 'bad-checkpoint', node, message: 'its keys document is not JSON' };
+    }
+    const followed = policyFromGenesisAndKeys(document, options.chainId, options.validators);
+    if (!followed.ok) return { kind: 'bad-checkpoint', node, message: followed.message };
+    policy = followed.policy;
+    epochs = followed.epochs;
+  }
+  const note = bodyText(answer.body);
+  const verified = verifyCheckpoint(note, policy);
+  if (!verified.ok) return { kind: 'bad-checkpoint', node, message: `the checkpoint does not verify: ${verified.code}: ${verified.message}` };
+  return { node, checkpoint: verified.checkpoint, note, epochs };
 }
 
 async function readState(directory: string): Promise<AuditState | undefined> {
@@ -132,19 +165,10 @@ export async function auditOnce(options: AuditOptions): Promise<AuditResult> {
   const warnings: string[] = [];
   const served: Served[] = [];
   for (const node of options.nodes.slice(0, AUDIT_LIMITS.nodesMax)) {
-    const answer = await boundedFetch(`${node.replace(/\/+$/, '')}/tlog/checkpoint`, { timeoutMs: AUDIT_LIMITS.requestTimeoutMs, bytesMax: NOTE_LIMITS.noteBytesMax });
-    if (!answer.ok || answer.status !== 200) {
-      warnings.push(`${node}: no checkpoint (${answer.ok ? `status ${answer.status}` : answer.message})`);
-      continue;
-    }
-    const note = bodyText(answer.body);
-    const verified = verifyCheckpoint(note, options.policy);
-    if (!verified.ok) {
-      alarms.push({ kind: 'bad-checkpoint', node, message: `the checkpoint does not verify: ${verified.code}: ${verified.message}` });
-      continue;
-    }
-    const epoch = Number(answer.headers.get('custodia-epoch') ?? '0');
-    served.push({ node, checkpoint: verified.checkpoint, note, epoch: Number.isSafeInteger(epoch) && epoch >= 0 ? epoch : 0 });
+    const result = await servedBy(node, options);
+    if (typeof result === 'string') warnings.push(result);
+    else if ('kind' in result) alarms.push(result);
+    else served.push(result);
   }
   if (served.length === 0 && alarms.length === 0) alarms.push({ kind: 'unreachable', node: options.nodes.join(','), message: `no node served a checkpoint: ${warnings.join('; ')}` });
   if (alarms.length > 0) return { ok: false, alarms, warnings };
@@ -160,7 +184,7 @@ export async function auditOnce(options: AuditOptions): Promise<AuditResult> {
   const state = await readState(options.stateDirectory);
   let previousSize = 0;
   if (state !== undefined) {
-    if (state.origin !== options.policy.origin) throw new Error(`the audit state in ${options.stateDirectory} is for ${state.origin}, not ${options.policy.origin}`);
+    if (state.origin !== head.checkpoint.origin) throw new Error(`the audit state in ${options.stateDirectory} is for ${state.origin}, not ${head.checkpoint.origin}`);
     const last: Checkpoint = { origin: state.origin, size: state.size, rootHash: fromBase64(state.rootHash)! };
     previousSize = last.size;
     if (last.size > head.checkpoint.size) {
@@ -176,7 +200,7 @@ export async function auditOnce(options: AuditOptions): Promise<AuditResult> {
   const fresh = sampleIndices(previousSize, head.checkpoint.size, options.sample, random);
   const again = options.recheck === undefined || options.recheck === 0 ? [] : sampleIndices(0, previousSize, options.recheck, random);
   const indices = [...new Set([...again, ...fresh])].sort((left, right) => left - right);
-  if (head.epoch > 0 && indices.length > 0) warnings.push(`the checkpoint is signed by the validator set of epoch ${head.epoch}: block certificates are not checked against the genesis keys`);
+  if (head.epochs === undefined && indices.length > 0) warnings.push('under a fixed keys document, block certificates are checked only while they verify under the genesis keys');
   const entryAlarms = await checkEntries(head, tiles, indices, options);
   if (entryAlarms.length > 0) return { ok: false, alarms: entryAlarms, warnings };
 
@@ -215,7 +239,7 @@ async function checkEntries(head: Served, tiles: TileClient, indices: readonly n
         alarms.push({ kind: 'rewritten-entry', node: head.node, message: `entry ${index} is not a canonical ledger entry` });
         continue;
       }
-      const problem = await checkBlock(head.node, entry.height, entry.position, entry.txId, entry.result, blocks, head.epoch === 0 ? options : { ...options, validators: undefined });
+      const problem = await checkBlock(head.node, entry.height, entry.position, entry.txId, entry.result, blocks, head.epochs, options);
       if (problem !== undefined) alarms.push({ kind: 'bad-block', node: head.node, message: `entry ${index}: ${problem}` });
     }
   }
@@ -229,6 +253,7 @@ async function checkBlock(
   txId: string,
   result: unknown,
   cache: Map<number, z.infer<typeof blockAnswerSchema> | undefined>,
+  epochs: readonly Epoch[] | undefined,
   options: AuditOptions,
 ): Promise<string | undefined> {
   if (!cache.has(height)) {
@@ -257,8 +282,12 @@ async function checkBlock(
   }
   const vote = (block.certificate as { vote?: { blockHash?: unknown; height?: unknown } } | null)?.vote;
   if (vote?.blockHash !== hash || vote.height !== height) return `block ${height}'s certificate is not on its header`;
-  // The genesis keys certify blocks only while the chain is in epoch 0; later, the checkpoint's own quorum vouches for the entry.
-  if (options.validators === undefined || options.chainId === undefined) return undefined;
-  const verdict = verifyQuorumCertificate(block.certificate, options.validators, options.chainId);
-  return verdict.ok ? undefined : `block ${height}'s certificate fails under the genesis validators: ${verdict.code}: ${verdict.message}`;
+  // The certificate is checked under the set of the block's epoch, reached from the genesis set through verified hand-overs.
+  if (epochs === undefined) {
+    const genesisVerdict = verifyQuorumCertificate(block.certificate, options.validators, options.chainId);
+    return genesisVerdict.ok || genesisVerdict.code === 'unknown-validator' ? undefined : `block ${height}'s certificate fails under the genesis validators: ${genesisVerdict.code}: ${genesisVerdict.message}`;
+  }
+  const epoch = epochOfHeight(epochs, height);
+  const verdict = verifyQuorumCertificate(block.certificate, epoch.validators, options.chainId, epoch.number);
+  return verdict.ok ? undefined : `block ${height}'s certificate fails under the validators of epoch ${epoch.number}: ${verdict.code}: ${verdict.message}`;
 }

@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toBase64 } from '../../ledger/encoding/base64.js';
+import { chainOrigin } from '../../ledger/tlog/checkpoint.js';
 import { boundedFetch } from '../../node/tlog/bounded-fetch.js';
 import { EXIT_FAILED, EXIT_OK } from '../exit-codes.js';
 import { auditOnce, type Alarm, type AuditOptions } from './auditor.js';
@@ -39,7 +40,7 @@ export async function watch(options: WatchOptions): Promise<number> {
       const onlyUnreachable = result.alarms.every((alarm) => alarm.kind === 'unreachable');
       if (!(options.follow && onlyUnreachable)) {
         for (const alarm of result.alarms) options.warn(`ALARM ${alarm.kind}: ${alarm.node}: ${alarm.message}`);
-        if (options.webhook !== undefined) await postAlarms(options.webhook, options.policy.origin, result.alarms, options.warn);
+        if (options.webhook !== undefined) await postAlarms(options.webhook, options.policy?.origin ?? chainOrigin(options.chainId), result.alarms, options.warn);
         return EXIT_FAILED;
       }
       options.warn(`no node answered this round: ${result.alarms[0]!.message}`);

@@ -2,8 +2,8 @@
  * `custodia audit --node URL[,URL...] --genesis FILE --state DIR [--follow] [--interval-ms N]
  * [--sample N | --all] [--recheck N|all] [--webhook URL] [--keys FILE]`: the monitor of docs/transparency.md
  * (tools/audit/). It verifies each validator's C2SP checkpoint under the k-of-n policy of the
- * genesis validators (or of a keys document, GET /tlog/keys saved to FILE, for a later validator
- * set), proves it extends the last one verified (kept in DIR), compares the heads the nodes
+ * validator set that signs now, reached from the genesis validators through the hand-overs the
+ * node serves (GET /tlog/keys), each verified (or of a fixed keys document, FILE), proves it extends the last one verified (kept in DIR), compares the heads the nodes
  * serve, and checks the new entries from the tiles. Exit 0 when all holds, 1 on an alarm (a
  * fork, a rewritten entry, a validator serving a different head, a checkpoint not extending the
  * last), 2 on a usage error.
@@ -11,7 +11,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { readGenesisFile } from '../../ledger/files/genesis-file.js';
-import { policyFromGenesis, policyFromKeys } from '../../ledger/tlog/policy.js';
+import type { CheckpointPolicy } from '../../ledger/tlog/checkpoint.js';
+import { policyFromGenesisAndKeys } from '../../ledger/tlog/policy.js';
 import { AUDIT_LIMITS } from '../audit/auditor.js';
 import { FOLLOW_INTERVAL_MS, watch } from '../audit/watch.js';
 import { fail } from '../exit-codes.js';
@@ -41,7 +42,7 @@ export function auditCommand(): Command {
     .option('--all', 'check every new entry')
     .option('--recheck <n|all>', 'entries verified in earlier rounds to check again at random each round (a store rewritten under a running validator), or all', '16')
     .option('--webhook <url>', 'POST each alarm as JSON to this URL')
-    .option('--keys <file>', 'a keys document (GET /tlog/keys) to verify checkpoints with, instead of the genesis validators')
+    .option('--keys <file>', "a fixed keys document (GET /tlog/keys saved), its hand-overs checked from the genesis, instead of each node's")
     .action(async (options: AuditCommandOptions) => {
       const nodes = options.node.split(',').filter((node) => node !== '');
       if (nodes.length === 0 || nodes.length > AUDIT_LIMITS.nodesMax || nodes.some((node) => !/^https?:\/\//.test(node))) {
@@ -72,7 +73,8 @@ export function auditCommand(): Command {
         process.exitCode = fail(genesis.message);
         return;
       }
-      let policy = policyFromGenesis(genesis.genesis.chainId, genesis.validators);
+      // By default each node's keys are followed from the genesis set through its verified hand-overs; --keys fixes them, still checked against the genesis.
+      let policy: CheckpointPolicy | undefined;
       if (options.keys !== undefined) {
         let document: unknown;
         try {
@@ -81,7 +83,7 @@ export function auditCommand(): Command {
           process.exitCode = fail(`cannot read --keys ${options.keys}: ${(error as Error).message}`);
           return;
         }
-        const loaded = policyFromKeys(document);
+        const loaded = policyFromGenesisAndKeys(document, genesis.genesis.chainId, genesis.validators);
         if (!loaded.ok) {
           process.exitCode = fail(`--keys ${options.keys}: ${loaded.message}`);
           return;
@@ -94,7 +96,7 @@ export function auditCommand(): Command {
       process.once('SIGTERM', () => stop.abort());
       process.exitCode = await watch({
         nodes,
-        policy,
+        ...(policy === undefined ? {} : { policy }),
         validators: genesis.validators,
         chainId: genesis.genesis.chainId,
         stateDirectory: options.state,

@@ -7,8 +7,9 @@
  * (ledger/verify/proof.ts) with only the genesis validator keys; exits 1 naming the failed check.
  * Both follow validator-set changes from the genesis set through the hand-overs the chain records.
  * A proof file in the C2SP tlog-proof format (GET /v1/proofs/transactions/:id/tlog-proof) is
- * checked against the genesis validators' note keys, or the keys document given with --keys
- * (docs/transparency.md): the ledger entry it carries is in the log a quorum signed.
+ * checked against the genesis validators' note keys, or those of the set a keys document's
+ * hand-overs lead to from them (--keys, docs/transparency.md): the ledger entry it carries is in
+ * the log a quorum signed.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { checkStoredLedger } from '../../ledger/verify/check-stored-ledger.js';
 import type { LedgerVerification } from '../../ledger/verify/verify-ledger.js';
 import { verifyTransactionProof } from '../../ledger/verify/proof.js';
 import { terminalProgress } from '../progress.js';
-import { policyFromGenesis, policyFromKeys } from '../../ledger/tlog/policy.js';
+import { policyFromGenesis, policyFromGenesisAndKeys } from '../../ledger/tlog/policy.js';
 import { ledgerEntryOfLeaf, TLOG_PROOF_HEADER, verifyTlogProof } from '../../ledger/tlog/tlog-proof.js';
 
 interface VerifyOptions {
@@ -36,7 +37,7 @@ export function verifyCommand(): Command {
     .option('--proof <file>', 'a transaction proof saved from GET /v1/proofs/transactions/:id')
     .requiredOption('--genesis <file>', 'the genesis file whose validator keys you trust')
     .option('--json', 'print the result as one JSON object')
-    .option('--keys <file>', 'for a tlog-proof: a keys document (GET /tlog/keys) to verify its checkpoint with, instead of the genesis validators')
+    .option('--keys <file>', "for a tlog-proof signed by a later validator set: the keys document (GET /tlog/keys saved), whose hand-overs are checked from the genesis validators")
     .action(async (options: VerifyOptions) => {
       if ((options.data === undefined) === (options.proof === undefined)) {
         process.exitCode = usageError('give either --data DIR or --proof FILE');
@@ -83,7 +84,7 @@ async function runVerifyTlogProof(text: string, chainId: string, validators: Par
     } catch (error) {
       return usageError(`cannot read --keys ${options.keys}: ${(error as Error).message}`);
     }
-    const loaded = policyFromKeys(document);
+    const loaded = policyFromGenesisAndKeys(document, chainId, validators);
     if (!loaded.ok) return usageError(`--keys ${options.keys}: ${loaded.message}`);
     policy = loaded.policy;
   }

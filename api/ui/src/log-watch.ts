@@ -2,7 +2,8 @@
 /**
  * The auditor UI's watch on the log (docs/transparency.md, "The auditor UI"): the browser
  * fetches the node's C2SP checkpoint (GET /tlog/checkpoint), verifies it here under the k-of-n
- * policy of the genesis validators (ledger/tlog/, the same code `custodia audit` runs), and
+ * policy of the validator set that signs now, reached from the genesis validators through the
+ * hand-overs of GET /tlog/keys (ledger/tlog/, the same code `custodia audit` runs), and
  * compares it with the last checkpoint this browser verified, kept in localStorage: a larger one
  * must come with an RFC 9162 consistency proof (GET /v1/proofs/consistency) that verifies from
  * the stored root to the signed one; one of the same size must have the same root. Only then is
@@ -13,7 +14,7 @@ import { fromBase64, toBase64 } from '../../../ledger/encoding/base64.js';
 import { fromHex, toHex } from '../../../ledger/encoding/hex.js';
 import { verifyConsistency } from '../../../ledger/merkle/index.js';
 import { verifyCheckpoint, type Checkpoint } from '../../../ledger/tlog/checkpoint.js';
-import { policyFromGenesis } from '../../../ledger/tlog/policy.js';
+import { policyFromGenesisAndKeys } from '../../../ledger/tlog/policy.js';
 import { getJson, getText, query } from './api.js';
 import { badge, card, facts, failureView, loading } from './components.js';
 import { element } from './dom.js';
@@ -54,7 +55,10 @@ function remember(checkpoint: Checkpoint): void {
 
 export async function watchLog(): Promise<LogWatch> {
   const anchor = await trustAnchor();
-  const policy = policyFromGenesis(anchor.genesis.chainId, anchor.validators);
+  // The set that signs now, reached from the genesis keys through the hand-overs the node serves, each verified here.
+  const followed = policyFromGenesisAndKeys(await getJson<unknown>('/tlog/keys'), anchor.genesis.chainId, anchor.validators);
+  if (!followed.ok) return { state: 'invalid', reason: followed.message };
+  const { policy } = followed;
   const note = await getText('/tlog/checkpoint');
   const verified = verifyCheckpoint(note, policy);
   if (!verified.ok) return { state: 'invalid', reason: `${verified.code}: ${verified.message}` };

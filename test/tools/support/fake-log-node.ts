@@ -1,8 +1,9 @@
 /**
  * A stand-in validator for the monitor tests: an HTTP server with the real C2SP routes
  * (api/http/tlog-routes.ts) and block route over a real BlockStore, whose checkpoint is signed
- * by the TestChain's validator keys — so a forged log served here carries signatures as valid
- * as the honest one's. Which store it serves can be switched while it runs.
+ * by the TestChain's validator keys (of the epoch after the head, unless the test names another
+ * set) — so a forged log served here carries signatures as valid as the honest one's. Which
+ * store it serves can be switched while it runs.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,23 +16,25 @@ import { signNoteText } from '../../../ledger/tlog/note.js';
 import { blockRoutes } from '../../../node/http/block-routes.js';
 import { errorHandler, notFoundHandler } from '../../../node/http/errors.js';
 import type { NodeConfig } from '../../../node/config.js';
-import type { TestChain } from '../../support/test-chain.js';
+import type { TestChain, TestEpoch } from '../../support/test-chain.js';
 
 export interface FakeLogNode {
   url: string;
-  /** Serve another store from now on, its checkpoint signed by `signers` (indices of the chain's validators; default a quorum). */
+  /** Serve another store from now on, its checkpoint signed by `signers` (indices into the signing set; default a quorum). */
   serve(store: BlockStore, signers?: number[]): void;
   close(): Promise<void>;
 }
 
-export async function startFakeLogNode(chain: TestChain, store: BlockStore, signers?: number[]): Promise<FakeLogNode> {
+export async function startFakeLogNode(chain: TestChain, store: BlockStore, signers?: number[], epoch?: TestEpoch): Promise<FakeLogNode> {
   const origin = chainOrigin(chain.chainId);
-  let current = { store, signers: signers ?? [0, 1, 2] };
+  let current: { store: BlockStore; signers: number[]; epoch?: TestEpoch | undefined } = { store, signers: signers ?? [0, 1, 2], epoch };
   const served = () => {
     const head = current.store.head();
     const text = formatCheckpointText({ origin, size: head.logSize, rootHash: fromHex(head.logRoot) });
-    const lines = current.signers.map((index) => signNoteText(text, validatorKeyName(origin, `validator-${index}`), chain.validatorKeys[index]!.seed, chain.validatorKeys[index]!.publicKey));
-    return { checkpoint: { epoch: 0, size: head.logSize, rootHex: head.logRoot, text, signatureLines: lines }, note: `${text}\n${lines.join('')}`, cosignatureLines: [] };
+    // Signed by the set of the epoch after the head, as validators do (or by a set named for the test).
+    const epoch = current.epoch ?? chain.epochAt(head.height + 1);
+    const lines = current.signers.map((index) => signNoteText(text, validatorKeyName(origin, epoch.members[index]!.id), epoch.keys[index]!.seed, epoch.keys[index]!.publicKey));
+    return { checkpoint: { epoch: epoch.number, size: head.logSize, rootHex: head.logRoot, text, signatureLines: lines }, note: `${text}\n${lines.join('')}`, cosignatureLines: [] };
   };
   const context = {
     config: { chainId: chain.chainId, tlog: { witnesses: [] } } as unknown as NodeConfig,
