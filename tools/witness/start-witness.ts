@@ -1,8 +1,10 @@
 /**
- * Starts a witness (witness-server.ts) for the logs given: the policy of each comes from the
- * genesis file when one is given (the validators of epoch 0, the keys the chain started with),
- * else from the log's GET /tlog/keys, fetched once and pinned in the state folder (trust on
- * first use: later runs use the pinned keys, whatever the log serves then).
+ * Starts a witness (witness-server.ts) for the logs given. With a genesis file, the log's policy
+ * is its validators (epoch 0), and when a checkpoint comes signed by a later set the witness
+ * takes the set the log's hand-overs (GET /tlog/keys) lead to from the genesis keys, each
+ * hand-over verified. Without one, the policy comes from the log's GET /tlog/keys, fetched once
+ * and pinned in the state folder (trust on first use: later runs use the pinned keys, whatever
+ * the log serves then).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -13,7 +15,8 @@ import { loadKeyFile } from '../../ledger/files/key-file.js';
 import { toHex } from '../../ledger/encoding/hex.js';
 import type { CheckpointPolicy } from '../../ledger/tlog/checkpoint.js';
 import { isValidKeyName, SIGNATURE_TYPE_COSIGNATURE_ED25519 } from '../../ledger/tlog/note.js';
-import { policyFromGenesis, policyFromKeys } from '../../ledger/tlog/policy.js';
+import { policyFromGenesis, policyFromGenesisAndKeys, policyFromKeys } from '../../ledger/tlog/policy.js';
+import type { ValidatorSet } from '../../ledger/model/validator-set.js';
 import { formatVerifierKey } from '../../ledger/tlog/verifier-keys.js';
 import { bodyText, boundedFetch } from '../../node/tlog/bounded-fetch.js';
 import { writeFileDurably } from '../durable-file.js';
@@ -43,18 +46,28 @@ export async function startWitness(options: WitnessStartOptions): Promise<Witnes
   if (!isValidKeyName(name)) return { ok: false, message: `witness name ${JSON.stringify(name)} is empty or holds a space or +` };
   await mkdir(options.stateDirectory, { recursive: true });
   const logs: CheckpointPolicy[] = [];
+  let refreshPolicy: ((origin: string) => Promise<CheckpointPolicy | undefined>) | undefined;
   if (options.genesisFile !== undefined) {
     const genesis = await readGenesisFile(options.genesisFile);
     if (!genesis.ok) return { ok: false, message: genesis.message };
-    logs.push(policyFromGenesis(genesis.genesis.chainId, genesis.validators));
+    const anchor = genesis;
+    logs.push(policyFromGenesis(anchor.genesis.chainId, anchor.validators));
+    // With the genesis as anchor, a later validator set is taken from the logs' hand-overs, each verified from it.
+    refreshPolicy = async (origin) => {
+      for (const url of options.logs) {
+        const followed = await followedPolicy(url, anchor.genesis.chainId, anchor.validators);
+        if (followed !== undefined && followed.origin === origin) return followed;
+      }
+      return undefined;
+    };
   }
-  for (const url of options.logs) {
+  for (const url of options.genesisFile === undefined ? options.logs : []) {
     const policy = await pinnedPolicy(url, options.stateDirectory, options.logger);
     if (!policy.ok) return policy;
     if (!logs.some((log) => log.origin === policy.policy.origin)) logs.push(policy.policy);
   }
   if (logs.length === 0) return { ok: false, message: 'no log to witness: give --log URL or --genesis FILE' };
-  const witness = new Witness({ identity: { name, seed, publicKey }, logs, stateDirectory: options.stateDirectory, logger: options.logger });
+  const witness = new Witness({ identity: { name, seed, publicKey }, logs, stateDirectory: options.stateDirectory, logger: options.logger, ...(refreshPolicy === undefined ? {} : { refreshPolicy }) });
   const server = witnessServer(witness);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -77,6 +90,19 @@ export async function startWitness(options: WitnessStartOptions): Promise<Witnes
         server.closeAllConnections();
       }),
   };
+}
+
+async function followedPolicy(url: string, chainId: string, validators: ValidatorSet): Promise<CheckpointPolicy | undefined> {
+  const answer = await boundedFetch(`${url.replace(/\/+$/, '')}/tlog/keys`, KEYS_FETCH);
+  if (!answer.ok || answer.status !== 200) return undefined;
+  let document: unknown;
+  try {
+    document = JSON.parse(bodyText(answer.body));
+  } catch {
+    return undefined;
+  }
+  const followed = policyFromGenesisAndKeys(document, chainId, validators);
+  return followed.ok ? followed.policy : undefined;
 }
 
 async function pinnedPolicy(url: string, stateDirectory: string, logger: WitnessLogger): Promise<{ ok: true; policy: CheckpointPolicy } | { ok: false; message: string }> {

@@ -49,7 +49,16 @@ export interface WitnessOptions {
   logger: WitnessLogger;
   /** POSIX seconds for the cosignature's timestamp. */
   now?: () => number;
+  /**
+   * Asked for a log's current policy when a checkpoint is not signed as the one held asks (the
+   * validator set may have changed); a policy it returns replaces the held one. At most once per
+   * POLICY_REFRESH_INTERVAL_MS per log, so forged checkpoints cannot make the witness fetch on
+   * every request.
+   */
+  refreshPolicy?: (origin: string) => Promise<CheckpointPolicy | undefined>;
 }
+
+export const POLICY_REFRESH_INTERVAL_MS = 60_000;
 
 const stateSchema = z.strictObject({ origin: z.string(), size: z.number().int().min(0), rootHash: z.string(), checkpoint: z.string() });
 export type WitnessRecord = z.infer<typeof stateSchema>;
@@ -57,9 +66,31 @@ export type WitnessRecord = z.infer<typeof stateSchema>;
 export class Witness {
   readonly #options: WitnessOptions;
   readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #policies = new Map<string, CheckpointPolicy>();
+  readonly #refreshedAt = new Map<string, number>();
 
   constructor(options: WitnessOptions) {
     this.#options = options;
+  }
+
+  #policy(origin: string): CheckpointPolicy | undefined {
+    return this.#policies.get(origin) ?? this.#options.logs.find((log) => log.origin === origin);
+  }
+
+  /** The checkpoint verified under the held policy, or under a refreshed one if the held one does not accept it. */
+  async #verified(origin: string, checkpoint: string): Promise<ReturnType<typeof verifyCheckpoint>> {
+    const held = this.#policy(origin)!;
+    const verdict = verifyCheckpoint(checkpoint, held);
+    const refresh = this.#options.refreshPolicy;
+    const last = this.#refreshedAt.get(origin);
+    if (verdict.ok || (verdict.code !== 'unverified' && verdict.code !== 'below-threshold') || refresh === undefined) return verdict;
+    if (last !== undefined && Date.now() - last < POLICY_REFRESH_INTERVAL_MS) return verdict;
+    this.#refreshedAt.set(origin, Date.now());
+    const fresh = await refresh(origin).catch(() => undefined);
+    if (fresh === undefined || fresh.origin !== origin) return verdict;
+    this.#policies.set(origin, fresh);
+    this.#options.logger.info(`the policy of ${origin} was refreshed: ${fresh.threshold} of ${fresh.signers.length} keys`);
+    return verifyCheckpoint(checkpoint, fresh);
   }
 
   /** The latest checkpoint cosigned for an origin (undefined: never). */
@@ -86,9 +117,8 @@ export class Witness {
     if (!note.ok) return answer(400, note.message);
     const text = parseCheckpointText(note.text);
     if (!text.ok) return answer(400, text.message);
-    const policy = this.#options.logs.find((log) => log.origin === text.checkpoint.origin);
-    if (policy === undefined) return answer(404, `unknown log ${text.checkpoint.origin}`);
-    const verified = verifyCheckpoint(request.checkpoint, policy);
+    if (this.#policy(text.checkpoint.origin) === undefined) return answer(404, `unknown log ${text.checkpoint.origin}`);
+    const verified = await this.#verified(text.checkpoint.origin, request.checkpoint);
     if (!verified.ok) return answer(403, `${verified.code}: ${verified.message}`);
     const checkpoint = verified.checkpoint;
     if (request.oldSize > checkpoint.size) return answer(400, `old size ${request.oldSize} is above the checkpoint's ${checkpoint.size}`);
