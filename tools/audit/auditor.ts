@@ -36,6 +36,7 @@ import { ledgerEntryOfLeaf } from '../../ledger/tlog/tlog-proof.js';
 import { bodyText, boundedFetch } from '../../node/tlog/bounded-fetch.js';
 import { writeFileDurably } from '../durable-file.js';
 import { TileClient } from './tile-client.js';
+import { fetchKeysDocument } from '../keys-document.js';
 
 export const AUDIT_LIMITS = {
   requestTimeoutMs: 10_000,
@@ -89,8 +90,6 @@ interface Served {
   epochs: Epoch[] | undefined;
 }
 
-const KEYS_BYTES_MAX = 16 * 1024 * 1024;
-
 /** The checkpoint one node serves, verified: under the fixed policy, or under the set its verified hand-overs lead to from the genesis set. */
 async function servedBy(node: string, options: AuditOptions): Promise<Served | Alarm | string> {
   const base = node.replace(/\/+$/, '');
@@ -99,15 +98,9 @@ async function servedBy(node: string, options: AuditOptions): Promise<Served | A
   let policy = options.policy;
   let epochs: Epoch[] | undefined;
   if (policy === undefined) {
-    const keys = await boundedFetch(`${base}/tlog/keys`, { timeoutMs: AUDIT_LIMITS.requestTimeoutMs, bytesMax: KEYS_BYTES_MAX });
-    if (!keys.ok || keys.status !== 200) return `${node}: no keys (${keys.ok ? `status ${keys.status}` : keys.message})`;
-    let document: unknown;
-    try {
-      document = JSON.parse(bodyText(keys.body));
-    } catch {
-      return { kind: 'bad-checkpoint', node, message: 'its keys document is not JSON' };
-    }
-    const followed = policyFromGenesisAndKeys(document, options.chainId, options.validators);
+    const keys = await fetchKeysDocument(base);
+    if (!keys.ok) return `${node}: no keys (${keys.message})`;
+    const followed = policyFromGenesisAndKeys(keys.document, options.chainId, options.validators);
     if (!followed.ok) return { kind: 'bad-checkpoint', node, message: followed.message };
     policy = followed.policy;
     epochs = followed.epochs;

@@ -8,7 +8,7 @@
  * fork, a rewritten entry, a validator serving a different head, a checkpoint not extending the
  * last), 2 on a usage error.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { Command } from 'commander';
 import { readGenesisFile } from '../../ledger/files/genesis-file.js';
 import type { CheckpointPolicy } from '../../ledger/tlog/checkpoint.js';
@@ -16,6 +16,7 @@ import { policyFromGenesisAndKeys } from '../../ledger/tlog/policy.js';
 import { AUDIT_LIMITS } from '../audit/auditor.js';
 import { FOLLOW_INTERVAL_MS, watch } from '../audit/watch.js';
 import { fail } from '../exit-codes.js';
+import { readKeysFile } from '../keys-document.js';
 
 interface AuditCommandOptions {
   node: string;
@@ -76,14 +77,12 @@ export function auditCommand(): Command {
       // By default each node's keys are followed from the genesis set through its verified hand-overs; --keys fixes them, still checked against the genesis.
       let policy: CheckpointPolicy | undefined;
       if (options.keys !== undefined) {
-        let document: unknown;
-        try {
-          document = JSON.parse(await readFile(options.keys, 'utf8'));
-        } catch (error) {
-          process.exitCode = fail(`cannot read --keys ${options.keys}: ${(error as Error).message}`);
+        const read = await readKeysFile(options.keys);
+        if (!read.ok) {
+          process.exitCode = fail(`--keys: ${read.message}`);
           return;
         }
-        const loaded = policyFromGenesisAndKeys(document, genesis.genesis.chainId, genesis.validators);
+        const loaded = policyFromGenesisAndKeys(read.document, genesis.genesis.chainId, genesis.validators);
         if (!loaded.ok) {
           process.exitCode = fail(`--keys ${options.keys}: ${loaded.message}`);
           return;

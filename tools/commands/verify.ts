@@ -19,6 +19,7 @@ import { checkStoredLedger } from '../../ledger/verify/check-stored-ledger.js';
 import type { LedgerVerification } from '../../ledger/verify/verify-ledger.js';
 import { verifyTransactionProof } from '../../ledger/verify/proof.js';
 import { terminalProgress } from '../progress.js';
+import { readKeysFile } from '../keys-document.js';
 import { policyFromGenesis, policyFromGenesisAndKeys } from '../../ledger/tlog/policy.js';
 import { ledgerEntryOfLeaf, TLOG_PROOF_HEADER, verifyTlogProof } from '../../ledger/tlog/tlog-proof.js';
 
@@ -78,13 +79,9 @@ async function runVerifyProof(path: string, options: VerifyOptions): Promise<num
 async function runVerifyTlogProof(text: string, chainId: string, validators: Parameters<typeof policyFromGenesis>[1], options: VerifyOptions): Promise<number> {
   let policy = policyFromGenesis(chainId, validators);
   if (options.keys !== undefined) {
-    let document: unknown;
-    try {
-      document = JSON.parse(await readFile(options.keys, 'utf8'));
-    } catch (error) {
-      return usageError(`cannot read --keys ${options.keys}: ${(error as Error).message}`);
-    }
-    const loaded = policyFromGenesisAndKeys(document, chainId, validators);
+    const read = await readKeysFile(options.keys);
+    if (!read.ok) return usageError(`--keys: ${read.message}`);
+    const loaded = policyFromGenesisAndKeys(read.document, chainId, validators);
     if (!loaded.ok) return usageError(`--keys ${options.keys}: ${loaded.message}`);
     policy = loaded.policy;
   }

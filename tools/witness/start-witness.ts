@@ -7,7 +7,7 @@
  * the log serves then).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { readGenesisFile } from '../../ledger/files/genesis-file.js';
@@ -18,11 +18,9 @@ import { isValidKeyName, SIGNATURE_TYPE_COSIGNATURE_ED25519 } from '../../ledger
 import { policyFromGenesis, policyFromGenesisAndKeys, policyFromKeys } from '../../ledger/tlog/policy.js';
 import type { ValidatorSet } from '../../ledger/model/validator-set.js';
 import { formatVerifierKey } from '../../ledger/tlog/verifier-keys.js';
-import { bodyText, boundedFetch } from '../../node/tlog/bounded-fetch.js';
 import { writeFileDurably } from '../durable-file.js';
+import { fetchKeysDocument, readKeysFile } from '../keys-document.js';
 import { Witness, witnessServer, type WitnessLogger } from './witness-server.js';
-
-const KEYS_FETCH = { timeoutMs: 10_000, bytesMax: 256 * 1024 } as const;
 
 export interface WitnessStartOptions {
   logs: readonly string[];
@@ -93,37 +91,31 @@ export async function startWitness(options: WitnessStartOptions): Promise<Witnes
 }
 
 async function followedPolicy(url: string, chainId: string, validators: ValidatorSet): Promise<CheckpointPolicy | undefined> {
-  const answer = await boundedFetch(`${url.replace(/\/+$/, '')}/tlog/keys`, KEYS_FETCH);
-  if (!answer.ok || answer.status !== 200) return undefined;
-  let document: unknown;
-  try {
-    document = JSON.parse(bodyText(answer.body));
-  } catch {
-    return undefined;
-  }
-  const followed = policyFromGenesisAndKeys(document, chainId, validators);
+  const keys = await fetchKeysDocument(url);
+  if (!keys.ok) return undefined;
+  const followed = policyFromGenesisAndKeys(keys.document, chainId, validators);
   return followed.ok ? followed.policy : undefined;
 }
 
 async function pinnedPolicy(url: string, stateDirectory: string, logger: WitnessLogger): Promise<{ ok: true; policy: CheckpointPolicy } | { ok: false; message: string }> {
   const path = join(stateDirectory, `keys-${createHash('sha256').update(url).digest('hex').slice(0, 16)}.json`);
-  let document: unknown;
+  const pinned = await readKeysFile(path);
+  if (pinned.ok) return policyFromKeys(pinned.document);
+  if (!(await missing(path))) return pinned;
+  const fetched = await fetchKeysDocument(url);
+  if (!fetched.ok) return fetched;
+  const checked = policyFromKeys(fetched.document);
+  if (!checked.ok) return checked;
+  await writeFileDurably(path, JSON.stringify(fetched.document, null, 2));
+  logger.info(`pinned the keys of ${checked.policy.origin} from ${url} in ${path} (trust on first use)`);
+  return checked;
+}
+
+async function missing(path: string): Promise<boolean> {
   try {
-    document = JSON.parse(await readFile(path, 'utf8'));
+    await access(path);
+    return false;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return { ok: false, message: `cannot read the pinned keys ${path}: ${(error as Error).message}` };
-    const answer = await boundedFetch(`${url.replace(/\/+$/, '')}/tlog/keys`, KEYS_FETCH);
-    if (!answer.ok) return { ok: false, message: answer.message };
-    if (answer.status !== 200) return { ok: false, message: `${url}/tlog/keys answered ${answer.status}` };
-    try {
-      document = JSON.parse(bodyText(answer.body));
-    } catch {
-      return { ok: false, message: `${url}/tlog/keys is not JSON` };
-    }
-    const checked = policyFromKeys(document);
-    if (!checked.ok) return checked;
-    await writeFileDurably(path, JSON.stringify(document, null, 2));
-    logger.info(`pinned the keys of ${checked.policy.origin} from ${url} in ${path} (trust on first use)`);
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
-  return policyFromKeys(document);
 }
