@@ -120,6 +120,16 @@ export const configSchema = z.strictObject({
       payloadBytesMax: CONFIGURABLE_PAYLOAD_BYTES_MAX,
     }),
   /**
+   * The C2SP transparency-log view of the ledger (docs/transparency.md): the outside witnesses
+   * this validator pushes its checkpoints to (c2sp.org/tlog-witness), each with its cosignature
+   * verifier key (a vkey of signature type 0x04) and its submission URL prefix.
+   */
+  tlog: z
+    .strictObject({
+      witnesses: z.array(z.strictObject({ url: z.url({ protocol: /^https?$/ }).max(2048), vkey: z.string().min(1).max(512) })).max(16).default([]),
+    })
+    .default({ witnesses: [] }),
+  /**
    * Faults injected on purpose, for tests and chaos runs only; a validator started with any logs
    * a warning. clockOffsetMs is added to the clock the consensus core is given (a skewed clock:
    * negative is slow), within a day either way. control serves POST /faults on the metrics

@@ -46,6 +46,11 @@ import { admittedValidators, peerAddressBook, resumedEpoch } from './epochs.js';
 import { PeerTransport } from './transport/index.js';
 import { StoreScrubber } from './store-scrubber.js';
 import { droppedBlocks } from './dropped-blocks.js';
+import { chainOrigin } from '../ledger/tlog/checkpoint.js';
+import { parseVerifierKey } from '../ledger/tlog/verifier-keys.js';
+import { SIGNATURE_TYPE_COSIGNATURE_ED25519 } from '../ledger/tlog/note.js';
+import { CHECKPOINT_SIGNATURE_LIMITS, CheckpointSignatures, TLOG_SIGNATURE_CHANNEL } from './tlog/checkpoint-signatures.js';
+import { WitnessPusher, type ConfiguredWitness } from './tlog/witness-pusher.js';
 
 export interface RunningValidator {
   id: string;
@@ -94,6 +99,8 @@ export interface ValidatorContext {
   logger: Logger;
   /** The API's requests in flight, for a graceful stop: event streams register with it to be ended. */
   lifecycle: HttpLifecycle;
+  /** The C2SP checkpoint the validators sign together, with witnesses' cosignatures (docs/transparency.md). */
+  checkpoints: CheckpointSignatures;
   /** Subscribes to executed blocks (for streams); returns the unsubscribe function. */
   onExecuted(listener: (executed: ExecutedBlockNotice) => void): () => void;
 }
@@ -124,6 +131,14 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   }
   const key = await loadKeyFile(config.keyFile);
   if (!key.ok) throw new StartupError(key.message);
+  const witnesses: ConfiguredWitness[] = [];
+  for (const witness of config.tlog.witnesses) {
+    const parsed = parseVerifierKey(witness.vkey);
+    if (!parsed.ok || parsed.verifier.type !== SIGNATURE_TYPE_COSIGNATURE_ED25519) {
+      throw new StartupError(`tlog.witnesses: ${witness.vkey} is not a cosignature verifier key (type 0x04)${parsed.ok ? '' : `: ${parsed.message}`}`);
+    }
+    witnesses.push({ url: witness.url, verifier: parsed.verifier });
+  }
   const consortium = loadConsortium(genesis.genesis.consortium);
   if (!consortium.ok) throw new StartupError(`genesis file ${config.genesisFile}: ${consortium.message}`);
 
@@ -186,6 +201,15 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   let driver: ConsensusDriver | undefined;
   let transactions: TransactionService | undefined;
   let reachPeers: PeerTransport | undefined;
+  const checkpoints = new CheckpointSignatures({
+    origin: chainOrigin(config.chainId),
+    self: { id: config.validatorId, seed: key.key.keyPair.seed, publicKey: key.key.keyPair.publicKey },
+    ledger: { head: () => store.head(), currentEpoch: () => store.epochAt(store.head().height + 1), logRoot: (size) => store.logRoot(size) },
+    broadcast: (payload) => void reachPeers?.broadcast(TLOG_SIGNATURE_CHANNEL, payload),
+    onRefused: (reason) => metrics.messagesRejected.inc({ reason: `tlog-${reason}` }),
+  });
+  const witnessPusher = new WitnessPusher(witnesses, checkpoints, (oldSize, newSize) => store.consistencyProof(oldSize, newSize), logger);
+  checkpoints.onServed(() => witnessPusher.push());
   const application = await LedgerApplication.open({
     store,
     mempool,
@@ -212,6 +236,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       transactions?.executed({ height: state.height, blockHash: state.blockHash, ids: payload.ids, results }, (seconds) => metrics.commitLatencySeconds.observe(seconds));
       for (const listener of executedListeners) listener({ height: state.height, blockHash: state.blockHash, transactionIds: payload.ids });
       driver?.ledgerAdvanced(state.height);
+      void checkpoints.headAdvanced().catch((error: unknown) => logger.warn({ error }, 'signing the checkpoint failed'));
       // The application replaces its scheduled change only when a block's writes name one.
       if (application.scheduledValidatorSet() !== admittedForScheduled) refreshPeers();
     },
@@ -374,6 +399,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     if (channel === TRANSACTION_CHANNEL) void transactionService.receiveRelayed(payload);
     else if (channel === TRANSACTION_WANT_CHANNEL) void application.bodies.answer(from, payload).catch((error: unknown) => logger.warn({ error, from }, 'answering a want for transactions failed'));
     else if (channel === TRANSACTION_BODIES_CHANNEL) application.bodies.receiveAnswer(payload);
+    else if (channel === TLOG_SIGNATURE_CHANNEL) void checkpoints.receive(from, payload).catch((error: unknown) => logger.warn({ error, from }, 'a checkpoint signature could not be checked'));
     else metrics.messagesRejected.inc({ reason: 'unknown-channel' });
   });
   application.restoreBodies(persisted.bodies);
@@ -382,6 +408,9 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   await consensusDriver.start();
   await transport.start();
   scrubber.start();
+  await checkpoints.headAdvanced();
+  const checkpointRepeats = setInterval(() => checkpoints.repeat(), CHECKPOINT_SIGNATURE_LIMITS.repeatIntervalMs);
+  checkpointRepeats.unref();
 
   const lifecycle = new HttpLifecycle();
   const api = express();
@@ -401,6 +430,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         transactions: transactionService,
         logger,
         lifecycle,
+        checkpoints,
         onExecuted: (listener) => {
           executedListeners.add(listener);
           return () => executedListeners.delete(listener);
@@ -522,6 +552,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         await scrubber.stop();
         await consensusDriver.stop();
         clearInterval(bodyRetries);
+        clearInterval(checkpointRepeats);
+        witnessPusher.stop();
         application.stop();
         await transport.stop();
         await application.drained().catch(() => undefined);

@@ -24,6 +24,7 @@ import { searchOperations, searchRoutes } from './search-routes.js';
 import { streamOperations, streamRoutes, type StreamOptions } from './stream-routes.js';
 import { submissionOperations } from './submission-operations.js';
 import { uiRoutes } from '../ui/serve.js';
+import { tlogProofOperations, tlogRoutes } from './tlog-routes.js';
 
 export interface ApiRouteOptions {
   stream?: StreamOptions;
@@ -39,6 +40,7 @@ export const API_OPERATIONS: readonly Operation[] = [
   ...recallOperations,
   ...blockListOperations,
   ...proofOperations,
+  ...tlogProofOperations,
   ...approvalOperations,
   ...exportOperations,
   ...streamOperations,
@@ -55,6 +57,7 @@ export function apiRoutes(context: ValidatorContext, options: ApiRouteOptions = 
   router.use(searchRoutes(context, access));
   router.use(recallRoutes(context, access));
   router.use(blockListRoutes(context));
+  router.use(tlogRoutes(context, access));
   router.use(proofRoutes(context, access));
   router.use(approvalRoutes(context, access));
   router.use(exportRoutes(context, access));

@@ -667,6 +667,16 @@ export class BlockStore {
     };
   }
 
+  /**
+   * Stored Merkle nodes by id, each the hash of a complete aligned subtree of the log (what a
+   * C2SP tile is made of, ledger/tlog/tiles.ts). Every id must lie within the current log.
+   */
+  async merkleNodeHashes(ids: readonly NodeId[]): Promise<Hash[]> {
+    for (const id of ids) assert((id.index + 1) * 2 ** id.level <= this.headState.logSize, `merkle node ${id.level}/${id.index} is beyond the log`);
+    const lookup = await readNodes(this.db, ids);
+    return ids.map((id) => lookup(id));
+  }
+
   /** An RFC 9162 consistency proof that the log of `newSize` extends the log of `oldSize`. */
   async consistencyProof(oldSize: number, newSize: number): Promise<string[]> {
     assert(Number.isInteger(oldSize) && oldSize >= 1 && oldSize <= newSize && newSize <= this.headState.logSize, `no consistency proof from ${oldSize} to ${newSize}`);

@@ -15,7 +15,6 @@ import { z } from 'zod';
 import { fromHex } from '../encoding/hex.js';
 import { blockHash, blockHeaderSchema } from '../model/block.js';
 import { quorumCertificateSchema, verifyQuorumCertificate } from '../model/certificate.js';
-import { epochAfter, genesisEpoch, type Epoch } from '../model/epoch.js';
 import { ledgerEntryLeafHash } from '../model/ledger-entry.js';
 import { hashHex, nonNegativeInteger, positiveInteger } from '../model/primitives.js';
 import { transactionResultSchema, type TransactionResult } from '../model/result.js';
@@ -23,6 +22,7 @@ import { checkTransaction } from '../model/transaction.js';
 import type { ValidatorSet } from '../model/validator-set.js';
 import { describeZodError } from '../model/zod-errors.js';
 import { verifyInclusion } from '../merkle/index.js';
+import { followEpochChanges } from './epoch-changes.js';
 
 export const TRANSACTION_PROOF_FORMAT = 'custodia-transaction-proof/1';
 /** log2 of the largest log, with room: a longer path cannot be genuine. */
@@ -30,7 +30,7 @@ const PROOF_PATH_LENGTH_MAX = 64;
 /** Validator-set changes a proof may walk through; each needs governance and ten blocks' notice. */
 export const PROOF_EPOCH_CHANGES_MAX = 1024;
 
-const certifiedHeaderSchema = z.strictObject({ header: blockHeaderSchema, certificate: quorumCertificateSchema });
+export const certifiedHeaderSchema = z.strictObject({ header: blockHeaderSchema, certificate: quorumCertificateSchema });
 
 export const transactionProofSchema = z.strictObject({
   format: z.literal(TRANSACTION_PROOF_FORMAT),
@@ -90,29 +90,9 @@ export function verifyTransactionProof(input: unknown, chainId: string, validato
   if (header.ledgerHeight < entry.height) return fail('checkpoint', `the checkpoint describes the ledger at height ${header.ledgerHeight}, before the entry's height ${entry.height}`);
 
   // From the genesis set, each hand-over certified by the outgoing set names the next one.
-  let epoch: Epoch = genesisEpoch(
-    validators.validators.map((validator) => ({ id: validator.id, publicKey: validator.publicKeyHex })),
-    validators,
-  );
-  for (const [index, change] of (proof.epochChanges ?? []).entries()) {
-    const { header: ending, certificate: handOver } = change;
-    const which = `epoch change ${index} (block ${ending.height})`;
-    if (ending.chainId !== chainId) return fail('epoch-change', `${which} is for chain ${ending.chainId}, not ${chainId}`);
-    if (ending.height < epoch.startHeight) {
-      return fail('epoch-change', `${which} is not after the previous hand-over: epoch ${epoch.number} starts at height ${epoch.startHeight}`);
-    }
-    const endingHash = blockHash(ending);
-    const endingVote = handOver.vote;
-    if (endingVote.blockHash !== endingHash || endingVote.height !== ending.height || endingVote.round !== ending.round) {
-      return fail('epoch-change', `the certificate of ${which} is for block ${endingVote.blockHash} at height ${endingVote.height}, not its header ${endingHash}`);
-    }
-    if (ending.nextValidators === undefined) return fail('epoch-change', `${which} names no nextValidators, so it ends no epoch`);
-    const verdict = verifyQuorumCertificate(handOver, epoch.validators, chainId, epoch.number);
-    if (!verdict.ok) return fail('epoch-change', `the certificate of ${which} fails under epoch ${epoch.number}: ${verdict.code}: ${verdict.message}`);
-    const next = epochAfter(epoch, ending);
-    if (!next.ok) return fail('epoch-change', `${which}: ${next.message}`);
-    epoch = next.epoch;
-  }
+  const walk = followEpochChanges(chainId, validators, proof.epochChanges ?? []);
+  if (!walk.ok) return fail('epoch-change', walk.message);
+  const epoch = walk.epochs.at(-1)!;
   if (header.height < epoch.startHeight) {
     return fail('epoch-change', `the checkpoint at height ${header.height} is not above the last hand-over, at height ${epoch.startHeight - 1}`);
   }

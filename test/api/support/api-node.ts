@@ -16,7 +16,7 @@ import { loadKeyFile } from '../../../ledger/files/key-file.js';
 import type { TransactionSigner } from '../../../ledger/model/transaction.js';
 import { loadConfig } from '../../../node/config.js';
 import { silentLogger } from '../../../node/logger.js';
-import { DEMO_PARTICIPANTS, writeTestnet } from '../../../node/testnet.js';
+import { DEMO_PARTICIPANTS, writeTestnet, type TestnetLayout } from '../../../node/testnet.js';
 import { startValidator, type RunningValidator } from '../../../node/validator.js';
 import { runDemo, type DemoResult } from '../../../tools/devnet/demo.js';
 
@@ -71,7 +71,14 @@ export interface ApiNode {
   close: () => Promise<void>;
 }
 
-export async function startApiNode(options: { stream?: StreamOptions; rateLimit?: { requestsPerSecondPerAddress: number; requestsBurstPerAddress: number } } = {}): Promise<ApiNode> {
+export interface ApiNodeOptions {
+  stream?: StreamOptions;
+  rateLimit?: { requestsPerSecondPerAddress: number; requestsBurstPerAddress: number };
+  /** Changes the validator's config (as JSON, paths relative to its file) before it starts. */
+  configure?: (config: Record<string, any>, layout: TestnetLayout, configFile: string) => void | Promise<void>;
+}
+
+export async function startApiNode(options: ApiNodeOptions = {}): Promise<ApiNode> {
   const directory = await mkdtemp(join(tmpdir(), 'custodia-api-'));
   const layout = await writeTestnet({ directory: join(directory, 'net'), validators: 1, basePort: 20_000, chainId: CHAIN_ID, roundTimeoutBaseMs: 1000, idleProposalDelayMs: 50 });
   const configFile = layout.configFiles[0]!;
@@ -84,6 +91,7 @@ export async function startApiNode(options: { stream?: StreamOptions; rateLimit?
   config.log.level = 'error';
   config.api.readTokens = Object.entries(TOKENS).map(([name, token]) => ({ token, participant: id(name), scope: 'read' }));
   if (options.rateLimit !== undefined) config.api.rateLimit = options.rateLimit;
+  await options.configure?.(config, layout, configFile);
   await writeFile(configFile, JSON.stringify(config, null, 2));
   const loaded = await loadConfig(configFile);
   if (!loaded.ok) throw new Error(loaded.message);
