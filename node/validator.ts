@@ -3,7 +3,8 @@
  * to its peers, and serves the HTTP API and the metrics and health endpoints. `stop()` shuts
  * down gracefully: stop accepting requests, finish the block being written, close the stores.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -95,7 +96,17 @@ export interface ValidatorContext {
   lifecycle: HttpLifecycle;
   /** Subscribes to executed blocks (for streams); returns the unsubscribe function. */
   onExecuted(listener: (executed: ExecutedBlockNotice) => void): () => void;
+  /**
+   * Takes WebSocket upgrade requests on the API listener (api/epcis-rest: query subscriptions):
+   * the first handler that returns true answers the request; one that none takes is refused.
+   */
+  onUpgrade(handler: UpgradeHandler): void;
+  /** Work to finish on a graceful stop, once the API takes no more requests, before its listener and the stores close. */
+  onStop(hook: () => Promise<void>): void;
 }
+
+/** Answers an upgrade request and returns true, or returns false to leave it to the next handler. */
+export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
 export interface ExecutedBlockNotice {
   height: number;
@@ -367,6 +378,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   scrubber.start();
 
   const lifecycle = new HttpLifecycle();
+  const upgradeHandlers: UpgradeHandler[] = [];
+  const stopHooks: Array<() => Promise<void>> = [];
   const api = express();
   api.disable('x-powered-by');
   api.use(lifecycle.middleware);
@@ -388,6 +401,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
           executedListeners.add(listener);
           return () => executedListeners.delete(listener);
         },
+        onUpgrade: (handler) => void upgradeHandlers.push(handler),
+        onStop: (hook) => void stopHooks.push(hook),
       }),
     );
   }
@@ -397,6 +412,11 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   const apiServer = apiTls === undefined ? createHttpServer(api) : createHttpsServer({ cert: apiTls.cert, key: apiTls.key }, api);
   const apiAddress = splitHostPort(config.api.listen);
   answerClientErrorsInJson(apiServer);
+  apiServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (upgradeHandlers.some((handler) => handler(request, socket, head))) return;
+    const body = JSON.stringify({ code: 'no-such-route', message: 'no WebSocket is served at this path', path: '' });
+    socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   const serveClients = options.serveClients ?? true;
   if (serveClients) await listen(apiServer, apiAddress.host, apiAddress.port);
 
@@ -500,6 +520,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         // requests still running finish before anything they read from is closed.
         transactionService.stop();
         await lifecycle.stop(SHUTDOWN_REQUEST_GRACE_MS);
+        // Upgraded sockets (WebSockets) keep a server from closing: their owners end them first.
+        for (const hook of stopHooks) await hook().catch((error: unknown) => logger.error({ error }, 'a stop hook failed'));
         if (serveClients) await Promise.all([close(apiServer), close(metricsServer)]);
         // The scrub's height in progress finishes before the store it reads is closed.
         await scrubber.stop();
