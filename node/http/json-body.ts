@@ -22,7 +22,11 @@ export function rawBody(bytesMax: number): RequestHandler {
 
 export function jsonBody(request: Request, bytesMax: number): JsonValue {
   checkJsonContentType(request);
-  const bytes: Buffer = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  return parseJsonBytes(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), bytesMax);
+}
+
+/** A body already known to be JSON: UTF-8 that decodes without replacement, then the strict parser. */
+export function parseJsonBytes(bytes: Uint8Array, bytesMax: number): JsonValue {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);

@@ -1,0 +1,30 @@
+/**
+ * The GS1 EPCIS 2.0 REST binding on a validator (issue 14; docs/epcis.md): the binding
+ * (routes.ts) over the validator's backend (validator-backend.ts), its WebSocket upgrades and
+ * graceful stop hooked into the validator's API listener. Mounted at EPCIS_BASE_PATH by
+ * api/http/index.ts.
+ */
+import type { Router } from 'express';
+import type { ValidatorContext } from '../../node/validator.js';
+import type { ReadAccess } from '../http/access.js';
+import { epcisRestBinding, type EpcisRestOptions } from './routes.js';
+import { validatorBackend } from './validator-backend.js';
+
+export const EPCIS_BASE_PATH = '/epcis';
+
+export function validatorEpcisRoutes(context: ValidatorContext, access: ReadAccess, options: EpcisRestOptions = {}): Router {
+  const backend = validatorBackend(context, access);
+  const binding = epcisRestBinding(backend, EPCIS_BASE_PATH, options);
+  context.onUpgrade(binding.upgrade);
+  context.onStop(async () => {
+    await binding.stop();
+    await backend.storage.close();
+  });
+  binding.start().catch((error: unknown) => context.logger.error({ error }, 'the EPCIS binding could not load its subscriptions'));
+  return binding.router;
+}
+
+export { epcisRestBinding, type EpcisRestBinding, type EpcisRestOptions } from './routes.js';
+export type { EpcisBackend } from './backend.js';
+export type { EpcisFormat, DocumentConversion } from './media.js';
+export { captureSignatureHeaders, singleEventDocument } from './capture-signature.js';
