@@ -30,7 +30,7 @@ import { blockRoutes } from './http/block-routes.js';
 import { answerClientErrorsInJson, errorHandler, notFoundHandler } from './http/errors.js';
 import { faultControlRoutes } from './http/fault-control.js';
 import { HttpLifecycle } from './http/lifecycle.js';
-import { AddressRateLimiter } from './http/rate-limit.js';
+import { AddressRateLimiter, remoteAddressOf } from './http/rate-limit.js';
 import { admissionRefusal } from '../contracts/admission.js';
 import { submissionRoutes } from './http/submission-routes.js';
 import { LedgerApplication } from './ledger-application.js';
@@ -383,7 +383,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   const api = express();
   api.disable('x-powered-by');
   api.use(lifecycle.middleware);
-  api.use(new AddressRateLimiter(config.api.rateLimit).middleware);
+  const rateLimiter = new AddressRateLimiter(config.api.rateLimit);
+  api.use(rateLimiter.middleware);
   api.use(submissionRoutes({ transactions: transactionService, store, bodyBytesMax: config.api.bodyBytesMax }));
   api.use(blockRoutes(store));
   if (options.routes !== undefined) {
@@ -413,9 +414,15 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   const apiAddress = splitHostPort(config.api.listen);
   answerClientErrorsInJson(apiServer);
   apiServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (status: string, code: string, message: string, headers = '') => {
+      const body = JSON.stringify({ code, message, path: '' });
+      socket.end(`HTTP/1.1 ${status}\r\n${headers}Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    // Upgrades count against the same per-address budget as requests: each costs a credential check.
+    if (!rateLimiter.admit(remoteAddressOf(request))) return refuse('429 Too Many Requests', 'rate-limited', 'too many requests from this address; slow down', 'Retry-After: 1\r\n');
+    if (lifecycle.stopping) return refuse('503 Service Unavailable', 'stopping', 'this validator is shutting down; use another', 'Retry-After: 5\r\n');
     if (upgradeHandlers.some((handler) => handler(request, socket, head))) return;
-    const body = JSON.stringify({ code: 'no-such-route', message: 'no WebSocket is served at this path', path: '' });
-    socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    refuse('404 Not Found', 'no-such-route', 'no WebSocket is served at this path');
   });
   const serveClients = options.serveClients ?? true;
   if (serveClients) await listen(apiServer, apiAddress.host, apiAddress.port);

@@ -14,7 +14,7 @@ export const EPCIS_BASE_PATH = '/epcis';
 
 export function validatorEpcisRoutes(context: ValidatorContext, access: ReadAccess, options: EpcisRestOptions = {}): Router {
   const backend = validatorBackend(context, access);
-  const binding = epcisRestBinding(backend, EPCIS_BASE_PATH, options);
+  const binding = epcisRestBinding(backend, EPCIS_BASE_PATH, { ...options, webhooks: { privateDestinations: context.config.api.webhooks.privateDestinations, ...options.webhooks } });
   context.onUpgrade(binding.upgrade);
   context.onStop(async () => {
     await binding.stop();

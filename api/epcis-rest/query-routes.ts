@@ -23,6 +23,7 @@ import { parseRequestPart } from '../http/validation.js';
 import type { Reader } from '../http/access.js';
 import type { EpcisBackend } from './backend.js';
 import { LIST_PER_PAGE_DEFAULT, listPageQuery, nextPageLink, readerOf, requireReader, sendAnswer } from './binding-http.js';
+import { destinationRefusal } from './destinations.js';
 import type { EpcisMedia } from './media.js';
 import { namedQueryBody, queryNameSchema, queryParameters } from './queries.js';
 import type { NamedQueryRecord, SubscriptionRecord } from './store.js';
@@ -36,7 +37,7 @@ const subscriptionBody = z
     dest: z
       .string()
       .max(2048)
-      .refine((value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol), 'dest must be an http or https URL'),
+      .refine((value) => URL.canParse(value), 'dest must be an http or https URL'),
     signatureToken: z.string().min(1).max(256).optional(),
     /** The name EPCIS 2.0.0's openapi.yaml gave the token. */
     secret: z.string().min(1).max(256).optional(),
@@ -148,6 +149,8 @@ export function queryRoutes(backend: EpcisBackend, media: EpcisMedia, subscripti
     if (wanted.stream !== true) throw new ApiError(400, 'subscription-controls', 'a subscription sets "stream": true (scheduled subscriptions are not offered here)', 'stream');
     const initialRecordTimeMs = wanted.initialRecordTime === undefined ? undefined : timestampMilliseconds(wanted.initialRecordTime);
     if (wanted.initialRecordTime !== undefined && initialRecordTimeMs === undefined) throw new ApiError(400, 'subscription-controls', 'initialRecordTime is an RFC 3339 date-time with its zone', 'initialRecordTime');
+    const refusal = destinationRefusal(new URL(wanted.dest), subscriptions.options.privateDestinations);
+    if (refusal !== undefined) throw new ApiError(400, 'destination-not-allowed', refusal, 'dest');
     const reader = readerOf(response);
     const token = wanted.signatureToken ?? wanted.secret;
     const record: SubscriptionRecord = {

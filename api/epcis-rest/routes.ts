@@ -104,7 +104,8 @@ export function epcisRestBinding(backend: EpcisBackend, basePath: string, option
     const instance = (request.url ?? '').split('?')[0]!.slice(0, 512);
     void (async () => {
       const reader = await backend.authenticate({ method: 'GET', originalUrl: request.url ?? '', headers: request.headers });
-      const name = queryNameSchema.safeParse(decodeURIComponent(match[1]!));
+      // Query names are plain ASCII: an escaped name is no query's.
+      const name = queryNameSchema.safeParse(match[1]);
       const query = name.success ? await backend.storage.query(reader.participant, name.data) : undefined;
       if (query === undefined) throw new ApiError(404, 'not-found', `${reader.participant} has no query named ${match[1]!.slice(0, 64)}`, 'queryName');
       const search = new URL(request.url ?? '', 'http://localhost').searchParams;

@@ -46,7 +46,7 @@ export interface WebhookOptions extends DeliveryLimits {
   retryMaxMs: number;
 }
 
-export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = { attemptsMax: 8, retryBaseMs: 1000, retryMaxMs: 60_000, timeoutMs: 10_000, responseBytesMax: 64 * 1024 };
+export const DEFAULT_WEBHOOK_OPTIONS: WebhookOptions = { attemptsMax: 8, retryBaseMs: 1000, retryMaxMs: 60_000, timeoutMs: 10_000, responseBytesMax: 64 * 1024, privateDestinations: false };
 
 /** What one subscriber reads of a block: the query's events that the reader may see. */
 function matchingEvents(plan: EventQueryPlan, events: readonly StoredEvent[]): JsonValue[] {

@@ -7,19 +7,23 @@
  * other EPCIS 2.0 repositories send).
  *
  * The destination is hostile: the request has a deadline (timeoutMs) from connect to the end of
- * the answer, redirects are failures rather than followed (a 3xx could point anywhere), and at
- * most responseBytesMax of the answer are read before the socket is dropped. Only a 2xx counts as
+ * the answer, redirects are failures rather than followed (a 3xx could point anywhere), at most
+ * responseBytesMax of the answer are read before the socket is dropped, and internal addresses
+ * are not reached unless the operator allows them (destinations.ts). Only a 2xx counts as
  * delivered.
  */
 import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { destinationRefusal, guardedLookup } from './destinations.js';
 
 export const GS1_SIGNATURE_HEADER = 'GS1-Signature';
 
 export interface DeliveryLimits {
   timeoutMs: number;
   responseBytesMax: number;
+  /** Whether loopback, private and link-local destinations may be reached (destinations.ts). */
+  privateDestinations: boolean;
 }
 
 export type DeliveryResult = { ok: true; status: number } | { ok: false; reason: string };
@@ -31,6 +35,8 @@ export function webhookSignature(signatureToken: string, body: string | Uint8Arr
 export function postWebhook(dest: string, body: string, signatureToken: string | undefined, limits: DeliveryLimits, signal: AbortSignal): Promise<DeliveryResult> {
   return new Promise((resolve) => {
     const url = new URL(dest);
+    const refusal = destinationRefusal(url, limits.privateDestinations);
+    if (refusal !== undefined) return resolve({ ok: false, reason: refusal });
     const bytes = Buffer.from(body, 'utf8');
     const headers: Record<string, string> = {
       'content-type': 'application/ld+json; charset=utf-8',
@@ -49,7 +55,7 @@ export function postWebhook(dest: string, body: string, signatureToken: string |
       resolve(result);
     };
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const request = send(url, { method: 'POST', headers, agent: false }, (response) => {
+    const request = send(url, { method: 'POST', headers, agent: false, lookup: guardedLookup(limits.privateDestinations) }, (response) => {
       const status = response.statusCode ?? 0;
       let read = 0;
       response.on('data', (chunk: Buffer) => {

@@ -112,6 +112,10 @@ describe('named queries', () => {
     expect(steps.every((step) => step.endsWith('shipping') || step.endsWith('receiving'))).toBe(true);
     // Another participant's names are its own: the retailer sees no query "shipped".
     expect((await epcis(node, 'GET', '/queries/shipped', { token: 'retailer' })).status).toBe(404);
+    // A validator delivers to no internal address unless its operator allows it (api.webhooks.privateDestinations).
+    for (const dest of ['http://127.0.0.1:9/hook', 'http://localhost/hook', 'http://[::1]/hook', 'http://10.1.2.3/hook', 'http://169.254.169.254/latest', 'http://user:pw@example.com/']) {
+      expect((await epcis(node, 'POST', '/queries/shipped/subscriptions', { token: 'farm', body: { dest, stream: true } })).body).toMatchObject({ status: 400, code: 'destination-not-allowed', path: 'dest' });
+    }
     expect((await epcis(node, 'DELETE', '/queries/shipped', { token: 'farm' })).status).toBe(204);
     expect((await epcis(node, 'GET', '/queries/shipped', { token: 'farm' })).body).toMatchObject({ status: 404, type: 'epcisException:NoSuchNameException' });
   });

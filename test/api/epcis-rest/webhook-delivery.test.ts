@@ -8,6 +8,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { guardedLookup } from '../../../api/epcis-rest/destinations.js';
 import { postWebhook } from '../../../api/epcis-rest/webhook-delivery.js';
 
 let server: Server;
@@ -49,7 +50,8 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const limits = { timeoutMs: 300, responseBytesMax: 4096 };
+// The test's destinations are on this machine: allowed here, refused by default (last test).
+const limits = { timeoutMs: 300, responseBytesMax: 4096, privateDestinations: true };
 
 describe('postWebhook', () => {
   it('signs the exact body with HMAC-SHA256 under the token, base64 in GS1-Signature', async () => {
@@ -69,10 +71,25 @@ describe('postWebhook', () => {
   it('gives up on a destination that never answers, and stops reading an endless answer at its bound', async () => {
     expect(await postWebhook(`${base}/silent`, '{}', 't', limits, new AbortController().signal)).toEqual({ ok: false, reason: expect.stringContaining('no complete answer') });
     // A 2xx whose body goes on: delivered, and the rest is never read.
-    expect(await postWebhook(`${base}/endless`, '{}', 't', { timeoutMs: 10_000, responseBytesMax: 4096 }, new AbortController().signal)).toEqual({ ok: true, status: 200 });
+    expect(await postWebhook(`${base}/endless`, '{}', 't', { timeoutMs: 10_000, responseBytesMax: 4096, privateDestinations: true }, new AbortController().signal)).toEqual({ ok: true, status: 200 });
     const stopping = new AbortController();
-    const pending = postWebhook(`${base}/silent`, '{}', 't', { timeoutMs: 60_000, responseBytesMax: 4096 }, stopping.signal);
+    const pending = postWebhook(`${base}/silent`, '{}', 't', { timeoutMs: 60_000, responseBytesMax: 4096, privateDestinations: true }, stopping.signal);
     stopping.abort();
     expect(await pending).toEqual({ ok: false, reason: 'the node is stopping' });
+  });
+
+  it('reaches no internal address unless the operator allows it, by literal address or by a name that resolves to one', async () => {
+    const internal = { ...limits, privateDestinations: false };
+    const delivered = signatures.length;
+    expect(await postWebhook(`${base}/hook`, '{}', 't', internal, new AbortController().signal)).toEqual({ ok: false, reason: expect.stringContaining('internal address') });
+    // "localhost" by name is refused before any lookup.
+    const port = new URL(base).port;
+    expect(await postWebhook(`http://localhost:${port}/hook`, '{}', 't', internal, new AbortController().signal)).toEqual({ ok: false, reason: expect.stringContaining('this machine') });
+    // What the connection's lookup does with a name that resolves to loopback (a re-pointed name, say).
+    const looked = await new Promise<{ error: NodeJS.ErrnoException | null; address: unknown }>((resolve) => guardedLookup(false)('localhost', {}, (error, address) => resolve({ error, address })));
+    expect(looked.error).toMatchObject({ code: 'EDESTINATION', message: expect.stringContaining('internal addresses') });
+    const allowed = await new Promise<{ error: NodeJS.ErrnoException | null; address: unknown }>((resolve) => guardedLookup(true)('localhost', {}, (error, address) => resolve({ error, address })));
+    expect(allowed).toMatchObject({ error: null, address: expect.stringMatching(/^(127\.|::1)/) });
+    expect(signatures.length).toBe(delivered);
   });
 });
