@@ -8,19 +8,20 @@
  * A resource path fixes one criterion (`/bizSteps/shipping/events` is EQ_bizStep=shipping); the
  * query string adds the rest, and naming the fixed criterion there too is 412. The top-level
  * lists (/epcs, /bizSteps, ...) name the values found in the reader's events, one page of events
- * at a time: a value may appear again on a later page.
+ * (EVENTS_PER_PAGE_DEFAULT) at a time, at most VALUES_PER_PAGE_MAX values: a value may appear
+ * again on a later page.
  */
 import { Router, type Request, type Response } from 'express';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import { eventIndexEntries, type EventIndexName } from '../../ledger/store/event-index.js';
 import { EVENT_TYPES } from '../../contracts/epcis/index.js';
 import { ApiError } from '../../node/http/errors.js';
-import { EVENTS_PER_PAGE_DEFAULT, EVENTS_PER_PAGE_MAX, eventQuerySchema, type EventQueryParameters } from '../http/event-query.js';
+import { EVENTS_PER_PAGE_DEFAULT, eventQuerySchema, type EventQueryParameters } from '../http/event-query.js';
 import { queryDocument } from '../http/event-routes.js';
 import { parseRequestPart } from '../http/validation.js';
 import { STANDARD_CONTEXT } from '../epcis-builders.js';
 import type { EpcisBackend } from './backend.js';
-import { LIST_PER_PAGE_MAX, nextPageLink, readerOf, requireReader, sendAnswer } from './binding-http.js';
+import { nextPageLink, readerOf, requireReader, sendAnswer } from './binding-http.js';
 import type { EpcisMedia } from './media.js';
 
 /** The top-level resources with one criterion each: path, the query parameter it fixes, the item list it lists. */
@@ -31,6 +32,9 @@ export const TOP_LEVEL_RESOURCES = {
   readPoints: { parameter: 'EQ_readPoint', index: 'readPoint', list: 'ReadPointItemList', member: 'readPoint' },
   dispositions: { parameter: 'EQ_disposition', index: 'disposition', list: 'DispositionItemList', member: 'disposition' },
 } as const satisfies Record<string, { parameter: keyof EventQueryParameters; index: EventIndexName; list: string; member: string }>;
+
+/** Values one page of a top-level list names (its events may name more EPCs than this: the rest are left out). */
+export const VALUES_PER_PAGE_MAX = 10_000;
 
 /** A path value (an EPC, a CBV word or URI, a location): bounded, without control characters. */
 function pathValue(request: Request, name: string): string {
@@ -87,10 +91,10 @@ export function eventRoutes(backend: EpcisBackend, media: EpcisMedia): Router {
     router.get(`/${resource}`, read, async (request, response) => {
       const { perPage: _perPage, ...query } = parseRequestPart(eventQuerySchema.pick({ nextPageToken: true, perPage: true }), request, 'query');
       // The values found in the next page of the reader's events.
-      const page = await backend.queryEvents(readerOf(response), query as EventQueryParameters, EVENTS_PER_PAGE_MAX, query.nextPageToken);
+      const page = await backend.queryEvents(readerOf(response), query as EventQueryParameters, EVENTS_PER_PAGE_DEFAULT, query.nextPageToken);
       const values = new Set<string>();
       for (const stored of page.events) {
-        for (const entry of eventIndexEntries(stored.event, stored.participants, stored.eventHash)) if (entry.index === definition.index && values.size < EVENTS_PER_PAGE_MAX * LIST_PER_PAGE_MAX) values.add(entry.value);
+        for (const entry of eventIndexEntries(stored.event, stored.participants, stored.eventHash)) if (entry.index === definition.index && values.size < VALUES_PER_PAGE_MAX) values.add(entry.value);
       }
       if (page.nextPageToken !== undefined) response.setHeader('Link', nextPageLink(request, page.nextPageToken));
       const list: JsonValue = { '@context': STANDARD_CONTEXT, type: definition.list, [definition.member]: [...values], ...(page.nextPageToken === undefined ? {} : { 'custodia:nextPageToken': page.nextPageToken }) };

@@ -208,6 +208,7 @@ export class SubscriptionService {
   private readonly live = new Set<LiveSubscriber>();
   private readonly eventsByHeight = new Map<number, Promise<StoredEvent[] | undefined>>();
   private unsubscribe: (() => void) | undefined;
+  private stopped = false;
 
   constructor(
     readonly backend: EpcisBackend,
@@ -227,10 +228,12 @@ export class SubscriptionService {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.unsubscribe?.();
     for (const worker of this.workers.values()) worker.abort.abort();
     this.workers.clear();
-    for (const subscriber of this.live) subscriber.socket.close(1001, 'the node is stopping');
+    // Terminated, not closed: a close waits for the client's answer, and an open socket keeps the API listener from closing.
+    for (const subscriber of this.live) subscriber.socket.terminate();
     this.live.clear();
   }
 
@@ -284,6 +287,8 @@ export class SubscriptionService {
   }
 
   addLive(socket: WebSocket, reader: Reader, queryName: string, query: QueryDefinition): void {
+    // An upgrade whose credential check finished after the stop.
+    if (this.stopped) return socket.terminate();
     const subscriber: LiveSubscriber = { socket, reader, plan: this.plan(query, reader), queryName, owner: reader.participant, pending: [], sending: false };
     this.live.add(subscriber);
     socket.on('close', () => this.live.delete(subscriber));
