@@ -25,7 +25,7 @@ import { parseRequestPart } from '../http/validation.js';
 import type { CaptureJob, EpcisBackend } from './backend.js';
 import { EPCIS_VERSION_HEADERS, LIST_PER_PAGE_DEFAULT, listPageQuery, nextPageLink, readerOf, requireReader, sendAnswer } from './binding-http.js';
 import { CAPTURE_ERROR_BEHAVIOUR_HEADER, singleEventDocument } from './capture-signature.js';
-import type { EpcisMedia } from './media.js';
+import { mediaTypeOf, type EpcisMedia } from './media.js';
 import type { CaptureJobRecord } from './store.js';
 
 /** The media type of a capture body that is already a signed Custodia transaction. */
@@ -58,10 +58,6 @@ function contentHashOf(event: JsonValue): string {
   const validated = validateEpcisDocument(singleEventDocument(event));
   if (!validated.ok) throw new Error('a recorded event no longer validates');
   return eventContentHash(eventsOfDocument(validated.value)[0]!);
-}
-
-function mediaTypeOf(request: Request): string {
-  return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
 /** A stored job record and the ledger's word on it, as the binding shows a capture job. */

@@ -9,7 +9,7 @@
 import type { Request } from 'express';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import { ApiError } from '../../node/http/errors.js';
-import { parseJsonBytes } from '../../node/http/json-body.js';
+import { JSON_MEDIA_TYPE_PATTERN, parseJsonBytes } from '../../node/http/json-body.js';
 
 export type DocumentConversion = { ok: true; document: JsonValue } | { ok: false; problem: ApiError };
 
@@ -32,7 +32,8 @@ export interface Answer {
   serialize: (document: JsonValue) => string;
 }
 
-function mediaTypeOf(request: Request): string {
+/** The body's media type, lower case, without parameters ('' when none is named). */
+export function mediaTypeOf(request: Request): string {
   return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
@@ -50,7 +51,7 @@ export class EpcisMedia {
 
   /** Whether this body's media type is JSON (or +json), which the binding reads itself. */
   isJson(request: Request): boolean {
-    return /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/.test(mediaTypeOf(request));
+    return JSON_MEDIA_TYPE_PATTERN.test(mediaTypeOf(request));
   }
 
   /** The capture body (raw bytes from express.raw) as an EPCIS document, or a 400 / 415. */

@@ -6,9 +6,7 @@
  * client of /v1 finds the same codes here.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { ApiError } from '../../node/http/errors.js';
-import { StoreDamagedError } from '../../ledger/store/checked-reads.js';
-import { storeDamagedError } from '../../node/http/errors.js';
+import { ApiError, asApiError } from '../../node/http/errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -73,22 +71,9 @@ export function sendProblem(response: Response, error: ApiError): void {
   response.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemOf(error, response.req.originalUrl.split('?')[0]!.slice(0, 512))));
 }
 
-/** The binding's last middleware: ApiErrors, body-parser's errors and a damaged store as problems; anything else a logged 500. */
+/** The binding's last middleware: every error as a problem (node/http/errors.ts asApiError decides which). */
 export function problemHandler(log: (error: unknown) => void) {
-  return (error: unknown, _request: Request, response: Response, _next: NextFunction): void => {
-    if (error instanceof ApiError) return sendProblem(response, error);
-    if (error instanceof StoreDamagedError) {
-      log(error);
-      return sendProblem(response, storeDamagedError(error));
-    }
-    const bodyError = error as { type?: string; status?: number; limit?: number };
-    if (bodyError.type === 'entity.too.large') {
-      return sendProblem(response, new ApiError(413, 'body-too-large', `the request body exceeds ${bodyError.limit} bytes`, '', {}));
-    }
-    if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) return sendProblem(response, new ApiError(bodyError.status, 'bad-request', (error as Error).message));
-    log(error);
-    sendProblem(response, new ApiError(500, 'internal', 'internal error'));
-  };
+  return (error: unknown, _request: Request, response: Response, _next: NextFunction): void => sendProblem(response, asApiError(error, log));
 }
 
 /** Whatever matched no route of the binding. */

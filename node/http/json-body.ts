@@ -13,7 +13,7 @@ import type { SubmitResult } from '../transactions.js';
 import { ApiError } from './errors.js';
 
 /** `application/json`, `application/ld+json`, `application/x+json`, ...; parameters other than charset=utf-8 are not ours to refuse. */
-const JSON_MEDIA_TYPE_PATTERN = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/;
+export const JSON_MEDIA_TYPE_PATTERN = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/;
 
 /** Reads the raw body (up to bytesMax) for routes that parse it with jsonBody. */
 export function rawBody(bytesMax: number): RequestHandler {
