@@ -13,6 +13,8 @@ import { WebSocket } from 'ws';
 import { liveEventBuilders } from '../../../api/epcis-builders.js';
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
 import { startApiNode, TOKENS, type ApiNode } from '../support/api-node.js';
+import { LIVE_SUBSCRIPTIONS_PER_PARTICIPANT_MAX } from '../../../api/epcis-rest/routes.js';
+import { SUBSCRIPTIONS_PER_PARTICIPANT_MAX } from '../../../api/epcis-rest/store.js';
 import { epcis } from './support.js';
 
 interface Delivery {
@@ -201,5 +203,34 @@ describe('WebSocket subscriptions', () => {
     await received;
     expect(eventsOf(messages[0])).toEqual([expect.objectContaining({ epcList: [item] })]);
     socket.close();
+  });
+
+  it('holds each participant to its number of live subscriptions', async () => {
+    const base = node.url.replace(/^http/, 'ws');
+    const open = () =>
+      new Promise<WebSocket | number>((resolve) => {
+        // The retailer, who holds no other live subscription (its query of the same name is its own).
+        const socket = new WebSocket(`${base}/epcis/queries/commissioned/events?stream=true`, { headers: { authorization: `Bearer ${TOKENS.retailer}` } });
+        socket.on('open', () => resolve(socket));
+        socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+      });
+    const sockets = [];
+    for (let index = 0; index < LIVE_SUBSCRIPTIONS_PER_PARTICIPANT_MAX; index++) sockets.push(await open());
+    expect(sockets.every((socket) => socket instanceof WebSocket)).toBe(true);
+    expect(await open()).toBe(429);
+    for (const socket of sockets) (socket as WebSocket).terminate();
+  });
+});
+
+describe('bounds', () => {
+  it('holds each participant to its number of webhook subscriptions', async () => {
+    const created = await epcis(node, 'POST', '/queries', { token: 'carrier', body: { name: 'destroyed', query: { EQ_bizStep: ['destroying'] } } });
+    expect(created.status).toBe(201);
+    const subscribe = () => epcis(node, 'POST', '/queries/destroyed/subscriptions', { token: 'carrier', body: { dest: retailerHook.url.replace('/hook', '/never'), stream: true } });
+    for (let index = 0; index < SUBSCRIPTIONS_PER_PARTICIPANT_MAX; index++) expect((await subscribe()).status).toBe(201);
+    expect((await subscribe()).body).toMatchObject({ status: 409, code: 'too-many-subscriptions' });
+    // Deleting the query ends its subscriptions, and frees their places.
+    expect((await epcis(node, 'DELETE', '/queries/destroyed', { token: 'carrier' })).status).toBe(204);
+    expect((await epcis(node, 'GET', '/queries/destroyed/subscriptions', { token: 'carrier' })).body).toEqual([]);
   });
 });
