@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveEventBuilders } from '../../../api/epcis-builders.js';
 import { singleEventDocument } from '../../../api/epcis-rest/capture-signature.js';
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
-import { CHAIN_ID, startApiNode, type ApiNode } from '../support/api-node.js';
+import type { EpcisFormat } from '../../../api/epcis-rest/index.js';
+import { ApiError } from '../../../node/http/errors.js';
+import { startApiNode, type ApiNode } from '../support/api-node.js';
 import { epcis, settledJob } from './support.js';
 
 let node: ApiNode;
@@ -18,8 +20,18 @@ let serial = 0;
 const farmItem = () => `urn:epc:id:sgtin:0614141.0012345.CAP${serial++}`;
 const processorItem = () => `urn:epc:id:sgtin:0614142.0012345.CAP${serial++}`;
 
+/**
+ * A stand-in for the EPCIS XML format the XML converter will plug in: its bodies are
+ * "DOCUMENT <json>", its answers "ANSWER <json>". Registered, it proves the plug; XML stays 415.
+ */
+const testFormat: EpcisFormat = {
+  mediaTypes: ['text/vnd.custodia-test'],
+  parse: (text) => (text.startsWith('DOCUMENT ') ? { ok: true, document: JSON.parse(text.slice('DOCUMENT '.length)) as JsonValue } : { ok: false, problem: new ApiError(400, 'not-a-test-document', 'a test document starts with DOCUMENT', '') }),
+  serialize: (document) => `ANSWER ${JSON.stringify(document)}`,
+};
+
 beforeAll(async () => {
-  node = await startApiNode();
+  node = await startApiNode({ epcis: { formats: [testFormat] } });
 });
 afterAll(async () => {
   await node?.close();
@@ -201,5 +213,27 @@ describe('capture jobs', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ type: 'epcisException:NoSuchNameException' });
     expect((await epcis(node, 'GET', '/capture?nextPageToken=bad!')).status).toBe(401);
+  });
+});
+
+describe('plugged formats', () => {
+  it('captures a body a plugged format converts, signed over the converted document, and answers queries in it when asked', async () => {
+    const item = farmItem();
+    const document = events.document(events.commissioning([item]));
+    const answer = await epcis(node, 'POST', '/capture', { body: `DOCUMENT ${JSON.stringify(document)}`, headers: { 'content-type': 'text/vnd.custodia-test', ...signedBy(document, 'farm') } });
+    expect(answer.status).toBe(202);
+    expect(await settledJob(node, answer.headers.get('location')!)).toMatchObject({ success: true });
+    const refused = await epcis(node, 'POST', '/capture', { body: 'nonsense', headers: { 'content-type': 'text/vnd.custodia-test', ...signedBy(document, 'farm') } });
+    expect(refused.body).toMatchObject({ status: 400, code: 'not-a-test-document', type: 'epcisException:ValidationException' });
+    expect((await epcis(node, 'OPTIONS', '/capture')).status).toBe(204);
+    const xml = await epcis(node, 'POST', '/capture', { body: '<x/>', headers: { 'content-type': 'text/xml' } });
+    expect(xml.headers.get('accept-post')).toBe('application/ld+json, application/json, text/vnd.custodia-test');
+
+    const query = await epcis(node, 'GET', `/events?MATCH_epc=${encodeURIComponent(item)}`, { token: 'farm', headers: { accept: 'text/vnd.custodia-test' } });
+    expect(query.headers.get('content-type')).toBe('text/vnd.custodia-test; charset=utf-8');
+    expect(query.text.startsWith('ANSWER ')).toBe(true);
+    expect(JSON.parse(query.text.slice('ANSWER '.length)).epcisBody.queryResults.resultsBody.eventList).toEqual([expect.objectContaining({ epcList: [item] })]);
+    // Only query answers go through a format: a capture job is JSON, so asking for the format alone there is 406.
+    expect((await epcis(node, 'GET', answer.headers.get('location')!.slice('/epcis'.length), { headers: { accept: 'text/vnd.custodia-test' } })).status).toBe(406);
   });
 });
