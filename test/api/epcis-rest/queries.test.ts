@@ -92,6 +92,8 @@ describe('top-level resources', () => {
     expect((await epcis(node, 'GET', '/readPoints', { token: 'regulator' })).body.readPoint).toContain(node.extras.readPoint);
     expect((await epcis(node, 'GET', '/bizLocations', { token: 'regulator' })).body.bizLocation).toContain(node.extras.bizLocation);
     expect((await epcis(node, 'GET', '/epcs', { token: 'regulator' })).body.epc).toContain(node.extras.itemB);
+    expect((await epcis(node, 'GET', `/epcs/${encode(node.extras.itemB)}`, { token: 'regulator' })).body).toEqual(['events']);
+    expect((await epcis(node, 'GET', '/dispositions', { token: 'regulator' })).body).toMatchObject({ type: 'DispositionItemList', disposition: expect.arrayContaining(['active']) });
     // The carrier lists only what its own events name: not the farm's location.
     expect((await epcis(node, 'GET', '/bizLocations', { token: 'carrier' })).body.bizLocation).not.toContain(node.extras.bizLocation);
   });
