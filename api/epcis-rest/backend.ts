@@ -72,6 +72,11 @@ export interface EpcisBackend {
    * recorded. With waitMs, answers once it is no longer running or when that time has passed.
    */
   captureJob(captureId: string, waitMs?: number): Promise<CaptureJob | undefined>;
+  /**
+   * The event with this eventID or, for an event captured without one, this content hash
+   * (`ni:///sha-256;...`), if the reader may read it.
+   */
+  findEvent(reader: Reader, eventId: string): Promise<StoredEvent | undefined>;
   /** One page of a SimpleEventQuery, narrowed by the reader's party rule: the engine /v1/events runs. */
   queryEvents(reader: Reader, parameters: EventQueryParameters, perPage: number, nextPageToken: string | undefined): Promise<EventPageResult>;
   readonly feed: EventFeed;

@@ -67,8 +67,7 @@ export function eventRoutes(backend: EpcisBackend, media: EpcisMedia): Router {
   router.get('/events/:eventID', read, async (request, response) => {
     const eventId = pathValue(request, 'eventID');
     parseRequestPart(eventQuerySchema.pick({}), request, 'query');
-    const page = await backend.queryEvents(readerOf(response), { EQ_eventID: [eventId] } as EventQueryParameters, 1, undefined);
-    const found = page.events[0];
+    const found = await backend.findEvent(readerOf(response), eventId);
     // An event the reader may not read is as absent as one never recorded.
     if (found === undefined) throw new ApiError(404, 'not-found', `no event ${eventId.slice(0, 128)} that this reader may read`, 'eventID');
     sendAnswer(media, request, response, queryDocument([found.event]), { epcisDocument: true });

@@ -15,6 +15,7 @@ import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import { LEDGER_LIMITS } from '../../ledger/limits.js';
 import { transactionSchema, type Transaction } from '../../ledger/model/transaction.js';
 import { validateEpcisDocument, type AnyEpcisDocument, type EpcisValidation } from '../../contracts/epcis/index.js';
+import { EVENT_HASH_PREFIX } from '../../contracts/epcis/event-hash.js';
 import { readParticipant } from '../../contracts/participants.js';
 import type { CaptureErrorBehaviour, CaptureOutcome } from '../../contracts/rules/capture.js';
 import { stateKeys } from '../../contracts/state.js';
@@ -22,9 +23,9 @@ import { ApiError } from '../../node/http/errors.js';
 import { submissionError } from '../../node/http/json-body.js';
 import type { TransactionStatus } from '../../node/transactions.js';
 import type { ValidatorContext } from '../../node/validator.js';
-import { readerOfParticipant, stateReader, type ReadAccess } from '../http/access.js';
+import { canReadEvent, readerOfParticipant, stateReader, type ReadAccess } from '../http/access.js';
 import { eventsAtHeight } from '../http/block-events.js';
-import { planEventQuery, runEventQuery } from '../http/event-query.js';
+import { planEventQuery, runEventQuery, type EventQueryParameters } from '../http/event-query.js';
 import type { CaptureAccepted, CaptureJob, EpcisBackend } from './backend.js';
 import { captureTransaction, parseCaptureSignatureHeaders } from './capture-signature.js';
 import { problemType, type Problem } from './problem.js';
@@ -110,6 +111,14 @@ export function validatorBackend(context: ValidatorContext, access: ReadAccess):
     },
     captureJob: async (captureId, waitMs) => jobOf(captureId, waitMs === undefined ? await transactions.status(captureId) : await transactions.waitForCommit(captureId, waitMs)),
     queryEvents: (reader, parameters, perPage, nextPageToken) => runEventQuery(store, planEventQuery(parameters, reader), perPage, nextPageToken),
+    findEvent: async (reader, eventId) => {
+      const byId = await runEventQuery(store, planEventQuery({ EQ_eventID: [eventId] } as EventQueryParameters, reader), 1, undefined);
+      if (byId.events[0] !== undefined || !eventId.startsWith(EVENT_HASH_PREFIX)) return byId.events[0];
+      // Captured without an eventID: the ledger files it under its content hash (contracts/epcis/event-hash.ts).
+      const byHash = await store.queryEvents({ index: 'eventHash', value: eventId, pageSize: 1 });
+      const found = byHash.ok ? byHash.events[0] : undefined;
+      return found !== undefined && canReadEvent(reader, found) ? found : undefined;
+    },
     feed: {
       head: () => store.head().height,
       eventsAt: (height) => eventsAtHeight(store, height),

@@ -191,6 +191,15 @@ describe('POST /epcis/events', () => {
     const duplicate = await epcis(node, 'POST', '/events', { body: event, headers: node.client().epcisCaptureHeaders(singleEventDocument(event), [node.signers['farm']!]) });
     expect(duplicate.status).toBe(409);
     expect(duplicate.body).toMatchObject({ code: 'duplicate-event' });
+
+    // Without an eventID, the event is found under the content hash the ledger files it by.
+    const anonymous = events.commissioning([farmItem()]);
+    const located = await epcis(node, 'POST', '/events', { body: anonymous, headers: node.client().epcisCaptureHeaders(singleEventDocument(anonymous), [node.signers['farm']!]) });
+    expect(located.status).toBe(201);
+    expect(decodeURIComponent(located.headers.get('location')!)).toMatch(/^\/epcis\/events\/ni:\/\/\/sha-256;[0-9a-f]{64}\?ver=CBV2\.0$/);
+    const byHash = await epcis(node, 'GET', located.headers.get('location')!.slice('/epcis'.length), { token: 'farm' });
+    expect(byHash.body.epcisBody.queryResults.resultsBody.eventList).toEqual([expect.objectContaining({ epcList: (anonymous as { epcList: string[] }).epcList })]);
+    expect((await epcis(node, 'GET', located.headers.get('location')!.slice('/epcis'.length), { token: 'carrier' })).status).toBe(404);
   });
 });
 
