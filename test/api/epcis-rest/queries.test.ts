@@ -5,7 +5,8 @@
  * problems for every unknown route (here and on the rest of the validator).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiNode, type ApiNode } from '../support/api-node.js';
+import { signReadRequest } from '../../../api/http/read-signature.js';
+import { CHAIN_ID, startApiNode, type ApiNode } from '../support/api-node.js';
 import { epcis } from './support.js';
 
 let node: ApiNode;
@@ -57,6 +58,10 @@ describe('GET /epcis/events', () => {
     expect(farm.length).toBeGreaterThan(0);
     expect(farm.length).toBeLessThan(regulator.length);
     expect(await node.as('farm').events({ perPage: 1000 }).then((page) => page.events)).toEqual(farm);
+    // A read signed with the farm's key is the farm's, as on /v1.
+    const path = '/epcis/events?perPage=1000';
+    const signed = await epcis(node, 'GET', path.slice('/epcis'.length), { headers: signReadRequest(CHAIN_ID, node.signers['farm']!.participant, node.signers['farm']!.seed, 'GET', path, Date.now()) });
+    expect(eventsOf(signed)).toEqual(farm);
     const anonymous = await epcis(node, 'GET', '/events');
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).toMatchObject({ type: 'epcisException:SecurityException', code: 'credential-required' });

@@ -222,6 +222,23 @@ describe('WebSocket subscriptions', () => {
   });
 });
 
+describe('initialRecordTime', () => {
+  it('starts a subscription at the blocks recorded since then, delivering events captured before it was made', async () => {
+    const history = await Receiver.start();
+    try {
+      expect((await epcis(node, 'POST', '/queries', { token: 'farm', body: { name: 'history', query: { EQ_eventID: [node.extras.commissioningEventId] } } })).status).toBe(201);
+      const subscribed = await epcis(node, 'POST', '/queries/history/subscriptions', { token: 'farm', body: { dest: history.url, stream: true, initialRecordTime: '2000-01-01T00:00:00Z' } });
+      expect(subscribed.body).toMatchObject({ initialRecordTime: '2000-01-01T00:00:00Z' });
+      await history.until(() => history.deliveries.length >= 1, 'the past event');
+      expect(eventsOf(history.deliveries[0]!.body)).toEqual([expect.objectContaining({ eventID: node.extras.commissioningEventId })]);
+      expect((await epcis(node, 'POST', '/queries/history/subscriptions', { token: 'farm', body: { dest: history.url, stream: true, initialRecordTime: 'last week' } })).body).toMatchObject({ status: 400, path: 'initialRecordTime' });
+      expect((await epcis(node, 'DELETE', '/queries/history', { token: 'farm' })).status).toBe(204);
+    } finally {
+      await history.close();
+    }
+  });
+});
+
 describe('bounds', () => {
   it('holds each participant to its number of webhook subscriptions', async () => {
     const created = await epcis(node, 'POST', '/queries', { token: 'carrier', body: { name: 'destroyed', query: { EQ_bizStep: ['destroying'] } } });
