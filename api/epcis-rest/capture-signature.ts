@@ -27,7 +27,7 @@ import { STANDARD_CONTEXT } from '../epcis-builders.js';
 export const CAPTURE_SIGNATURE_HEADERS = { nonce: 'custodia-nonce', signature: 'custodia-signature' } as const;
 export const CAPTURE_ERROR_BEHAVIOUR_HEADER = 'gs1-capture-error-behaviour';
 
-const NONCE_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+export const CAPTURE_NONCE_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const SIGNATURE_ITEM_PATTERN = /^(\S+) ([0-9a-f]{64}) ([0-9a-f]{128})$/;
 
 /** The payload of the epcis.capture transaction that wraps `document`. */
@@ -95,7 +95,7 @@ export function parseCaptureSignatureHeaders(headers: Record<string, string | st
   if (nonce === undefined && signatureText === undefined) {
     return { ok: false, code: 'credential-required', message: 'a capture is signed by its participant: send Custodia-Nonce and Custodia-Signature (docs/epcis.md)', path: CAPTURE_SIGNATURE_HEADERS.signature };
   }
-  if (nonce === undefined || !NONCE_PATTERN.test(nonce)) {
+  if (nonce === undefined || !CAPTURE_NONCE_PATTERN.test(nonce)) {
     return { ok: false, code: 'bad-credential', message: 'Custodia-Nonce must be 1-128 of A-Z a-z 0-9 . _ : -', path: CAPTURE_SIGNATURE_HEADERS.nonce };
   }
   const items = (signatureText ?? '').split(',').map((item) => item.trim());

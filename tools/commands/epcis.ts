@@ -2,11 +2,14 @@
  * `custodia epcis validate FILE...`: checks EPCIS 2.0 JSON/JSON-LD files (an EPCISDocument or
  * an EPCISQueryDocument) with contracts/epcis and prints `FILE: ok`, or the errors as
  * `path: message`. Exits 1 when any file is invalid, 2 when a file cannot be read.
+ * `custodia epcis sign` (epcis-sign.ts) prints the headers that capture a document through the
+ * EPCIS REST binding.
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { validateEpcisDocument, type EpcisValidationError } from '../../contracts/epcis/index.js';
 import { parseStrictJson } from '../../ledger/encoding/strict-json.js';
+import { epcisSignCommand } from './epcis-sign.js';
 
 /** Large enough for a document at EPCIS_LIMITS.eventsPerDocumentMax events of ordinary size. */
 const EPCIS_FILE_BYTES_MAX = 64 * 1024 * 1024;
@@ -40,6 +43,7 @@ export function epcisCommand(): Command {
         process.exitCode = await runValidate(files, options);
       }),
   );
+  group.addCommand(epcisSignCommand());
   return group;
 }
 

@@ -5,13 +5,17 @@
  * problem+json (bad signatures, forged signers, oversized and overfull bodies, XML until a
  * converter is plugged in).
  */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveEventBuilders } from '../../../api/epcis-builders.js';
 import { singleEventDocument } from '../../../api/epcis-rest/capture-signature.js';
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
 import type { EpcisFormat } from '../../../api/epcis-rest/index.js';
 import { ApiError } from '../../../node/http/errors.js';
-import { startApiNode, type ApiNode } from '../support/api-node.js';
+import { CHAIN_ID, startApiNode, type ApiNode } from '../support/api-node.js';
+import { runCli } from '../../support/run-cli.js';
 import { epcis, settledJob } from './support.js';
 
 let node: ApiNode;
@@ -244,5 +248,26 @@ describe('plugged formats', () => {
     expect(JSON.parse(query.text.slice('ANSWER '.length)).epcisBody.queryResults.resultsBody.eventList).toEqual([expect.objectContaining({ epcList: [item] })]);
     // Only query answers go through a format: a capture job is JSON, so asking for the format alone there is 406.
     expect((await epcis(node, 'GET', answer.headers.get('location')!.slice('/epcis'.length), { headers: { accept: 'text/vnd.custodia-test' } })).status).toBe(406);
+  });
+});
+
+describe('custodia epcis sign', () => {
+  it('prints headers with which any REST client captures a document file as the key\'s participant', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'custodia-epcis-sign-'));
+    try {
+      const document = events.document(events.commissioning([farmItem()]));
+      const file = join(directory, 'document.jsonld');
+      await writeFile(file, JSON.stringify(document, null, 2));
+      const run = await runCli(['epcis', 'sign', '--key', node.participantKeyFiles['farm']!, '--chain-id', CHAIN_ID, '--proceed', file]);
+      expect(run.code).toBe(0);
+      const headers = Object.fromEntries(run.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]));
+      expect(Object.keys(headers)).toEqual(['custodia-nonce', 'custodia-signature', 'GS1-Capture-Error-Behaviour']);
+      const answer = await epcis(node, 'POST', '/capture', { body: await readFile(file, 'utf8'), headers });
+      expect(answer.status).toBe(202);
+      expect(await settledJob(node, answer.headers.get('location')!)).toMatchObject({ success: true, captureErrorBehaviour: 'proceed' });
+      expect((await runCli(['epcis', 'sign', '--key', node.participantKeyFiles['farm']!, file])).code).toBe(2);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });
