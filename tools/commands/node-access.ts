@@ -37,10 +37,12 @@ export async function connect(options: NodeOptions, credential?: ReadCredential)
   return new CustodiaClient(baseUrl, chainId, credential === undefined ? {} : { credential });
 }
 
+/** The chain id from the node's genesis, which a node serves from its start (a new chain has no checkpoint yet). */
 async function chainIdOf(baseUrl: string): Promise<string> {
-  const head = (await (await fetch(`${baseUrl}/v1/ledger/head`)).json()) as { checkpoint: { header: { chainId: string } } | null };
-  if (head.checkpoint === null) throw new Error('the node has no committed block yet; pass --chain-id');
-  return head.checkpoint.header.chainId;
+  const answer = (await (await fetch(`${baseUrl}/v1/genesis`)).json()) as { genesis?: { chainId?: unknown } };
+  const chainId = answer.genesis?.chainId;
+  if (typeof chainId !== 'string') throw new Error('the node did not name its chain; pass --chain-id');
+  return chainId;
 }
 
 /** "transaction <id>: committed at height 7", with the rule's reason when it was rejected. */
