@@ -8,14 +8,14 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { liveEventBuilders } from '../../../api/epcis-builders.js';
 import { singleEventDocument } from '../../../api/epcis-rest/capture-signature.js';
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
 import type { EpcisFormat } from '../../../api/epcis-rest/index.js';
 import { ApiError } from '../../../node/http/errors.js';
-import { CHAIN_ID, startApiNode, type ApiNode } from '../support/api-node.js';
-import { runCli } from '../../support/run-cli.js';
+import { startApiNode, type ApiNode } from '../support/api-node.js';
+import { main } from '../../../tools/cli.js';
 import { epcis, settledJob } from './support.js';
 
 let node: ApiNode;
@@ -252,20 +252,39 @@ describe('plugged formats', () => {
 });
 
 describe('custodia epcis sign', () => {
+  /** Runs the command line in this process (its program, as tools/bin/custodia.mjs runs it), capturing what it prints. */
+  async function custodia(...args: string[]): Promise<{ code: number; stdout: string }> {
+    let stdout = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    });
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      return { code: await main(['node', 'custodia', ...args]), stdout };
+    } finally {
+      write.mockRestore();
+      stderr.mockRestore();
+      process.exitCode = undefined;
+    }
+  }
+
   it('prints headers with which any REST client captures a document file as the key\'s participant', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'custodia-epcis-sign-'));
     try {
       const document = events.document(events.commissioning([farmItem()]));
       const file = join(directory, 'document.jsonld');
       await writeFile(file, JSON.stringify(document, null, 2));
-      const run = await runCli(['epcis', 'sign', '--key', node.participantKeyFiles['farm']!, '--chain-id', CHAIN_ID, '--proceed', file]);
+      // The chain id is read from the node.
+      const run = await custodia('epcis', 'sign', '--key', node.participantKeyFiles['farm']!, '--node', node.url, '--proceed', file);
       expect(run.code).toBe(0);
       const headers = Object.fromEntries(run.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]));
       expect(Object.keys(headers)).toEqual(['custodia-nonce', 'custodia-signature', 'GS1-Capture-Error-Behaviour']);
       const answer = await epcis(node, 'POST', '/capture', { body: await readFile(file, 'utf8'), headers });
       expect(answer.status).toBe(202);
       expect(await settledJob(node, answer.headers.get('location')!)).toMatchObject({ success: true, captureErrorBehaviour: 'proceed' });
-      expect((await runCli(['epcis', 'sign', '--key', node.participantKeyFiles['farm']!, file])).code).toBe(2);
+      expect((await custodia('epcis', 'sign', '--key', node.participantKeyFiles['farm']!, file)).code).toBe(2);
+      expect((await custodia('epcis', 'sign', '--key', node.participantKeyFiles['farm']!, '--chain-id', 'x', '--nonce', 'not a nonce', file)).code).toBe(2);
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
