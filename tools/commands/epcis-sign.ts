@@ -5,13 +5,11 @@
  * sends the document itself (docs/epcis.md, "Authentication of a capture"; docs/encoding.md
  * section 14). With --event the file holds one event, for POST /epcis/events.
  */
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
-import { parseStrictJson } from '../../ledger/encoding/strict-json.js';
 import { CAPTURE_NONCE_PATTERN, captureSignatureHeaders, singleEventDocument } from '../../api/epcis-rest/capture-signature.js';
 import { EXIT_OK, fail } from '../exit-codes.js';
-import { connect, reportFailure, signerFromKeyFile } from './node-access.js';
+import { connect, readJsonFile, reportFailure, signerFromKeyFile } from './node-access.js';
 
 /** The largest document the binding takes (LEDGER_LIMITS.transactionBodyBytesMax), with room for whitespace. */
 const SIGNED_FILE_BYTES_MAX = 4 * 1024 * 1024;
@@ -49,14 +47,8 @@ async function sign(path: string, options: SignOptions): Promise<number> {
   if (options.nonce !== undefined && !CAPTURE_NONCE_PATTERN.test(options.nonce)) return fail('--nonce is 1-128 of A-Z a-z 0-9 . _ : -');
   const signer = await signerFromKeyFile(options.key, options.as);
   if (!signer.ok) return fail(signer.message);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    return fail(`cannot read ${path}: ${(error as Error).message}`);
-  }
-  const parsed = parseStrictJson(text, { bytesMax: SIGNED_FILE_BYTES_MAX });
-  if (!parsed.ok) return fail(`${path}: ${parsed.error.message}`);
+  const parsed = await readJsonFile(path, SIGNED_FILE_BYTES_MAX);
+  if (!parsed.ok) return fail(parsed.message);
   let chainId = options.chainId;
   if (chainId === undefined) {
     try {

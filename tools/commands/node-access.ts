@@ -3,7 +3,10 @@
  * key file (its label names the participant, or --as does), the chain id (read from the node
  * unless given), a typed API client, and one way of reporting statuses and failures.
  */
+import { readFile } from 'node:fs/promises';
 import { CustodiaApiError, CustodiaClient, type ReadCredential } from '../../api/client.js';
+import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
+import { parseStrictJson } from '../../ledger/encoding/strict-json.js';
 import { loadKeyFile } from '../../ledger/files/key-file.js';
 import type { TransactionSigner } from '../../ledger/model/transaction.js';
 import type { TransactionStatus } from '../../node/transactions.js';
@@ -20,6 +23,18 @@ export interface SigningOptions extends NodeOptions {
 }
 
 export type Loaded<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** A JSON file, read with the strict parser (a duplicate member would leave two readings of it). */
+export async function readJsonFile(path: string, bytesMax?: number): Promise<Loaded<JsonValue>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return { ok: false, message: `cannot read ${path}: ${(error as Error).message}` };
+  }
+  const parsed = parseStrictJson(text, bytesMax === undefined ? {} : { bytesMax });
+  return parsed.ok ? { ok: true, value: parsed.value } : { ok: false, message: `${path}: ${parsed.error.message}` };
+}
 
 /** The participant a key file signs as: its label, unless `as` names another. */
 export async function signerFromKeyFile(path: string, as: string | undefined): Promise<Loaded<TransactionSigner>> {
