@@ -89,7 +89,8 @@ const farmItem = () => `urn:epc:id:sgtin:0614141.0012345.SUB${serial++}`;
 const eventsOf = (body: any) => body.epcisBody.queryResults.resultsBody.eventList as Array<Record<string, any>>;
 
 beforeAll(async () => {
-  [node, farmHook, retailerHook] = await Promise.all([startApiNode({ epcis: { webhooks: { attemptsMax: 40, retryBaseMs: 10, retryMaxMs: 50, timeoutMs: 5000, privateDestinations: true } } }), Receiver.start(), Receiver.start()]);
+  // Retries outlast a restart, so that a delivery the restart cuts short is still pending after it.
+  [node, farmHook, retailerHook] = await Promise.all([startApiNode({ epcis: { webhooks: { attemptsMax: 1000, retryBaseMs: 10, retryMaxMs: 50, timeoutMs: 5000, privateDestinations: true } } }), Receiver.start(), Receiver.start()]);
 });
 afterAll(async () => {
   await Promise.all([node?.close(), farmHook?.close(), retailerHook?.close()]);
