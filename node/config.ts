@@ -60,6 +60,13 @@ export const configSchema = z.strictObject({
         requestsBurstPerAddress: z.number().int().min(1).max(1_000_000).default(DEFAULT_API_RATE_LIMITS.requestsBurstPerAddress),
       })
       .default(DEFAULT_API_RATE_LIMITS),
+    /**
+     * The EPCIS binding's webhooks (docs/epcis.md): whether a subscription may deliver to a
+     * loopback, private or link-local address (an ERP on the operator's own network). Off, such
+     * destinations are refused, so that no participant can make the validator reach its internal
+     * services.
+     */
+    webhooks: z.strictObject({ privateDestinations: z.boolean().default(false) }).default({ privateDestinations: false }),
     /** Read tokens per organisation (used by the query API). */
     readTokens: z.array(z.strictObject({ token: z.string().min(16), participant: z.string().min(1), scope: z.enum(['read']) })).default([]),
   }),

@@ -3,7 +3,8 @@
  * to its peers, and serves the HTTP API and the metrics and health endpoints. `stop()` shuts
  * down gracefully: stop accepting requests, finish the block being written, close the stores.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +31,7 @@ import { blockRoutes } from './http/block-routes.js';
 import { answerClientErrorsInJson, errorHandler, notFoundHandler } from './http/errors.js';
 import { faultControlRoutes } from './http/fault-control.js';
 import { HttpLifecycle } from './http/lifecycle.js';
-import { AddressRateLimiter } from './http/rate-limit.js';
+import { AddressRateLimiter, remoteAddressOf } from './http/rate-limit.js';
 import { admissionRefusal } from '../contracts/admission.js';
 import { submissionRoutes } from './http/submission-routes.js';
 import { LedgerApplication } from './ledger-application.js';
@@ -103,7 +104,17 @@ export interface ValidatorContext {
   checkpoints: CheckpointSignatures;
   /** Subscribes to executed blocks (for streams); returns the unsubscribe function. */
   onExecuted(listener: (executed: ExecutedBlockNotice) => void): () => void;
+  /**
+   * Takes WebSocket upgrade requests on the API listener (api/epcis-rest: query subscriptions):
+   * the first handler that returns true answers the request; one that none takes is refused.
+   */
+  onUpgrade(handler: UpgradeHandler): void;
+  /** Work to finish on a graceful stop, once the API takes no more requests, before its listener and the stores close. */
+  onStop(hook: () => Promise<void>): void;
 }
+
+/** Answers an upgrade request and returns true, or returns false to leave it to the next handler. */
+export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
 export interface ExecutedBlockNotice {
   height: number;
@@ -413,10 +424,13 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   checkpointRepeats.unref();
 
   const lifecycle = new HttpLifecycle();
+  const upgradeHandlers: UpgradeHandler[] = [];
+  const stopHooks: Array<() => Promise<void>> = [];
   const api = express();
   api.disable('x-powered-by');
   api.use(lifecycle.middleware);
-  api.use(new AddressRateLimiter(config.api.rateLimit).middleware);
+  const rateLimiter = new AddressRateLimiter(config.api.rateLimit);
+  api.use(rateLimiter.middleware);
   api.use(submissionRoutes({ transactions: transactionService, store, bodyBytesMax: config.api.bodyBytesMax }));
   api.use(blockRoutes(store));
   if (options.routes !== undefined) {
@@ -435,6 +449,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
           executedListeners.add(listener);
           return () => executedListeners.delete(listener);
         },
+        onUpgrade: (handler) => void upgradeHandlers.push(handler),
+        onStop: (hook) => void stopHooks.push(hook),
       }),
     );
   }
@@ -444,6 +460,17 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   const apiServer = apiTls === undefined ? createHttpServer(api) : createHttpsServer({ cert: apiTls.cert, key: apiTls.key }, api);
   const apiAddress = splitHostPort(config.api.listen);
   answerClientErrorsInJson(apiServer);
+  apiServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (status: string, code: string, message: string, headers = '') => {
+      const body = JSON.stringify({ code, message, path: '' });
+      socket.end(`HTTP/1.1 ${status}\r\n${headers}Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    // Upgrades count against the same per-address budget as requests: each costs a credential check.
+    if (!rateLimiter.admit(remoteAddressOf(request))) return refuse('429 Too Many Requests', 'rate-limited', 'too many requests from this address; slow down', 'Retry-After: 1\r\n');
+    if (lifecycle.stopping) return refuse('503 Service Unavailable', 'stopping', 'this validator is shutting down; use another', 'Retry-After: 5\r\n');
+    if (upgradeHandlers.some((handler) => handler(request, socket, head))) return;
+    refuse('404 Not Found', 'no-such-route', 'no WebSocket is served at this path');
+  });
   const serveClients = options.serveClients ?? true;
   if (serveClients) await listen(apiServer, apiAddress.host, apiAddress.port);
 
@@ -547,6 +574,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         // requests still running finish before anything they read from is closed.
         transactionService.stop();
         await lifecycle.stop(SHUTDOWN_REQUEST_GRACE_MS);
+        // Upgraded sockets (WebSockets) keep a server from closing: their owners end them first.
+        for (const hook of stopHooks) await hook().catch((error: unknown) => logger.error({ error }, 'a stop hook failed'));
         if (serveClients) await Promise.all([close(apiServer), close(metricsServer)]);
         // The scrub's height in progress finishes before the store it reads is closed.
         await scrubber.stop();
