@@ -23,6 +23,7 @@ import { signReadRequest } from './http/read-signature.js';
 import type { recallScopeResponse } from './http/recall-routes.js';
 import type { stateProofResponse } from './http/state-proof-routes.js';
 import type { commitNoticeSchema } from './http/stream-routes.js';
+import { captureSignatureHeaders, type CaptureSignatureOptions } from './epcis-rest/capture-signature.js';
 
 /** How the client proves who reads: an operator-issued read token, or a participant key signing each request. */
 export type ReadCredential = { token: string } | { participant: string; seed: Uint8Array };
@@ -225,6 +226,16 @@ export class CustodiaClient {
   /** POST /v1/epcis/capture: a signed epcis.capture transaction; returns the capture with its events. */
   async capture(transaction: Transaction): Promise<CaptureStatus> {
     return this.request<CaptureStatus>('POST', '/v1/epcis/capture', transaction);
+  }
+
+  /**
+   * The request headers that capture `document` through the GS1 EPCIS REST binding (POST
+   * /epcis/capture) signed by these participants, the first being the submitter: give them to
+   * any EPCIS client (epcis2.js: `capture(document, { headers })`) with the document as its body.
+   * For POST /epcis/events, sign singleEventDocument(event). docs/epcis.md, "Authentication".
+   */
+  epcisCaptureHeaders(document: JsonValue, signers: readonly TransactionSigner[], options: CaptureSignatureOptions = {}): Record<string, string> {
+    return captureSignatureHeaders(this.chainId, document, signers, options);
   }
 
   async captureStatus(captureId: string): Promise<CaptureStatus> {

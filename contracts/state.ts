@@ -24,6 +24,8 @@ export const stateKeys = {
   item: (epc: string) => `item/${epc}`,
   lot: (epcClass: string) => `lot/${epcClass}`,
   event: (eventId: string) => `event/${eventId}`,
+  /** The events a `proceed` capture refused (contracts/rules/capture.ts). */
+  captureOutcome: (txId: string) => `capture-outcome/${txId}`,
   eventHash: (hash: string) => `event-hash/${hash}`,
   approval: (requestId: string) => `approval/${requestId}`,
   pendingApprovals: (party: string) => `pending-approvals/${party}`,

@@ -61,6 +61,13 @@ export const configSchema = z.strictObject({
         requestsBurstPerAddress: z.number().int().min(1).max(1_000_000).default(DEFAULT_API_RATE_LIMITS.requestsBurstPerAddress),
       })
       .default(DEFAULT_API_RATE_LIMITS),
+    /**
+     * The EPCIS binding's webhooks (docs/epcis.md): whether a subscription may deliver to a
+     * loopback, private or link-local address (an ERP on the operator's own network). Off, such
+     * destinations are refused, so that no participant can make the validator reach its internal
+     * services.
+     */
+    webhooks: z.strictObject({ privateDestinations: z.boolean().default(false) }).default({ privateDestinations: false }),
     /** Read tokens per organisation (used by the query API). */
     readTokens: z.array(z.strictObject({ token: z.string().min(16), participant: z.string().min(1), scope: z.enum(['read']) })).default([]),
   }),
@@ -122,6 +129,16 @@ export const configSchema = z.strictObject({
       blockTransactionsMax: 2000,
       payloadBytesMax: CONFIGURABLE_PAYLOAD_BYTES_MAX,
     }),
+  /**
+   * The C2SP transparency-log view of the ledger (docs/transparency.md): the outside witnesses
+   * this validator pushes its checkpoints to (c2sp.org/tlog-witness), each with its cosignature
+   * verifier key (a vkey of signature type 0x04) and its submission URL prefix.
+   */
+  tlog: z
+    .strictObject({
+      witnesses: z.array(z.strictObject({ url: z.url({ protocol: /^https?$/ }).max(2048), vkey: z.string().min(1).max(512) })).max(16).default([]),
+    })
+    .default({ witnesses: [] }),
   /**
    * Faults injected on purpose, for tests and chaos runs only; a validator started with any logs
    * a warning. clockOffsetMs is added to the clock the consensus core is given (a skewed clock:

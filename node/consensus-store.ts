@@ -75,13 +75,22 @@ export class ConsensusStore {
   private executedHeight: number;
   private writtenExecutedHeight: number;
 
+  /**
+   * The height of every block record stored, by hash: pruning after each executed block drops
+   * those at or below it without reading and parsing every record again (a scan per block was
+   * several per cent of a lightly loaded validator's CPU, docs/performance.md).
+   */
+  private readonly recordHeights: Map<string, number>;
+
   private constructor(
     private readonly db: ClassicLevel<string, string>,
     executedHeight: number,
     private readonly safetyCopy: SafetyRecordCopy | undefined,
+    recordHeights: Map<string, number>,
   ) {
     this.executedHeight = executedHeight;
     this.writtenExecutedHeight = executedHeight;
+    this.recordHeights = recordHeights;
   }
 
   /** Opens the store in `directory`, and the safety record's copy at `safetyCopyPath` if given (created if absent). */
@@ -90,15 +99,19 @@ export class ConsensusStore {
     await db.open();
     let mark: string | undefined;
     let safetyCopy: SafetyRecordCopy | undefined;
+    const recordHeights = new Map<string, number>();
     try {
       mark = await db.get(KEYS.executedHeight);
+      for await (const [key, value] of db.iterator({ gte: 'block:', lt: 'block;' })) {
+        recordHeights.set(key.slice('block:'.length), (JSON.parse(value) as StoredRecord).block.header.height);
+      }
       if (safetyCopyPath !== undefined) safetyCopy = await SafetyRecordCopy.open(safetyCopyPath);
     } catch (error) {
       await db.close();
       throw error;
     }
     const height = Number(mark);
-    return new ConsensusStore(db, Number.isSafeInteger(height) && height > 0 ? height : 0, safetyCopy);
+    return new ConsensusStore(db, Number.isSafeInteger(height) && height > 0 ? height : 0, safetyCopy, recordHeights);
   }
 
   /** The ledger height this validator had executed when the mark was last written (0: none recorded). */
@@ -142,6 +155,7 @@ export class ConsensusStore {
       for await (const key of this.db.keys({ gte: 'block:', lt: 'block;' })) batch.del(key);
       for await (const key of this.db.keys({ gte: 'bodies:', lt: 'bodies;' })) batch.del(key);
     }
+    const added: Array<[string, number]> = [];
     if (persist.safety !== undefined) batch.put(KEYS.safety, JSON.stringify(persist.safety));
     if (persist.highQc !== undefined) batch.put(KEYS.highQc, JSON.stringify(persist.highQc));
     if (persist.highTc !== undefined) batch.put(KEYS.highTc, JSON.stringify(persist.highTc));
@@ -149,6 +163,7 @@ export class ConsensusStore {
       const stored: StoredRecord = { block: { header: record.block.header, payload: Buffer.from(record.block.payload).toString('base64') }, justify: record.justify };
       const hash = blockHash(record.block.header);
       batch.put(KEYS.block(hash), JSON.stringify(stored));
+      added.push([hash, record.block.header.height]);
       const bodies = bodiesOf(record);
       if (bodies !== undefined) batch.put(KEYS.bodies(hash), bodies);
     }
@@ -160,17 +175,21 @@ export class ConsensusStore {
     // Both durable before the step's messages leave; neither waits for the other.
     await Promise.all([batch.write({ sync: true }), persist.safety === undefined ? undefined : this.safetyCopy?.write(persist.safety)]);
     this.writtenExecutedHeight = Math.max(this.writtenExecutedHeight, executedHeight);
+    if (persist.dropAllBlocks === true) this.recordHeights.clear();
+    for (const [hash, height] of added) this.recordHeights.set(hash, height);
   }
 
   /** Drops block records the ledger now holds (called after execution reached `height`). */
   async pruneAtOrBelow(height: number): Promise<void> {
+    const pruned = [...this.recordHeights].filter(([, recordHeight]) => recordHeight <= height).map(([hash]) => hash);
+    if (pruned.length === 0) return;
     const batch = this.db.batch();
-    for await (const [key, value] of this.db.iterator({ gte: 'block:', lt: 'block;' })) {
-      if ((JSON.parse(value) as StoredRecord).block.header.height > height) continue;
-      batch.del(key);
-      batch.del(KEYS.bodies(key.slice('block:'.length)));
+    for (const hash of pruned) {
+      batch.del(KEYS.block(hash));
+      batch.del(KEYS.bodies(hash));
+      this.recordHeights.delete(hash);
     }
-    if (batch.length > 0) await batch.write();
+    await batch.write();
   }
 
   async handOverProofs(): Promise<Map<number, CommittedBlock[]>> {

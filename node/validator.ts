@@ -3,7 +3,8 @@
  * to its peers, and serves the HTTP API and the metrics and health endpoints. `stop()` shuts
  * down gracefully: stop accepting requests, finish the block being written, close the stores.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { createServer as createHttpsServer } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +31,7 @@ import { blockRoutes } from './http/block-routes.js';
 import { answerClientErrorsInJson, errorHandler, notFoundHandler } from './http/errors.js';
 import { faultControlRoutes } from './http/fault-control.js';
 import { HttpLifecycle } from './http/lifecycle.js';
-import { AddressRateLimiter } from './http/rate-limit.js';
+import { AddressRateLimiter, remoteAddressOf } from './http/rate-limit.js';
 import { admissionRefusal } from '../contracts/admission.js';
 import { submissionRoutes } from './http/submission-routes.js';
 import { LedgerApplication } from './ledger-application.js';
@@ -46,6 +47,11 @@ import { admittedValidators, peerAddressBook, resumedEpoch } from './epochs.js';
 import { PeerTransport } from './transport/index.js';
 import { StoreScrubber } from './store-scrubber.js';
 import { droppedBlocks } from './dropped-blocks.js';
+import { chainOrigin } from '../ledger/tlog/checkpoint.js';
+import { parseVerifierKey } from '../ledger/tlog/verifier-keys.js';
+import { SIGNATURE_TYPE_COSIGNATURE_ED25519 } from '../ledger/tlog/note.js';
+import { CHECKPOINT_SIGNATURE_LIMITS, CheckpointSignatures, TLOG_SIGNATURE_CHANNEL } from './tlog/checkpoint-signatures.js';
+import { WitnessPusher, type ConfiguredWitness } from './tlog/witness-pusher.js';
 
 export interface RunningValidator {
   id: string;
@@ -94,9 +100,21 @@ export interface ValidatorContext {
   logger: Logger;
   /** The API's requests in flight, for a graceful stop: event streams register with it to be ended. */
   lifecycle: HttpLifecycle;
+  /** The C2SP checkpoint the validators sign together, with witnesses' cosignatures (docs/transparency.md). */
+  checkpoints: CheckpointSignatures;
   /** Subscribes to executed blocks (for streams); returns the unsubscribe function. */
   onExecuted(listener: (executed: ExecutedBlockNotice) => void): () => void;
+  /**
+   * Takes WebSocket upgrade requests on the API listener (api/epcis-rest: query subscriptions):
+   * the first handler that returns true answers the request; one that none takes is refused.
+   */
+  onUpgrade(handler: UpgradeHandler): void;
+  /** Work to finish on a graceful stop, once the API takes no more requests, before its listener and the stores close. */
+  onStop(hook: () => Promise<void>): void;
 }
+
+/** Answers an upgrade request and returns true, or returns false to leave it to the next handler. */
+export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 
 export interface ExecutedBlockNotice {
   height: number;
@@ -124,6 +142,14 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   }
   const key = await loadKeyFile(config.keyFile);
   if (!key.ok) throw new StartupError(key.message);
+  const witnesses: ConfiguredWitness[] = [];
+  for (const witness of config.tlog.witnesses) {
+    const parsed = parseVerifierKey(witness.vkey);
+    if (!parsed.ok || parsed.verifier.type !== SIGNATURE_TYPE_COSIGNATURE_ED25519) {
+      throw new StartupError(`tlog.witnesses: ${witness.vkey} is not a cosignature verifier key (type 0x04)${parsed.ok ? '' : `: ${parsed.message}`}`);
+    }
+    witnesses.push({ url: witness.url, verifier: parsed.verifier });
+  }
   const consortium = loadConsortium(genesis.genesis.consortium);
   if (!consortium.ok) throw new StartupError(`genesis file ${config.genesisFile}: ${consortium.message}`);
 
@@ -187,6 +213,15 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   let driver: ConsensusDriver | undefined;
   let transactions: TransactionService | undefined;
   let reachPeers: PeerTransport | undefined;
+  const checkpoints = new CheckpointSignatures({
+    origin: chainOrigin(config.chainId),
+    self: { id: config.validatorId, seed: key.key.keyPair.seed, publicKey: key.key.keyPair.publicKey },
+    ledger: { head: () => store.head(), currentEpoch: () => store.epochAt(store.head().height + 1), logRoot: (size) => store.logRoot(size) },
+    broadcast: (payload) => void reachPeers?.broadcast(TLOG_SIGNATURE_CHANNEL, payload),
+    onRefused: (reason) => metrics.messagesRejected.inc({ reason: `tlog-${reason}` }),
+  });
+  const witnessPusher = new WitnessPusher(witnesses, checkpoints, (oldSize, newSize) => store.consistencyProof(oldSize, newSize), logger);
+  checkpoints.onServed(() => witnessPusher.push());
   const application = await LedgerApplication.open({
     store,
     mempool,
@@ -213,6 +248,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       transactions?.executed({ height: state.height, blockHash: state.blockHash, ids: payload.ids, results }, (seconds) => metrics.commitLatencySeconds.observe(seconds));
       for (const listener of executedListeners) listener({ height: state.height, blockHash: state.blockHash, transactionIds: payload.ids });
       driver?.ledgerAdvanced(state.height);
+      void checkpoints.headAdvanced().catch((error: unknown) => logger.warn({ error }, 'signing the checkpoint failed'));
       // The application replaces its scheduled change only when a block's writes name one.
       if (application.scheduledValidatorSet() !== admittedForScheduled) refreshPeers();
     },
@@ -375,6 +411,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     if (channel === TRANSACTION_CHANNEL) void transactionService.receiveRelayed(payload);
     else if (channel === TRANSACTION_WANT_CHANNEL) void application.bodies.answer(from, payload).catch((error: unknown) => logger.warn({ error, from }, 'answering a want for transactions failed'));
     else if (channel === TRANSACTION_BODIES_CHANNEL) application.bodies.receiveAnswer(payload);
+    else if (channel === TLOG_SIGNATURE_CHANNEL) void checkpoints.receive(from, payload).catch((error: unknown) => logger.warn({ error, from }, 'a checkpoint signature could not be checked'));
     else metrics.messagesRejected.inc({ reason: 'unknown-channel' });
   });
   application.restoreBodies(persisted.bodies);
@@ -383,12 +420,18 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   await consensusDriver.start();
   await transport.start();
   scrubber.start();
+  await checkpoints.headAdvanced();
+  const checkpointRepeats = setInterval(() => checkpoints.repeat(), CHECKPOINT_SIGNATURE_LIMITS.repeatIntervalMs);
+  checkpointRepeats.unref();
 
   const lifecycle = new HttpLifecycle();
+  const upgradeHandlers: UpgradeHandler[] = [];
+  const stopHooks: Array<() => Promise<void>> = [];
   const api = express();
   api.disable('x-powered-by');
   api.use(lifecycle.middleware);
-  api.use(new AddressRateLimiter(config.api.rateLimit).middleware);
+  const rateLimiter = new AddressRateLimiter(config.api.rateLimit);
+  api.use(rateLimiter.middleware);
   api.use(submissionRoutes({ transactions: transactionService, store, bodyBytesMax: config.api.bodyBytesMax }));
   api.use(blockRoutes(store));
   if (options.routes !== undefined) {
@@ -402,10 +445,13 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         transactions: transactionService,
         logger,
         lifecycle,
+        checkpoints,
         onExecuted: (listener) => {
           executedListeners.add(listener);
           return () => executedListeners.delete(listener);
         },
+        onUpgrade: (handler) => void upgradeHandlers.push(handler),
+        onStop: (hook) => void stopHooks.push(hook),
       }),
     );
   }
@@ -415,6 +461,17 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   const apiServer = apiTls === undefined ? createHttpServer(api) : createHttpsServer({ cert: apiTls.cert, key: apiTls.key }, api);
   const apiAddress = splitHostPort(config.api.listen);
   answerClientErrorsInJson(apiServer);
+  apiServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (status: string, code: string, message: string, headers = '') => {
+      const body = JSON.stringify({ code, message, path: '' });
+      socket.end(`HTTP/1.1 ${status}\r\n${headers}Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    // Upgrades count against the same per-address budget as requests: each costs a credential check.
+    if (!rateLimiter.admit(remoteAddressOf(request))) return refuse('429 Too Many Requests', 'rate-limited', 'too many requests from this address; slow down', 'Retry-After: 1\r\n');
+    if (lifecycle.stopping) return refuse('503 Service Unavailable', 'stopping', 'this validator is shutting down; use another', 'Retry-After: 5\r\n');
+    if (upgradeHandlers.some((handler) => handler(request, socket, head))) return;
+    refuse('404 Not Found', 'no-such-route', 'no WebSocket is served at this path');
+  });
   const serveClients = options.serveClients ?? true;
   if (serveClients) await listen(apiServer, apiAddress.host, apiAddress.port);
 
@@ -518,11 +575,15 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         // requests still running finish before anything they read from is closed.
         transactionService.stop();
         await lifecycle.stop(SHUTDOWN_REQUEST_GRACE_MS);
+        // Upgraded sockets (WebSockets) keep a server from closing: their owners end them first.
+        for (const hook of stopHooks) await hook().catch((error: unknown) => logger.error({ error }, 'a stop hook failed'));
         if (serveClients) await Promise.all([close(apiServer), close(metricsServer)]);
         // The scrub's height in progress finishes before the store it reads is closed.
         await scrubber.stop();
         await consensusDriver.stop();
         clearInterval(bodyRetries);
+        clearInterval(checkpointRepeats);
+        witnessPusher.stop();
         application.stop();
         await transport.stop();
         await application.drained().catch(() => undefined);

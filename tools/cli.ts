@@ -16,6 +16,8 @@ import { approvalCommand } from './commands/approval.js';
 import { benchCommand } from './commands/bench.js';
 import { chaosCommand } from './commands/chaos.js';
 import { repairCommand } from './commands/repair.js';
+import { witnessCommand } from './commands/witness.js';
+import { auditCommand } from './commands/audit.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
@@ -26,7 +28,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  const commands = [keygenCommand(), testnetCommand(), startCommand(), devnetCommand(), submitCommand(), approvalCommand(), verifyCommand(), repairCommand(), epcisCommand(), simCommand(), benchCommand(), chaosCommand()];
+  const commands = [keygenCommand(), testnetCommand(), startCommand(), devnetCommand(), submitCommand(), approvalCommand(), verifyCommand(), repairCommand(), witnessCommand(), auditCommand(), epcisCommand(), simCommand(), benchCommand(), chaosCommand()];
   for (const command of commands) program.addCommand(inheritSettings(command, program));
   return program;
 }

@@ -28,7 +28,8 @@ export interface Reader {
   roles: readonly Role[];
   /** Auditors and regulators read everything; others only what they are a party to. */
   readsEverything: boolean;
-  credential: 'token' | 'signature';
+  /** How the reader proved who it is; `subscription`: a stored subscription reading as the participant who made it. */
+  credential: 'token' | 'signature' | 'subscription';
 }
 
 /** Roles whose holders read every event, item and proof. */
@@ -61,7 +62,7 @@ function singleHeader(request: Request, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function readerOfParticipant(participant: Participant, credential: Reader['credential']): Reader {
+export function readerOfParticipant(participant: Participant, credential: Reader['credential']): Reader {
   return {
     participant: participant.id,
     roles: participant.roles,

@@ -257,6 +257,14 @@ function matchesPlan(plan: EventQueryPlan, event: StoredEvent, facts: EventFacts
   return true;
 }
 
+/**
+ * Whether one stored event answers the query (its criteria and the reader's party rule), by the
+ * same test a page's scan applies: for subscriptions that follow new blocks rather than scan.
+ */
+export function eventMatchesQuery(plan: EventQueryPlan, event: StoredEvent): boolean {
+  return matchesPlan(plan, event, factsOf(event));
+}
+
 /** Where a scan resumes: which alternative, the store cursor of the store page, rows of it already consumed. */
 interface ScanPosition {
   alternative: number;

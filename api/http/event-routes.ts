@@ -56,13 +56,20 @@ function nextPageUrl(request: Request, token: string): string {
   return `${url.pathname}${url.search}`;
 }
 
-export function queryDocument(events: readonly JsonValue[], nextPageToken?: string): JsonValue {
+/** An EPCISQueryDocument of these events; a named query's results name it, a subscription's delivery also the subscription. */
+export function queryDocument(events: readonly JsonValue[], nextPageToken?: string, results: { queryName?: string; subscriptionID?: string } = {}): JsonValue {
   return {
     '@context': [STANDARD_CONTEXT, CUSTODIA_CONTEXT],
     type: 'EPCISQueryDocument',
     schemaVersion: '2.0',
     creationDate: new Date().toISOString(),
-    epcisBody: { queryResults: { queryName: 'SimpleEventQuery', resultsBody: { eventList: [...events] } } },
+    epcisBody: {
+      queryResults: {
+        queryName: results.queryName ?? 'SimpleEventQuery',
+        ...(results.subscriptionID === undefined ? {} : { subscriptionID: results.subscriptionID }),
+        resultsBody: { eventList: [...events] },
+      },
+    },
     ...(nextPageToken === undefined ? {} : { [NEXT_PAGE_MEMBER]: nextPageToken }),
   };
 }

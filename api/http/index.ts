@@ -3,7 +3,8 @@
  * the OpenAPI document), mounted by node/validator.ts after its own submission and block routes:
  * `startValidator(config, { routes: apiRoutes })`. Each router serves one concern; their
  * operation descriptions together make GET /v1/openapi.json. Unknown /v1/ paths answer with a
- * JSON 404 like every other error. Everything else is the auditor web UI (api/ui).
+ * JSON 404 like every other error. /epcis is the GS1 EPCIS 2.0 REST binding (api/epcis-rest,
+ * docs/epcis.md), whose errors are problem+json. Everything else is the auditor web UI (api/ui).
  */
 import { Router } from 'express';
 import { ApiError } from '../../node/http/errors.js';
@@ -25,9 +26,13 @@ import { stateProofOperations, stateProofRoutes } from './state-proof-routes.js'
 import { streamOperations, streamRoutes, type StreamOptions } from './stream-routes.js';
 import { submissionOperations } from './submission-operations.js';
 import { uiRoutes } from '../ui/serve.js';
+import { tlogProofOperations, tlogRoutes } from './tlog-routes.js';
+import { EPCIS_BASE_PATH, validatorEpcisRoutes, type EpcisRestOptions } from '../epcis-rest/index.js';
 
 export interface ApiRouteOptions {
   stream?: StreamOptions;
+  /** The GS1 EPCIS REST binding at /epcis: extra formats (EPCIS XML), webhook timings. */
+  epcis?: EpcisRestOptions;
 }
 
 /** Every operation the node serves, its own submission routes included. */
@@ -41,6 +46,7 @@ export const API_OPERATIONS: readonly Operation[] = [
   ...blockListOperations,
   ...proofOperations,
   ...stateProofOperations,
+  ...tlogProofOperations,
   ...approvalOperations,
   ...exportOperations,
   ...streamOperations,
@@ -57,6 +63,7 @@ export function apiRoutes(context: ValidatorContext, options: ApiRouteOptions = 
   router.use(searchRoutes(context, access));
   router.use(recallRoutes(context, access));
   router.use(blockListRoutes(context));
+  router.use(tlogRoutes(context, access));
   router.use(proofRoutes(context, access));
   router.use(stateProofRoutes(context, access));
   router.use(approvalRoutes(context, access));
@@ -64,6 +71,8 @@ export function apiRoutes(context: ValidatorContext, options: ApiRouteOptions = 
   router.use(streamRoutes(context, access, options.stream));
   router.use(openApiRoutes(context, () => API_OPERATIONS));
   router.use(genesisRoutes(context));
+  // The GS1 EPCIS 2.0 REST binding, for EPCIS tools as they are (docs/epcis.md).
+  router.use(EPCIS_BASE_PATH, validatorEpcisRoutes(context, access, options.epcis));
   router.use('/v1', (request) => {
     throw new ApiError(404, 'no-such-route', `no route ${request.method} ${request.originalUrl.split('?')[0]}`, '');
   });

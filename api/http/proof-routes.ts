@@ -16,7 +16,7 @@
  * - GET /v1/proofs/consistency?from=M&to=N: that the log of N entries extends the log of M.
  *   Only hashes: public.
  */
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { transactionSchema } from '../../ledger/model/transaction.js';
 import { TRANSACTION_PROOF_FORMAT } from '../../ledger/verify/proof.js';
@@ -64,7 +64,7 @@ export const consistencyResponse = z.object({
   path: z.array(hash).describe('RFC 9162 consistency proof'),
 });
 
-const readErrors = ['credential-required', 'bad-credential', 'unknown-token', 'stale-signature', 'bad-signature', 'unknown-participant', 'participant-inactive'];
+export const readErrors = ['credential-required', 'bad-credential', 'unknown-token', 'stale-signature', 'bad-signature', 'unknown-participant', 'participant-inactive'];
 
 export const proofOperations: Operation[] = [
   {
@@ -104,16 +104,26 @@ export async function canReadTransaction(store: BlockStore, reader: Reader, reco
   return false;
 }
 
+/**
+ * The committed transaction a proof route is asked about (`:id`, no query), once the reader may
+ * see it: 404 when there is none, 403 when the reader is no party to it.
+ */
+export async function provableTransaction(store: BlockStore, request: Request, response: Response): Promise<TransactionRecord> {
+  const { id } = parseRequestPart(transactionProofParameters, request, 'params');
+  parseRequestPart(z.strictObject({}), request, 'query');
+  const record = await store.getTransaction(id);
+  if (record === undefined) throw new ApiError(404, 'not-found', `no committed transaction ${id}`, 'id');
+  if (!(await canReadTransaction(store, readerOf(response), record))) throw forbidden(`${readerOf(response).participant} neither signed transaction ${id} nor is a party to its events`, 'id');
+  return record;
+}
+
 export function proofRoutes(context: ValidatorContext, access: ReadAccess): Router {
   const router = Router();
   const { store } = context;
 
   router.get('/v1/proofs/transactions/:id', access.require, async (request, response) => {
-    const { id } = parseRequestPart(transactionProofParameters, request, 'params');
-    parseRequestPart(z.strictObject({}), request, 'query');
-    const record = await store.getTransaction(id);
-    if (record === undefined) throw new ApiError(404, 'not-found', `no committed transaction ${id}`, 'id');
-    if (!(await canReadTransaction(store, readerOf(response), record))) throw forbidden(`${readerOf(response).participant} neither signed transaction ${id} nor is a party to its events`, 'id');
+    const record = await provableTransaction(store, request, response);
+    const id = record.txId;
     const head = store.head();
     const [block, certificate] = head.height === 0 ? [undefined, undefined] : await Promise.all([store.getBlock(head.height), store.getCertificate(head.height)]);
     if (block === undefined || certificate === undefined || block.header.ledgerHeight < record.height) {

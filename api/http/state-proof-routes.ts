@@ -1,5 +1,5 @@
 /**
- * GET /v1/proofs/state/:key (docs/encoding.md section 15, checked by ledger/verify/state-proof.ts):
+ * GET /v1/proofs/state/:key (docs/encoding.md section 16, checked by ledger/verify/state-proof.ts):
  * a state key's value, or its absence, at the ledger height the head block's certified header
  * states, with the key's path in the state tree to that header's stateRoot, the header and its
  * quorum certificate, and the validator-set hand-overs below it, so that it checks from the genesis

@@ -15,14 +15,13 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { eventIndexEntries } from '../../ledger/store/event-index.js';
-import { eventReference } from '../../ledger/store/keys.js';
 import type { BlockStore } from '../../ledger/store/block-store.js';
 import { transactionId } from '../../ledger/model/transaction.js';
 import type { StoredEvent } from '../../ledger/store/records.js';
-import { EPCIS_LIMITS } from '../../contracts/epcis/index.js';
 import { ApiError } from '../../node/http/errors.js';
 import type { ExecutedBlockNotice, ValidatorContext } from '../../node/validator.js';
 import { canReadEvent, readerOf, type ReadAccess, type Reader } from './access.js';
+import { eventsOfBlock } from './block-events.js';
 import { text } from './event-fields.js';
 import type { Operation } from './operations.js';
 import { hash } from './schemas.js';
@@ -87,17 +86,12 @@ async function readBlockContents(store: BlockStore, height: number): Promise<Blo
   const events: BlockContents['events'] = [];
   for (const [position, transaction] of block.transactions.entries()) {
     const id = transactionId(transaction.body);
-    const accepted = results[position]?.status === 'accepted';
     signersByTransaction.set(id, transaction.body.signers);
-    transactions.push({ id, type: transaction.body.type, status: accepted ? 'accepted' : 'rejected' });
-    // Refused transactions record no events.
-    if (!accepted) continue;
-    for (let index = 0; index < EPCIS_LIMITS.eventsPerDocumentMax; index++) {
-      const stored = await store.getEvent(eventReference(height, position, index));
-      if (stored === undefined) break;
-      const names = new Set(eventIndexEntries(stored.event, stored.participants, stored.eventHash).filter((entry) => entry.index === 'anyEpc' || entry.index === 'epcClass').map((entry) => entry.value));
-      events.push({ stored, names });
-    }
+    transactions.push({ id, type: transaction.body.type, status: results[position]?.status === 'accepted' ? 'accepted' : 'rejected' });
+  }
+  for (const stored of await eventsOfBlock(store, height, block, results)) {
+    const names = new Set(eventIndexEntries(stored.event, stored.participants, stored.eventHash).filter((entry) => entry.index === 'anyEpc' || entry.index === 'epcClass').map((entry) => entry.value));
+    events.push({ stored, names });
   }
   const notice: CommitNotice = { height, blockHash: ledger.blockHash, timestamp: block.header.timestamp, transactions, events: [] };
   return { notice, signersByTransaction, events };

@@ -73,8 +73,47 @@ interface Quantified {
   uom?: string;
 }
 
+/**
+ * What a capture does with an event the rules refuse (GS1-Capture-Error-Behaviour, EPCIS 2.0
+ * section 12 and the REST binding's openapi.yaml): `rollback` (the default) records all events or
+ * none; `proceed` records every event that passes and lists each refused one, by its index in the
+ * document, with the rule's code, at `capture-outcome/<txId>`. A proceed capture of which no event
+ * passes records nothing and is refused with the first event's code, as rollback would be.
+ */
+export const CAPTURE_ERROR_BEHAVIOURS = ['rollback', 'proceed'] as const;
+export type CaptureErrorBehaviour = (typeof CAPTURE_ERROR_BEHAVIOURS)[number];
+
+/** One refused event of a `proceed` capture. */
+export interface RefusedCaptureEvent {
+  /** Its position in the document's eventList, from 0. */
+  index: number;
+  eventId: string;
+  code: Refusal['code'];
+  message: string;
+}
+
+/** What `capture-outcome/<txId>` holds for a `proceed` capture that refused some of its events. */
+export interface CaptureOutcome {
+  /** The first CAPTURE_OUTCOME_REFUSALS_MAX refused events, in document order. */
+  refused: RefusedCaptureEvent[];
+  /** How many were refused in all. */
+  refusedCount: number;
+}
+
+/** Refused events listed in one capture's outcome; the rest are counted, so the record stays bounded. */
+export const CAPTURE_OUTCOME_REFUSALS_MAX = 100;
+
+function captureErrorBehaviour(payload: JsonValue): CaptureErrorBehaviour | Refusal {
+  const value = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload['captureErrorBehaviour'] : undefined;
+  if (value === undefined) return 'rollback';
+  if (value === 'rollback' || value === 'proceed') return value;
+  return refuse('malformed-payload', `payload.captureErrorBehaviour must be "rollback" or "proceed"`);
+}
+
 export async function captureEvents(state: StateOverlay, context: TransactionContext, payload: JsonValue): Promise<Outcome> {
   const document = payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? payload['document'] : undefined;
+  const behaviour = captureErrorBehaviour(payload);
+  if (typeof behaviour !== 'string') return behaviour;
   // The memo holds this very document's validation (by the transaction's id), run at admission; an approval's action is its own.
   const validation = (context.approvalId === undefined ? context.memo?.validatedDocument(context.txId) : undefined) ?? validateEpcisDocument(document);
   if (!validation.ok) {
@@ -84,10 +123,33 @@ export async function captureEvents(state: StateOverlay, context: TransactionCon
   const submitter = context.signers[0]!;
   const events: IndexedEvent[] = [];
   const notes = new Notes(context);
-  for (const event of eventsOfDocument(validation.value)) {
-    const outcome = await captureEvent(state, context, submitter, event, notes);
-    if (!outcome.ok) return outcome;
+  const refused: RefusedCaptureEvent[] = [];
+  let refusedCount = 0;
+  let firstRefusal: Refusal | undefined;
+  for (const [index, event] of eventsOfDocument(validation.value).entries()) {
+    if (behaviour === 'rollback') {
+      const outcome = await captureEvent(state, context, submitter, event, notes);
+      if (!outcome.ok) return outcome;
+      events.push(outcome.indexed);
+      continue;
+    }
+    // proceed: each event in its own fork, kept only if it passes, so a refused one leaves no trace.
+    const eventState = state.fork();
+    const eventNotes = new Notes(context);
+    const outcome = await captureEvent(eventState, context, submitter, event, eventNotes);
+    if (!outcome.ok) {
+      firstRefusal ??= outcome;
+      refusedCount += 1;
+      if (refused.length < CAPTURE_OUTCOME_REFUSALS_MAX) refused.push({ index, eventId: event.eventID ?? eventContentHash(event), code: outcome.code, message: outcome.message });
+      continue;
+    }
+    eventState.commitTo(state);
     events.push(outcome.indexed);
+    notes.list.push(...eventNotes.list);
+  }
+  if (firstRefusal !== undefined) {
+    if (events.length === 0) return refuse(firstRefusal.code, `no event of the document was recorded; the first refused: ${firstRefusal.message}`);
+    state.set(stateKeys.captureOutcome(context.txId), { refused, refusedCount } satisfies CaptureOutcome as unknown as JsonValue);
   }
   recordMasterData(state, validation.value, submitter, context);
   return { ok: true, events, notes: notes.list } satisfies Effects;

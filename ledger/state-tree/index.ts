@@ -1,4 +1,4 @@
-/** The state tree: a sparse Merkle tree over the application state (docs/encoding.md, sections 9 and 15). */
+/** The state tree: a sparse Merkle tree over the application state (docs/encoding.md, sections 9 and 16). */
 export * from './hashing.js';
 export * from './nodes.js';
 export * from './update.js';

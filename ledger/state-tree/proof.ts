@@ -1,5 +1,5 @@
 /**
- * Proofs of one key against a state root (docs/encoding.md, section 15), in the form of Diem's and
+ * Proofs of one key against a state root (docs/encoding.md, section 16), in the form of Diem's and
  * Aptos' SparseMerkleProof (types/src/proof/definition.rs): the sibling hashes along the key
  * hash's path, and, when the path ends at another key's leaf, that leaf. One form proves three
  * things:

@@ -722,7 +722,7 @@ export class BlockStore {
 
   /**
    * A key's value at a committed height (null when absent) and its proof against that height's
-   * state root (docs/encoding.md, section 15). Heights below the state floor are pruned. The value
+   * state root (docs/encoding.md, section 16). Heights below the state floor are pruned. The value
    * is the current state row when it still hashes to the leaf's value hash, else the write of
    * the height that set it (`w:`), checked against the hash the same way; a mismatch is damage.
    */
@@ -747,6 +747,16 @@ export class BlockStore {
       throw new StoreDamagedError(storeDamage(terminal.valueHeight, `the write set of height ${terminal.valueHeight} does not hold the value of ${key} that the state tree names`));
     }
     return { ok: true, value: { height, stateRoot, value: written, proof } };
+  }
+
+  /**
+   * Stored Merkle nodes by id, each the hash of a complete aligned subtree of the log (what a
+   * C2SP tile is made of, ledger/tlog/tiles.ts). Every id must lie within the current log.
+   */
+  async merkleNodeHashes(ids: readonly NodeId[]): Promise<Hash[]> {
+    for (const id of ids) assert((id.index + 1) * 2 ** id.level <= this.headState.logSize, `merkle node ${id.level}/${id.index} is beyond the log`);
+    const lookup = await readNodes(this.db, ids);
+    return ids.map((id) => lookup(id));
   }
 
   /** An RFC 9162 consistency proof that the log of `newSize` extends the log of `oldSize`. */

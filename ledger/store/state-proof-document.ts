@@ -1,6 +1,6 @@
 /**
  * Builds the state proof document an auditor saves and checks offline (docs/encoding.md,
- * section 15; ledger/verify/state-proof.ts) from a block store: the key's value or absence at the
+ * section 16; ledger/verify/state-proof.ts) from a block store: the key's value or absence at the
  * height a certified header states, that header with its certificate, and the hand-overs below it.
  */
 import { assert } from '../assert.js';

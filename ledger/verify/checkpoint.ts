@@ -1,15 +1,16 @@
 /**
  * The part of every offline proof that ties a block header to the genesis keys
  * (docs/encoding.md, sections 7.1 and 12): the certificate is on the header, and, from the
- * genesis set, each hand-over in `epochChanges` is certified by the set before it, until the set
- * whose quorum certified the checkpoint. Shared by transaction proofs (proof.ts) and state proofs
+ * genesis set, each hand-over in `epochChanges` is certified by the set before it
+ * (epoch-changes.ts), until the set whose quorum certified the checkpoint. Shared by transaction proofs (proof.ts) and state proofs
  * (state-proof.ts); runs in Node and in the browser.
  */
 import { z } from 'zod';
 import { blockHash, blockHeaderSchema, type BlockHeader } from '../model/block.js';
 import { quorumCertificateSchema, verifyQuorumCertificate, type QuorumCertificate } from '../model/certificate.js';
-import { epochAfter, genesisEpoch, type Epoch } from '../model/epoch.js';
+import type { Epoch } from '../model/epoch.js';
 import type { ValidatorSet } from '../model/validator-set.js';
+import { followEpochChanges, type EpochChangeRecord } from './epoch-changes.js';
 
 /** Validator-set changes a proof may walk through; each needs governance and ten blocks' notice. */
 export const PROOF_EPOCH_CHANGES_MAX = 1024;
@@ -31,43 +32,30 @@ export function certificateNotOnHeader(header: BlockHeader, certificate: QuorumC
 export type CheckpointVerdict = { ok: true; epoch: Epoch } | { ok: false; step: 'epoch-change' | 'certificate'; message: string };
 
 /**
- * From the genesis set through each hand-over to the set of the checkpoint's epoch, then that
- * set's certificate on the checkpoint. The caller has checked that the certificate is on the header.
+ * From the genesis set through each hand-over (epoch-changes.ts) to the set of the checkpoint's
+ * epoch, then that set's certificate on the checkpoint. The caller has checked that the
+ * certificate is on the header.
  */
 export function verifyCheckpointCertificate(
   checkpoint: { header: BlockHeader; certificate: QuorumCertificate },
-  epochChanges: ReadonlyArray<{ header: BlockHeader; certificate: QuorumCertificate }>,
+  epochChanges: readonly EpochChangeRecord[],
   chainId: string,
   validators: ValidatorSet,
 ): CheckpointVerdict {
-  const fail = (step: 'epoch-change' | 'certificate', message: string): CheckpointVerdict => ({ ok: false, step, message });
-  let epoch: Epoch = genesisEpoch(
-    validators.validators.map((validator) => ({ id: validator.id, publicKey: validator.publicKeyHex })),
-    validators,
-  );
-  for (const [index, change] of epochChanges.entries()) {
-    const { header: ending, certificate: handOver } = change;
-    const which = `epoch change ${index} (block ${ending.height})`;
-    if (ending.chainId !== chainId) return fail('epoch-change', `${which} is for chain ${ending.chainId}, not ${chainId}`);
-    if (ending.height < epoch.startHeight) {
-      return fail('epoch-change', `${which} is not after the previous hand-over: epoch ${epoch.number} starts at height ${epoch.startHeight}`);
-    }
-    const notOn = certificateNotOnHeader(ending, handOver, `the certificate of ${which}`, 'its header');
-    if (notOn !== undefined) return fail('epoch-change', notOn);
-    if (ending.nextValidators === undefined) return fail('epoch-change', `${which} names no nextValidators, so it ends no epoch`);
-    const verdict = verifyQuorumCertificate(handOver, epoch.validators, chainId, epoch.number);
-    if (!verdict.ok) return fail('epoch-change', `the certificate of ${which} fails under epoch ${epoch.number}: ${verdict.code}: ${verdict.message}`);
-    const next = epochAfter(epoch, ending);
-    if (!next.ok) return fail('epoch-change', `${which}: ${next.message}`);
-    epoch = next.epoch;
-  }
+  const walk = followEpochChanges(chainId, validators, epochChanges);
+  if (!walk.ok) return { ok: false, step: 'epoch-change', message: walk.message };
+  const epoch = walk.epochs.at(-1)!;
   const header = checkpoint.header;
   if (header.height < epoch.startHeight) {
-    return fail('epoch-change', `the checkpoint at height ${header.height} is not above the last hand-over, at height ${epoch.startHeight - 1}`);
+    return { ok: false, step: 'epoch-change', message: `the checkpoint at height ${header.height} is not above the last hand-over, at height ${epoch.startHeight - 1}` };
   }
   const certificate = verifyQuorumCertificate(checkpoint.certificate, epoch.validators, chainId, epoch.number);
   if (!certificate.ok) {
-    return fail('certificate', `the checkpoint's quorum certificate fails under epoch ${epoch.number}${epoch.number === 0 ? ' (the genesis validators)' : ` (the set from height ${epoch.startHeight})`}: ${certificate.code}: ${certificate.message}`);
+    return {
+      ok: false,
+      step: 'certificate',
+      message: `the checkpoint's quorum certificate fails under epoch ${epoch.number}${epoch.number === 0 ? ' (the genesis validators)' : ` (the set from height ${epoch.startHeight})`}: ${certificate.code}: ${certificate.message}`,
+    };
   }
   return { ok: true, epoch };
 }

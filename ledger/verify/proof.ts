@@ -22,7 +22,7 @@ import { describeZodError } from '../model/zod-errors.js';
 import { verifyInclusion } from '../merkle/index.js';
 import { certificateNotOnHeader, certifiedHeaderSchema, epochChangesSchema, verifyCheckpointCertificate } from './checkpoint.js';
 
-export { PROOF_EPOCH_CHANGES_MAX } from './checkpoint.js';
+export { certifiedHeaderSchema, PROOF_EPOCH_CHANGES_MAX } from './checkpoint.js';
 
 export const TRANSACTION_PROOF_FORMAT = 'custodia-transaction-proof/1';
 /** log2 of the largest log, with room: a longer path cannot be genuine. */

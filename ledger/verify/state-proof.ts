@@ -1,5 +1,5 @@
 /**
- * Offline verification of a state proof (docs/encoding.md, section 15): with nothing but the
+ * Offline verification of a state proof (docs/encoding.md, section 16): with nothing but the
  * genesis validator keys, an auditor checks that a state key (an item's custody record, a lot's
  * quarantine, a recall) held a value, or was absent, at a ledger height that a quorum of
  * validators certified. The header of the checkpoint states the ledger at that height

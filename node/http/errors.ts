@@ -32,22 +32,26 @@ export function storeDamagedError(error: StoreDamagedError): ApiError {
   return new ApiError(500, 'store-damaged', `this validator's ledger store is damaged at height ${height}; ask another validator`, '', {}, { height, detail });
 }
 
+/**
+ * What a route threw, as the ApiError to answer: ours as they are, body-parser's 4xx, a damaged
+ * store as its 500 (logged); anything else is a bug, logged, and a bare 500.
+ */
+export function asApiError(error: unknown, log: (error: unknown) => void): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof StoreDamagedError) {
+    log(error);
+    return storeDamagedError(error);
+  }
+  const bodyError = error as { type?: string; status?: number; limit?: number };
+  if (bodyError.type === 'entity.too.large') return new ApiError(413, 'body-too-large', `the request body exceeds ${bodyError.limit} bytes`);
+  if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) return new ApiError(bodyError.status, 'bad-request', (error as Error).message);
+  log(error);
+  return new ApiError(500, 'internal', 'internal error');
+}
+
 /** The last middleware: body-parser's and our own errors become JSON; anything else is a 500 that is logged. */
 export function errorHandler(log: (error: unknown) => void) {
-  return (error: unknown, _request: Request, response: Response, _next: NextFunction): void => {
-    if (error instanceof ApiError) return sendError(response, error);
-    if (error instanceof StoreDamagedError) {
-      log(error);
-      return sendError(response, storeDamagedError(error));
-    }
-    const bodyError = error as { type?: string; status?: number; limit?: number };
-    if (bodyError.type === 'entity.too.large') return sendError(response, new ApiError(413, 'body-too-large', `the request body exceeds ${bodyError.limit} bytes`));
-    if (typeof bodyError.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
-      return sendError(response, new ApiError(bodyError.status, 'bad-request', (error as Error).message));
-    }
-    log(error);
-    sendError(response, new ApiError(500, 'internal', 'internal error'));
-  };
+  return (error: unknown, _request: Request, response: Response, _next: NextFunction): void => sendError(response, asApiError(error, log));
 }
 
 /** After every route: whatever matched nothing is a JSON 404, never Express's HTML page. */

@@ -13,7 +13,7 @@ import type { SubmitResult } from '../transactions.js';
 import { ApiError } from './errors.js';
 
 /** `application/json`, `application/ld+json`, `application/x+json`, ...; parameters other than charset=utf-8 are not ours to refuse. */
-const JSON_MEDIA_TYPE_PATTERN = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/;
+export const JSON_MEDIA_TYPE_PATTERN = /^application\/(?:[a-z0-9!#$&^_.-]+\+)?json$/;
 
 /** Reads the raw body (up to bytesMax) for routes that parse it with jsonBody. */
 export function rawBody(bytesMax: number): RequestHandler {
@@ -22,7 +22,11 @@ export function rawBody(bytesMax: number): RequestHandler {
 
 export function jsonBody(request: Request, bytesMax: number): JsonValue {
   checkJsonContentType(request);
-  const bytes: Buffer = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  return parseJsonBytes(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), bytesMax);
+}
+
+/** A body already known to be JSON: UTF-8 that decodes without replacement, then the strict parser. */
+export function parseJsonBytes(bytes: Uint8Array, bytesMax: number): JsonValue {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);

@@ -9,13 +9,13 @@ import { ApiError, sendError } from './errors.js';
 
 export class HttpLifecycle {
   private active = 0;
-  private stopping = false;
+  private stopRequested = false;
   private readonly released = new WeakSet<Response>();
   private readonly enders = new Map<Response, () => void>();
   private idleWaiters: Array<() => void> = [];
 
   readonly middleware: RequestHandler = (_request, response, next) => {
-    if (this.stopping) {
+    if (this.stopRequested) {
       sendError(response, new ApiError(503, 'stopping', 'this validator is shutting down; use another', '', { 'Retry-After': '5', Connection: 'close' }));
       return;
     }
@@ -33,7 +33,12 @@ export class HttpLifecycle {
     this.released.add(response);
     this.enders.set(response, end);
     this.finished();
-    if (this.stopping) end();
+    if (this.stopRequested) end();
+  }
+
+  /** True once stop() was called: nothing new is taken. */
+  get stopping(): boolean {
+    return this.stopRequested;
   }
 
   get inFlight(): number {
@@ -42,7 +47,7 @@ export class HttpLifecycle {
 
   /** Refuses new requests, ends long-lived ones, and resolves once the rest have finished or `graceMs` has passed. */
   async stop(graceMs: number): Promise<void> {
-    this.stopping = true;
+    this.stopRequested = true;
     for (const end of [...this.enders.values()]) end();
     if (this.active === 0) return;
     await new Promise<void>((resolve) => {

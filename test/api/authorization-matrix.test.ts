@@ -82,6 +82,7 @@ const CASES: Record<string, Case> = {
   },
   'GET /v1/proofs/state/{key}': { path: () => `/v1/proofs/state/${encode(`lot/${node.demo.saladLot}`)}`, nonParty: farm, party: retailer },
   'GET /v1/proofs/transactions/{id}': { path: () => `/v1/proofs/transactions/${node.extras.receiptTransactionId}`, nonParty: { token: TOKENS.carrier }, party: retailer },
+  'GET /v1/proofs/transactions/{id}/tlog-proof': { path: () => `/v1/proofs/transactions/${node.extras.receiptTransactionId}/tlog-proof`, nonParty: { token: TOKENS.carrier }, party: retailer },
   'GET /v1/approvals': { path: () => `/v1/approvals?pendingFor=${encode(node.participantId('lab'))}`, nonParty: farm, party: { signedBy: 'lab' } },
   'GET /v1/approvals/{id}': { path: () => `/v1/approvals/${node.extras.pendingApprovalId}`, nonParty: retailer, party: farm },
   'GET /v1/exports/epcis': { path: () => `/v1/exports/epcis?epc=${encode(node.demo.saladLot)}`, nonParty: farm, party: retailer, count: (body) => body.epcisBody.eventList.length },

@@ -65,6 +65,7 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/recalls/{id}/scope',
         'GET /v1/recalls/{id}/scope.csv',
         'GET /v1/proofs/transactions/{id}',
+        'GET /v1/proofs/transactions/{id}/tlog-proof',
         'GET /v1/proofs/consistency',
         'GET /v1/proofs/state/{key}',
         'GET /v1/approvals',

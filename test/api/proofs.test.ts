@@ -4,7 +4,7 @@
  * verifier against the genesis validator keys (and with ledger/verify/proof.ts), the party rule
  * applies to it, a proof asked for right after its commit is 409 until a certified header covers
  * it; consistency proofs between log sizes verify against certified headers' roots. State proofs
- * (docs/encoding.md section 15) prove a lot's custody record, a recall and a key's absence against
+ * (docs/encoding.md section 16) prove a lot's custody record, a recall and a key's absence against
  * a certified state root, checked offline with ledger/verify/state-proof.ts, and follow the read
  * rule of the records they reveal.
  */

@@ -45,6 +45,23 @@ describe('the consensus store', () => {
     await store.close();
   });
 
+  it('prunes the block records at or below an executed height, those written before a reopen too, with their bodies', async () => {
+    const directory = await newDirectory();
+    const chain = new TestChain();
+    const { records: blocks } = records(chain, 4);
+    let store = await ConsensusStore.open(directory);
+    await store.write({ kind: 'persist', blocks: blocks.slice(0, 2) }, () => '["a body"]');
+    await store.close();
+    store = await ConsensusStore.open(directory);
+    await store.write({ kind: 'persist', blocks: blocks.slice(2) }, () => '["a body"]');
+    await store.pruneAtOrBelow(3);
+    const loaded = await store.load();
+    expect(loaded.blocks.map((record) => record.block.header.height)).toEqual([4]);
+    expect(loaded.bodies).toEqual(['["a body"]']);
+    await store.pruneAtOrBelow(3);
+    await store.close();
+  });
+
   it('keeps hand-over proofs across a reopen, payload bytes intact', async () => {
     const directory = await newDirectory();
     const chain = new TestChain();

@@ -498,6 +498,32 @@ describe('auditor UI', () => {
     await eventually(() => page.getByTestId('verdict').textContent()).toContain('is absent');
   });
 
+  it('shows the log checkpoint this browser verified, and whether the node’s new head extends it', async () => {
+    const { page } = browser;
+    await page.goto(`${node.url}/`);
+    const watch = page.getByTestId('log-watch');
+    await eventually(() => watch.getAttribute('data-state')).toMatch(/^(first|unchanged|extends)$/);
+    const kept = await page.evaluate(() => Object.entries(localStorage).filter(([key]) => key.startsWith('custodia.tlog.checkpoint/')));
+    expect(kept).toHaveLength(1);
+    const [key, value] = kept[0]!;
+    const { size } = JSON.parse(value) as { size: number };
+    expect(size).toBeGreaterThan(1);
+    const remember = (entry: { size: number; rootHash: string }) => page.evaluate(([storageKey, text]) => localStorage.setItem(storageKey!, text!), [key, JSON.stringify({ ...entry, verifiedAt: 1 })]);
+    // An earlier checkpoint of the same log: the node's head is proven, in the browser, to extend it.
+    const { fromRoot } = await api<{ fromRoot: string }>(`/v1/proofs/consistency?from=1&to=${size}`);
+    await remember({ size: 1, rootHash: Buffer.from(fromRoot, 'hex').toString('base64') });
+    await page.reload();
+    await eventually(() => watch.getAttribute('data-state')).toBe('extends');
+    await eventually(() => page.getByTestId('log-watch-verdict').textContent()).toBe('Extends the checkpoint this browser verified');
+    // A remembered root of another log at that size: the head does not extend it, and the page says so.
+    await remember({ size: 1, rootHash: Buffer.alloc(32, 7).toString('base64') });
+    await page.reload();
+    await eventually(() => watch.getAttribute('data-state')).toBe('fork');
+    await eventually(() => watch.textContent()).toContain('does not verify');
+    await browser.screenshot('21-log-fork');
+    await remember({ size, rootHash: JSON.parse(value).rootHash as string });
+  });
+
   it('lists approval requests from the indices and shows one with its signature trail', async () => {
     const { page } = browser;
     const laboratory = DEMO_PARTICIPANTS.find((participant) => participant.name === 'lab')!;

@@ -40,6 +40,17 @@ describe('encoding vectors (test/vectors/encoding.json)', () => {
     expect(vectors.transactionRoot.root).toBe(leaf(fromHex(leafData)));
     expect(vectors.blockHeader.value.txRoot).toBe(vectors.transactionRoot.root);
 
+    // The binding's capture: the document wrapped as docs/encoding.md section 14 says, signed in headers.
+    const capture = vectors.bindingCapture;
+    const [signer, publicKey, signature] = capture.headers['custodia-signature'].split(' ');
+    const wrapped = { chainId, type: 'epcis.capture', signers: [signer], nonce: capture.headers['custodia-nonce'], payload: { document: capture.document, captureErrorBehaviour: 'proceed' } };
+    expect(capture.transactionBody).toEqual(wrapped);
+    expect(capture.canonical).toBe(canonicalize(wrapped));
+    expect(capture.id).toBe(hashText(capture.canonical));
+    expect(capture.signingMessage).toBe(vectors.domainTags[0].hex + capture.id);
+    expect(capture.headers['GS1-Capture-Error-Behaviour']).toBe('proceed');
+    for (const verifier of [verify, verifyReference]) expect(verifier(fromHex(publicKey), fromHex(capture.signingMessage), fromHex(signature))).toBe(true);
+
     expect(vectors.ledgerEntry.canonical).toBe(canonicalize(vectors.ledgerEntry.value));
     expect(vectors.ledgerEntry.leafHash).toBe(leaf(utf8(vectors.ledgerEntry.canonical)));
 

@@ -14,6 +14,7 @@ import { ledgerEntryBytes, ledgerEntryLeafHash } from '../../ledger/model/ledger
 import type { StateWrite } from '../../ledger/model/state.js';
 import { MemoryStateTree, EMPTY_SUBTREE, keyHashOf, leafHashOf, valueHashOf } from '../../ledger/state-tree/index.js';
 import { signTransaction, transactionId, transactionIdBytes, type TransactionBody } from '../../ledger/model/transaction.js';
+import { captureSignatureHeaders, captureTransactionBody } from '../../api/epcis-rest/capture-signature.js';
 
 const CHAIN_ID = 'custodia-vectors';
 
@@ -123,6 +124,19 @@ export function encodingVectors() {
   };
   const epochVote = { blockHash: blockHash(epochHeader), height: 3, round: 1 };
 
+  // A capture through the EPCIS REST binding (section 14): the document as sent, and the headers that sign its wrapping.
+  const captureDocument = {
+    '@context': ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld'],
+    type: 'EPCISDocument',
+    schemaVersion: '2.0',
+    creationDate: '2026-01-01T08:00:00.000Z',
+    epcisBody: { eventList: [{ type: 'ObjectEvent', action: 'ADD', bizStep: 'commissioning', eventTime: '2026-01-01T08:00:00.000Z', eventTimeZoneOffset: '+01:00', epcList: ['urn:epc:id:sgtin:0614141.107346.2018'] }] },
+  };
+  const captureSigner = key('urn:epc:id:pgln:0614141.00001');
+  const captureNonce = 'capture-0001';
+  const captureBody = captureTransactionBody(CHAIN_ID, [captureSigner.name], captureNonce, captureDocument, 'proceed');
+  const captureHeaders = captureSignatureHeaders(CHAIN_ID, captureDocument, [{ participant: captureSigner.name, publicKey: captureSigner.pair.publicKey, seed: captureSigner.pair.seed }], { nonce: captureNonce, behaviour: 'proceed' });
+
   return {
     description: 'Custodia encoding vectors (docs/encoding.md). Hex is lowercase; canonical is the RFC 8785 text whose UTF-8 bytes are hashed.',
     chainId: CHAIN_ID,
@@ -164,6 +178,15 @@ export function encodingVectors() {
       digest: toHex(voteDigest(vote)),
       signingMessage: toHex(signingMessage('vote', CHAIN_ID, voteDigest(vote))),
       signatures: keys.slice(0, 3).map((entry) => ({ validator: entry.name, signature: toHex(signVote(CHAIN_ID, entry.pair.seed, vote)) })),
+    },
+    bindingCapture: {
+      description: 'POST /epcis/capture with GS1-Capture-Error-Behaviour: proceed: the body is `document`; the signed transaction wraps it as `transactionBody`; `headers` carry its nonce and signature.',
+      document: captureDocument,
+      transactionBody: captureBody,
+      canonical: canonicalize(captureBody),
+      id: transactionId(captureBody),
+      signingMessage: toHex(signingMessage('transaction', CHAIN_ID, transactionIdBytes(captureBody))),
+      headers: captureHeaders,
     },
     epochs: {
       description: 'Block 2 ends epoch 0 (its header names nextValidators) and is certified by the genesis set; block 3, the first of epoch 1, by the set it named, under the epoch-1 tag.',

@@ -6,6 +6,11 @@
  * then healed. Damage: SIGKILL, then bytes flipped in a ledger table; healed by `custodia
  * repair --config FILE` (the real command) and a start. Clock skew: the consensus clock set minutes ahead or behind (POST /faults), then
  * set right; the validator refuses honest proposals and its own are refused, so it counts as faulty.
+ * A clock set back stands still until real time catches up (the core's time never goes
+ * backwards), so a clock that was ahead by X stays ahead for X after it is set right: the fault
+ * is healed only once the validator's /readyz says its clock lets it vote again. Counting it
+ * healed sooner let the next fault make two validators faulty at once, and the network stalled
+ * for over a minute (a 30-minute run, seed 201).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -18,18 +23,42 @@ export const CHAOS_FAULT_KINDS = ['kill', 'pause', 'isolate', 'clock-skew', 'dam
 const binary = fileURLToPath(new URL('../bin/custodia.mjs', import.meta.url));
 /** A repair fetches the whole chain again; a chaos run's chains are short. */
 const REPAIR_TIMEOUT_MS = 300_000;
-/** A skew well beyond clockSkewMaxMs (5 s) and timestampLagMaxMs (30 s), drawn between these, ms. */
-const CLOCK_SKEW_MS = { min: 10_000, max: 180_000 };
+/** A skew beyond clockSkewMaxMs (5 s), and mostly beyond timestampLagMaxMs (30 s), drawn between these, ms (`--clock-skew-ms`). */
+export const DEFAULT_CLOCK_SKEW_MS = { min: 10_000, max: 180_000 } as const;
 export type ChaosFaultKind = (typeof CHAOS_FAULT_KINDS)[number];
 
 const FAULT_REQUEST_TIMEOUT_MS = 5_000;
+/** Beyond the largest skew: the proposals that show the clock right again must arrive and be measured. */
+const CLOCK_RECOVERY_MARGIN_MS = 60_000;
+const READINESS_POLL_MS = 500;
+
+/** Waits until the validator's /readyz no longer says its clock is wrong; false if it still does after `timeoutMs`. */
+async function clockLetsItVote(cluster: BenchCluster, validator: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(`${cluster.metricsUrl(validator)}/readyz`, { signal: AbortSignal.timeout(FAULT_REQUEST_TIMEOUT_MS) });
+      const body = (await response.json()) as { clock?: { ok?: boolean } };
+      if (body.clock?.ok !== false) return true;
+    } catch {
+      // Not answering yet; asked again below.
+    }
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, READINESS_POLL_MS));
+  }
+}
+
+/** How the faults of one run are drawn. */
+export interface FaultSettings {
+  clockSkewMs: { min: number; max: number };
+}
 
 export interface Fault {
   /** May the load generator send to the validator while the fault holds? */
   takesRequests: boolean;
-  inject(cluster: BenchCluster, validator: number, prng: Prng): Promise<void>;
+  inject(cluster: BenchCluster, validator: number, prng: Prng, settings: FaultSettings): Promise<void>;
   /** A problem healing names it (the fault then counts as not healed); nothing when healed. */
-  heal(cluster: BenchCluster, validator: number): Promise<string | undefined>;
+  heal(cluster: BenchCluster, validator: number, settings: FaultSettings): Promise<string | undefined>;
 }
 
 async function setFaults(cluster: BenchCluster, validator: number, faults: { isolated?: boolean; clockOffsetMs?: number }): Promise<void> {
@@ -92,8 +121,12 @@ export const FAULTS: Record<ChaosFaultKind, Fault> = {
   },
   'clock-skew': {
     takesRequests: true,
-    inject: (cluster, validator, prng) => setFaults(cluster, validator, { clockOffsetMs: (prng.chance(0.5) ? 1 : -1) * prng.intBetween(CLOCK_SKEW_MS.min, CLOCK_SKEW_MS.max) }),
-    heal: (cluster, validator) => healed(() => setFaults(cluster, validator, { clockOffsetMs: 0 })),
+    inject: (cluster, validator, prng, settings) => setFaults(cluster, validator, { clockOffsetMs: (prng.chance(0.5) ? 1 : -1) * prng.intBetween(settings.clockSkewMs.min, settings.clockSkewMs.max) }),
+    heal: async (cluster, validator, settings) => {
+      await setFaults(cluster, validator, { clockOffsetMs: 0 });
+      const boundMs = settings.clockSkewMs.max + CLOCK_RECOVERY_MARGIN_MS;
+      return (await clockLetsItVote(cluster, validator, boundMs)) ? undefined : `validator-${validator}'s clock still kept it from voting ${boundMs} ms after it was set right`;
+    },
   },
   damage: {
     takesRequests: false,

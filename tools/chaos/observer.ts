@@ -28,6 +28,8 @@ export class ChainObserver {
   constructor(
     private readonly apiUrls: readonly string[],
     private readonly sampleIntervalMs = 250,
+    /** Told after every observation (tools/chaos/stalls.ts records what validators did during a stall). */
+    private readonly listener?: (lastAdvanceAtMs: number, networkHeight: number, loadOn: boolean, nowMs: number) => void,
   ) {}
 
   start(): void {
@@ -80,6 +82,7 @@ export class ChainObserver {
       this.networkHeight = highest;
       this.lastAdvanceAtMs = nowMs;
     }
+    this.listener?.(this.lastAdvanceAtMs, this.networkHeight, this.loadOn, nowMs);
   }
 
   private async sample(): Promise<void> {

@@ -14,9 +14,10 @@
 import { BenchCluster } from '../bench/cluster.js';
 import { Prng } from '../sim/prng.js';
 import { findLost, scanDoubleSigns, verifyData, type DoubleSign, type VerifyOutcome } from './checks.js';
-import { CHAOS_FAULT_KINDS, FAULTS, type ChaosFaultKind } from './faults.js';
+import { CHAOS_FAULT_KINDS, DEFAULT_CLOCK_SKEW_MS, FAULTS, type ChaosFaultKind, type FaultSettings } from './faults.js';
 import { SteadyLoad } from './load.js';
 import { ChainObserver, type ObservedFork } from './observer.js';
+import { StallRecorder, type StallRecord } from './stalls.js';
 
 export interface ChaosOptions {
   validators: number;
@@ -27,6 +28,8 @@ export interface ChaosOptions {
   kinds?: readonly ChaosFaultKind[];
   /** A fault is held this long, drawn between the two, ms. */
   holdMs?: { min: number; max: number };
+  /** A clock-skew fault sets the clock this far ahead or behind, drawn between the two, ms. */
+  clockSkewMs?: { min: number; max: number };
   /** The longest stall or catch-up the run accepts, ms. */
   stallMaxMs?: number;
   /** Keep the testnet folder (logs and data) after the run. */
@@ -62,6 +65,8 @@ export interface ChaosReport {
   doubleSignDetails: DoubleSign[];
   /** The longest time the network's height stood still while load was offered, ms. */
   maxStallMs: number;
+  /** The longest stalls, with what every validator did during each (tools/chaos/stalls.ts). */
+  stalls: StallRecord[];
   /** The slowest catch-up after a heal, ms (null: some validator never caught up). */
   maxRecoveryMs: number | null;
   verify: VerifyOutcome[];
@@ -78,6 +83,8 @@ const DEFAULT_STALL_MAX_MS = 30_000;
 /** The quiet time a fault worker leaves between two faults, ms. */
 const GAP_MS = { min: 500, max: 3_000 };
 const RECOVERY_TIMEOUT_MS = 120_000;
+/** A stall this long while load is on is recorded with what each validator did during it. */
+const STALL_RECORDED_AFTER_MS = 10_000;
 const CONVERGENCE_TIMEOUT_MS = 120_000;
 const POLL_MS = 250;
 
@@ -87,6 +94,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
   const kinds = options.kinds ?? CHAOS_FAULT_KINDS;
   const hold = options.holdMs ?? DEFAULT_HOLD_MS;
+  const settings: FaultSettings = { clockSkewMs: options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS };
   const stallMaxMs = options.stallMaxMs ?? DEFAULT_STALL_MAX_MS;
   const faultsTolerated = Math.floor((options.validators - 1) / 3);
   if (faultsTolerated < 1) throw new Error('a chaos run needs at least 4 validators (one tolerated fault)');
@@ -103,11 +111,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const load = new SteadyLoad(cluster.chainId, cluster.layout.participantKeyFiles, options.ratePerS, {
       available: () => apiUrls.filter((_, index) => { const kind = held.get(index); return kind === undefined || FAULTS[kind].takesRequests; }),
     });
-    const observer = new ChainObserver(apiUrls);
+    let startedAtMs = Date.now();
+    const stallRecorder = new StallRecorder(
+      Array.from({ length: cluster.size }, (_, index) => cluster.metricsUrl(index)),
+      () => startedAtMs,
+      () => [...held].map(([index, kind]) => `${kind} validator-${index}`),
+      Math.min(STALL_RECORDED_AFTER_MS, stallMaxMs),
+    );
+    const observer = new ChainObserver(apiUrls, undefined, (lastAdvanceAtMs, height, loadOn, nowMs) => stallRecorder.observe(lastAdvanceAtMs, height, loadOn, nowMs));
     observer.start();
     await load.start();
     observer.setLoad(true);
-    const startedAtMs = Date.now();
+    startedAtMs = Date.now();
     const deadlineMs = startedAtMs + options.durationS * 1000;
     log(`load at ${options.ratePerS}/s for ${options.durationS} s, faults on up to ${faultsTolerated} validator(s) at a time (seed ${options.seed})`);
 
@@ -127,10 +142,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         held.set(validator, kind);
         const atS = Math.round((Date.now() - startedAtMs) / 100) / 10;
         log(`${atS} s: ${kind} validator-${validator} for ${heldMs} ms`);
-        await FAULTS[kind].inject(cluster, validator, prng);
+        await FAULTS[kind].inject(cluster, validator, prng, settings);
         await sleep(heldMs);
         const heightAtHeal = observer.networkHeight;
-        const healProblem = await FAULTS[kind].heal(cluster, validator);
+        const healProblem = await FAULTS[kind].heal(cluster, validator, settings);
         if (healProblem !== undefined) log(`  healing validator-${validator} failed: ${healProblem}`);
         const healedAtMs = Date.now();
         const recoveredMs = await waitForHeight(apiUrls[validator]!, heightAtHeal, RECOVERY_TIMEOUT_MS).then((caughtUp) => (caughtUp ? Date.now() - healedAtMs : null));
@@ -147,6 +162,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     log(`load stopped: ${load.sent} sent, ${load.acknowledged.size} acknowledged as committed; waiting for every validator to hold one head`);
     const converged = await waitForOneHead(observer, CONVERGENCE_TIMEOUT_MS);
     await observer.stop();
+    await stallRecorder.settled();
+    for (const stall of stallRecorder.stalls) log(describeStall(stall));
     const ids = [...load.acknowledged];
     log(`looking for ${ids.length} acknowledged transactions on every validator`);
     const lost = await findLost(apiUrls, ids);
@@ -176,6 +193,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       doubleSigns: doubleSigns.length,
       doubleSignDetails: doubleSigns,
       maxStallMs: observer.maxStallMs,
+      stalls: stallRecorder.stalls,
       maxRecoveryMs,
       verify,
       converged,
@@ -199,6 +217,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     process.off('SIGINT', interrupted);
     await cluster.stop(options.keep === true);
   }
+}
+
+/** One line a stall: when, how long, the faults held, and per validator its rounds, votes, timeouts and refusals. */
+export function describeStall(stall: StallRecord): string {
+  const validators = stall.validators.map((entry) => {
+    if (entry.before === undefined || entry.after === undefined) return `validator-${entry.validator} silent`;
+    const refusals = Object.entries(entry.rejections ?? {}).map(([reason, count]) => `${reason} ${count}`).join(', ');
+    return `validator-${entry.validator} rounds ${entry.before.round}->${entry.after.round}, height ${entry.before.height}->${entry.after.height}, votes ${entry.votesSent}, timeouts ${entry.timeoutsSent}${refusals === '' ? '' : `, refused: ${refusals}`}`;
+  });
+  return `stall of ${stall.durationMs} ms at ${stall.atS} s, height ${stall.height}, faults held: ${stall.faultsHeld.join(', ') || 'none'}; ${validators.join('; ')}`;
 }
 
 function shuffled<T>(items: readonly T[], prng: Prng): T[] {

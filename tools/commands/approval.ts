@@ -13,17 +13,15 @@
  * effectiveHeight as the node's height plus N blocks. Reads use a read token or requests signed
  * with a participant key.
  */
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { ApprovalStatus, CustodiaClient, ReadCredential } from '../../api/client.js';
 import { ROLES, type Role } from '../../contracts/participants.js';
 import type { Approver, ApprovalPolicy } from '../../contracts/approvals/approvals.js';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
-import { parseStrictJson } from '../../ledger/encoding/strict-json.js';
 import type { TransactionSigner } from '../../ledger/model/transaction.js';
 import { VALIDATOR_SET_CHANGE_NOTICE_BLOCKS } from '../../ledger/model/validator-set.js';
 import { EXIT_FAILED, EXIT_OK, fail } from '../exit-codes.js';
-import { connect, describeStatus, reportFailure, signerFromKeyFile, type NodeOptions, type SigningOptions } from './node-access.js';
+import { connect, describeStatus, readJsonFile, reportFailure, signerFromKeyFile, type NodeOptions, type SigningOptions } from './node-access.js';
 
 const HOUR_MS = 3_600_000;
 const DEFAULT_DEADLINE_HOURS = 72;
@@ -144,14 +142,8 @@ export function parseStage(spec: string): Parsed<ApprovalPolicy['stages'][number
 }
 
 async function readAction(path: string): Promise<Parsed<{ type: string; payload: JsonValue }>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    return { ok: false, message: `cannot read ${path}: ${(error as Error).message}` };
-  }
-  const parsed = parseStrictJson(text);
-  if (!parsed.ok) return { ok: false, message: `${path}: ${parsed.error.message}` };
+  const parsed = await readJsonFile(path);
+  if (!parsed.ok) return parsed;
   const action = parsed.value;
   if (action === null || typeof action !== 'object' || Array.isArray(action) || typeof action['type'] !== 'string' || !('payload' in action)) {
     return { ok: false, message: `${path}: expected {"type": "...", "payload": ...}` };

@@ -5,8 +5,8 @@
  * store verified and commits resumed within --stall-max-ms after every fault.
  */
 import { Command } from 'commander';
-import { runChaos, type ChaosReport } from '../chaos/run.js';
-import { CHAOS_FAULT_KINDS, type ChaosFaultKind } from '../chaos/faults.js';
+import { describeStall, runChaos, type ChaosReport } from '../chaos/run.js';
+import { CHAOS_FAULT_KINDS, DEFAULT_CLOCK_SKEW_MS, type ChaosFaultKind } from '../chaos/faults.js';
 import { EXIT_FAILED, fail } from '../exit-codes.js';
 import { integerOption } from '../integer-option.js';
 
@@ -18,6 +18,7 @@ interface ChaosCommandOptions {
   faults: string;
   stallMaxMs: string;
   holdMs: string;
+  clockSkewMs: string;
   keep?: boolean;
   json?: boolean;
 }
@@ -32,6 +33,7 @@ export function chaosCommand(): Command {
     .option('--rate <events>', 'transactions offered per second', '20')
     .option('--faults <kinds>', `fault kinds, comma-separated (${CHAOS_FAULT_KINDS.join(', ')})`, CHAOS_FAULT_KINDS.join(','))
     .option('--hold-ms <min-max>', 'how long each fault is held, drawn between the two, ms', '2000-8000')
+    .option('--clock-skew-ms <min-max>', 'how far a clock-skew fault sets the clock ahead or behind, drawn between the two, ms; a clock that was ahead stands still that long after it is set right, and the fault lasts until then', `${DEFAULT_CLOCK_SKEW_MS.min}-${DEFAULT_CLOCK_SKEW_MS.max}`)
     .option('--stall-max-ms <ms>', 'the longest stall or catch-up after a fault the run accepts', '30000')
     .option('--keep', "keep the testnet folder (the validators' logs and data)")
     .option('--json', 'print one JSON object')
@@ -44,9 +46,10 @@ export function chaosCommand(): Command {
         stallMaxMs: integerOption(options.stallMaxMs, 'stall-max-ms', 1_000, 3_600_000),
       };
       for (const value of Object.values(parsed)) if (typeof value === 'string') return void (process.exitCode = fail(value));
-      const hold = /^(\d{1,7})-(\d{1,7})$/.exec(options.holdMs);
-      const holdMs = hold === null ? undefined : { min: Number(hold[1]), max: Number(hold[2]) };
-      if (holdMs === undefined || holdMs.min < 100 || holdMs.max < holdMs.min || holdMs.max > 3_600_000) return void (process.exitCode = fail('--hold-ms is MIN-MAX in ms, from 100 to 3600000, MIN at most MAX'));
+      const holdMs = rangeOption(options.holdMs, 100, 3_600_000);
+      if (holdMs === undefined) return void (process.exitCode = fail('--hold-ms is MIN-MAX in ms, from 100 to 3600000, MIN at most MAX'));
+      const clockSkewMs = rangeOption(options.clockSkewMs, 6_000, 600_000);
+      if (clockSkewMs === undefined) return void (process.exitCode = fail('--clock-skew-ms is MIN-MAX in ms, from 6000 (beyond the 5 s a clock may be off) to 600000, MIN at most MAX'));
       const kinds = options.faults.split(',').map((kind) => kind.trim());
       const unknown = kinds.filter((kind) => !(CHAOS_FAULT_KINDS as readonly string[]).includes(kind));
       if (unknown.length > 0 || kinds.length === 0) return void (process.exitCode = fail(`--faults: unknown kind ${unknown.join(', ')} (known: ${CHAOS_FAULT_KINDS.join(', ')})`));
@@ -61,6 +64,7 @@ export function chaosCommand(): Command {
           kinds: kinds as ChaosFaultKind[],
           stallMaxMs: parsed.stallMaxMs as number,
           holdMs,
+          clockSkewMs,
           keep: options.keep === true,
           log,
         });
@@ -74,6 +78,14 @@ export function chaosCommand(): Command {
     });
 }
 
+/** MIN-MAX in whole milliseconds within [lowest, highest], MIN at most MAX; undefined otherwise. */
+function rangeOption(text: string, lowest: number, highest: number): { min: number; max: number } | undefined {
+  const match = /^(\d{1,7})-(\d{1,7})$/.exec(text);
+  if (match === null) return undefined;
+  const range = { min: Number(match[1]), max: Number(match[2]) };
+  return range.min >= lowest && range.max >= range.min && range.max <= highest ? range : undefined;
+}
+
 function summary(report: ChaosReport): string {
   const byKind = new Map<string, number>();
   for (const fault of report.faults) byKind.set(fault.kind, (byKind.get(fault.kind) ?? 0) + 1);
@@ -85,6 +97,7 @@ function summary(report: ChaosReport): string {
     `  signatures    ${report.doubleSigns} double signatures seen`,
     `  stalls        longest ${report.maxStallMs} ms without a commit under load; slowest catch-up ${report.maxRecoveryMs ?? 'never'} ms`,
   ];
+  for (const stall of report.stalls) lines.push(`  ${describeStall(stall)}`);
   for (const outcome of report.verify.filter((entry) => !entry.ok)) lines.push(`  validator-${outcome.validator} failed verification at height ${outcome.height}: ${outcome.message}`);
   for (const example of report.lostExamples) lines.push(`  lost ${example.id} on validator(s) ${example.validators.join(', ')}`);
   return `${lines.join('\n')}\n`;

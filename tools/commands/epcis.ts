@@ -4,13 +4,15 @@
  * `path: message`. A file ending in .xml is EPCIS 2.0 or 1.2 XML: it is converted to the
  * EPCIS 2.0 JSON-LD form first (api/epcis-xml, docs/epcis-xml.md), and the line names the
  * version found, followed by the conversion's warnings. Exits 1 when any file is invalid, 2
- * when a file cannot be read.
+ * when a file cannot be read. `custodia epcis sign` (epcis-sign.ts) prints the headers that
+ * capture a document through the EPCIS REST binding.
  */
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { EPCIS_XML_LIMITS, parseEpcisXml, type EpcisXmlProblem, type EpcisXmlVersion, type EpcisXmlWarning } from '../../api/epcis-xml/index.js';
 import { validateEpcisDocument, type EpcisValidationError } from '../../contracts/epcis/index.js';
 import { parseStrictJson } from '../../ledger/encoding/strict-json.js';
+import { epcisSignCommand } from './epcis-sign.js';
 
 /** Large enough for a document at EPCIS_LIMITS.eventsPerDocumentMax events of ordinary size. */
 const EPCIS_FILE_BYTES_MAX = 64 * 1024 * 1024;
@@ -56,6 +58,7 @@ export function epcisCommand(): Command {
         process.exitCode = await runValidate(files, options);
       }),
   );
+  group.addCommand(epcisSignCommand());
   return group;
 }
 

@@ -3,7 +3,10 @@
  * key file (its label names the participant, or --as does), the chain id (read from the node
  * unless given), a typed API client, and one way of reporting statuses and failures.
  */
+import { readFile } from 'node:fs/promises';
 import { CustodiaApiError, CustodiaClient, type ReadCredential } from '../../api/client.js';
+import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
+import { parseStrictJson } from '../../ledger/encoding/strict-json.js';
 import { loadKeyFile } from '../../ledger/files/key-file.js';
 import type { TransactionSigner } from '../../ledger/model/transaction.js';
 import type { TransactionStatus } from '../../node/transactions.js';
@@ -21,6 +24,18 @@ export interface SigningOptions extends NodeOptions {
 
 export type Loaded<T> = { ok: true; value: T } | { ok: false; message: string };
 
+/** A JSON file, read with the strict parser (a duplicate member would leave two readings of it). */
+export async function readJsonFile(path: string, bytesMax?: number): Promise<Loaded<JsonValue>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return { ok: false, message: `cannot read ${path}: ${(error as Error).message}` };
+  }
+  const parsed = parseStrictJson(text, bytesMax === undefined ? {} : { bytesMax });
+  return parsed.ok ? { ok: true, value: parsed.value } : { ok: false, message: `${path}: ${parsed.error.message}` };
+}
+
 /** The participant a key file signs as: its label, unless `as` names another. */
 export async function signerFromKeyFile(path: string, as: string | undefined): Promise<Loaded<TransactionSigner>> {
   const key = await loadKeyFile(path);
@@ -37,10 +52,12 @@ export async function connect(options: NodeOptions, credential?: ReadCredential)
   return new CustodiaClient(baseUrl, chainId, credential === undefined ? {} : { credential });
 }
 
+/** The chain id from the node's genesis, which a node serves from its start (a new chain has no checkpoint yet). */
 async function chainIdOf(baseUrl: string): Promise<string> {
-  const head = (await (await fetch(`${baseUrl}/v1/ledger/head`)).json()) as { checkpoint: { header: { chainId: string } } | null };
-  if (head.checkpoint === null) throw new Error('the node has no committed block yet; pass --chain-id');
-  return head.checkpoint.header.chainId;
+  const answer = (await (await fetch(`${baseUrl}/v1/genesis`)).json()) as { genesis?: { chainId?: unknown } };
+  const chainId = answer.genesis?.chainId;
+  if (typeof chainId !== 'string') throw new Error('the node did not name its chain; pass --chain-id');
+  return chainId;
 }
 
 /** "transaction <id>: committed at height 7", with the rule's reason when it was rejected. */

@@ -3,12 +3,10 @@
  * key's participant (its label, or --as) and submits it as one `epcis.capture` transaction,
  * then prints the status of each event.
  */
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { parseStrictJson } from '../../ledger/encoding/strict-json.js';
 import { eventContentHash, eventsOfDocument, validateEpcisDocument } from '../../contracts/epcis/index.js';
 import { EXIT_FAILED, EXIT_OK, fail } from '../exit-codes.js';
-import { connect, describeStatus, reportFailure, signerFromKeyFile, type SigningOptions } from './node-access.js';
+import { connect, describeStatus, readJsonFile, reportFailure, signerFromKeyFile, type SigningOptions } from './node-access.js';
 
 interface SubmitOptions extends SigningOptions {
   wait?: boolean;
@@ -31,14 +29,8 @@ export function submitCommand(): Command {
 async function submit(path: string, options: SubmitOptions): Promise<number> {
   const signer = await signerFromKeyFile(options.key, options.as);
   if (!signer.ok) return fail(signer.message);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    return fail(`cannot read ${path}: ${(error as Error).message}`);
-  }
-  const parsed = parseStrictJson(text);
-  if (!parsed.ok) return fail(`${path}: ${parsed.error.message}`);
+  const parsed = await readJsonFile(path);
+  if (!parsed.ok) return fail(parsed.message);
   const validation = validateEpcisDocument(parsed.value);
   if (!validation.ok) return fail(`${path}: ${validation.errors.map((error) => `${error.path}: ${error.message}`).join('; ')}`);
 

@@ -7,6 +7,10 @@
  * (ledger/verify/proof.ts) with only the genesis validator keys; exits 1 naming the failed check.
  * A saved state proof (GET /v1/proofs/state/:key) is checked the same way (ledger/verify/state-proof.ts).
  * Both follow validator-set changes from the genesis set through the hand-overs the chain records.
+ * A proof file in the C2SP tlog-proof format (GET /v1/proofs/transactions/:id/tlog-proof) is
+ * checked against the genesis validators' note keys, or those of the set a keys document's
+ * hand-overs lead to from them (--keys, docs/transparency.md): the ledger entry it carries is in
+ * the log a quorum signed.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,12 +21,16 @@ import type { LedgerVerification } from '../../ledger/verify/verify-ledger.js';
 import { verifyTransactionProof } from '../../ledger/verify/proof.js';
 import { STATE_PROOF_FORMAT, verifyStateProof } from '../../ledger/verify/state-proof.js';
 import { terminalProgress } from '../progress.js';
+import { readKeysFile } from '../keys-document.js';
+import { policyFromGenesis, policyFromGenesisAndKeys } from '../../ledger/tlog/policy.js';
+import { ledgerEntryOfLeaf, TLOG_PROOF_HEADER, verifyTlogProof } from '../../ledger/tlog/tlog-proof.js';
 
 interface VerifyOptions {
   data?: string;
   proof?: string;
   genesis: string;
   json?: boolean;
+  keys?: string;
 }
 
 export function verifyCommand(): Command {
@@ -32,6 +40,7 @@ export function verifyCommand(): Command {
     .option('--proof <file>', 'a transaction proof saved from GET /v1/proofs/transactions/:id, or a state proof from GET /v1/proofs/state/:key')
     .requiredOption('--genesis <file>', 'the genesis file whose validator keys you trust')
     .option('--json', 'print the result as one JSON object')
+    .option('--keys <file>', "for a tlog-proof signed by a later validator set: the keys document (GET /tlog/keys saved), whose hand-overs are checked from the genesis validators")
     .action(async (options: VerifyOptions) => {
       if ((options.data === undefined) === (options.proof === undefined)) {
         process.exitCode = usageError('give either --data DIR or --proof FILE');
@@ -44,9 +53,16 @@ export function verifyCommand(): Command {
 async function runVerifyProof(path: string, options: VerifyOptions): Promise<number> {
   const genesis = await readGenesisFile(options.genesis);
   if (!genesis.ok) return usageError(genesis.message);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return usageError(`cannot read proof ${path}: ${(error as Error).message}`);
+  }
+  if (text.startsWith(`${TLOG_PROOF_HEADER}\n`)) return runVerifyTlogProof(text, genesis.genesis.chainId, genesis.validators, options);
   let proof: unknown;
   try {
-    proof = JSON.parse(await readFile(path, 'utf8'));
+    proof = JSON.parse(text);
   } catch (error) {
     return usageError(`cannot read proof ${path}: ${(error as Error).message}`);
   }
@@ -70,6 +86,25 @@ function reportStateProof(proof: unknown, chainId: string, validators: Parameter
     const signers = verdict.epoch === 0 ? 'a quorum of the genesis validators' : `a quorum of the validators of epoch ${verdict.epoch} (${verdict.quorum} of ${verdict.validatorCount})`;
     const what = verdict.present ? `${verdict.key} holds ${JSON.stringify(verdict.value)}` : `${verdict.key} is absent`;
     process.stdout.write(`verified: ${what} at height ${verdict.height}, under the state root the header of block ${verdict.checkpointHeight} states, certified by ${signers}\n`);
+  } else process.stderr.write(`proof failed at ${verdict.step}: ${verdict.message}\n`);
+  return verdict.ok ? 0 : 1;
+}
+
+async function runVerifyTlogProof(text: string, chainId: string, validators: Parameters<typeof policyFromGenesis>[1], options: VerifyOptions): Promise<number> {
+  let policy = policyFromGenesis(chainId, validators);
+  if (options.keys !== undefined) {
+    const read = await readKeysFile(options.keys);
+    if (!read.ok) return usageError(`--keys: ${read.message}`);
+    const loaded = policyFromGenesisAndKeys(read.document, chainId, validators);
+    if (!loaded.ok) return usageError(`--keys ${options.keys}: ${loaded.message}`);
+    policy = loaded.policy;
+  }
+  const verdict = verifyTlogProof(text, policy);
+  const entry = verdict.ok ? (ledgerEntryOfLeaf(verdict.leaf) as { height: number; position: number; txId: string; result: { status: string } } | undefined) : undefined;
+  if (options.json) process.stdout.write(`${JSON.stringify(verdict.ok ? { ok: true, index: verdict.index, logSize: verdict.checkpoint.size, signers: verdict.signers, entry } : verdict)}\n`);
+  else if (verdict.ok) {
+    const what = entry === undefined ? `leaf ${verdict.index}` : `transaction ${entry.txId}, entry ${entry.position} of block ${entry.height} (${entry.result.status}), is leaf ${verdict.index}`;
+    process.stdout.write(`verified: ${what} of the log of ${verdict.checkpoint.size} entries whose checkpoint ${verdict.signers.length} of ${policy.signers.length} validators signed (${policy.threshold} needed)\n`);
   } else process.stderr.write(`proof failed at ${verdict.step}: ${verdict.message}\n`);
   return verdict.ok ? 0 : 1;
 }

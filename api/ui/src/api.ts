@@ -155,6 +155,11 @@ export async function getJson<T>(path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+export async function getText(path: string, accept = 'text/plain'): Promise<string> {
+  const response = await send(path, accept);
+  return response.text();
+}
+
 /** Like getJson, but a 404 is an answer (undefined), not a failure. */
 export async function getJsonOrMissing<T>(path: string): Promise<T | undefined> {
   try {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiRoutes } from '../../../api/http/index.js';
 import type { StreamOptions } from '../../../api/http/stream-routes.js';
+import type { EpcisRestOptions } from '../../../api/epcis-rest/index.js';
 import { CustodiaClient, type ReadCredential } from '../../../api/client.js';
 import { liveEventBuilders } from '../../../api/epcis-builders.js';
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
@@ -16,7 +17,7 @@ import { loadKeyFile } from '../../../ledger/files/key-file.js';
 import type { TransactionSigner } from '../../../ledger/model/transaction.js';
 import { loadConfig } from '../../../node/config.js';
 import { silentLogger } from '../../../node/logger.js';
-import { DEMO_PARTICIPANTS, writeTestnet } from '../../../node/testnet.js';
+import { DEMO_PARTICIPANTS, writeTestnet, type TestnetLayout } from '../../../node/testnet.js';
 import { startValidator, type RunningValidator } from '../../../node/validator.js';
 import { runDemo, type DemoResult } from '../../../tools/devnet/demo.js';
 
@@ -54,11 +55,14 @@ export interface Extras {
 }
 
 export interface ApiNode {
-  url: string;
+  /** The API's address; it changes when the validator restarts (ephemeral ports). */
+  readonly url: string;
   genesisFile: string;
   /** The demo participants' key files, by name (labelled with their participant ids). */
   participantKeyFiles: Record<string, string>;
-  validator: RunningValidator;
+  readonly validator: RunningValidator;
+  /** Stops the validator and starts it again on the same data, configuration and keys. */
+  restart: () => Promise<void>;
   demo: DemoResult;
   extras: Extras;
   signers: Record<string, TransactionSigner>;
@@ -71,7 +75,15 @@ export interface ApiNode {
   close: () => Promise<void>;
 }
 
-export async function startApiNode(options: { stream?: StreamOptions; rateLimit?: { requestsPerSecondPerAddress: number; requestsBurstPerAddress: number } } = {}): Promise<ApiNode> {
+export interface ApiNodeOptions {
+  stream?: StreamOptions;
+  epcis?: EpcisRestOptions;
+  rateLimit?: { requestsPerSecondPerAddress: number; requestsBurstPerAddress: number };
+  /** Changes the validator's config (as JSON, paths relative to its file) before it starts. */
+  configure?: (config: Record<string, any>, layout: TestnetLayout, configFile: string) => void | Promise<void>;
+}
+
+export async function startApiNode(options: ApiNodeOptions = {}): Promise<ApiNode> {
   const directory = await mkdtemp(join(tmpdir(), 'custodia-api-'));
   const layout = await writeTestnet({ directory: join(directory, 'net'), validators: 1, basePort: 20_000, chainId: CHAIN_ID, roundTimeoutBaseMs: 1000, idleProposalDelayMs: 50 });
   const configFile = layout.configFiles[0]!;
@@ -84,20 +96,23 @@ export async function startApiNode(options: { stream?: StreamOptions; rateLimit?
   config.log.level = 'error';
   config.api.readTokens = Object.entries(TOKENS).map(([name, token]) => ({ token, participant: id(name), scope: 'read' }));
   if (options.rateLimit !== undefined) config.api.rateLimit = options.rateLimit;
+  await options.configure?.(config, layout, configFile);
   await writeFile(configFile, JSON.stringify(config, null, 2));
   const loaded = await loadConfig(configFile);
   if (!loaded.ok) throw new Error(loaded.message);
-  const validator = await startValidator(loaded.config, {
-    logger: silentLogger(),
-    routes: (context) => apiRoutes(context, { stream: { heartbeatIntervalMs: TEST_HEARTBEAT_INTERVAL_MS, ...options.stream } }),
-  });
+  const start = () =>
+    startValidator(loaded.config, {
+      logger: silentLogger(),
+      routes: (context) => apiRoutes(context, { stream: { heartbeatIntervalMs: TEST_HEARTBEAT_INTERVAL_MS, ...options.stream }, ...(options.epcis === undefined ? {} : { epcis: options.epcis }) }),
+    });
+  let validator = await start();
   const signers: Record<string, TransactionSigner> = {};
   for (const participant of DEMO_PARTICIPANTS) {
     const key = await loadKeyFile(layout.participantKeyFiles[participant.name]!);
     if (!key.ok) throw new Error(key.message);
     signers[participant.name] = { participant: participant.id, publicKey: key.key.keyPair.publicKey, seed: key.key.keyPair.seed };
   }
-  const apiUrl = validator.apiUrl!;
+  let apiUrl = validator.apiUrl!;
   let demo: DemoResult;
   try {
     demo = await runDemo(apiUrl, CHAIN_ID, layout.participantKeyFiles, () => undefined);
@@ -108,10 +123,19 @@ export async function startApiNode(options: { stream?: StreamOptions; rateLimit?
   const client = (credential?: ReadCredential) => new CustodiaClient(apiUrl, CHAIN_ID, { timeoutMs: 30_000, ...(credential === undefined ? {} : { credential }) });
   const extras = await submitExtras(client(), signers, id);
   return {
-    url: apiUrl,
+    get url() {
+      return apiUrl;
+    },
+    get validator() {
+      return validator;
+    },
+    restart: async () => {
+      await validator.stop();
+      validator = await start();
+      apiUrl = validator.apiUrl!;
+    },
     genesisFile: layout.genesisFile,
     participantKeyFiles: layout.participantKeyFiles,
-    validator,
     demo,
     extras,
     signers,

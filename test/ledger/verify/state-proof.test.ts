@@ -1,5 +1,5 @@
 /**
- * State proofs (ledger/verify/state-proof.ts, docs/encoding.md section 15), built from a real
+ * State proofs (ledger/verify/state-proof.ts, docs/encoding.md section 16), built from a real
  * store as GET /v1/proofs/state/:key builds them: present and absent keys verify with the genesis
  * keys alone, through validator-set hand-overs; every tampering fails at the check it breaks;
  * `custodia verify --proof` reads them.

@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 /**
- * The start page: the search form, the certified head of the ledger, the latest blocks, and
+ * The start page: the search form, the certified head of the ledger, the transparency log's
+ * checkpoint as this browser verified it (log-watch.ts), the latest blocks, and
  * lots and items recorded on the ledger to start from (asked for only once a read token is entered).
  */
 import { ApiFailure, getJson, query, readToken } from '../api.js';
@@ -9,6 +10,7 @@ import { element, routeLink } from '../dom.js';
 import { formatTime, identifierKind, plural } from '../format.js';
 import { fill, show, type Page } from '../page.js';
 import type { BusyBlocks, LedgerHead } from '../types.js';
+import { logWatchCard } from '../log-watch.js';
 
 export function searchForm(initial = ''): HTMLFormElement {
   const input = element('input', {
@@ -60,6 +62,7 @@ export async function renderHome(page: Page): Promise<void> {
       examples,
     ),
     stats,
+    logWatchCard(),
     card({ title: 'Latest blocks with transactions', actions: element('div', { class: 'actions' }, routeLink('/blocks', { class: 'button' }, 'Block explorer'), routeLink('/blocks?filter=all', { class: 'button' }, 'All blocks')), flush: true, testId: 'home-blocks' }, blocksBody),
   );
 

@@ -1,0 +1,43 @@
+/** Requests to the EPCIS REST binding (/epcis) of an in-process validator, for its tests. */
+import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
+import type { ApiNode } from '../support/api-node.js';
+import { TOKENS } from '../support/api-node.js';
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: any;
+}
+
+export async function epcis(node: ApiNode, method: string, path: string, options: { headers?: Record<string, string>; body?: string | JsonValue; token?: keyof typeof TOKENS } = {}): Promise<Answer> {
+  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const response = await fetch(`${node.url}/epcis${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/ld+json' }),
+      ...(options.token === undefined ? {} : { authorization: `Bearer ${TOKENS[options.token]}` }),
+      ...options.headers,
+    },
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, body: parsed };
+}
+
+/** Polls a capture job until it is no longer running (each poll a request; no fixed sleeps beyond a short pause). */
+export async function settledJob(node: ApiNode, location: string, timeoutMs = 20_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await fetch(`${node.url}${location}`).then((response) => response.json() as Promise<any>);
+    if (job.running === false) return job;
+    if (Date.now() > deadline) throw new Error(`capture job ${location} still running after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
