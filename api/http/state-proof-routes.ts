@@ -24,6 +24,7 @@ import type { ValidatorContext } from '../../node/validator.js';
 import { forbidden, readerOf, type ReadAccess, type Reader } from './access.js';
 import type { Operation } from './operations.js';
 import { readableItems } from './party-rule.js';
+import { readErrors } from './proof-routes.js';
 import { blockHeaderSchema, quorumCertificateSchema } from './schemas.js';
 import { parseRequestPart } from './validation.js';
 
@@ -51,8 +52,6 @@ export const stateProofResponse = z.object({
   checkpoint: certifiedHeader,
   epochChanges: z.array(certifiedHeader).describe('the blocks below the checkpoint that ended a validator-set epoch, oldest first; empty while the genesis set is unchanged'),
 });
-
-const readErrors = ['credential-required', 'bad-credential', 'unknown-token', 'stale-signature', 'bad-signature', 'unknown-participant', 'participant-inactive'];
 
 export const stateProofOperations: Operation[] = [
   {

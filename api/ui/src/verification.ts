@@ -122,23 +122,28 @@ export function useNodeGenesis(): void {
   setAnchor(undefined);
 }
 
+/** The checks both kinds of proof share: the chain, and the hand-overs and certificate from the genesis keys. */
+const CHAIN_STEP = { step: 'chain', label: 'It is for this chain' } as const;
+const CERTIFIED_STEPS = [
+  { step: 'epoch-change', label: 'Each validator-set change since genesis was signed by a quorum of the set before it' },
+  { step: 'certificate', label: "A quorum of the checkpoint's validator set signed it" },
+] as const;
+
 export const PROOF_STEPS: ReadonlyArray<{ step: ProofCheckStep; label: string }> = [
   { step: 'format', label: 'The proof is a well-formed custodia-transaction-proof/1 document' },
-  { step: 'chain', label: 'It is for this chain' },
+  CHAIN_STEP,
   { step: 'transaction', label: "The transaction's signatures verify and its id is the hash of its body" },
   { step: 'entry', label: 'The ledger entry names this transaction, with its result' },
   { step: 'checkpoint', label: 'The certificate is on the checkpoint header, which covers the entry' },
-  { step: 'epoch-change', label: 'Each validator-set change since genesis was signed by a quorum of the set before it' },
-  { step: 'certificate', label: "A quorum of the checkpoint's validator set signed it" },
+  ...CERTIFIED_STEPS,
   { step: 'inclusion', label: "The entry is a leaf of the checkpoint's Merkle log (RFC 9162)" },
 ];
 
 export const STATE_PROOF_STEPS: ReadonlyArray<{ step: StateProofCheckStep; label: string }> = [
   { step: 'format', label: 'The proof is a well-formed custodia-state-proof/1 document' },
-  { step: 'chain', label: 'It is for this chain' },
+  CHAIN_STEP,
   { step: 'checkpoint', label: 'The certificate is on the checkpoint header, which states the ledger at the proof’s height' },
-  { step: 'epoch-change', label: 'Each validator-set change since genesis was signed by a quorum of the set before it' },
-  { step: 'certificate', label: "A quorum of the checkpoint's validator set signed it" },
+  ...CERTIFIED_STEPS,
   { step: 'state', label: "The key's value, or its absence, leads to the header's state root (sparse Merkle tree)" },
 ];
 
