@@ -12,7 +12,6 @@
  * (the compression of runs of single children that keeps depth near log2(keys) rather than 256).
  */
 import { assert } from '../assert.js';
-import { toHex } from '../encoding/hex.js';
 import { EMPTY_SUBTREE, HASH_BYTES, type Hash } from './hashing.js';
 
 export type Child =
@@ -53,11 +52,14 @@ export interface NodeChanges {
 export function positionKey(position: NodePosition): string {
   const { depth, keyHash } = position;
   assert(Number.isInteger(depth) && depth >= 0 && depth < 256, `node depth ${depth} is outside the tree`);
-  const bytes = keyHash.subarray(0, (depth + 7) >> 3);
-  const path = new Uint8Array(bytes);
-  if ((depth & 7) !== 0) path[path.length - 1]! &= 0xff << (8 - (depth & 7));
-  return `${depth.toString(16).padStart(2, '0')}:${toHex(path)}`;
+  // On every node read and write of an update: a byte table rather than toHex over a masked copy.
+  const whole = depth >> 3;
+  let text = BYTE_HEX[depth]! + ':';
+  for (let index = 0; index < whole; index++) text += BYTE_HEX[keyHash[index]!]!;
+  if ((depth & 7) !== 0) text += BYTE_HEX[keyHash[whole]! & (0xff << (8 - (depth & 7)) & 0xff)]!;
+  return text;
 }
+const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 const EMPTY_TAG = 0;
 const LEAF_TAG = 1;
@@ -70,17 +72,29 @@ function childBytes(child: Child): number {
   return child.kind === 'empty' ? 1 : child.kind === 'leaf' ? LEAF_BYTES : INTERNAL_BYTES;
 }
 
-function writeHeight(view: DataView, offset: number, height: number): void {
-  view.setUint32(offset, Math.floor(height / 2 ** 32));
-  view.setUint32(offset + 4, height >>> 0);
+/** Heights are below 2^53: 8 bytes big-endian, written byte by byte (no DataView per node). */
+function writeHeight(out: Uint8Array, offset: number, height: number): void {
+  let high = Math.floor(height / 2 ** 32);
+  let low = height >>> 0;
+  for (let index = 3; index >= 0; index--) {
+    out[offset + index] = high & 0xff;
+    out[offset + 4 + index] = low & 0xff;
+    high >>>= 8;
+    low >>>= 8;
+  }
 }
 
-function readHeight(view: DataView, offset: number): number {
-  return view.getUint32(offset) * 2 ** 32 + view.getUint32(offset + 4);
+function readHeight(bytes: Uint8Array, offset: number): number {
+  let high = 0;
+  let low = 0;
+  for (let index = 0; index < 4; index++) {
+    high = high * 256 + bytes[offset + index]!;
+    low = low * 256 + bytes[offset + 4 + index]!;
+  }
+  return high * 2 ** 32 + low;
 }
 
 function writeChild(out: Uint8Array, offset: number, child: Child): number {
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   if (child.kind === 'empty') {
     out[offset] = EMPTY_TAG;
     return offset + 1;
@@ -90,15 +104,14 @@ function writeChild(out: Uint8Array, offset: number, child: Child): number {
   if (child.kind === 'leaf') {
     out.set(child.keyHash, offset + 1 + HASH_BYTES);
     out.set(child.valueHash, offset + 1 + 2 * HASH_BYTES);
-    writeHeight(view, offset + 1 + 3 * HASH_BYTES, child.valueHeight);
+    writeHeight(out, offset + 1 + 3 * HASH_BYTES, child.valueHeight);
     return offset + LEAF_BYTES;
   }
-  writeHeight(view, offset + 1 + HASH_BYTES, child.version);
+  writeHeight(out, offset + 1 + HASH_BYTES, child.version);
   return offset + INTERNAL_BYTES;
 }
 
 function readChild(bytes: Uint8Array, offset: number): { child: Child; next: number } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tag = bytes[offset];
   if (tag === EMPTY_TAG) return { child: EMPTY_CHILD, next: offset + 1 };
   if (tag === LEAF_TAG) {
@@ -106,10 +119,10 @@ function readChild(bytes: Uint8Array, offset: number): { child: Child; next: num
     const hash = bytes.subarray(offset + 1, offset + 1 + HASH_BYTES);
     const keyHash = bytes.subarray(offset + 1 + HASH_BYTES, offset + 1 + 2 * HASH_BYTES);
     const valueHash = bytes.subarray(offset + 1 + 2 * HASH_BYTES, offset + 1 + 3 * HASH_BYTES);
-    return { child: { kind: 'leaf', hash, keyHash, valueHash, valueHeight: readHeight(view, offset + 1 + 3 * HASH_BYTES) }, next: offset + LEAF_BYTES };
+    return { child: { kind: 'leaf', hash, keyHash, valueHash, valueHeight: readHeight(bytes, offset + 1 + 3 * HASH_BYTES) }, next: offset + LEAF_BYTES };
   }
   assert(tag === INTERNAL_TAG && offset + INTERNAL_BYTES <= bytes.length, `a state tree record holds an unknown child tag ${String(tag)} or ends inside a child`);
-  return { child: { kind: 'internal', hash: bytes.subarray(offset + 1, offset + 1 + HASH_BYTES), version: readHeight(view, offset + 1 + HASH_BYTES) }, next: offset + INTERNAL_BYTES };
+  return { child: { kind: 'internal', hash: bytes.subarray(offset + 1, offset + 1 + HASH_BYTES), version: readHeight(bytes, offset + 1 + HASH_BYTES) }, next: offset + INTERNAL_BYTES };
 }
 
 /** A child on its own (the `zr:` root rows): tag, then hash and its fields (docs/encoding.md, section 11). */

@@ -31,7 +31,7 @@ import type { LedgerEntry } from '../model/ledger-entry.js';
 import type { TransactionResult } from '../model/result.js';
 import { isCanonicalWriteSet, type StateWrite } from '../model/state.js';
 import type { JsonValue } from '../encoding/canonical-json.js';
-import { compareHashes, EMPTY_CHILD, keyHashOf, pathOf, prepareWrites, proofOfPath, updateStateTree, valueHashOf, type Child, type StateTreeNodes, type StateTreeProof } from '../state-tree/index.js';
+import { compareHashes, EMPTY_CHILD, keyHashOf, pathOf, prepareWrites, proofOfPath, updateStateTree, valueHashOf, type Child, type StateTreeProof } from '../state-tree/index.js';
 import { ValidatorSet } from '../model/validator-set.js';
 import {
   buildConsistencyProof,
@@ -56,7 +56,7 @@ import { describeStoreError, storeErrorMessage } from './open-errors.js';
 import { makeReadCopy, type ReadCopy } from './read-copy.js';
 import { checkStoredBlock, checkTail, type StoreReader } from './tail-check.js';
 import { checkBlockRecord, checkCertificateRecord, checkTransactionRecord, isDamageError, storeDamage, StoreDamagedError, type StoreDamage } from './checked-reads.js';
-import { pruneStateTrees, putStateTreeHeight, stateTreeKeys, STATE_HEIGHTS_KEPT_DEFAULT, STATE_HEIGHTS_KEPT_MIN, storedStateFloor, storedStateTreeNodes, storedStateTreeRoot } from './state-tree-rows.js';
+import { CachedStateTreeNodes, pruneStateTrees, putStateTreeHeight, stateTreeKeys, STATE_HEIGHTS_KEPT_DEFAULT, STATE_HEIGHTS_KEPT_MIN, storedStateFloor, storedStateTreeNodes, storedStateTreeRoot } from './state-tree-rows.js';
 
 export type { EpochChange } from './epochs.js';
 export { StoreDamagedError, type StoreDamage } from './checked-reads.js';
@@ -172,7 +172,7 @@ export class BlockStore {
   private stateTreeRoot: Child;
   /** The lowest height whose state tree is kept whole. */
   private stateFloorHeight: number;
-  private readonly stateNodes: StateTreeNodes;
+  private readonly stateNodes: CachedStateTreeNodes;
 
   private constructor(
     private readonly db: Database,
@@ -190,7 +190,7 @@ export class BlockStore {
     this.epochHistory = epochs;
     this.stateTreeRoot = stateTree.root;
     this.stateFloorHeight = stateTree.floor;
-    this.stateNodes = storedStateTreeNodes((key) => this.db.getSync(key));
+    this.stateNodes = new CachedStateTreeNodes((key) => this.db.getSync(key));
   }
 
   static async open(options: BlockStoreOptions): Promise<StoreOpenResult> {
@@ -421,6 +421,7 @@ export class BlockStore {
     this.epochHistory = epochs;
     this.stateTreeRoot = tree.root;
     this.stateFloorHeight = stateFloor;
+    this.stateNodes.remember(tree.changes);
     return { ok: true, state };
   }
 

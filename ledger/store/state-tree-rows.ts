@@ -45,6 +45,42 @@ export function storedStateTreeNodes(get: SyncGet): StateTreeNodes {
   };
 }
 
+/** Decoded nodes a store keeps in memory (about 400 bytes each): the upper levels every block rewrites, and the paths it reads. */
+export const STATE_NODES_CACHED_MAX = 32_768;
+
+/**
+ * The store's nodes with the most recent kept in memory, decoded: nodes never change once
+ * written, so a cached node is always right, and pruned ones are no longer asked for. Each
+ * block's update reads mostly what the block before wrote (the upper levels), so the appends
+ * remember what they write (`remember`, after their batch is durable).
+ */
+export class CachedStateTreeNodes implements StateTreeNodes {
+  private readonly cache = new Map<string, InternalNode>();
+
+  constructor(private readonly get: SyncGet) {}
+
+  node(position: NodePosition, version: number): InternalNode | undefined {
+    const key = stateTreeKeys.node(position, version);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const bytes = this.get(key);
+    if (bytes === undefined) return undefined;
+    const node = decodeNode(bytes);
+    this.keep(key, node);
+    return node;
+  }
+
+  remember(changes: NodeChanges): void {
+    for (const created of changes.created) this.keep(stateTreeKeys.node(created.position, created.version), created.node);
+  }
+
+  private keep(key: string, node: InternalNode): void {
+    this.cache.set(key, node);
+    // Oldest first out: the upper levels come back with every block under a new version anyway.
+    if (this.cache.size > STATE_NODES_CACHED_MAX) this.cache.delete(this.cache.keys().next().value!);
+  }
+}
+
 export function storedStateTreeRoot(get: SyncGet, height: number): Child | undefined {
   const bytes = get(stateTreeKeys.root(height));
   return bytes === undefined ? undefined : decodeChild(bytes);
