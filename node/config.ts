@@ -103,7 +103,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Committed blocks the background scrub re-verifies per second (default 20); 0 turns the scrub off. */
       scrubBlocksPerSecond: z.number().int().min(0).max(SCRUB_BLOCKS_PER_SECOND_MAX).default(DEFAULT_SCRUB_BLOCKS_PER_SECOND),
-      /** Heights whose state trees are kept for state proofs (default 1,024; docs/encoding.md, section 11). */
+      /** Heights whose state trees are kept for state proofs (default 128; docs/encoding.md, section 11). */
       stateHeightsKept: z.number().int().min(STATE_HEIGHTS_KEPT_MIN).max(STATE_HEIGHTS_KEPT_MAX).default(STATE_HEIGHTS_KEPT_DEFAULT),
     })
     .default({ scrubBlocksPerSecond: DEFAULT_SCRUB_BLOCKS_PER_SECOND, stateHeightsKept: STATE_HEIGHTS_KEPT_DEFAULT }),

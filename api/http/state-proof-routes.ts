@@ -48,7 +48,7 @@ export const stateProofResponse = z.object({
   key: z.string(),
   value: z.json().nullable().describe('the value at `height`; null when the key is absent'),
   height: z.number().int().describe('the ledger height the proof is at: checkpoint.header.ledgerHeight'),
-  proof: stateTreeProofSchema.describe('siblings from the root down along SHA-256(key); `leaf` only when the path ends at another key’s leaf (an absence)'),
+  proof: stateTreeProofSchema.describe('the nodes on the path of SHA-256(key), from the root down, each with its other non-empty children (mask: bit 15 - nibble) in nibble order; `leaf` only when the path ends at another key’s leaf (an absence)'),
   checkpoint: certifiedHeader,
   epochChanges: z.array(certifiedHeader).describe('the blocks below the checkpoint that ended a validator-set epoch, oldest first; empty while the genesis set is unchanged'),
 });
@@ -60,7 +60,7 @@ export const stateProofOperations: Operation[] = [
     operationId: 'stateProof',
     summary: 'a state key’s value or absence, proven against the state root of a certified checkpoint',
     description:
-      'Check offline: SHA-256(key) leads through proof.siblings to checkpoint.header.stateRoot from the key’s leaf (its value), from another key’s leaf or from an empty subtree (its absence); height equals checkpoint.header.ledgerHeight; the quorum certificate on the header verifies under the validator set of its epoch, reached from the genesis keys through epochChanges. Auditors and regulators read any key; others item/ and lot/ keys of things whose history they may read, and recall/ keys.',
+      'Check offline: SHA-256(key) leads through proof.levels to checkpoint.header.stateRoot from the key’s leaf (its value), from another key’s leaf or from an empty subtree (its absence); height equals checkpoint.header.ledgerHeight; the quorum certificate on the header verifies under the validator set of its epoch, reached from the genesis keys through epochChanges. Auditors and regulators read any key; others item/ and lot/ keys of things whose history they may read, and recall/ keys.',
     tags: ['proofs'],
     access: 'read',
     params: stateProofParameters,

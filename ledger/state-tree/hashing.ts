@@ -1,28 +1,33 @@
 /**
- * Hashing of the state tree (docs/encoding.md, section 9): a binary sparse Merkle tree over
- * SHA-256 of the state keys, hashed as RFC 6962 / RFC 9162 section 2.1.1 hashes its log, with a
- * one-byte prefix that tells leaves (0x00) from internal nodes (0x01), and an explicit hash for
- * an empty subtree as Diem's and Aptos' sparse Merkle trees have (SPARSE_MERKLE_PLACEHOLDER_HASH):
+ * Hashing of the state tree (docs/encoding.md, section 9): a sparse Merkle tree of radix 16 over
+ * SHA-256 of the state keys, the physical shape of Diem's and Aptos' Jellyfish Merkle tree (Gao et
+ * al., "Jellyfish Merkle Tree", 2021: internal nodes of 16 children, one per nibble of the key
+ * hash, and a subtree of one key stored as that key's leaf), hashed flat: an internal node is one
+ * SHA-256 over its 16 children, as Ethereum's branch nodes are, rather than Jellyfish's binary
+ * tree inside each node, so that a changed node costs one hash call, not fifteen. Leaves and
+ * internal nodes carry RFC 6962 / RFC 9162 section 2.1.1's one-byte prefixes, and an empty
+ * subtree has an explicit hash (Diem's SPARSE_MERKLE_PLACEHOLDER_HASH):
  *
  *   keyHash   = H(UTF-8(key))
  *   valueHash = H(canonical(value))                     (RFC 8785 bytes)
  *   leaf      = H(0x00 || keyHash || valueHash)
- *   internal  = H(0x01 || left || right)
+ *   internal  = H(0x01 || child_0 || ... || child_15)   (513 bytes)
  *   empty     = 32 zero bytes                           (no SHA-256 preimage is known)
  *
- * Bit i of a key hash (i = 0 the most significant bit of byte 0) chooses the right child at
- * depth i. Runs in Node and in the browser (the sha256 twin).
+ * Nibble i of a key hash (i = 0 the high half of byte 0) chooses the child at depth i. Runs in
+ * Node and in the browser (the sha256 twin).
  */
 import { canonicalBytes, type JsonValue } from '../encoding/canonical-json.js';
 import { utf8 } from '../encoding/hex.js';
 import { sha256 } from '../crypto/sha256.js';
-import { nodeHash } from '../merkle/hashing.js';
 
 export type Hash = Uint8Array;
 
 export const HASH_BYTES = 32;
-/** Bits in a key hash: the deepest a leaf can sit. */
-export const KEY_HASH_BITS = 256;
+/** Children of an internal node: one per value of a nibble. */
+export const RADIX = 16;
+/** Nibbles in a key hash: the deepest a leaf can sit. */
+export const KEY_HASH_NIBBLES = 64;
 export const EMPTY_SUBTREE: Hash = new Uint8Array(HASH_BYTES);
 
 export function keyHashOf(key: string): Hash {
@@ -48,22 +53,28 @@ export function leafHashOf(keyHash: Hash, valueHash: Hash): Hash {
   return sha256(LEAF_INPUT);
 }
 
-export function internalHashOf(left: Hash, right: Hash): Hash {
-  return nodeHash(left, right);
+const INTERNAL_INPUT = new Uint8Array(1 + RADIX * HASH_BYTES);
+INTERNAL_INPUT[0] = 0x01;
+
+/** H(0x01 || the 16 children's hashes in nibble order). */
+export function internalHashOf(children: ReadonlyArray<Hash>): Hash {
+  for (let slot = 0; slot < RADIX; slot++) INTERNAL_INPUT.set(children[slot]!, 1 + slot * HASH_BYTES);
+  return sha256(INTERNAL_INPUT);
 }
 
-/** Bit `index` of a key hash, most significant first: 0 goes left, 1 right. */
-export function bitAt(keyHash: Hash, index: number): 0 | 1 {
-  return ((keyHash[index >> 3]! >> (7 - (index & 7))) & 1) as 0 | 1;
+/** Nibble `index` of a key hash, the high half of each byte first. */
+export function nibbleAt(keyHash: Hash, index: number): number {
+  const byte = keyHash[index >> 1]!;
+  return (index & 1) === 0 ? byte >> 4 : byte & 15;
 }
 
-/** How many leading bits two key hashes share (256 when equal). */
-export function commonPrefixBits(left: Hash, right: Hash): number {
+/** How many leading nibbles two key hashes share (64 when equal). */
+export function commonPrefixNibbles(left: Hash, right: Hash): number {
   for (let byte = 0; byte < HASH_BYTES; byte++) {
     const differ = left[byte]! ^ right[byte]!;
-    if (differ !== 0) return byte * 8 + Math.clz32(differ) - 24;
+    if (differ !== 0) return byte * 2 + (differ >> 4 === 0 ? 1 : 0);
   }
-  return KEY_HASH_BITS;
+  return KEY_HASH_NIBBLES;
 }
 
 export function compareHashes(left: Hash, right: Hash): number {
@@ -72,9 +83,4 @@ export function compareHashes(left: Hash, right: Hash): number {
     if (difference !== 0) return difference;
   }
   return 0;
-}
-
-export function isEmptyHash(hash: Hash): boolean {
-  for (let byte = 0; byte < HASH_BYTES; byte++) if (hash[byte] !== 0) return false;
-  return true;
 }

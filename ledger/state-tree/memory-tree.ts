@@ -2,7 +2,7 @@
  * The state tree held in memory, without history: what the offline verifier rebuilds from the
  * write sets, and what tests, the contracts' harness and the test chains use. Only the current
  * version's nodes are kept (stale ones are dropped at once), so its memory is a bounded multiple of
- * the live keys: about one node per key.
+ * the live keys: about one node of sixteen children per three keys.
  */
 import { toHex } from '../encoding/hex.js';
 import type { StateWrite } from '../model/state.js';

@@ -6,13 +6,13 @@
  * other subtree where it is, referred to by its version. So the tree of every retained height can
  * be read, and a proof built against the root a certified header names.
  *
- * Only internal nodes are rows. A leaf lives inside its parent's row (or as the root), with the
- * height whose write set holds its value, so that the value at any retained height can be found.
- * A subtree of one key is that key's leaf, wherever its key hash's prefix first becomes unique
- * (the compression of runs of single children that keeps depth near log2(keys) rather than 256).
+ * Only internal nodes are rows, each with its 16 children. A leaf lives inside its parent's row
+ * (or as the root), with the height whose write set holds its value, so that the value at any
+ * retained height can be found. A subtree of one key is that key's leaf, wherever its key hash's
+ * prefix first becomes unique, which keeps depth near log16(keys) rather than 64.
  */
 import { assert } from '../assert.js';
-import { EMPTY_SUBTREE, HASH_BYTES, type Hash } from './hashing.js';
+import { EMPTY_SUBTREE, HASH_BYTES, KEY_HASH_NIBBLES, RADIX, type Hash } from './hashing.js';
 
 export type Child =
   | { kind: 'empty'; hash: Hash }
@@ -20,16 +20,16 @@ export type Child =
   | { kind: 'internal'; hash: Hash; /** The height that wrote this node. */ version: number };
 
 export interface InternalNode {
-  left: Child;
-  right: Child;
+  /** RADIX children, by the nibble of the key hash at the node's depth. */
+  children: readonly Child[];
 }
 
 export const EMPTY_CHILD: Child = Object.freeze({ kind: 'empty', hash: EMPTY_SUBTREE });
 
-/** Where an internal node sits: its depth and the key-hash bits above it (the rest are ignored). */
+/** Where an internal node sits: its depth in nibbles and the key-hash nibbles above it (the rest are ignored). */
 export interface NodePosition {
   depth: number;
-  /** Any key hash under the node: only its first `depth` bits count. */
+  /** Any key hash under the node: only its first `depth` nibbles count. */
   keyHash: Hash;
 }
 
@@ -44,35 +44,30 @@ export interface NodeChanges {
   stale: Array<{ position: NodePosition; version: number }>;
 }
 
+const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 /**
- * The position's key text: depth (2 hex digits) and the path bits, as the first ceil(depth / 8)
- * bytes of the key hash with the bits below the depth cleared, in hex. Equal for every key hash
- * under the node.
+ * The position's key text: the depth (2 hex digits), then the first `depth` nibbles of the key
+ * hash in hex. Equal for every key hash under the node.
  */
 export function positionKey(position: NodePosition): string {
   const { depth, keyHash } = position;
-  assert(Number.isInteger(depth) && depth >= 0 && depth < 256, `node depth ${depth} is outside the tree`);
-  // On every node read and write of an update: a byte table rather than toHex over a masked copy.
-  const whole = depth >> 3;
+  assert(Number.isInteger(depth) && depth >= 0 && depth < KEY_HASH_NIBBLES, 'a state tree node depth is outside the tree');
+  // On every node read and write of an update: a byte table rather than toHex and a slice.
   let text = BYTE_HEX[depth]! + ':';
-  for (let index = 0; index < whole; index++) text += BYTE_HEX[keyHash[index]!]!;
-  if ((depth & 7) !== 0) text += BYTE_HEX[keyHash[whole]! & (0xff << (8 - (depth & 7)) & 0xff)]!;
+  for (let index = 0; index < depth >> 1; index++) text += BYTE_HEX[keyHash[index]!]!;
+  if ((depth & 1) === 1) text += BYTE_HEX[keyHash[depth >> 1]!]![0]!;
   return text;
 }
-const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
-const EMPTY_TAG = 0;
 const LEAF_TAG = 1;
 const INTERNAL_TAG = 2;
 const HEIGHT_BYTES = 8;
 const LEAF_BYTES = 1 + 3 * HASH_BYTES + HEIGHT_BYTES;
 const INTERNAL_BYTES = 1 + HASH_BYTES + HEIGHT_BYTES;
+const MASK_BYTES = 2;
 
-function childBytes(child: Child): number {
-  return child.kind === 'empty' ? 1 : child.kind === 'leaf' ? LEAF_BYTES : INTERNAL_BYTES;
-}
-
-/** Heights are below 2^53: 8 bytes big-endian, written byte by byte (no DataView per node). */
+/** Heights are below 2^53: 8 bytes big-endian, written byte by byte. */
 function writeHeight(out: Uint8Array, offset: number, height: number): void {
   let high = Math.floor(height / 2 ** 32);
   let low = height >>> 0;
@@ -94,11 +89,13 @@ function readHeight(bytes: Uint8Array, offset: number): number {
   return high * 2 ** 32 + low;
 }
 
+function childBytes(child: Child): number {
+  return child.kind === 'empty' ? 0 : child.kind === 'leaf' ? LEAF_BYTES : INTERNAL_BYTES;
+}
+
+/** A non-empty child: its tag, hash and fields. */
 function writeChild(out: Uint8Array, offset: number, child: Child): number {
-  if (child.kind === 'empty') {
-    out[offset] = EMPTY_TAG;
-    return offset + 1;
-  }
+  assert(child.kind !== 'empty', 'an empty child has no bytes of its own');
   out[offset] = child.kind === 'leaf' ? LEAF_TAG : INTERNAL_TAG;
   out.set(child.hash, offset + 1);
   if (child.kind === 'leaf') {
@@ -113,7 +110,6 @@ function writeChild(out: Uint8Array, offset: number, child: Child): number {
 
 function readChild(bytes: Uint8Array, offset: number): { child: Child; next: number } {
   const tag = bytes[offset];
-  if (tag === EMPTY_TAG) return { child: EMPTY_CHILD, next: offset + 1 };
   if (tag === LEAF_TAG) {
     assert(offset + LEAF_BYTES <= bytes.length, 'a state tree record ends inside a leaf');
     const hash = bytes.subarray(offset + 1, offset + 1 + HASH_BYTES);
@@ -121,33 +117,59 @@ function readChild(bytes: Uint8Array, offset: number): { child: Child; next: num
     const valueHash = bytes.subarray(offset + 1 + 2 * HASH_BYTES, offset + 1 + 3 * HASH_BYTES);
     return { child: { kind: 'leaf', hash, keyHash, valueHash, valueHeight: readHeight(bytes, offset + 1 + 3 * HASH_BYTES) }, next: offset + LEAF_BYTES };
   }
-  assert(tag === INTERNAL_TAG && offset + INTERNAL_BYTES <= bytes.length, `a state tree record holds an unknown child tag ${String(tag)} or ends inside a child`);
+  assert(tag === INTERNAL_TAG && offset + INTERNAL_BYTES <= bytes.length, 'a state tree record holds an unknown child tag or ends inside a child');
   return { child: { kind: 'internal', hash: bytes.subarray(offset + 1, offset + 1 + HASH_BYTES), version: readHeight(bytes, offset + 1 + HASH_BYTES) }, next: offset + INTERNAL_BYTES };
 }
 
-/** A child on its own (the `zr:` root rows): tag, then hash and its fields (docs/encoding.md, section 11). */
+/** A child on its own (the `zr:` root rows): nothing for an empty tree, else its tag, hash and fields. */
 export function encodeChild(child: Child): Uint8Array {
   const out = new Uint8Array(childBytes(child));
-  writeChild(out, 0, child);
+  if (child.kind !== 'empty') writeChild(out, 0, child);
   return out;
 }
 
 export function decodeChild(bytes: Uint8Array): Child {
+  if (bytes.length === 0) return EMPTY_CHILD;
   const { child, next } = readChild(bytes, 0);
   assert(next === bytes.length, 'a state tree root record has trailing bytes');
   return child;
 }
 
-/** An internal node's row: its left child, then its right child. */
+/** An internal node's row: a 16-bit mask of its non-empty children (bit 15 - slot), then each of them in slot order. */
 export function encodeNode(node: InternalNode): Uint8Array {
-  const out = new Uint8Array(childBytes(node.left) + childBytes(node.right));
-  writeChild(out, writeChild(out, 0, node.left), node.right);
+  let size = MASK_BYTES;
+  let mask = 0;
+  for (let slot = 0; slot < RADIX; slot++) {
+    const child = node.children[slot]!;
+    if (child.kind === 'empty') continue;
+    mask |= 0x8000 >> slot;
+    size += childBytes(child);
+  }
+  const out = new Uint8Array(size);
+  out[0] = mask >> 8;
+  out[1] = mask & 0xff;
+  let offset = MASK_BYTES;
+  for (let slot = 0; slot < RADIX; slot++) {
+    const child = node.children[slot]!;
+    if (child.kind !== 'empty') offset = writeChild(out, offset, child);
+  }
   return out;
 }
 
 export function decodeNode(bytes: Uint8Array): InternalNode {
-  const left = readChild(bytes, 0);
-  const right = readChild(bytes, left.next);
-  assert(right.next === bytes.length, 'a state tree node record has trailing bytes');
-  return { left: left.child, right: right.child };
+  assert(bytes.length >= MASK_BYTES, 'a state tree node record is too short');
+  const mask = (bytes[0]! << 8) | bytes[1]!;
+  const children: Child[] = [];
+  let offset = MASK_BYTES;
+  for (let slot = 0; slot < RADIX; slot++) {
+    if ((mask & (0x8000 >> slot)) === 0) {
+      children.push(EMPTY_CHILD);
+      continue;
+    }
+    const read = readChild(bytes, offset);
+    children.push(read.child);
+    offset = read.next;
+  }
+  assert(offset === bytes.length, 'a state tree node record has trailing bytes');
+  return { children };
 }

@@ -13,7 +13,7 @@
  */
 import { assert } from '../assert.js';
 import type { StateWrite } from '../model/state.js';
-import { bitAt, compareHashes, internalHashOf, KEY_HASH_BITS, keyHashOf, leafHashOf, valueHashOf, valueHashOfText, type Hash } from './hashing.js';
+import { compareHashes, internalHashOf, KEY_HASH_NIBBLES, keyHashOf, leafHashOf, nibbleAt, RADIX, valueHashOf, valueHashOfText, type Hash } from './hashing.js';
 import { EMPTY_CHILD, type Child, type NodeChanges, type StateTreeNodes } from './nodes.js';
 
 export interface PreparedWrite {
@@ -50,6 +50,8 @@ export function updateStateTree(nodes: StateTreeNodes, root: Child, version: num
   return { root: updater.update(root, 0, 0, writes.length), changes: updater.changes };
 }
 
+type Leaf = Extract<Child, { kind: 'leaf' }>;
+
 class Updater {
   readonly changes: NodeChanges = { created: [], stale: [] };
 
@@ -63,33 +65,32 @@ class Updater {
   update(existing: Child, depth: number, lo: number, hi: number): Child {
     if (lo === hi) return existing;
     if (existing.kind !== 'internal') return this.build(depth, lo, hi, existing.kind === 'leaf' ? existing : undefined);
-    assert(existing.version < this.version, `state tree node of version ${existing.version} is not older than the update's ${this.version}`);
+    assert(existing.version < this.version, 'a state tree node is not older than the update writing over it');
     const position = { depth, keyHash: this.writes[lo]!.keyHash };
     const node = this.nodes.node(position, existing.version);
     assert(node !== undefined, `state tree node at depth ${depth} of version ${existing.version} is missing`);
-    const middle = this.firstRight(depth, lo, hi);
-    const left = this.update(node.left, depth + 1, lo, middle);
-    const right = this.update(node.right, depth + 1, middle, hi);
-    if (left === node.left && right === node.right) return existing;
-    this.changes.stale.push({ position, version: existing.version });
-    return this.join(depth, position.keyHash, left, right);
-  }
-
-  /** The first write in [lo, hi) whose bit at `depth` is 1: they share the bits above, so the zeros come first. */
-  private firstRight(depth: number, lo: number, hi: number): number {
-    let low = lo;
-    let high = hi;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (bitAt(this.writes[middle]!.keyHash, depth) === 0) low = middle + 1;
-      else high = middle;
+    const children = node.children.slice();
+    let changed = false;
+    // The writes share the nibbles above, so they come grouped by the nibble at this depth, in order.
+    for (let start = lo; start < hi; ) {
+      const slot = nibbleAt(this.writes[start]!.keyHash, depth);
+      let end = start + 1;
+      while (end < hi && nibbleAt(this.writes[end]!.keyHash, depth) === slot) end++;
+      const updated = this.update(children[slot]!, depth + 1, start, end);
+      if (updated !== children[slot]) {
+        children[slot] = updated;
+        changed = true;
+      }
+      start = end;
     }
-    return low;
+    if (!changed) return existing;
+    this.changes.stale.push({ position, version: existing.version });
+    return this.join(depth, position.keyHash, children);
   }
 
   /** A subtree that held at most the one leaf `kept`, rebuilt with writes [lo, hi). */
-  private build(depth: number, lo: number, hi: number, kept: Extract<Child, { kind: 'leaf' }> | undefined): Child {
-    const leaves: Array<Extract<Child, { kind: 'leaf' }>> = [];
+  private build(depth: number, lo: number, hi: number, kept: Leaf | undefined): Child {
+    const leaves: Leaf[] = [];
     let pending = kept;
     for (let index = lo; index < hi; index++) {
       const write = this.writes[index]!;
@@ -114,24 +115,36 @@ class Updater {
   }
 
   /** The subtree at `depth` of two or more leaves [lo, hi), sorted by key hash. */
-  private subtree(depth: number, leaves: ReadonlyArray<Extract<Child, { kind: 'leaf' }>>, lo: number, hi: number): Child {
-    assert(depth < KEY_HASH_BITS, 'two distinct keys with one key hash');
-    let middle = lo;
-    while (middle < hi && bitAt(leaves[middle]!.keyHash, depth) === 0) middle++;
-    const side = (from: number, to: number): Child => (to - from === 0 ? EMPTY_CHILD : to - from === 1 ? leaves[from]! : this.subtree(depth + 1, leaves, from, to));
-    return this.join(depth, leaves[lo]!.keyHash, side(lo, middle), side(middle, hi));
+  private subtree(depth: number, leaves: readonly Leaf[], lo: number, hi: number): Child {
+    assert(depth < KEY_HASH_NIBBLES, 'two distinct keys with one key hash');
+    const children: Child[] = new Array<Child>(RADIX).fill(EMPTY_CHILD);
+    for (let start = lo; start < hi; ) {
+      const slot = nibbleAt(leaves[start]!.keyHash, depth);
+      let end = start + 1;
+      while (end < hi && nibbleAt(leaves[end]!.keyHash, depth) === slot) end++;
+      children[slot] = end - start === 1 ? leaves[start]! : this.subtree(depth + 1, leaves, start, end);
+      start = end;
+    }
+    return this.join(depth, leaves[lo]!.keyHash, children);
   }
 
-  /** The node over two subtrees, or, when it would hold one leaf and nothing else, that leaf. */
-  private join(depth: number, keyHash: Hash, left: Child, right: Child): Child {
-    if (left.kind === 'empty' && right.kind !== 'internal') return right;
-    if (right.kind === 'empty' && left.kind !== 'internal') return left;
-    const node = { left, right };
+  /** The node over its children, or, when it would hold one leaf and nothing else, that leaf (or nothing, nothing). */
+  private join(depth: number, keyHash: Hash, children: Child[]): Child {
+    let only: Child | undefined;
+    let count = 0;
+    for (const child of children) {
+      if (child.kind === 'empty') continue;
+      count++;
+      only = child;
+    }
+    if (count === 0) return EMPTY_CHILD;
+    if (count === 1 && only!.kind === 'leaf') return only!;
+    const node = { children };
     this.changes.created.push({ position: { depth, keyHash }, version: this.version, node });
-    return { kind: 'internal', hash: internalHashOf(left.hash, right.hash), version: this.version };
+    return { kind: 'internal', hash: internalHashOf(children.map((child) => child.hash)), version: this.version };
   }
 
-  private leaf(keyHash: Hash, valueHash: Hash): Extract<Child, { kind: 'leaf' }> {
+  private leaf(keyHash: Hash, valueHash: Hash): Leaf {
     return { kind: 'leaf', hash: leafHashOf(keyHash, valueHash), keyHash, valueHash, valueHeight: this.version };
   }
 }

@@ -18,7 +18,7 @@ import { decodeChild, decodeNode, encodeChild, encodeNode, positionKey, type Chi
 import { fixedHex, HEIGHT_DIGITS } from './keys.js';
 
 /** Heights whose state trees a store keeps by default: proofs are served at any of them. */
-export const STATE_HEIGHTS_KEPT_DEFAULT = 1024;
+export const STATE_HEIGHTS_KEPT_DEFAULT = 128;
 /** The fewest: a certified checkpoint states the ledger a few heights below the head, and proofs are served there. */
 export const STATE_HEIGHTS_KEPT_MIN = 16;
 /** The most: a million heights of stale nodes is already far more than any proof needs. */
@@ -45,8 +45,8 @@ export function storedStateTreeNodes(get: SyncGet): StateTreeNodes {
   };
 }
 
-/** Decoded nodes a store keeps in memory (about 400 bytes each): the upper levels every block rewrites, and the paths it reads. */
-export const STATE_NODES_CACHED_MAX = 32_768;
+/** Decoded nodes a store keeps in memory (a few KB each, sixteen children): the upper levels every block rewrites (273 nodes to depth 3), and the paths it reads. */
+export const STATE_NODES_CACHED_MAX = 4096;
 
 /**
  * The store's nodes with the most recent kept in memory, decoded: nodes never change once

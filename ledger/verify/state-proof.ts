@@ -8,7 +8,7 @@
  * proofs (checkpoint.ts). Runs in Node and in the browser; each failure names the check.
  *
  *   { "format": "custodia-state-proof/1", "chainId", "key", "value": JSON or null (absent), "height",
- *     "proof": { "siblings": [hex...], "leaf"?: { "keyHash", "valueHash" } },
+ *     "proof": { "levels": [{ "mask", "hashes": [hex...] }...], "leaf"?: { "keyHash", "valueHash" } },
  *     "checkpoint": { "header", "certificate" }, "epochChanges": [{ "header", "certificate" }...] (optional) }
  */
 import { z } from 'zod';
@@ -18,13 +18,15 @@ import { STATE_KEY_LENGTH_MAX } from '../model/state.js';
 import type { ValidatorSet } from '../model/validator-set.js';
 import { describeZodError } from '../model/zod-errors.js';
 import type { JsonValue } from '../encoding/canonical-json.js';
-import { KEY_HASH_BITS, verifyStateTreeProof } from '../state-tree/index.js';
+import { KEY_HASH_NIBBLES, RADIX, verifyStateTreeProof } from '../state-tree/index.js';
 import { certificateNotOnHeader, certifiedHeaderSchema, epochChangesSchema, verifyCheckpointCertificate } from './checkpoint.js';
 
 export const STATE_PROOF_FORMAT = 'custodia-state-proof/1';
 
 export const stateTreeProofSchema = z.strictObject({
-  siblings: z.array(hashHex).max(KEY_HASH_BITS),
+  levels: z
+    .array(z.strictObject({ mask: z.number().int().min(0).max(0xffff), hashes: z.array(hashHex).max(RADIX - 1) }))
+    .max(KEY_HASH_NIBBLES),
   leaf: z.strictObject({ keyHash: hashHex, valueHash: hashHex }).optional(),
 });
 

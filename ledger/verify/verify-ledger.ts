@@ -2,7 +2,7 @@
  * Offline re-verification of a whole ledger from genesis (what `custodia verify --data` runs).
  * Trusting nothing stored but the blocks themselves, it recomputes every block hash and link,
  * every transaction's signatures, the Merkle log and the state tree (rebuilt in memory from the
- * write sets: about one node of some 200 bytes per live state key), checks every
+ * write sets: some 500 bytes of memory per live state key), checks every
  * certificate against the validator set of its height's epoch (the genesis set, then each set a
  * committed block hands over to with `nextValidators`), and compares all of it with what the
  * store recorded, its epoch index included. It stops at the first failure and names the height.

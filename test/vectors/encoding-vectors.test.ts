@@ -54,21 +54,20 @@ describe('encoding vectors (test/vectors/encoding.json)', () => {
     expect(vectors.ledgerEntry.canonical).toBe(canonicalize(vectors.ledgerEntry.value));
     expect(vectors.ledgerEntry.leafHash).toBe(leaf(utf8(vectors.ledgerEntry.canonical)));
 
-    // The state tree, from first principles: a subtree of no key is the empty hash, of one key that key's leaf, else an internal node over its halves.
+    // The state tree, from first principles: a subtree of no key is the empty hash, of one key that key's leaf, else an internal node over its sixteen parts.
     const state = vectors.stateRoot;
     expect(state.emptySubtree).toBe('00'.repeat(32));
     const example = state.leafExample;
     expect(example.keyHash).toBe(hashText(example.key));
     expect(example.valueHash).toBe(hashText(canonicalize(example.value)));
     expect(example.leafHash).toBe(toHex(sha256(fromHex(`00${example.keyHash}${example.valueHash}`))));
-    const bit = (hash: string, index: number) => (parseInt(hash.slice(Math.floor(index / 4), Math.floor(index / 4) + 1), 16) >> (3 - (index % 4))) & 1;
+    const nibble = (hash: string, index: number) => parseInt(hash[index]!, 16);
     const leafOf = (key: string, value: unknown) => toHex(sha256(fromHex(`00${hashText(key)}${hashText(canonicalize(value))}`)));
     const subtree = (entries: Array<{ keyHash: string; leaf: string }>, depth: number): string => {
       if (entries.length === 0) return state.emptySubtree;
       if (entries.length === 1) return entries[0]!.leaf;
-      const left = subtree(entries.filter((entry) => bit(entry.keyHash, depth) === 0), depth + 1);
-      const right = subtree(entries.filter((entry) => bit(entry.keyHash, depth) === 1), depth + 1);
-      return toHex(sha256(fromHex(`01${left}${right}`)));
+      const children = Array.from({ length: 16 }, (_, slot) => subtree(entries.filter((entry) => nibble(entry.keyHash, depth) === slot), depth + 1));
+      return toHex(sha256(fromHex(`01${children.join('')}`)));
     };
     const current = new Map<string, unknown>();
     const rootOf = (applied: Array<{ key: string; value: unknown }>) => {
@@ -79,9 +78,13 @@ describe('encoding vectors (test/vectors/encoding.json)', () => {
     expect(state.rootAtHeight1).toBe(rootOf(state.writes));
     for (const claim of state.proofsAtHeight1) {
       const keyHash = hashText(claim.key);
-      const siblings: string[] = claim.proof.siblings;
+      const levels: Array<{ mask: number; hashes: string[] }> = claim.proof.levels;
       let node = claim.value !== null ? leafOf(claim.key, claim.value) : claim.proof.leaf === undefined ? state.emptySubtree : toHex(sha256(fromHex(`00${claim.proof.leaf.keyHash}${claim.proof.leaf.valueHash}`)));
-      for (let depth = siblings.length - 1; depth >= 0; depth--) node = toHex(sha256(fromHex(bit(keyHash, depth) === 1 ? `01${siblings[depth]}${node}` : `01${node}${siblings[depth]}`)));
+      for (let depth = levels.length - 1; depth >= 0; depth--) {
+        const others = [...levels[depth]!.hashes];
+        const children = Array.from({ length: 16 }, (_, slot) => (slot === nibble(keyHash, depth) ? node : (levels[depth]!.mask >> (15 - slot)) & 1 ? others.shift()! : state.emptySubtree));
+        node = toHex(sha256(fromHex(`01${children.join('')}`)));
+      }
       expect(node, claim.key).toBe(state.rootAtHeight1);
       expect(current.get(claim.key) ?? null).toEqual(claim.value);
     }

@@ -156,7 +156,7 @@ export function encodingVectors() {
     },
     ledgerEntry: { value: entry, canonical: new TextDecoder().decode(ledgerEntryBytes(entry)), leafHash: toHex(ledgerEntryLeafHash(entry)) },
     stateRoot: {
-      description: 'A sparse Merkle tree over SHA-256 of the keys: leaf = H(0x00 || keyHash || valueHash), internal = H(0x01 || left || right), empty = 32 zero bytes; proofs list siblings from the root down.',
+      description: 'A sparse Merkle tree of radix 16 over SHA-256 of the keys: leaf = H(0x00 || keyHash || valueHash), internal = H(0x01 || child_0 || ... || child_15), empty = 32 zero bytes; proofs list, from the root down, each node\'s other non-empty children (mask bit 15 - nibble).',
       emptySubtree: toHex(EMPTY_SUBTREE),
       leafExample: {
         key: genesisWrites[0]!.key,

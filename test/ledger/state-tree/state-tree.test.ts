@@ -1,14 +1,14 @@
 /**
  * The state tree (ledger/state-tree/): its root depends only on the state, not on the order or
  * history of writes; proofs of present and absent keys verify, and fail for a wrong value, a
- * wrong key, a tampered sibling and a wrong root; and its depth stays near log2 of the keys.
+ * wrong key, a tampered sibling and a wrong root; and its depth stays near log16 of the keys.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
 import { toHex } from '../../../ledger/encoding/hex.js';
 import { sortWriteSet, type StateWrite } from '../../../ledger/model/state.js';
-import { EMPTY_SUBTREE, MemoryStateTree, verifyStateTreeProof, leafHashOf, keyHashOf, valueHashOf, encodeNode, decodeNode, encodeChild, decodeChild, type StateTreeProof } from '../../../ledger/state-tree/index.js';
+import { EMPTY_SUBTREE, MemoryStateTree, verifyStateTreeProof, leafHashOf, keyHashOf, valueHashOf, encodeNode, decodeNode, encodeChild, decodeChild, nibbleAt, type StateTreeProof } from '../../../ledger/state-tree/index.js';
 import { fromHex } from '../../../ledger/encoding/hex.js';
 
 const key = fc.stringMatching(/^[a-z]{1,3}\/[a-z0-9]{0,4}$/);
@@ -88,10 +88,29 @@ describe('the state tree', () => {
           const otherRoot = new Uint8Array(root);
           otherRoot[0]! ^= 1;
           expect(verifyStateTreeProof(candidate, held, proof, otherRoot).ok).toBe(false);
-          // A tampered sibling.
-          for (const [index, sibling] of proof.siblings.entries()) {
-            const tampered: StateTreeProof = { ...proof, siblings: proof.siblings.map((entry, at) => (at === index ? flipHex(sibling) : entry)) };
-            expect(verifyStateTreeProof(candidate, held, tampered, root).ok).toBe(false);
+          // A tampered sibling, a sibling said to be empty, an empty child said to be there.
+          for (const [depth, level] of proof.levels.entries()) {
+            const at = (change: (copy: StateTreeProof['levels'][number]) => void): StateTreeProof => {
+              const copy = structuredClone(proof);
+              change(copy.levels[depth]!);
+              return copy;
+            };
+            for (const index of level.hashes.keys()) {
+              expect(verifyStateTreeProof(candidate, held, at((copy) => (copy.hashes[index] = flipHex(copy.hashes[index]!))), root).ok).toBe(false);
+            }
+            if (level.hashes.length > 0) {
+              const first = 15 - Math.floor(Math.log2(level.mask));
+              expect(verifyStateTreeProof(candidate, held, at((copy) => ((copy.mask &= ~(0x8000 >> first)), copy.hashes.shift())), root).ok).toBe(false);
+            }
+            const emptySlot = Array.from({ length: 16 }, (_, slot) => slot).find((slot) => (level.mask & (0x8000 >> slot)) === 0 && slot !== nibbleAt(keyHashOf(candidate), depth));
+            if (emptySlot !== undefined) {
+              const claimed = at((copy) => {
+                copy.mask |= 0x8000 >> emptySlot;
+                const before = Array.from({ length: emptySlot }, (_, slot) => slot).filter((slot) => (level.mask & (0x8000 >> slot)) !== 0).length;
+                copy.hashes.splice(before, 0, '00'.repeat(32));
+              });
+              expect(verifyStateTreeProof(candidate, held, claimed, root).ok).toBe(false);
+            }
           }
         }
       }),
@@ -110,27 +129,29 @@ describe('the state tree', () => {
     // An absent key whose path ends at another leaf: that leaf cannot be moved onto another key's path.
     const absent = Array.from({ length: 200 }, (_, index) => `absent/${index}`).map((entry) => ({ entry, proof: tree.prove(entry) })).find((candidate) => candidate.proof.leaf !== undefined)!;
     expect(verifyStateTreeProof(absent.entry, null, absent.proof, root)).toEqual({ ok: true });
-    const ownLeaf = { siblings: proof.siblings, leaf: { keyHash: toHex(keyHashOf('item/7')), valueHash: toHex(valueHashOf('item/7')) } };
+    const ownLeaf = { levels: proof.levels, leaf: { keyHash: toHex(keyHashOf('item/7')), valueHash: toHex(valueHashOf('item/7')) } };
     expect(verifyStateTreeProof('item/7', null, ownLeaf, root)).toMatchObject({ ok: false, reason: expect.stringContaining('present') });
     const offPath = tree.prove('item/7');
-    const someLeaf = { siblings: offPath.siblings, leaf: absent.proof.leaf! };
+    const someLeaf = { levels: offPath.levels, leaf: absent.proof.leaf! };
     expect(verifyStateTreeProof('item/7', null, someLeaf, root).ok).toBe(false);
     // Malformed hashes and overlong paths are refused, not thrown.
-    expect(verifyStateTreeProof('item/7', 'item/7', { siblings: ['zz'] }, root).ok).toBe(false);
-    expect(verifyStateTreeProof('item/7', 'item/7', { siblings: Array(257).fill('00'.repeat(32)) }, root).ok).toBe(false);
+    expect(verifyStateTreeProof('item/7', 'item/7', { levels: [{ mask: 1, hashes: ['zz'] }] }, root).ok).toBe(false);
+    expect(verifyStateTreeProof('item/7', 'item/7', { levels: [{ mask: 0x10000, hashes: [] }] }, root).ok).toBe(false);
+    expect(verifyStateTreeProof('item/7', 'item/7', { levels: [{ mask: 3, hashes: ['00'.repeat(32)] }] }, root).ok).toBe(false);
+    expect(verifyStateTreeProof('item/7', 'item/7', { levels: Array(65).fill({ mask: 0, hashes: [] }) }, root).ok).toBe(false);
   });
 
-  it('keeps paths near log2 of the number of keys, not 256 deep', () => {
+  it('keeps paths near log16 of the number of keys, not 64 deep', () => {
     const tree = new MemoryStateTree();
     const keys = Array.from({ length: 4096 }, (_, index) => `item/urn:epc:id:sgtin:0614141.107346.${index}`);
     tree.apply(sortWriteSet(keys.map((entry) => ({ key: entry, value: 1 }))));
-    const depths = keys.map((entry) => tree.prove(entry).siblings.length);
-    // log2(4096) = 12; a random key set's deepest pair shares about 2 log2(n) bits.
-    expect(Math.max(...depths)).toBeLessThanOrEqual(32);
-    expect(depths.reduce((sum, depth) => sum + depth, 0) / depths.length).toBeLessThan(15);
-    // n - 1 nodes branch; the rest are the runs above an empty side, about 0.44 n for random keys.
-    expect(tree.size).toBeGreaterThanOrEqual(keys.length - 1);
-    expect(tree.size).toBeLessThan(2 * keys.length);
+    const depths = keys.map((entry) => tree.prove(entry).levels.length);
+    // log16(4096) = 3; a random key set's deepest pair shares about 2 log16(n) nibbles.
+    expect(Math.max(...depths)).toBeLessThanOrEqual(8);
+    expect(depths.reduce((sum, depth) => sum + depth, 0) / depths.length).toBeLessThan(4.5);
+    // Each node holds two or more keys and splits them up to sixteen ways.
+    expect(tree.size).toBeGreaterThanOrEqual(Math.ceil((keys.length - 1) / 15));
+    expect(tree.size).toBeLessThan(keys.length / 2);
   });
 
   it('encodes nodes and roots so that they decode to the same children', () => {

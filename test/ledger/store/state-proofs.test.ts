@@ -88,10 +88,12 @@ describe('the state tree in the block store', () => {
         reachable.add(key);
         const node = nodes.node({ depth, keyHash }, child.version);
         expect(node, key).toBeDefined();
-        const right = new Uint8Array(keyHash);
-        right[depth >> 3]! |= 0x80 >> (depth & 7);
-        walk(node!.left, depth + 1, keyHash);
-        walk(node!.right, depth + 1, right);
+        for (const [slot, below] of node!.children.entries()) {
+          // The key hash of the child's position: nibble `depth` set to its slot.
+          const under = new Uint8Array(keyHash);
+          under[depth >> 1] = (depth & 1) === 0 ? (slot << 4) | (under[depth >> 1]! & 15) : (under[depth >> 1]! & 0xf0) | slot;
+          walk(below, depth + 1, under);
+        }
       };
       for (const height of roots) walk(storedStateTreeRoot(get, height)!, 0, new Uint8Array(32));
       const stored = await db.keys({ gte: 'z:', lt: 'z;' }).all();

@@ -88,7 +88,7 @@ describe('state proofs', () => {
     const cases: Array<[string, unknown, string, RegExp]> = [
       ['not a proof', { format: 'custodia-state-proof/1' }, 'format', /not a state proof/],
       ['a key longer than any state key', mutate(present, (copy) => (copy.key = 'k'.repeat(513))), 'format', /key/],
-      ['more siblings than key-hash bits', mutate(present, (copy) => (copy.proof.siblings = Array(257).fill('00'.repeat(32)))), 'format', /siblings/],
+      ['more levels than key-hash nibbles', mutate(present, (copy) => (copy.proof.levels = Array(65).fill({ mask: 0, hashes: [] }))), 'format', /levels/],
       ['another chain', mutate(present, (copy) => (copy.chainId = 'other-chain')), 'chain', /other-chain/],
       ['an altered checkpoint header', mutate(present, (copy) => (copy.checkpoint.header.stateRoot = '00'.repeat(32))), 'checkpoint', /not the checkpoint header/],
       ['another height than the header states', mutate(present, (copy) => (copy.height -= 1)), 'checkpoint', /states the ledger at height/],
@@ -99,9 +99,10 @@ describe('state proofs', () => {
       ['a present key claimed absent', mutate(present, (copy) => (copy.value = null)), 'state', /the absence of item/],
       ['an absent key claimed present', mutate(absent, (copy) => (copy.value = { recalled: true })), 'state', /the value of recall/],
       ['another key with this key’s path', mutate(present, (copy) => (copy.key = RECALLED_LOT)), 'state', /not the root|names no other leaf|cannot be on/],
-      ['this key with another key’s path', mutate(otherKey, (copy) => (copy.key = ITEM)), 'state', /not the root/],
-      ['a tampered sibling', mutate(present, (copy) => (copy.proof.siblings[0] = (copy.proof.siblings[0][0] === '0' ? '1' : '0') + copy.proof.siblings[0].slice(1))), 'state', /not the root/],
-      ['a sibling dropped', mutate(present, (copy) => copy.proof.siblings.pop()), 'state', /not the root/],
+      ['this key with another key’s path', mutate(otherKey, (copy) => (copy.key = ITEM)), 'state', /not the root|own child/],
+      ['a tampered sibling', mutate(present, (copy) => (copy.proof.levels[0].hashes[0] = (copy.proof.levels[0].hashes[0][0] === '0' ? '1' : '0') + copy.proof.levels[0].hashes[0].slice(1))), 'state', /not the root/],
+      ['a level dropped', mutate(present, (copy) => copy.proof.levels.pop()), 'state', /not the root/],
+      ['a sibling dropped', mutate(present, (copy) => copy.proof.levels[0].hashes.pop()), 'state', /hashes for the/],
     ];
     for (const [name, input, step, says] of cases) {
       const verdict = verifyStateProof(input, chain.chainId, chain.validators);
