@@ -1,6 +1,6 @@
 /**
  * `custodia gateway --key FILE --node URL[,URL...] [--listen 127.0.0.1:PORT] [--data DIR]
- * [--token-file FILE] [--genesis FILE] [--as PARTICIPANT]`: the participant gateway of issue 14
+ * [--token-file FILE] [--genesis FILE] [--as PARTICIPANT] [--retry-max-ms MS]`: the participant gateway of issue 14
  * (tools/gateway/, docs/epcis.md "Participant gateway"). It serves the GS1 EPCIS 2.0 REST binding
  * to the participant's own systems behind a bearer token, signs each capture as the participant,
  * keeps it in a durable outbox and forwards it, in order, to whichever validator answers. Runs
@@ -9,6 +9,8 @@
 import { Command } from 'commander';
 import { splitHostPort } from '../../node/config.js';
 import { EXIT_OK, fail } from '../exit-codes.js';
+import { integerOption } from '../integer-option.js';
+import { DEFAULT_LINK_OPTIONS } from '../gateway/validator-link.js';
 import { startGateway } from '../gateway/start-gateway.js';
 
 export const GATEWAY_LISTEN_DEFAULT = '127.0.0.1:26990';
@@ -21,6 +23,7 @@ interface GatewayCommandOptions {
   tokenFile?: string;
   genesis?: string;
   as?: string;
+  retryMaxMs: string;
 }
 
 export function gatewayCommand(): Command {
@@ -33,6 +36,7 @@ export function gatewayCommand(): Command {
     .option('--token-file <file>', 'the bearer token local clients send (created, mode 0600, when absent; default <data>/token)')
     .option('--genesis <file>', "the chain's genesis (default: pinned in --data from the first validator that serves it)")
     .option('--as <participant>', "the participant id (default: the key file's label)")
+    .option('--retry-max-ms <ms>', 'the longest pause before trying an unreachable validator again (the pause doubles from 250 ms)', String(DEFAULT_LINK_OPTIONS.backoffMaxMs))
     .action(async (options: GatewayCommandOptions) => {
       if (!/^[A-Za-z0-9.\-[\]:]+:[0-9]{1,5}$/.test(options.listen)) {
         process.exitCode = fail('--listen: expected host:port');
@@ -43,6 +47,11 @@ export function gatewayCommand(): Command {
         process.exitCode = fail('--node: expected http(s) URLs, comma-separated');
         return;
       }
+      const retryMaxMs = integerOption(options.retryMaxMs, 'retry-max-ms', DEFAULT_LINK_OPTIONS.backoffBaseMs, 3_600_000);
+      if (typeof retryMaxMs === 'string') {
+        process.exitCode = fail(retryMaxMs);
+        return;
+      }
       const started = await startGateway({
         keyFile: options.key,
         validators,
@@ -51,6 +60,7 @@ export function gatewayCommand(): Command {
         ...(options.tokenFile === undefined ? {} : { tokenFile: options.tokenFile }),
         ...(options.genesis === undefined ? {} : { genesisFile: options.genesis }),
         ...(options.as === undefined ? {} : { as: options.as }),
+        link: { backoffMaxMs: retryMaxMs },
         logger: {
           info: (message) => process.stdout.write(`${message}\n`),
           warn: (fields, message) => process.stderr.write(`warning: ${message} ${JSON.stringify(fields, (_key, value: unknown) => (value instanceof Error ? value.message : value))}\n`),
