@@ -70,7 +70,8 @@ afterAll(async () => {
 });
 
 describe('custodia gateway, cut off and killed', () => {
-  it('accepts captures while every validator is cut off, loses none to kill -9, and commits each exactly once', async () => {
+  // Three starts of the command (node and tsx load in seconds, several times that on a loaded machine).
+  it('accepts captures while every validator is cut off, loses none to kill -9, and commits each exactly once', { timeout: 240_000 }, async () => {
     const directory = await directories();
     const data = dataIn(directory, 'gateway');
     const port = await freePort();

@@ -16,7 +16,10 @@ import { createServer, type Server } from 'node:http';
 import { liveEventBuilders } from '../../../api/epcis-builders.js';
 import { serializeEpcisXml } from '../../../api/epcis-xml/index.js';
 import type { JsonObject } from '../../../api/epcis-xml/read-values.js';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { generateKeyFile } from '../../../ledger/files/key-file.js';
+import { loadOrCreateToken } from '../../../tools/gateway/local-auth.js';
+import { startGateway } from '../../../tools/gateway/start-gateway.js';
 import { readGenesisFile } from '../../../ledger/files/genesis-file.js';
 import { transactionId, type Transaction } from '../../../ledger/model/transaction.js';
 import { verifyTransactionProof } from '../../../ledger/verify/proof.js';
@@ -28,6 +31,7 @@ const directories = temporaryDirectories('gateway');
 const events = liveEventBuilders();
 let node: ApiNode;
 let gateway: TestGateway;
+let mainData: string;
 let serial = 0;
 
 /** A commissioning of a new item by the farm, with an eventID of its own. */
@@ -40,7 +44,8 @@ function newDocument(): { document: JsonObject; eventId: string; item: string } 
 
 beforeAll(async () => {
   node = await startApiNode();
-  gateway = await startTestGateway({ validators: [node.url], dataDirectory: dataIn(await directories(), 'main'), keyFile: node.participantKeyFiles['farm']! });
+  mainData = dataIn(await directories(), 'main');
+  gateway = await startTestGateway({ validators: [node.url], dataDirectory: mainData, keyFile: node.participantKeyFiles['farm']! });
 });
 afterAll(async () => {
   await gateway?.close();
@@ -58,6 +63,33 @@ describe('the gateway’s local authentication', () => {
     const wrong = await request(gateway, 'POST', '/epcis/capture', { token: `${gateway.token}x`, body: newDocument().document });
     expect(wrong).toMatchObject({ status: 401, body: { code: 'bad-credential' } });
     expect(gateway.outbox.counts().queued + gateway.outbox.counts().submitted).toBe(0);
+  });
+
+  it('made its token file readable by its owner only, and refuses a token file others may read or a short token', async () => {
+    expect((await stat(gateway.tokenFile)).mode & 0o777).toBe(0o600);
+    const directory = await directories();
+    const open = dataIn(directory, 'open-token');
+    await writeFile(open, 'a-token-that-is-long-enough-0123456789\n', { mode: 0o644 });
+    await chmod(open, 0o644);
+    expect(await loadOrCreateToken(open)).toMatchObject({ ok: false, message: expect.stringMatching(/read by others/) });
+    const short = dataIn(directory, 'short-token');
+    await writeFile(short, 'short\n', { mode: 0o600 });
+    expect(await loadOrCreateToken(short)).toMatchObject({ ok: false });
+    const made = await loadOrCreateToken(dataIn(directory, 'new-token'));
+    expect(made).toMatchObject({ ok: true, created: true });
+    expect(await loadOrCreateToken(dataIn(directory, 'new-token'))).toEqual({ ok: true, created: false, token: made.ok ? made.token : '' });
+  });
+});
+
+describe('the chain’s genesis', () => {
+  it('is pinned from the first validator that serves it, used when none answers later, and without either the gateway does not start', async () => {
+    const pinned = JSON.parse(await readFile(dataIn(mainData, 'genesis.json'), 'utf8'));
+    const genesis = await readGenesisFile(node.genesisFile);
+    if (!genesis.ok) throw new Error(genesis.message);
+    expect(pinned).toEqual(genesis.genesis);
+    const directory = await directories();
+    const refused = await startGateway({ validators: ['http://127.0.0.1:1'], keyFile: node.participantKeyFiles['farm']!, dataDirectory: dataIn(directory, 'nothing'), listen: { host: '127.0.0.1', port: 0 }, logger: { info: () => undefined, warn: () => undefined } });
+    expect(refused).toMatchObject({ ok: false, message: expect.stringMatching(/no validator served the chain's genesis/) });
   });
 });
 
