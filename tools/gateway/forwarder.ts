@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { transactionResultSchema, type TransactionResult } from '../../ledger/model/result.js';
 import type { ValidatorSet } from '../../ledger/model/validator-set.js';
 import { verifyTransactionProof } from '../../ledger/verify/proof.js';
+import { transactionId, type Transaction } from '../../ledger/model/transaction.js';
 import { isSettled, type Outbox, type OutboxRecord, type RefusedEvent } from './outbox.js';
 import { ValidatorFailure, type ValidatorHealth, type ValidatorLink } from './validator-link.js';
 
@@ -172,10 +173,16 @@ export class Forwarder {
       while (index + batch.length < entries.length && batch.length < this.batchTransactionsMax) {
         const record = entries[index + batch.length]!;
         if (batch.length > 0 && bytes + record.bytes + 1 > this.options.batchBytesMax) break;
-        bodies.push(JSON.stringify(await this.outbox.transaction(record.seq)));
+        const transaction = await this.storedTransaction(record);
+        if (transaction === undefined) {
+          entries.splice(index + batch.length, 1);
+          continue;
+        }
+        bodies.push(JSON.stringify(transaction));
         batch.push(record);
         bytes += record.bytes + 1;
       }
+      if (batch.length === 0) continue;
       const answer = await this.link.request(validator, 'POST', '/v1/transactions', { body: `[${bodies.join(',')}]`, signal: this.abort.signal });
       if (LOAD_STATUSES.has(answer.status)) return this.retryAfter(answer.headers);
       if (answer.status === 413 && batch.length > 1) {
@@ -206,6 +213,24 @@ export class Forwarder {
       index += batch.length;
     }
     return 0;
+  }
+
+  /**
+   * The entry's transaction as the outbox holds it, if it still has the id it was accepted under;
+   * otherwise the disk changed under the gateway: the entry is settled rejected, never sent.
+   */
+  private async storedTransaction(record: OutboxRecord): Promise<Transaction | undefined> {
+    let transaction: Transaction | undefined;
+    try {
+      transaction = await this.outbox.transaction(record.seq);
+      if (transactionId(transaction.body) !== record.id) transaction = undefined;
+    } catch {
+      transaction = undefined;
+    }
+    if (transaction !== undefined) return transaction;
+    this.options.warn({ id: record.id, seq: record.seq }, 'the outbox holds no intact transaction for this capture; it is settled rejected');
+    await this.outbox.update(record.seq, { state: 'rejected', result: { status: 'rejected', code: 'outbox-damaged', message: 'the gateway outbox no longer holds this capture intact' }, proven: false, settledAt: new Date().toISOString() });
+    return undefined;
   }
 
   private retryAfter(headers: Headers): number {

@@ -129,7 +129,13 @@ export async function startGateway(options: GatewayStartOptions): Promise<Gatewa
   if (!genesis.ok) return { ok: false, message: genesis.message };
   const chainId = genesis.genesis.chainId;
 
-  const outbox = await Outbox.open(join(options.dataDirectory, 'outbox'), { ...DEFAULT_OUTBOX_LIMITS, ...options.outboxLimits });
+  let outbox: Outbox;
+  try {
+    outbox = await Outbox.open(join(options.dataDirectory, 'outbox'), { ...DEFAULT_OUTBOX_LIMITS, ...options.outboxLimits });
+  } catch (error) {
+    // Locked by another gateway on the same folder, or damaged: never guessed at.
+    return { ok: false, message: `cannot open the outbox in ${options.dataDirectory}: ${(error as Error).message}${(error as { cause?: Error }).cause === undefined ? '' : ` (${(error as { cause: Error }).cause.message})`}` };
+  }
   const storage = new BindingStore(join(options.dataDirectory, 'epcis-rest'));
   const link = new ValidatorLink({ ...DEFAULT_LINK_OPTIONS, ...options.link, urls: options.validators, chainId, signer });
   const forwarder = new Forwarder(outbox, link, { ...DEFAULT_FORWARDER_OPTIONS, ...options.forwarder, chainId, validators: genesis.validators, warn: options.logger.warn });

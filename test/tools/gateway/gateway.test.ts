@@ -21,7 +21,9 @@ import { generateKeyFile } from '../../../ledger/files/key-file.js';
 import { loadOrCreateToken } from '../../../tools/gateway/local-auth.js';
 import { startGateway } from '../../../tools/gateway/start-gateway.js';
 import { readGenesisFile } from '../../../ledger/files/genesis-file.js';
-import { transactionId, type Transaction } from '../../../ledger/model/transaction.js';
+import { signTransaction, transactionId, type Transaction } from '../../../ledger/model/transaction.js';
+import { captureTransactionBody } from '../../../api/epcis-rest/capture-signature.js';
+import { Outbox } from '../../../tools/gateway/outbox.js';
 import { verifyTransactionProof } from '../../../ledger/verify/proof.js';
 import { startApiNode, type ApiNode } from '../../api/support/api-node.js';
 import { temporaryDirectories } from '../../support/temp-dir.js';
@@ -276,6 +278,27 @@ describe('outages, restarts and failover', () => {
     expect(full.outbox.counts().queued).toBe(2);
     await full.close();
     await proxy.close();
+  });
+
+  it('never sends a capture whose stored transaction changed on disk, goes on with the next, and refuses a second gateway on the same folder', async () => {
+    const directory = dataIn(await directories(), 'damaged');
+    const outbox = await Outbox.open(dataIn(directory, 'outbox'));
+    const signer = node.signers['farm']!;
+    const sign = (document: JsonObject) => signTransaction(captureTransactionBody(gateway.chainId, [signer.participant], 'n1', document, 'rollback'), [signer]);
+    const original = sign(newDocument().document);
+    const changed = { ...original, body: { ...original.body, nonce: 'changed' } };
+    await outbox.accept(changed, transactionId(original.body), 'rollback');
+    const intact = sign(newDocument().document);
+    await outbox.accept(intact, transactionId(intact.body), 'rollback');
+    await outbox.close();
+
+    const damaged = await startTestGateway({ validators: [node.url], dataDirectory: directory, keyFile: node.participantKeyFiles['farm']!, genesisFile: node.genesisFile });
+    expect(await jobWhen(damaged, `/epcis/capture/${transactionId(original.body)}`, settled)).toMatchObject({ success: false, 'custodia:state': 'rejected', 'custodia:proven': false, errors: [{ code: 'outbox-damaged' }] });
+    expect(await jobWhen(damaged, `/epcis/capture/${transactionId(intact.body)}`, settled)).toMatchObject({ success: true, 'custodia:state': 'committed' });
+    await expect(node.client().status(transactionId(changed.body))).rejects.toThrow(/404 not-found/);
+    const second = await startGateway({ validators: [node.url], keyFile: node.participantKeyFiles['farm']!, dataDirectory: directory, genesisFile: node.genesisFile, listen: { host: '127.0.0.1', port: 0 }, logger: { info: () => undefined, warn: () => undefined } });
+    expect(second).toMatchObject({ ok: false, message: expect.stringMatching(/cannot open the outbox/) });
+    await damaged.close();
   });
 
   it('settles a capture the validator refuses to admit (an unregistered participant) as rejected, marked unproven', async () => {
