@@ -37,6 +37,8 @@ export interface ForwarderOptions {
   batchBytesMax: number;
   /** Unsettled entries looked at per round. */
   inFlightMax: number;
+  /** Submitted entries whose status is asked in one round. */
+  confirmsPerRoundMax: number;
   /** How long the oldest submitted entry's status request waits for its commit. */
   commitWaitMs: number;
   /** Pause before asking again for a proof no checkpoint covers yet, or a status still pending. */
@@ -46,7 +48,7 @@ export interface ForwarderOptions {
   warn: (fields: Record<string, unknown>, message: string) => void;
 }
 
-export const DEFAULT_FORWARDER_OPTIONS = { batchTransactionsMax: 100, batchBytesMax: 768 * 1024, inFlightMax: 1000, commitWaitMs: 2000, pollMs: 200, retryAfterMaxMs: 30_000 } as const;
+export const DEFAULT_FORWARDER_OPTIONS = { batchTransactionsMax: 100, batchBytesMax: 768 * 1024, inFlightMax: 1000, confirmsPerRoundMax: 32, commitWaitMs: 2000, pollMs: 200, retryAfterMaxMs: 30_000 } as const;
 
 const statusSchema = z.union([
   z.object({ id: z.string(), status: z.literal('pending') }),
@@ -238,9 +240,14 @@ export class Forwarder {
     return Math.min(this.options.retryAfterMaxMs, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000);
   }
 
-  /** Settles what it can of the submitted entries, oldest first; a positive wait when one must be asked again later. */
+  /**
+   * Settles what it can of the oldest submitted entries (at most confirmsPerRoundMax), the first
+   * asked with wait=commit; one still pending does not hold back those after it. A positive wait
+   * when some remain unsettled.
+   */
   private async confirm(validator: ValidatorHealth, submitted: OutboxRecord[]): Promise<number> {
-    for (const [position, record] of submitted.entries()) {
+    let unsettled = false;
+    for (const [position, record] of submitted.slice(0, this.options.confirmsPerRoundMax).entries()) {
       if (this.stopped) return 0;
       const wait = position === 0 ? `?wait=commit&timeoutMs=${this.options.commitWaitMs}` : '';
       const answer = await this.link.request(validator, 'GET', `/v1/transactions/${record.id}${wait}`, { signal: this.abort.signal });
@@ -251,11 +258,14 @@ export class Forwarder {
       }
       const status = statusSchema.safeParse(answer.json);
       if (answer.status !== 200 || !status.success || status.data.id !== record.id) throw new ValidatorFailure(validator.url, `not a status of ${record.id} (HTTP ${answer.status}): ${truncated(answer.text, 200)}`);
-      if (status.data.status === 'pending') return this.options.pollMs;
-      const settled = await this.settleWithProof(validator, record, status.data.blockHash);
-      if (!settled) return this.options.pollMs;
+      if (status.data.status === 'pending') {
+        unsettled = true;
+        continue;
+      }
+      // No checkpoint covers this one yet, nor (checkpoints only grow) those committed after it.
+      if (!(await this.settleWithProof(validator, record, status.data.blockHash))) return this.options.pollMs;
     }
-    return 0;
+    return unsettled ? this.options.pollMs : 0;
   }
 
   /** Settles a claimed commit once its proof verifies; false when no checkpoint covers it yet. */

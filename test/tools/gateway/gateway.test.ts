@@ -135,6 +135,15 @@ describe('capture through the gateway', () => {
     expect(job).toMatchObject({ running: false, success: false, 'custodia:state': 'rejected', 'custodia:proven': true, errors: [{ code: 'duplicate-event', type: 'epcisException:ValidationException' }] });
   });
 
+  it('takes one event on POST /events and answers 201 with it once committed', async () => {
+    const { document, eventId } = newDocument();
+    const event = (document['epcisBody'] as { eventList: JsonObject[] }).eventList[0]!;
+    const answer = await request(gateway, 'POST', '/epcis/events', { body: { '@context': document['@context']!, ...event } });
+    expect(answer.status).toBe(201);
+    expect(answer.headers.get('location')).toBe(`/epcis/events/${encodeURIComponent(eventId)}`);
+    expect(answer.body).toMatchObject({ eventID: eventId, type: 'ObjectEvent' });
+  });
+
   it('takes EPCIS XML, signs its JSON-LD conversion, and answers queries in XML', async () => {
     const { document, item } = newDocument();
     const answer = await request(gateway, 'POST', '/epcis/capture', { body: serializeEpcisXml(document).xml, headers: { 'content-type': 'application/xml' } });
