@@ -31,7 +31,6 @@ import { captureTransaction, parseCaptureSignatureHeaders } from './capture-sign
 import { CAPTURE_EVENTS_MAX, ruleProblem, validatedDocument as validated } from './capture-validation.js';
 import { BindingStore } from './store.js';
 
-export { CAPTURE_EVENTS_MAX } from './capture-validation.js';
 
 /** Refusals that say the request is not who it claims to be: 401 in the binding (SecurityException). */
 const UNAUTHENTICATED = new Set(['bad-signature', 'missing-signature', 'unexpected-signer', 'duplicate-signature', 'unknown-participant', 'unknown-key', 'revoked-key']);

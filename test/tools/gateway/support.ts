@@ -6,9 +6,11 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
 import { startGateway, type GatewayStartOptions, type RunningGateway } from '../../../tools/gateway/start-gateway.js';
+import { answerOf, type Answer } from '../../support/http-answer.js';
 
 export interface TestGateway extends RunningGateway {
   token: string;
@@ -30,17 +32,10 @@ export async function startTestGateway(options: { validators: string[]; dataDire
     ...options,
   });
   if (!started.ok) throw new Error(started.message);
-  const { readFile } = await import('node:fs/promises');
   const token = (await readFile(started.tokenFile, 'utf8')).trim();
   return { ...started, token, warnings };
 }
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: any;
-}
 
 export async function request(gateway: { url: string; token: string }, method: string, path: string, options: { headers?: Record<string, string>; body?: string | JsonValue; token?: string | null } = {}): Promise<Answer> {
   const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
@@ -54,14 +49,7 @@ export async function request(gateway: { url: string; token: string }, method: s
     },
     ...(body === undefined ? {} : { body }),
   });
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, body: parsed };
+  return answerOf(response);
 }
 
 /** Polls a capture job through the gateway until `done` holds of it (each poll a request, a short pause between). */
