@@ -4,8 +4,8 @@
  *
  * 1. Submit: the unsettled entries not yet held by the validator in use go to it in order, in
  *    batches (POST /v1/transactions with an array; the validator admits each in order). Admitted
- *    (its status, whatever it says) is `submitted`; refused for load (503) stops the round and
- *    waits the Retry-After, so nothing overtakes; refused for what it is (4xx: a bad signature,
+ *    (its status, whatever it says) is `submitted`; refused for load (503) ends the round and
+ *    waits the Retry-After before the next batch; refused for what it is (4xx: a bad signature,
  *    an unknown participant, an invalid document) settles the entry `rejected`, marked unproven.
  *    A resubmission is the same transaction, so the same id: a validator answers it with its
  *    status and the ledger records it once.
@@ -161,7 +161,7 @@ export class Forwarder {
     const submitWait = await this.submit(validator, pending.filter((record) => record.state === 'queued' || record.submittedTo !== validator.url));
     if (this.stopped) return 0;
     const fresh = this.outbox.pending(this.options.inFlightMax).filter((record) => record.state === 'submitted' && record.submittedTo === validator.url);
-    const confirmWait = fresh.length === 0 ? (submitWait > 0 ? submitWait : 0) : await this.confirm(validator, fresh);
+    const confirmWait = fresh.length === 0 ? 0 : await this.confirm(validator, fresh);
     return Math.max(submitWait, confirmWait);
   }
 
@@ -201,10 +201,10 @@ export class Forwarder {
           if (outcome.id !== record.id) throw new ValidatorFailure(validator.url, `answered transaction ${record.id} with the status of ${truncated(outcome.id, 80)}`);
           await this.outbox.update(record.seq, { state: 'submitted', submittedTo: validator.url, attempts: record.attempts + 1 });
         } else if (LOAD_STATUSES.has(outcome.httpStatus)) {
+          // Sent again after the Retry-After, and no later batch goes before it (the validator
+          // judged each of this batch on its own: whatever it admitted is recorded as admitted).
           overloaded ??= this.retryAfter(answer.headers);
           await this.outbox.update(record.seq, { attempts: record.attempts + 1, lastError: truncated(`${validator.url}: ${outcome.code}: ${outcome.message}`) });
-          // Nothing after a transaction sent back may overtake it.
-          break;
         } else {
           const result: TransactionResult = { status: 'rejected', code: reasonCodeOf(outcome.code), message: truncated(outcome.message) };
           this.options.warn({ id: record.id, validator: validator.url, code: outcome.code }, 'a validator refused a capture at admission');
