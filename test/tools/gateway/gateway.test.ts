@@ -272,6 +272,36 @@ describe('outages, restarts and failover', () => {
     await new Promise((resolve) => liarServer.close(resolve));
   });
 
+  it('sends a capture a validator refused for load again after its Retry-After', async () => {
+    // A validator in front of the real one that sends back the first batch as overloaded.
+    let refusals = 0;
+    const loaded = express();
+    loaded.use(express.raw({ type: () => true, limit: '4mb' }));
+    loaded.all('/{*path}', async (request, response) => {
+      if (request.method === 'POST' && refusals === 0) {
+        refusals += 1;
+        const batch = JSON.parse((request.body as Buffer).toString()) as unknown[];
+        response.set('Retry-After', '1').json(batch.map(() => ({ status: 'refused', httpStatus: 503, code: 'overloaded', message: 'too many waiting', path: '' })));
+        return;
+      }
+      const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name.startsWith('x-custodia') || name === 'content-type' || name === 'accept')) as Record<string, string>;
+      const forwarded = await fetch(`${node.url}${request.originalUrl}`, { method: request.method, headers, ...(request.method === 'POST' ? { body: (request.body as Buffer).toString() } : {}) });
+      response.status(forwarded.status).type(forwarded.headers.get('content-type') ?? 'application/json').send(Buffer.from(await forwarded.arrayBuffer()));
+    });
+    const server: Server = createServer(loaded);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const patient = await startTestGateway({ validators: [url], dataDirectory: dataIn(await directories(), 'loaded'), keyFile: node.participantKeyFiles['farm']!, genesisFile: node.genesisFile });
+    const answer = await request(patient, 'POST', '/epcis/capture', { body: newDocument().document });
+    const location = answer.headers.get('location')!;
+    const waiting = await jobWhen(patient, location, (job) => job['custodia:lastError'] !== undefined || job.running === false);
+    expect(waiting).toMatchObject({ running: true, 'custodia:state': 'queued', 'custodia:lastError': expect.stringMatching(/overloaded/) });
+    expect(await jobWhen(patient, location, settled)).toMatchObject({ success: true, 'custodia:state': 'committed', 'custodia:attempts': 2 });
+    expect(refusals).toBe(1);
+    await patient.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
   it('refuses new captures with 503 and Retry-After when its outbox is full, and never drops accepted ones', async () => {
     const proxy = await cuttableProxy(new URL(node.url));
     proxy.cut();
