@@ -29,6 +29,16 @@ export const CONSENSUS_CHANNEL = 'consensus';
  * CONFIGURABLE_PAYLOAD_BYTES_MAX (node/config.ts) keeps those inside the frame too.
  */
 export const COMMITTED_RESPONSE_PAYLOAD_BYTES_MAX = 12 * 1024 * 1024;
+/**
+ * Committed-block requests served at once, in all and per peer. Serving reads, checks and encodes
+ * up to 12 MiB of blocks; a peer catching up (or a hostile one) that asked again before the
+ * answer came, or several peers at once, could otherwise keep a validator too busy to vote (a
+ * repairing validator's catch-up stalled a chaos run's network this way). Requests beyond these
+ * are dropped and counted; the requester asks again, or another peer, after its timeout.
+ */
+export const COMMITTED_SERVES_AT_ONCE_MAX = 2;
+/** Blocks read from the store per step while serving, so the event loop serves consensus between steps. */
+const COMMITTED_SERVE_READ_BLOCKS = 8;
 
 /** Binary frames on the consensus channel (node/transport/frames.ts); a broadcast is framed once for every peer. */
 export interface FrameSender {
@@ -116,8 +126,15 @@ export class ConsensusDriver {
       return;
     }
     if (decoded.message.kind === 'committed-request') {
+      if (this.serving.has(from) || this.serving.size >= COMMITTED_SERVES_AT_ONCE_MAX) {
+        this.options.metrics.messagesRejected.inc({ reason: 'committed-request-busy' });
+        return;
+      }
+      this.serving.add(from);
       // A store that is damaged (a checked read refuses its blocks) or failing answers nothing: the peer asks another.
-      void this.serveCommitted(from, decoded.message.fromHeight, decoded.message.count).catch((error: unknown) => this.options.logger.warn({ error, from }, 'serving committed blocks to a peer failed'));
+      void this.serveCommitted(from, decoded.message.fromHeight, decoded.message.count)
+        .catch((error: unknown) => this.options.logger.warn({ error, from }, 'serving committed blocks to a peer failed'))
+        .finally(() => this.serving.delete(from));
       return;
     }
     this.enqueue({ kind: 'message', from, message: decoded.message, nowMs: this.now(), epoch: decoded.epoch });
@@ -235,16 +252,33 @@ export class ConsensusDriver {
    * Answers a lagging peer with committed blocks and the QC on each, from the ledger store, and
    * an epoch's last block with the hand-over proof kept for it (consensus/catch-up.ts).
    */
+  /** Peers whose committed-block request is being served. */
+  private readonly serving = new Set<string>();
+
+  /**
+   * Reads committed blocks a few at a time, only as many as the response can carry (the rule of
+   * consensus/catch-up.ts decides where it ends), so a response cut short by its byte budget does
+   * not read, check and encode the rest.
+   */
   private async serveCommitted(from: string, fromHeight: number, count: number): Promise<void> {
     const blocksMax = Math.min(count, this.options.committedBlocksPerResponseMax ?? 64);
-    const blocks = await this.options.store.getBlocks(fromHeight, committedResponseBlocksMax(blocksMax));
+    const readMax = committedResponseBlocksMax(blocksMax);
+    const respond = (blocks: readonly CommittedBlock[]) => committedResponseBlocks(blocks, (height) => this.handOverProofs.get(height), blocksMax, COMMITTED_RESPONSE_PAYLOAD_BYTES_MAX);
     const committed: CommittedBlock[] = [];
-    for (const block of blocks) {
-      const certificate = await this.options.store.getCertificate(block.header.height);
-      if (certificate === undefined) break;
-      committed.push({ block: { header: block.header, payload: encodePayload(block.transactions) }, certificate });
+    let ledgerEnded = false;
+    while (!ledgerEnded && committed.length < readMax && respond(committed).length === committed.length) {
+      const wanted = Math.min(COMMITTED_SERVE_READ_BLOCKS, readMax - committed.length);
+      const blocks = await this.options.store.getBlocks(fromHeight + committed.length, wanted);
+      ledgerEnded = blocks.length < wanted;
+      for (const block of blocks) {
+        const certificate = await this.options.store.getCertificate(block.header.height);
+        if (certificate === undefined) {
+          ledgerEnded = true;
+          break;
+        }
+        committed.push({ block: { header: block.header, payload: encodePayload(block.transactions) }, certificate });
+      }
     }
-    const served = committedResponseBlocks(committed, (height) => this.handOverProofs.get(height), blocksMax, COMMITTED_RESPONSE_PAYLOAD_BYTES_MAX);
-    this.options.transport.sendBytes(from, CONSENSUS_CHANNEL, encodeMessageParts({ kind: 'committed-response', blocks: served }));
+    this.options.transport.sendBytes(from, CONSENSUS_CHANNEL, encodeMessageParts({ kind: 'committed-response', blocks: respond(committed) }));
   }
 }

@@ -18,6 +18,7 @@ import { chaosCommand } from './commands/chaos.js';
 import { repairCommand } from './commands/repair.js';
 import { witnessCommand } from './commands/witness.js';
 import { auditCommand } from './commands/audit.js';
+import { gatewayCommand } from './commands/gateway.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
 export { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride();
-  const commands = [keygenCommand(), testnetCommand(), startCommand(), devnetCommand(), submitCommand(), approvalCommand(), verifyCommand(), repairCommand(), witnessCommand(), auditCommand(), epcisCommand(), simCommand(), benchCommand(), chaosCommand()];
+  const commands = [keygenCommand(), testnetCommand(), startCommand(), devnetCommand(), submitCommand(), approvalCommand(), verifyCommand(), repairCommand(), witnessCommand(), auditCommand(), epcisCommand(), gatewayCommand(), simCommand(), benchCommand(), chaosCommand()];
   for (const command of commands) program.addCommand(inheritSettings(command, program));
   return program;
 }

@@ -1,6 +1,7 @@
 /**
  * What the EPCIS REST binding (routes.ts) needs from whatever it fronts: a validator
- * (validator-backend.ts) or, later, a participant's gateway that signs for its local systems.
+ * (validator-backend.ts) or a participant's gateway that signs for its local systems
+ * (tools/gateway/gateway-backend.ts).
  * The binding owns HTTP (routes, headers, negotiation, problems, paging, subscriptions); the
  * backend owns who a request is, how a capture is signed and admitted, and where events come
  * from. Expected failures are thrown as ApiError with the status and code to answer.
@@ -29,6 +30,8 @@ export interface CaptureJob {
   success: boolean;
   captureErrorBehaviour: CaptureErrorBehaviour;
   errors: Problem[];
+  /** Members beside GS1's, prefixed `custodia:` (the participant gateway's outbox state, block and proof). */
+  extensions?: Record<string, JsonValue>;
 }
 
 export interface CaptureAccepted {

@@ -70,6 +70,7 @@ function jobView(job: CaptureJob, record: CaptureJobRecord | undefined): JsonVal
     success: job.success,
     captureErrorBehaviour: record?.behaviour ?? job.captureErrorBehaviour,
     errors: job.errors as unknown as JsonValue,
+    ...job.extensions,
   };
 }
 

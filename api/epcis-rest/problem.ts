@@ -37,6 +37,8 @@ const TITLES: Record<number, string> = {
   415: 'Unsupported media type',
   429: 'Too many requests',
   500: 'A server-side error occurred',
+  501: 'Not implemented here',
+  502: 'An upstream validator failed',
   503: 'Service unavailable',
 };
 

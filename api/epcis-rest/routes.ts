@@ -1,7 +1,7 @@
 /**
  * The GS1 EPCIS 2.0 REST binding as a router over an `EpcisBackend` (EPCIS 2.0 section 12, REST
- * bindings; GS1's openapi.yaml), mounted under one base path (a validator's /epcis; later a
- * gateway's). It answers capture (capture-routes.ts), event queries and the top-level resources
+ * bindings; GS1's openapi.yaml), mounted under one base path (a validator's /epcis; a participant
+ * gateway's, tools/gateway). It answers capture (capture-routes.ts), event queries and the top-level resources
  * (event-routes.ts), named queries and webhook subscriptions (query-routes.ts), OPTIONS discovery
  * with the GS1 headers, WebSocket subscriptions on /queries/{queryName}/events (`upgrade`), and a
  * problem+json 404 for every path it does not serve. docs/epcis.md is its guide.
@@ -31,6 +31,16 @@ export interface EpcisRestOptions {
   /** Formats beyond JSON and JSON-LD (EPCIS XML, from the XML converter). */
   formats?: readonly EpcisFormat[];
   webhooks?: Partial<WebhookOptions>;
+  /**
+   * Whether webhook and WebSocket subscriptions are served (true by default). A backend with no
+   * feed of new blocks (the participant gateway) says false: every subscription path answers 501.
+   */
+  subscriptions?: boolean;
+}
+
+/** Why a binding without subscriptions refuses one. */
+function subscriptionsNotServed(): ApiError {
+  return new ApiError(501, 'subscriptions-not-served', 'subscriptions are not served here; subscribe at a validator\'s /epcis binding (docs/epcis.md)', '');
 }
 
 export interface EpcisRestBinding {
@@ -66,7 +76,7 @@ function allowedMethods(path: string): string | undefined {
 /** A refusal written on a socket that was to be upgraded: problem+json, then closed. */
 function refuseUpgrade(socket: Duplex, error: ApiError, instance: string): void {
   const body = JSON.stringify(problemOf(error, instance));
-  const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+  const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 501: 'Not Implemented', 503: 'Service Unavailable' };
   const headers = Object.entries(error.headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(`HTTP/1.1 ${error.status} ${reasons[error.status] ?? 'Error'}\r\n${headers}Content-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
@@ -84,6 +94,11 @@ export function epcisRestBinding(backend: EpcisBackend, basePath: string, option
     response.status(204).end();
   });
   router.use(versionDemands);
+  if (options.subscriptions === false) {
+    router.all(['/queries/:queryName/subscriptions', '/queries/:queryName/subscriptions/:subscriptionID'], () => {
+      throw subscriptionsNotServed();
+    });
+  }
   router.use(captureRoutes(backend, media));
   router.use(eventRoutes(backend, media));
   router.use(queryRoutes(backend, media, subscriptions));
@@ -104,6 +119,7 @@ export function epcisRestBinding(backend: EpcisBackend, basePath: string, option
     const instance = (request.url ?? '').split('?')[0]!.slice(0, 512);
     void (async () => {
       const reader = await backend.authenticate({ method: 'GET', originalUrl: request.url ?? '', headers: request.headers });
+      if (options.subscriptions === false) throw subscriptionsNotServed();
       // Query names are plain ASCII: an escaped name is no query's.
       const name = queryNameSchema.safeParse(match[1]);
       const query = name.success ? await backend.storage.query(reader.participant, name.data) : undefined;

@@ -14,7 +14,7 @@ import type { Request } from 'express';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import { LEDGER_LIMITS } from '../../ledger/limits.js';
 import { transactionSchema, type Transaction } from '../../ledger/model/transaction.js';
-import { validateEpcisDocument, type AnyEpcisDocument, type EpcisValidation } from '../../contracts/epcis/index.js';
+import type { AnyEpcisDocument, EpcisValidation } from '../../contracts/epcis/index.js';
 import { EVENT_HASH_PREFIX } from '../../contracts/epcis/event-hash.js';
 import { readParticipant } from '../../contracts/participants.js';
 import type { CaptureErrorBehaviour, CaptureOutcome } from '../../contracts/rules/capture.js';
@@ -28,13 +28,9 @@ import { eventsAtHeight } from '../http/block-events.js';
 import { planEventQuery, runEventQuery, type EventQueryParameters } from '../http/event-query.js';
 import type { CaptureAccepted, CaptureJob, EpcisBackend } from './backend.js';
 import { captureTransaction, parseCaptureSignatureHeaders } from './capture-signature.js';
-import { problemType, type Problem } from './problem.js';
+import { CAPTURE_EVENTS_MAX, ruleProblem, validatedDocument as validated } from './capture-validation.js';
 import { BindingStore } from './store.js';
 
-/** Events one capture through the binding may hold (GS1-EPCIS-Capture-Limit); the byte limit usually binds first. */
-export const CAPTURE_EVENTS_MAX = 1000;
-/** Validation errors listed in a 400 answer. */
-const VALIDATION_ERRORS_SHOWN_MAX = 20;
 
 /** Refusals that say the request is not who it claims to be: 401 in the binding (SecurityException). */
 const UNAUTHENTICATED = new Set(['bad-signature', 'missing-signature', 'unexpected-signer', 'duplicate-signature', 'unknown-participant', 'unknown-key', 'revoked-key']);
@@ -44,21 +40,6 @@ function captureRefusal(error: ApiError): ApiError {
   if (UNAUTHENTICATED.has(error.code)) return new ApiError(401, error.code, error.message, error.path, { 'WWW-Authenticate': 'Custodia-Signature realm="custodia"' });
   if (error.status === 422) return new ApiError(400, error.code, error.message, error.path);
   return error;
-}
-
-function validated(document: JsonValue, path: string): EpcisValidation<AnyEpcisDocument> {
-  const validation = validateEpcisDocument(document);
-  if (!validation.ok) {
-    const first = validation.errors[0]!;
-    throw new ApiError(400, 'invalid-document', `${path}${first.path === '' ? '' : `.${first.path}`}: ${first.message}`, `${path}${first.path === '' ? '' : `.${first.path}`}`, {}, {
-      errors: validation.errors.slice(0, VALIDATION_ERRORS_SHOWN_MAX).map((error) => ({ path: error.path, message: error.message })),
-    });
-  }
-  return validation;
-}
-
-function ruleProblem(code: string, message: string, extra: Record<string, unknown> = {}): Problem {
-  return { type: problemType(400, code), title: 'Refused by the consortium\'s rules', status: 400, detail: message, code, path: '', ...extra };
 }
 
 export function validatorBackend(context: ValidatorContext, access: ReadAccess): EpcisBackend {

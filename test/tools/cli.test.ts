@@ -7,7 +7,7 @@ import { loadKeyFile } from '../../ledger/files/key-file.js';
 import { toHex } from '../../ledger/encoding/hex.js';
 import { openStoreForReading } from '../../ledger/store/block-store.js';
 import { storeKeys } from '../../ledger/store/keys.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, runCliInProcess } from '../support/run-cli.js';
 import { writeStoredChain } from '../support/stored-chain.js';
 import { TestChain } from '../support/test-chain.js';
 import { temporaryDirectories } from '../support/temp-dir.js';
@@ -27,29 +27,30 @@ const cli = (args: readonly string[]) => runCli(args, { timeoutMs: CLI_RUN_MS })
 const forRuns = (runs: number) => ({ timeout: runs * CLI_RUN_MS + 30_000 });
 
 describe('custodia', () => {
-  it('has --help for the program and every subcommand', forRuns(10), async () => {
+  it('has --help for the program and every subcommand', forRuns(1), async () => {
+    // The binary itself once; every subcommand's help from the same program in this process.
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
     const subcommands = [...top.stdout.matchAll(/^ {2}([a-z]+) \[options\]/gm)].map((match) => match[1]!);
-    expect(subcommands).toEqual(expect.arrayContaining(['keygen', 'verify']));
+    expect(subcommands).toEqual(expect.arrayContaining(['keygen', 'verify', 'gateway', 'witness', 'audit']));
     for (const subcommand of subcommands) {
-      const help = await cli([subcommand, '--help']);
+      const help = await runCliInProcess([subcommand, '--help']);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain(`Usage: custodia ${subcommand}`);
     }
   });
 
-  it('exits 2 on an unknown command or a missing option', forRuns(5), async () => {
-    expect((await cli(['frobnicate'])).code).toBe(2);
-    const missing = await cli(['verify', '--data', '/tmp']);
+  it('exits 2 on an unknown command or a missing option', async () => {
+    expect((await runCliInProcess(['frobnicate'])).code).toBe(2);
+    const missing = await runCliInProcess(['verify', '--data', '/tmp']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--genesis');
     // Nested subcommands exit alike.
-    const nested = await cli(['approval', 'approve', 'ab'.repeat(32), '--key', 'some.key']);
+    const nested = await runCliInProcess(['approval', 'approve', 'ab'.repeat(32), '--key', 'some.key']);
     expect(nested.code).toBe(2);
     expect(nested.stderr).toContain('--node');
-    expect((await cli(['approval', 'frobnicate'])).code).toBe(2);
-    expect((await cli(['epcis', 'validate'])).code).toBe(2);
+    expect((await runCliInProcess(['approval', 'frobnicate'])).code).toBe(2);
+    expect((await runCliInProcess(['epcis', 'validate'])).code).toBe(2);
   });
 
   it('keygen writes a 0600 key file that loads, and never overwrites one', forRuns(2), async () => {

@@ -6,6 +6,8 @@
  * - a refused second approval exits 1;
  * - a validator-set change gets its effective height from --effective-in, and is rejected;
  * - malformed input exits 2 before the node is reached.
+ * The commands run in this process (runCliInProcess: the same program the binary runs), since a
+ * child per command cost several seconds of start-up each; test/tools/cli.test.ts runs the binary.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,7 +17,7 @@ import { toHex } from '../../ledger/encoding/hex.js';
 import { writeKeyFile } from '../../ledger/files/key-file.js';
 import { liveEventBuilders } from '../../api/epcis-builders.js';
 import { startApiNode, TOKENS, type ApiNode } from '../api/support/api-node.js';
-import { runCli } from '../support/run-cli.js';
+import { runCliInProcess as runCli } from '../support/run-cli.js';
 import { temporaryDirectories } from '../support/temp-dir.js';
 
 const newDirectory = temporaryDirectories('approval-cli');

@@ -45,6 +45,12 @@ export interface FaultRecord {
   heldMs: number;
   /** From the heal until the validator held the height the network had at the heal; null if it never did. */
   recoveredMs: number | null;
+  /**
+   * From the heal until the network committed a block above the height it had at the heal (the
+   * issue's "commits resumed"); null if it did not within the recovery timeout. The next fault
+   * waits for it, so faults never pile onto a network still recovering from the last.
+   */
+  resumedMs: number | null;
   /** What went wrong healing it (a failed repair), if anything. */
   healProblem?: string;
 }
@@ -69,6 +75,8 @@ export interface ChaosReport {
   stalls: StallRecord[];
   /** The slowest catch-up after a heal, ms (null: some validator never caught up). */
   maxRecoveryMs: number | null;
+  /** The slowest resumption of commits after a heal, ms; null if one never resumed. */
+  maxResumeMs: number | null;
   verify: VerifyOutcome[];
   /** Whether every validator held one head once the faults had healed and the load stopped. */
   converged: boolean;
@@ -85,6 +93,7 @@ const GAP_MS = { min: 500, max: 3_000 };
 const RECOVERY_TIMEOUT_MS = 120_000;
 /** A stall this long while load is on is recorded with what each validator did during it. */
 const STALL_RECORDED_AFTER_MS = 10_000;
+const RESUME_POLL_MS = 100;
 const CONVERGENCE_TIMEOUT_MS = 120_000;
 const POLL_MS = 250;
 
@@ -149,9 +158,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (healProblem !== undefined) log(`  healing validator-${validator} failed: ${healProblem}`);
         const healedAtMs = Date.now();
         const recoveredMs = await waitForHeight(apiUrls[validator]!, heightAtHeal, RECOVERY_TIMEOUT_MS).then((caughtUp) => (caughtUp ? Date.now() - healedAtMs : null));
+        const resumedMs = await waitUntil(() => observer.networkHeight > heightAtHeal, RECOVERY_TIMEOUT_MS).then((resumed) => (resumed ? Date.now() - healedAtMs : null));
         held.delete(validator);
-        records.push({ kind, validator, atS, heldMs, recoveredMs, ...(healProblem === undefined ? {} : { healProblem }) });
-        log(`  validator-${validator} ${recoveredMs === null ? `did not reach height ${heightAtHeal} within ${RECOVERY_TIMEOUT_MS} ms` : `caught up in ${recoveredMs} ms`}`);
+        records.push({ kind, validator, atS, heldMs, recoveredMs, resumedMs, ...(healProblem === undefined ? {} : { healProblem }) });
+        log(
+          `  validator-${validator} ${recoveredMs === null ? `did not reach height ${heightAtHeal} within ${RECOVERY_TIMEOUT_MS} ms` : `caught up in ${recoveredMs} ms`}; ` +
+            (resumedMs === null ? `the network committed nothing above ${heightAtHeal} within ${RECOVERY_TIMEOUT_MS} ms` : `commits resumed in ${resumedMs} ms`),
+        );
         await sleep(prng.intBetween(GAP_MS.min, GAP_MS.max));
       }
     };
@@ -176,8 +189,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const outcome of verify) headsByHeight.set(outcome.height, (headsByHeight.get(outcome.height) ?? new Set()).add(outcome.headHash));
     const forkedHeads = [...headsByHeight.values()].filter((hashes) => hashes.size > 1).length;
     const doubleSigns = await scanDoubleSigns(cluster.layout.configFiles.map((_, index) => cluster.logFile(index)));
-    const recoveries = records.map((record) => record.recoveredMs);
-    const maxRecoveryMs = recoveries.includes(null) ? null : Math.max(0, ...(recoveries as number[]));
+    const slowest = (values: Array<number | null>) => (values.includes(null) ? null : Math.max(0, ...(values as number[])));
+    const maxRecoveryMs = slowest(records.map((record) => record.recoveredMs));
+    const maxResumeMs = slowest(records.map((record) => record.resumedMs));
     const forks = observer.forks.length + forkedHeads;
     const report: ChaosReport = {
       seed: options.seed,
@@ -195,6 +209,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       maxStallMs: observer.maxStallMs,
       stalls: stallRecorder.stalls,
       maxRecoveryMs,
+      maxResumeMs,
       verify,
       converged,
       height: observer.networkHeight,
@@ -210,6 +225,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       report.maxStallMs <= stallMaxMs &&
       maxRecoveryMs !== null &&
       maxRecoveryMs <= stallMaxMs &&
+      maxResumeMs !== null &&
+      maxResumeMs <= stallMaxMs &&
       records.every((record) => record.healProblem === undefined) &&
       report.acknowledged > 0;
     return report;
@@ -236,6 +253,15 @@ function shuffled<T>(items: readonly T[], prng: Prng): T[] {
     [copy[index], copy[other]] = [copy[other]!, copy[index]!];
   }
   return copy;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() >= deadline) return false;
+    await sleep(RESUME_POLL_MS);
+  }
+  return true;
 }
 
 async function waitForHeight(apiUrl: string, height: number, timeoutMs: number): Promise<boolean> {

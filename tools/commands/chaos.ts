@@ -95,7 +95,7 @@ function summary(report: ChaosReport): string {
     `  transactions  ${report.sent} sent, ${report.acknowledged} acknowledged as committed, ${report.lost} lost`,
     `  chains        ${report.forks} forks; ${report.converged ? 'one head everywhere' : 'NOT CONVERGED: the heads still differ'}; ${report.verify.filter((outcome) => outcome.ok).length} of ${report.verify.length} stores verified, height ${report.height}`,
     `  signatures    ${report.doubleSigns} double signatures seen`,
-    `  stalls        longest ${report.maxStallMs} ms without a commit under load; slowest catch-up ${report.maxRecoveryMs ?? 'never'} ms`,
+    `  stalls        longest ${report.maxStallMs} ms without a commit under load; slowest catch-up ${report.maxRecoveryMs ?? 'never'} ms; slowest resumption of commits after a heal ${report.maxResumeMs ?? 'never'} ms`,
   ];
   for (const stall of report.stalls) lines.push(`  ${describeStall(stall)}`);
   for (const outcome of report.verify.filter((entry) => !entry.ok)) lines.push(`  validator-${outcome.validator} failed verification at height ${outcome.height}: ${outcome.message}`);

@@ -8,14 +8,14 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { liveEventBuilders } from '../../../api/epcis-builders.js';
 import { singleEventDocument } from '../../../api/epcis-rest/capture-signature.js';
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
 import type { EpcisFormat } from '../../../api/epcis-rest/index.js';
 import { ApiError } from '../../../node/http/errors.js';
 import { startApiNode, type ApiNode } from '../support/api-node.js';
-import { main } from '../../../tools/cli.js';
+import { runCliInProcess } from '../../support/run-cli.js';
 import { epcis, settledJob } from './support.js';
 
 let node: ApiNode;
@@ -252,22 +252,7 @@ describe('plugged formats', () => {
 });
 
 describe('custodia epcis sign', () => {
-  /** Runs the command line in this process (its program, as tools/bin/custodia.mjs runs it), capturing what it prints. */
-  async function custodia(...args: string[]): Promise<{ code: number; stdout: string }> {
-    let stdout = '';
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout += String(chunk);
-      return true;
-    });
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      return { code: await main(['node', 'custodia', ...args]), stdout };
-    } finally {
-      write.mockRestore();
-      stderr.mockRestore();
-      process.exitCode = undefined;
-    }
-  }
+  const custodia = (...args: string[]) => runCliInProcess(args);
 
   it('prints headers with which any REST client captures a document file as the key\'s participant', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'custodia-epcis-sign-'));

@@ -2,13 +2,9 @@
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
 import type { ApiNode } from '../support/api-node.js';
 import { TOKENS } from '../support/api-node.js';
+import { answerOf, type Answer } from '../../support/http-answer.js';
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: any;
-}
+export type { Answer };
 
 export async function epcis(node: ApiNode, method: string, path: string, options: { headers?: Record<string, string>; body?: string | JsonValue; token?: keyof typeof TOKENS } = {}): Promise<Answer> {
   const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
@@ -21,14 +17,7 @@ export async function epcis(node: ApiNode, method: string, path: string, options
     },
     ...(body === undefined ? {} : { body }),
   });
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, body: parsed };
+  return answerOf(response);
 }
 
 /** Polls a capture job until it is no longer running (each poll a request; no fixed sleeps beyond a short pause). */

@@ -20,6 +20,7 @@ import { silentLogger } from '../../../node/logger.js';
 import { DEMO_PARTICIPANTS, writeTestnet, type TestnetLayout } from '../../../node/testnet.js';
 import { startValidator, type RunningValidator } from '../../../node/validator.js';
 import { runDemo, type DemoResult } from '../../../tools/devnet/demo.js';
+import { answerOf, type Answer } from '../../support/http-answer.js';
 
 export const CHAIN_ID = 'custodia-api-test';
 /** Fast heartbeats so that a test sees one without waiting the production interval. */
@@ -215,7 +216,7 @@ async function submitExtras(client: CustodiaClient, signers: Record<string, Tran
  * (ECONNRESET on a loaded machine) is sent again, as the typed client does, rather than failing
  * the test; any answer the server gave is returned as it is.
  */
-export async function get(url: string, token?: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: any; text: string }> {
+export async function get(url: string, token?: string, headers: Record<string, string> = {}): Promise<Answer> {
   const init = { headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...headers } };
   let response: Response;
   for (let attempt = 1; ; attempt++) {
@@ -227,12 +228,5 @@ export async function get(url: string, token?: string, headers: Record<string, s
       if (attempt >= 3 || !(error instanceof TypeError) || (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET')) throw error;
     }
   }
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: response.status, headers: response.headers, body, text };
+  return answerOf(response);
 }

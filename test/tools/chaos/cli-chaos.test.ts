@@ -23,12 +23,12 @@ describe('custodia chaos', () => {
   it('kills, pauses, isolates, skews the clock of and damages-and-repairs validators under load; nothing acknowledged is lost, no fork, no double signature', async () => {
     // However short the run, every kind is dealt once.
     const run = await runCli(['chaos', '--validators', '4', '--duration', '1', '--seed', '11', '--rate', '10', '--hold-ms', '1500-3000', '--clock-skew-ms', '8000-20000', '--json'], { timeoutMs: 500_000 });
-    const report = JSON.parse(run.stdout) as Record<string, unknown> & { faults: Array<{ kind: string; recoveredMs: number | null; healProblem?: string }>; verify: Array<{ ok: boolean }> };
+    const report = JSON.parse(run.stdout) as Record<string, unknown> & { faults: Array<{ kind: string; recoveredMs: number | null; resumedMs: number | null; healProblem?: string }>; verify: Array<{ ok: boolean }> };
     expect(Object.keys(report)).toEqual(expect.arrayContaining(['seed', 'faults', 'acknowledged', 'lost', 'forks', 'doubleSigns', 'maxStallMs']));
     expect(report.seed).toBe(11);
     expect(report.faults.map((fault) => fault.kind).sort()).toEqual([...CHAOS_FAULT_KINDS].sort());
     for (const kind of CHAOS_FAULT_KINDS) expect(run.stderr).toContain(`${kind} validator-`);
-    expect(report.faults.every((fault) => fault.recoveredMs !== null && fault.healProblem === undefined)).toBe(true);
+    expect(report.faults.every((fault) => fault.recoveredMs !== null && fault.resumedMs !== null && fault.healProblem === undefined)).toBe(true);
     expect(report.acknowledged).toBeGreaterThan(0);
     expect({ lost: report.lost, forks: report.forks, doubleSigns: report.doubleSigns }).toEqual({ lost: 0, forks: 0, doubleSigns: 0 });
     expect(report.verify.map((outcome) => outcome.ok)).toEqual([true, true, true, true]);

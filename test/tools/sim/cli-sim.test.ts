@@ -1,11 +1,15 @@
-/** The `custodia sim` command: JSON and readable summaries, split runs, failing seeds, replay, usage errors. */
+/**
+ * The `custodia sim` command: JSON and readable summaries, split runs, failing seeds, replay,
+ * usage errors. What needs processes (--jobs, and two replays side by side) runs the binary; the
+ * rest runs the same program in this process, without a child's seconds of start-up.
+ */
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../support/run-cli.js';
+import { runCli, runCliInProcess } from '../../support/run-cli.js';
 import { SCENARIO_KINDS } from '../../../tools/sim/scenarios.js';
 
 describe('custodia sim', () => {
   it('prints exactly one JSON summary and exits 0 when every scenario passes', async () => {
-    const run = await runCli(['sim', '--seeds', '3', '--validators', '4', '--json'], { timeoutMs: 120_000 });
+    const run = await runCliInProcess(['sim', '--seeds', '3', '--validators', '4', '--json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout) as Record<string, unknown>;
@@ -25,14 +29,14 @@ describe('custodia sim', () => {
   });
 
   it('prints a readable summary by default', async () => {
-    const run = await runCli(['sim', '--seeds', '2', '--first-seed', '10', '--byzantine', '0'], { timeoutMs: 120_000 });
+    const run = await runCliInProcess(['sim', '--seeds', '2', '--first-seed', '10', '--byzantine', '0']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('2 seeded scenarios (seeds 10..11), 4 validators, up to 0 Byzantine');
     expect(run.stdout).toMatch(/safety violations {2}0\n {2}liveness failures {2}0\nok\n$/);
   });
 
   it('exits 1 and names the failing seed with its replay command when a checker fires', async () => {
-    const run = await runCli(['sim', '--seed', '1', '--kind', 'forking-leader', '--unsafe-skip-safe-to-vote', '--json'], { timeoutMs: 120_000 });
+    const run = await runCliInProcess(['sim', '--seed', '1', '--kind', 'forking-leader', '--unsafe-skip-safe-to-vote', '--json']);
     expect(run.code).toBe(1);
     const summary = JSON.parse(run.stdout) as { safetyViolations: number; failingSeeds: number[] };
     expect(summary.safetyViolations).toBeGreaterThan(0);
@@ -65,7 +69,7 @@ describe('custodia sim', () => {
       [['sim', '--kind', 'twins', '--byzantine', '0'], 'Byzantine'],
     ];
     for (const [args, message] of cases) {
-      const run = await runCli(args, { timeoutMs: 60_000 });
+      const run = await runCliInProcess(args);
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr).toContain(message);
     }
