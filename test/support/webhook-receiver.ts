@@ -10,6 +10,8 @@ export interface Delivery {
   headers: IncomingHttpHeaders;
   text: string;
   body: any;
+  /** When it arrived (ms since the epoch). */
+  receivedAt: number;
 }
 
 /** A webhook destination: records what arrives; answers 500 while `failing` is set. */
@@ -32,7 +34,7 @@ export class Receiver {
           receiver.failures += 1;
           response.statusCode = 500;
         } else {
-          receiver.deliveries.push({ headers: request.headers, text, body: JSON.parse(text) });
+          receiver.deliveries.push({ headers: request.headers, text, body: JSON.parse(text), receivedAt: Date.now() });
         }
         response.end();
         for (const wake of receiver.waiters) wake();

@@ -43,7 +43,13 @@ export interface BlockFeedOptions {
 
 export const DEFAULT_BLOCK_FEED_OPTIONS = { pollIntervalMs: 1000, blocksPerReadMax: 32, cachedBlocksMax: 256, cachedBytesMax: 16 * 1024 * 1024 } as const;
 
-const REFERENCE_PATTERN = /^([0-9]{1,15}):([0-9]{1,9}):([0-9]{1,9})$/;
+/** height:position:index in fixed-width hex (ledger/store/keys.ts, eventReference). */
+const REFERENCE_PATTERN = /^([0-9a-f]{16}):([0-9a-f]{4}):([0-9a-f]{4})$/;
+
+function referenceParts(reference: string): { height: number; position: number; eventIndex: number } {
+  const [, height, position, eventIndex] = REFERENCE_PATTERN.exec(reference)!;
+  return { height: parseInt(height!, 16), position: parseInt(position!, 16), eventIndex: parseInt(eventIndex!, 16) };
+}
 
 const blockEventsAnswer = z.object({
   head: z.number().int().min(0),
@@ -74,7 +80,7 @@ function unusableRange(answer: ValidatorAnswer, from: number | undefined, limit:
   if (blocks.length > limit) return `asked for ${limit} blocks, answered ${blocks.length}`;
   for (const [index, block] of blocks.entries()) {
     if (block.height !== parsed.data.from + index || block.height > head) return `block ${block.height} out of place in a range from ${parsed.data.from} to head ${head}`;
-    if (block.events.some((event) => Number(REFERENCE_PATTERN.exec(event.reference)![1]) !== block.height)) return `block ${block.height} lists an event of another block`;
+    if (block.events.some((event) => referenceParts(event.reference).height !== block.height)) return `block ${block.height} lists an event of another block`;
   }
   if (from !== undefined && from <= head && blocks.length === 0) return `no block from ${from} though its head is ${head}`;
   return undefined;
@@ -183,12 +189,12 @@ export class BlockFeed implements EventFeed {
 
   private remember(block: BlockEventsAnswer['blocks'][number]): void {
     const events: StoredEvent[] = block.events.map((served) => {
-      const [, , position, eventIndex] = REFERENCE_PATTERN.exec(served.reference)!;
+      const { position, eventIndex } = referenceParts(served.reference);
       return {
         reference: served.reference,
         height: block.height,
-        position: Number(position),
-        eventIndex: Number(eventIndex),
+        position,
+        eventIndex,
         txId: served.txId,
         // The validator served only what the party rule lets the participant read.
         participants: [this.options.participant],

@@ -8,7 +8,7 @@
  *
  *   /epcis/...                          the GS1 EPCIS 2.0 REST binding (api/epcis-rest), signed here,
  *                                       webhook and WebSocket subscriptions included
- *   GET /gateway/status                 the outbox's counts and each validator's health
+ *   GET /gateway/status                 the outbox's counts, each validator's health, the feed's head
  *   GET /gateway/captures/{id}/proof    a committed capture's transaction proof, checked here first
  *
  * Everything else is a 404 problem. A graceful stop finishes running requests, stops the
@@ -86,7 +86,10 @@ export interface RunningGateway {
   createdToken?: string;
   tokenFile: string;
   outbox: Outbox;
+  /** The validators as captures and reads use them. */
   link: ValidatorLink;
+  /** The validators as the block feed of subscriptions uses them: its own failover, so that neither holds the other back. */
+  feedLink: ValidatorLink;
   close(): Promise<void>;
 }
 
@@ -150,7 +153,8 @@ export async function startGateway(options: GatewayStartOptions): Promise<Gatewa
   const link = new ValidatorLink({ ...DEFAULT_LINK_OPTIONS, ...options.link, urls: options.validators, chainId, signer });
   const forwarder = new Forwarder(outbox, link, { ...DEFAULT_FORWARDER_OPTIONS, ...options.forwarder, chainId, validators: genesis.validators, warn: options.logger.warn });
   const authenticator = new LocalAuthenticator(token.token);
-  const feed = new BlockFeed(link, { ...DEFAULT_BLOCK_FEED_OPTIONS, ...options.feed, participant, warn: options.logger.warn });
+  const feedLink = new ValidatorLink({ ...DEFAULT_LINK_OPTIONS, ...options.link, urls: options.validators, chainId, signer });
+  const feed = new BlockFeed(feedLink, { ...DEFAULT_BLOCK_FEED_OPTIONS, ...options.feed, participant, warn: options.logger.warn });
   const backend = gatewayBackend({ chainId, signer, outbox, link, storage, feed, authenticator, accepted: () => forwarder.wake(), warn: options.logger.warn });
   const binding = epcisRestBinding(backend, GATEWAY_EPCIS_PATH, { formats: [epcisXmlFormat], webhooks: { privateDestinations: true, ...options.webhooks } });
   await binding.start();
@@ -162,11 +166,15 @@ export async function startGateway(options: GatewayStartOptions): Promise<Gatewa
   app.use(authenticator.middleware);
   app.get(`${GATEWAY_BASE_PATH}/status`, (_request: Request, response: Response) => {
     const now = Date.now();
+    const health = (validators: ValidatorLink['validators']) =>
+      validators.map((validator) => ({ url: validator.url, reachable: validator.failures === 0, failures: validator.failures, retryInMs: Math.max(0, validator.retryAt - now), ...(validator.lastError === undefined ? {} : { lastError: validator.lastError }) }));
+    const head = feed.head();
     response.json({
       participant,
       chainId,
       outbox: { ...outbox.counts(), entriesMax: outbox.limits.entriesMax, bytesMax: outbox.limits.bytesMax },
-      validators: link.validators.map((validator) => ({ url: validator.url, reachable: validator.failures === 0, failures: validator.failures, retryInMs: Math.max(0, validator.retryAt - now), ...(validator.lastError === undefined ? {} : { lastError: validator.lastError }) })),
+      validators: health(link.validators),
+      feed: { ...(head === undefined ? {} : { head }), validators: health(feedLink.validators) },
     });
   });
   app.get(`${GATEWAY_BASE_PATH}/captures/:captureID/proof`, async (request: Request, response: Response) => {
@@ -216,6 +224,7 @@ export async function startGateway(options: GatewayStartOptions): Promise<Gatewa
     tokenFile,
     outbox,
     link,
+    feedLink,
     close: async () => {
       await lifecycle.stop(STOP_GRACE_MS);
       await new Promise<void>((resolve) => {
