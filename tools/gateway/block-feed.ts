@@ -76,13 +76,14 @@ function unusableRange(answer: ValidatorAnswer, from: number | undefined, limit:
   const parsed = blockEventsAnswer.safeParse(answer.json);
   if (!parsed.success) return `GET /v1/block-events answered what the API does not: ${parsed.error.issues[0]?.message ?? ''}`;
   const { head, blocks } = parsed.data;
-  if (from !== undefined && parsed.data.from !== from) return `asked for blocks from ${from}, answered from ${parsed.data.from}`;
+  const expectedFrom = from ?? Math.max(1, head - limit + 1);
+  if (parsed.data.from !== expectedFrom) return `asked for blocks from ${expectedFrom}, answered from ${parsed.data.from}`;
   if (blocks.length > limit) return `asked for ${limit} blocks, answered ${blocks.length}`;
   for (const [index, block] of blocks.entries()) {
     if (block.height !== parsed.data.from + index || block.height > head) return `block ${block.height} out of place in a range from ${parsed.data.from} to head ${head}`;
     if (block.events.some((event) => referenceParts(event.reference).height !== block.height)) return `block ${block.height} lists an event of another block`;
   }
-  if (from !== undefined && from <= head && blocks.length === 0) return `no block from ${from} though its head is ${head}`;
+  if (expectedFrom <= head && blocks.length === 0) return `no block from ${expectedFrom} though its head is ${head}`;
   return undefined;
 }
 

@@ -30,6 +30,8 @@ let hook: Receiver;
 let data: string;
 let subscriptionId: string;
 let serial = 0;
+/** The height of the last block committed through commissionAtValidator. */
+let lastCommitHeight = 0;
 
 const eventsOf = (body: any) => body.epcisBody.queryResults.resultsBody.eventList as Array<Record<string, any>>;
 const delivered = () => hook.deliveries.flatMap((delivery) => eventsOf(delivery.body));
@@ -46,6 +48,7 @@ async function commissionAtValidator(): Promise<string> {
   const client = node.client();
   const status = await client.submit(client.transaction('epcis.capture', events.capture(events.commissioning([item])), [node.signers['farm']!]), { wait: true });
   expect(status.status).toBe('committed');
+  if (status.status === 'committed') lastCommitHeight = status.height;
   return item;
 }
 
@@ -106,7 +109,7 @@ describe('webhook subscriptions through the gateway', () => {
     await hook.until(() => deliveredItems().includes(atValidator), 'the event captured at the validator');
     expect(deliveredItems()).toEqual([throughGateway, atValidator]);
     const status = await request(gateway, 'GET', '/gateway/status');
-    expect(status.body.feed.head).toBeGreaterThanOrEqual(delivered().length);
+    expect(status.body.feed.head).toBeGreaterThanOrEqual(lastCommitHeight);
     for (const delivery of hook.deliveries) {
       expect(delivery.headers['gs1-signature']).toBe(createHmac('sha256', SECRET).update(delivery.text).digest('base64'));
       expect(delivery.body).toMatchObject({ type: 'EPCISQueryDocument', epcisBody: { queryResults: { queryName: 'commissioned', subscriptionID: subscriptionId } } });
