@@ -20,6 +20,7 @@
  * Trust: what a validator serves here is its word, as for forwarded queries; captures alone are
  * proven (forwarder.ts). A faulty validator could leave an event out of a delivery or add one.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import type { StoredEvent } from '../../ledger/store/records.js';
@@ -87,17 +88,9 @@ function unusableRange(answer: ValidatorAnswer, from: number | undefined, limit:
   return undefined;
 }
 
+/** A pause that ends early when the feed stops. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }
 
 export class BlockFeed implements EventFeed {
@@ -141,13 +134,16 @@ export class BlockFeed implements EventFeed {
     while (!this.abort.signal.aborted) {
       const cached = this.cache.get(height);
       if (cached !== undefined) return cached.events;
+      // Waited for, never skipped: the subscription resumes here once a validator serves the block.
+      let waitMs = 0;
       try {
-        await this.readOnce(height, height);
+        // A validator behind this height serves none of it: asked again after a poll interval.
+        if (!(await this.readOnce(height, height))) waitMs = this.options.pollIntervalMs;
       } catch (error) {
         if (!(error instanceof NoValidatorAvailable)) throw error;
-        // Waited for, never skipped: the subscription resumes here once a validator answers.
-        await sleep(Math.max(this.options.pollIntervalMs, error.retryInMs), this.abort.signal);
+        waitMs = Math.max(this.options.pollIntervalMs, error.retryInMs);
       }
+      if (waitMs > 0) await sleep(waitMs, this.abort.signal);
     }
     return undefined;
   }
@@ -157,30 +153,34 @@ export class BlockFeed implements EventFeed {
     if (this.known === undefined || height < 1 || height > this.known) return undefined;
     const cached = this.cache.get(height);
     if (cached !== undefined) return cached.timestamp;
+    let retryInMs = this.options.pollIntervalMs;
     try {
       // Read backwards: initialRecordTime walks down from the head.
-      await this.readOnce(Math.max(1, height - this.options.blocksPerReadMax + 1), height);
+      if (await this.readOnce(Math.max(1, height - this.options.blocksPerReadMax + 1), height)) return this.cache.get(height)?.timestamp;
     } catch (error) {
       if (!(error instanceof NoValidatorAvailable)) throw error;
-      throw new ApiError(503, 'no-validator-reachable', 'no validator answers the gateway now; the start of the subscription cannot be found', '', { 'Retry-After': String(Math.max(1, Math.ceil(error.retryInMs / 1000))) });
+      retryInMs = error.retryInMs;
     }
-    return this.cache.get(height)?.timestamp;
+    throw new ApiError(503, 'no-validator-reachable', `no validator serves block ${height} to the gateway now; the start of the subscription cannot be found`, '', { 'Retry-After': String(Math.max(1, Math.ceil(retryInMs / 1000))) });
   }
 
-  /** Reads the blocks from `from` unless `wanted` is cached meanwhile; after the reads queued before it. */
-  private readOnce(from: number, wanted: number): Promise<void> {
+  /**
+   * Reads the blocks from `from` up to the head, unless `wanted` is cached meanwhile, after the
+   * reads queued before it; whether `wanted` is cached then.
+   */
+  private readOnce(from: number, wanted: number): Promise<boolean> {
     const read = this.reads.then(async () => {
-      if (this.cache.has(wanted) || this.abort.signal.aborted) return;
-      const limit = Math.min(this.options.blocksPerReadMax, Math.max(1, (this.known ?? from) - from + 1));
-      const answer = await this.readRange(from, limit);
-      if (answer !== undefined && answer.blocks.length === 0) throw new NoValidatorAvailable(0);
+      if (!this.cache.has(wanted) && !this.abort.signal.aborted) {
+        await this.readRange(from, Math.min(this.options.blocksPerReadMax, Math.max(1, (this.known ?? from) - from + 1)));
+      }
+      return this.cache.has(wanted);
     });
     this.reads = read.catch(() => undefined);
     return read;
   }
 
-  /** One range read, its blocks cached; undefined when the validator has none from there yet. */
-  private async readRange(from: number | undefined, limit: number): Promise<BlockEventsAnswer | undefined> {
+  /** One range read (none of it when the validator's head is below `from`), its blocks cached. */
+  private async readRange(from: number | undefined, limit: number): Promise<BlockEventsAnswer> {
     const path = `/v1/block-events?${from === undefined ? '' : `from=${from}&`}limit=${limit}`;
     const answer = await this.link.read(path, { signal: this.abort.signal, unusable: (served) => unusableRange(served, from, limit) });
     const parsed = blockEventsAnswer.parse(answer.json);
@@ -226,8 +226,8 @@ export class BlockFeed implements EventFeed {
         const from = this.known === undefined ? undefined : this.known + 1;
         const answer = await this.readRange(from, from === undefined ? 1 : this.options.blocksPerReadMax);
         // A chain with no block yet has a known head all the same.
-        const last = answer?.blocks.at(-1)?.height ?? (this.known === undefined && answer?.head === 0 ? 0 : undefined);
-        if (answer !== undefined && last !== undefined && !this.abort.signal.aborted) {
+        const last = answer.blocks.at(-1)?.height ?? (this.known === undefined && answer.head === 0 ? 0 : undefined);
+        if (last !== undefined && !this.abort.signal.aborted) {
           const first = this.known === undefined ? last : this.known + 1;
           this.known = last;
           behind = last < answer.head;
