@@ -50,8 +50,11 @@ export interface CredentialRequest {
 
 /** New events as blocks execute: for webhooks and WebSocket subscriptions. */
 export interface EventFeed {
-  /** The newest executed height. */
-  head(): number;
+  /**
+   * The newest height whose events the feed can give; undefined while it is not known (a
+   * participant gateway that no validator has answered yet).
+   */
+  head(): number | undefined;
   /** The events block `height` recorded, in order; undefined when there is no such block. */
   eventsAt(height: number): Promise<StoredEvent[] | undefined>;
   /** The block time of `height`, ms, for initialRecordTime; undefined when there is no such block. */

@@ -31,16 +31,6 @@ export interface EpcisRestOptions {
   /** Formats beyond JSON and JSON-LD (EPCIS XML, from the XML converter). */
   formats?: readonly EpcisFormat[];
   webhooks?: Partial<WebhookOptions>;
-  /**
-   * Whether webhook and WebSocket subscriptions are served (true by default). A backend with no
-   * feed of new blocks (the participant gateway) says false: every subscription path answers 501.
-   */
-  subscriptions?: boolean;
-}
-
-/** Why a binding without subscriptions refuses one. */
-function subscriptionsNotServed(): ApiError {
-  return new ApiError(501, 'subscriptions-not-served', 'subscriptions are not served here; subscribe at a validator\'s /epcis binding (docs/epcis.md)', '');
 }
 
 export interface EpcisRestBinding {
@@ -94,11 +84,6 @@ export function epcisRestBinding(backend: EpcisBackend, basePath: string, option
     response.status(204).end();
   });
   router.use(versionDemands);
-  if (options.subscriptions === false) {
-    router.all(['/queries/:queryName/subscriptions', '/queries/:queryName/subscriptions/:subscriptionID'], () => {
-      throw subscriptionsNotServed();
-    });
-  }
   router.use(captureRoutes(backend, media));
   router.use(eventRoutes(backend, media));
   router.use(queryRoutes(backend, media, subscriptions));
@@ -119,7 +104,6 @@ export function epcisRestBinding(backend: EpcisBackend, basePath: string, option
     const instance = (request.url ?? '').split('?')[0]!.slice(0, 512);
     void (async () => {
       const reader = await backend.authenticate({ method: 'GET', originalUrl: request.url ?? '', headers: request.headers });
-      if (options.subscriptions === false) throw subscriptionsNotServed();
       // Query names are plain ASCII: an escaped name is no query's.
       const name = queryNameSchema.safeParse(match[1]);
       const query = name.success ? await backend.storage.query(reader.participant, name.data) : undefined;

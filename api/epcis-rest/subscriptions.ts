@@ -17,6 +17,7 @@
  * disconnected rather than buffered for.
  */
 import type { WebSocket } from 'ws';
+import { ApiError } from '../../node/http/errors.js';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import type { StoredEvent } from '../../ledger/store/records.js';
 import type { Reader } from '../http/access.js';
@@ -137,7 +138,7 @@ class WebhookWorker {
     const { backend } = this.service;
     while (!this.abort.signal.aborted) {
       const head = backend.feed.head();
-      if (this.state.height >= head) return;
+      if (head === undefined || this.state.height >= head) return;
       if (head - this.state.height > BACKLOG_BLOCKS_MAX) {
         this.state = { ...this.state, height: head - BACKLOG_BLOCKS_MAX, failedDeliveries: this.state.failedDeliveries + 1, lastError: `more than ${BACKLOG_BLOCKS_MAX} blocks behind: skipped ahead` };
       }
@@ -218,8 +219,11 @@ export class SubscriptionService {
   /** Loads the stored subscriptions and follows new blocks; each resumes from its cursor. */
   async start(): Promise<void> {
     for (const record of await this.backend.storage.subscriptions()) {
-      const state = (await this.backend.storage.delivery(record.subscriptionID)) ?? { height: this.backend.feed.head(), failedDeliveries: 0 };
-      this.startWorker(record, state);
+      // A subscription and its cursor are written together; one without a cursor starts at the head.
+      const head = this.backend.feed.head();
+      const state = (await this.backend.storage.delivery(record.subscriptionID)) ?? (head === undefined ? undefined : { height: head, failedDeliveries: 0 });
+      if (state === undefined) this.backend.warn({ subscription: record.subscriptionID }, 'a subscription without a delivery cursor is not served until the next start');
+      else this.startWorker(record, state);
     }
     this.unsubscribe = this.backend.feed.onHeight((height) => {
       for (const worker of this.workers.values()) worker.poke();
@@ -259,6 +263,8 @@ export class SubscriptionService {
   /** Where a new subscription starts: after the head, or at the first of the last blocks recorded at or after initialRecordTime. */
   async startHeight(initialRecordTimeMs: number | undefined): Promise<number> {
     let height = this.backend.feed.head();
+    // Never a guess: a subscription started at 0 would be sent the whole ledger.
+    if (height === undefined) throw new ApiError(503, 'head-unknown', 'the newest block is not known here yet (no validator has answered); retry later', '', { 'Retry-After': '1' });
     if (initialRecordTimeMs === undefined) return height;
     for (let looked = 0; height > 0 && looked < INITIAL_RECORD_TIME_BLOCKS_MAX; looked++) {
       const time = await this.backend.feed.timeAt(height);

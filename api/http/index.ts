@@ -11,6 +11,7 @@ import { ApiError } from '../../node/http/errors.js';
 import type { ValidatorContext } from '../../node/validator.js';
 import { ReadAccess } from './access.js';
 import { approvalOperations, approvalRoutes } from './approval-routes.js';
+import { blockEventOperations, blockEventRoutes } from './block-event-routes.js';
 import { blockListOperations, blockListRoutes } from './block-list-routes.js';
 import { captureOperations, captureRoutes } from './capture-routes.js';
 import { eventOperations, eventRoutes } from './event-routes.js';
@@ -44,6 +45,7 @@ export const API_OPERATIONS: readonly Operation[] = [
   ...searchOperations,
   ...recallOperations,
   ...blockListOperations,
+  ...blockEventOperations,
   ...proofOperations,
   ...stateProofOperations,
   ...tlogProofOperations,
@@ -63,6 +65,7 @@ export function apiRoutes(context: ValidatorContext, options: ApiRouteOptions = 
   router.use(searchRoutes(context, access));
   router.use(recallRoutes(context, access));
   router.use(blockListRoutes(context));
+  router.use(blockEventRoutes(context, access));
   router.use(tlogRoutes(context, access));
   router.use(proofRoutes(context, access));
   router.use(stateProofRoutes(context, access));

@@ -51,6 +51,8 @@ const CASES: Record<string, Case> = {
   'GET /v1/blocks': publicCase(() => '/v1/blocks?limit=2'),
   'GET /v1/blocks/{height}': publicCase(() => '/v1/blocks/1'),
   'GET /v1/blocks-with-transactions': publicCase(() => '/v1/blocks-with-transactions?limit=2'),
+  // An admin is a party to no goods: it is listed the blocks, with none of their events.
+  'GET /v1/block-events': { path: () => '/v1/block-events?limit=100', nonParty: { signedBy: 'admin1' }, party: retailer, count: (body) => body.blocks.reduce((sum: number, block: { events: unknown[] }) => sum + block.events.length, 0) },
   'GET /v1/transactions/{id}': publicCase(() => `/v1/transactions/${node.extras.receiptTransactionId}`),
   'GET /v1/epcis/capture/{id}': publicCase(() => `/v1/epcis/capture/${node.extras.receiptTransactionId}`),
   'GET /v1/genesis': publicCase(() => '/v1/genesis'),

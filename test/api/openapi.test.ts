@@ -58,6 +58,7 @@ describe('GET /v1/openapi.json', () => {
         'GET /v1/blocks/{height}',
         'GET /v1/blocks',
         'GET /v1/blocks-with-transactions',
+        'GET /v1/block-events',
         'GET /v1/search',
         'GET /v1/events',
         'GET /v1/items/{epc}/history',
@@ -120,6 +121,7 @@ describe('GET /v1/openapi.json', () => {
     await expectConforms(`/v1/approvals?subject=${salad}`, '/v1/approvals', 200, { token: TOKENS.regulator });
     await expectConforms('/v1/search?q=salad', '/v1/search', 200, { token: TOKENS.regulator });
     await expectConforms('/v1/blocks-with-transactions?limit=3', '/v1/blocks-with-transactions', 200);
+    await expectConforms('/v1/block-events?from=1&limit=50', '/v1/block-events', 200, { token: TOKENS.regulator });
   });
 
   it('describes a batch submission and its outcomes, admitted and refused alike', async () => {

@@ -14,7 +14,9 @@
  *   A capture the outbox no longer holds is asked of a validator.
  * - Queries are forwarded to a validator as reads signed by the participant, so the validator's
  *   party rule applies to the participant itself, and answered by the binding as it would.
- * - Subscriptions are not served (no block feed here); named queries are kept locally.
+ * - Named queries and subscriptions are kept locally (in `storage`, the gateway's data folder); the
+ *   subscriptions follow the validators' blocks through `feed` (block-feed.ts) and read as the
+ *   participant, so they deliver what the participant may read.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -46,6 +48,8 @@ export interface GatewayBackendOptions {
   outbox: Outbox;
   link: ValidatorLink;
   storage: BindingStore;
+  /** New blocks' events that the participant may read, for subscriptions. */
+  feed: EventFeed;
   authenticator: LocalAuthenticator;
   /** Called once a capture is durably accepted, so the forwarder goes at once. */
   accepted: () => void;
@@ -91,9 +95,6 @@ export function eventQueryString(parameters: EventQueryParameters, perPage: numb
   if (nextPageToken !== undefined) search.set('nextPageToken', nextPageToken);
   return search.toString();
 }
-
-/** A feed that never advances: the gateway follows no blocks (subscriptions are not served). */
-const NO_FEED: EventFeed = { head: () => 0, eventsAt: async () => undefined, timeAt: async () => undefined, onHeight: () => () => undefined };
 
 export function gatewayBackend(options: GatewayBackendOptions): EpcisBackend {
   const { chainId, signer, outbox, link } = options;
@@ -197,7 +198,7 @@ export function gatewayBackend(options: GatewayBackendOptions): EpcisBackend {
       const token = page.data[NEXT_PAGE_MEMBER];
       return { events: page.data.epcisBody.queryResults.resultsBody.eventList.slice(0, perPage).map(servedEvent), ...(token === undefined ? {} : { nextPageToken: token }) };
     },
-    feed: NO_FEED,
+    feed: options.feed,
     storage: options.storage,
     warn: options.warn,
   };

@@ -2,11 +2,13 @@
  * Starts a participant gateway (issue 14; docs/epcis.md, "Participant gateway"): the participant's
  * key, the chain's genesis (a --genesis file, else the copy pinned in the data folder, else
  * fetched from the first validator that answers and pinned: trust on first use), the durable
- * outbox and the binding's own store under the data folder, the forwarder, and an HTTP server on
- * the local address serving, behind the bearer token:
+ * outbox and the binding's own store (named queries, subscriptions and their cursors) under the
+ * data folder, the forwarder, the block feed that subscriptions follow, and an HTTP server on the
+ * local address serving, behind the bearer token:
  *
- *   /epcis/...                          the GS1 EPCIS 2.0 REST binding (api/epcis-rest), signed here
- *   GET /gateway/status                 the outbox's counts and each validator's health
+ *   /epcis/...                          the GS1 EPCIS 2.0 REST binding (api/epcis-rest), signed here,
+ *                                       webhook and WebSocket subscriptions included
+ *   GET /gateway/status                 the outbox's counts, each validator's health, the feed's head
  *   GET /gateway/captures/{id}/proof    a committed capture's transaction proof, checked here first
  *
  * Everything else is a 404 problem. A graceful stop finishes running requests, stops the
@@ -30,8 +32,10 @@ import { HttpLifecycle } from '../../node/http/lifecycle.js';
 import { epcisRestBinding } from '../../api/epcis-rest/routes.js';
 import { problemHandler, problemNotFound } from '../../api/epcis-rest/problem.js';
 import { BindingStore } from '../../api/epcis-rest/store.js';
+import type { WebhookOptions } from '../../api/epcis-rest/subscriptions.js';
 import { epcisXmlFormat } from '../../api/epcis-xml/rest-format.js';
 import { writeFileDurably } from '../durable-file.js';
+import { BlockFeed, DEFAULT_BLOCK_FEED_OPTIONS, type BlockFeedOptions } from './block-feed.js';
 import { DEFAULT_FORWARDER_OPTIONS, Forwarder, type ForwarderOptions } from './forwarder.js';
 import { GATEWAY_BASE_PATH, gatewayBackend } from './gateway-backend.js';
 import { LocalAuthenticator, loadOrCreateToken } from './local-auth.js';
@@ -66,6 +70,12 @@ export interface GatewayStartOptions {
   outboxLimits?: Partial<OutboxLimits>;
   link?: Partial<Omit<ValidatorLinkOptions, 'urls' | 'chainId' | 'signer'>>;
   forwarder?: Partial<Omit<ForwarderOptions, 'chainId' | 'validators' | 'warn'>>;
+  feed?: Partial<Omit<BlockFeedOptions, 'participant' | 'warn'>>;
+  /**
+   * Webhook timings and limits. Destinations on private and loopback addresses are allowed by
+   * default here: the gateway's subscribers are the participant's own systems, on its own network.
+   */
+  webhooks?: Partial<WebhookOptions>;
 }
 
 export interface RunningGateway {
@@ -76,7 +86,10 @@ export interface RunningGateway {
   createdToken?: string;
   tokenFile: string;
   outbox: Outbox;
+  /** The validators as captures and reads use them. */
   link: ValidatorLink;
+  /** The validators as the block feed of subscriptions uses them: its own failover, so that neither holds the other back. */
+  feedLink: ValidatorLink;
   close(): Promise<void>;
 }
 
@@ -140,8 +153,10 @@ export async function startGateway(options: GatewayStartOptions): Promise<Gatewa
   const link = new ValidatorLink({ ...DEFAULT_LINK_OPTIONS, ...options.link, urls: options.validators, chainId, signer });
   const forwarder = new Forwarder(outbox, link, { ...DEFAULT_FORWARDER_OPTIONS, ...options.forwarder, chainId, validators: genesis.validators, warn: options.logger.warn });
   const authenticator = new LocalAuthenticator(token.token);
-  const backend = gatewayBackend({ chainId, signer, outbox, link, storage, authenticator, accepted: () => forwarder.wake(), warn: options.logger.warn });
-  const binding = epcisRestBinding(backend, GATEWAY_EPCIS_PATH, { formats: [epcisXmlFormat], subscriptions: false });
+  const feedLink = new ValidatorLink({ ...DEFAULT_LINK_OPTIONS, ...options.link, urls: options.validators, chainId, signer });
+  const feed = new BlockFeed(feedLink, { ...DEFAULT_BLOCK_FEED_OPTIONS, ...options.feed, participant, warn: options.logger.warn });
+  const backend = gatewayBackend({ chainId, signer, outbox, link, storage, feed, authenticator, accepted: () => forwarder.wake(), warn: options.logger.warn });
+  const binding = epcisRestBinding(backend, GATEWAY_EPCIS_PATH, { formats: [epcisXmlFormat], webhooks: { privateDestinations: true, ...options.webhooks } });
   await binding.start();
 
   const lifecycle = new HttpLifecycle();
@@ -151,11 +166,15 @@ export async function startGateway(options: GatewayStartOptions): Promise<Gatewa
   app.use(authenticator.middleware);
   app.get(`${GATEWAY_BASE_PATH}/status`, (_request: Request, response: Response) => {
     const now = Date.now();
+    const health = (validators: ValidatorLink['validators']) =>
+      validators.map((validator) => ({ url: validator.url, reachable: validator.failures === 0, failures: validator.failures, retryInMs: Math.max(0, validator.retryAt - now), ...(validator.lastError === undefined ? {} : { lastError: validator.lastError }) }));
+    const head = feed.head();
     response.json({
       participant,
       chainId,
       outbox: { ...outbox.counts(), entriesMax: outbox.limits.entriesMax, bytesMax: outbox.limits.bytesMax },
-      validators: link.validators.map((validator) => ({ url: validator.url, reachable: validator.failures === 0, failures: validator.failures, retryInMs: Math.max(0, validator.retryAt - now), ...(validator.lastError === undefined ? {} : { lastError: validator.lastError }) })),
+      validators: health(link.validators),
+      feed: { ...(head === undefined ? {} : { head }), validators: health(feedLink.validators) },
     });
   });
   app.get(`${GATEWAY_BASE_PATH}/captures/:captureID/proof`, async (request: Request, response: Response) => {
@@ -194,6 +213,7 @@ export async function startGateway(options: GatewayStartOptions): Promise<Gatewa
     return { ok: false, message: `cannot listen on ${options.listen.host}:${options.listen.port}: ${(error as Error).message}` };
   }
   forwarder.start();
+  feed.start();
   const port = (server.address() as AddressInfo).port;
   return {
     ok: true,
@@ -204,6 +224,7 @@ export async function startGateway(options: GatewayStartOptions): Promise<Gatewa
     tokenFile,
     outbox,
     link,
+    feedLink,
     close: async () => {
       await lifecycle.stop(STOP_GRACE_MS);
       await new Promise<void>((resolve) => {
@@ -211,7 +232,7 @@ export async function startGateway(options: GatewayStartOptions): Promise<Gatewa
         server.closeAllConnections();
       });
       await binding.stop();
-      await forwarder.stop();
+      await Promise.all([forwarder.stop(), feed.stop()]);
       await Promise.all([outbox.close(), storage.close()]);
     },
   };

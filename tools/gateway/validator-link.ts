@@ -158,13 +158,17 @@ export class ValidatorLink {
   /**
    * A read from whichever validator answers: the one in use, then each other not backing off;
    * a validator that fails is put in backoff. Throws NoValidatorAvailable when none answered.
+   * `unusable` says why an answer is not one the API gives (then that validator failed too).
    */
-  async read(path: string, options: { accept?: string; signal?: AbortSignal } = {}): Promise<ValidatorAnswer> {
+  async read(path: string, options: { accept?: string; signal?: AbortSignal; unusable?: (answer: ValidatorAnswer) => string | undefined } = {}): Promise<ValidatorAnswer> {
+    const { unusable, ...requestOptions } = options;
     for (let tried = 0; tried < this.validators.length; tried++) {
       const validator = this.choose();
       if (validator === undefined) break;
       try {
-        const answer = await this.request(validator, 'GET', path, { signed: true, ...options });
+        const answer = await this.request(validator, 'GET', path, { signed: true, ...requestOptions });
+        const reason = unusable?.(answer);
+        if (reason !== undefined) throw new ValidatorFailure(validator.url, reason);
         this.succeeded(validator);
         return answer;
       } catch (error) {

@@ -6,8 +6,6 @@
  * live, and is authenticated at the upgrade.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { liveEventBuilders } from '../../../api/epcis-builders.js';
@@ -16,69 +14,7 @@ import { startApiNode, TOKENS, type ApiNode } from '../support/api-node.js';
 import { LIVE_SUBSCRIPTIONS_PER_PARTICIPANT_MAX } from '../../../api/epcis-rest/routes.js';
 import { SUBSCRIPTIONS_PER_PARTICIPANT_MAX } from '../../../api/epcis-rest/store.js';
 import { epcis } from './support.js';
-
-interface Delivery {
-  headers: IncomingHttpHeaders;
-  text: string;
-  body: any;
-}
-
-/** A webhook destination: records what arrives; answers 500 while `failing` is set. */
-class Receiver {
-  readonly deliveries: Delivery[] = [];
-  failures = 0;
-  failing = false;
-  private readonly waiters = new Set<() => void>();
-  private constructor(private readonly server: Server) {}
-
-  static async start(): Promise<Receiver> {
-    const server = createServer();
-    const receiver = new Receiver(server);
-    server.on('request', (request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (receiver.failing) {
-          receiver.failures += 1;
-          response.statusCode = 500;
-        } else {
-          receiver.deliveries.push({ headers: request.headers, text, body: JSON.parse(text) });
-        }
-        response.end();
-        for (const wake of receiver.waiters) wake();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return receiver;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
-  }
-
-  /** Resolves once `condition` holds, re-checked on every request that arrives. */
-  until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!condition()) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
+import { Receiver } from '../../support/webhook-receiver.js';
 
 let node: ApiNode;
 let farmHook: Receiver;

@@ -115,3 +115,12 @@ export async function cuttableProxy(target: URL, port = 0): Promise<CuttableProx
 export function dataIn(directory: string, name: string): string {
   return join(directory, name);
 }
+
+/** Waits until `condition` holds, polling; fails with `what` past the deadline. */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
