@@ -23,6 +23,8 @@ import { parseRequestPart, positiveIntegerParameter } from './validation.js';
 
 export const BLOCK_EVENTS_BLOCKS_MAX = STORE_LIMITS.blocksPerRangeMax;
 const BLOCK_EVENTS_BLOCKS_DEFAULT = 20;
+/** Blocks read from the store per step of a range. */
+const BLOCKS_READ_AT_ONCE = 8;
 /** Bytes of events (as JSON) past which no further block is added to an answer. */
 export const BLOCK_EVENTS_BYTES_MAX = 4 * 1024 * 1024;
 
@@ -75,16 +77,20 @@ export function blockEventRoutes(context: ValidatorContext, access: ReadAccess):
     const from = query.from ?? Math.max(1, head - limit + 1);
     const blocks: z.input<typeof blockEventsResponse>['blocks'] = [];
     let bytes = 0;
-    for (const block of await store.getBlocks(from, limit)) {
-      if (blocks.length > 0 && bytes > BLOCK_EVENTS_BYTES_MAX) break;
-      const height = block.header.height;
-      const results = await store.getResults(height);
-      if (results === undefined) throw new Error(`the store lacks the results of block ${height}`);
-      const events = (await eventsOfBlock(store, height, block, results))
-        .filter((stored) => canReadEvent(reader, stored))
-        .map((stored) => ({ reference: stored.reference, txId: stored.txId, ...(stored.eventHash === undefined ? {} : { eventHash: stored.eventHash }), event: stored.event as Record<string, unknown> }));
-      bytes += JSON.stringify(events).length;
-      blocks.push({ height, hash: blockHash(block.header), timestamp: block.header.timestamp, events });
+    // Blocks are read a few at a time, so that a range which reaches the byte budget early does
+    // not first read (and hold) all of its blocks.
+    reading: for (let start = from; start < from + limit && start <= head; start += BLOCKS_READ_AT_ONCE) {
+      for (const block of await store.getBlocks(start, Math.min(BLOCKS_READ_AT_ONCE, from + limit - start))) {
+        if (blocks.length > 0 && bytes > BLOCK_EVENTS_BYTES_MAX) break reading;
+        const height = block.header.height;
+        const results = await store.getResults(height);
+        if (results === undefined) throw new Error(`the store lacks the results of block ${height}`);
+        const events = (await eventsOfBlock(store, height, block, results))
+          .filter((stored) => canReadEvent(reader, stored))
+          .map((stored) => ({ reference: stored.reference, txId: stored.txId, ...(stored.eventHash === undefined ? {} : { eventHash: stored.eventHash }), event: stored.event as Record<string, unknown> }));
+        bytes += JSON.stringify(events).length;
+        blocks.push({ height, hash: blockHash(block.header), timestamp: block.header.timestamp, events });
+      }
     }
     const last = blocks[blocks.length - 1]?.height ?? from - 1;
     response.json({ head, from, blocks, ...(last < head ? { next: last + 1 } : {}) } satisfies z.input<typeof blockEventsResponse>);
