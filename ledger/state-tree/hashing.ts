@@ -62,6 +62,18 @@ export function internalHashOf(children: ReadonlyArray<Hash>): Hash {
   return sha256(INTERNAL_INPUT);
 }
 
+/** A node that can copy its children's hashes out (nodes.ts's InternalNode: its row holds them). */
+export interface HashesCopier {
+  /** Copies the hash of the child in `slot` into `out` at `at` (zeros when the slot is empty). */
+  copyHash(slot: number, out: Uint8Array, at: number): void;
+}
+
+/** internalHashOf a node's children, copied straight from where the node holds them. */
+export function internalHashOfNode(node: HashesCopier): Hash {
+  for (let slot = 0; slot < RADIX; slot++) node.copyHash(slot, INTERNAL_INPUT, 1 + slot * HASH_BYTES);
+  return sha256(INTERNAL_INPUT);
+}
+
 /** Nibble `index` of a key hash, the high half of each byte first. */
 export function nibbleAt(keyHash: Hash, index: number): number {
   const byte = keyHash[index >> 1]!;
