@@ -12,3 +12,13 @@ export function sha256(data: Uint8Array): Uint8Array {
   const digest = hash('sha256', data, 'buffer');
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 }
+
+/**
+ * SHA-256 of a text's UTF-8 bytes (a lone surrogate as U+FFFD, as TextEncoder writes it): Node
+ * encodes the text itself, so no byte array is made for it (the state tree hashes every written
+ * key and value this way).
+ */
+export function sha256Text(text: string): Uint8Array {
+  const digest = hash('sha256', text, 'buffer');
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+}

@@ -18,8 +18,7 @@
  * Node and in the browser (the sha256 twin).
  */
 import { canonicalBytes, type JsonValue } from '../encoding/canonical-json.js';
-import { utf8 } from '../encoding/hex.js';
-import { sha256 } from '../crypto/sha256.js';
+import { sha256, sha256Text } from '../crypto/sha256.js';
 
 export type Hash = Uint8Array;
 
@@ -31,7 +30,7 @@ export const KEY_HASH_NIBBLES = 64;
 export const EMPTY_SUBTREE: Hash = new Uint8Array(HASH_BYTES);
 
 export function keyHashOf(key: string): Hash {
-  return sha256(utf8(key));
+  return sha256Text(key);
 }
 
 export function valueHashOf(value: JsonValue): Hash {
@@ -40,7 +39,7 @@ export function valueHashOf(value: JsonValue): Hash {
 
 /** The value hash from the value's canonical text, when the caller already has it (the store does). */
 export function valueHashOfText(canonicalText: string): Hash {
-  return sha256(utf8(canonicalText));
+  return sha256Text(canonicalText);
 }
 
 const LEAF_INPUT = new Uint8Array(1 + 2 * HASH_BYTES);
