@@ -17,7 +17,7 @@
  * Nibble i of a key hash (i = 0 the high half of byte 0) chooses the child at depth i. Runs in
  * Node and in the browser (the sha256 twin).
  */
-import { canonicalBytes, type JsonValue } from '../encoding/canonical-json.js';
+import { canonicalize, type JsonValue } from '../encoding/canonical-json.js';
 import { sha256, sha256Text } from '../crypto/sha256.js';
 
 export type Hash = Uint8Array;
@@ -34,7 +34,7 @@ export function keyHashOf(key: string): Hash {
 }
 
 export function valueHashOf(value: JsonValue): Hash {
-  return sha256(canonicalBytes(value));
+  return sha256Text(canonicalize(value));
 }
 
 /** The value hash from the value's canonical text, when the caller already has it (the store does). */
