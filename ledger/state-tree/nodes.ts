@@ -181,12 +181,6 @@ export class InternalNode {
     return offset === 0 ? EMPTY_CHILD : readChild(this.bytes, offset).child;
   }
 
-  /** Whether the child in `slot` is a leaf: a node over one leaf and nothing else is that leaf. */
-  isLeaf(slot: number): boolean {
-    const offset = this.offsets[slot]!;
-    return offset !== 0 && this.bytes[offset] === LEAF_TAG;
-  }
-
   /** Where the child in `slot` starts in the row (0 when empty). */
   spanStart(slot: number): number {
     return this.offsets[slot]!;
