@@ -9,9 +9,9 @@
  * which makes a quorum certificate on the header a signed checkpoint of the whole ledger.
  */
 import { z } from 'zod';
-import { canonicalBytes } from '../encoding/canonical-json.js';
+import { canonicalize } from '../encoding/canonical-json.js';
 import { concatBytes, fromHex, toHex } from '../encoding/hex.js';
-import { sha256 } from '../crypto/sha256.js';
+import { sha256Text } from '../crypto/sha256.js';
 import { leafHash, MerkleFrontier } from '../merkle/index.js';
 import { LEDGER_LIMITS } from '../limits.js';
 import { chainId, hashHex, identifier, nonNegativeInteger, positiveInteger, unixMilliseconds } from './primitives.js';
@@ -48,7 +48,7 @@ export const blockSchema = z.strictObject({
 export type Block = { header: BlockHeader; transactions: Transaction[] };
 
 export function blockHashBytes(header: BlockHeader): Uint8Array {
-  return sha256(canonicalBytes(header));
+  return sha256Text(canonicalize(header));
 }
 
 export function blockHash(header: BlockHeader): string {
@@ -66,7 +66,7 @@ export function transactionRoot(transactions: readonly Transaction[], transactio
 
 /** SHA-256 of the RFC 8785 bytes of a transaction's signatures: the second half of its txRoot leaf. */
 export function signaturesDigest(transaction: Transaction): Uint8Array {
-  return sha256(canonicalBytes(transaction.signatures));
+  return sha256Text(canonicalize(transaction.signatures));
 }
 
 /** The same root from each leaf's data (`id || signaturesDigest`), for a block known by its transactions' references. */

@@ -17,9 +17,8 @@
  * Nibble i of a key hash (i = 0 the high half of byte 0) chooses the child at depth i. Runs in
  * Node and in the browser (the sha256 twin).
  */
-import { canonicalBytes, type JsonValue } from '../encoding/canonical-json.js';
-import { utf8 } from '../encoding/hex.js';
-import { sha256 } from '../crypto/sha256.js';
+import { canonicalize, type JsonValue } from '../encoding/canonical-json.js';
+import { sha256, sha256Text } from '../crypto/sha256.js';
 
 export type Hash = Uint8Array;
 
@@ -31,16 +30,16 @@ export const KEY_HASH_NIBBLES = 64;
 export const EMPTY_SUBTREE: Hash = new Uint8Array(HASH_BYTES);
 
 export function keyHashOf(key: string): Hash {
-  return sha256(utf8(key));
+  return sha256Text(key);
 }
 
 export function valueHashOf(value: JsonValue): Hash {
-  return sha256(canonicalBytes(value));
+  return sha256Text(canonicalize(value));
 }
 
 /** The value hash from the value's canonical text, when the caller already has it (the store does). */
 export function valueHashOfText(canonicalText: string): Hash {
-  return sha256(utf8(canonicalText));
+  return sha256Text(canonicalText);
 }
 
 const LEAF_INPUT = new Uint8Array(1 + 2 * HASH_BYTES);
@@ -59,6 +58,18 @@ INTERNAL_INPUT[0] = 0x01;
 /** H(0x01 || the 16 children's hashes in nibble order). */
 export function internalHashOf(children: ReadonlyArray<Hash>): Hash {
   for (let slot = 0; slot < RADIX; slot++) INTERNAL_INPUT.set(children[slot]!, 1 + slot * HASH_BYTES);
+  return sha256(INTERNAL_INPUT);
+}
+
+/** A node that can copy its children's hashes out (nodes.ts's InternalNode: its row holds them). */
+export interface HashesCopier {
+  /** Copies the hash of the child in `slot` into `out` at `at` (zeros when the slot is empty). */
+  copyHash(slot: number, out: Uint8Array, at: number): void;
+}
+
+/** internalHashOf a node's children, copied straight from where the node holds them. */
+export function internalHashOfNode(node: HashesCopier): Hash {
+  for (let slot = 0; slot < RADIX; slot++) node.copyHash(slot, INTERNAL_INPUT, 1 + slot * HASH_BYTES);
   return sha256(INTERNAL_INPUT);
 }
 

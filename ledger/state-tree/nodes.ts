@@ -19,11 +19,6 @@ export type Child =
   | { kind: 'leaf'; hash: Hash; keyHash: Hash; valueHash: Hash; /** The height whose write set set this value. */ valueHeight: number }
   | { kind: 'internal'; hash: Hash; /** The height that wrote this node. */ version: number };
 
-export interface InternalNode {
-  /** RADIX children, by the nibble of the key hash at the node's depth. */
-  children: readonly Child[];
-}
-
 export const EMPTY_CHILD: Child = Object.freeze({ kind: 'empty', hash: EMPTY_SUBTREE });
 
 /** Where an internal node sits: its depth in nibbles and the key-hash nibbles above it (the rest are ignored). */
@@ -135,41 +130,151 @@ export function decodeChild(bytes: Uint8Array): Child {
   return child;
 }
 
-/** An internal node's row: a 16-bit mask of its non-empty children (bit 15 - slot), then each of them in slot order. */
-export function encodeNode(node: InternalNode): Uint8Array {
+/**
+ * An internal node held as its row (docs/encoding.md, section 11): the bytes as stored, and where
+ * each child starts in them. Decoding is a walk over the mask and tags that checks the row's
+ * shape and notes the offsets; a child becomes an object only when asked for. An update reads a
+ * node to change one or a few of its sixteen children, and writes the new row mostly by copying
+ * the old one's spans, so a node costs two small allocations rather than sixteen children with
+ * three views each. Immutable, like the rows.
+ */
+export class InternalNode {
+  private constructor(
+    /** The row: a 16-bit mask of the non-empty children (bit 15 - slot), then each of them in slot order. */
+    readonly bytes: Uint8Array,
+    /** Where each child's tag is in `bytes`; 0 for an empty slot (offset 0 is the mask). */
+    private readonly offsets: Uint16Array,
+  ) {}
+
+  /** The node of a stored row, its shape checked (a damaged row is a broken invariant). */
+  static fromRow(bytes: Uint8Array): InternalNode {
+    assert(bytes.length >= MASK_BYTES, 'a state tree node record is too short');
+    const mask = (bytes[0]! << 8) | bytes[1]!;
+    const offsets = new Uint16Array(RADIX);
+    let offset = MASK_BYTES;
+    for (let slot = 0; slot < RADIX; slot++) {
+      if ((mask & (0x8000 >> slot)) === 0) continue;
+      offsets[slot] = offset;
+      offset = childEnd(bytes, offset);
+    }
+    assert(offset === bytes.length, 'a state tree node record has trailing bytes');
+    return new InternalNode(bytes, offsets);
+  }
+
+  /** The node over `children` (RADIX of them), in its row's form. */
+  static fromChildren(children: readonly Child[]): InternalNode {
+    return buildNode(undefined, children);
+  }
+
+  /** For buildNode: a row it has just written, whose offsets it noted as it went. */
+  static trusted(bytes: Uint8Array, offsets: Uint16Array): InternalNode {
+    return new InternalNode(bytes, offsets);
+  }
+
+  isEmpty(slot: number): boolean {
+    return this.offsets[slot] === 0;
+  }
+
+  /** The child in `slot`, as an object (its hashes views of the row). */
+  child(slot: number): Child {
+    const offset = this.offsets[slot]!;
+    return offset === 0 ? EMPTY_CHILD : readChild(this.bytes, offset).child;
+  }
+
+  /** Where the child in `slot` starts in the row (0 when empty). */
+  spanStart(slot: number): number {
+    return this.offsets[slot]!;
+  }
+
+  /** Where the child in `slot` ends in the row (0 when empty). */
+  spanEnd(slot: number): number {
+    const start = this.offsets[slot]!;
+    return start === 0 ? 0 : start + (this.bytes[start] === LEAF_TAG ? LEAF_BYTES : INTERNAL_BYTES);
+  }
+
+  /** The child in `slot`'s hash, copied into `out` at `at` (zeros when empty). */
+  copyHash(slot: number, out: Uint8Array, at: number): void {
+    const offset = this.offsets[slot]!;
+    if (offset === 0) {
+      out.fill(0, at, at + HASH_BYTES);
+      return;
+    }
+    const bytes = this.bytes;
+    for (let index = 0; index < HASH_BYTES; index++) out[at + index] = bytes[offset + 1 + index]!;
+  }
+
+  /** All sixteen children as objects: for tests and tools; the update and proofs ask for one at a time. */
+  get children(): Child[] {
+    return Array.from({ length: RADIX }, (_, slot) => this.child(slot));
+  }
+}
+
+/** Where the child starting at `offset` ends, its tag and length checked. */
+function childEnd(bytes: Uint8Array, offset: number): number {
+  const tag = bytes[offset];
+  if (tag === LEAF_TAG) {
+    assert(offset + LEAF_BYTES <= bytes.length, 'a state tree record ends inside a leaf');
+    return offset + LEAF_BYTES;
+  }
+  assert(tag === INTERNAL_TAG && offset + INTERNAL_BYTES <= bytes.length, 'a state tree record holds an unknown child tag or ends inside a child');
+  return offset + INTERNAL_BYTES;
+}
+
+/**
+ * A node's row from an older node of the same position (or none) and the children that replace
+ * some of its own: unchanged children are copied from the old row a run at a time, never decoded.
+ * `replaced[slot]` undefined keeps the old child (empty when there is no old node).
+ */
+export function buildNode(base: InternalNode | undefined, replaced: ReadonlyArray<Child | undefined>): InternalNode {
   let size = MASK_BYTES;
   let mask = 0;
   for (let slot = 0; slot < RADIX; slot++) {
-    const child = node.children[slot]!;
-    if (child.kind === 'empty') continue;
+    const child = replaced[slot];
+    const bytes = child !== undefined ? childBytes(child) : base === undefined ? 0 : base.spanEnd(slot) - base.spanStart(slot);
+    if (bytes === 0) continue;
     mask |= 0x8000 >> slot;
-    size += childBytes(child);
+    size += bytes;
   }
   const out = new Uint8Array(size);
+  const offsets = new Uint16Array(RADIX);
   out[0] = mask >> 8;
   out[1] = mask & 0xff;
   let offset = MASK_BYTES;
+  // Kept children are copied a run at a time: adjacent in the old row and in the new one.
+  let runStart = 0;
+  let runEnd = 0;
+  let runAt = 0;
   for (let slot = 0; slot < RADIX; slot++) {
-    const child = node.children[slot]!;
-    if (child.kind !== 'empty') offset = writeChild(out, offset, child);
+    if ((mask & (0x8000 >> slot)) === 0) continue;
+    const child = replaced[slot];
+    if (child !== undefined) {
+      if (runEnd > runStart) out.set(base!.bytes.subarray(runStart, runEnd), runAt);
+      runStart = runEnd = 0;
+      offsets[slot] = offset;
+      offset = writeChild(out, offset, child);
+      continue;
+    }
+    const start = base!.spanStart(slot);
+    const end = base!.spanEnd(slot);
+    if (start !== runEnd) {
+      if (runEnd > runStart) out.set(base!.bytes.subarray(runStart, runEnd), runAt);
+      runStart = start;
+      runAt = offset;
+    }
+    runEnd = end;
+    offsets[slot] = offset;
+    offset += end - start;
   }
-  return out;
+  if (runEnd > runStart) out.set(base!.bytes.subarray(runStart, runEnd), runAt);
+  assert(offset === size, 'a state tree node row was not filled');
+  return InternalNode.trusted(out, offsets);
+}
+
+/** An internal node's row. */
+export function encodeNode(node: InternalNode): Uint8Array {
+  return node.bytes;
 }
 
 export function decodeNode(bytes: Uint8Array): InternalNode {
-  assert(bytes.length >= MASK_BYTES, 'a state tree node record is too short');
-  const mask = (bytes[0]! << 8) | bytes[1]!;
-  const children: Child[] = [];
-  let offset = MASK_BYTES;
-  for (let slot = 0; slot < RADIX; slot++) {
-    if ((mask & (0x8000 >> slot)) === 0) {
-      children.push(EMPTY_CHILD);
-      continue;
-    }
-    const read = readChild(bytes, offset);
-    children.push(read.child);
-    offset = read.next;
-  }
-  assert(offset === bytes.length, 'a state tree node record has trailing bytes');
-  return { children };
+  return InternalNode.fromRow(bytes);
 }

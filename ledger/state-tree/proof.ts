@@ -52,13 +52,12 @@ export function pathOf(nodes: StateTreeNodes, root: Child, keyHash: Hash): State
     let mask = 0;
     const hashes: string[] = [];
     for (let slot = 0; slot < RADIX; slot++) {
-      const other = node.children[slot]!;
-      if (slot === own || other.kind === 'empty') continue;
+      if (slot === own || node.isEmpty(slot)) continue;
       mask |= 0x8000 >> slot;
-      hashes.push(toHex(other.hash));
+      hashes.push(toHex(node.child(slot).hash));
     }
     levels.push({ mask, hashes });
-    child = node.children[own]!;
+    child = node.child(own);
   }
   return { ok: true, levels, terminal: child };
 }

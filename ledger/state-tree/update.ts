@@ -13,8 +13,8 @@
  */
 import { assert } from '../assert.js';
 import type { StateWrite } from '../model/state.js';
-import { compareHashes, internalHashOf, KEY_HASH_NIBBLES, keyHashOf, leafHashOf, nibbleAt, RADIX, valueHashOf, valueHashOfText, type Hash } from './hashing.js';
-import { EMPTY_CHILD, type Child, type NodeChanges, type StateTreeNodes } from './nodes.js';
+import { compareHashes, internalHashOfNode, KEY_HASH_NIBBLES, keyHashOf, leafHashOf, nibbleAt, RADIX, valueHashOf, valueHashOfText, type Hash } from './hashing.js';
+import { buildNode, EMPTY_CHILD, type Child, type InternalNode, type NodeChanges, type StateTreeNodes } from './nodes.js';
 
 export interface PreparedWrite {
   keyHash: Hash;
@@ -69,23 +69,25 @@ class Updater {
     const position = { depth, keyHash: this.writes[lo]!.keyHash };
     const node = this.nodes.node(position, existing.version);
     assert(node !== undefined, `state tree node at depth ${depth} of version ${existing.version} is missing`);
-    const children = node.children.slice();
+    // Only the slots the writes reach are read as objects; the others stay bytes of the old row.
+    const replaced = new Array<Child | undefined>(RADIX);
     let changed = false;
     // The writes share the nibbles above, so they come grouped by the nibble at this depth, in order.
     for (let start = lo; start < hi; ) {
       const slot = nibbleAt(this.writes[start]!.keyHash, depth);
       let end = start + 1;
       while (end < hi && nibbleAt(this.writes[end]!.keyHash, depth) === slot) end++;
-      const updated = this.update(children[slot]!, depth + 1, start, end);
-      if (updated !== children[slot]) {
-        children[slot] = updated;
+      const before = node.child(slot);
+      const updated = this.update(before, depth + 1, start, end);
+      if (updated !== before) {
+        replaced[slot] = updated;
         changed = true;
       }
       start = end;
     }
     if (!changed) return existing;
     this.changes.stale.push({ position, version: existing.version });
-    return this.join(depth, position.keyHash, children);
+    return this.join(depth, position.keyHash, node, replaced);
   }
 
   /** A subtree that held at most the one leaf `kept`, rebuilt with writes [lo, hi). */
@@ -125,23 +127,30 @@ class Updater {
       children[slot] = end - start === 1 ? leaves[start]! : this.subtree(depth + 1, leaves, start, end);
       start = end;
     }
-    return this.join(depth, leaves[lo]!.keyHash, children);
+    return this.join(depth, leaves[lo]!.keyHash, undefined, children);
   }
 
-  /** The node over its children, or, when it would hold one leaf and nothing else, that leaf (or nothing, nothing). */
-  private join(depth: number, keyHash: Hash, children: Child[]): Child {
-    let only: Child | undefined;
+  /**
+   * The node over `base`'s children with `replaced` in place of some (undefined: kept), or, when
+   * it would hold one leaf and nothing else, that leaf (or nothing, nothing).
+   */
+  private join(depth: number, keyHash: Hash, base: InternalNode | undefined, replaced: ReadonlyArray<Child | undefined>): Child {
+    let onlySlot = -1;
     let count = 0;
-    for (const child of children) {
-      if (child.kind === 'empty') continue;
+    for (let slot = 0; slot < RADIX; slot++) {
+      const child = replaced[slot];
+      if (child === undefined ? base === undefined || base.isEmpty(slot) : child.kind === 'empty') continue;
       count++;
-      only = child;
+      onlySlot = slot;
     }
     if (count === 0) return EMPTY_CHILD;
-    if (count === 1 && only!.kind === 'leaf') return only!;
-    const node = { children };
+    if (count === 1) {
+      const only = replaced[onlySlot] ?? base!.child(onlySlot);
+      if (only.kind === 'leaf') return only;
+    }
+    const node = buildNode(base, replaced);
     this.changes.created.push({ position: { depth, keyHash }, version: this.version, node });
-    return { kind: 'internal', hash: internalHashOf(children.map((child) => child.hash)), version: this.version };
+    return { kind: 'internal', hash: internalHashOfNode(node), version: this.version };
   }
 
   private leaf(keyHash: Hash, valueHash: Hash): Leaf {

@@ -396,13 +396,12 @@ export class BlockStore {
         event: indexed.event,
       };
       putText(storeKeys.event(reference), JSON.stringify(stored));
-      const empty = new Uint8Array(0);
       for (const entry of eventIndexEntries(indexed.event, indexed.participants, indexed.eventHash)) {
-        batch.put(storeKeys.index(entry.index, entry.value, reference), empty);
+        batch.put(storeKeys.index(entry.index, entry.value, reference), EMPTY_VALUE);
         if (entry.index === 'anyEpc' || entry.index === 'epcClass') identifiers.add(entry.value);
       }
       const time = eventTimeMilliseconds(indexed.event);
-      if (time !== undefined) batch.put(storeKeys.index(TIME_INDEX_NAME, '', `${timeKey(time)}\u0000${reference}`), empty);
+      if (time !== undefined) batch.put(storeKeys.index(TIME_INDEX_NAME, '', `${timeKey(time)}\u0000${reference}`), EMPTY_VALUE);
     }
 
     writeAuditorIndices(batch, commit.block, checked.transactionIds, identifiers, commit.notes ?? [], (key) => this.db.getSync(key) !== undefined);
@@ -955,6 +954,8 @@ function describe(error: unknown): string {
 }
 
 const UTF8_VALUE = { valueEncoding: 'utf8' } as const;
+/** The index rows' value: one array for them all (the batch copies what it is given). */
+const EMPTY_VALUE = new Uint8Array(0);
 
 /**
  * A `t:` record: the transaction's place, and where its JSON lies in the block record (UTF-8

@@ -45,11 +45,11 @@ export function storedStateTreeNodes(get: SyncGet): StateTreeNodes {
   };
 }
 
-/** Decoded nodes a store keeps in memory (a few KB each, sixteen children): the upper levels every block rewrites (273 nodes to depth 3), and the paths it reads. */
+/** Nodes a store keeps in memory (each its row, up to 1.7 KB, and its children's offsets): the upper levels every block rewrites (273 nodes to depth 3), and the paths it reads. */
 export const STATE_NODES_CACHED_MAX = 4096;
 
 /**
- * The store's nodes with the most recent kept in memory, decoded: nodes never change once
+ * The store's nodes with the most recent kept in memory: nodes never change once
  * written, so a cached node is always right, and pruned ones are no longer asked for. Each
  * block's update reads mostly what the block before wrote (the upper levels), so the appends
  * remember what they write (`remember`, after their batch is durable).

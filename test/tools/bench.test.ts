@@ -15,7 +15,7 @@ import { genesisWrites, loadConsortium } from '../../contracts/participants.js';
 import { MemoryState } from '../../contracts/state.js';
 import { writeTestnet } from '../../node/testnet.js';
 import { percentile } from '../../tools/bench/load.js';
-import { breakdown, combine } from '../../tools/bench/profile.js';
+import { breakdown, combine, mergeProfiles } from '../../tools/bench/profile.js';
 import { presign } from '../../tools/bench/workload.js';
 import { runCli } from '../support/run-cli.js';
 import { temporaryDirectories } from '../support/temp-dir.js';
@@ -71,6 +71,27 @@ describe('the CPU profile breakdown', () => {
     expect(result.percent).toMatchObject({ execution: 20, 'signature checks': 20, 'schema validation': 40, 'garbage collection': 20, other: 0 });
     const other = { busySeconds: 0.03, percent: { ...result.percent, execution: 60, 'schema validation': 0 } };
     expect(combine([result, other]).percent.execution).toBe(50);
+  });
+
+  it('merges the profiles of several calls into one: the same call path is one node, every sample kept in order', () => {
+    const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({ id, callFrame: { functionName, url }, children });
+    // Two calls of one stage: the second has the same path under other ids, and one path of its own.
+    const first = { nodes: [frame(1, '(root)', '', [2]), frame(2, 'appendNow', 'file:///x/ledger/store/block-store.ts', [3]), frame(3, 'sha256', 'file:///x/ledger/crypto/sha256.ts')], samples: [3, 2, 3], timeDeltas: [1000, 2000, 3000], startTime: 50 };
+    const second = {
+      nodes: [frame(7, '(root)', '', [9]), frame(9, 'appendNow', 'file:///x/ledger/store/block-store.ts', [8, 4]), frame(8, 'sha256', 'file:///x/ledger/crypto/sha256.ts'), frame(4, 'execute', 'file:///x/contracts/executor.ts')],
+      samples: [8, 4],
+      timeDeltas: [4000, 5000],
+    };
+    const merged = mergeProfiles([first, second]);
+    expect(merged.nodes.map((node) => node.callFrame.functionName).sort()).toEqual(['(root)', 'appendNow', 'execute', 'sha256']);
+    const name = (id: number) => merged.nodes.find((node) => node.id === id)!.callFrame.functionName;
+    expect(merged.samples.map(name)).toEqual(['sha256', 'appendNow', 'sha256', 'sha256', 'execute']);
+    expect(merged.timeDeltas).toEqual([1000, 2000, 3000, 4000, 5000]);
+    expect([merged.startTime, merged.endTime]).toEqual([50, 50 + 15_000]);
+    const appendNow = merged.nodes.find((node) => node.callFrame.functionName === 'appendNow')!;
+    expect(appendNow.children!.map(name).sort()).toEqual(['execute', 'sha256']);
+    // A merged profile breaks down as its parts together.
+    expect(breakdown(merged).percent).toMatchObject({ 'hashing and encoding': 53.3, storage: 13.3, execution: 33.3 });
   });
 
   it('reads percentiles by nearest rank', () => {

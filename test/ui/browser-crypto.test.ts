@@ -4,6 +4,7 @@
  * (test/vectors/ed25519-rules.json), so "Verify" in a browser agrees with a validator.
  */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as browserEd25519 from '../../ledger/crypto/ed25519.browser.js';
 import * as nodeEd25519 from '../../ledger/crypto/ed25519.js';
@@ -58,5 +59,18 @@ describe('sha256.browser.ts', () => {
       const data = Uint8Array.from({ length }, (_, index) => (index * 31 + length) & 0xff);
       expect(browserSha256.sha256(data)).toEqual(nodeSha256.sha256(data));
     }
+  });
+
+  it('hashes a text as its UTF-8 bytes in both, lone surrogates as U+FFFD', () => {
+    const encoder = new TextEncoder();
+    for (const text of ['', 'a', 's:lot/urn:epc:id:sgtin:0614141.107346.2017', 'caf\u00e9 \u{1F955}', 'lone \uD800 high', 'lone \uDC00 low', 'x'.repeat(1000)]) {
+      expect(nodeSha256.sha256Text(text)).toEqual(nodeSha256.sha256(encoder.encode(text)));
+      expect(browserSha256.sha256Text(text)).toEqual(nodeSha256.sha256Text(text));
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 64 }), (text) => {
+        expect(nodeSha256.sha256Text(text)).toEqual(nodeSha256.sha256(encoder.encode(text)));
+      }),
+    );
   });
 });

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string };
+  callFrame: { functionName: string; url: string; lineNumber?: number; columnNumber?: number };
   children?: number[];
 }
 
@@ -16,6 +16,47 @@ export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+  /** Microseconds, as V8 writes them; DevTools wants both to open the file. */
+  startTime?: number;
+  endTime?: number;
+}
+
+/**
+ * Several profiles of the same code (one per call of a stage) as one: call paths that are the
+ * same frame by frame become one node, and the samples follow one another. The time between the
+ * profiles is left out, so the merged profile is as long as the profiled calls together.
+ */
+export function mergeProfiles(profiles: readonly CpuProfile[]): CpuProfile {
+  const nodes: Array<ProfileNode & { children: number[] }> = [];
+  const merged = new Map<string, number>();
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  for (const profile of profiles) {
+    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+    const childIds = new Set(profile.nodes.flatMap((node) => node.children ?? []));
+    const mergedId = new Map<number, number>();
+    const pending: Array<{ node: ProfileNode; parent: number }> = profile.nodes.filter((node) => !childIds.has(node.id)).map((node) => ({ node, parent: 0 }));
+    while (pending.length > 0) {
+      const { node, parent } = pending.pop()!;
+      const frame = node.callFrame;
+      const key = `${parent}\u0000${frame.functionName}\u0000${frame.url}\u0000${frame.lineNumber ?? -1}\u0000${frame.columnNumber ?? -1}`;
+      let id = merged.get(key);
+      if (id === undefined) {
+        id = nodes.length + 1;
+        merged.set(key, id);
+        nodes.push({ id, callFrame: frame, children: [] });
+        if (parent !== 0) nodes[parent - 1]!.children.push(id);
+      }
+      mergedId.set(node.id, id);
+      for (const child of node.children ?? []) pending.push({ node: byId.get(child)!, parent: id });
+    }
+    for (const [index, sample] of profile.samples.entries()) {
+      samples.push(mergedId.get(sample)!);
+      timeDeltas.push(profile.timeDeltas[index] ?? 0);
+    }
+  }
+  const startTime = profiles[0]?.startTime ?? 0;
+  return { nodes, samples, timeDeltas, startTime, endTime: startTime + timeDeltas.reduce((sum, delta) => sum + delta, 0) };
 }
 
 export const CPU_CATEGORIES = [
