@@ -21,8 +21,16 @@ import { damageStore } from './damage.js';
 
 export const CHAOS_FAULT_KINDS = ['kill', 'pause', 'isolate', 'clock-skew', 'damage'] as const;
 const binary = fileURLToPath(new URL('../bin/custodia.mjs', import.meta.url));
-/** A repair fetches the whole chain again; a chaos run's chains are short. */
-const REPAIR_TIMEOUT_MS = 300_000;
+/**
+ * A repair fetches and checks the whole chain again, which on a long run on a busy box takes
+ * minutes: it is killed only when it has printed no progress for this long (it prints a line
+ * every 100 blocks or so), never for being slow while it advances.
+ */
+const REPAIR_SILENCE_MAX_MS = 120_000;
+/** The repair's own deadline (its longest): the silence above is what ends a stuck one. */
+const REPAIR_DEADLINE_MS = 3_600_000;
+/** Bytes of a repair's output kept for the report (its tail). */
+const REPAIR_OUTPUT_KEPT_BYTES = 64 * 1024;
 /** A skew beyond clockSkewMaxMs (5 s), and mostly beyond timestampLagMaxMs (30 s), drawn between these, ms (`--clock-skew-ms`). */
 export const DEFAULT_CLOCK_SKEW_MS = { min: 10_000, max: 180_000 } as const;
 export type ChaosFaultKind = (typeof CHAOS_FAULT_KINDS)[number];
@@ -77,23 +85,39 @@ async function setFaults(cluster: BenchCluster, validator: number, faults: { iso
  */
 function repair(configFile: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [binary, 'repair', '--config', configFile, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const timer = setTimeout(() => child.kill('SIGKILL'), REPAIR_TIMEOUT_MS);
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    const child = spawn(process.execPath, [binary, 'repair', '--config', configFile, '--json', '--timeout-ms', String(REPAIR_DEADLINE_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let silent = false;
+    const kill = () => {
+      silent = true;
+      child.kill('SIGKILL');
+    };
+    let timer = setTimeout(kill, REPAIR_SILENCE_MAX_MS);
+    const progressed = () => {
+      clearTimeout(timer);
+      timer = setTimeout(kill, REPAIR_SILENCE_MAX_MS);
+    };
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out = (out + chunk.toString('utf8')).slice(-REPAIR_OUTPUT_KEPT_BYTES);
+      progressed();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err = (err + chunk.toString('utf8')).slice(-REPAIR_OUTPUT_KEPT_BYTES);
+      progressed();
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
-      const said = (Buffer.concat(out).toString('utf8') + Buffer.concat(err).toString('utf8')).trim().slice(-500);
+      const said = (out + err).trim().slice(-500);
       let answer: { repaired?: boolean; damage?: string | null } = {};
       try {
-        answer = JSON.parse(Buffer.concat(out).toString('utf8')) as typeof answer;
+        answer = JSON.parse(out) as typeof answer;
       } catch {
         // Reported below with what it said.
       }
       if (code === 0 && answer.repaired === true && typeof answer.damage === 'string') return resolve(undefined);
-      resolve(`custodia repair exited ${code}${answer.repaired === false ? ' without repairing' : ''}: ${said}`);
+      const how = silent ? `killed after ${REPAIR_SILENCE_MAX_MS} ms without progress` : `exited ${code}`;
+      resolve(`custodia repair ${how}${answer.repaired === false ? ' without repairing' : ''}: ${said}`);
     });
   });
 }
