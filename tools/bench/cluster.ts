@@ -26,7 +26,46 @@ export interface ProcessUsage {
   rssMbMax: number;
 }
 
+/**
+ * Clusters started and not yet stopped. While there is one, SIGINT and SIGTERM stop every one of
+ * them (their validators gracefully, forced after 20 s) before the process exits, whenever the
+ * signal comes: while a cluster is still starting, during a run, or between two runs; and if the
+ * process exits any other way (a crash), their validators are killed on the way out, so a
+ * benchmark or chaos run never leaves validator processes behind.
+ */
+const liveClusters = new Set<BenchCluster>();
+let interruptedBy: NodeJS.Signals | undefined;
+
+function onInterrupt(signal: NodeJS.Signals): void {
+  // A second signal while stopping changes nothing: every process is already being stopped.
+  if (interruptedBy !== undefined) return;
+  interruptedBy = signal;
+  void Promise.allSettled([...liveClusters].map((cluster) => cluster.stop(cluster.keepDataOnInterrupt))).then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+}
+
+function killLiveClustersOnExit(): void {
+  for (const cluster of liveClusters) cluster.killAllNow();
+}
+
+function track(cluster: BenchCluster): void {
+  if (liveClusters.size === 0) {
+    process.on('SIGINT', onInterrupt);
+    process.on('SIGTERM', onInterrupt);
+    process.on('exit', killLiveClustersOnExit);
+  }
+  liveClusters.add(cluster);
+}
+
+function untrack(cluster: BenchCluster): void {
+  if (!liveClusters.delete(cluster) || liveClusters.size > 0) return;
+  process.off('SIGINT', onInterrupt);
+  process.off('SIGTERM', onInterrupt);
+  process.off('exit', killLiveClustersOnExit);
+}
+
 export class BenchCluster {
+  /** Whether an interrupt keeps this cluster's folder (validator data and logs) for inspection. */
+  keepDataOnInterrupt = false;
   private readonly children: ChildProcess[] = [];
   private readonly rssMaxKb: number[] = [];
   private readonly rssLatestKb: number[] = [];
@@ -47,6 +86,7 @@ export class BenchCluster {
     const chainId = 'custodia-bench';
     const layout = await writeTestnet({ ...options, directory: join(directory, 'net'), basePort, chainId });
     const cluster = new BenchCluster(directory, layout, basePort, chainId);
+    track(cluster);
     try {
       await mkdir(cluster.profileDirectory);
       for (const index of layout.configFiles.keys()) {
@@ -222,7 +262,25 @@ export class BenchCluster {
   async stop(keep = process.env['CUSTODIA_KEEP_BENCH'] !== undefined): Promise<void> {
     if (this.removed) return;
     this.removed = true;
-    await this.stopValidators();
-    if (!keep) await rm(this.directory, { recursive: true, force: true });
+    try {
+      await this.stopValidators();
+      if (!keep) await rm(this.directory, { recursive: true, force: true });
+    } finally {
+      untrack(this);
+    }
+  }
+
+  /** The process ids of the validators running now. */
+  get runningPids(): number[] {
+    return this.children.flatMap((child, index) => (this.isRunning(index) && child.pid !== undefined ? [child.pid] : []));
+  }
+
+  /** SIGKILL to every running validator, synchronously: the last resort when this process exits without stopping them. */
+  killAllNow(): void {
+    for (const [index, child] of this.children.entries()) {
+      if (!this.isRunning(index)) continue;
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    }
   }
 }

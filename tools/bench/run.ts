@@ -57,6 +57,12 @@ export interface RunResult {
     /** The largest validator's resident memory every RSS_SERIES_INTERVAL_S from the window's start, MB: flat, or growing. */
     rssMbSeries?: number[];
     profiledBusySeconds: number;
+    /** (Absent from results recorded before they were measured.) Blocks the network committed per second over the window. */
+    blocksPerS?: number;
+    /** Accepted transactions per committed block over the window. */
+    transactionsPerBlock?: number;
+    /** A validator's CPU per committed block over the window (the mean of the validators), ms: at light load, most of it is per block rather than per transaction. */
+    cpuMsPerBlock?: number;
   };
 }
 
@@ -67,16 +73,24 @@ const POOL_MAX = 400_000;
 /** How often the resident memory series of the window is sampled, s. */
 const RSS_SERIES_INTERVAL_S = 5;
 
-/** Transactions the network has committed: the most any validator has executed (one that lags would undercount). */
-async function committedCount(cluster: BenchCluster): Promise<number> {
+const BLOCKS_METRIC = 'custodia_blocks_committed_total';
+
+/**
+ * Transactions and blocks the network has committed: the most any validator has executed (one that
+ * lags would undercount).
+ */
+async function committedCount(cluster: BenchCluster): Promise<{ transactions: number; blocks: number }> {
   const counts = await Promise.all(
     Array.from({ length: cluster.size }, async (_, index) => {
-      const text = await (await fetch(`${cluster.metricsUrl(index)}/metrics`)).text();
-      const line = text.split('\n').find((entry) => entry.startsWith(`${COMMITTED_METRIC} `));
-      return line === undefined ? 0 : Number(line.split(' ')[1]);
+      const lines = (await (await fetch(`${cluster.metricsUrl(index)}/metrics`)).text()).split('\n');
+      const value = (metric: string) => {
+        const line = lines.find((entry) => entry.startsWith(`${metric} `));
+        return line === undefined ? 0 : Number(line.split(' ')[1]);
+      };
+      return { transactions: value(COMMITTED_METRIC), blocks: value(BLOCKS_METRIC) };
     }),
   );
-  return Math.max(...counts);
+  return { transactions: Math.max(...counts.map((count) => count.transactions)), blocks: Math.max(...counts.map((count) => count.blocks)) };
 }
 
 export async function runBenchmark(options: RunOptions): Promise<RunResult> {
@@ -94,14 +108,12 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     ...(options.wan ? { simulatedLatency: { delayMs: 25, jitterMs: 5 } } : {}),
     ...options.testnet,
   });
-  const interrupted = () => void cluster.stop().then(() => process.exit(130));
-  process.once('SIGINT', interrupted);
   try {
     log(`signing ${poolSize} transactions`);
     const workload = await presign(cluster.chainId, cluster.layout.participantKeyFiles, poolSize);
     const target = { apiUrls: cluster.layout.configFiles.map((_, index) => cluster.apiUrl(index)), bodies: workload.bodies, batch: options.batch, waitMs: 30_000 };
-    let windowStart: { committed: number; cpu: number[]; rssMb: number[] } | undefined;
-    let windowEnd: { committed: number; cpu: number[]; rssMb: number[] } | undefined;
+    let windowStart: { committed: { transactions: number; blocks: number }; cpu: number[]; rssMb: number[] } | undefined;
+    let windowEnd: typeof windowStart;
     const marks = [
       setTimeout(() => {
         void (async () => {
@@ -153,15 +165,17 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     const latencies = [...result.latenciesMs].sort((left, right) => left - right);
     const round = (value: number) => Math.round(value * 10) / 10;
     const rss = cluster.rssMbMax();
+    const blocks = windowEnd.committed.blocks - windowStart.committed.blocks;
+    const cpuSeconds = windowEnd.cpu.map((cpu, index) => round(cpu - windowStart!.cpu[index]!));
     const refusedForLoad = Object.entries(result.failures).reduce((sum, [reason, count]) => sum + (reason.startsWith('503') ? count : 0), 0);
     return {
       validators: options.validators,
       durationS: options.durationS,
       offeredPerS: options.load.kind === 'rate' ? options.load.ratePerS : null,
-      committedPerS: round((windowEnd.committed - windowStart.committed) / options.durationS),
+      committedPerS: round((windowEnd.committed.transactions - windowStart.committed.transactions) / options.durationS),
       latencyMs: { p50: round(percentile(latencies, 0.5)), p95: round(percentile(latencies, 0.95)), p99: round(percentile(latencies, 0.99)), max: round(latencies[latencies.length - 1] ?? 0) },
       rssMbMax: Math.max(...rss),
-      cpuSecondsPerValidator: windowEnd.cpu.map((cpu, index) => round(cpu - windowStart!.cpu[index]!)),
+      cpuSecondsPerValidator: cpuSeconds,
       cpuBreakdown: combined.percent,
       detail: {
         load: label,
@@ -177,10 +191,12 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
         rssMbWindowEnd: windowEnd.rssMb,
         rssMbSeries: rssSeries,
         profiledBusySeconds: combined.busySeconds,
+        blocksPerS: round(blocks / options.durationS),
+        transactionsPerBlock: blocks === 0 ? 0 : round((windowEnd.committed.transactions - windowStart.committed.transactions) / blocks),
+        cpuMsPerBlock: blocks === 0 ? 0 : round((1000 * cpuSeconds.reduce((sum, cpu) => sum + cpu, 0)) / cpuSeconds.length / blocks),
       },
     };
   } finally {
-    process.off('SIGINT', interrupted);
     await cluster.stop();
   }
 }

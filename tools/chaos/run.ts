@@ -111,8 +111,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
   log(`starting ${options.validators} validators`);
   const cluster = await BenchCluster.start({ validators: options.validators, roundTimeoutBaseMs: 1000, requestsPerSecondPerAddress: 100_000, faultControl: true });
-  const interrupted = () => void cluster.stop(options.keep === true).then(() => process.exit(130));
-  process.once('SIGINT', interrupted);
+  cluster.keepDataOnInterrupt = options.keep === true;
   try {
     const apiUrls = Array.from({ length: cluster.size }, (_, index) => cluster.apiUrl(index));
     /** The fault each validator is under, if any. */
@@ -231,7 +230,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       report.acknowledged > 0;
     return report;
   } finally {
-    process.off('SIGINT', interrupted);
     await cluster.stop(options.keep === true);
   }
 }

@@ -115,6 +115,7 @@ function summary(result: RunResult): string {
     `  committed   ${result.committedPerS} events/s${result.offeredPerS === null ? '' : ` of ${result.offeredPerS} offered`} (${result.detail.acknowledged} acknowledged, ${result.detail.failed} failed${result.detail.failed > 0 ? `: ${JSON.stringify(result.detail.failures)}` : ''})`,
     `  latency     p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms`,
     `  CPU         ${result.cpuSecondsPerValidator.map((seconds) => `${seconds} s`).join(', ')} per validator (${(result.cpuSecondsPerValidator.reduce((sum, seconds) => sum + seconds, 0) / result.durationS).toFixed(2)} cores in all)`,
+    `  blocks      ${result.detail.blocksPerS ?? '?'} a second, ${result.detail.transactionsPerBlock ?? '?'} events a block, ${result.detail.cpuMsPerBlock ?? '?'} ms of a validator's CPU a block`,
     `  memory      peak RSS ${result.detail.rssMbPerValidator.map((mb) => `${mb} MB`).join(', ')}`,
     `  CPU profile (${result.detail.profiledBusySeconds} busy seconds): ${CPU_CATEGORIES.filter((category) => result.cpuBreakdown[category] > 0).map((category) => `${category} ${result.cpuBreakdown[category]}%`).join(', ')}`,
   ];
