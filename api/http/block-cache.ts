@@ -1,4 +1,7 @@
-/** Reads each committed block at most once per request: several events usually share one block. */
+/**
+ * Per-request readers of committed blocks: each block, or each transaction's facts, is read at
+ * most once per request, since several events or notes of one answer often share them.
+ */
 import type { Block } from '../../ledger/model/block.js';
 import type { BlockStore } from '../../ledger/store/block-store.js';
 
@@ -13,3 +16,35 @@ export function blockCache(store: BlockStore): (height: number) => Promise<Block
   };
 }
 
+/** What an answer says of the transaction an event or a note came from. */
+export interface CommittedFacts {
+  /** The timestamp of its block's header, ms since the epoch. */
+  recordedAt: number;
+  signers: readonly string[];
+}
+
+/**
+ * The facts of the transaction an indexed event or note came from, read with its block's header
+ * but without the block's other transactions (BlockStore.getTransactionInBlock): a lot's events
+ * lie in as many blocks, and decoding and checking each whole block cost a history answer most of
+ * its time on a large ledger (docs/performance.md, "Lot history").
+ */
+export function committedFactsCache(store: BlockStore): (entry: { txId: string; height: number; position: number }) => Promise<CommittedFacts> {
+  const facts = new Map<string, Promise<CommittedFacts>>();
+  const read = async ({ txId, height, position }: { txId: string; height: number; position: number }): Promise<CommittedFacts> => {
+    const found = await store.getTransactionInBlock(txId);
+    if (found !== undefined && found.location.height === height && found.location.position === position) {
+      return { recordedAt: found.header.timestamp, signers: found.transaction.body.signers };
+    }
+    // An id's recorded place is its first commitment; an entry elsewhere is read from its own block.
+    const block = await store.getBlock(height);
+    const transaction = block?.transactions[position];
+    if (block === undefined || transaction === undefined) throw new Error(`an indexed entry points at missing transaction ${height}:${position}`);
+    return { recordedAt: block.header.timestamp, signers: transaction.body.signers };
+  };
+  return (entry) => {
+    let known = facts.get(entry.txId);
+    if (known === undefined) facts.set(entry.txId, (known = read(entry)));
+    return known;
+  };
+}

@@ -11,7 +11,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
-import type { Block } from '../../ledger/model/block.js';
 import { normalizeVocabulary } from '../../ledger/store/event-index.js';
 import { CHANGE_KINDS, type ChangeNote } from '../../ledger/store/records.js';
 import { normalizeVocabularyValue, timestampMilliseconds } from '../../contracts/epcis/index.js';
@@ -22,8 +21,10 @@ import { isClassIdentifier } from '../../contracts/rules/inventory.js';
 import { stateKeys, type StateReader } from '../../contracts/state.js';
 import { ApiError } from '../../node/http/errors.js';
 import type { ValidatorContext } from '../../node/validator.js';
-import { readerOf, stateReader, type ReadAccess } from './access.js';
-import { blockCache } from './block-cache.js';
+import type { BlockStore } from '../../ledger/store/block-store.js';
+import { readerOf, stateReader, type ReadAccess, type Reader } from './access.js';
+import { committedFactsCache, type CommittedFacts } from './block-cache.js';
+import { readAll } from './concurrent-reads.js';
 import { classList, locationOf, member, partyList, partyOf, strings, text } from './event-fields.js';
 import { collectItemEvents, visibleItemEvents, type ItemEvent } from './item-events.js';
 import type { Operation } from './operations.js';
@@ -196,10 +197,10 @@ function classifiedStep(event: JsonValue, subject: string, signers: readonly str
   return 'observed';
 }
 
-export async function custodyEvent(entry: ItemEvent, subject: string, block: Block, state: StateReader): Promise<CustodyEvent> {
+export async function custodyEvent(entry: ItemEvent, subject: string, facts: CommittedFacts, state: StateReader): Promise<CustodyEvent> {
   const { stored, via } = entry;
   const event = stored.event;
-  const signers = block.transactions[stored.position]?.body.signers ?? [];
+  const signers = facts.signers;
   const sources = partyList(event, 'sourceList');
   const destinations = partyList(event, 'destinationList');
   const step = classifiedStep(event, via ?? subject, signers, partyOf(destinations));
@@ -228,7 +229,7 @@ export async function custodyEvent(entry: ItemEvent, subject: string, block: Blo
     ...(action === undefined ? {} : { action }),
     step,
     eventTime: text(event, 'eventTime') ?? '',
-    recordedAt: block.header.timestamp,
+    recordedAt: facts.recordedAt,
     ...(bizStep === undefined ? {} : { bizStep: normalizeVocabulary('bizStep', bizStep) }),
     ...(disposition === undefined ? {} : { disposition: normalizeVocabulary('disposition', disposition) }),
     ...(bizLocation === undefined ? {} : { bizLocation }),
@@ -253,12 +254,58 @@ async function participantDirectory(state: StateReader, events: readonly Custody
     ...events.flatMap((event) => [...event.parties, ...event.signers, ...(event.from === undefined ? [] : [event.from]), ...(event.to === undefined ? [] : [event.to])]),
     ...changes.flatMap((change) => change.signers),
   ]);
+  const sorted = [...ids].sort();
+  const participants = await readAll(sorted, (id) => readParticipant(state, id));
   const directory: Record<string, { name: string; roles: string[] }> = {};
-  for (const id of [...ids].sort()) {
-    const participant = await readParticipant(state, id);
+  for (const [index, id] of sorted.entries()) {
+    const participant = participants[index];
     if (participant !== undefined) directory[id] = { name: participant.name, roles: [...participant.roles] };
   }
   return directory;
+}
+
+/**
+ * An item's history as `GET /v1/items/:epc/history` answers it (undefined when nothing is recorded
+ * of it): the events naming it or its containers that the reader may see, its custody record, the
+ * rule-driven changes, the parties. Each event's and change's block time and signers are read
+ * without the rest of its block, and the reads are issued together (concurrent-reads.ts); `custodia
+ * bench storage` times this very function (docs/performance.md, "Lot history").
+ */
+export async function itemHistory(store: BlockStore, state: StateReader, reader: Reader, epc: string, range: { from?: number | undefined; to?: number | undefined }): Promise<z.input<typeof historyResponse> | undefined> {
+  const [collected, current] = await Promise.all([collectItemEvents(store, epc), readTracedRecord(state, epc)]);
+  const visible = visibleItemEvents(reader, epc, collected);
+  if (current === undefined && visible.length === 0) return undefined;
+  const inRange = (milliseconds: number | undefined) => milliseconds === undefined || ((range.from === undefined || milliseconds >= range.from) && (range.to === undefined || milliseconds < range.to));
+  const factsOf = committedFactsCache(store);
+  const inTimeRange = visible.filter((entry) => inRange(timestampMilliseconds(text(entry.stored.event, 'eventTime') ?? '')));
+  const [events, notes] = await Promise.all([readAll(inTimeRange, async (entry) => custodyEvent(entry, epc, await factsOf(entry.stored), state)), store.notesUnder('change', epc, ITEM_CHANGES_MAX)]);
+  const notesFacts = await readAll(notes, factsOf);
+  const changes: StateChange[] = [];
+  for (const [index, stored] of notes.entries()) {
+    const facts = notesFacts[index]!;
+    if (!inRange(facts.recordedAt)) continue;
+    const note = stored.note as ChangeNote;
+    changes.push({
+      kind: note.kind,
+      detail: note.detail,
+      ...(note.reference === undefined ? {} : { reference: note.reference }),
+      ...(note.approvalId === undefined ? {} : { approvalId: note.approvalId }),
+      txId: stored.txId,
+      height: stored.height,
+      position: stored.position,
+      recordedAt: facts.recordedAt,
+      signers: [...facts.signers],
+    });
+  }
+  return {
+    epc,
+    kind: isClassIdentifier(epc) ? 'class' : 'instance',
+    current: current ?? null,
+    events,
+    changes,
+    participants: await participantDirectory(state, events, changes),
+    truncated: collected.truncated || notes.length === ITEM_CHANGES_MAX,
+  };
 }
 
 export function itemRoutes(context: ValidatorContext, access: ReadAccess): Router {
@@ -268,45 +315,9 @@ export function itemRoutes(context: ValidatorContext, access: ReadAccess): Route
   router.get('/v1/items/:epc/history', access.require, async (request, response) => {
     const { epc } = parseRequestPart(itemParameters, request, 'params');
     const { from, to } = parseRequestPart(historyQuery, request, 'query');
-    const reader = readerOf(response);
-    const collected = await collectItemEvents(context.store, epc);
-    const visible = visibleItemEvents(reader, epc, collected);
-    const current = (await readTracedRecord(state, epc)) ?? null;
-    if (current === null && visible.length === 0) throw new ApiError(404, 'not-found', `no item or lot ${epc} is recorded`, 'epc');
-    const inRange = (milliseconds: number | undefined) => milliseconds === undefined || ((from === undefined || milliseconds >= from) && (to === undefined || milliseconds < to));
-    const blockAt = blockCache(context.store);
-    const events: CustodyEvent[] = [];
-    for (const entry of visible) {
-      if (!inRange(timestampMilliseconds(text(entry.stored.event, 'eventTime') ?? ''))) continue;
-      events.push(await custodyEvent(entry, epc, await blockAt(entry.stored.height), state));
-    }
-    const notes = await context.store.notesUnder('change', epc, ITEM_CHANGES_MAX);
-    const changes: StateChange[] = [];
-    for (const stored of notes) {
-      const block = await blockAt(stored.height);
-      if (!inRange(block.header.timestamp)) continue;
-      const note = stored.note as ChangeNote;
-      changes.push({
-        kind: note.kind,
-        detail: note.detail,
-        ...(note.reference === undefined ? {} : { reference: note.reference }),
-        ...(note.approvalId === undefined ? {} : { approvalId: note.approvalId }),
-        txId: stored.txId,
-        height: stored.height,
-        position: stored.position,
-        recordedAt: block.header.timestamp,
-        signers: [...(block.transactions[stored.position]?.body.signers ?? [])],
-      });
-    }
-    response.json({
-      epc,
-      kind: isClassIdentifier(epc) ? 'class' : 'instance',
-      current,
-      events,
-      changes,
-      participants: await participantDirectory(state, events, changes),
-      truncated: collected.truncated || notes.length === ITEM_CHANGES_MAX,
-    } satisfies z.input<typeof historyResponse>);
+    const history = await itemHistory(context.store, state, readerOf(response), epc, { from, to });
+    if (history === undefined) throw new ApiError(404, 'not-found', `no item or lot ${epc} is recorded`, 'epc');
+    response.json(history satisfies z.input<typeof historyResponse>);
   });
 
   router.get('/v1/items/:epc/trace', access.require, async (request, response) => {

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { assert } from '../assert.js';
 import { toHex } from '../encoding/hex.js';
 import { sha256 } from '../crypto/sha256.js';
-import type { Block } from '../model/block.js';
+import type { Block, BlockHeader } from '../model/block.js';
 import type { Transaction } from '../model/transaction.js';
 import type { QuorumCertificate } from '../model/certificate.js';
 import { genesisEpoch, type Epoch } from '../model/epoch.js';
@@ -55,7 +55,7 @@ import { decodeRecord, encodeRecord, type IndexedEvent, type IndexedNote, type N
 import { describeStoreError, storeErrorMessage } from './open-errors.js';
 import { makeReadCopy, type ReadCopy } from './read-copy.js';
 import { checkStoredBlock, checkTail, type StoreReader } from './tail-check.js';
-import { checkBlockRecord, checkCertificateRecord, checkTransactionRecord, isDamageError, storeDamage, StoreDamagedError, type StoreDamage } from './checked-reads.js';
+import { checkBlockRecord, checkCertificateRecord, checkHeaderRecord, checkTransactionRecord, isDamageError, storeDamage, StoreDamagedError, type StoreDamage } from './checked-reads.js';
 import { CachedStateTreeNodes, pruneStateTrees, putStateTreeHeight, stateTreeKeys, STATE_HEIGHTS_KEPT_DEFAULT, STATE_HEIGHTS_KEPT_MIN, storedStateFloor, storedStateTreeNodes, storedStateTreeRoot } from './state-tree-rows.js';
 
 export type { EpochChange } from './epochs.js';
@@ -547,11 +547,41 @@ export class BlockStore {
     }
     const record = await this.db.get(storeKeys.block(stored.height));
     if (record === undefined) return { ok: true, value: undefined };
-    const [start, end] = stored.bytes;
-    if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start < end && end <= record.length)) {
-      return storeDamage(stored.height, `transaction bytes [${start}, ${end}) lie outside the block record of ${record.length} bytes`);
+    return transactionInRecord(stored.height, stored.bytes, record);
+  }
+
+  /**
+   * One committed transaction and the header of its block, each decoded from its own bytes in the
+   * block record, which is read once: the header checked against the block hash recorded for its
+   * height, the transaction to give its id; the block's other transactions are neither decoded
+   * nor checked. What a history answer needs of each event's block (its time, the signers), at a
+   * fraction of a whole block's cost (docs/performance.md, "Lot history"). Stores from before
+   * transaction spans read, decode and check the whole block. Damage throws StoreDamagedError.
+   */
+  async getTransactionInBlock(txId: string): Promise<{ location: TransactionLocation; header: BlockHeader; transaction: Transaction } | undefined> {
+    const stored = await getRecord<StoredLocation>(this.db, storeKeys.transaction(txId));
+    if (stored === undefined) return undefined;
+    const location = locationOf(stored);
+    const { height } = location;
+    const head = this.headBlock;
+    if (stored.bytes === undefined || (head !== undefined && head.height === height && height === this.headState.height)) {
+      const block = await this.getBlock(height);
+      const transaction = block?.transactions[location.position];
+      return block === undefined || transaction === undefined ? undefined : { location, header: block.header, transaction };
     }
-    return { ok: true, value: decodeRecord<Transaction>(record.subarray(start, end)) };
+    const spans = stored.bytes;
+    return this.unwrap(
+      await this.checkedRead(height, async () => {
+        const [record, state] = await this.db.getMany([storeKeys.block(height), storeKeys.ledgerState(height)]);
+        if (record === undefined) return { value: undefined, damage: storeDamage(height, `transaction ${txId} points at block ${height}, which is missing`) };
+        const header = headerInRecord(record);
+        if (header === undefined) return { value: undefined, damage: storeDamage(height, 'the block record does not open with its header') };
+        const transaction = transactionInRecord(height, spans, record);
+        if (!transaction.ok) return { value: undefined, damage: transaction };
+        const damage = checkHeaderRecord(height, header, this.recordedState(height, state)) ?? checkTransactionRecord(height, txId, transaction.value);
+        return { value: { location, header, transaction: transaction.value }, damage };
+      }),
+    );
   }
 
   /**
@@ -992,6 +1022,32 @@ function encodeBlockRecord(block: Block): { text: string; spans: Array<[number, 
   }
   parts.push(']}');
   return { text: parts.join(''), spans };
+}
+
+const HEADER_OPENING = Buffer.from('{"header":', 'utf8');
+const HEADER_CLOSING = Buffer.from(',"transactions":[', 'utf8');
+
+/**
+ * The header of a block record (encodeBlockRecord), decoded from its own bytes; undefined when the
+ * record does not have that shape. The first `,"transactions":[` after the opening closes the
+ * header: inside JSON strings a quote is always escaped, and no member of a header is named
+ * "transactions", so those bytes cannot occur within it (and a header altered to hold them would
+ * no longer hash to the block hash the caller checks).
+ */
+function headerInRecord(record: Uint8Array): BlockHeader | undefined {
+  const bytes = Buffer.from(record.buffer, record.byteOffset, record.byteLength);
+  if (!bytes.subarray(0, HEADER_OPENING.length).equals(HEADER_OPENING)) return undefined;
+  const end = bytes.indexOf(HEADER_CLOSING, HEADER_OPENING.length);
+  return end < 0 ? undefined : decodeRecord<BlockHeader>(bytes.subarray(HEADER_OPENING.length, end));
+}
+
+/** The transaction whose byte span in the block record is `span`, decoded from those bytes alone. */
+function transactionInRecord(height: number, span: readonly [number, number], record: Uint8Array): { ok: true; value: Transaction } | StoreDamage {
+  const [start, end] = span;
+  if (!(Number.isSafeInteger(start) && Number.isSafeInteger(end) && start >= 0 && start < end && end <= record.length)) {
+    return storeDamage(height, `transaction bytes [${start}, ${end}) lie outside the block record of ${record.length} bytes`);
+  }
+  return { ok: true, value: decodeRecord<Transaction>(record.subarray(start, end)) };
 }
 
 function equalBytes(left: Uint8Array, right: Uint8Array): boolean {

@@ -6,7 +6,7 @@
  * transaction root, the block a certificate names, a transaction's id. A difference is a
  * `store-damaged` value naming the height, never the wrong data.
  */
-import { blockHash, transactionRoot, type Block } from '../model/block.js';
+import { blockHash, transactionRoot, type Block, type BlockHeader } from '../model/block.js';
 import type { QuorumCertificate } from '../model/certificate.js';
 import { transactionId, type Transaction } from '../model/transaction.js';
 import type { LedgerState } from '../verify/block-checks.js';
@@ -37,13 +37,20 @@ export class StoreDamagedError extends Error {
 
 /** The block read for `height` against the ledger state the store recorded for it. */
 export function checkBlockRecord(height: number, block: Block, recorded: LedgerState | undefined): StoreDamage | undefined {
-  if (recorded === undefined) return storeDamage(height, 'the block is stored but its ledger state is missing');
-  if (block.header.height !== height) return storeDamage(height, `the block record holds a header of height ${block.header.height}`);
-  const hash = blockHash(block.header);
-  if (hash !== recorded.blockHash) return storeDamage(height, `the block's header hashes to ${hash}, but the ledger state records ${recorded.blockHash}`);
+  const headerDamage = checkHeaderRecord(height, block.header, recorded);
+  if (headerDamage !== undefined) return headerDamage;
   if (block.transactions.length !== block.header.txCount) return storeDamage(height, `the block holds ${block.transactions.length} transactions, its header ${block.header.txCount}`);
   const root = transactionRoot(block.transactions, block.transactions.map((transaction) => transactionId(transaction.body)));
   if (root !== block.header.txRoot) return storeDamage(height, `the block's transactions give root ${root}, its header ${block.header.txRoot}`);
+  return undefined;
+}
+
+/** A block's header read for `height` against the ledger state the store recorded for it (the block hash covers the header alone). */
+export function checkHeaderRecord(height: number, header: BlockHeader, recorded: LedgerState | undefined): StoreDamage | undefined {
+  if (recorded === undefined) return storeDamage(height, 'the block is stored but its ledger state is missing');
+  if (header.height !== height) return storeDamage(height, `the block record holds a header of height ${header.height}`);
+  const hash = blockHash(header);
+  if (hash !== recorded.blockHash) return storeDamage(height, `the block's header hashes to ${hash}, but the ledger state records ${recorded.blockHash}`);
   return undefined;
 }
 

@@ -12,9 +12,10 @@
  * workload and stops the run.
  *
  * Measuring, after reopening the store as a restarted validator would (tail check included):
- * - lot history: the store reads of GET /v1/items/:epc/history (api/http/item-routes.ts): the
- *   item's events by the auditor index (collectItemEvents), its custody record, each event's
- *   block and event record, its rule-driven changes, the parties' records;
+ * - lot history: GET /v1/items/:epc/history's answer for an auditor, computed as the route
+ *   computes it (api/http/item-routes.ts itemHistory, without HTTP): the item's events by the
+ *   auditor index, its custody record, each event's block time and signers and its event record,
+ *   its rule-driven changes, the parties' records;
  * - trace: contracts/queries.ts trace over the store's state, as GET /v1/items/:epc/trace;
  * - inclusion proof: the reads of GET /v1/proofs/transactions/:id (api/http/proof-routes.ts): the
  *   transaction, the head block and certificate, the RFC 9162 inclusion proof against the head's
@@ -30,17 +31,17 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectItemEvents, visibleItemEvents } from '../../api/http/item-events.js';
+import { itemHistory } from '../../api/http/item-routes.js';
 import type { Reader } from '../../api/http/access.js';
 import { executeBlock } from '../../contracts/executor.js';
-import { genesisWrites, loadConsortium, readParticipant } from '../../contracts/participants.js';
-import { readTracedRecord, trace } from '../../contracts/queries.js';
+import { genesisWrites, loadConsortium } from '../../contracts/participants.js';
+import { trace } from '../../contracts/queries.js';
 import { stateKeys, type StateReader } from '../../contracts/state.js';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import { toHex } from '../../ledger/encoding/hex.js';
 import { loadKeyFile } from '../../ledger/files/key-file.js';
 import { readGenesisFile } from '../../ledger/files/genesis-file.js';
-import { blockHash, transactionRoot, type Block, type BlockHeader } from '../../ledger/model/block.js';
+import { blockHash, transactionRoot, type BlockHeader } from '../../ledger/model/block.js';
 import { signVote, type QuorumCertificate } from '../../ledger/model/certificate.js';
 import type { Genesis } from '../../ledger/model/genesis.js';
 import type { Transaction } from '../../ledger/model/transaction.js';
@@ -441,33 +442,11 @@ async function measureQueries(testnet: Testnet, load: Load, samples: number, prn
   }
 }
 
-/**
- * The store reads GET /v1/items/:epc/history makes for an auditor (api/http/item-routes.ts): the
- * events naming the item and its containers', its custody record, each event's block (once per
- * block) and event record, its rule-driven changes with their blocks, the parties' records.
- * Returns the number of events.
- */
+/** GET /v1/items/:epc/history's answer for an auditor, as the route computes it (api/http/item-routes.ts itemHistory); the number of events. */
 async function lotHistoryReads(store: BlockStore, state: StateReader, epc: string): Promise<number> {
-  const visible = visibleItemEvents(AUDITOR, epc, await collectItemEvents(store, epc));
-  await readTracedRecord(state, epc);
-  const blocks = new Map<number, Promise<Block | undefined>>();
-  const blockAt = (height: number) => {
-    let block = blocks.get(height);
-    if (block === undefined) blocks.set(height, (block = store.getBlock(height)));
-    return block;
-  };
-  const parties = new Set<string>();
-  for (const { stored } of visible) {
-    const block = await blockAt(stored.height);
-    if (block === undefined) throw new Error(`an indexed event points at missing block ${stored.height}`);
-    for (const signer of block.transactions[stored.position]?.body.signers ?? []) parties.add(signer);
-    for (const party of stored.participants) parties.add(party);
-    const eventId = stored.eventHash ?? stored.reference;
-    await state.get(stateKeys.event(eventId));
-  }
-  for (const note of await store.notesUnder('change', epc, 500)) await blockAt(note.height);
-  for (const party of [...parties].sort()) await readParticipant(state, party);
-  return visible.length;
+  const history = await itemHistory(store, state, AUDITOR, epc, {});
+  if (history === undefined) throw new Error(`no history of ${epc}`);
+  return history.events.length;
 }
 
 /** The store reads of GET /v1/proofs/transactions/:id (api/http/proof-routes.ts), giving the proof document it answers. */

@@ -32,6 +32,10 @@ async function damagedStore(change: (records: { block: (height: number) => Promi
   return { store: await open(), chain: stored.chain };
 }
 
+function firstTransactionId(blockRecord: string): string {
+  return transactionId((JSON.parse(blockRecord) as { transactions: Array<{ body: Parameters<typeof transactionId>[0] }> }).transactions[0]!.body);
+}
+
 function expectDamage(read: unknown, height: number, detail: RegExp): void {
   expect(read).toMatchObject({ ok: false, reason: 'store-damaged', height });
   expect((read as StoreDamage).detail).toMatch(detail);
@@ -53,14 +57,26 @@ describe('checked reads of the block store', () => {
     const block = (await store.getBlock(5))!;
     const id = transactionId(block.transactions[1]!.body);
     expect((await store.getTransaction(id))?.transaction).toEqual(block.transactions[1]);
+    // A transaction with its block's header, decoded from their own bytes: as the whole block gives them, the head's too.
+    for (const height of [1, 5, BLOCKS]) {
+      const whole = (await store.getBlock(height))!;
+      expect(whole.transactions.length).toBeGreaterThan(0);
+      for (const [position, transaction] of whole.transactions.entries()) {
+        const inBlock = await store.getTransactionInBlock(transactionId(transaction.body));
+        expect(inBlock).toMatchObject({ location: { height, position }, header: whole.header, transaction });
+      }
+    }
+    expect(await store.getTransactionInBlock('0'.repeat(64))).toBeUndefined();
     expect(await store.readBlock(BLOCKS + 1)).toEqual({ ok: true, value: undefined });
     expect(store.damageFound()).toBeUndefined();
     await store.close();
   });
 
   it('names a changed header as damage at its height, in every read that meets it', async () => {
+    let id = '';
     const { store } = await damagedStore(async (records) => {
       const record = await records.block(4);
+      id = firstTransactionId(record);
       const timestamp = /"timestamp":(\d+)/.exec(record)![1]!;
       const changed = String((Number(timestamp.at(-1)) + 1) % 10);
       return { record, from: `"timestamp":${timestamp}`, to: `"timestamp":${timestamp.slice(0, -1)}${changed}` };
@@ -70,9 +86,10 @@ describe('checked reads of the block store', () => {
     expectDamage(await store.readBlock(4), 4, /hashes to .* but the ledger state records/);
     await expect(store.getBlock(4)).rejects.toBeInstanceOf(StoreDamagedError);
     await expect(store.getBlocks(1, BLOCKS)).rejects.toThrow(/store damaged at height 4/);
+    await expect(store.getTransactionInBlock(id)).rejects.toThrow(/store damaged at height 4: the block's header hashes to/);
     expect((await store.readBlock(3)).ok).toBe(true);
     expect(store.damageFound()).toMatchObject({ reason: 'store-damaged', height: 4 });
-    expect(found.map((damage) => damage.height)).toEqual([4, 4, 4]);
+    expect(found.map((damage) => damage.height)).toEqual([4, 4, 4, 4]);
     await store.close();
   });
 
@@ -81,11 +98,12 @@ describe('checked reads of the block store', () => {
     const { store } = await damagedStore(async (records) => {
       const record = await records.block(6);
       const nonce = /"nonce":"([^"]+)"/.exec(record)![1]!;
-      id = transactionId((JSON.parse(record) as { transactions: Array<{ body: Parameters<typeof transactionId>[0] }> }).transactions[0]!.body);
+      id = firstTransactionId(record);
       return { record, from: `"nonce":"${nonce}"`, to: `"nonce":"${nonce.slice(0, -1)}${nonce.endsWith('x') ? 'y' : 'x'}"` };
     });
     expectDamage(await store.readTransaction(id), 6, new RegExp(`read for id ${id} has id`));
     await expect(store.getTransaction(id)).rejects.toBeInstanceOf(StoreDamagedError);
+    await expect(store.getTransactionInBlock(id)).rejects.toThrow(new RegExp(`store damaged at height 6: the transaction read for id ${id} has id`));
     expectDamage(await store.readBlock(6), 6, /transactions give root .*, its header/);
     await store.close();
   });
@@ -103,8 +121,14 @@ describe('checked reads of the block store', () => {
   });
 
   it('names a record that no longer decodes as damage rather than failing the read', async () => {
-    const { store } = await damagedStore(async (records) => ({ record: await records.block(5), from: '{"header":{', to: '{"header":[' }));
+    let id = '';
+    const { store } = await damagedStore(async (records) => {
+      const record = await records.block(5);
+      id = firstTransactionId(record);
+      return { record, from: '{"header":{', to: '{"header":[' };
+    });
     expectDamage(await store.readBlock(5), 5, /cannot be read back/);
+    await expect(store.getTransactionInBlock(id)).rejects.toThrow(/store damaged at height 5: a record cannot be read back/);
     await store.close();
   });
 });
