@@ -117,31 +117,43 @@ export async function provableTransaction(store: BlockStore, request: Request, r
   return record;
 }
 
+/**
+ * A committed transaction's proof document as `GET /v1/proofs/transactions/:id` answers it: its
+ * RFC 9162 inclusion proof against the log the head block's header commits to, with that header
+ * and its certificate; 'not-yet-checkpointed' while no certified header covers it. The proof is
+ * built from the place and result the transaction's record holds (one read of the log's nodes);
+ * `custodia bench storage` times this very function.
+ */
+export async function transactionProof(store: BlockStore, record: TransactionRecord, chainId: string): Promise<z.input<typeof transactionProofResponse> | 'not-yet-checkpointed'> {
+  const head = store.head();
+  const [block, certificate] = head.height === 0 ? [undefined, undefined] : await Promise.all([store.getBlock(head.height), store.getCertificate(head.height)]);
+  if (block === undefined || certificate === undefined || block.header.ledgerHeight < record.height) return 'not-yet-checkpointed';
+  const [inclusion, epochChanges] = await Promise.all([store.inclusionProofOf(record, block.header.logSize), store.epochChanges(block.header.height)]);
+  if (inclusion === undefined || inclusion.logRoot !== block.header.logRoot) throw new Error(`the store cannot prove ${record.txId} against the header of block ${head.height}`);
+  return {
+    format: TRANSACTION_PROOF_FORMAT,
+    chainId,
+    transaction: record.transaction,
+    entry: inclusion.entry,
+    inclusion: { leafIndex: inclusion.leafIndex, logSize: inclusion.logSize, path: inclusion.proof },
+    checkpoint: { header: block.header, certificate },
+    epochChanges,
+  };
+}
+
 export function proofRoutes(context: ValidatorContext, access: ReadAccess): Router {
   const router = Router();
   const { store } = context;
 
   router.get('/v1/proofs/transactions/:id', access.require, async (request, response) => {
     const record = await provableTransaction(store, request, response);
-    const id = record.txId;
-    const head = store.head();
-    const [block, certificate] = head.height === 0 ? [undefined, undefined] : await Promise.all([store.getBlock(head.height), store.getCertificate(head.height)]);
-    if (block === undefined || certificate === undefined || block.header.ledgerHeight < record.height) {
-      throw new ApiError(409, 'not-yet-checkpointed', `transaction ${id} committed at height ${record.height}; no certified header covers it yet; retry in a moment`, 'id', {
+    const proof = await transactionProof(store, record, context.config.chainId);
+    if (proof === 'not-yet-checkpointed') {
+      throw new ApiError(409, 'not-yet-checkpointed', `transaction ${record.txId} committed at height ${record.height}; no certified header covers it yet; retry in a moment`, 'id', {
         'Retry-After': String(CHECKPOINT_RETRY_SECONDS),
       });
     }
-    const [inclusion, epochChanges] = await Promise.all([store.inclusionProof(id, block.header.logSize), store.epochChanges(block.header.height)]);
-    if (inclusion === undefined || inclusion.logRoot !== block.header.logRoot) throw new Error(`the store cannot prove ${id} against the header of block ${head.height}`);
-    response.json({
-      format: TRANSACTION_PROOF_FORMAT,
-      chainId: context.config.chainId,
-      transaction: record.transaction,
-      entry: inclusion.entry,
-      inclusion: { leafIndex: inclusion.leafIndex, logSize: inclusion.logSize, path: inclusion.proof },
-      checkpoint: { header: block.header, certificate },
-      epochChanges,
-    } satisfies z.input<typeof transactionProofResponse>);
+    response.json(proof satisfies z.input<typeof transactionProofResponse>);
   });
 
   router.get('/v1/proofs/consistency', async (request, response) => {

@@ -161,6 +161,7 @@ export class BlockStore {
   private epochHistory: EpochHistory;
   /** The head block as getBlock last decoded it, deep-frozen so that every reader can share it. */
   private headBlock: { height: number; block: Block } | undefined;
+  private headCertificate: { height: number; certificate: QuorumCertificate } | undefined;
   /** The first damage a read or the scrub found; the validator is then not ready (docs/operations.md). */
   private damage: StoreDamage | undefined;
   private readonly damageListeners = new Set<(damage: StoreDamage) => void>();
@@ -478,13 +479,18 @@ export class BlockStore {
 
   /** getCertificate with damage as a value. */
   async readCertificate(height: number): Promise<CheckedRead<QuorumCertificate>> {
-    return this.checkedRead(height, async () => {
+    // The head's certificate is every proof's checkpoint, as the head block is: checked once, frozen, shared.
+    const cached = this.headCertificate;
+    if (cached !== undefined && cached.height === height && height === this.headState.height) return { ok: true, value: cached.certificate };
+    const read = await this.checkedRead(height, async () => {
       // One trip to LevelDB for both records.
       const [record, state] = await this.db.getMany([storeKeys.certificate(height), storeKeys.ledgerState(height)]);
       if (record === undefined) return { value: undefined, damage: undefined };
       const certificate = decodeRecord<QuorumCertificate>(record);
       return { value: certificate, damage: checkCertificateRecord(height, certificate, this.recordedState(height, state)) };
     });
+    if (read.ok && read.value !== undefined && height === this.headState.height) this.headCertificate = { height, certificate: deepFreeze(read.value) };
+    return read;
   }
 
   async getResults(height: number): Promise<TransactionResult[] | undefined> {
@@ -734,7 +740,13 @@ export class BlockStore {
   async inclusionProof(txId: string, logSize = this.headState.logSize): Promise<InclusionProof | undefined> {
     // The entry needs the place and the result, not the transaction: its block is not read.
     const record = await this.getTransactionOutcome(txId);
-    if (record === undefined || record.leafIndex >= logSize || logSize > this.headState.logSize) return undefined;
+    return record === undefined ? undefined : this.inclusionProofOf(record, logSize);
+  }
+
+  /** inclusionProof for a transaction whose place and result the caller has read already: one read of the log's nodes. */
+  async inclusionProofOf(record: Pick<TransactionOutcome, 'height' | 'position' | 'leafIndex' | 'txId' | 'result'>, logSize = this.headState.logSize): Promise<InclusionProof | undefined> {
+    if (record.leafIndex >= logSize || logSize > this.headState.logSize) return undefined;
+    const { txId } = record;
     const lookup = await readNodes(this.db, [...nodesForInclusionProof(record.leafIndex, logSize), ...nodesForRoot(logSize)]);
     return {
       entry: { height: record.height, position: record.position, txId, result: record.result },

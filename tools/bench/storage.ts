@@ -17,9 +17,9 @@
  *   auditor index, its custody record, each event's block time and signers and its event record,
  *   its rule-driven changes, the parties' records;
  * - trace: contracts/queries.ts trace over the store's state, as GET /v1/items/:epc/trace;
- * - inclusion proof: the reads of GET /v1/proofs/transactions/:id (api/http/proof-routes.ts): the
- *   transaction, the head block and certificate, the RFC 9162 inclusion proof against the head's
- *   logSize, the epoch changes; a sample of the proofs is then checked as an auditor would
+ * - inclusion proof: GET /v1/proofs/transactions/:id's document as the route builds it
+ *   (api/http/proof-routes.ts transactionProof): the transaction, the head block and certificate,
+ *   the RFC 9162 inclusion proof against the head's logSize, the epoch changes; a sample of the proofs is then checked as an auditor would
  *   (ledger/verify/proof.ts), untimed;
  * - state proof: GET /v1/proofs/state/:key's document (ledger/store/state-proof-document.ts) for a
  *   lot's custody record, at the height the head's header states; a sample checked as an auditor
@@ -32,6 +32,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { itemHistory } from '../../api/http/item-routes.js';
+import { transactionProof } from '../../api/http/proof-routes.js';
 import type { Reader } from '../../api/http/access.js';
 import { executeBlock } from '../../contracts/executor.js';
 import { genesisWrites, loadConsortium } from '../../contracts/participants.js';
@@ -44,11 +45,10 @@ import { readGenesisFile } from '../../ledger/files/genesis-file.js';
 import { blockHash, transactionRoot, type BlockHeader } from '../../ledger/model/block.js';
 import { signVote, type QuorumCertificate } from '../../ledger/model/certificate.js';
 import type { Genesis } from '../../ledger/model/genesis.js';
-import type { Transaction } from '../../ledger/model/transaction.js';
 import type { ValidatorSet } from '../../ledger/model/validator-set.js';
 import { BlockStore, openStoreForReading } from '../../ledger/store/block-store.js';
 import { verifyLedger } from '../../ledger/verify/verify-ledger.js';
-import { TRANSACTION_PROOF_FORMAT, verifyTransactionProof } from '../../ledger/verify/proof.js';
+import { verifyTransactionProof } from '../../ledger/verify/proof.js';
 import { verifyStateProof } from '../../ledger/verify/state-proof.js';
 import { stateProofDocument } from '../../ledger/store/state-proof-document.js';
 import { DEMO_PARTICIPANTS, writeTestnet } from '../../node/testnet.js';
@@ -453,20 +453,9 @@ async function lotHistoryReads(store: BlockStore, state: StateReader, epc: strin
 async function proofReads(store: BlockStore, id: string): Promise<unknown> {
   const record = await store.getTransaction(id);
   if (record === undefined) throw new Error(`transaction ${id} is not in the store`);
-  const head = store.head();
-  const [block, certificate] = await Promise.all([store.getBlock(head.height), store.getCertificate(head.height)]);
-  if (block === undefined || certificate === undefined || block.header.ledgerHeight < record.height) throw new Error(`no certified header covers transaction ${id}`);
-  const [inclusion, epochChanges] = await Promise.all([store.inclusionProof(id, block.header.logSize), store.epochChanges(block.header.height)]);
-  if (inclusion === undefined || inclusion.logRoot !== block.header.logRoot) throw new Error(`the store cannot prove ${id} against the header of block ${head.height}`);
-  return {
-    format: TRANSACTION_PROOF_FORMAT,
-    chainId: CHAIN_ID,
-    transaction: record.transaction as Transaction,
-    entry: inclusion.entry,
-    inclusion: { leafIndex: inclusion.leafIndex, logSize: inclusion.logSize, path: inclusion.proof },
-    checkpoint: { header: block.header, certificate },
-    epochChanges,
-  };
+  const proof = await transactionProof(store, record, CHAIN_ID);
+  if (proof === 'not-yet-checkpointed') throw new Error(`no certified header covers transaction ${id}`);
+  return proof;
 }
 
 async function measureVerify(testnet: Testnet, log: (line: string) => void): Promise<{ seconds: number; head: StorageBenchResult['detail']['head'] }> {
