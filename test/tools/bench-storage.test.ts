@@ -51,8 +51,11 @@ describe('custodia bench storage', () => {
       stateProofMs: latencyShape,
       verifyEventsPerS: expect.any(Number),
       rssMbMax: expect.any(Number),
-      detail: { directory, samples: 20, historyEvents: { rawLot: 4, productLot: 3 }, proofsChecked: 20 },
+      detail: { directory, samples: 20, historyEvents: { rawLot: 4, productLot: 3 }, proofsChecked: 20, serving: { rssMbReady: expect.any(Number), rssAnonMbEnd: expect.any(Number), rssFileMbEnd: expect.any(Number), historyHttpMs: latencyShape, proofHttpMs: latencyShape } },
     });
+    // A real validator process opened the ledger and answered every history and proof asked over HTTP (any refusal fails the run).
+    expect(result.validatorRssMbMax).toBeGreaterThan(0);
+    expect(result.validatorRssMbMax).toBeGreaterThanOrEqual(result.detail.serving.rssMbReady);
     // Whole stories: 2,000 events round up to 334 stories of six.
     const stories = Math.ceil(2000 / STORY_STEPS);
     expect(result.detail.stories).toBe(stories);

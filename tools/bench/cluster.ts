@@ -78,6 +78,10 @@ export class BenchCluster {
     readonly layout: TestnetLayout,
     readonly basePort: number,
     readonly chainId: string,
+    /** Whether stopping removes `directory`: a cluster started on a testnet written by someone else leaves it. */
+    private readonly ownsDirectory = true,
+    /** The monitoring path each validator answers once it has started: /readyz, or /healthz for fewer than a quorum. */
+    private readonly readyPath = '/readyz',
   ) {}
 
   static async start(options: ClusterOptions): Promise<BenchCluster> {
@@ -86,21 +90,37 @@ export class BenchCluster {
     const chainId = 'custodia-bench';
     const layout = await writeTestnet({ ...options, directory: join(directory, 'net'), basePort, chainId });
     const cluster = new BenchCluster(directory, layout, basePort, chainId);
-    track(cluster);
+    await cluster.launch(layout.configFiles.length);
+    return cluster;
+  }
+
+  /**
+   * The first `count` validators of a testnet written before (the storage benchmark's, on the
+   * ledger it loaded), started on their data as they are; each is ready once it answers /healthz,
+   * since fewer than a quorum never become ready to order. Stopping leaves the folder in place.
+   */
+  static async startWritten(options: { directory: string; layout: TestnetLayout; basePort: number; chainId: string; count: number }): Promise<BenchCluster> {
+    const cluster = new BenchCluster(options.directory, options.layout, options.basePort, options.chainId, false, '/healthz');
+    await cluster.launch(options.count);
+    return cluster;
+  }
+
+  /** Spawns the first `count` validators and waits until each is ready; on failure stops what it started. */
+  private async launch(count: number): Promise<void> {
+    track(this);
     try {
-      await mkdir(cluster.profileDirectory);
-      for (const index of layout.configFiles.keys()) {
-        cluster.children.push(cluster.spawnValidator(index));
-        cluster.rssMaxKb.push(0);
-        cluster.rssLatestKb.push(0);
+      await mkdir(this.profileDirectory, { recursive: true });
+      for (let index = 0; index < count; index++) {
+        this.children.push(this.spawnValidator(index));
+        this.rssMaxKb.push(0);
+        this.rssLatestKb.push(0);
       }
-      await cluster.waitUntilReady();
+      await this.waitUntilReady();
     } catch (error) {
-      await cluster.stop();
+      await this.stop();
       throw error;
     }
-    cluster.sampler = setInterval(() => void cluster.sampleMemory(), 500);
-    return cluster;
+    this.sampler = setInterval(() => void this.sampleMemory(), 500);
   }
 
   private spawnValidator(index: number): ChildProcess {
@@ -188,7 +208,7 @@ export class BenchCluster {
     while (Date.now() < deadline) {
       const exited = this.children.findIndex((child) => child.exitCode !== null);
       if (exited >= 0) throw new Error(`validator-${exited} exited (${this.children[exited]!.exitCode}); see ${this.directory}/validator-${exited}.log`);
-      const ready = await Promise.all(this.children.map((_, index) => fetch(`${this.metricsUrl(index)}/readyz`).then((response) => response.ok, () => false)));
+      const ready = await Promise.all(this.children.map((_, index) => fetch(`${this.metricsUrl(index)}${this.readyPath}`).then((response) => response.ok, () => false)));
       if (ready.every(Boolean)) return;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -207,7 +227,8 @@ export class BenchCluster {
     );
   }
 
-  private async sampleMemory(): Promise<void> {
+  /** Reads each validator's resident memory now (also done every 500 ms). */
+  async sampleMemory(): Promise<void> {
     for (const [index, child] of this.children.entries()) {
       try {
         const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
@@ -220,6 +241,25 @@ export class BenchCluster {
         // The process is gone; its last sample stands.
       }
     }
+  }
+
+  /**
+   * Each running validator's resident memory from the kernel, MB: its high-water mark since it
+   * started (VmHWM), and what is resident now, split into private memory (RssAnon: the heap,
+   * LevelDB's caches) and pages of mapped files (RssFile: the node binary, and the LevelDB tables
+   * it maps to read them, which the kernel can drop at any time).
+   */
+  async memoryStatus(): Promise<Array<{ rssMbHighWater: number; rssAnonMb: number; rssFileMb: number }>> {
+    return Promise.all(
+      this.children.map(async (child) => {
+        const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+        const field = (name: string) => {
+          const match = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status);
+          return match === null ? 0 : Math.round((Number(match[1]) / 1024) * 10) / 10;
+        };
+        return { rssMbHighWater: field('VmHWM'), rssAnonMb: field('RssAnon'), rssFileMb: field('RssFile') };
+      }),
+    );
   }
 
   /** Peak resident memory of each validator since the last reset, in MB. */
@@ -264,7 +304,7 @@ export class BenchCluster {
     this.removed = true;
     try {
       await this.stopValidators();
-      if (!keep) await rm(this.directory, { recursive: true, force: true });
+      if (!keep && this.ownsDirectory) await rm(this.directory, { recursive: true, force: true });
     } finally {
       untrack(this);
     }

@@ -24,9 +24,13 @@
  * - state proof: GET /v1/proofs/state/:key's document (ledger/store/state-proof-document.ts) for a
  *   lot's custody record, at the height the head's header states; a sample checked as an auditor
  *   would (ledger/verify/state-proof.ts), untimed;
+ * - a validator serving it: validator 0 started on the ledger (`custodia start`) and asked over
+ *   HTTP for lot histories and transaction proofs as an auditor; its peak RSS is the one issue 12
+ *   bounds per validator (storage-serve.ts);
  * - verify: what `custodia verify --data` runs (openStoreForReading, verifyLedger) over the whole
  *   store, in events per second;
  * - peak RSS of this process over the whole run (VmHWM, sampled RSS where /proc is absent).
+ *   It loads, queries and verifies in-process, so it holds more than a validator would.
  */
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,9 +55,11 @@ import { verifyLedger } from '../../ledger/verify/verify-ledger.js';
 import { verifyTransactionProof } from '../../ledger/verify/proof.js';
 import { verifyStateProof } from '../../ledger/verify/state-proof.js';
 import { stateProofDocument } from '../../ledger/store/state-proof-document.js';
-import { DEMO_PARTICIPANTS, writeTestnet } from '../../node/testnet.js';
+import { freeBasePort } from '../../node/ports.js';
+import { DEMO_PARTICIPANTS, writeTestnet, type TestnetLayout } from '../../node/testnet.js';
 import { Prng } from '../sim/prng.js';
 import { percentile } from './load.js';
+import { measureServingValidator, type ServingMeasure } from './storage-serve.js';
 import { productLot, rawLot, STORY_STEPS, storyBlock, storyBlockCount, storySigners, storyTransaction } from './storage-workload.js';
 
 /** The issue's targets for a ledger of 1,000,000 events, reported beside the figures. */
@@ -105,7 +111,10 @@ export interface StorageBenchResult {
   stateProofMs: LatencyMs;
   /** `custodia verify --data` over the whole store. */
   verifyEventsPerS: number;
+  /** Peak RSS of this benchmark process (it loads, queries and verifies in-process), MB. */
   rssMbMax: number;
+  /** Peak RSS of a validator process started on the loaded ledger and serving histories and proofs over HTTP (storage-serve.ts), MB. */
+  validatorRssMbMax: number;
   detail: {
     stories: number;
     blockTransactions: number;
@@ -125,14 +134,19 @@ export interface StorageBenchResult {
     proofsChecked: number;
     /** The largest RSS sampled in each phase (setup, load, queries, verify), MB. */
     rssMbByPhase: Record<string, number>;
+    /** The validator started on the ledger (storage-serve.ts): its memory once it had opened the store, and its answers over HTTP. */
+    serving: { rssMbReady: number; rssAnonMbEnd: number; rssFileMbEnd: number; historyHttpMs: LatencyMs; proofHttpMs: LatencyMs };
     /** Where the data is, when it was kept (--dir). */
     directory?: string;
     targets: typeof STORAGE_TARGETS;
-    met: { rssMbMax: boolean; lotHistoryP99Ms: boolean; inclusionProofP99Ms: boolean; verifyEventsPerS: boolean };
+    met: { rssMbMax: boolean; validatorRssMbMax: boolean; lotHistoryP99Ms: boolean; inclusionProofP99Ms: boolean; verifyEventsPerS: boolean };
   };
 }
 
 interface Testnet {
+  directory: string;
+  layout: TestnetLayout;
+  basePort: number;
   genesis: Genesis;
   validators: ValidatorSet;
   validatorKeys: Array<{ id: string; seed: Uint8Array }>;
@@ -194,6 +208,8 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
     const load = await loadLedger(testnet, Math.ceil(options.events / STORY_STEPS), blockTransactions, prng.fork('proof-ids'), log);
     memory.enter('queries');
     const queries = await measureQueries(testnet, load, samples, prng.fork('queries'), log);
+    memory.enter('serve');
+    const serving = await measureServing(testnet, load, samples, prng.fork('serving'), log);
     memory.enter('verify');
     const verified = await measureVerify(testnet, log);
     const storeMb = (await folderBytes(testnet.ledgerDirectory)) / 2 ** 20;
@@ -210,6 +226,7 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
       stateProofMs: queries.stateProofMs,
       verifyEventsPerS: round(events / verified.seconds),
       rssMbMax: round(rssMbMax),
+      validatorRssMbMax: serving.rssMbMax,
       detail: {
         stories: load.stories,
         blockTransactions,
@@ -225,10 +242,12 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
         historyEvents: queries.historyEvents,
         proofsChecked: queries.proofsChecked,
         rssMbByPhase: memory.phases,
+        serving: { rssMbReady: serving.rssMbReady, rssAnonMbEnd: serving.rssAnonMbEnd, rssFileMbEnd: serving.rssFileMbEnd, historyHttpMs: latency(serving.historyHttpMs), proofHttpMs: latency(serving.proofHttpMs) },
         ...(temporary === undefined ? { directory: root } : {}),
         targets: STORAGE_TARGETS,
         met: {
           rssMbMax: rssMbMax <= STORAGE_TARGETS.rssMbMax,
+          validatorRssMbMax: serving.rssMbMax <= STORAGE_TARGETS.rssMbMax,
           lotHistoryP99Ms: queries.lotHistoryMs.p99 <= STORAGE_TARGETS.lotHistoryP99Ms,
           inclusionProofP99Ms: queries.inclusionProofMs.p99 <= STORAGE_TARGETS.inclusionProofP99Ms,
           verifyEventsPerS: events / verified.seconds >= STORAGE_TARGETS.verifyEventsPerS,
@@ -243,7 +262,8 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
 }
 
 async function makeTestnet(directory: string): Promise<Testnet> {
-  const layout = await writeTestnet({ directory, validators: VALIDATORS, basePort: 46_000, chainId: CHAIN_ID, genesisTime: Date.UTC(2026, 0, 1) });
+  const basePort = await freeBasePort(VALIDATORS);
+  const layout = await writeTestnet({ directory, validators: VALIDATORS, basePort, chainId: CHAIN_ID, genesisTime: Date.UTC(2026, 0, 1) });
   const genesis = await readGenesisFile(layout.genesisFile);
   if (!genesis.ok) throw new Error(genesis.message);
   const validatorKeys = [];
@@ -259,7 +279,7 @@ async function makeTestnet(directory: string): Promise<Testnet> {
     participantKeys[participant.name] = key.key.keyPair;
   }
   // Validator 0's ledger, where its config puts it (dataDir/ledger): `custodia verify --data DIR/net/validator-0/data` reads it.
-  return { genesis: genesis.genesis, validators: genesis.validators, validatorKeys, participantKeys, ledgerDirectory: join(directory, 'validator-0', 'data', 'ledger') };
+  return { directory, layout, basePort, genesis: genesis.genesis, validators: genesis.validators, validatorKeys, participantKeys, ledgerDirectory: join(directory, 'validator-0', 'data', 'ledger') };
 }
 
 async function openStore(testnet: Testnet): Promise<BlockStore> {
@@ -456,6 +476,16 @@ async function proofReads(store: BlockStore, id: string): Promise<unknown> {
   const proof = await transactionProof(store, record, CHAIN_ID);
   if (proof === 'not-yet-checkpointed') throw new Error(`no certified header covers transaction ${id}`);
   return proof;
+}
+
+/** A validator process on the loaded ledger, asked over HTTP for as many lot histories and proofs as were timed in-process (storage-serve.ts). */
+async function measureServing(testnet: Testnet, load: Load, samples: number, prng: Prng, log: (line: string) => void): Promise<ServingMeasure> {
+  const lots = Array.from({ length: samples }, (_, sample) => (sample % 2 === 0 ? rawLot : productLot)(prng.intBelow(load.stories)));
+  const proofIds = Array.from({ length: samples }, () => load.proofIds[prng.intBelow(load.proofIds.length)]!);
+  log(`starting validator 0 on the ledger to serve ${samples} lot histories and ${samples} proofs over HTTP`);
+  const serving = await measureServingValidator({ directory: testnet.directory, layout: testnet.layout, basePort: testnet.basePort, chainId: CHAIN_ID, lots, proofIds });
+  log(`validator 0: ${serving.rssMbReady} MB resident once ready, ${serving.rssMbMax} MB at most`);
+  return serving;
 }
 
 async function measureVerify(testnet: Testnet, log: (line: string) => void): Promise<{ seconds: number; head: StorageBenchResult['detail']['head'] }> {
