@@ -77,6 +77,14 @@ export interface TransactionOutcome extends TransactionLocation {
   result: TransactionResult;
 }
 export const STORE_LIMITS = {
+  /**
+   * LevelDB's max_open_files for the ledger: the tables it keeps open, each read through mmap with
+   * its index in memory, so the pages read from them count in the validator's RSS until the table
+   * is closed. LevelDB's default (1,000 tables of about 2 MB) let a large ledger's reads hold
+   * gigabytes resident; fewer open tables cost a table's reopening (its footer and index) on a
+   * miss (docs/performance.md, "A validator's memory on a large ledger").
+   */
+  tablesOpenMax: 50,
   tailBlocksChecked: 100,
   blocksPerRangeMax: 100,
   eventsPerPageDefault: 100,
@@ -195,7 +203,7 @@ export class BlockStore {
   }
 
   static async open(options: BlockStoreOptions): Promise<StoreOpenResult> {
-    const db: Database = new ClassicLevel<string, Uint8Array>(options.directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    const db: Database = new ClassicLevel<string, Uint8Array>(options.directory, { keyEncoding: 'utf8', valueEncoding: 'view', maxOpenFiles: STORE_LIMITS.tablesOpenMax });
     try {
       await db.open();
     } catch (error) {
@@ -891,7 +899,7 @@ export async function openStoreForReading(directory: string): Promise<ReadOnlySt
   } catch (error) {
     return { ok: false, fault: 'unreadable', message: `cannot copy the store at ${directory} to read it: ${describe(error)}` };
   }
-  const db: Database = new ClassicLevel<string, Uint8Array>(copy.directory, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false });
+  const db: Database = new ClassicLevel<string, Uint8Array>(copy.directory, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false, maxOpenFiles: STORE_LIMITS.tablesOpenMax });
   try {
     await db.open();
   } catch (error) {
