@@ -1,0 +1,87 @@
+/**
+ * The state tree the offline verifier rebuilds from the write sets (docs/encoding.md, section 9),
+ * with bounded memory: a LayeredStateTree (ledger/state-tree/layered-tree.ts) whose nodes below
+ * the upper levels live in a scratch LevelDB in a temporary folder of its own, removed when the
+ * verifier closes it, whatever the verdict. The verifier never reads the store's own state-tree
+ * rows: those are pruned to recent heights, and trusting them would not be an independent check.
+ *
+ * Memory: the upper levels (STATE_TREE_MEMORY_DEPTH), the nodes of up to
+ * STATE_TREE_PENDING_NODES_MAX changes waiting for their batch (and as many being written), and
+ * LevelDB's caches (SCRATCH_CACHE_BYTES, its write buffer); not the tree, whatever its size.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { decodeNode } from '../state-tree/nodes.js';
+import { LayeredStateTree } from '../state-tree/layered-tree.js';
+
+/** Depths kept in memory for good: depth 0 to 3, at most 4,369 nodes of up to 786 bytes (about 5 MB with their objects). */
+export const STATE_TREE_MEMORY_DEPTH = 4;
+/** Node changes gathered before they go to the scratch database in one batch: a block of 200 transactions makes about 1,000. */
+export const STATE_TREE_PENDING_NODES_MAX = 16_384;
+/** LevelDB's block cache for the scratch database. */
+export const SCRATCH_CACHE_BYTES = 32 * 1024 * 1024;
+
+type Scratch = ClassicLevel<string, Uint8Array>;
+
+export class ScratchStateTree {
+  private writing: Promise<void> | undefined;
+
+  private constructor(
+    readonly tree: LayeredStateTree,
+    private readonly db: Scratch,
+    private readonly directory: string,
+  ) {}
+
+  /** A new, empty tree in a scratch folder under the system's temporary folder. */
+  static async open(): Promise<ScratchStateTree> {
+    const directory = await mkdtemp(join(tmpdir(), 'custodia-verify-tree-'));
+    try {
+      const db: Scratch = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view', cacheSize: SCRATCH_CACHE_BYTES });
+      await db.open();
+      const tree = new LayeredStateTree(
+        {
+          get(key) {
+            const bytes = db.getSync(key);
+            return bytes === undefined ? undefined : decodeNode(bytes);
+          },
+        },
+        STATE_TREE_MEMORY_DEPTH,
+      );
+      return new ScratchStateTree(tree, db, directory);
+    } catch (error) {
+      await rm(directory, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /**
+   * After a block: once enough changes wait, starts writing them in one batch, having waited for
+   * the previous batch, so that one is written while the verifier goes on and memory stays bounded.
+   */
+  async afterBlock(): Promise<void> {
+    if (this.tree.pendingSize < STATE_TREE_PENDING_NODES_MAX) return;
+    await this.writing;
+    const changes = this.tree.takePending();
+    const batch = this.db.batch();
+    for (const [key, node] of changes) {
+      if (node === null) batch.del(key);
+      else batch.put(key, node.bytes);
+    }
+    // Scratch data: nothing is lost that a rerun would not rebuild, so the batch is not synced.
+    this.writing = batch.write({ sync: false }).then(() => this.tree.flushed());
+    // Read where awaited (the next batch, or close), never left unhandled.
+    this.writing.catch(() => undefined);
+  }
+
+  /** Closes the scratch database and removes its folder. */
+  async close(): Promise<void> {
+    try {
+      await this.writing?.catch(() => undefined);
+      await this.db.close();
+    } finally {
+      await rm(this.directory, { recursive: true, force: true });
+    }
+  }
+}
