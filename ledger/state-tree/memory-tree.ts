@@ -46,6 +46,11 @@ export class MemoryStateTree implements StateTreeNodes {
     return this.nodes.size;
   }
 
+  /** The position keys (positionKey) of the nodes held: for tests. */
+  positionKeys(): IterableIterator<string> {
+    return this.nodes.keys();
+  }
+
   /** The proof of `key` against the current root (its value is the caller's to give). */
   prove(key: string): StateTreeProof {
     const keyHash = keyHashOf(key);

@@ -13,6 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
+import { assert } from '../assert.js';
 import { decodeNode } from '../state-tree/nodes.js';
 import { LayeredStateTree } from '../state-tree/layered-tree.js';
 
@@ -25,6 +26,15 @@ export const SCRATCH_CACHE_BYTES = 32 * 1024 * 1024;
 
 type Scratch = ClassicLevel<string, Uint8Array>;
 
+export interface ScratchStateTreeOptions {
+  /** The folder the scratch folder is made in; the system's temporary folder by default. */
+  parentDirectory?: string;
+  /** Depths kept in memory (STATE_TREE_MEMORY_DEPTH by default); tests lower it so nodes go to disk. */
+  memoryDepth?: number;
+  /** Node changes gathered before a batch (STATE_TREE_PENDING_NODES_MAX by default); tests write one every block. */
+  pendingNodesMax?: number;
+}
+
 export class ScratchStateTree {
   private writing: Promise<void> | undefined;
 
@@ -32,11 +42,14 @@ export class ScratchStateTree {
     readonly tree: LayeredStateTree,
     private readonly db: Scratch,
     private readonly directory: string,
+    private readonly pendingNodesMax: number,
   ) {}
 
-  /** A new, empty tree in a scratch folder under the system's temporary folder. */
-  static async open(): Promise<ScratchStateTree> {
-    const directory = await mkdtemp(join(tmpdir(), 'custodia-verify-tree-'));
+  /** A new, empty tree in a scratch folder of its own. */
+  static async open(options: ScratchStateTreeOptions = {}): Promise<ScratchStateTree> {
+    const pendingNodesMax = options.pendingNodesMax ?? STATE_TREE_PENDING_NODES_MAX;
+    assert(Number.isSafeInteger(pendingNodesMax) && pendingNodesMax >= 1, `a state tree batch of ${pendingNodesMax} nodes`);
+    const directory = await mkdtemp(join(options.parentDirectory ?? tmpdir(), 'custodia-verify-tree-'));
     try {
       const db: Scratch = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view', cacheSize: SCRATCH_CACHE_BYTES });
       await db.open();
@@ -47,9 +60,9 @@ export class ScratchStateTree {
             return bytes === undefined ? undefined : decodeNode(bytes);
           },
         },
-        STATE_TREE_MEMORY_DEPTH,
+        options.memoryDepth ?? STATE_TREE_MEMORY_DEPTH,
       );
-      return new ScratchStateTree(tree, db, directory);
+      return new ScratchStateTree(tree, db, directory, pendingNodesMax);
     } catch (error) {
       await rm(directory, { recursive: true, force: true });
       throw error;
@@ -61,7 +74,7 @@ export class ScratchStateTree {
    * the previous batch, so that one is written while the verifier goes on and memory stays bounded.
    */
   async afterBlock(): Promise<void> {
-    if (this.tree.pendingSize < STATE_TREE_PENDING_NODES_MAX) return;
+    if (this.tree.pendingSize < this.pendingNodesMax) return;
     await this.writing;
     const changes = this.tree.takePending();
     const batch = this.db.batch();

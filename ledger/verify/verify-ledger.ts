@@ -20,7 +20,7 @@ import { EMPTY_ROOT, MerkleFrontier } from '../merkle/index.js';
 import type { StoreReader } from '../store/tail-check.js';
 import { checkCommittedBlock, headerRootsDiffer, stateAfterBlock, type LedgerState } from './block-checks.js';
 import { SIGNATURE_WORKERS_MAX, SignaturePool, type SignatureItem } from './signature-pool.js';
-import { ScratchStateTree } from './scratch-state-tree.js';
+import { ScratchStateTree, type ScratchStateTreeOptions } from './scratch-state-tree.js';
 import { availableParallelism } from 'node:os';
 
 type CheckedShape = Extract<TransactionShape, { ok: true }>;
@@ -87,6 +87,8 @@ export interface VerifyLedgerInput {
    * them inline. By default every core, for a chain of PARALLEL_FROM_BLOCKS blocks or more.
    */
   signatureWorkers?: number;
+  /** Where the rebuilt state tree is kept while the walk runs, and how much of it stays in memory (scratch-state-tree.ts). */
+  scratch?: ScratchStateTreeOptions;
 }
 
 /** Chains shorter than this verify inline: starting threads would cost more than it saves. */
@@ -96,7 +98,7 @@ export const VERIFY_UNSETTLED_BLOCKS_MAX = 16;
 
 export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVerification> {
   // The state tree rebuilt from the write sets, in a scratch database of its own: removed whatever the verdict.
-  const scratch = await ScratchStateTree.open();
+  const scratch = await ScratchStateTree.open(input.scratch);
   try {
     return await walkLedger(input, scratch);
   } finally {
