@@ -1,7 +1,7 @@
 /**
  * The current state tree (docs/encoding.md, section 9) with a bounded part of it in memory: what
  * the offline verifier rebuilds from the write sets when the whole tree would not fit (a ledger
- * of a million events holds some four million live keys). The same update as every other tree
+ * of a million events holds some three million live keys). The same update as every other tree
  * (update.ts), so the same roots and proofs byte for byte; only where the nodes live differs:
  *
  * - the upper levels (depth below `memoryDepth`: at most 1 + 16 + 256 + 4,096 nodes for depth 4),

@@ -1,8 +1,9 @@
 /**
- * The state tree held in memory, without history: what the offline verifier rebuilds from the
- * write sets, and what tests, the contracts' harness and the test chains use. Only the current
- * version's nodes are kept (stale ones are dropped at once), so its memory is a bounded multiple of
- * the live keys: about one node of sixteen children per three keys.
+ * The state tree held in memory, without history: what tests, the contracts' harness and the test
+ * chains use (the offline verifier, whose tree may not fit in memory, uses layered-tree.ts). Only
+ * the current version's nodes are kept (stale ones are dropped at once), so its memory is a bounded
+ * multiple of the live keys: about one node of sixteen children per three keys, some 450 bytes a
+ * key in all.
  */
 import { toHex } from '../encoding/hex.js';
 import type { StateWrite } from '../model/state.js';
