@@ -17,9 +17,8 @@
 import { assert } from '../assert.js';
 import { toHex } from '../encoding/hex.js';
 import type { StateWrite } from '../model/state.js';
-import { keyHashOf } from './hashing.js';
 import { EMPTY_CHILD, positionKey, type Child, type InternalNode, type NodePosition, type StateTreeNodes } from './nodes.js';
-import { pathOf, proofOfPath, type StateTreeProof } from './proof.js';
+import { proofOfKey, type StateTreeProof } from './proof.js';
 import { prepareWrites, updateStateTree } from './update.js';
 
 /** Where nodes below the upper levels are kept between batches: reads are synchronous, as the update's are. */
@@ -102,9 +101,6 @@ export class LayeredStateTree implements StateTreeNodes {
 
   /** The proof of `key` against the current root (its value is the caller's to give). */
   prove(key: string): StateTreeProof {
-    const keyHash = keyHashOf(key);
-    const path = pathOf(this, this.rootChild, keyHash);
-    if (!path.ok) throw new Error(`state tree node at depth ${path.depth} is missing`);
-    return proofOfPath(path, keyHash);
+    return proofOfKey(this, this.rootChild, key);
   }
 }
