@@ -31,6 +31,18 @@ export const SCRATCH_CACHE_BYTES = 32 * 1024 * 1024;
 
 type Scratch = ClassicLevel<string, Uint8Array>;
 
+/**
+ * The scratch tree could not be kept (no space or no permission in the temporary folder, an I/O
+ * error): a fault of the machine the check runs on, never a finding about the ledger, so callers
+ * tell it apart (check-stored-ledger.ts) and `custodia repair` never rebuilds a ledger for it.
+ */
+export class ScratchStateTreeError extends Error {
+  constructor(directory: string, cause: unknown) {
+    super(`the scratch state tree in ${directory} cannot be kept: ${cause instanceof Error ? cause.message : String(cause)} (set TMPDIR to a folder with room)`, { cause });
+    this.name = 'ScratchStateTreeError';
+  }
+}
+
 export interface ScratchStateTreeOptions {
   /** The folder the scratch folder is made in; the system's temporary folder by default. */
   parentDirectory?: string;
@@ -55,7 +67,10 @@ export class ScratchStateTree {
   static async open(options: ScratchStateTreeOptions = {}): Promise<ScratchStateTree> {
     const pendingNodesMax = options.pendingNodesMax ?? STATE_TREE_PENDING_NODES_MAX;
     assert(Number.isSafeInteger(pendingNodesMax) && pendingNodesMax >= 1, `a state tree batch of ${pendingNodesMax} nodes`);
-    const directory = await mkdtemp(join(options.parentDirectory ?? tmpdir(), 'custodia-verify-tree-'));
+    const parent = options.parentDirectory ?? tmpdir();
+    const directory = await mkdtemp(join(parent, 'custodia-verify-tree-')).catch((error: unknown) => {
+      throw new ScratchStateTreeError(parent, error);
+    });
     // A process that ends without closing the tree (an uncaught error, process.exit) still removes
     // the folder; one killed by a signal leaves it (custodia-verify-tree-* in the temporary folder).
     const removeOnExit = () => rmSync(directory, { recursive: true, force: true });
@@ -66,7 +81,12 @@ export class ScratchStateTree {
       const tree = new LayeredStateTree(
         {
           get(key) {
-            const bytes = db.getSync(key);
+            let bytes: Uint8Array | undefined;
+            try {
+              bytes = db.getSync(key);
+            } catch (error) {
+              throw new ScratchStateTreeError(directory, error);
+            }
             return bytes === undefined ? undefined : decodeNode(bytes);
           },
         },
@@ -76,7 +96,7 @@ export class ScratchStateTree {
     } catch (error) {
       process.off('exit', removeOnExit);
       await rm(directory, { recursive: true, force: true });
-      throw error;
+      throw new ScratchStateTreeError(directory, error);
     }
   }
 
@@ -94,7 +114,12 @@ export class ScratchStateTree {
       else batch.put(key, node.bytes);
     }
     // Scratch data: nothing is lost that a rerun would not rebuild, so the batch is not synced.
-    this.writing = batch.write({ sync: false }).then(() => this.tree.flushed());
+    this.writing = batch.write({ sync: false }).then(
+      () => this.tree.flushed(),
+      (error: unknown) => {
+        throw new ScratchStateTreeError(this.directory, error);
+      },
+    );
     // Read where awaited (the next batch, or close), never left unhandled.
     this.writing.catch(() => undefined);
   }
