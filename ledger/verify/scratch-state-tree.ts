@@ -4,7 +4,8 @@
  * the upper levels live in a scratch LevelDB in a temporary folder of its own, removed when the
  * verifier closes it, whatever the verdict. The verifier never reads the store's own state-tree
  * rows: those are pruned to recent heights, and trusting them would not be an independent check.
- * The scratch folder needs about 120 bytes of disk a live state key (measured at 167,000 keys).
+ * The scratch folder needs about 120-180 bytes of disk a live state key (measured at 167,000 and
+ * 1,000,000 keys).
  *
  * Memory: the upper levels (STATE_TREE_MEMORY_DEPTH), the nodes of up to
  * STATE_TREE_PENDING_NODES_MAX changes waiting for their batch (and as many being written), and
