@@ -71,6 +71,14 @@ export function proofOfPath(path: Extract<StateTreePath, { ok: true }>, keyHash:
   return { levels };
 }
 
+/** The proof of `key` against `root` in a tree whose nodes are all at hand (memory-tree.ts, layered-tree.ts): a missing node is a broken invariant. */
+export function proofOfKey(nodes: StateTreeNodes, root: Child, key: string): StateTreeProof {
+  const keyHash = keyHashOf(key);
+  const path = pathOf(nodes, root, keyHash);
+  if (!path.ok) throw new Error(`state tree node at depth ${path.depth} is missing`);
+  return proofOfPath(path, keyHash);
+}
+
 export type StateTreeVerdict = { ok: true } | { ok: false; reason: string };
 
 const EMPTY_HEX = toHex(EMPTY_SUBTREE);

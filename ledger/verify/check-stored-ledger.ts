@@ -4,13 +4,15 @@
  * compare the stored genesis with the trusted one, and re-verify every block and certificate
  * (verify-ledger.ts). Damage LevelDB reports, on opening or part-way, is a finding with the height
  * it stopped at; a folder that holds no store, or one that cannot be read at all, is not a finding
- * about the chain and is told apart so that callers can treat it as the operator's error.
+ * about the chain and is told apart so that callers can treat it as the operator's error, as is a
+ * scratch state tree that cannot be kept (no room in the temporary folder).
  */
 import type { Genesis } from '../model/genesis.js';
 import { genesisHash } from '../model/genesis.js';
 import type { ValidatorSet } from '../model/validator-set.js';
 import { openStoreForReading } from '../store/block-store.js';
 import { storeErrorMessage } from '../store/open-errors.js';
+import { ScratchStateTreeError, type ScratchStateTreeOptions } from './scratch-state-tree.js';
 import { verifyLedger, type LedgerVerification } from './verify-ledger.js';
 
 export type StoredLedgerCheck =
@@ -29,6 +31,8 @@ export interface StoredLedgerCheckInput {
   genesisSource: string;
   validators: ValidatorSet;
   onProgress?: (height: number, headHeight: number) => void;
+  /** Where the verifier keeps its scratch state tree (verify-ledger.ts); the system's temporary folder by default. */
+  scratch?: ScratchStateTreeOptions;
 }
 
 export async function checkStoredLedger(input: StoredLedgerCheckInput): Promise<StoredLedgerCheck> {
@@ -49,6 +53,7 @@ export async function checkStoredLedger(input: StoredLedgerCheckInput): Promise<
       genesis: input.genesis,
       validators: input.validators,
       headHeight: store.headHeight,
+      ...(input.scratch === undefined ? {} : { scratch: input.scratch }),
       onProgress: (height, head) => {
         lastHeight = height;
         input.onProgress?.(height, head);
@@ -56,6 +61,8 @@ export async function checkStoredLedger(input: StoredLedgerCheckInput): Promise<
     });
     return { kind: 'checked', verification };
   } catch (error) {
+    // The verifier's own scratch tree failing says nothing about the ledger.
+    if (error instanceof ScratchStateTreeError) return { kind: 'unusable', fault: 'unreadable', message: error.message };
     // A read that LevelDB refuses part-way (a damaged table) is damage found, above the last height checked.
     return { kind: 'checked', verification: { ok: false, height: lastHeight + 1, message: storeErrorMessage(error, 'ledger', input.directory) } };
   } finally {

@@ -1,8 +1,9 @@
 /**
  * Offline re-verification of a whole ledger from genesis (what `custodia verify --data` runs).
  * Trusting nothing stored but the blocks themselves, it recomputes every block hash and link,
- * every transaction's signatures, the Merkle log and the state tree (rebuilt in memory from the
- * write sets: some 500 bytes of memory per live state key), checks every
+ * every transaction's signatures, the Merkle log and the state tree (rebuilt from the write sets
+ * in a scratch database, its upper levels and recent changes in memory: scratch-state-tree.ts,
+ * so memory does not grow with the state), checks every
  * certificate against the validator set of its height's epoch (the genesis set, then each set a
  * committed block hands over to with `nextValidators`), and compares all of it with what the
  * store recorded, its epoch index included. It stops at the first failure and names the height.
@@ -13,13 +14,13 @@ import { verifyQuorumCertificate } from '../model/certificate.js';
 import { epochAfter, genesisEpoch, type Epoch } from '../model/epoch.js';
 import { genesisHash, type Genesis } from '../model/genesis.js';
 import { isCanonicalWriteSet } from '../model/state.js';
-import { MemoryStateTree } from '../state-tree/index.js';
 import { checkTransactionShape, verifyTransactionSignatures, type TransactionShape } from '../model/transaction.js';
 import type { ValidatorSet } from '../model/validator-set.js';
 import { EMPTY_ROOT, MerkleFrontier } from '../merkle/index.js';
 import type { StoreReader } from '../store/tail-check.js';
 import { checkCommittedBlock, headerRootsDiffer, stateAfterBlock, type LedgerState } from './block-checks.js';
 import { SIGNATURE_WORKERS_MAX, SignaturePool, type SignatureItem } from './signature-pool.js';
+import { ScratchStateTree, type ScratchStateTreeOptions } from './scratch-state-tree.js';
 import { availableParallelism } from 'node:os';
 
 type CheckedShape = Extract<TransactionShape, { ok: true }>;
@@ -86,6 +87,8 @@ export interface VerifyLedgerInput {
    * them inline. By default every core, for a chain of PARALLEL_FROM_BLOCKS blocks or more.
    */
   signatureWorkers?: number;
+  /** Where the rebuilt state tree is kept while the walk runs, and how much of it stays in memory (scratch-state-tree.ts). */
+  scratch?: ScratchStateTreeOptions;
 }
 
 /** Chains shorter than this verify inline: starting threads would cost more than it saves. */
@@ -94,15 +97,25 @@ export const PARALLEL_FROM_BLOCKS = 64;
 export const VERIFY_UNSETTLED_BLOCKS_MAX = 16;
 
 export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVerification> {
+  // The state tree rebuilt from the write sets, in a scratch database of its own: removed whatever the verdict.
+  const scratch = await ScratchStateTree.open(input.scratch);
+  try {
+    return await walkLedger(input, scratch);
+  } finally {
+    await scratch.close();
+  }
+}
+
+async function walkLedger(input: VerifyLedgerInput, scratch: ScratchStateTree): Promise<LedgerVerification> {
   const { reader, genesis, validators, headHeight } = input;
   const chainId = genesis.chainId;
   const fail = (height: number, message: string): LedgerVerification => ({ ok: false, height, message });
+  const stateTree = scratch.tree;
 
   const writes0 = await reader.writes(0);
   const stored0 = await reader.ledgerState(0);
   if (writes0 === undefined || stored0 === undefined) return fail(0, 'the genesis state is missing');
   if (!isCanonicalWriteSet(writes0)) return fail(0, 'the genesis write set is not sorted by key');
-  const stateTree = new MemoryStateTree();
   let previous: LedgerState = {
     height: 0,
     blockHash: genesisHash(genesis),
@@ -188,6 +201,7 @@ export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVeri
       const state = stateAfterBlock(block, checked, frontier, stateTree.apply(writes, checked.writeValueTexts));
       const differs = compareStates(stored, state);
       if (differs !== undefined) return await failsLater(differs);
+      await scratch.afterBlock();
 
       unsettled.push({ height, verdict: transactionFailure });
       if (unsettled.length > VERIFY_UNSETTLED_BLOCKS_MAX) {

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { ClassicLevel } from 'classic-level';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../ledger/encoding/hex.js';
@@ -8,13 +9,14 @@ import { storeKeys } from '../../../ledger/store/keys.js';
 import { encodeRecord } from '../../../ledger/store/records.js';
 import type { BlockOptions } from '../../support/test-chain.js';
 import { verifyLedger } from '../../../ledger/verify/verify-ledger.js';
+import type { ScratchStateTreeOptions } from '../../../ledger/verify/scratch-state-tree.js';
 import { testKey, TestChain } from '../../support/test-chain.js';
 import { writeStoredChain } from '../../support/stored-chain.js';
 import { temporaryDirectories } from '../../support/temp-dir.js';
 
 const newDirectory = temporaryDirectories('verify');
 
-async function verifyDirectory(dataDirectory: string, chain: TestChain, onProgress?: (height: number) => void) {
+async function verifyDirectory(dataDirectory: string, chain: TestChain, onProgress?: (height: number) => void, scratch?: ScratchStateTreeOptions) {
   const store = await openStoreForReading(dataDirectory);
   if (!store.ok) throw new Error(store.message);
   try {
@@ -24,6 +26,7 @@ async function verifyDirectory(dataDirectory: string, chain: TestChain, onProgre
       validators: chain.validators,
       headHeight: store.headHeight,
       ...(onProgress === undefined ? {} : { onProgress }),
+      ...(scratch === undefined ? {} : { scratch }),
     });
   } finally {
     await store.close();
@@ -100,6 +103,21 @@ describe('verifyLedger', () => {
     await rewriteJson(dataDirectory, storeKeys.writes(2), (writes) => (writes[0].value = 'forged'));
     const result = await verifyDirectory(dataDirectory, chain);
     expect(result).toMatchObject({ ok: false, height: 2 });
+  });
+
+  it('rebuilds the state tree on disk, a batch every block, to the same roots, and names a tampered write set or state root at its height', async () => {
+    const { chain, dataDirectory } = await writeStoredChain(await newDirectory(), 12);
+    // Nothing kept in memory but what waits for its batch: every node read after the first block comes from the scratch database.
+    const scratch = { parentDirectory: await newDirectory(), memoryDepth: 0, pendingNodesMax: 1 };
+    expect(await verifyDirectory(dataDirectory, chain, undefined, scratch)).toMatchObject({ ok: true, height: 12, stateRoot: chain.head.stateRoot });
+    expect(await readdir(scratch.parentDirectory)).toEqual([]);
+
+    await rewriteJson(dataDirectory, storeKeys.ledgerState(9), (state) => (state.stateRoot = '00'.repeat(32)));
+    expect(await verifyDirectory(dataDirectory, chain, undefined, scratch)).toMatchObject({ ok: false, height: 9, message: expect.stringMatching(/stateRoot/) });
+    await rewriteJson(dataDirectory, storeKeys.writes(7), (writes) => (writes[0].value = 'forged'));
+    expect(await verifyDirectory(dataDirectory, chain, undefined, scratch)).toMatchObject({ ok: false, height: 7, message: expect.stringMatching(/stateRoot/) });
+    // The scratch folder goes whatever the verdict.
+    expect(await readdir(scratch.parentDirectory)).toEqual([]);
   });
 
   it('refuses a genesis state that was altered', async () => {
