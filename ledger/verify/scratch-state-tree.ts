@@ -29,6 +29,12 @@ export const STATE_TREE_MEMORY_DEPTH = 4;
 export const STATE_TREE_PENDING_NODES_MAX = 16_384;
 /** LevelDB's block cache for the scratch database. */
 export const SCRATCH_CACHE_BYTES = 32 * 1024 * 1024;
+/**
+ * LevelDB's max_open_files for the scratch tree: each open table is read through mmap and the
+ * pages read stay in the process's RSS, so it is bounded as the ledger store's is
+ * (STORE_LIMITS.tablesOpenMax; LevelDB's default is 1,000 tables).
+ */
+export const SCRATCH_TABLES_OPEN_MAX = 50;
 
 type Scratch = ClassicLevel<string, Uint8Array>;
 
@@ -77,7 +83,7 @@ export class ScratchStateTree {
     const removeOnExit = () => rmSync(directory, { recursive: true, force: true });
     process.on('exit', removeOnExit);
     try {
-      const db: Scratch = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view', cacheSize: SCRATCH_CACHE_BYTES });
+      const db: Scratch = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view', cacheSize: SCRATCH_CACHE_BYTES, maxOpenFiles: SCRATCH_TABLES_OPEN_MAX });
       await db.open();
       const tree = new LayeredStateTree(
         {
