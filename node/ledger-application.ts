@@ -56,7 +56,7 @@ export interface LedgerApplicationOptions {
   bodyLimits?: Partial<TransactionBodyLimits>;
   now?: () => number;
   /** Called after each block is durably executed, with the results and how long it took. */
-  onExecuted: (executed: { state: LedgerState; committed: CommittedBlock; payload: DecodedPayload; results: readonly TransactionResult[]; seconds: number }) => void;
+  onExecuted: (executed: { state: LedgerState; committed: CommittedBlock; payload: DecodedPayload; results: readonly TransactionResult[]; seconds: number; committedAtMs: number }) => void;
 }
 
 /** Ledger states of recent heights, kept to check proposed headers without reading the disk. */
@@ -242,7 +242,8 @@ export class LedgerApplication implements ApplicationPort {
       assert(height === this.queuedHeight + 1, `commit of height ${height} skips ${this.queuedHeight + 1}`);
       this.queuedHeight = height;
       for (const id of this.idsOf(committed.block)) this.ordered.add(id);
-      this.executing = this.executing.then(() => this.execute(committed));
+      const committedAtMs = this.now();
+      this.executing = this.executing.then(() => this.execute(committed, committedAtMs));
     }
   }
 
@@ -252,7 +253,7 @@ export class LedgerApplication implements ApplicationPort {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private async execute(committed: CommittedBlock): Promise<void> {
+  private async execute(committed: CommittedBlock, committedAtMs: number): Promise<void> {
     if (this.failure !== undefined) return;
     const started = performance.now();
     const { header } = committed.block;
@@ -300,7 +301,7 @@ export class LedgerApplication implements ApplicationPort {
     const references = this.references.get(blockHash(header));
     if (references !== undefined) this.bodies.release(references);
     this.bodies.settledThrough(header.height);
-    this.options.onExecuted({ state: appended.state, committed, payload: decoded.payload, results: executed.results, seconds: (performance.now() - started) / 1000 });
+    this.options.onExecuted({ state: appended.state, committed, payload: decoded.payload, results: executed.results, seconds: (performance.now() - started) / 1000, committedAtMs });
   }
 
   /**

@@ -240,14 +240,14 @@ export class TransactionService {
    * results straight from the execution, without reading the store. A transaction id that a
    * block repeats (a rejected duplicate) keeps its first commit, as the store does.
    */
-  executed(block: { height: number; blockHash: string; ids: readonly string[]; results: readonly TransactionResult[] }, onLatency?: (seconds: number) => void): void {
+  executed(block: { height: number; blockHash: string; ids: readonly string[]; results: readonly TransactionResult[] }, onLatency?: (seconds: number, submittedAtMs: number) => void): void {
     const now = this.now();
     this.options.admissionControl?.observeCommitted(block.ids.length, now);
     for (const [position, id] of block.ids.entries()) {
       const submitted = this.submittedAtMs.get(id);
       if (submitted !== undefined) {
         this.submittedAtMs.delete(id);
-        onLatency?.((now - submitted) / 1000);
+        onLatency?.((now - submitted) / 1000, submitted);
       }
       const set = this.waiters.get(id);
       if (set === undefined) continue;
