@@ -86,6 +86,8 @@ try {
       transactionsPerBlock: round(blocks === 0 ? null : delta('custodia_transactions_committed_total{result="accepted"}', index) / blocks, 2),
       cpuS: round(cpu, 2),
       cpuMsPerBlock: round(blocks === 0 ? null : (cpu * 1000) / blocks, 2),
+      /** Of that CPU, the kernel's share (system time: syscalls, sockets, fsync), from the process's own counters. */
+      systemShare: round(delta('custodia_process_cpu_system_seconds_total', index) / Math.max(1e-9, delta('custodia_process_cpu_seconds_total', index)), 2),
       roundsPerS: round(((end!.metrics[index]!.get('custodia_consensus_round') ?? 0) - (start!.metrics[index]!.get('custodia_consensus_round') ?? 0)) / durationS, 2),
       votesPerS: round(delta('custodia_votes_sent_total', index) / durationS, 2),
       timeouts: delta('custodia_timeouts_sent_total', index),
@@ -147,5 +149,18 @@ function selfTimeTop(profile: CpuProfile, count: number): string {
     callers.set(key, (callers.get(key) ?? 0) + (self.get(node.id) ?? 0));
   }
   const nativeLines = [...callers].sort((left, right) => right[1] - left[1]).slice(0, 40);
-  return `native frames by caller:\n${nativeLines.map(([key, time]) => `${((100 * time) / total).toFixed(1).padStart(5)}% ${key}`).join('\n')}\nbusy ${(total / 1e6).toFixed(2)} s\n${lines.map(([key, time]) => `${((100 * time) / total).toFixed(1).padStart(5)}% ${(time / 1000).toFixed(0).padStart(6)} ms  ${key}`).join('\n')}\n`;
+  // Inclusive time of the project's own functions: each sample counts once for every distinct function on its stack.
+  const inclusive = new Map<string, number>();
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  for (const [index, sample] of profile.samples.entries()) {
+    const seen = new Set<string>();
+    for (let node: ProfileNodeOf<CpuProfile> | undefined = byId.get(sample); node !== undefined; node = parent.get(node.id)) {
+      const key = name(node);
+      if (!/^(ledger|node|consensus|contracts|api)\//.test(key.split(' ')[1] ?? '') || seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + (profile.timeDeltas[index] ?? 0));
+    }
+  }
+  const inclusiveLines = [...inclusive].sort((left, right) => right[1] - left[1]).slice(0, 60);
+  return `inclusive:\n${inclusiveLines.map(([key, time]) => `${((100 * time) / total).toFixed(1).padStart(5)}% ${key}`).join('\n')}\nnative frames by caller:\n${nativeLines.map(([key, time]) => `${((100 * time) / total).toFixed(1).padStart(5)}% ${key}`).join('\n')}\nbusy ${(total / 1e6).toFixed(2)} s\n${lines.map(([key, time]) => `${((100 * time) / total).toFixed(1).padStart(5)}% ${(time / 1000).toFixed(0).padStart(6)} ms  ${key}`).join('\n')}\n`;
 }
