@@ -27,15 +27,6 @@ export type ScrubStep =
 
 export class StoreScrub {
   private nextHeight = 1;
-  /**
-   * The height the pass under way ends at: the head when the pass began. Blocks appended since
-   * were checked as they were appended, and the next pass walks them. A walk that followed the
-   * live head never ended while the chain grew faster than the scrub's pace (a lightly loaded
-   * network makes 15-30 blocks a second: each transaction's block and the two that commit it),
-   * re-verifying blocks and their certificates without the pause between passes
-   * (docs/performance.md, "Levers").
-   */
-  private passEnd = 0;
   private completedPasses = 0;
 
   constructor(private readonly target: ScrubTarget) {}
@@ -45,18 +36,15 @@ export class StoreScrub {
     return this.completedPasses;
   }
 
-  /** Re-verifies the next height; after the head the pass began with, the walk starts again from 1. */
+  /** Re-verifies the next height; after the head, the walk starts again from 1. */
   async step(): Promise<ScrubStep> {
     const head = this.target.headHeight();
     if (head < 1) return { kind: 'idle' };
-    // The head never moves down while the store is open, so a pass's end stays within it.
-    if (this.nextHeight > this.passEnd) {
-      this.nextHeight = 1;
-      this.passEnd = head;
-    }
+    // The head never moves down while the store is open, but a new walk begins at 1 after it.
+    if (this.nextHeight > head) this.nextHeight = 1;
     const height = this.nextHeight;
     const damage = await this.target.checkHeight(height);
-    const passCompleted = height >= this.passEnd;
+    const passCompleted = height >= head;
     this.nextHeight = height + 1;
     if (passCompleted) this.completedPasses += 1;
     return damage === undefined ? { kind: 'checked', height, passCompleted } : { kind: 'damaged', height, damage, passCompleted };

@@ -33,27 +33,4 @@ describe('the store scrubber', () => {
     expect(checked).toEqual([1, 2, 3, 1, 2, 3]);
     await scrubber.stop();
   });
-
-  it('ends a pass at the head it began with while the chain grows faster than the scrub, then waits out the interval', async () => {
-    vi.useFakeTimers();
-    const checked: number[] = [];
-    let head = 5;
-    const scrub = new StoreScrub({
-      headHeight: () => head,
-      checkHeight: async (height) => {
-        checked.push(height);
-        // The chain grows by three blocks for every one the scrub checks.
-        head += 3;
-        return undefined;
-      },
-    });
-    const scrubber = new StoreScrubber({ scrub, blocksPerSecond: 100, passIntervalMs: 60_000, onStep: () => {}, logger: silentLogger(), now: () => Date.now() });
-    scrubber.start();
-    await vi.advanceTimersByTimeAsync(10_000);
-    expect(checked).toEqual([1, 2, 3, 4, 5]);
-    // The next pass starts from 1 again and walks to the head as it stood when that pass began (20).
-    await vi.advanceTimersByTimeAsync(60_000);
-    expect(checked.slice(5)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
-    await scrubber.stop();
-  });
 });
