@@ -220,9 +220,9 @@ export class ConsensusDriver {
           break;
       }
     }
-    const status = this.options.core.status();
-    metrics.round.set(status.round);
-    metrics.safetyHeld.set(status.safetyRecovery === null ? 0 : 1);
+    const progress = this.options.core.progress;
+    metrics.round.set(progress.round);
+    metrics.safetyHeld.set(progress.safetyHeld ? 1 : 0);
     const recovered = this.options.core.safetyRecovered;
     if (recovered !== undefined && !this.safetyRecoveryLogged) {
       this.safetyRecoveryLogged = true;

@@ -53,6 +53,8 @@ export interface LedgerApplicationOptions {
   /** Bodies a proposal was waiting for arrived: the core should check it again. */
   onTransactionsArrived?: () => void;
   onBodyRefused?: (reason: BodyRefusal) => void;
+  /** A proposal check that held the proposal (its bodies or its ledger height not here yet). */
+  onProposalHeld?: (verdict: 'missing-transactions' | 'not-ready') => void;
   bodyLimits?: Partial<TransactionBodyLimits>;
   now?: () => number;
   /** Called after each block is durably executed, with the results and how long it took. */
@@ -191,11 +193,15 @@ export class LedgerApplication implements ApplicationPort {
     const decoded = this.decode(header, payload);
     if (!decoded.ok && decoded.missing !== undefined) {
       this.bodies.want(blockHash(header), header.height, decoded.missing, header.proposer, this.now());
+      this.options.onProposalHeld?.('missing-transactions');
       return { verdict: 'missing-transactions' };
     }
     if (!decoded.ok) return { verdict: 'reject', reason: decoded.reason };
     const executed = this.executedState;
-    if (header.ledgerHeight > executed.height) return { verdict: 'not-ready' };
+    if (header.ledgerHeight > executed.height) {
+      this.options.onProposalHeld?.('not-ready');
+      return { verdict: 'not-ready' };
+    }
     const state = this.recentStates.get(header.ledgerHeight);
     if (state === undefined) return { verdict: 'reject', reason: `ledgerHeight ${header.ledgerHeight} is too old to check` };
     if (state.logSize !== header.logSize || state.logRoot !== header.logRoot || state.stateRoot !== header.stateRoot) {

@@ -65,6 +65,12 @@ export function createMetrics() {
       buckets: secondsBuckets,
       registers: [registry],
     }),
+    proposalsHeld: new Counter({
+      name: 'custodia_proposals_held_total',
+      help: 'Proposal checks that held the proposal rather than vote at once, by what it waited for: missing-transactions (bodies not relayed here yet) or not-ready (its ledger height not executed here yet)',
+      labelNames: ['verdict'],
+      registers: [registry],
+    }),
     blockTransactions: new Histogram({ name: 'custodia_block_transactions', help: 'Transactions in each executed block', buckets: [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000], registers: [registry] }),
     blockCommitSeconds: new Histogram({
       name: 'custodia_block_commit_seconds',

@@ -218,7 +218,12 @@ export class TransactionService {
 
   /** The status once committed or rejected, or the current status when the timeout passes. */
   async waitForCommit(id: string, timeoutMs: number): Promise<TransactionStatus> {
-    const current = await this.status(id);
+    // A transaction the mempool holds has not executed here: execution removes it from the
+    // mempool in the same synchronous turn that calls executed(), so a waiter added now is
+    // woken by that call, and the store need not be read (an asynchronous LevelDB read that
+    // misses, for every wait=commit submission).
+    const pending = this.options.mempool.has(id);
+    const current: TransactionStatus = pending ? { id, status: 'pending' } : await this.status(id);
     if (current.status !== 'pending' || this.waiterCount >= WAITERS_MAX || this.stopping) return current;
     return new Promise((resolve) => {
       let set = this.waiters.get(id);

@@ -237,6 +237,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     },
     onTransactionsArrived: () => driver?.transactionsArrived(),
     onBodyRefused: (reason) => metrics.messagesRejected.inc({ reason: `bodies-${reason}` }),
+    onProposalHeld: (verdict) => metrics.proposalsHeld.inc({ verdict }),
     onExecuted: ({ state, committed, payload, results, seconds, committedAtMs }) => {
       metrics.height.set(state.height);
       metrics.commits.inc();

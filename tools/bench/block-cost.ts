@@ -91,9 +91,15 @@ try {
       roundsPerS: round(((end!.metrics[index]!.get('custodia_consensus_round') ?? 0) - (start!.metrics[index]!.get('custodia_consensus_round') ?? 0)) / durationS, 2),
       votesPerS: round(delta('custodia_votes_sent_total', index) / durationS, 2),
       timeouts: delta('custodia_timeouts_sent_total', index),
+      heldForBodies: delta('custodia_proposals_held_total{verdict="missing-transactions"}', index),
+      heldForLedger: delta('custodia_proposals_held_total{verdict="not-ready"}', index),
+      bodiesWanted: delta('custodia_transaction_bodies_wanted_total', index),
       persistsPerS: round(delta('custodia_consensus_fsync_seconds_count', index) / durationS, 2),
       persistMeanMs: round(mean('custodia_consensus_fsync_seconds', index), 2),
       executionMeanMs: round(mean('custodia_block_execution_seconds', index), 2),
+      /** The event loop's delay over the window (prom-client resets its histogram at each scrape), ms. */
+      eventLoopLagP99Ms: round((end!.metrics[index]!.get('custodia_process_nodejs_eventloop_lag_p99_seconds') ?? 0) * 1000, 1),
+      eventLoopLagMaxMs: round((end!.metrics[index]!.get('custodia_process_nodejs_eventloop_lag_max_seconds') ?? 0) * 1000, 1),
       stagesMeanMs: Object.fromEntries(stages.map((stage) => [stage, round(mean('custodia_commit_stage_seconds', index, `{stage="${stage}"}`))])),
     };
   });
