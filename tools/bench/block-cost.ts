@@ -7,16 +7,21 @@
  * admission and its commit answer (custodia_commit_stage_seconds, node/metrics.ts), beside the
  * client's own submission-to-answer latency.
  *
- *   npx tsx tools/bench/block-cost.ts [--rate 100] [--duration 20] [--warmup 5] [--validators 4] [--json]
+ * With --profile it also takes every validator's CPU profile over the window (as `custodia bench`
+ * does) and prints validator 0's: the project's functions by inclusive time, native frames by
+ * their nearest callers, and functions by self time. V8 samples on wall-clock time: on a box with
+ * more runnable processes than cores, confirm what it shows with CPU seconds.
+ *
+ *   npx tsx tools/bench/block-cost.ts [--rate 100] [--duration 20] [--warmup 5] [--validators 4] [--profile] [--json]
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { BenchCluster } from './cluster.js';
 import { openLoop, percentile } from './load.js';
-import { readFile } from 'node:fs/promises';
 import type { CpuProfile } from './profile.js';
+import { presign } from './workload.js';
 
 type ProfileNodeOf<P extends CpuProfile> = P['nodes'][number];
-import { presign } from './workload.js';
 
 type Sample = Map<string, number>;
 
@@ -49,8 +54,12 @@ const { values } = parseArgs({
 const rate = Number(values.rate);
 const durationS = Number(values.duration);
 const warmupS = Number(values.warmup);
+const validatorCount = Number(values.validators);
+for (const [name, value, min, max] of [['rate', rate, 1, 10_000], ['duration', durationS, 1, 600], ['warmup', warmupS, 0, 600], ['validators', validatorCount, 1, 31]] as const) {
+  if (!Number.isSafeInteger(value) || value < min || value > max) throw new Error(`--${name} takes a whole number from ${min} to ${max}`);
+}
 
-const cluster = await BenchCluster.start({ validators: Number(values.validators), roundTimeoutBaseMs: 1000, requestsPerSecondPerAddress: 500_000 });
+const cluster = await BenchCluster.start({ validators: validatorCount, roundTimeoutBaseMs: 1000, requestsPerSecondPerAddress: 500_000 });
 try {
   const workload = await presign(cluster.chainId, cluster.layout.participantKeyFiles, Math.ceil((warmupS + durationS) * rate * 1.02) + 1);
   const target = { apiUrls: cluster.layout.configFiles.map((_, index) => cluster.apiUrl(index)), bodies: workload.bodies, batch: 1, waitMs: 30_000 };
@@ -86,8 +95,6 @@ try {
       transactionsPerBlock: round(blocks === 0 ? null : delta('custodia_transactions_committed_total{result="accepted"}', index) / blocks, 2),
       cpuS: round(cpu, 2),
       cpuMsPerBlock: round(blocks === 0 ? null : (cpu * 1000) / blocks, 2),
-      /** Of that CPU, the kernel's share (system time: syscalls, sockets, fsync), from the process's own counters. */
-      systemShare: round(delta('custodia_process_cpu_system_seconds_total', index) / Math.max(1e-9, delta('custodia_process_cpu_seconds_total', index)), 2),
       roundsPerS: round(((end!.metrics[index]!.get('custodia_consensus_round') ?? 0) - (start!.metrics[index]!.get('custodia_consensus_round') ?? 0)) / durationS, 2),
       votesPerS: round(delta('custodia_votes_sent_total', index) / durationS, 2),
       timeouts: delta('custodia_timeouts_sent_total', index),
