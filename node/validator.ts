@@ -384,6 +384,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     logger,
     metrics,
     clockOffsetMs: config.faults.clockOffsetMs,
+    beforeProposal: () => transactions?.flushRelay(),
     onEpoch: (epoch) => {
       // Governance removed this validator: it keeps following the chain (serving reads and proofs) but signs nothing.
       if (!epoch.member) logger.warn({ epoch: epoch.number }, 'this validator is not in the new validator set: it follows the chain as an observer and signs nothing');
