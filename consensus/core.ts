@@ -345,6 +345,15 @@ export class ConsensusCore {
     return { clockOffsetsMs, clockOffsetMs: perPeer.length === 0 ? null : median(perPeer) };
   }
 
+  /**
+   * The round and whether signing is held, for a driver that reads them after every step:
+   * status() copies the safety state and takes the medians of every peer's clock offsets, which
+   * per consensus message was a measurable share of a lightly loaded validator's CPU.
+   */
+  get progress(): { round: number; safetyHeld: boolean } {
+    return { round: this.round, safetyHeld: this.safety.held };
+  }
+
   /** The safety state as it stands (what the last persist output holds, or will). */
   get safetyState(): SafetyState {
     return this.safety.state;

@@ -62,6 +62,13 @@ export interface DriverOptions {
   clockOffsetMs?: number;
   /** The core entered a new validator-set epoch. */
   onEpoch?: (epoch: Extract<ConsensusOutput, { kind: 'epoch' }>) => void;
+  /**
+   * Called just before a proposal is broadcast: the node sends the relay batch it is gathering
+   * (node/relay-batch.ts), so the transactions this leader admitted in the last few milliseconds
+   * reach each peer ahead of the proposal that names them on the same link, rather than a
+   * follower holding the proposal until the batch's delay passes or it fetches the bodies.
+   */
+  beforeProposal?: () => void;
 }
 
 export class ConsensusDriver {
@@ -200,6 +207,7 @@ export class ConsensusDriver {
           transport.sendBytes(output.to, CONSENSUS_CHANNEL, encodeMessageParts(output.message, output.epoch));
           break;
         case 'broadcast':
+          if (output.message.kind === 'proposal') this.options.beforeProposal?.();
           this.count(output.message);
           transport.broadcastBytes(CONSENSUS_CHANNEL, encodeMessageParts(output.message, output.epoch));
           break;
@@ -220,9 +228,9 @@ export class ConsensusDriver {
           break;
       }
     }
-    const status = this.options.core.status();
-    metrics.round.set(status.round);
-    metrics.safetyHeld.set(status.safetyRecovery === null ? 0 : 1);
+    const progress = this.options.core.progress;
+    metrics.round.set(progress.round);
+    metrics.safetyHeld.set(progress.safetyHeld ? 1 : 0);
     const recovered = this.options.core.safetyRecovered;
     if (recovered !== undefined && !this.safetyRecoveryLogged) {
       this.safetyRecoveryLogged = true;

@@ -53,10 +53,12 @@ export interface LedgerApplicationOptions {
   /** Bodies a proposal was waiting for arrived: the core should check it again. */
   onTransactionsArrived?: () => void;
   onBodyRefused?: (reason: BodyRefusal) => void;
+  /** A proposal check that held the proposal (its bodies or its ledger height not here yet). */
+  onProposalHeld?: (verdict: 'missing-transactions' | 'not-ready') => void;
   bodyLimits?: Partial<TransactionBodyLimits>;
   now?: () => number;
   /** Called after each block is durably executed, with the results and how long it took. */
-  onExecuted: (executed: { state: LedgerState; committed: CommittedBlock; payload: DecodedPayload; results: readonly TransactionResult[]; seconds: number }) => void;
+  onExecuted: (executed: { state: LedgerState; committed: CommittedBlock; payload: DecodedPayload; results: readonly TransactionResult[]; seconds: number; committedAtMs: number }) => void;
 }
 
 /** Ledger states of recent heights, kept to check proposed headers without reading the disk. */
@@ -191,11 +193,15 @@ export class LedgerApplication implements ApplicationPort {
     const decoded = this.decode(header, payload);
     if (!decoded.ok && decoded.missing !== undefined) {
       this.bodies.want(blockHash(header), header.height, decoded.missing, header.proposer, this.now());
+      this.options.onProposalHeld?.('missing-transactions');
       return { verdict: 'missing-transactions' };
     }
     if (!decoded.ok) return { verdict: 'reject', reason: decoded.reason };
     const executed = this.executedState;
-    if (header.ledgerHeight > executed.height) return { verdict: 'not-ready' };
+    if (header.ledgerHeight > executed.height) {
+      this.options.onProposalHeld?.('not-ready');
+      return { verdict: 'not-ready' };
+    }
     const state = this.recentStates.get(header.ledgerHeight);
     if (state === undefined) return { verdict: 'reject', reason: `ledgerHeight ${header.ledgerHeight} is too old to check` };
     if (state.logSize !== header.logSize || state.logRoot !== header.logRoot || state.stateRoot !== header.stateRoot) {
@@ -242,7 +248,8 @@ export class LedgerApplication implements ApplicationPort {
       assert(height === this.queuedHeight + 1, `commit of height ${height} skips ${this.queuedHeight + 1}`);
       this.queuedHeight = height;
       for (const id of this.idsOf(committed.block)) this.ordered.add(id);
-      this.executing = this.executing.then(() => this.execute(committed));
+      const committedAtMs = this.now();
+      this.executing = this.executing.then(() => this.execute(committed, committedAtMs));
     }
   }
 
@@ -252,7 +259,7 @@ export class LedgerApplication implements ApplicationPort {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private async execute(committed: CommittedBlock): Promise<void> {
+  private async execute(committed: CommittedBlock, committedAtMs: number): Promise<void> {
     if (this.failure !== undefined) return;
     const started = performance.now();
     const { header } = committed.block;
@@ -300,7 +307,7 @@ export class LedgerApplication implements ApplicationPort {
     const references = this.references.get(blockHash(header));
     if (references !== undefined) this.bodies.release(references);
     this.bodies.settledThrough(header.height);
-    this.options.onExecuted({ state: appended.state, committed, payload: decoded.payload, results: executed.results, seconds: (performance.now() - started) / 1000 });
+    this.options.onExecuted({ state: appended.state, committed, payload: decoded.payload, results: executed.results, seconds: (performance.now() - started) / 1000, committedAtMs });
   }
 
   /**

@@ -58,6 +58,26 @@ export function createMetrics() {
     executionSeconds: new Histogram({ name: 'custodia_block_execution_seconds', help: 'Time to execute and append one block', buckets: secondsBuckets, registers: [registry] }),
     fsyncSeconds: new Histogram({ name: 'custodia_consensus_fsync_seconds', help: 'Time to make a consensus persist output durable', buckets: secondsBuckets, registers: [registry] }),
     commitLatencySeconds: new Histogram({ name: 'custodia_commit_latency_seconds', help: 'From submission to this node to commit', buckets: secondsBuckets, registers: [registry] }),
+    commitStageSeconds: new Histogram({
+      name: 'custodia_commit_stage_seconds',
+      help: "Where a transaction submitted to this node spends its time, by stage: admitted-to-proposed (to its block's timestamp, the leader's clock when it proposed), proposed-to-committed (to this node's commit of the block), committed-to-executed (execution's queue and the block's execution and append), admitted-to-executed (the sum)",
+      labelNames: ['stage'],
+      buckets: secondsBuckets,
+      registers: [registry],
+    }),
+    proposalsHeld: new Counter({
+      name: 'custodia_proposals_held_total',
+      help: 'Proposal checks that held the proposal rather than vote at once, by what it waited for: missing-transactions (bodies not relayed here yet) or not-ready (its ledger height not executed here yet)',
+      labelNames: ['verdict'],
+      registers: [registry],
+    }),
+    blockTransactions: new Histogram({ name: 'custodia_block_transactions', help: 'Transactions in each executed block', buckets: [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000], registers: [registry] }),
+    blockCommitSeconds: new Histogram({
+      name: 'custodia_block_commit_seconds',
+      help: "From a block's timestamp (its leader's clock when it proposed) to this node's commit of it",
+      buckets: secondsBuckets,
+      registers: [registry],
+    }),
   };
 }
 

@@ -218,7 +218,12 @@ export class TransactionService {
 
   /** The status once committed or rejected, or the current status when the timeout passes. */
   async waitForCommit(id: string, timeoutMs: number): Promise<TransactionStatus> {
-    const current = await this.status(id);
+    // A transaction the mempool holds has not executed here: execution removes it from the
+    // mempool in the same synchronous turn that calls executed(), so a waiter added now is
+    // woken by that call, and the store need not be read (an asynchronous LevelDB read that
+    // misses, for every wait=commit submission).
+    const pending = this.options.mempool.has(id);
+    const current: TransactionStatus = pending ? { id, status: 'pending' } : await this.status(id);
     if (current.status !== 'pending' || this.waiterCount >= WAITERS_MAX || this.stopping) return current;
     return new Promise((resolve) => {
       let set = this.waiters.get(id);
@@ -240,14 +245,14 @@ export class TransactionService {
    * results straight from the execution, without reading the store. A transaction id that a
    * block repeats (a rejected duplicate) keeps its first commit, as the store does.
    */
-  executed(block: { height: number; blockHash: string; ids: readonly string[]; results: readonly TransactionResult[] }, onLatency?: (seconds: number) => void): void {
+  executed(block: { height: number; blockHash: string; ids: readonly string[]; results: readonly TransactionResult[] }, onLatency?: (seconds: number, submittedAtMs: number) => void): void {
     const now = this.now();
     this.options.admissionControl?.observeCommitted(block.ids.length, now);
     for (const [position, id] of block.ids.entries()) {
       const submitted = this.submittedAtMs.get(id);
       if (submitted !== undefined) {
         this.submittedAtMs.delete(id);
-        onLatency?.((now - submitted) / 1000);
+        onLatency?.((now - submitted) / 1000, submitted);
       }
       const set = this.waiters.get(id);
       if (set === undefined) continue;

@@ -237,15 +237,22 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     },
     onTransactionsArrived: () => driver?.transactionsArrived(),
     onBodyRefused: (reason) => metrics.messagesRejected.inc({ reason: `bodies-${reason}` }),
-    onExecuted: ({ state, payload, results, seconds }) => {
+    onProposalHeld: (verdict) => metrics.proposalsHeld.inc({ verdict }),
+    onExecuted: ({ state, committed, payload, results, seconds, committedAtMs }) => {
       metrics.height.set(state.height);
       metrics.commits.inc();
       metrics.executionSeconds.observe(seconds);
+      metrics.blockTransactions.observe(payload.ids.length);
+      const proposedAtMs = committed.block.header.timestamp;
+      metrics.blockCommitSeconds.observe(Math.max(0, committedAtMs - proposedAtMs) / 1000);
       for (const result of results) metrics.transactions.inc({ result: result.status === 'accepted' ? 'accepted' : result.code });
       lastExecutedAtMs = Date.now();
       metrics.mempoolSize.set(mempool.size);
       metrics.mempoolBytes.set(mempool.sizeBytes);
-      transactions?.executed({ height: state.height, blockHash: state.blockHash, ids: payload.ids, results }, (seconds) => metrics.commitLatencySeconds.observe(seconds));
+      transactions?.executed({ height: state.height, blockHash: state.blockHash, ids: payload.ids, results }, (seconds, submittedAtMs) => {
+        metrics.commitLatencySeconds.observe(seconds);
+        observeCommitStages(metrics, { submittedAtMs, proposedAtMs, committedAtMs, executedAtMs: submittedAtMs + seconds * 1000 });
+      });
       for (const listener of executedListeners) listener({ height: state.height, blockHash: state.blockHash, transactionIds: payload.ids });
       driver?.ledgerAdvanced(state.height);
       void checkpoints.headAdvanced().catch((error: unknown) => logger.warn({ error }, 'signing the checkpoint failed'));
@@ -377,6 +384,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     logger,
     metrics,
     clockOffsetMs: config.faults.clockOffsetMs,
+    beforeProposal: () => transactions?.flushRelay(),
     onEpoch: (epoch) => {
       // Governance removed this validator: it keeps following the chain (serving reads and proofs) but signs nothing.
       if (!epoch.member) logger.warn({ epoch: epoch.number }, 'this validator is not in the new validator set: it follows the chain as an observer and signs nothing');
@@ -592,6 +600,19 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         logger.info('stopped');
       })()),
   };
+}
+
+/**
+ * Where a transaction submitted here spent its time (custodia_commit_stage_seconds). The block's
+ * timestamp is its leader's clock, never below its parent's: a stage that clock skew or a late
+ * stamp would make negative counts as zero.
+ */
+function observeCommitStages(metrics: Metrics, at: { submittedAtMs: number; proposedAtMs: number; committedAtMs: number; executedAtMs: number }): void {
+  const seconds = (fromMs: number, toMs: number) => Math.max(0, toMs - fromMs) / 1000;
+  metrics.commitStageSeconds.observe({ stage: 'admitted-to-proposed' }, seconds(at.submittedAtMs, at.proposedAtMs));
+  metrics.commitStageSeconds.observe({ stage: 'proposed-to-committed' }, seconds(Math.max(at.submittedAtMs, at.proposedAtMs), at.committedAtMs));
+  metrics.commitStageSeconds.observe({ stage: 'committed-to-executed' }, seconds(at.committedAtMs, at.executedAtMs));
+  metrics.commitStageSeconds.observe({ stage: 'admitted-to-executed' }, seconds(at.submittedAtMs, at.executedAtMs));
 }
 
 /** Ids and keys of a set, to tell whether admission changed. */

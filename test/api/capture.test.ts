@@ -82,3 +82,33 @@ describe('POST /v1/epcis/capture', () => {
     expect((await get(`${node.url}/v1/epcis/capture/xyz`)).status).toBe(400);
   });
 });
+
+describe("the validator's latency metrics", () => {
+  it('count where each committed submission spent its time, the transactions of each block, and each block from proposal to commit', async () => {
+    const lot = `urn:epc:class:lgtin:0614141.0012345.METRICS-${Date.now()}`;
+    const accepted = await post(JSON.stringify(captureTransaction(events.document(events.commissionLot(lot, 3)))));
+    expect(accepted.status).toBe(202);
+    await pollUntilSettled(accepted.body.captureId);
+    const { metrics } = node.validator;
+    // One snapshot: the test node commits a heartbeat block every 50 ms, and each get() reads its metric when called.
+    const [stages, latency, commits, perBlock, transactions, blockCommit] = await Promise.all([
+      metrics.commitStageSeconds.get(),
+      metrics.commitLatencySeconds.get(),
+      metrics.commits.get(),
+      metrics.blockTransactions.get(),
+      metrics.transactions.get(),
+      metrics.blockCommitSeconds.get(),
+    ]);
+    const series = (values: typeof stages.values, name: string, stage?: string) => values.find((value) => value.metricName === name && (stage === undefined || value.labels['stage'] === stage))?.value ?? 0;
+    const submittedHere = series(latency.values, 'custodia_commit_latency_seconds_count');
+    expect(submittedHere).toBeGreaterThan(0);
+    // Every submission committed here is counted once in each stage.
+    for (const stage of ['admitted-to-proposed', 'proposed-to-committed', 'committed-to-executed', 'admitted-to-executed']) {
+      expect(series(stages.values, 'custodia_commit_stage_seconds_count', stage)).toBe(submittedHere);
+    }
+    const blocks = commits.values[0]!.value;
+    expect(series(perBlock.values, 'custodia_block_transactions_count')).toBe(blocks);
+    expect(series(perBlock.values, 'custodia_block_transactions_sum')).toBe(transactions.values.reduce((sum, value) => sum + value.value, 0));
+    expect(series(blockCommit.values, 'custodia_block_commit_seconds_count')).toBe(blocks);
+  });
+});

@@ -36,7 +36,7 @@ function harness(count: number) {
   const sent: Array<{ to: string; heights: number[] }> = [];
   const metrics = createMetrics();
   const options = {
-    core: { start: () => [], step: () => [], status: () => ({ round: 1, safetyRecovery: null }), safetyRecovered: undefined } as unknown as ConsensusCore,
+    core: { start: () => [], step: () => [], progress: { round: 1, safetyHeld: false }, safetyRecovered: undefined } as unknown as ConsensusCore,
     consensusStore: { handOverProofs: async () => new Map() },
     store: {
       getBlocks: async (from: number, limit: number) => {

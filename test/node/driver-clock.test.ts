@@ -20,7 +20,7 @@ function recordingCore() {
   const core = {
     start: (nowMs: number) => (times.push(nowMs), idle(nowMs)),
     step: (input: ConsensusInput) => (times.push(input.nowMs), idle(input.nowMs)),
-    status: () => ({ round: 1, safetyRecovery: null }),
+    progress: { round: 1, safetyHeld: false },
     safetyRecovered: undefined,
   };
   return { core: core as unknown as ConsensusCore, times };
