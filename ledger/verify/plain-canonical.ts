@@ -9,11 +9,11 @@
  * JSON.stringify's text is the canonical text when every object's own keys already come in
  * UTF-16 code unit order (the engine may put integer-like names first: then they are not, and
  * this falls back) and when the value is data canonicalize() accepts. What JSON.stringify would
- * alter or drop rather than refuse (a non-finite number, an undefined member or element, a class
- * instance, a nesting deeper than CANONICAL_DEPTH_MAX, a cycle) is looked for in one walk, and a
- * lone surrogate shows in the text as a `\ud…` escape, which a well-formed string never gets. On
- * any of these, or on any doubt, canonicalize() itself serialises the value, so a refusal is its
- * refusal, word for word.
+ * alter, drop or hand to a method rather than refuse (a non-finite number, an undefined member or
+ * element, a class instance, a toJSON method, a nesting deeper than CANONICAL_DEPTH_MAX, a cycle)
+ * is looked for in one walk, and a lone surrogate shows in the text as a `\ud…` escape, which a
+ * well-formed string never gets. On any of these, or on any doubt, canonicalize() itself
+ * serialises the value, so its text or its refusal is the answer, word for word.
  */
 import { CANONICAL_DEPTH_MAX, canonicalize } from '../encoding/canonical-json.js';
 
@@ -44,6 +44,8 @@ function isPlainInOrder(value: unknown, depth: number): boolean {
     case 'object': {
       if (value === null) return true;
       if (depth + 1 > CANONICAL_DEPTH_MAX) return false;
+      // JSON.stringify writes what a toJSON method returns (own or inherited, arrays too); canonicalize ignores it or refuses.
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
       if (Array.isArray(value)) {
         // A hole reads as undefined, and JSON.stringify would write null for it.
         for (let index = 0; index < value.length; index++) {
@@ -54,7 +56,6 @@ function isPlainInOrder(value: unknown, depth: number): boolean {
       }
       const prototype: unknown = Object.getPrototypeOf(value);
       if (prototype !== Object.prototype && prototype !== null) return false;
-      // A toJSON member would make JSON.stringify write something else.
       const record = value as Record<string, unknown>;
       let previous: string | undefined;
       for (const key in record) {

@@ -81,6 +81,8 @@ describe('canonicalizePlain', () => {
       Object.assign(Object.create(null) as object, { b: 1, a: 2 }),
       // canonicalize leaves an undefined member out, as TypeScript's optional properties need.
       { defined: 1, missing: undefined },
+      // canonicalize writes an array's elements whatever else it holds; JSON.stringify would call toJSON.
+      Object.assign(['kept'], { toJSON: () => 'other' }),
     ]) {
       expect(() => canonicalize(value)).not.toThrow();
       expectSameAsCanonicalize(value);
