@@ -95,7 +95,8 @@ export function encodeWriteSet(writes: readonly StateWrite[], valueTexts: readon
  */
 export function checkCommittedBlock(
   parts: CommittedBlockParts,
-  previous: LedgerState,
+  /** The ledger after the parent: its state root is not needed here. */
+  previous: Pick<LedgerState, 'height' | 'blockHash' | 'headerLedgerHeight'>,
   chainId: string,
   options: BlockCheckOptions = {},
 ): BlockCheckSuccess | ({ ok: false } & BlockCheckFailure) {
