@@ -95,8 +95,7 @@ export function encodeWriteSet(writes: readonly StateWrite[], valueTexts: readon
  */
 export function checkCommittedBlock(
   parts: CommittedBlockParts,
-  /** The ledger after the parent: its state root is not needed here. */
-  previous: Pick<LedgerState, 'height' | 'blockHash' | 'headerLedgerHeight'>,
+  previous: LedgerState,
   chainId: string,
   options: BlockCheckOptions = {},
 ): BlockCheckSuccess | ({ ok: false } & BlockCheckFailure) {

@@ -44,10 +44,7 @@ type Scratch = ClassicLevel<string, Uint8Array>;
  * tell it apart (check-stored-ledger.ts) and `custodia repair` never rebuilds a ledger for it.
  */
 export class ScratchStateTreeError extends Error {
-  constructor(
-    readonly directory: string,
-    cause: unknown,
-  ) {
+  constructor(directory: string, cause: unknown) {
     super(`the scratch state tree in ${directory} cannot be kept: ${cause instanceof Error ? cause.message : String(cause)} (set TMPDIR to a folder with room)`, { cause });
     this.name = 'ScratchStateTreeError';
   }

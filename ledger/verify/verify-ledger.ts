@@ -18,10 +18,9 @@ import { checkTransactionShape, verifyTransactionSignatures, type TransactionSha
 import type { ValidatorSet } from '../model/validator-set.js';
 import { EMPTY_ROOT, MerkleFrontier } from '../merkle/index.js';
 import type { StoreReader } from '../store/tail-check.js';
-import { checkCommittedBlock, headerRootsDiffer, type LedgerState } from './block-checks.js';
+import { checkCommittedBlock, headerRootsDiffer, stateAfterBlock, type LedgerState } from './block-checks.js';
 import { SIGNATURE_WORKERS_MAX, SignaturePool, type SignatureItem } from './signature-pool.js';
-import type { ScratchStateTreeOptions } from './scratch-state-tree.js';
-import { InlineStateRoots, ThreadStateRoots, type StateRoots } from './state-roots.js';
+import { ScratchStateTree, type ScratchStateTreeOptions } from './scratch-state-tree.js';
 import { availableParallelism } from 'node:os';
 
 type CheckedShape = Extract<TransactionShape, { ok: true }>;
@@ -98,52 +97,48 @@ export const PARALLEL_FROM_BLOCKS = 64;
 export const VERIFY_UNSETTLED_BLOCKS_MAX = 16;
 
 export async function verifyLedger(input: VerifyLedgerInput): Promise<LedgerVerification> {
-  const workers = input.signatureWorkers ?? (input.headHeight >= PARALLEL_FROM_BLOCKS ? Math.min(availableParallelism(), SIGNATURE_WORKERS_MAX) : 0);
-  // The state tree rebuilt from the write sets, in a scratch database of its own (removed whatever
-  // the verdict), on a thread of its own when the signatures have theirs.
-  const roots: StateRoots = workers > 1 ? await ThreadStateRoots.open(input.scratch) : await InlineStateRoots.open(input.scratch);
+  // The state tree rebuilt from the write sets, in a scratch database of its own: removed whatever the verdict.
+  const scratch = await ScratchStateTree.open(input.scratch);
   try {
-    return await walkLedger(input, roots, workers);
+    return await walkLedger(input, scratch);
   } finally {
-    await roots.close();
+    await scratch.close();
   }
 }
 
-/** What the walk knows of a height at once; the state root comes when the tree has applied it. */
-type WalkedState = Omit<LedgerState, 'stateRoot'> & { state: Promise<LedgerState> };
-
-async function walkLedger(input: VerifyLedgerInput, roots: StateRoots, workers: number): Promise<LedgerVerification> {
+async function walkLedger(input: VerifyLedgerInput, scratch: ScratchStateTree): Promise<LedgerVerification> {
   const { reader, genesis, validators, headHeight } = input;
   const chainId = genesis.chainId;
   const fail = (height: number, message: string): LedgerVerification => ({ ok: false, height, message });
+  const stateTree = scratch.tree;
 
   const writes0 = await reader.writes(0);
   const stored0 = await reader.ledgerState(0);
   if (writes0 === undefined || stored0 === undefined) return fail(0, 'the genesis state is missing');
   if (!isCanonicalWriteSet(writes0)) return fail(0, 'the genesis write set is not sorted by key');
-  const genesisState: LedgerState = {
+  let previous: LedgerState = {
     height: 0,
     blockHash: genesisHash(genesis),
     logSize: 0,
     logRoot: toHex(EMPTY_ROOT),
-    stateRoot: await roots.apply(writes0),
+    stateRoot: stateTree.apply(writes0),
     headerLedgerHeight: 0,
   };
-  const storedDiffers = compareStates(stored0, genesisState);
+  const storedDiffers = compareStates(stored0, previous);
   if (storedDiffers !== undefined) return fail(0, storedDiffers);
-  let previous: WalkedState = { ...genesisState, state: Promise.resolve(genesisState) };
   let epoch: Epoch = genesisEpoch(genesis.validators, validators);
   // The store's index of epoch-ending blocks, compared with the headers as the walk meets them.
   const indexedEnds = new Map((await reader.epochEnds()).map((end) => [end.height, end.epoch]));
 
   // Headers may name any committed height from their parent's ledgerHeight on, so keep just those.
-  const recent = new Map<number, WalkedState>([[0, previous]]);
+  const recent = new Map<number, LedgerState>([[0, previous]]);
   const frontier = MerkleFrontier.empty();
   let transactions = 0;
   let accepted = 0;
 
   // The records of the next blocks are read while this one is checked: the disk and the CPU overlap.
   const records = readAhead(reader, headHeight);
+  const workers = input.signatureWorkers ?? (headHeight >= PARALLEL_FROM_BLOCKS ? Math.min(availableParallelism(), SIGNATURE_WORKERS_MAX) : 0);
   const signatures = workers > 1 ? SignaturePool.start(workers) : undefined;
   /**
    * Blocks checked but for their transaction signatures, oldest first, each with its verdict to
@@ -152,11 +147,6 @@ async function walkLedger(input: VerifyLedgerInput, roots: StateRoots, workers: 
    * before it has been settled, so the height named is the first bad one, as checking inline names.
    */
   const unsettled: Array<{ height: number; verdict: Promise<string | undefined> }> = [];
-  /** A verdict that rejects is read where it is awaited, never left unhandled by an early return. */
-  const pushUnsettled = (height: number, verdict: Promise<string | undefined>) => {
-    verdict.catch(() => undefined);
-    unsettled.push({ height, verdict });
-  };
   const settleAll = async (): Promise<LedgerVerification | undefined> => {
     while (unsettled.length > 0) {
       const entry = unsettled.shift()!;
@@ -168,16 +158,7 @@ async function walkLedger(input: VerifyLedgerInput, roots: StateRoots, workers: 
   const failAt = async (height: number, message: string): Promise<LedgerVerification> => (await settleAll()) ?? fail(height, message);
   try {
     for (let height = 1; height <= headHeight; height++) {
-      let blockRecords: BlockRecords;
-      try {
-        blockRecords = await records.next(height);
-      } catch (error) {
-        // A record that cannot be read is no verdict on the blocks before it: theirs come first.
-        const earlier = await settleAll();
-        if (earlier !== undefined) return earlier;
-        throw error;
-      }
-      const [block, certificate, results, writes, stored] = blockRecords;
+      const [block, certificate, results, writes, stored] = await records.next(height);
       if (block === undefined || certificate === undefined || results === undefined || writes === undefined || stored === undefined) {
         return await failAt(height, 'the block, its certificate, results, write set or ledger state is missing');
       }
@@ -213,21 +194,16 @@ async function walkLedger(input: VerifyLedgerInput, roots: StateRoots, workers: 
       if (shapeFailure !== undefined) return await failsLater(shapeFailure.message);
       const atLedgerHeight = recent.get(block.header.ledgerHeight);
       if (atLedgerHeight === undefined) return await failsLater(`ledgerHeight ${block.header.ledgerHeight} is not a height this chain has reached`);
+      const rootsDiffer = headerRootsDiffer(block, atLedgerHeight);
+      if (rootsDiffer !== undefined) return await failsLater(`header ${rootsDiffer}`);
 
       for (const leaf of checked.leafHashes) frontier.append(leaf);
-      const logged = { height, blockHash: checked.hash, logSize: frontier.size, logRoot: toHex(frontier.root()), headerLedgerHeight: block.header.ledgerHeight };
-      const root = roots.apply(writes, checked.writeValueTexts);
-      const state = root.then((stateRoot): LedgerState => ({ ...logged, stateRoot }));
-      // The header's roots and the recorded state are checked once the roots they name are built,
-      // in the order checking inline takes, after the transactions; the verdict waits with the rest.
-      const lateVerdict = (async () => {
-        const transactionMessage = await transactionFailure;
-        if (transactionMessage !== undefined) return transactionMessage;
-        const rootsDiffer = headerRootsDiffer(block, await atLedgerHeight.state);
-        if (rootsDiffer !== undefined) return `header ${rootsDiffer}`;
-        return compareStates(stored, await state);
-      })();
-      pushUnsettled(height, lateVerdict);
+      const state = stateAfterBlock(block, checked, frontier, stateTree.apply(writes, checked.writeValueTexts));
+      const differs = compareStates(stored, state);
+      if (differs !== undefined) return await failsLater(differs);
+      await scratch.afterBlock();
+
+      unsettled.push({ height, verdict: transactionFailure });
       if (unsettled.length > VERIFY_UNSETTLED_BLOCKS_MAX) {
         const oldest = unsettled.shift()!;
         const message = await oldest.verdict;
@@ -235,10 +211,9 @@ async function walkLedger(input: VerifyLedgerInput, roots: StateRoots, workers: 
       }
       transactions += results.length;
       accepted += results.filter((result) => result.status === 'accepted').length;
-      const walked: WalkedState = { ...logged, state };
-      recent.set(height, walked);
+      recent.set(height, state);
       for (const kept of recent.keys()) if (kept < block.header.ledgerHeight) recent.delete(kept);
-      previous = walked;
+      previous = state;
       epoch = next.epoch;
       input.onProgress?.(height, headHeight);
     }
@@ -251,18 +226,17 @@ async function walkLedger(input: VerifyLedgerInput, roots: StateRoots, workers: 
     if (height > headHeight || height < 1) return fail(height, `the store's epoch index names height ${height}, which holds no committed block`);
   }
 
-  const head = await previous.state;
   return {
     ok: true,
     chainId,
-    height: head.height,
-    headHash: head.blockHash,
+    height: previous.height,
+    headHash: previous.blockHash,
     transactions,
     accepted,
     rejected: transactions - accepted,
-    logSize: head.logSize,
-    logRoot: head.logRoot,
-    stateRoot: head.stateRoot,
+    logSize: previous.logSize,
+    logRoot: previous.logRoot,
+    stateRoot: previous.stateRoot,
     epoch: epoch.number,
     epochStartHeight: epoch.startHeight,
     epochValidators: epoch.validators.size,
