@@ -12,6 +12,7 @@ import { transactionId } from '../model/transaction.js';
 import type { Hash, MerkleFrontier } from '../merkle/index.js';
 import { canonicalize } from '../encoding/canonical-json.js';
 import { toHex } from '../encoding/hex.js';
+import { canonicalizePlain } from './plain-canonical.js';
 
 /** The ledger as it stands after a height: what block headers and checkpoints refer to. */
 export interface LedgerState {
@@ -49,8 +50,8 @@ export interface BlockCheckSuccess {
   hash: string;
   transactionIds: readonly string[];
   leafHashes: Hash[];
-  /** The write set's RFC 8785 text: valid JSON to store as it is. */
-  writeSetText: string;
+  /** The write set's RFC 8785 text: valid JSON to store as it is. Built when first read: the offline verifier never needs it. */
+  readonly writeSetText: string;
   /** The canonical text of each write's value (`null` for a deletion), in write order: the store keeps these as the state rows, and the state tree hashes them. */
   writeValueTexts: string[];
 }
@@ -67,15 +68,23 @@ export interface BlockCheckOptions {
 }
 
 /**
+ * The canonical text of each write's value, in write order: what the store keeps as the state
+ * rows and what the state tree hashes (through canonicalizePlain: the same text as canonicalize,
+ * by the engine's JSON.stringify when it can be proven the same).
+ */
+export function encodeWriteValues(writes: readonly StateWrite[]): string[] {
+  return writes.map((write) => (write.value === null ? 'null' : canonicalizePlain(write.value)));
+}
+
+/**
  * The write set's canonical text, built from each member's canonical text: a write is
  * `{"key":K,"value":V}` (RFC 8785 orders "key" before "value"), so the whole is exactly
  * canonicalize(writes) while every value is serialised once, and that text is reused for the
  * state row the store writes.
  */
-export function encodeWriteSet(writes: readonly StateWrite[]): { text: string; valueTexts: string[] } {
-  const valueTexts = writes.map((write) => (write.value === null ? 'null' : canonicalize(write.value)));
+export function encodeWriteSet(writes: readonly StateWrite[], valueTexts: readonly string[] = encodeWriteValues(writes)): string {
   const members = writes.map((write, index) => `{"key":${canonicalize(write.key)},"value":${valueTexts[index]!}}`);
-  return { text: `[${members.join(',')}]`, valueTexts };
+  return `[${members.join(',')}]`;
 }
 
 /**
@@ -125,8 +134,19 @@ export function checkCommittedBlock(
   const leafHashes = transactionIds.map((txId, position) =>
     ledgerEntryLeafHash({ height: header.height, position, txId, result: results[position]! }),
   );
-  const encoded = encodeWriteSet(writes);
-  return { ok: true, hash, transactionIds, leafHashes, writeSetText: encoded.text, writeValueTexts: encoded.valueTexts };
+  const writeValueTexts = encodeWriteValues(writes);
+  let writeSetText: string | undefined;
+  return {
+    ok: true,
+    hash,
+    transactionIds,
+    leafHashes,
+    get writeSetText() {
+      writeSetText ??= encodeWriteSet(writes, writeValueTexts);
+      return writeSetText;
+    },
+    writeValueTexts,
+  };
 }
 
 /**
