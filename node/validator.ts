@@ -50,7 +50,7 @@ import { droppedBlocks } from './dropped-blocks.js';
 import { chainOrigin } from '../ledger/tlog/checkpoint.js';
 import { parseVerifierKey } from '../ledger/tlog/verifier-keys.js';
 import { SIGNATURE_TYPE_COSIGNATURE_ED25519 } from '../ledger/tlog/note.js';
-import { CHECKPOINT_SIGNATURE_LIMITS, CheckpointSignatures, TLOG_SIGNATURE_CHANNEL } from './tlog/checkpoint-signatures.js';
+import { CHECKPOINT_SIGNATURE_LIMITS, CheckpointSignatures, startsSigningPeriod, TLOG_SIGNATURE_CHANNEL } from './tlog/checkpoint-signatures.js';
 import { WitnessPusher, type ConfiguredWitness } from './tlog/witness-pusher.js';
 
 export interface RunningValidator {
@@ -213,6 +213,9 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   let driver: ConsensusDriver | undefined;
   let transactions: TransactionService | undefined;
   let reachPeers: PeerTransport | undefined;
+  // The header time of the last executed block, for the checkpoint signing rule (startsSigningPeriod).
+  let parentTimestampMs = (await store.getBlock(store.head().height))?.header.timestamp;
+  let quietHeadSigning: NodeJS.Timeout | undefined;
   const checkpoints = new CheckpointSignatures({
     origin: chainOrigin(config.chainId),
     self: { id: config.validatorId, seed: key.key.keyPair.seed, publicKey: key.key.keyPair.publicKey },
@@ -255,7 +258,11 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
       });
       for (const listener of executedListeners) listener({ height: state.height, blockHash: state.blockHash, transactionIds: payload.ids });
       driver?.ledgerAdvanced(state.height);
-      void checkpoints.headAdvanced().catch((error: unknown) => logger.warn({ error }, 'signing the checkpoint failed'));
+      const timestampMs = committed.block.header.timestamp;
+      const signs = startsSigningPeriod(parentTimestampMs, timestampMs);
+      parentTimestampMs = timestampMs;
+      quietHeadSigning?.refresh();
+      void checkpoints.headAdvanced(signs).catch((error: unknown) => logger.warn({ error }, 'signing the checkpoint failed'));
       // The application replaces its scheduled change only when a block's writes name one.
       if (application.scheduledValidatorSet() !== admittedForScheduled) refreshPeers();
     },
@@ -431,6 +438,9 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   await checkpoints.headAdvanced();
   const checkpointRepeats = setInterval(() => checkpoints.repeat(), CHECKPOINT_SIGNATURE_LIMITS.repeatIntervalMs);
   checkpointRepeats.unref();
+  // Re-armed by every executed block: it fires once the head has stayed put for a signing period.
+  quietHeadSigning = setTimeout(() => void checkpoints.headAdvanced().catch((error: unknown) => logger.warn({ error }, 'signing the checkpoint failed')), CHECKPOINT_SIGNATURE_LIMITS.signPeriodMs);
+  quietHeadSigning.unref();
 
   const lifecycle = new HttpLifecycle();
   const upgradeHandlers: UpgradeHandler[] = [];
@@ -591,6 +601,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
         await consensusDriver.stop();
         clearInterval(bodyRetries);
         clearInterval(checkpointRepeats);
+        clearTimeout(quietHeadSigning);
         witnessPusher.stop();
         application.stop();
         await transport.stop();

@@ -11,7 +11,7 @@ import type { LedgerState } from '../../../ledger/verify/block-checks.js';
 import { chainOrigin, formatCheckpointText, verifyCheckpoint } from '../../../ledger/tlog/checkpoint.js';
 import { policyFromGenesis } from '../../../ledger/tlog/policy.js';
 import { MemoryMerkleLog } from '../../../ledger/merkle/index.js';
-import { CheckpointSignatures, type CheckpointSignatureMessage } from '../../../node/tlog/checkpoint-signatures.js';
+import { CHECKPOINT_SIGNATURE_LIMITS, CheckpointSignatures, startsSigningPeriod, type CheckpointSignatureMessage } from '../../../node/tlog/checkpoint-signatures.js';
 import { TestChain } from '../../support/test-chain.js';
 
 const chain = new TestChain({ chainId: 'custodia-signatures' });
@@ -121,5 +121,55 @@ describe('checkpoint signatures', () => {
     for (let index = 0; index < 20; index++) signatures.addCosignature(checkpoint.text, `w${index}`, `— w${index} AAAA\n`);
     signatures.addCosignature('another text\n', 'w99', '— w99 AAAA\n');
     expect(signatures.served()!.cosignatureLines).toEqual(Array.from({ length: 16 }, (_, index) => `— w${index} AAAA\n`));
+  });
+
+  it('signs a grown head only where told to (a new signing period or a quiet head), and counts peers’ signatures either way', async () => {
+    const log = ledger();
+    const { signatures, sent } = validator(0, log);
+    // The first head is signed whatever the rule says: there is nothing to serve yet.
+    await signatures.headAdvanced(false);
+    expect(sent.map((message) => message.size)).toEqual([0]);
+    log.append(2);
+    await signatures.headAdvanced(false);
+    log.append(1);
+    await signatures.headAdvanced(false);
+    expect(sent.map((message) => message.size)).toEqual([0]);
+    // Two peers signed size 3 (their quiet-head timers fired first): counted, but no quorum without this validator.
+    await signatures.receive('validator-1', signatureOf(1, 3, log.root(3)));
+    await signatures.receive('validator-2', signatureOf(2, 3, log.root(3)));
+    expect(signatures.served()).toBeUndefined();
+    // This validator's quiet-head timer (or the next period) signs it, and the three make a quorum.
+    await signatures.headAdvanced(true);
+    expect(sent.map((message) => message.size)).toEqual([0, 3]);
+    expect(signatures.served()!.checkpoint.signatureLines).toHaveLength(3);
+  });
+});
+
+describe('startsSigningPeriod', () => {
+  const period = CHECKPOINT_SIGNATURE_LIMITS.signPeriodMs;
+
+  it('is true for the first block of a period and false for the blocks after it in the same period', () => {
+    const base = 1_800_000_000_000 - (1_800_000_000_000 % period);
+    expect(startsSigningPeriod(base - 1, base)).toBe(true);
+    expect(startsSigningPeriod(base, base + period - 1)).toBe(false);
+    expect(startsSigningPeriod(base + 5, base + 5)).toBe(false);
+    expect(startsSigningPeriod(base + period - 1, base + period)).toBe(true);
+    expect(startsSigningPeriod(base, base + 10 * period)).toBe(true);
+  });
+
+  it('is true when the parent’s time is not known (after a restart)', () => {
+    expect(startsSigningPeriod(undefined, 1_800_000_000_123)).toBe(true);
+  });
+
+  it('signs a bounded number of heads in a busy stretch: at most one per period of block time', () => {
+    // 2,000 blocks 3 ms apart (6 s of block time) hold about 6,000 / period first-of-period blocks.
+    let parent: number | undefined = 1_800_000_000_000;
+    let signed = 0;
+    for (let index = 1; index <= 2_000; index++) {
+      const time = 1_800_000_000_000 + index * 3;
+      if (startsSigningPeriod(parent, time)) signed++;
+      parent = time;
+    }
+    expect(signed).toBe(Math.floor((1_800_000_000_000 + 6_000) / period) - Math.floor(1_800_000_000_000 / period));
   });
 });
