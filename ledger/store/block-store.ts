@@ -85,6 +85,11 @@ export const STORE_LIMITS = {
    * miss (docs/performance.md, "A validator's memory on a large ledger").
    */
   tablesOpenMax: 50,
+  /**
+   * Ledger states of the latest heights kept in memory: a block's header describes the ledger at
+   * an earlier height (a few blocks back), read on every append otherwise.
+   */
+  recentStatesKept: 16,
   tailBlocksChecked: 100,
   blocksPerRangeMax: 100,
   eventsPerPageDefault: 100,
@@ -162,6 +167,8 @@ const TIME_DIGITS = 14;
 export class BlockStore {
   private frontier: MerkleFrontier;
   private headState: LedgerState;
+  /** The latest heights' ledger states (STORE_LIMITS.recentStatesKept), oldest first. */
+  private readonly recentStates = new Map<number, LedgerState>();
   private appendQueue: Promise<unknown> = Promise.resolve();
   private readonly recentResults = new Map<number, TransactionResult[]>();
   /** Set when a write failed: the in-memory view may no longer match the disk. */
@@ -426,6 +433,8 @@ export class BlockStore {
     }
     this.frontier = frontier;
     this.headState = state;
+    this.recentStates.set(height, state);
+    if (this.recentStates.size > STORE_LIMITS.recentStatesKept) this.recentStates.delete(this.recentStates.keys().next().value!);
     this.epochHistory = epochs;
     this.stateTreeRoot = tree.root;
     this.stateFloorHeight = stateFloor;
@@ -451,7 +460,7 @@ export class BlockStore {
 
   async ledgerState(height: number): Promise<LedgerState | undefined> {
     if (height === this.headState.height) return this.headState;
-    return storeReader(this.db).ledgerState(height);
+    return this.recentStates.get(height) ?? storeReader(this.db).ledgerState(height);
   }
 
   /**
