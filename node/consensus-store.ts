@@ -81,6 +81,8 @@ export class ConsensusStore {
    * several per cent of a lightly loaded validator's CPU, docs/performance.md).
    */
   private readonly recordHeights: Map<string, number>;
+  /** Records at or below this height are deleted with the next batch written (pruneAtOrBelow). */
+  private pruneHeight = 0;
 
   private constructor(
     private readonly db: ClassicLevel<string, string>,
@@ -155,6 +157,7 @@ export class ConsensusStore {
       for await (const key of this.db.keys({ gte: 'block:', lt: 'block;' })) batch.del(key);
       for await (const key of this.db.keys({ gte: 'bodies:', lt: 'bodies;' })) batch.del(key);
     }
+    if (persist.dropAllBlocks !== true) this.addPrunes(batch);
     const added: Array<[string, number]> = [];
     if (persist.safety !== undefined) batch.put(KEYS.safety, JSON.stringify(persist.safety));
     if (persist.highQc !== undefined) batch.put(KEYS.highQc, JSON.stringify(persist.highQc));
@@ -179,17 +182,23 @@ export class ConsensusStore {
     for (const [hash, height] of added) this.recordHeights.set(hash, height);
   }
 
-  /** Drops block records the ledger now holds (called after execution reached `height`). */
-  async pruneAtOrBelow(height: number): Promise<void> {
-    const pruned = [...this.recordHeights].filter(([, recordHeight]) => recordHeight <= height).map(([hash]) => hash);
-    if (pruned.length === 0) return;
-    const batch = this.db.batch();
-    for (const hash of pruned) {
+  /**
+   * Drops block records the ledger now holds (called after execution reached `height`). The
+   * deletes ride on the next synced batch (or close()) instead of a LevelDB write of their own per
+   * executed block: a record left behind by a crash is one the ledger holds, dropped again later.
+   */
+  pruneAtOrBelow(height: number): void {
+    if (height > this.pruneHeight) this.pruneHeight = height;
+  }
+
+  /** Adds the deletes of every record at or below the prune height to `batch`. */
+  private addPrunes(batch: ReturnType<ClassicLevel<string, string>['batch']>): void {
+    for (const [hash, height] of this.recordHeights) {
+      if (height > this.pruneHeight) continue;
       batch.del(KEYS.block(hash));
       batch.del(KEYS.bodies(hash));
       this.recordHeights.delete(hash);
     }
-    await batch.write();
   }
 
   async handOverProofs(): Promise<Map<number, CommittedBlock[]>> {
@@ -205,10 +214,11 @@ export class ConsensusStore {
   }
 
   async close(): Promise<void> {
-    if (this.executedHeight > this.writtenExecutedHeight) {
-      await this.db.put(KEYS.executedHeight, String(this.executedHeight), { sync: true });
-      this.writtenExecutedHeight = this.executedHeight;
-    }
+    const batch = this.db.batch();
+    this.addPrunes(batch);
+    if (this.executedHeight > this.writtenExecutedHeight) batch.put(KEYS.executedHeight, String(this.executedHeight));
+    if (batch.length > 0) await batch.write({ sync: true });
+    this.writtenExecutedHeight = this.executedHeight;
     await this.db.close();
     await this.safetyCopy?.close();
   }

@@ -82,7 +82,6 @@ export class ConsensusDriver {
   private readonly realNow: () => number;
   private clockOffsetMs = 0;
   private readonly inputQueueMax: number;
-  private prunedHeight = 0;
 
   constructor(private readonly options: DriverOptions) {
     this.realNow = options.now ?? Date.now;
@@ -159,10 +158,7 @@ export class ConsensusDriver {
   ledgerAdvanced(height: number): void {
     this.options.consensusStore.noteExecuted(height);
     this.enqueue({ kind: 'ledger-advanced', nowMs: this.now() });
-    if (height > this.prunedHeight) {
-      this.prunedHeight = height;
-      void this.options.consensusStore.pruneAtOrBelow(height).catch((error: unknown) => this.options.logger.warn({ error }, 'pruning consensus records failed'));
-    }
+    this.options.consensusStore.pruneAtOrBelow(height);
   }
 
   private enqueue(input: ConsensusInput): void {

@@ -45,20 +45,28 @@ describe('the consensus store', () => {
     await store.close();
   });
 
-  it('prunes the block records at or below an executed height, those written before a reopen too, with their bodies', async () => {
+  it('prunes the block records at or below an executed height with the next write, those written before a reopen too, with their bodies', async () => {
     const directory = await newDirectory();
     const chain = new TestChain();
-    const { records: blocks } = records(chain, 4);
+    const { records: blocks } = records(chain, 5);
     let store = await ConsensusStore.open(directory);
     await store.write({ kind: 'persist', blocks: blocks.slice(0, 2) }, () => '["a body"]');
     await store.close();
     store = await ConsensusStore.open(directory);
-    await store.write({ kind: 'persist', blocks: blocks.slice(2) }, () => '["a body"]');
-    await store.pruneAtOrBelow(3);
+    await store.write({ kind: 'persist', blocks: blocks.slice(2, 4) }, () => '["a body"]');
+    store.pruneAtOrBelow(3);
+    // No write of its own: the deletes go with the next batch.
+    expect((await store.load()).blocks).toHaveLength(4);
+    await store.write({ kind: 'persist', blocks: blocks.slice(4) }, () => '["a body"]');
     const loaded = await store.load();
-    expect(loaded.blocks.map((record) => record.block.header.height)).toEqual([4]);
-    expect(loaded.bodies).toEqual(['["a body"]']);
-    await store.pruneAtOrBelow(3);
+    expect(loaded.blocks.map((record) => record.block.header.height)).toEqual([4, 5]);
+    expect(loaded.bodies).toEqual(['["a body"]', '["a body"]']);
+    // A lower height prunes nothing more; close() writes what is pending.
+    store.pruneAtOrBelow(2);
+    store.pruneAtOrBelow(4);
+    await store.close();
+    store = await ConsensusStore.open(directory);
+    expect((await store.load()).blocks.map((record) => record.block.header.height)).toEqual([5]);
     await store.close();
   });
 
