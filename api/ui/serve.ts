@@ -6,12 +6,17 @@
  * needs nothing but its own origin. Without a build the UI answers 503 with what to run, and the
  * API keeps working.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { Router, type Response } from 'express';
 
-export const UI_DIST_DIRECTORY = join(dirname(fileURLToPath(import.meta.url)), 'dist');
+/**
+ * Beside the UI's sources, found through build.mjs's real path: run compiled
+ * (tools/bin/compiled-sources.mjs), this module lives in a mirror under node_modules/.cache,
+ * where a build made after the mirror would be missing and whose dot-folder `send` refuses to serve from.
+ */
+export const UI_DIST_DIRECTORY = join(dirname(realpathSync(fileURLToPath(new URL('./build.mjs', import.meta.url)))), 'dist');
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",

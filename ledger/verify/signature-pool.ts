@@ -52,7 +52,10 @@ export class SignaturePool {
 
   static start(count: number): SignaturePool {
     assert(Number.isInteger(count) && count >= 1 && count <= SIGNATURE_WORKERS_MAX, `a signature pool of ${count} workers`);
-    return new SignaturePool(Array.from({ length: count }, () => new Worker(new URL('./signature-worker.mjs', import.meta.url))));
+    // Compiled (tools/bin/compiled-sources.mjs), this module is .js and its worker is too; run from
+    // the TypeScript, the worker needs the .mjs entry that loads it through tsx.
+    const entry = import.meta.url.endsWith('.js') ? './signature-worker.js' : './signature-worker.mjs';
+    return new SignaturePool(Array.from({ length: count }, () => new Worker(new URL(entry, import.meta.url))));
   }
 
   /** The index of the first item whose signature does not verify, or -1. */
