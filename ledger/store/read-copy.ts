@@ -7,6 +7,7 @@
  * the MANIFEST and the write-ahead *.log, which opening may rewrite. Across file systems, where
  * a link is impossible, tables are copied too.
  */
+import { rmSync } from 'node:fs';
 import { copyFile, link, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,12 @@ import { join } from 'node:path';
 const NEEDED_FILE = /^(CURRENT|MANIFEST-\d+|\d+\.(log|ldb|sst))$/;
 const IMMUTABLE_FILE = /^\d+\.(ldb|sst)$/;
 
+/**
+ * Tries of a folder's removal as the process exits: a database still open in it may be adding a
+ * file while the removal runs (LevelDB's background thread), which fails it with ENOTEMPTY.
+ */
+export const EXIT_REMOVAL_RETRIES = 10;
+
 export interface ReadCopy {
   directory: string;
   remove(): Promise<void>;
@@ -22,7 +29,14 @@ export interface ReadCopy {
 
 export async function makeReadCopy(source: string): Promise<ReadCopy> {
   const directory = await mkdtemp(join(tmpdir(), 'custodia-read-copy-'));
-  const remove = () => rm(directory, { recursive: true, force: true });
+  // A process that ends without removing the copy (an uncaught error, process.exit, a command
+  // interrupted: tools/commands/exit-on-interrupt.ts) still removes it.
+  const removeOnExit = () => rmSync(directory, { recursive: true, force: true, maxRetries: EXIT_REMOVAL_RETRIES });
+  process.on('exit', removeOnExit);
+  const remove = async () => {
+    process.off('exit', removeOnExit);
+    await rm(directory, { recursive: true, force: true });
+  };
   try {
     for (const entry of await readdir(source, { withFileTypes: true })) {
       if (!entry.isFile() || !NEEDED_FILE.test(entry.name)) continue;

@@ -19,6 +19,7 @@ import { ClassicLevel } from 'classic-level';
 import { assert } from '../assert.js';
 import { decodeNode } from '../state-tree/nodes.js';
 import { LayeredStateTree } from '../state-tree/layered-tree.js';
+import { EXIT_REMOVAL_RETRIES } from '../store/read-copy.js';
 
 /**
  * Depths kept in memory for good: depth 0 to 3, at most 4,369 nodes (rows of up to 1.7 KB, 658
@@ -78,9 +79,9 @@ export class ScratchStateTree {
     const directory = await mkdtemp(join(parent, 'custodia-verify-tree-')).catch((error: unknown) => {
       throw new ScratchStateTreeError(parent, error);
     });
-    // A process that ends without closing the tree (an uncaught error, process.exit) still removes
-    // the folder; one killed by a signal leaves it (custodia-verify-tree-* in the temporary folder).
-    const removeOnExit = () => rmSync(directory, { recursive: true, force: true });
+    // A process that ends without closing the tree (an uncaught error, process.exit, a command
+    // interrupted: tools/commands/exit-on-interrupt.ts) still removes the folder.
+    const removeOnExit = () => rmSync(directory, { recursive: true, force: true, maxRetries: EXIT_REMOVAL_RETRIES });
     process.on('exit', removeOnExit);
     try {
       const db: Scratch = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view', cacheSize: SCRATCH_CACHE_BYTES, maxOpenFiles: SCRATCH_TABLES_OPEN_MAX });

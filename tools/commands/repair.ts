@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../../node/config.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail } from '../exit-codes.js';
 import { repairLedger, type RepairOutcome } from '../repair/repair-ledger.js';
+import { exitOnInterrupt } from './exit-on-interrupt.js';
 
 /** Ten minutes fetch a long chain on a slow link; an hour is the most one run may wait. */
 const REPAIR_TIMEOUT_DEFAULT_MS = 600_000;
@@ -31,7 +32,7 @@ export function repairCommand(): Command {
     .option('--timeout-ms <ms>', `give up after this long (${REPAIR_TIMEOUT_MIN_MS} to ${REPAIR_TIMEOUT_MAX_MS})`, String(REPAIR_TIMEOUT_DEFAULT_MS))
     .option('--json', 'print the result as one JSON object')
     .action(async (options: RepairCommandOptions) => {
-      process.exitCode = await runRepair(options);
+      process.exitCode = await exitOnInterrupt(() => runRepair(options));
     });
 }
 

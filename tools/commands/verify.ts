@@ -24,6 +24,7 @@ import { terminalProgress } from '../progress.js';
 import { readKeysFile } from '../keys-document.js';
 import { policyFromGenesis, policyFromGenesisAndKeys } from '../../ledger/tlog/policy.js';
 import { ledgerEntryOfLeaf, TLOG_PROOF_HEADER, verifyTlogProof } from '../../ledger/tlog/tlog-proof.js';
+import { exitOnInterrupt } from './exit-on-interrupt.js';
 
 interface VerifyOptions {
   data?: string;
@@ -46,7 +47,7 @@ export function verifyCommand(): Command {
         process.exitCode = usageError('give either --data DIR or --proof FILE');
         return;
       }
-      process.exitCode = options.proof !== undefined ? await runVerifyProof(options.proof, options) : await runVerify(options.data!, options);
+      process.exitCode = options.proof !== undefined ? await runVerifyProof(options.proof, options) : await exitOnInterrupt(() => runVerify(options.data!, options));
     });
 }
 
