@@ -89,18 +89,7 @@ describe('the compiled copy of the sources', () => {
 
   it('builds one tree when several processes start on new sources at once', async () => {
     const root = await checkout();
-    const script = `import { compiledUrl } from ${JSON.stringify(pathToFileURL(launcher).href)}; const url = await compiledUrl('tools/main.ts', ${JSON.stringify(root)}); const { main } = await import(url); process.stdout.write(JSON.stringify({ url, result: await main() }));`;
-    const outputs = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        new Promise<string>((resolve, reject) => {
-          const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-          let output = '';
-          child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-          child.on('error', reject);
-          child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`exit ${code}`))));
-        }),
-      ),
-    );
+    const outputs = await Promise.all(Array.from({ length: 6 }, () => compileInChild(root)));
     const parsed = outputs.map((output) => JSON.parse(output) as { url: string; result: { value: number } });
     expect(new Set(parsed.map((entry) => entry.url)).size).toBe(1);
     expect(parsed.every((entry) => entry.result.value === 1)).toBe(true);
@@ -108,12 +97,48 @@ describe('the compiled copy of the sources', () => {
     expect(await trees(root)).toHaveLength(1);
   });
 
-  it('keeps the four most recent trees', async () => {
+  it('keeps the four most recent trees, and any tree a running process uses however many come after it', async () => {
     const root = await checkout();
-    for (let version = 0; version < 7; version++) {
-      await writeFile(join(root, 'ledger', 'value.ts'), `export const value: number = ${version};\n`);
-      await compile('tools/main.ts', root);
+    const version = (value: number) => writeFile(join(root, 'ledger', 'value.ts'), `export const value: number = ${value};\n`);
+    // A long-running process (a validator) on the first version.
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', `${compileScript(root)} process.stdout.write('ready\\n'); process.stdin.resume();`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const held = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      holder.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.endsWith('ready\n')) resolve(output);
+      });
+      holder.on('exit', (code) => reject(new Error(`the holder exited (${code})`)));
+    });
+    const heldTree = (JSON.parse(held.slice(0, -'ready\n'.length)) as { url: string }).url.split('/').at(-3)!;
+    for (let value = 1; value <= 6; value++) {
+      await version(value);
+      await compileInChild(root);
     }
+    expect(await trees(root)).toHaveLength(5);
+    expect(await trees(root)).toContain(heldTree);
+    const exited = new Promise((resolve) => holder.on('exit', resolve));
+    holder.stdin.end();
+    await exited;
+    await version(7);
+    await compileInChild(root);
     expect(await trees(root)).toHaveLength(4);
+    expect(await trees(root)).not.toContain(heldTree);
   });
 });
+
+/** A script that compiles the checkout, runs its main and prints both: as a command's process would. */
+function compileScript(root: string): string {
+  return `import { compiledUrl } from ${JSON.stringify(pathToFileURL(launcher).href)}; const url = await compiledUrl('tools/main.ts', ${JSON.stringify(root)}); const { main } = await import(url); process.stdout.write(JSON.stringify({ url, result: await main() }));`;
+}
+
+/** Compiles in a process of its own, which ends (its mark on the tree goes with it). */
+function compileInChild(root: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', compileScript(root)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`exit ${code}`))));
+  });
+}

@@ -15,13 +15,14 @@
  * the built UI) and at the repository's top level is linked into the mirror, so paths a module
  * derives from its own URL still lead to the same files. A tree is built in a temporary folder
  * and renamed into place, so processes starting together (a devnet's validators) never see half
- * of one; the 4 most recent trees are kept.
+ * of one; the 4 most recent trees are kept, and any a running process uses.
  *
  * No TypeScript is type-checked here (npm test runs tsc). Each module's source map lies beside it,
  * read only when source maps are enabled (`NODE_OPTIONS=--enable-source-maps` for stack traces
  * that name .ts lines): enabled always, the maps cost a validator about 14 MB.
  */
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,6 +37,8 @@ const BUILD_CONCURRENCY = 16;
 /** A finished tree's folder name: the first 32 hex digits of the sources' hash (a builder's temporary folder has a suffix). */
 const TREE_NAME = /^[0-9a-f]{32}$/;
 const TEMPORARY_AGE_MAX_MS = 10 * 60 * 1000;
+/** Inside a tree: one empty file per process using it, named by its pid. */
+const USERS_FOLDER = '.users';
 
 async function sourceFiles(directory) {
   const files = [];
@@ -102,10 +105,35 @@ async function build(repositoryDirectory, files, treeDirectory) {
   }
 }
 
+/** Whether a process that marked a tree as in use (markInUse) still runs. */
+function running(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+async function inUse(treeDirectory) {
+  const users = await readdir(join(treeDirectory, USERS_FOLDER)).catch(() => []);
+  return users.some((name) => /^\d+$/.test(name) && running(Number(name)));
+}
+
 /**
- * Keeps the most recently used trees, and removes builders' temporary folders older than
- * TEMPORARY_AGE_MAX_MS (a builder that crashed). A tree in use by a running process is at worst
- * rebuilt by its next start.
+ * Marks the tree as used by this process until it exits: a running validator loads modules
+ * lazily (a command's own, a route's), so its tree must outlive any number of edits and builds.
+ */
+async function markInUse(treeDirectory) {
+  const mark = join(treeDirectory, USERS_FOLDER, String(process.pid));
+  await mkdir(dirname(mark), { recursive: true });
+  await writeFile(mark, '');
+  process.on('exit', () => rmSync(mark, { force: true }));
+}
+
+/**
+ * Keeps the most recently used trees beyond those a running process uses, and removes builders'
+ * temporary folders older than TEMPORARY_AGE_MAX_MS (a builder that crashed).
  */
 async function pruneTrees(cacheDirectory, current) {
   const trees = [];
@@ -118,7 +146,7 @@ async function pruneTrees(cacheDirectory, current) {
     else if (Date.now() - info.mtimeMs > TEMPORARY_AGE_MAX_MS) await rm(path, { recursive: true, force: true });
   }
   trees.sort((a, b) => b.usedMs - a.usedMs);
-  for (const tree of trees.slice(TREES_KEPT - 1)) await rm(tree.path, { recursive: true, force: true });
+  for (const tree of trees.slice(TREES_KEPT - 1)) if (!(await inUse(tree.path))) await rm(tree.path, { recursive: true, force: true });
 }
 
 /**
@@ -138,12 +166,12 @@ export async function compiledUrl(relativePath, repositoryDirectory = checkoutDi
     hash.update('\0');
   }
   const treeDirectory = join(cacheDirectory, hash.digest('hex').slice(0, 32));
-  if (!(await exists(join(treeDirectory, 'package.json')))) {
-    await build(repositoryDirectory, files, treeDirectory);
-    await pruneTrees(cacheDirectory, treeDirectory).catch(() => undefined);
-  } else {
+  if (!(await exists(join(treeDirectory, 'package.json')))) await build(repositoryDirectory, files, treeDirectory);
+  else {
     const now = new Date();
     await utimes(treeDirectory, now, now).catch(() => undefined);
   }
+  await markInUse(treeDirectory);
+  await pruneTrees(cacheDirectory, treeDirectory).catch(() => undefined);
   return pathToFileURL(join(treeDirectory, relativePath.replace(/\.ts$/, '.js'))).href;
 }
