@@ -12,7 +12,7 @@ import type { SafetyState } from '../../consensus/types.js';
 import { ConsensusStore } from '../../node/consensus-store.js';
 import { LocalNetwork } from '../node/support/local-network.js';
 import { runCli } from '../support/run-cli.js';
-import { compactStore, flipBytesInLargestTable } from '../support/store-damage.js';
+import { damageStore } from '../../tools/chaos/damage.js';
 
 const REPAIRED = 2;
 const CLI_RUN_MS = 120_000;
@@ -57,10 +57,10 @@ describe('custodia repair', () => {
     expect(await damagedFolders()).toEqual([]);
 
     const safetyBefore = await safetyRecord();
-    const ledger = join(dataDir(), 'ledger');
-    const tables = await compactStore(ledger);
-    expect(tables.length).toBeGreaterThan(0);
-    await flipBytesInLargestTable(ledger, tables);
+    // A block halfway up changed on disk, as a failing disk might return it: bytes flipped at random
+    // in a table could land in an index no chain check reads (a short chain's table is mostly
+    // indices), and repair would rightly call the ledger healthy. Raw table damage: verify-damage.test.ts.
+    expect(await damageStore(join(dataDir(), 'ledger'))).toBeGreaterThan(0);
     const heightBefore = committedHeight;
 
     const repair = await runCli(['repair', '--config', config, '--json', '--timeout-ms', String(REBUILD_RUN_MS - 60_000)], { timeoutMs: REBUILD_RUN_MS });
