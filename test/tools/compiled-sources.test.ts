@@ -127,6 +127,21 @@ describe('the compiled copy of the sources', () => {
   });
 });
 
+describe('the marks of the processes using a tree', () => {
+  it('are dropped for processes that ended without removing their own (killed)', async () => {
+    const root = await checkout();
+    const first = JSON.parse(await compileInChild(root)) as { url: string };
+    const users = join(fileURLToPath(first.url), '..', '..', '.users');
+    // A process that has ended: its pid is free (and not reused this soon on Linux's counter).
+    const ended = spawn(process.execPath, ['-e', '']);
+    const pid = ended.pid!;
+    await new Promise((resolve) => ended.on('exit', resolve));
+    await writeFile(join(users, String(pid)), '');
+    await compileInChild(root);
+    expect(await readdir(users)).toEqual([]);
+  });
+});
+
 /** A script that compiles the checkout, runs its main and prints both: as a command's process would. */
 function compileScript(root: string): string {
   return `import { compiledUrl } from ${JSON.stringify(pathToFileURL(launcher).href)}; const url = await compiledUrl('tools/main.ts', ${JSON.stringify(root)}); const { main } = await import(url); process.stdout.write(JSON.stringify({ url, result: await main() }));`;

@@ -125,10 +125,13 @@ async function inUse(treeDirectory) {
  * lazily (a command's own, a route's), so its tree must outlive any number of edits and builds.
  */
 async function markInUse(treeDirectory) {
-  const mark = join(treeDirectory, USERS_FOLDER, String(process.pid));
-  await mkdir(dirname(mark), { recursive: true });
+  const users = join(treeDirectory, USERS_FOLDER);
+  const mark = join(users, String(process.pid));
+  await mkdir(users, { recursive: true });
   await writeFile(mark, '');
   process.on('exit', () => rmSync(mark, { force: true }));
+  // Marks of processes that ended without their exit listeners (killed): dropped here, so they do not pile up.
+  for (const name of await readdir(users)) if (/^\d+$/.test(name) && !running(Number(name))) await rm(join(users, name), { force: true });
 }
 
 /**
