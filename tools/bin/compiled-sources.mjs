@@ -33,6 +33,8 @@ export const SOURCE_FOLDERS = ['ledger', 'consensus', 'contracts', 'node', 'api'
 /** Folders linked whole rather than walked (sourceFiles lists them as entries): build output and installed packages. */
 const LINKED_WHOLE = new Set(['node_modules', 'dist']);
 const TREES_KEPT = 4;
+/** Raised whenever build() changes what it writes, so trees built the old way are not reused. */
+const BUILD_FORMAT = 'custodia-compiled/1';
 const BUILD_CONCURRENCY = 16;
 /** A finished tree's folder name: the first 32 hex digits of the sources' hash (a builder's temporary folder has a suffix). */
 const TREE_NAME = /^[0-9a-f]{32}$/;
@@ -161,7 +163,9 @@ export async function compiledUrl(relativePath, repositoryDirectory = checkoutDi
   const cacheDirectory = join(repositoryDirectory, 'node_modules', '.cache', 'custodia-compiled');
   const files = (await Promise.all(SOURCE_FOLDERS.map((folder) => sourceFiles(join(repositoryDirectory, folder))))).flat().sort();
   const hash = createHash('sha256');
-  hash.update(process.version);
+  // What else decides the output: this builder's way of building, Node's version, the compiler options.
+  hash.update(`${BUILD_FORMAT}\0${process.version}\0`);
+  hash.update(await readFile(join(repositoryDirectory, 'tsconfig.json')));
   for (const file of files) {
     hash.update(relative(repositoryDirectory, file));
     hash.update('\0');
