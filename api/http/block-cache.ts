@@ -4,6 +4,7 @@
  */
 import type { Block } from '../../ledger/model/block.js';
 import type { BlockStore } from '../../ledger/store/block-store.js';
+import type { CommittedFactsFields } from '../../ledger/store/records.js';
 
 export function blockCache(store: BlockStore): (height: number) => Promise<Block> {
   const blocks = new Map<number, Promise<Block | undefined>>();
@@ -24,12 +25,13 @@ export interface CommittedFacts {
 }
 
 /**
- * The facts of the transaction an indexed event or note came from, read with its block's header
- * but without the block's other transactions (BlockStore.getTransactionInBlock): a lot's events
- * lie in as many blocks, and decoding and checking each whole block cost a history answer most of
- * its time on a large ledger (docs/performance.md, "Lot history").
+ * The facts of the transaction an indexed event or note came from: those its row records (every
+ * row the store writes now records them), else read with its block's header but without the
+ * block's other transactions (BlockStore.getTransactionInBlock). A lot's events lie in as many
+ * blocks, and reading each block record (some 200 KB on a busy ledger) cost a history answer most
+ * of its time on a large ledger (docs/performance.md, "Lot history").
  */
-export function committedFactsCache(store: BlockStore): (entry: { txId: string; height: number; position: number }) => Promise<CommittedFacts> {
+export function committedFactsCache(store: BlockStore): (entry: { txId: string; height: number; position: number } & CommittedFactsFields) => Promise<CommittedFacts> {
   const facts = new Map<string, Promise<CommittedFacts>>();
   const read = async ({ txId, height, position }: { txId: string; height: number; position: number }): Promise<CommittedFacts> => {
     const found = await store.getTransactionInBlock(txId);
@@ -43,6 +45,7 @@ export function committedFactsCache(store: BlockStore): (entry: { txId: string; 
     return { recordedAt: block.header.timestamp, signers: transaction.body.signers };
   };
   return (entry) => {
+    if (entry.recordedAt !== undefined && entry.signers !== undefined) return Promise.resolve({ recordedAt: entry.recordedAt, signers: entry.signers });
     let known = facts.get(entry.txId);
     if (known === undefined) facts.set(entry.txId, (known = read(entry)));
     return known;

@@ -63,7 +63,17 @@ export function writeAuditorIndices(
     const count = notesPerPosition.get(note.position) ?? 0;
     notesPerPosition.set(note.position, count + 1);
     const reference = eventReference(height, note.position, count);
-    const stored: StoredNote = { reference, height, position: note.position, txId: transactionIds[note.position]!, index: note.index, key: note.key, note: note.note };
+    const stored: StoredNote = {
+      reference,
+      height,
+      position: note.position,
+      txId: transactionIds[note.position]!,
+      index: note.index,
+      key: note.key,
+      recordedAt: block.header.timestamp,
+      signers: [...block.transactions[note.position]!.body.signers],
+      note: note.note,
+    };
     batch.put(noteKey(reference), encodeRecord(stored));
     batch.put(storeKeys.index(note.index, note.key, reference), EMPTY);
   }

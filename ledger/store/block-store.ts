@@ -409,6 +409,8 @@ export class BlockStore {
         txId: checked.transactionIds[indexed.position]!,
         participants: [...indexed.participants],
         ...(indexed.eventHash === undefined ? {} : { eventHash: indexed.eventHash }),
+        recordedAt: commit.block.header.timestamp,
+        signers: [...commit.block.transactions[indexed.position]!.body.signers],
         event: indexed.event,
       };
       putText(storeKeys.event(reference), JSON.stringify(stored));

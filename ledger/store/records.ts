@@ -54,7 +54,7 @@ export interface IndexedNote {
   note: ChangeNote | ApprovalNote;
 }
 
-export interface StoredNote {
+export interface StoredNote extends CommittedFactsFields {
   /** height:position:index, as for events; the last part counts the transaction's notes. */
   reference: string;
   height: number;
@@ -65,7 +65,19 @@ export interface StoredNote {
   note: ChangeNote | ApprovalNote;
 }
 
-export interface StoredEvent {
+/**
+ * What an event's or a note's row records of its transaction's commit, so that an item's history
+ * reads no block (docs/performance.md, "Lot history"): the block header's timestamp (ms since the
+ * epoch) and the transaction's signers, as the block that holds it says. Like the rest of the row,
+ * derived at append and in no root; a row written before they were recorded lacks both, and its
+ * reader takes them from the block.
+ */
+export interface CommittedFactsFields {
+  recordedAt?: number;
+  signers?: string[];
+}
+
+export interface StoredEvent extends CommittedFactsFields {
   reference: string;
   height: number;
   position: number;

@@ -48,6 +48,12 @@ describe('the auditor indices', () => {
     expect(all.map((note) => (note.note as { detail: string }).detail)).toEqual(['first', 'second', 'third']);
     expect(all.map((note) => [note.height, note.position])).toEqual([[1, 0], [1, 1], [22, 0]]);
     expect(all[1]!.txId).toMatch(/^[0-9a-f]{64}$/);
+    // Each note records its block's time and its transaction's signers, so a history reads no block.
+    for (const note of all) {
+      const block = (await store.getBlock(note.height))!;
+      expect(note.recordedAt).toBe(block.header.timestamp);
+      expect(note.signers).toEqual(block.transactions[note.position]!.body.signers);
+    }
     const firstPage = await store.notesUnder('change', SALAD, 2);
     expect(await store.notesUnder('change', SALAD, 2, firstPage[1]!.reference)).toEqual([all[2]]);
     expect((await store.notesUnder('approval-subject', SALAD, 10)).map((note) => note.note)).toEqual([{ requestId: 'r'.repeat(64) }]);

@@ -191,6 +191,14 @@ describe('BlockStore', () => {
     expect(new Set(everything).size).toBe(10);
     expect([...everything].sort()).toEqual(everything);
     expect(pages).toBe(4);
+    // Each event's row records its block's time and its transaction's signers, so a history reads no block.
+    for (const reference of everything) {
+      const stored = (await store.getEvent(reference))!;
+      const block = (await store.getBlock(stored.height))!;
+      expect(stored.recordedAt).toBe(block.header.timestamp);
+      expect(stored.signers).toEqual(block.transactions[stored.position]!.body.signers);
+      expect(stored.signers!.length).toBeGreaterThan(0);
+    }
 
     const receiving = await store.queryEvents({ index: 'bizStep', value: 'receiving' });
     expect(receiving.ok && receiving.events.map((event) => event.height)).toEqual([2, 2, 4, 4]);
