@@ -381,8 +381,9 @@ export class BlockStore {
       // The first commit of an id is where it lives; a later duplicate is recorded (and rejected by the rules) but never moves it.
       if (existing[position] === undefined && !located.has(txId)) {
         located.add(txId);
-        const location: StoredLocation = { height, position, leafIndex: firstLeaf + position, bytes: blockRecord.spans[position]! };
-        putText(storeKeys.transaction(txId), JSON.stringify(location));
+        const location: Omit<StoredLocation, 'transaction'> = { height, position, leafIndex: firstLeaf + position, bytes: blockRecord.spans[position]! };
+        // The transaction's own JSON after its place: a read by id takes it from here, not from its block's record (some 200 KB).
+        putText(storeKeys.transaction(txId), `${JSON.stringify(location).slice(0, -1)},"transaction":${blockRecord.texts[position]!}}`);
       }
     }
 
@@ -562,10 +563,12 @@ export class BlockStore {
   }
 
   /**
-   * One transaction of a stored block: only its own bytes are decoded when the location records
-   * where they lie in the block record (stores from before that decode and check the whole block).
+   * One committed transaction: from its `t:` row, which holds it; in rows written before it did,
+   * only its own bytes in its block's record are decoded when the row records where they lie
+   * (stores from before that decode and check the whole block).
    */
   private async transactionAt(stored: StoredLocation): Promise<CheckedRead<Transaction>> {
+    if (stored.transaction !== undefined) return { ok: true, value: stored.transaction };
     if (stored.bytes === undefined) {
       const block = await this.readBlock(stored.height);
       return block.ok ? { ok: true, value: block.value?.transactions[stored.position] } : block;
@@ -1023,8 +1026,13 @@ const EMPTY_VALUE = new Uint8Array(0);
  * byte offsets, end exclusive), so one transaction is read without decoding its whole block.
  * Stores written before `bytes` existed lack it (docs/encoding.md, "Store layout").
  */
+/**
+ * A `t:` row (docs/encoding.md section 11): where the transaction lies and, in rows written since
+ * it was recorded, the transaction itself.
+ */
 interface StoredLocation extends TransactionLocation {
   bytes?: [number, number];
+  transaction?: Transaction;
 }
 
 function locationOf(stored: StoredLocation): TransactionLocation {
@@ -1035,10 +1043,11 @@ function locationOf(stored: StoredLocation): TransactionLocation {
  * The block record's JSON, `{"header":...,"transactions":[...]}`, written piece by piece so that
  * each transaction's byte span in it is known: the same JSON as JSON.stringify(block) gives.
  */
-function encodeBlockRecord(block: Block): { text: string; spans: Array<[number, number]> } {
+function encodeBlockRecord(block: Block): { text: string; spans: Array<[number, number]>; texts: string[] } {
   const prefix = `{"header":${JSON.stringify(block.header)},"transactions":[`;
   const parts = [prefix];
   const spans: Array<[number, number]> = [];
+  const texts: string[] = [];
   let offset = Buffer.byteLength(prefix, 'utf8');
   for (const [position, transaction] of block.transactions.entries()) {
     if (position > 0) {
@@ -1048,11 +1057,12 @@ function encodeBlockRecord(block: Block): { text: string; spans: Array<[number, 
     const text = JSON.stringify(transaction);
     const length = Buffer.byteLength(text, 'utf8');
     parts.push(text);
+    texts.push(text);
     spans.push([offset, offset + length]);
     offset += length;
   }
   parts.push(']}');
-  return { text: parts.join(''), spans };
+  return { text: parts.join(''), spans, texts };
 }
 
 const HEADER_OPENING = Buffer.from('{"header":', 'utf8');
