@@ -45,9 +45,11 @@ import {
   type Hash,
   type NodeId,
   type NodeLookup,
+  type NodeWrite,
 } from '../merkle/index.js';
 import { checkCommittedBlock, headerRootsDiffer, stateAfterBlock, type BlockCheckCode, type CommittedBlockParts, type LedgerState } from '../verify/block-checks.js';
 import { EpochHistory, loadEpochHistory, type EpochChange } from './epochs.js';
+import { LogNodes, type LogNodeSource } from './log-nodes.js';
 import { eventIndexEntries, eventTimeMilliseconds, TIME_INDEX_NAME, type EventIndexName } from './event-index.js';
 import { eventReference, fixedHex, storeKeys } from './keys.js';
 import { busyBlocksBefore, notesUnder, searchIdentifiers, writeAuditorIndices, type SearchHit } from './auditor-indices.js';
@@ -200,6 +202,7 @@ export class BlockStore {
     private readonly validators: ValidatorSet | undefined,
     stateTree: { root: Child; floor: number },
     private readonly stateHeightsKept: number,
+    private readonly logNodes: LogNodes,
   ) {
     this.headState = head;
     this.frontier = frontier;
@@ -293,7 +296,8 @@ export class BlockStore {
     const frontier = MerkleFrontier.fromNodes(headState.logSize, frontierNodes);
     assert(toHex(frontier.root()) === headState.logRoot, 'the Merkle frontier disagrees with a tail that passed its checks');
     assert(epochs.ok, 'the epoch history failed to load without a reported problem');
-    const store = new BlockStore(db, options.genesis, expectedGenesisHash, headState, frontier, epochs.history, options.validators, { root: stateTreeRoot, floor: stateFloor }, stateHeightsKept);
+    const logNodes = await LogNodes.load(logNodeSource(db), headState.logSize);
+    const store = new BlockStore(db, options.genesis, expectedGenesisHash, headState, frontier, epochs.history, options.validators, { root: stateTreeRoot, floor: stateFloor }, stateHeightsKept, logNodes);
     store.createdOnOpen = created;
     return { ok: true, store };
   }
@@ -375,8 +379,12 @@ export class BlockStore {
 
     const firstLeaf = previous.logSize;
     const located = new Set<string>();
+    const logWrites: NodeWrite[] = [];
     for (const [position, leaf] of checked.leafHashes.entries()) {
-      for (const node of frontier.append(leaf)) batch.put(storeKeys.merkleNode(node.id.level, node.id.index), node.hash);
+      for (const node of frontier.append(leaf)) {
+        batch.put(storeKeys.merkleNode(node.id.level, node.id.index), node.hash);
+        logWrites.push(node);
+      }
       const txId = checked.transactionIds[position]!;
       // The first commit of an id is where it lives; a later duplicate is recorded (and rejected by the rules) but never moves it.
       if (existing[position] === undefined && !located.has(txId)) {
@@ -436,6 +444,7 @@ export class BlockStore {
     }
     this.frontier = frontier;
     this.headState = state;
+    this.logNodes.appended(logWrites, state.logSize);
     this.recentStates.set(height, state);
     if (this.recentStates.size > STORE_LIMITS.recentStatesKept) this.recentStates.delete(this.recentStates.keys().next().value!);
     this.epochHistory = epochs;
@@ -752,7 +761,7 @@ export class BlockStore {
   /** Merkle root of the first `size` ledger entries (any size up to the head's log size). */
   async logRoot(size: number): Promise<string> {
     assert(Number.isInteger(size) && size >= 0 && size <= this.headState.logSize, `log size ${size} is beyond the log`);
-    return toHex(rootFromNodes(size, await readNodes(this.db, nodesForRoot(size))));
+    return toHex(rootFromNodes(size, await this.logNodes.lookup(nodesForRoot(size))));
   }
 
   /**
@@ -769,7 +778,7 @@ export class BlockStore {
   async inclusionProofOf(record: Pick<TransactionOutcome, 'height' | 'position' | 'leafIndex' | 'txId' | 'result'>, logSize = this.headState.logSize): Promise<InclusionProof | undefined> {
     if (record.leafIndex >= logSize || logSize > this.headState.logSize) return undefined;
     const { txId } = record;
-    const lookup = await readNodes(this.db, [...nodesForInclusionProof(record.leafIndex, logSize), ...nodesForRoot(logSize)]);
+    const lookup = await this.logNodes.lookup([...nodesForInclusionProof(record.leafIndex, logSize), ...nodesForRoot(logSize)]);
     return {
       entry: { height: record.height, position: record.position, txId, result: record.result },
       leafIndex: record.leafIndex,
@@ -818,15 +827,14 @@ export class BlockStore {
    * C2SP tile is made of, ledger/tlog/tiles.ts). Every id must lie within the current log.
    */
   async merkleNodeHashes(ids: readonly NodeId[]): Promise<Hash[]> {
-    for (const id of ids) assert((id.index + 1) * 2 ** id.level <= this.headState.logSize, `merkle node ${id.level}/${id.index} is beyond the log`);
-    const lookup = await readNodes(this.db, ids);
+    const lookup = await this.logNodes.lookup(ids);
     return ids.map((id) => lookup(id));
   }
 
   /** An RFC 9162 consistency proof that the log of `newSize` extends the log of `oldSize`. */
   async consistencyProof(oldSize: number, newSize: number): Promise<string[]> {
     assert(Number.isInteger(oldSize) && oldSize >= 1 && oldSize <= newSize && newSize <= this.headState.logSize, `no consistency proof from ${oldSize} to ${newSize}`);
-    const lookup = await readNodes(this.db, nodesForConsistencyProof(oldSize, newSize));
+    const lookup = await this.logNodes.lookup(nodesForConsistencyProof(oldSize, newSize));
     return buildConsistencyProof(oldSize, newSize, lookup).map(toHex);
   }
 
@@ -976,6 +984,14 @@ const UNCACHED_READ: ReadOptions = { fillCache: false };
 async function getRecord<T>(db: Database, key: string, options: ReadOptions = {}): Promise<T | undefined> {
   const value = await db.get(key, options);
   return value === undefined ? undefined : decodeRecord<T>(value);
+}
+
+/** The ledger's log rows as LogNodes reads them. */
+function logNodeSource(db: Database): LogNodeSource {
+  return {
+    getMany: (keys) => db.getMany(keys),
+    range: (gte, lt) => db.values({ gte, lt }).all(),
+  };
 }
 
 /** Reads the given Merkle nodes in one batch and returns a lookup over them. */
