@@ -12,7 +12,7 @@ import { describeZodError } from '../ledger/model/zod-errors.js';
 import { DEFAULT_TIMINGS } from '../consensus/defaults.js';
 import { DEFAULT_MEMPOOL_LIMITS } from './mempool.js';
 import { DEFAULT_ADMISSION_CONTROL } from './admission-control.js';
-import { DEFAULT_SCRUB_BLOCKS_PER_SECOND, SCRUB_BLOCKS_PER_SECOND_MAX } from '../ledger/store/scrub.js';
+import { DEFAULT_SCRUB_BLOCKS_PER_SECOND, DEFAULT_SCRUB_BUSY_PERCENT_MAX, SCRUB_BLOCKS_PER_SECOND_MAX, SCRUB_BUSY_PERCENT_MAX, SCRUB_BUSY_PERCENT_MIN } from '../ledger/store/scrub.js';
 import { STATE_HEIGHTS_KEPT_DEFAULT, STATE_HEIGHTS_KEPT_MAX, STATE_HEIGHTS_KEPT_MIN } from '../ledger/store/state-tree-rows.js';
 
 /**
@@ -103,10 +103,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Committed blocks the background scrub re-verifies per second (default 20); 0 turns the scrub off. */
       scrubBlocksPerSecond: z.number().int().min(0).max(SCRUB_BLOCKS_PER_SECOND_MAX).default(DEFAULT_SCRUB_BLOCKS_PER_SECOND),
+      /** The most of the wall time, percent, the scrub spends checking (default 1): it rests after each height in proportion to the height's cost. */
+      scrubBusyPercentMax: z.number().min(SCRUB_BUSY_PERCENT_MIN).max(SCRUB_BUSY_PERCENT_MAX).default(DEFAULT_SCRUB_BUSY_PERCENT_MAX),
       /** Heights whose state trees are kept for state proofs (default 128; docs/encoding.md, section 11). */
       stateHeightsKept: z.number().int().min(STATE_HEIGHTS_KEPT_MIN).max(STATE_HEIGHTS_KEPT_MAX).default(STATE_HEIGHTS_KEPT_DEFAULT),
     })
-    .default({ scrubBlocksPerSecond: DEFAULT_SCRUB_BLOCKS_PER_SECOND, stateHeightsKept: STATE_HEIGHTS_KEPT_DEFAULT }),
+    .default({ scrubBlocksPerSecond: DEFAULT_SCRUB_BLOCKS_PER_SECOND, scrubBusyPercentMax: DEFAULT_SCRUB_BUSY_PERCENT_MAX, stateHeightsKept: STATE_HEIGHTS_KEPT_DEFAULT }),
   consensus: z
     .strictObject({
       roundTimeoutBaseMs: z.number().int().min(50).default(DEFAULT_TIMINGS.roundTimeoutBaseMs),

@@ -51,6 +51,7 @@ export function createMetrics() {
       registers: [registry],
     }),
     scrubHeight: new Gauge({ name: 'custodia_scrub_height', help: 'The height the background store scrub re-verified last (it walks 1..head, then starts again)', registers: [registry] }),
+    scrubStepSeconds: new Histogram({ name: 'custodia_scrub_step_seconds', help: 'Wall time of the background store scrub re-verifying one height; the scrub rests after each in proportion (store.scrubBusyPercentMax)', buckets: secondsBuckets, registers: [registry] }),
     scrubPasses: new Counter({ name: 'custodia_scrub_passes_total', help: 'Full passes of the background store scrub over the committed chain', registers: [registry] }),
     storeDamageFound: new Gauge({ name: 'custodia_store_damage_found', help: '1 once a checked read or the scrub found the ledger store damaged (docs/operations.md, "Damage and repair"); the validator is then not ready', registers: [registry] }),
     storeDamageHeight: new Gauge({ name: 'custodia_store_damage_height', help: 'The height of the first damage found in the ledger store (0 when none)', registers: [registry] }),

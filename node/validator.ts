@@ -199,9 +199,11 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   const scrubber = new StoreScrubber({
     scrub: new StoreScrub({ headHeight: () => store.head().height, checkHeight: (height) => store.checkStoredHeight(height) }),
     blocksPerSecond: config.store.scrubBlocksPerSecond,
+    busyPercentMax: config.store.scrubBusyPercentMax,
     logger,
-    onStep: (step) => {
+    onStep: (step, durationMs) => {
       if (step.kind === 'idle') return;
+      metrics.scrubStepSeconds.observe(durationMs / 1000);
       metrics.scrubHeight.set(step.height);
       if (step.passCompleted) metrics.scrubPasses.inc();
     },

@@ -3,8 +3,9 @@
  * nobody for months, so damage to them would stay hidden until a peer or an auditor asks. The
  * scrub re-verifies the stored chain one height at a time, 1 to the head and then from 1 again,
  * with the checks the store runs on its tail when it opens (BlockStore.checkStoredHeight). This
- * is the walk only; the pace, at most `scrubBlocksPerSecond`, is kept by the node's scheduler
- * (node/store-scrubber.ts), which waits between heights so that no step stalls the process.
+ * is the walk only; the pace, at most `scrubBlocksPerSecond` and at most `scrubBusyPercentMax` of
+ * the time, is kept by the node's scheduler (node/store-scrubber.ts), which waits between heights
+ * so that no step stalls the process.
  */
 import type { StoreDamage } from './checked-reads.js';
 
@@ -18,6 +19,16 @@ export interface ScrubTarget {
 export const DEFAULT_SCRUB_BLOCKS_PER_SECOND = 20;
 /** The most a validator may be configured to scrub per second: each block costs its certificate's signatures. */
 export const SCRUB_BLOCKS_PER_SECOND_MAX = 1000;
+/**
+ * The share of wall time, percent, the scrub may spend checking unless configured otherwise:
+ * after a height that took d ms it waits at least d × (100 − p) / p ms. A height's cost grows with
+ * its block (its transactions' hashes, its state tree rows), so a block rate alone let a busy
+ * chain's scrub take an eighth of a validator's CPU (docs/performance.md, "Levers").
+ */
+export const DEFAULT_SCRUB_BUSY_PERCENT_MAX = 1;
+/** The bounds of `store.scrubBusyPercentMax`. */
+export const SCRUB_BUSY_PERCENT_MIN = 0.1;
+export const SCRUB_BUSY_PERCENT_MAX = 100;
 
 export type ScrubStep =
   /** Nothing committed yet. */

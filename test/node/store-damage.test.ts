@@ -67,7 +67,7 @@ async function oneValidatorTestnet(scrubBlocksPerSecond: number): Promise<Testne
   const raw = JSON.parse(await readFile(configFile, 'utf8')) as Record<string, any>;
   raw.api.listen = '127.0.0.1:0';
   raw.metrics.listen = '127.0.0.1:0';
-  raw.store = { scrubBlocksPerSecond };
+  raw.store = { scrubBlocksPerSecond, scrubBusyPercentMax: 100 };
   await writeFile(configFile, JSON.stringify(raw));
   const loaded = await loadConfig(configFile);
   if (!loaded.ok) throw new Error(loaded.message);

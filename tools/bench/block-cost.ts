@@ -12,9 +12,9 @@
  * their nearest callers, and functions by self time. V8 samples on wall-clock time: on a box with
  * more runnable processes than cores, confirm what it shows with CPU seconds.
  *
- *   npx tsx tools/bench/block-cost.ts [--rate 100] [--duration 20] [--warmup 5] [--validators 4] [--profile] [--json]
+ *   npx tsx tools/bench/block-cost.ts [--rate 100] [--duration 20] [--warmup 5] [--validators 4] [--batch 1] [--profile [--profile-out FILE]] [--json]
  */
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { BenchCluster } from './cluster.js';
 import { openLoop, percentile } from './load.js';
@@ -46,23 +46,28 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
     validators: { type: 'string', default: '4' },
+    /** Transactions per request (`custodia bench --batch`). */
+    batch: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
     /** Also profile every validator over the window and print validator 0's heaviest functions by self time. */
     profile: { type: 'boolean', default: false },
+    /** With --profile, also copy validator 0's profile to this file (for DevTools or a script). */
+    'profile-out': { type: 'string' },
   },
 });
 const rate = Number(values.rate);
 const durationS = Number(values.duration);
 const warmupS = Number(values.warmup);
 const validatorCount = Number(values.validators);
-for (const [name, value, min, max] of [['rate', rate, 1, 10_000], ['duration', durationS, 1, 600], ['warmup', warmupS, 0, 600], ['validators', validatorCount, 1, 31]] as const) {
+const batch = Number(values.batch);
+for (const [name, value, min, max] of [['rate', rate, 1, 10_000], ['batch', batch, 1, 1_000], ['duration', durationS, 1, 600], ['warmup', warmupS, 0, 600], ['validators', validatorCount, 1, 31]] as const) {
   if (!Number.isSafeInteger(value) || value < min || value > max) throw new Error(`--${name} takes a whole number from ${min} to ${max}`);
 }
 
 const cluster = await BenchCluster.start({ validators: validatorCount, roundTimeoutBaseMs: 1000, requestsPerSecondPerAddress: 500_000 });
 try {
   const workload = await presign(cluster.chainId, cluster.layout.participantKeyFiles, Math.ceil((warmupS + durationS) * rate * 1.02) + 1);
-  const target = { apiUrls: cluster.layout.configFiles.map((_, index) => cluster.apiUrl(index)), bodies: workload.bodies, batch: 1, waitMs: 30_000 };
+  const target = { apiUrls: cluster.layout.configFiles.map((_, index) => cluster.apiUrl(index)), bodies: workload.bodies, batch, waitMs: 30_000 };
   let start: { metrics: Sample[]; cpu: number[] } | undefined;
   let end: { metrics: Sample[]; cpu: number[] } | undefined;
   const marks = [
@@ -104,6 +109,12 @@ try {
       persistsPerS: round(delta('custodia_consensus_fsync_seconds_count', index) / durationS, 2),
       persistMeanMs: round(mean('custodia_consensus_fsync_seconds', index), 2),
       executionMeanMs: round(mean('custodia_block_execution_seconds', index), 2),
+      /** The background store scrub: heights it re-verified a second, and its wall time per height (custodia_scrub_step_seconds). */
+      scrubHeightsPerS: round(delta('custodia_scrub_step_seconds_count', index) / durationS, 2),
+      scrubStepMeanMs: round(mean('custodia_scrub_step_seconds', index), 2),
+      scrubHeightAtEnd: end!.metrics[index]!.get('custodia_scrub_height') ?? null,
+      scrubPassesAtEnd: end!.metrics[index]!.get('custodia_scrub_passes_total') ?? null,
+      headAtEnd: end!.metrics[index]!.get('custodia_ledger_height') ?? null,
       /** The event loop's delay over the window (prom-client resets its histogram at each scrape), ms. */
       eventLoopLagP99Ms: round((end!.metrics[index]!.get('custodia_process_nodejs_eventloop_lag_p99_seconds') ?? 0) * 1000, 1),
       eventLoopLagMaxMs: round((end!.metrics[index]!.get('custodia_process_nodejs_eventloop_lag_max_seconds') ?? 0) * 1000, 1),
@@ -125,6 +136,7 @@ try {
       files = await cluster.profiles();
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    if (files[0]?.[0] !== undefined && values['profile-out'] !== undefined) await copyFile(files[0][0], values['profile-out']);
     if (files[0]?.[0] !== undefined) process.stderr.write(selfTimeTop(JSON.parse(await readFile(files[0][0], 'utf8')) as CpuProfile, 40));
   }
   process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${JSON.stringify(report, null, 2)}\n`);
