@@ -7,7 +7,7 @@
  * the MANIFEST and the write-ahead *.log, which opening may rewrite. Across file systems, where
  * a link is impossible, tables are copied too.
  */
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { copyFile, link, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,24 @@ const IMMUTABLE_FILE = /^\d+\.(ldb|sst)$/;
  */
 export const EXIT_REMOVAL_RETRIES = 10;
 
+/**
+ * Removes, as the process exits, a folder a LevelDB database may still have open. The folder is
+ * renamed away first: LevelDB's background thread names its files by the folder's old path, so
+ * from then on it can add none to what is being removed (its creations fail, harmless at exit).
+ * Removing in place raced with it: under load a compaction's new table landed after the removal
+ * had emptied the folder, and the folder stayed behind.
+ */
+export function removeFolderAtExit(directory: string): void {
+  let doomed = directory;
+  try {
+    renameSync(directory, `${directory}-removing`);
+    doomed = `${directory}-removing`;
+  } catch {
+    // Gone already, or not renamable: removed where it is.
+  }
+  rmSync(doomed, { recursive: true, force: true, maxRetries: EXIT_REMOVAL_RETRIES });
+}
+
 export interface ReadCopy {
   directory: string;
   remove(): Promise<void>;
@@ -31,7 +49,7 @@ export async function makeReadCopy(source: string): Promise<ReadCopy> {
   const directory = await mkdtemp(join(tmpdir(), 'custodia-read-copy-'));
   // A process that ends without removing the copy (an uncaught error, process.exit, a command
   // interrupted: tools/commands/exit-on-interrupt.ts) still removes it.
-  const removeOnExit = () => rmSync(directory, { recursive: true, force: true, maxRetries: EXIT_REMOVAL_RETRIES });
+  const removeOnExit = () => removeFolderAtExit(directory);
   process.on('exit', removeOnExit);
   const remove = async () => {
     process.off('exit', removeOnExit);

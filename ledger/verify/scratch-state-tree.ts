@@ -11,7 +11,6 @@
  * STATE_TREE_PENDING_NODES_MAX changes waiting for their batch (and as many being written), and
  * LevelDB's caches (SCRATCH_CACHE_BYTES, its write buffer); not the tree, whatever its size.
  */
-import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +18,7 @@ import { ClassicLevel } from 'classic-level';
 import { assert } from '../assert.js';
 import { decodeNode } from '../state-tree/nodes.js';
 import { LayeredStateTree } from '../state-tree/layered-tree.js';
-import { EXIT_REMOVAL_RETRIES } from '../store/read-copy.js';
+import { removeFolderAtExit } from '../store/read-copy.js';
 
 /**
  * Depths kept in memory for good: depth 0 to 3, at most 4,369 nodes (rows of up to 1.7 KB, 658
@@ -81,7 +80,7 @@ export class ScratchStateTree {
     });
     // A process that ends without closing the tree (an uncaught error, process.exit, a command
     // interrupted: tools/commands/exit-on-interrupt.ts) still removes the folder.
-    const removeOnExit = () => rmSync(directory, { recursive: true, force: true, maxRetries: EXIT_REMOVAL_RETRIES });
+  const removeOnExit = () => removeFolderAtExit(directory);
     process.on('exit', removeOnExit);
     try {
       const db: Scratch = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view', cacheSize: SCRATCH_CACHE_BYTES, maxOpenFiles: SCRATCH_TABLES_OPEN_MAX });
