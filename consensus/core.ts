@@ -884,7 +884,9 @@ export class ConsensusCore {
 
   /**
    * Whether a block at `height` over `ancestors` must be proposed now rather than at the
-   * heartbeat: transactions wait, an ancestor's payload needs descendants to commit, or a
+   * heartbeat: transactions wait (beyond those of the blocks this step committed, which the
+   * application learns of only from this step's output), an uncommitted ancestor's payload needs
+   * descendants to commit, or a
    * scheduled validator-set change needs the chain to reach its height (which counts blocks,
    * so an idle chain would otherwise take a heartbeat per block of notice). Past the epoch's end,
    * waiting transactions cannot go into a block; two blocks there are worth hurrying: the last
@@ -896,7 +898,7 @@ export class ConsensusCore {
     const scheduled = this.scheduledChange();
     if (role === 'beyond') return height <= scheduled!.startHeight + 1;
     if (scheduled !== undefined) return true;
-    return this.port.hasPendingTransactions() || ancestors.some((block) => block.header.txCount > 0);
+    return ancestors.some((block) => block.header.txCount > 0) || this.port.hasPendingTransactions(this.commits.map((committed) => committed.block));
   }
 
   /** Exponential backoff in the rounds since the last commit; reset by the next commit. */
@@ -934,7 +936,10 @@ export class ConsensusCore {
     // Blocks committed in this very step are not executed yet: the application must see them
     // as ancestors too, or it would propose their transactions again.
     const ancestors = [...this.commits.map((committed) => committed.block), ...this.tree.pathFromRoot(parentHash)];
-    if (!now && !this.proposalUrgent(height, ancestors) && !justifiedByTc) {
+    // Urgency counts the uncommitted ancestors only: blocks this very QC committed need no
+    // descendant, since the sync-info below carries the QC that commits them to everyone. An
+    // isolated transaction then costs two blocks, not three (docs/consensus.md, "Idle chains").
+    if (!now && !this.proposalUrgent(height, this.tree.pathFromRoot(parentHash)) && !justifiedByTc) {
       if (this.proposalDueMs !== null) return;
       this.proposalDueMs = this.nowMs + this.config.timings.idleProposalDelayMs;
       // The others learn of the QC that opened this round only from its proposal, a heartbeat

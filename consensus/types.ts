@@ -143,8 +143,12 @@ export interface ApplicationPort {
    * have taken effect; the core ignores one that starts at or below its epoch's start).
    */
   scheduledValidatorSet(): ScheduledValidatorSet | undefined;
-  /** Whether transactions are waiting; if not, a leader may wait before proposing an empty block. */
-  hasPendingTransactions(): boolean;
+  /**
+   * Whether transactions are waiting that no committed block orders, neither one the application
+   * was given nor `committedThisStep` (blocks this step committed, whose commit output the
+   * application has not seen yet); if none, a leader may wait before proposing an empty block.
+   */
+  hasPendingTransactions(committedThisStep: readonly ProposedBlockView[]): boolean;
   /**
    * Payload and ledger fields for a new block at `height` on top of `parent`. Undefined when the
    * application has not yet executed the parent's ledgerHeight (a block's ledgerHeight never goes

@@ -152,8 +152,9 @@ export class LedgerApplication implements ApplicationPort {
   }
 
   /** Transactions waiting that no committed block has ordered yet. */
-  hasPendingTransactions(): boolean {
-    return this.options.mempool.select(1, Number.POSITIVE_INFINITY, this.ordered).length > 0;
+  hasPendingTransactions(committedThisStep: readonly ProposedBlockView[]): boolean {
+    const committedIds = committedThisStep.filter((block) => block.header.txCount > 0).map((block) => new Set(this.idsOf(block)));
+    return this.options.mempool.hasEntryOutside([this.ordered, ...committedIds]);
   }
 
   propose(context: ProposalContext): ProposalContent | undefined {

@@ -80,6 +80,12 @@ export class Mempool {
   }
 
   /** The oldest transactions not in `exclude`, up to the given count and bytes. */
+  /** Whether some entry's id is in none of `excluded`. */
+  hasEntryOutside(excluded: ReadonlyArray<ReadonlySet<string>>): boolean {
+    for (const entry of this.entries.values()) if (!excluded.some((ids) => ids.has(entry.id))) return true;
+    return false;
+  }
+
   select(countMax: number, bytesMax: number, exclude: ReadonlySet<string>): MempoolEntry[] {
     const selected: MempoolEntry[] = [];
     let bytes = 0;

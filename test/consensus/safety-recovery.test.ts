@@ -119,7 +119,7 @@ describe('a lost safety record', () => {
   it('recovers on an idle network too: peers answer its requests for their certificates', () => {
     const cluster = new LockstepCluster(4, { timings: { idleProposalDelayMs: 600_000 } });
     for (let index = 0; index < 6; index++) cluster.submit(`tx-${index}`);
-    cluster.runUntil(cluster.nowMs + 5_000, () => minCommitted(cluster) >= 3 && cluster.nodes.every((node) => !node.app.hasPendingTransactions()));
+    cluster.runUntil(cluster.nowMs + 5_000, () => minCommitted(cluster) >= 3 && cluster.nodes.every((node) => !node.app.hasPendingTransactions([])));
     const watched = cluster.node('validator-1');
     cluster.crash('validator-1');
     const outputsAtRestart = watched.outputs.length;

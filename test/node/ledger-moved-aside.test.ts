@@ -18,7 +18,9 @@ async function blockHash(index: number, height: number): Promise<string> {
 
 describe('a validator whose ledger store was moved aside', () => {
   it('rebuilds it from its peers, keeping its safety state, and signs again', async () => {
+    // Two rounds of submissions, so the chain holds more than one block to fetch again.
     expect(await network.submitAndWait(0, 8)).toEqual(Array(8).fill('committed'));
+    expect(await network.submitAndWait(0, 4)).toEqual(Array(4).fill('committed'));
     const committedHeight = await network.height(0);
     await network.waitUntil(async () => (await network.height(2)) >= committedHeight, 60_000, 'validator-2 executing what validator-0 committed');
     const heightBefore = await network.height(2);

@@ -23,6 +23,10 @@ describe('the mempool', () => {
     expect(mempool.select(10, 1_000_000, new Set([ids[1]!])).map((entry) => entry.id)).toEqual([ids[0], ids[2]]);
     expect(mempool.select(1, 1_000_000, new Set()).map((entry) => entry.id)).toEqual([ids[0]]);
     expect(mempool.select(10, 150, new Set()).map((entry) => entry.id)).toEqual([ids[0]]);
+    // Waiting work: an entry outside every excluded set (ordered ones, a block committed this step).
+    expect(mempool.hasEntryOutside([new Set([ids[0]!]), new Set([ids[1]!])])).toBe(true);
+    expect(mempool.hasEntryOutside([new Set([ids[0]!, ids[2]!]), new Set([ids[1]!])])).toBe(false);
+    expect(mempool.hasEntryOutside([])).toBe(true);
     mempool.remove(ids[0]!);
     expect(mempool.has(ids[0]!)).toBe(false);
     expect(mempool.sizeBytes).toBe(200);

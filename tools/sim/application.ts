@@ -332,8 +332,11 @@ export class SimApplication implements ApplicationPort {
     this.#arrivals = 0;
   }
 
-  hasPendingTransactions(): boolean {
-    return this.#mempool.size > 0;
+  hasPendingTransactions(committedThisStep: readonly ProposedBlockView[]): boolean {
+    if (this.#mempool.size === 0) return false;
+    const excluded = idsIn([...this.#queue.map((committed) => committed.block), ...committedThisStep]);
+    for (const id of this.#mempool.keys()) if (!excluded.has(id)) return true;
+    return false;
   }
 
   executedThrough(): number {

@@ -46,8 +46,9 @@ export class TestApplication implements ApplicationPort {
   /** A validator set change, visible once the ledger has executed `approvedAtHeight` (as contracts record it). */
   change: (ScheduledValidatorSet & { approvedAtHeight: number }) | undefined;
 
-  hasPendingTransactions(): boolean {
-    return this.pending.some((transaction) => !this.committed.includes(transaction));
+  hasPendingTransactions(committedThisStep: readonly ProposedBlockView[]): boolean {
+    const inFlight = new Set([...this.ordered, ...committedThisStep.flatMap((block) => decodePayload(block.payload))]);
+    return this.pending.some((transaction) => !this.committed.includes(transaction) && !inFlight.has(transaction));
   }
 
   executedThrough(): number {

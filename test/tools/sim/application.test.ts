@@ -225,7 +225,7 @@ describe('SimApplication', () => {
     const phantom = header(app, 2, blockHash(block1.block.header), ['zz']);
     expect(app.checkProposal(phantom, payload(['zz']), []).verdict).toBe('missing-transactions');
     app.crash();
-    expect(app.hasPendingTransactions()).toBe(false);
+    expect(app.hasPendingTransactions([])).toBe(false);
     expect(app.wantedBlocks).toBe(0);
     expect(app.executedHeight).toBe(1);
     expect(app.bodyOf(id('b'))).toBe('b');
