@@ -19,7 +19,7 @@ import { forbidden, readerOf, stateReader, type ReadAccess, type Reader } from '
 import { blockCache } from './block-cache.js';
 import type { Operation } from './operations.js';
 import { hash } from './schemas.js';
-import { identifierParameter, parseRequestPart, transactionIdParameter } from './validation.js';
+import { identifierParameter, noQuery, parseRequestPart, transactionIdParameter } from './validation.js';
 
 /** Requests one page lists by subject or party. */
 export const APPROVALS_PER_PAGE = 100;
@@ -154,7 +154,7 @@ export function approvalRoutes(context: ValidatorContext, access: ReadAccess): R
 
   router.get('/v1/approvals/:id', access.require, async (request, response) => {
     const { id } = parseRequestPart(approvalParameters, request, 'params');
-    parseRequestPart(z.strictObject({}), request, 'query');
+    parseRequestPart(noQuery, request, 'query');
     const approval = await approvalTrail(state, id);
     if (approval === undefined) throw new ApiError(404, 'not-found', `no approval request ${id}`, 'id');
     const reader = readerOf(response);

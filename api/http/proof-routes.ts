@@ -29,7 +29,7 @@ import type { ValidatorContext } from '../../node/validator.js';
 import { canReadEvent, forbidden, readerOf, type ReadAccess, type Reader } from './access.js';
 import type { Operation } from './operations.js';
 import { blockHeaderSchema, hash, quorumCertificateSchema, transactionResultSchema } from './schemas.js';
-import { parseRequestPart, positiveIntegerParameter, transactionIdParameter } from './validation.js';
+import { noQuery, parseRequestPart, positiveIntegerParameter, transactionIdParameter } from './validation.js';
 
 /** What a client waits before asking again for a proof that is not yet checkpointed. */
 const CHECKPOINT_RETRY_SECONDS = 1;
@@ -110,7 +110,7 @@ export async function canReadTransaction(store: BlockStore, reader: Reader, reco
  */
 export async function provableTransaction(store: BlockStore, request: Request, response: Response): Promise<TransactionRecord> {
   const { id } = parseRequestPart(transactionProofParameters, request, 'params');
-  parseRequestPart(z.strictObject({}), request, 'query');
+  parseRequestPart(noQuery, request, 'query');
   const record = await store.getTransaction(id);
   if (record === undefined) throw new ApiError(404, 'not-found', `no committed transaction ${id}`, 'id');
   if (!(await canReadTransaction(store, readerOf(response), record))) throw forbidden(`${readerOf(response).participant} neither signed transaction ${id} nor is a party to its events`, 'id');

@@ -19,7 +19,7 @@ import { csvTable } from './fsma204.js';
 import { readableItems, redacted, redactedRecordSchema } from './party-rule.js';
 import type { Operation } from './operations.js';
 import { hash, shipmentSchema } from './schemas.js';
-import { parseRequestPart, transactionIdParameter } from './validation.js';
+import { noQuery, parseRequestPart, transactionIdParameter } from './validation.js';
 
 /** State records read in one batch while listing a recall's scope. */
 const RECORDS_PER_BATCH = 1000;
@@ -116,7 +116,7 @@ export function recallRoutes(context: ValidatorContext, access: ReadAccess): Rou
 
   const recallOf = async (request: Request) => {
     const { id } = parseRequestPart(recallParameters, request, 'params');
-    parseRequestPart(z.strictObject({}), request, 'query');
+    parseRequestPart(noQuery, request, 'query');
     const recall = await readRecall(state, id);
     if (recall === undefined) throw new ApiError(404, 'not-found', `no recall ${id}`, 'id');
     return recall;

@@ -26,7 +26,7 @@ import type { Operation } from './operations.js';
 import { readableItems } from './party-rule.js';
 import { readErrors } from './proof-routes.js';
 import { blockHeaderSchema, quorumCertificateSchema } from './schemas.js';
-import { parseRequestPart } from './validation.js';
+import { noQuery, parseRequestPart } from './validation.js';
 
 /** What a client waits before asking again while no block is certified yet. */
 const CHECKPOINT_RETRY_SECONDS = 1;
@@ -88,7 +88,7 @@ export function stateProofRoutes(context: ValidatorContext, access: ReadAccess):
 
   router.get('/v1/proofs/state/:key', access.require, async (request, response) => {
     const { key } = parseRequestPart(stateProofParameters, request, 'params');
-    parseRequestPart(z.strictObject({}), request, 'query');
+    parseRequestPart(noQuery, request, 'query');
     const reader = readerOf(response);
     if (!(await canReadStateKey(store, reader, key))) {
       throw forbidden(`${reader.participant} may not read ${key}: other participants than auditors and regulators read the records of items and lots whose history they may read, and recalls`, 'key');

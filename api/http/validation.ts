@@ -29,6 +29,9 @@ function apiErrorOf(error: z.ZodError, part: RequestPart): ApiError {
   return new ApiError(400, CODES[part], path === '' ? issue.message : `${path}: ${issue.message}`, path);
 }
 
+/** The query of a route that takes none: any parameter is refused (built once, not per request). */
+export const noQuery = z.strictObject({});
+
 export function parseRequestPart<Schema extends z.ZodType>(schema: Schema, request: Request, part: RequestPart): z.output<Schema> {
   const parsed = schema.safeParse(part === 'query' ? request.query : request.params);
   if (!parsed.success) throw apiErrorOf(parsed.error, part);

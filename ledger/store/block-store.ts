@@ -1018,7 +1018,10 @@ function storeReader(db: Database, options: ReadOptions = {}): StoreReader {
     results: (height) => getRecord<TransactionResult[]>(db, storeKeys.results(height), options),
     writes: (height) => getRecord<StateWrite[]>(db, storeKeys.writes(height), options),
     heightOfHash: (hash) => getRecord<number>(db, storeKeys.blockHash(hash), options),
-    transactionLocation: (txId) => getRecord<TransactionLocation>(db, storeKeys.transaction(txId), options),
+    transactionLocations: async (txIds) => {
+      const values = await db.getMany(txIds.map((txId) => storeKeys.transaction(txId)), options);
+      return values.map((value) => (value === undefined ? undefined : { decode: () => decodeRecord<TransactionLocation>(value) }));
+    },
     merkleNodes: (ids) => readNodes(db, ids, options),
     stateTreeNodes: storedStateTreeNodes((key) => db.getSync(key, options)),
     stateTreeRoot: (height) => storedStateTreeRoot((key) => db.getSync(key, options), height),

@@ -30,7 +30,11 @@ export interface StoreReader {
   results(height: number): Promise<TransactionResult[] | undefined>;
   writes(height: number): Promise<StateWrite[] | undefined>;
   heightOfHash(hash: string): Promise<number | undefined>;
-  transactionLocation(txId: string): Promise<TransactionLocation | undefined>;
+  /**
+   * The location records of transactions, in their order, read together (one trip to LevelDB
+   * for a block's transactions, not one each); `decode` is called on each as the check reaches it.
+   */
+  transactionLocations(txIds: readonly string[]): Promise<Array<{ decode(): TransactionLocation } | undefined>>;
   merkleNodes(ids: readonly NodeId[]): Promise<NodeLookup>;
   /** The state tree's nodes (synchronous reads), and the root kept for a height (undefined once pruned). */
   stateTreeNodes: StateTreeNodes;
@@ -128,8 +132,9 @@ export async function checkStoredBlock(reader: StoreReader, height: number, opti
   const logRoot = toHex(rootFromNodes(state.logSize, nodes));
   if (logRoot !== state.logRoot) return `the recorded log root ${state.logRoot} differs from the stored Merkle nodes' root ${logRoot}`;
 
+  const locations = await reader.transactionLocations(checked.transactionIds);
   for (const [position, txId] of checked.transactionIds.entries()) {
-    const location = await reader.transactionLocation(txId);
+    const location = locations[position]?.decode();
     if (location === undefined) return `transaction ${txId} has no location record`;
     const own = location.height === height && location.position === position && location.leafIndex === previous.logSize + position;
     const earlierDuplicate = location.height < height;

@@ -5,7 +5,10 @@
  * signed transactions without a read credential, and which endpoints are public.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Request } from 'express';
+import { ReadAccess } from '../../api/http/access.js';
 import { signReadRequest, READ_SIGNATURE_CLOCK_SKEW_MS } from '../../api/http/read-signature.js';
+import type { ValidatorContext } from '../../node/validator.js';
 import { CHAIN_ID, get, startApiNode, TOKENS, type ApiNode } from './support/api-node.js';
 
 let node: ApiNode;
@@ -107,5 +110,38 @@ describe('what needs no read credential', () => {
     ]) {
       expectUnauthorized(await get(`${node.url}${path}`), 'credential-required', 'authorization');
     }
+  });
+});
+
+describe('the credential check', () => {
+  const participant = 'urn:epc:id:pgln:0614141.00001';
+  const token = 'a-read-token-for-the-credential-check';
+  /** A ReadAccess over a store whose only state is one participant record, counting reads of each kind. */
+  function accessOver(status: 'active' | 'inactive') {
+    const record = { id: participant, name: 'Farm', roles: ['auditor'], status, keys: [] };
+    const reads = { sync: 0, async: 0 };
+    const state = new Map<string, unknown>([[`participant/${participant}`, record]]);
+    const store = {
+      getStateSync: (key: string) => (reads.sync++, state.get(key)),
+      getState: async (key: string) => (reads.async++, state.get(key)),
+    };
+    const context = { config: { chainId: CHAIN_ID, api: { readTokens: [{ token, participant, scope: 'read' }] } }, store } as unknown as ValidatorContext;
+    return { access: new ReadAccess(context), record, reads };
+  }
+  const request = (authorization: string) => ({ headers: { authorization } }) as unknown as Request;
+
+  it('reads the token holder’s current record with a synchronous get, no trip through the thread pool', async () => {
+    const { access, record, reads } = accessOver('active');
+    expect(await access.authenticate(request(`Bearer ${token}`))).toEqual({ participant, roles: ['auditor'], readsEverything: true, credential: 'token' });
+    expect(reads).toEqual({ sync: 1, async: 0 });
+    // Nothing is kept between requests: a participant deactivated is refused from the next one on.
+    record.status = 'inactive';
+    await expect(access.authenticate(request(`Bearer ${token}`))).rejects.toMatchObject({ status: 401, code: 'participant-inactive' });
+    expect(reads).toEqual({ sync: 2, async: 0 });
+  });
+
+  it('refuses a token whose participant is inactive', async () => {
+    const { access } = accessOver('inactive');
+    await expect(access.authenticate(request(`Bearer ${token}`))).rejects.toMatchObject({ status: 401, code: 'participant-inactive' });
   });
 });

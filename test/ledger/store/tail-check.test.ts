@@ -153,6 +153,51 @@ describe('the tail check on open', () => {
     expect(deep).toMatchObject({ ok: false, height: 1 });
   });
 
+  /** The key of the location record (`t:` row) of the transaction at `position` of block `height`. */
+  async function locationKey(directory: string, height: number, position: number): Promise<string> {
+    let found: string | undefined;
+    await rawEdit(directory, async (db) => {
+      for await (const [key, value] of db.iterator({ gte: storeKeys.transaction(''), lt: storeKeys.transaction('\uffff') })) {
+        const location = JSON.parse(new TextDecoder().decode(value));
+        if (location.height === height && location.position === position) found = key;
+      }
+    });
+    if (found === undefined) throw new Error(`no location record for height ${height} position ${position}`);
+    return found;
+  }
+
+  // The location records of a block's transactions are read together (one getMany); each is still
+  // checked in the block's order, and the first problem is the one named, as when read one by one.
+  const locationDamages: Array<{ what: string; damage: (db: ClassicLevel<string, Uint8Array>, key: string, other: string) => Promise<void>; says: RegExp }> = [
+    { what: 'a missing location record', damage: (db, key) => db.del(key), says: /transaction [0-9a-f]{64} has no location record/ },
+    {
+      what: 'a location record pointing at another position',
+      damage: async (db, key, other) => db.put(key, (await db.get(other))!),
+      says: /the location record of transaction [0-9a-f]{64} points at height 4 position 0/,
+    },
+    { what: 'a location record replaced by garbage bytes', damage: (db, key) => db.put(key, new Uint8Array([0xff, 0x00, 0x7b])), says: /cannot be read/ },
+  ];
+  for (const { what, damage, says } of locationDamages) {
+    it(`refuses to open after ${what}, naming the height; the scrub's check of the height names it too`, async () => {
+      const { chain, directory } = await builtStore();
+      const [key, other] = [await locationKey(directory, 4, 1), await locationKey(directory, 4, 0)];
+      await rawEdit(directory, (db) => damage(db, key, other));
+      const opened = await BlockStore.open({ directory, genesis: chain.genesis, validators: chain.validators });
+      expect(opened).toMatchObject({ ok: false, code: 'corrupt', height: 4 });
+      if (opened.ok) return;
+      expect(opened.message).toMatch(says);
+      // Below the checked tail the store opens, and the scrub's check of the height finds the same damage.
+      const shallow = await BlockStore.open({ directory, genesis: chain.genesis, validators: chain.validators, tailBlocksChecked: 2 });
+      if (!shallow.ok) throw new Error(shallow.message);
+      try {
+        expect(await shallow.store.checkStoredHeight(3)).toBeUndefined();
+        expect((await shallow.store.checkStoredHeight(4))?.detail).toMatch(says);
+      } finally {
+        await shallow.store.close();
+      }
+    });
+  }
+
   it('refuses a head record that points below a stored block', async () => {
     const { chain, directory } = await builtStore();
     await rawRewrite(directory, storeKeys.head, () => new TextEncoder().encode('5'));
