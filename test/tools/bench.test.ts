@@ -109,4 +109,15 @@ describe('custodia bench', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--validators must be an integer from 1 to 31');
   }, 120_000);
+
+  it('with --no-profile takes no CPU profile: a run reports its load and an empty breakdown', async () => {
+    const run = await runCli(['bench', '--validators', '1', '--rate', '5', '--duration', '2', '--warmup', '1', '--no-profile', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { validators: number; cpuBreakdown: Record<string, number>; detail: { sent: number; profiledBusySeconds: number } };
+    expect(result.validators).toBe(1);
+    // The measured window's transactions: 5 a second for 2 s.
+    expect(result.detail.sent).toBe(10);
+    expect(result.detail.profiledBusySeconds).toBe(0);
+    expect(Object.values(result.cpuBreakdown).every((percent) => percent === 0)).toBe(true);
+  }, 180_000);
 });

@@ -25,6 +25,12 @@ export interface RunOptions {
   load: LoadShape;
   batch: number;
   wan: boolean;
+  /**
+   * Whether to take every validator's CPU profile over the window (the default). V8's profiler
+   * holds every sample and code event until it stops, so a long window's memory figures are the
+   * profiler's as much as the validator's: `--no-profile` for those (cpuBreakdown and profiledBusySeconds are then zeros).
+   */
+  profile?: boolean;
   /** Testnet settings (timings, block limits); the bench's defaults otherwise. */
   testnet?: Partial<ClusterOptions>;
   log?: (line: string) => void;
@@ -100,6 +106,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     POOL_MAX,
     options.load.kind === 'rate' ? Math.ceil(seconds * options.load.ratePerS * 1.02) + options.batch : options.load.clients * seconds * CLOSED_LOOP_POOL_PER_CLIENT_SECOND,
   );
+  const profiling = options.profile !== false;
   log(`starting ${options.validators} validators${options.wan ? ' (links delayed 25 ms ± 5 ms)' : ''}`);
   const cluster = await BenchCluster.start({
     validators: options.validators,
@@ -119,7 +126,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
         void (async () => {
           const rssMb = cluster.rssMbLatest();
           cluster.resetMemoryPeaks();
-          cluster.toggleProfiles();
+          if (profiling) cluster.toggleProfiles();
           windowStart = { committed: await committedCount(cluster), cpu: await cluster.cpuSeconds(), rssMb };
         })();
       }, options.warmupS * 1000),
@@ -127,7 +134,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
         void (async () => {
           const rssMb = cluster.rssMbLatest();
           windowEnd = { committed: await committedCount(cluster), cpu: await cluster.cpuSeconds(), rssMb };
-          cluster.toggleProfiles();
+          if (profiling) cluster.toggleProfiles();
         })();
       }, seconds * 1000),
     ];
@@ -155,7 +162,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
     if (windowStart === undefined || windowEnd === undefined) throw new Error('the measured window was not sampled');
     // Profiles are written a moment after the second signal.
     let profiles: string[][] = [];
-    for (let attempt = 0; attempt < 100; attempt++) {
+    for (let attempt = 0; profiling && attempt < 100; attempt++) {
       profiles = await cluster.profiles();
       if (profiles.every((files) => files.length > 0)) break;
       await new Promise((resolve) => setTimeout(resolve, 100));

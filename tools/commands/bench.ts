@@ -20,6 +20,8 @@ interface BenchOptions {
   clients?: string;
   batch: string;
   wan?: boolean;
+  /** commander's --no-profile sets it false. */
+  profile?: boolean;
   json?: boolean;
 }
 
@@ -40,6 +42,7 @@ export function benchCommand(): Command {
     .option('--clients <c>', 'closed loop with this many clients')
     .option('--batch <b>', 'transactions per request', '1')
     .option('--wan', 'delay every validator-to-validator link 25 ms one way, with 5 ms jitter')
+    .option('--no-profile', 'take no CPU profiles (for long windows: the profiler holds its samples in memory)')
     .option('--json', 'print one JSON object')
     // `custodia bench storage`: the storage benchmark, one process, no network (bench-storage.ts).
     .addCommand(benchStorageCommand())
@@ -53,7 +56,7 @@ export function benchCommand(): Command {
       for (const value of Object.values(parsed)) if (typeof value === 'string') return void (process.exitCode = fail(value));
       const shapes = [options.rate !== undefined, options.max === true, options.clients !== undefined].filter(Boolean).length;
       if (shapes !== 1) return void (process.exitCode = fail('give exactly one of --rate, --max and --clients'));
-      const base = { validators: parsed.validators as number, durationS: parsed.duration as number, warmupS: parsed.warmup as number, batch: parsed.batch as number, wan: options.wan === true };
+      const base = { validators: parsed.validators as number, durationS: parsed.duration as number, warmupS: parsed.warmup as number, batch: parsed.batch as number, wan: options.wan === true, profile: options.profile !== false };
       const log = options.json === true ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
       let result: RunResult;
       try {
