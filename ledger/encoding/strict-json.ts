@@ -102,6 +102,18 @@ const BYTE_ORDER_MARK = 0xfeff;
 
 /** Strings without any of these are taken as one slice, without looking at each character. */
 const STRING_NEEDS_DECODING_PATTERN = /[\\\u0000-\u001f\ud800-\udfff]/;
+/** V8 makes a slice this long or longer a view that keeps the whole text alive (SlicedString::kMinLength). */
+const SLICE_VIEW_LENGTH_MIN = 13;
+
+/**
+ * A string cut from the text (a slice, or slices joined) as a string of its own. V8 returns a long slice as a view of `text`,
+ * so one parsed value kept (a transaction in the mempool, a cache) would keep the whole message
+ * alive: a relay frame of up to 1 MiB for each transaction of it. Slicing a fresh concatenation
+ * makes V8 flatten that into a copy of just this string, and the view then holds only the copy.
+ */
+function ownString(slice: string): string {
+  return slice.length < SLICE_VIEW_LENGTH_MIN ? slice : ` ${slice}`.slice(1);
+}
 /** RFC 8259 section 6. Sticky, so it matches exactly at the current position. */
 const NUMBER_PATTERN = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 /** Characters that, right after a matched number, mean the number itself was malformed (e.g. `01`, `1.`, `1e`). */
@@ -247,7 +259,7 @@ class Parser {
       if (!STRING_NEEDS_DECODING_PATTERN.test(candidate)) {
         this.checkStringLength(candidate.length, role, start);
         this.position = closing + 1;
-        return candidate;
+        return ownString(candidate);
       }
     }
     return this.parseStringSlowly(role);
@@ -291,7 +303,7 @@ class Parser {
     }
     this.checkStringLength(out.length, role, start);
     this.position = index;
-    return out;
+    return ownString(out);
   }
 
   /** Decodes the escape starting at the backslash at `index`. */
