@@ -17,6 +17,7 @@
  * (contracts' `validator-set/pending`), taken from each block's write set in the same
  * synchronous step that advances the executed height, so the two are never seen out of step.
  */
+import { BlockPayloadCache } from './block-payload-cache.js';
 import { assert } from '../ledger/assert.js';
 import type { JsonValue } from '../ledger/encoding/canonical-json.js';
 import { blockHash, transactionRootOfLeaves, type BlockHeader } from '../ledger/model/block.js';
@@ -71,7 +72,8 @@ const RECENT_STATES_KEPT = 4096;
  * good (found by `custodia chaos`).
  */
 const RECENT_STATES_LOADED_ON_OPEN = 256;
-const DECODED_PAYLOADS_KEPT = 1024;
+/** Recent blocks' decoded payloads and references kept: at most this many blocks, and transactions in all. */
+const DECODED_PAYLOADS_KEPT = { blocksMax: 1024, transactionsMax: 10_000 };
 /** How often an execution waiting for fetched bodies looks again (and retries its want). */
 const BODY_WAIT_RECHECK_MS = 250;
 /** Committed blocks waiting for execution beyond which this validator declines to propose. */
@@ -82,8 +84,8 @@ export class LedgerApplication implements ApplicationPort {
   /** Validations of admitted captures' documents, taken by execution (each document is validated once per validator). */
   readonly documents = new TakeOnceMemo<EpcisValidation<AnyEpcisDocument>>();
   private readonly recentStates = new Map<number, LedgerState>();
-  private readonly decoded = new Map<string, DecodedPayload>();
-  private readonly references = new Map<string, TransactionReference[]>();
+  private readonly decoded = new BlockPayloadCache<DecodedPayload>(DECODED_PAYLOADS_KEPT, (payload) => payload.ids.length);
+  private readonly references = new BlockPayloadCache<TransactionReference[]>(DECODED_PAYLOADS_KEPT, (references) => references.length);
   readonly bodies: TransactionBodies;
   /** Executions waiting for fetched bodies, by block hash. */
   private readonly arrivals = new Map<string, () => void>();
@@ -305,8 +307,9 @@ export class LedgerApplication implements ApplicationPort {
       this.options.mempool.remove(id);
       this.ordered.delete(id);
     }
-    const references = this.references.get(blockHash(header));
-    if (references !== undefined) this.bodies.release(references);
+    // From the cache, or decoded again if the cache has dropped them: the fetched bodies go either way.
+    const references = isReferencePayload(committed.block.payload) ? this.referencesOf(header, committed.block.payload) : undefined;
+    if (references?.ok === true) this.bodies.release(references.references);
     this.bodies.settledThrough(header.height);
     this.options.onExecuted({ state: appended.state, committed, payload: decoded.payload, results: executed.results, seconds: (performance.now() - started) / 1000, committedAtMs });
   }
@@ -408,7 +411,6 @@ export class LedgerApplication implements ApplicationPort {
     const decoded = decodeReferencePayload(header, payload);
     if (!decoded.ok) return decoded;
     this.references.set(hash, decoded.references);
-    if (this.references.size > DECODED_PAYLOADS_KEPT) this.references.delete(this.references.keys().next().value!);
     return decoded;
   }
 
@@ -438,7 +440,6 @@ export class LedgerApplication implements ApplicationPort {
       if (!decoded.ok) return decoded;
     }
     this.decoded.set(hash, decoded.payload);
-    if (this.decoded.size > DECODED_PAYLOADS_KEPT) this.decoded.delete(this.decoded.keys().next().value!);
     return decoded;
   }
 }
