@@ -23,7 +23,7 @@ describe('strict JSON values', () => {
       // Each text is about a megabyte; only two short strings of it are kept.
       const text = JSON.stringify({ filler: 'x'.repeat(FILLER_CHARACTERS), plain: `kept-value-${index}-of-a-message`, escaped: `kept "quoted" value ${index}` });
       const parsed = parseStrictJson(text, { bytesMax: 2 * FILLER_CHARACTERS, stringLengthMax: 2 * FILLER_CHARACTERS });
-      if (!parsed.ok) throw new Error(parsed.message);
+      if (!parsed.ok) throw new Error(parsed.error.message);
       const value = parsed.value as { plain: string; escaped: string };
       kept.push(value.plain, value.escaped);
     }
