@@ -886,9 +886,9 @@ export class ConsensusCore {
    * Whether a block at `height` over `ancestors` must be proposed now rather than at the
    * heartbeat: transactions wait (beyond those of the blocks this step committed, which the
    * application learns of only from this step's output), an uncommitted ancestor's payload needs
-   * descendants to commit, or a
-   * scheduled validator-set change needs the chain to reach its height (which counts blocks,
-   * so an idle chain would otherwise take a heartbeat per block of notice). Past the epoch's end,
+   * descendants to commit, or a scheduled validator-set change needs the chain to reach its
+   * height (which counts blocks, so an idle chain would otherwise take a heartbeat per block of
+   * notice). Past the epoch's end,
    * waiting transactions cannot go into a block; two blocks there are worth hurrying: the last
    * block's child, whose QC commits it, and the grandchild that carries that QC to everyone;
    * further ones (after failed rounds) wait like idle proposals.
