@@ -14,6 +14,7 @@ import { DEFAULT_MEMPOOL_LIMITS } from './mempool.js';
 import { DEFAULT_ADMISSION_CONTROL } from './admission-control.js';
 import { DEFAULT_SCRUB_BLOCKS_PER_SECOND, DEFAULT_SCRUB_BUSY_PERCENT_MAX, SCRUB_BLOCKS_PER_SECOND_MAX, SCRUB_BUSY_PERCENT_MAX, SCRUB_BUSY_PERCENT_MIN } from '../ledger/store/scrub.js';
 import { STATE_HEIGHTS_KEPT_DEFAULT, STATE_HEIGHTS_KEPT_MAX, STATE_HEIGHTS_KEPT_MIN } from '../ledger/store/state-tree-rows.js';
+import { BYTES_PER_MIB, WRITE_BUFFER_BYTES_DEFAULT, WRITE_BUFFER_BYTES_MAX, WRITE_BUFFER_BYTES_MIN } from '../ledger/store/write-buffer.js';
 
 /**
  * The largest block payload a validator may be configured to propose. Catching up needs two
@@ -107,8 +108,20 @@ export const configSchema = z.strictObject({
       scrubBusyPercentMax: z.number().min(SCRUB_BUSY_PERCENT_MIN).max(SCRUB_BUSY_PERCENT_MAX).default(DEFAULT_SCRUB_BUSY_PERCENT_MAX),
       /** Heights whose state trees are kept for state proofs (default 128; docs/encoding.md, section 11). */
       stateHeightsKept: z.number().int().min(STATE_HEIGHTS_KEPT_MIN).max(STATE_HEIGHTS_KEPT_MAX).default(STATE_HEIGHTS_KEPT_DEFAULT),
+      /** LevelDB's write buffer for the ledger, MiB (default 32): larger means less compaction CPU per appended transaction and more memory (ledger/store/write-buffer.ts). */
+      writeBufferMb: z
+        .number()
+        .int()
+        .min(WRITE_BUFFER_BYTES_MIN / BYTES_PER_MIB)
+        .max(WRITE_BUFFER_BYTES_MAX / BYTES_PER_MIB)
+        .default(WRITE_BUFFER_BYTES_DEFAULT / BYTES_PER_MIB),
     })
-    .default({ scrubBlocksPerSecond: DEFAULT_SCRUB_BLOCKS_PER_SECOND, scrubBusyPercentMax: DEFAULT_SCRUB_BUSY_PERCENT_MAX, stateHeightsKept: STATE_HEIGHTS_KEPT_DEFAULT }),
+    .default({
+      scrubBlocksPerSecond: DEFAULT_SCRUB_BLOCKS_PER_SECOND,
+      scrubBusyPercentMax: DEFAULT_SCRUB_BUSY_PERCENT_MAX,
+      stateHeightsKept: STATE_HEIGHTS_KEPT_DEFAULT,
+      writeBufferMb: WRITE_BUFFER_BYTES_DEFAULT / BYTES_PER_MIB,
+    }),
   consensus: z
     .strictObject({
       roundTimeoutBaseMs: z.number().int().min(50).default(DEFAULT_TIMINGS.roundTimeoutBaseMs),

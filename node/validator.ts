@@ -16,6 +16,7 @@ import { loadKeyFile } from '../ledger/files/key-file.js';
 import { blockHash } from '../ledger/model/block.js';
 import type { Genesis } from '../ledger/model/genesis.js';
 import type { ValidatorSet } from '../ledger/model/validator-set.js';
+import { BYTES_PER_MIB } from '../ledger/store/write-buffer.js';
 import { BlockStore } from '../ledger/store/block-store.js';
 import { ledgerDamageRemedy, storeErrorMessage } from '../ledger/store/open-errors.js';
 import { StoreScrub } from '../ledger/store/scrub.js';
@@ -160,6 +161,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
     genesisWrites: genesisWrites(consortium.consortium),
     validators: genesis.validators,
     stateHeightsKept: config.store.stateHeightsKept,
+    writeBufferBytes: config.store.writeBufferMb * BYTES_PER_MIB,
   });
   if (!opened.ok) throw new StartupError(opened.message);
   const store = opened.store;

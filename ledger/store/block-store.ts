@@ -20,6 +20,7 @@ import { ClassicLevel } from 'classic-level';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assert } from '../assert.js';
+import { WRITE_BUFFER_BYTES_DEFAULT, WRITE_BUFFER_BYTES_MAX, WRITE_BUFFER_BYTES_MIN } from './write-buffer.js';
 import { toHex } from '../encoding/hex.js';
 import { sha256 } from '../crypto/sha256.js';
 import type { Block, BlockHeader } from '../model/block.js';
@@ -134,7 +135,10 @@ export interface BlockStoreOptions {
   tailBlocksChecked?: number;
   /** Heights whose state trees are kept, for state proofs (default STATE_HEIGHTS_KEPT_DEFAULT, at least STATE_HEIGHTS_KEPT_MIN). */
   stateHeightsKept?: number;
+  /** LevelDB's write buffer (memtable) for the ledger, bytes (default WRITE_BUFFER_BYTES_DEFAULT, within WRITE_BUFFER_BYTES_MIN and _MAX). */
+  writeBufferBytes?: number;
 }
+
 
 /** A key's value (null: absent) at a retained height, with its proof against that height's state root. */
 export interface StateProofAt {
@@ -213,7 +217,9 @@ export class BlockStore {
   }
 
   static async open(options: BlockStoreOptions): Promise<StoreOpenResult> {
-    const db: Database = new ClassicLevel<string, Uint8Array>(options.directory, { keyEncoding: 'utf8', valueEncoding: 'view', maxOpenFiles: STORE_LIMITS.tablesOpenMax });
+    const writeBufferSize = options.writeBufferBytes ?? WRITE_BUFFER_BYTES_DEFAULT;
+    assert(Number.isInteger(writeBufferSize) && writeBufferSize >= WRITE_BUFFER_BYTES_MIN && writeBufferSize <= WRITE_BUFFER_BYTES_MAX, `writeBufferBytes ${writeBufferSize} is outside ${WRITE_BUFFER_BYTES_MIN}..${WRITE_BUFFER_BYTES_MAX}`);
+    const db: Database = new ClassicLevel<string, Uint8Array>(options.directory, { keyEncoding: 'utf8', valueEncoding: 'view', maxOpenFiles: STORE_LIMITS.tablesOpenMax, writeBufferSize });
     try {
       await db.open();
     } catch (error) {

@@ -39,6 +39,8 @@ describe('validator config files', () => {
     // Block time (docs/consensus.md) and no injected fault unless asked for.
     expect(loaded.config.consensus.timestampLagMaxMs).toBe(30_000);
     expect(loaded.config.faults).toEqual({ clockOffsetMs: 0, control: false });
+    // The ledger's LevelDB write buffer (ledger/store/write-buffer.ts).
+    expect(loaded.config.store.writeBufferMb).toBe(32);
   });
 
   it('take a clock fault and a timestamp lag within their bounds', async () => {
@@ -63,6 +65,8 @@ describe('validator config files', () => {
       [{ ...base, consensus: { timestampLagMaxMs: 10_000 } }, /consensus\.timestampLagMaxMs/],
       [{ ...base, faults: { clockOffsetMs: 2 * 24 * 60 * 60 * 1000 } }, /faults\.clockOffsetMs/],
       [{ ...base, faults: { clockOffsetMs: 1.5 } }, /faults\.clockOffsetMs/],
+      [{ ...base, store: { writeBufferMb: 0 } }, /store\.writeBufferMb/],
+      [{ ...base, store: { writeBufferMb: 1024 } }, /store\.writeBufferMb/],
     ];
     for (const [contents, pattern] of cases) {
       const file = await write(contents);

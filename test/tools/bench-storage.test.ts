@@ -39,7 +39,8 @@ describe('the storage workload', () => {
 describe('custodia bench storage', () => {
   it('commits the events it reports through the store, each story whole, and the ledger verifies from genesis', async () => {
     const directory = join(await newDirectory(), 'run');
-    const result = await runStorageBenchmark({ events: 2000, samples: 20, directory });
+    // The smallest write buffer, so that LevelDB writes tables and compacts even at this size.
+    const result = await runStorageBenchmark({ events: 2000, samples: 20, directory, writeBufferMb: 1 });
     expect(result).toMatchObject({
       events: expect.any(Number),
       transactions: expect.any(Number),
@@ -61,6 +62,10 @@ describe('custodia bench storage', () => {
     expect(result.detail.stories).toBe(stories);
     expect(result.events).toBe(stories * STORY_STEPS);
     expect(result.transactions).toBe(result.events);
+    expect(result.detail.writeBufferMb).toBe(1);
+    expect(result.detail.loadCpuSeconds).toBeGreaterThan(0);
+    // The per-event figure is the load's CPU over its events (each rounded on its own).
+    expect((result.detail.loadCpuUsPerEvent * result.events) / 1e6).toBeCloseTo(result.detail.loadCpuSeconds, 1);
 
     const genesisFile = join(directory, 'net', 'genesis.json');
     const genesis = await readGenesisFile(genesisFile);
@@ -106,5 +111,8 @@ describe('custodia bench storage', () => {
     const bad = await runCli(['bench', 'storage', '--events', '0']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--events must be an integer from 6');
+    const buffer = await runCli(['bench', 'storage', '--write-buffer-mb', '0']);
+    expect(buffer.code).toBe(2);
+    expect(buffer.stderr).toContain('--write-buffer-mb must be an integer from 1');
   }, 60_000);
 });

@@ -125,7 +125,8 @@ export class BenchCluster {
 
   private spawnValidator(index: number): ChildProcess {
     const log = openSync(this.logFile(index), 'a');
-    return spawn(process.execPath, [binary, 'start', '--config', this.layout.configFiles[index]!, '--profile-dir', this.profileDirectory], { stdio: ['ignore', log, log] });
+    const nodeFlags = (process.env['CUSTODIA_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
+    return spawn(process.execPath, [...nodeFlags, binary, 'start', '--config', this.layout.configFiles[index]!, '--profile-dir', this.profileDirectory], { stdio: ['ignore', log, log] });
   }
 
   /** Each validator's output (its JSON log lines), appended to across restarts. */

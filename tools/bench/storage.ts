@@ -58,6 +58,7 @@ import { stateProofDocument } from '../../ledger/store/state-proof-document.js';
 import { freeBasePort } from '../../node/ports.js';
 import { DEMO_PARTICIPANTS, writeTestnet, type TestnetLayout } from '../../node/testnet.js';
 import { Prng } from '../sim/prng.js';
+import { BYTES_PER_MIB, WRITE_BUFFER_BYTES_DEFAULT } from '../../ledger/store/write-buffer.js';
 import { percentile } from './load.js';
 import { measureServingValidator, type ServingMeasure } from './storage-serve.js';
 import { productLot, rawLot, STORY_STEPS, storyBlock, storyBlockCount, storySigners, storyTransaction } from './storage-workload.js';
@@ -88,6 +89,8 @@ export interface StorageBenchOptions {
   samples?: number;
   /** Where the testnet and its ledger go (and stay); a temporary folder, removed at the end, when absent. */
   directory?: string;
+  /** The ledger's LevelDB write buffer, MiB (a validator's `store.writeBufferMb`; ledger/store/write-buffer.ts). */
+  writeBufferMb?: number;
   seed?: number;
   log?: (line: string) => void;
 }
@@ -126,6 +129,10 @@ export interface StorageBenchResult {
     appendSeconds: number;
     /** Events per second of execution and append alone: what a validator spends on committing. */
     executeAndAppendPerS: number;
+    /** The process's CPU over the load (every thread: LevelDB's compaction and the collector's included), and per event, µs. */
+    loadCpuSeconds: number;
+    loadCpuUsPerEvent: number;
+    writeBufferMb: number;
     verifySeconds: number;
     storeMb: number;
     head: { height: number; logSize: number; logRoot: string; stateRoot: string };
@@ -152,6 +159,8 @@ interface Testnet {
   validatorKeys: Array<{ id: string; seed: Uint8Array }>;
   participantKeys: Record<string, { publicKey: Uint8Array; seed: Uint8Array }>;
   ledgerDirectory: string;
+  /** The ledger's LevelDB write buffer, bytes, for every time the benchmark opens the store. */
+  writeBufferBytes: number;
 }
 
 /** Peak resident set of this process: the kernel's high-water mark, or the largest sample where there is none. */
@@ -189,6 +198,7 @@ class PeakMemory {
 export async function runStorageBenchmark(options: StorageBenchOptions): Promise<StorageBenchResult> {
   const log = options.log ?? (() => undefined);
   const blockTransactions = options.blockTransactions ?? 200;
+  const writeBufferMb = options.writeBufferMb ?? WRITE_BUFFER_BYTES_DEFAULT / BYTES_PER_MIB;
   const samples = options.samples ?? 1000;
   if (!Number.isInteger(options.events) || options.events < STORY_STEPS || options.events > STORAGE_BENCH_LIMITS.eventsMax) {
     throw new Error(`events must be an integer from ${STORY_STEPS} to ${STORAGE_BENCH_LIMITS.eventsMax}`);
@@ -202,7 +212,7 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
   const temporary = options.directory === undefined ? await mkdtemp(join(tmpdir(), 'custodia-bench-storage-')) : undefined;
   const root = options.directory ?? temporary!;
   try {
-    const testnet = await makeTestnet(join(root, 'net'));
+    const testnet = await makeTestnet(join(root, 'net'), writeBufferMb * BYTES_PER_MIB);
     const prng = Prng.fromSeed(options.seed ?? 1, 'bench-storage');
     memory.enter('load');
     const load = await loadLedger(testnet, Math.ceil(options.events / STORY_STEPS), blockTransactions, prng.fork('proof-ids'), log);
@@ -236,6 +246,9 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
         executeSeconds: round(load.executeSeconds),
         appendSeconds: round(load.appendSeconds),
         executeAndAppendPerS: round(events / (load.executeSeconds + load.appendSeconds)),
+        loadCpuSeconds: round(load.cpuSeconds),
+        loadCpuUsPerEvent: Math.round((load.cpuSeconds * 1e6) / events),
+        writeBufferMb,
         verifySeconds: round(verified.seconds),
         storeMb: round(storeMb),
         head: verified.head,
@@ -261,7 +274,7 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
   }
 }
 
-async function makeTestnet(directory: string): Promise<Testnet> {
+async function makeTestnet(directory: string, writeBufferBytes: number): Promise<Testnet> {
   const basePort = await freeBasePort(VALIDATORS);
   const layout = await writeTestnet({ directory, validators: VALIDATORS, basePort, chainId: CHAIN_ID, genesisTime: Date.UTC(2026, 0, 1) });
   const genesis = await readGenesisFile(layout.genesisFile);
@@ -279,13 +292,13 @@ async function makeTestnet(directory: string): Promise<Testnet> {
     participantKeys[participant.name] = key.key.keyPair;
   }
   // Validator 0's ledger, where its config puts it (dataDir/ledger): `custodia verify --data DIR/net/validator-0/data` reads it.
-  return { directory, layout, basePort, genesis: genesis.genesis, validators: genesis.validators, validatorKeys, participantKeys, ledgerDirectory: join(directory, 'validator-0', 'data', 'ledger') };
+  return { directory, layout, basePort, genesis: genesis.genesis, validators: genesis.validators, validatorKeys, participantKeys, ledgerDirectory: join(directory, 'validator-0', 'data', 'ledger'), writeBufferBytes };
 }
 
 async function openStore(testnet: Testnet): Promise<BlockStore> {
   const consortium = loadConsortium(testnet.genesis.consortium as JsonValue);
   if (!consortium.ok) throw new Error(consortium.message);
-  const opened = await BlockStore.open({ directory: testnet.ledgerDirectory, genesis: testnet.genesis, genesisWrites: genesisWrites(consortium.consortium), validators: testnet.validators });
+  const opened = await BlockStore.open({ directory: testnet.ledgerDirectory, genesis: testnet.genesis, genesisWrites: genesisWrites(consortium.consortium), validators: testnet.validators, writeBufferBytes: testnet.writeBufferBytes });
   if (!opened.ok) throw new Error(opened.message);
   return opened.store;
 }
@@ -298,6 +311,8 @@ interface Load {
   signSeconds: number;
   executeSeconds: number;
   appendSeconds: number;
+  /** The process's CPU time over the load, every thread. */
+  cpuSeconds: number;
   /** A uniform sample of committed transaction ids below the head block (whose own header cannot yet prove them). */
   proofIds: string[];
 }
@@ -313,6 +328,7 @@ async function loadLedger(testnet: Testnet, stories: number, blockTransactions: 
   let transactions = 0;
   let lastReport = performance.now();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   try {
     for (let index = 0; index < blocks; index++) {
       let mark = performance.now();
@@ -382,8 +398,10 @@ async function loadLedger(testnet: Testnet, stories: number, blockTransactions: 
     await store.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  log(`loaded ${transactions} events (${stories} stories) in ${blocks} blocks, ${seconds.toFixed(1)} s`);
-  return { stories, transactions, blocks, seconds, signSeconds: timing.sign / 1000, executeSeconds: timing.execute / 1000, appendSeconds: timing.append / 1000, proofIds: reservoir };
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  log(`loaded ${transactions} events (${stories} stories) in ${blocks} blocks, ${seconds.toFixed(1)} s, ${cpuSeconds.toFixed(1)} s of CPU`);
+  return { stories, transactions, blocks, seconds, cpuSeconds, signSeconds: timing.sign / 1000, executeSeconds: timing.execute / 1000, appendSeconds: timing.append / 1000, proofIds: reservoir };
 }
 
 /** A quorum certificate on the header by the first n - f validators of the testnet, as their votes would make it. */

@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import { runStorageBenchmark, STORAGE_BENCH_LIMITS, type StorageBenchResult } from '../bench/storage.js';
+import { BYTES_PER_MIB, WRITE_BUFFER_BYTES_DEFAULT, WRITE_BUFFER_BYTES_MAX, WRITE_BUFFER_BYTES_MIN } from '../../ledger/store/write-buffer.js';
 import { fail } from '../exit-codes.js';
 import { integerOption } from '../integer-option.js';
 
@@ -14,6 +15,7 @@ interface StorageOptions {
   blockTransactions: string;
   samples: string;
   dir?: string;
+  writeBufferMb: string;
   json?: boolean;
 }
 
@@ -25,6 +27,7 @@ export function benchStorageCommand(): Command {
     .option('--block-transactions <n>', 'transactions per block, about', '200')
     .option('--samples <n>', 'queries of each kind timed', '1000')
     .option('--dir <dir>', 'write the testnet and its ledger here and keep them (default: a temporary folder, removed)')
+    .option('--write-buffer-mb <n>', "the ledger's LevelDB write buffer, MiB (a validator's store.writeBufferMb)", String(WRITE_BUFFER_BYTES_DEFAULT / BYTES_PER_MIB))
     .option('--json', 'print one JSON object')
     .action(async (_own: StorageOptions, command: Command) => {
       // `bench` has a --json of its own, which commander fills wherever the flag is; read both.
@@ -32,7 +35,8 @@ export function benchStorageCommand(): Command {
       const events = integerOption(options.events, 'events', 6, STORAGE_BENCH_LIMITS.eventsMax);
       const blockTransactions = integerOption(options.blockTransactions, 'block-transactions', 6, STORAGE_BENCH_LIMITS.blockTransactionsMax);
       const samples = integerOption(options.samples, 'samples', 1, STORAGE_BENCH_LIMITS.samplesMax);
-      for (const value of [events, blockTransactions, samples]) if (typeof value === 'string') return void (process.exitCode = fail(value));
+      const writeBufferMb = integerOption(options.writeBufferMb, 'write-buffer-mb', WRITE_BUFFER_BYTES_MIN / BYTES_PER_MIB, WRITE_BUFFER_BYTES_MAX / BYTES_PER_MIB);
+      for (const value of [events, blockTransactions, samples, writeBufferMb]) if (typeof value === 'string') return void (process.exitCode = fail(value));
       const log = options.json === true ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
       let result: StorageBenchResult;
       try {
@@ -40,6 +44,7 @@ export function benchStorageCommand(): Command {
           events: events as number,
           blockTransactions: blockTransactions as number,
           samples: samples as number,
+          writeBufferMb: writeBufferMb as number,
           ...(options.dir === undefined ? {} : { directory: options.dir }),
           log,
         });
@@ -58,7 +63,7 @@ function summary(result: StorageBenchResult): string {
   const ms = (latency: { p50: number; p99: number; max: number }) => `p50 ${latency.p50} ms, p99 ${latency.p99} ms, max ${latency.max} ms`;
   const lines = [
     `${result.events} events in ${result.blocks} blocks of about ${detail.blockTransactions}, store ${detail.storeMb} MB`,
-    `  load           ${result.committedPerS} events/s committed (${detail.loadSeconds} s: signing ${detail.signSeconds} s, execution ${detail.executeSeconds} s, append ${detail.appendSeconds} s; ${detail.executeAndAppendPerS} events/s executed and appended)`,
+    `  load           ${result.committedPerS} events/s committed (${detail.loadSeconds} s: signing ${detail.signSeconds} s, execution ${detail.executeSeconds} s, append ${detail.appendSeconds} s; ${detail.executeAndAppendPerS} events/s executed and appended; ${detail.loadCpuUsPerEvent} µs of CPU an event, write buffer ${detail.writeBufferMb} MiB)`,
     `  lot history    ${ms(result.lotHistoryMs)} (target p99 ${detail.targets.lotHistoryP99Ms} ms: ${mark(detail.met.lotHistoryP99Ms)})`,
     `  trace          ${ms(result.traceMs)}`,
     `  proof          ${ms(result.inclusionProofMs)} (target p99 ${detail.targets.inclusionProofP99Ms} ms: ${mark(detail.met.inclusionProofP99Ms)})`,

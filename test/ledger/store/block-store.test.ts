@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../ledger/encoding/hex.js';
 import { blockHash } from '../../../ledger/model/block.js';
@@ -324,5 +325,40 @@ describe('BlockStore epochs', () => {
     expect(store.epochAt(2)).toMatchObject({ number: 0 });
     expect(await store.epochChanges(10)).toEqual([]);
     await store.close();
+  });
+});
+
+describe('the ledger store\'s LevelDB write buffer', () => {
+  /** Appends blocks whose write sets add up to about `megabytes` MiB and counts the tables LevelDB made of them. */
+  async function tablesAfterWriting(writeBufferBytes: number | undefined, megabytes: number): Promise<number> {
+    const chain = new TestChain();
+    const directory = await newDirectory();
+    const store = await openStore(chain, directory, writeBufferBytes === undefined ? {} : { writeBufferBytes });
+    const value = 'x'.repeat(1000);
+    const blocks = megabytes * 16;
+    for (let height = 1; height <= blocks; height++) {
+      const writes = Array.from({ length: 64 }, (_, index) => ({ key: `lot/${height}/${String(index).padStart(3, '0')}`, value }));
+      const appended = await store.appendBlock(chain.nextBlock([chain.transaction({ height })], { writes }));
+      expect(appended.ok).toBe(true);
+    }
+    const tables = (await readdir(directory)).filter((name) => name.endsWith('.ldb')).length;
+    await store.close();
+    // Whatever the buffer, everything written reads back after reopening.
+    const reopened = await openStore(chain, directory, writeBufferBytes === undefined ? {} : { writeBufferBytes });
+    expect(reopened.head().height).toBe(blocks);
+    expect(await reopened.getState(`lot/${blocks}/063`)).toBe(value);
+    await reopened.close();
+    return tables;
+  }
+
+  it('goes to LevelDB: a 1 MiB buffer flushes tables while the default holds the same writes in memory', async () => {
+    expect(await tablesAfterWriting(2 ** 20, 4)).toBeGreaterThan(0);
+    expect(await tablesAfterWriting(undefined, 4)).toBe(0);
+  });
+
+  it('is bounded: a buffer outside 1 to 256 MiB is a programming error', async () => {
+    const chain = new TestChain();
+    await expect(openStore(chain, undefined, { writeBufferBytes: 1024 })).rejects.toThrow(/writeBufferBytes/);
+    await expect(openStore(chain, undefined, { writeBufferBytes: 2 ** 30 })).rejects.toThrow(/writeBufferBytes/);
   });
 });
