@@ -139,7 +139,6 @@ export interface BlockStoreOptions {
   writeBufferBytes?: number;
 }
 
-
 /** A key's value (null: absent) at a retained height, with its proof against that height's state root. */
 export interface StateProofAt {
   height: number;
