@@ -649,6 +649,9 @@ export class ConsensusCore {
         .map((vote) => ({ validator: vote.validator, signature: vote.signature }))
         .sort((a, b) => byIndex(a.validator) - byIndex(b.validator)),
     };
+    // Every vote in it was verified on arrival and signs this same vote (its digest covers the
+    // block hash, height and round compared above): its signatures are checked once, not again.
+    this.verifier.rememberAssembledQuorumCertificate(certificate);
     this.processQuorumCertificate(certificate, from);
   }
 

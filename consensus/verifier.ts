@@ -11,7 +11,7 @@ import { fromHex, toHex } from '../ledger/encoding/hex.js';
 import { sha256 } from '../ledger/crypto/sha256.js';
 import { verifyFor } from '../ledger/crypto/signatures.js';
 import { blockHash } from '../ledger/model/block.js';
-import { verifyQuorumCertificate, voteDigest } from '../ledger/model/certificate.js';
+import { verifyQuorumCertificate, voteDigest, type QuorumCertificate } from '../ledger/model/certificate.js';
 import {
   certificateRound,
   proposalDigest,
@@ -54,6 +54,15 @@ export class MessageVerifier {
     if (!verdict.ok) return refuse('invalid-certificate', `quorum certificate: ${verdict.code}: ${verdict.message}`);
     this.remember(key);
     return OK;
+  }
+
+  /**
+   * A QC this validator assembled from votes it verified one by one (each signs the vote the QC
+   * names): it is valid, so when it comes back (the leader's own proposal, a sync-info, a timeout)
+   * its signatures are not checked a second time.
+   */
+  rememberAssembledQuorumCertificate(certificate: QuorumCertificate): void {
+    this.remember(this.cacheKey('qc', certificate));
   }
 
   /**
