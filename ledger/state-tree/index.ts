@@ -2,5 +2,6 @@
 export * from './hashing.js';
 export * from './nodes.js';
 export * from './update.js';
+export * from './prefetch.js';
 export * from './proof.js';
 export { MemoryStateTree } from './memory-tree.js';

@@ -32,7 +32,7 @@ import type { LedgerEntry } from '../model/ledger-entry.js';
 import type { TransactionResult } from '../model/result.js';
 import { isCanonicalWriteSet, type StateWrite } from '../model/state.js';
 import type { JsonValue } from '../encoding/canonical-json.js';
-import { compareHashes, EMPTY_CHILD, keyHashOf, pathOf, prepareWrites, proofOfPath, updateStateTree, valueHashOf, type Child, type StateTreeProof } from '../state-tree/index.js';
+import { compareHashes, EMPTY_CHILD, keyHashOf, pathOf, prefetchUpdateReads, prepareWrites, proofOfPath, updateStateTree, valueHashOf, withPrefetched, type Child, type StateTreeProof } from '../state-tree/index.js';
 import { ValidatorSet } from '../model/validator-set.js';
 import {
   buildConsistencyProof,
@@ -59,7 +59,7 @@ import { describeStoreError, storeErrorMessage } from './open-errors.js';
 import { makeReadCopy, type ReadCopy } from './read-copy.js';
 import { checkStoredBlock, checkTail, type StoreReader } from './tail-check.js';
 import { checkBlockRecord, checkCertificateRecord, checkHeaderRecord, checkTransactionRecord, isDamageError, storeDamage, StoreDamagedError, type StoreDamage } from './checked-reads.js';
-import { CachedStateTreeNodes, pruneStateTrees, putStateTreeHeight, stateTreeKeys, STATE_HEIGHTS_KEPT_DEFAULT, STATE_HEIGHTS_KEPT_MIN, storedStateFloor, storedStateTreeNodes, storedStateTreeRoot } from './state-tree-rows.js';
+import { CachedStateTreeNodes, pruneStateTrees, putStateTreeHeight, stateTreeKeys, STATE_HEIGHTS_KEPT_DEFAULT, STATE_HEIGHTS_KEPT_MIN, storedNodesFetch, storedStateFloor, storedStateTreeNodes, storedStateTreeRoot } from './state-tree-rows.js';
 
 export type { EpochChange } from './epochs.js';
 export { StoreDamagedError, type StoreDamage } from './checked-reads.js';
@@ -367,7 +367,13 @@ export class BlockStore {
       epochs = next.history;
     }
 
-    const existing = await this.db.getMany(checked.transactionIds.map((id) => storeKeys.transaction(id)));
+    const stateWrites = prepareWrites(commit.writes, checked.writeValueTexts);
+    // The nodes the state tree's update will read, a depth at a time off the event loop: on a large
+    // ledger most miss the node cache, and read one by one they held the loop for the whole update.
+    const [existing, stateNodesRead] = await Promise.all([
+      this.db.getMany(checked.transactionIds.map((id) => storeKeys.transaction(id))),
+      prefetchUpdateReads(this.stateTreeRoot, stateWrites, storedNodesFetch((keys) => this.db.getMany(keys), this.stateNodes)),
+    ]);
     const frontier = this.frontier.clone();
     const batch = this.db.batch();
     // JSON records go in as text: LevelDB copies the string's UTF-8 itself, with no Uint8Array made per row.
@@ -405,7 +411,7 @@ export class BlockStore {
       else putText(storeKeys.state(write.key), checked.writeValueTexts[index]!);
     }
     // The state tree after the block: one pass over its writes, its new nodes in this batch, older trees pruned in it too.
-    const tree = updateStateTree(this.stateNodes, this.stateTreeRoot, height, prepareWrites(commit.writes, checked.writeValueTexts));
+    const tree = updateStateTree(withPrefetched(stateNodesRead, this.stateNodes), this.stateTreeRoot, height, stateWrites);
     putStateTreeHeight(batch, height, tree.root, tree.changes);
     const stateFloor = pruneStateTrees(batch, (key) => this.db.getSync(key), this.stateFloorHeight, height, this.stateHeightsKept);
 
@@ -1029,6 +1035,7 @@ function storeReader(db: Database, options: ReadOptions = {}): StoreReader {
     },
     merkleNodes: (ids) => readNodes(db, ids, options),
     stateTreeNodes: storedStateTreeNodes((key) => db.getSync(key, options)),
+    fetchStateTreeNodes: storedNodesFetch((keys) => db.getMany(keys, options)),
     stateTreeRoot: (height) => storedStateTreeRoot((key) => db.getSync(key, options), height),
     epochEnds: async () => {
       const entries = await db.iterator({ gte: storeKeys.epochEndPrefix, lt: `${storeKeys.epochEndPrefix}\uffff` }).all();

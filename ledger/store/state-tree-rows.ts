@@ -14,7 +14,7 @@
  */
 import { assert } from '../assert.js';
 import { utf8 } from '../encoding/hex.js';
-import { decodeChild, decodeNode, encodeChild, encodeNode, positionKey, type Child, type InternalNode, type NodeChanges, type NodePosition, type StateTreeNodes } from '../state-tree/index.js';
+import { decodeChild, decodeNode, encodeChild, encodeNode, positionKey, type Child, type FetchNodes, type InternalNode, type NodeChanges, type NodePosition, type StateTreeNodes } from '../state-tree/index.js';
 import { fixedHex, HEIGHT_DIGITS } from './keys.js';
 
 /** Heights whose state trees a store keeps by default: proofs are served at any of them. */
@@ -45,6 +45,32 @@ export function storedStateTreeNodes(get: SyncGet): StateTreeNodes {
   };
 }
 
+/** The store's batched reads (LevelDB's getMany, on libuv's thread pool): values in the order of the keys. */
+export type ManyGet = (keys: string[]) => Promise<ReadonlyArray<Uint8Array | undefined>>;
+
+/**
+ * Node reads in one batch, for prefetchUpdateReads (state-tree/prefetch.ts): those `cached`
+ * holds from memory, the rest in one getMany.
+ */
+export function storedNodesFetch(getMany: ManyGet, cached?: CachedStateTreeNodes): FetchNodes {
+  return async (requests) => {
+    const nodes = new Array<InternalNode | undefined>(requests.length);
+    const missing: number[] = [];
+    for (const [index, request] of requests.entries()) {
+      const hit = cached?.peek(request.position, request.version);
+      if (hit === undefined) missing.push(index);
+      else nodes[index] = hit;
+    }
+    if (missing.length === 0) return nodes;
+    const values = await getMany(missing.map((index) => stateTreeKeys.node(requests[index]!.position, requests[index]!.version)));
+    for (const [at, index] of missing.entries()) {
+      const bytes = values[at];
+      nodes[index] = bytes === undefined ? undefined : decodeNode(bytes);
+    }
+    return nodes;
+  };
+}
+
 /** Nodes a store keeps in memory (each its row, up to 1.7 KB, and its children's offsets): the upper levels every block rewrites (273 nodes to depth 3), and the paths it reads. */
 export const STATE_NODES_CACHED_MAX = 4096;
 
@@ -68,6 +94,11 @@ export class CachedStateTreeNodes implements StateTreeNodes {
     const node = decodeNode(bytes);
     this.keep(key, node);
     return node;
+  }
+
+  /** A node held in memory, without reading the store. */
+  peek(position: NodePosition, version: number): InternalNode | undefined {
+    return this.cache.get(stateTreeKeys.node(position, version));
   }
 
   remember(changes: NodeChanges): void {

@@ -20,7 +20,7 @@ import type { ValidatorSet } from '../model/validator-set.js';
 import type { EpochHistory } from './epochs.js';
 import { rootFromNodes, nodesForRoot, type NodeId, type NodeLookup } from '../merkle/index.js';
 import { checkCommittedBlock, headerRootsDiffer, type LedgerState } from '../verify/block-checks.js';
-import { encodeNode, prepareWrites, updateStateTree, type Child, type StateTreeNodes } from '../state-tree/index.js';
+import { encodeNode, prefetchUpdateReads, prepareWrites, updateStateTree, withPrefetched, type Child, type FetchNodes, type StateTreeNodes } from '../state-tree/index.js';
 import type { TransactionLocation } from './records.js';
 
 export interface StoreReader {
@@ -36,8 +36,9 @@ export interface StoreReader {
    */
   transactionLocations(txIds: readonly string[]): Promise<Array<{ decode(): TransactionLocation } | undefined>>;
   merkleNodes(ids: readonly NodeId[]): Promise<NodeLookup>;
-  /** The state tree's nodes (synchronous reads), and the root kept for a height (undefined once pruned). */
+  /** The state tree's nodes (synchronous reads, and in batches), and the root kept for a height (undefined once pruned). */
   stateTreeNodes: StateTreeNodes;
+  fetchStateTreeNodes: FetchNodes;
   stateTreeRoot(height: number): Child | undefined;
   /** The epoch index: each epoch-ending block's height and the number of the epoch it ends, by height. */
   epochEnds(): Promise<Array<{ height: number; epoch: number }>>;
@@ -111,7 +112,7 @@ export async function checkStoredBlock(reader: StoreReader, height: number, opti
   if (!checked.ok) return `${checked.code}: ${checked.message}`;
   if (state.blockHash !== checked.hash) return `the recorded block hash ${state.blockHash} differs from the block's hash ${checked.hash}`;
   if ((await reader.heightOfHash(checked.hash)) !== height) return `the hash index does not map ${checked.hash} to this height`;
-  const stateProblem = checkStateTreeHeight(reader, height, state.stateRoot, writes, checked.writeValueTexts);
+  const stateProblem = await checkStateTreeHeight(reader, height, state.stateRoot, writes, checked.writeValueTexts);
   if (stateProblem !== undefined) return stateProblem;
   if (state.headerLedgerHeight !== block.header.ledgerHeight) return 'the recorded ledgerHeight differs from the header';
   if (state.logSize !== previous.logSize + block.transactions.length) {
@@ -154,20 +155,25 @@ export async function checkStoredBlock(reader: StoreReader, height: number, opti
 
 /**
  * The stored state tree of `height` against the recorded state root, and, when the tree of the
- * height before is kept, the root re-derived from it and the write set.
+ * height before is kept, the root re-derived from it and the write set. The nodes are read in
+ * batches (a depth at a time, then the height's own rows), so that a check running beside a
+ * serving validator (the scrub) holds its event loop only for the hashing.
  */
-function checkStateTreeHeight(reader: StoreReader, height: number, stateRoot: string, writes: readonly StateWrite[], valueTexts: readonly string[]): string | undefined {
+async function checkStateTreeHeight(reader: StoreReader, height: number, stateRoot: string, writes: readonly StateWrite[], valueTexts: readonly string[]): Promise<string | undefined> {
   const stored = reader.stateTreeRoot(height);
   if (stored === undefined) return undefined;
   if (toHex(stored.hash) !== stateRoot) return `the state tree's root ${toHex(stored.hash)} differs from the recorded state root ${stateRoot}`;
   const before = reader.stateTreeRoot(height - 1);
   if (before === undefined) return undefined;
-  const update = updateStateTree(reader.stateTreeNodes, before, height, prepareWrites(writes, valueTexts));
+  const prepared = prepareWrites(writes, valueTexts);
+  const read = await prefetchUpdateReads(before, prepared, reader.fetchStateTreeNodes);
+  const update = updateStateTree(withPrefetched(read, reader.stateTreeNodes), before, height, prepared);
   const derived = toHex(update.root.hash);
   if (derived !== stateRoot) return `the recorded state root ${stateRoot} differs from the one its write set gives, ${derived}`;
   // The height's own rows: each node it wrote, as its write set gives it.
-  for (const created of update.changes.created) {
-    const stored = reader.stateTreeNodes.node(created.position, created.version);
+  const written = await reader.fetchStateTreeNodes(update.changes.created);
+  for (const [index, created] of update.changes.created.entries()) {
+    const stored = written[index];
     if (stored === undefined || !equalBytes(encodeNode(stored), encodeNode(created.node))) {
       return `the state tree node at depth ${created.position.depth} written at this height is ${stored === undefined ? 'missing' : 'not the one its write set gives'}, under the recorded state root ${stateRoot}`;
     }
