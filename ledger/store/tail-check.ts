@@ -36,9 +36,10 @@ export interface StoreReader {
    */
   transactionLocations(txIds: readonly string[]): Promise<Array<{ decode(): TransactionLocation } | undefined>>;
   merkleNodes(ids: readonly NodeId[]): Promise<NodeLookup>;
-  /** The state tree's nodes (synchronous reads, and in batches), and the root kept for a height (undefined once pruned). */
+  /** The state tree's nodes (synchronous reads), and the root kept for a height (undefined once pruned). */
   stateTreeNodes: StateTreeNodes;
-  fetchStateTreeNodes: FetchNodes;
+  /** The same in batches, off the event loop, where a check runs beside a serving validator (the scrub). */
+  fetchStateTreeNodes?: FetchNodes;
   stateTreeRoot(height: number): Child | undefined;
   /** The epoch index: each epoch-ending block's height and the number of the epoch it ends, by height. */
   epochEnds(): Promise<Array<{ height: number; epoch: number }>>;
@@ -155,9 +156,9 @@ export async function checkStoredBlock(reader: StoreReader, height: number, opti
 
 /**
  * The stored state tree of `height` against the recorded state root, and, when the tree of the
- * height before is kept, the root re-derived from it and the write set. The nodes are read in
- * batches (a depth at a time, then the height's own rows), so that a check running beside a
- * serving validator (the scrub) holds its event loop only for the hashing.
+ * height before is kept, the root re-derived from it and the write set. Given batched reads, the
+ * nodes are read a depth at a time, then the height's own rows in one batch, so that a check
+ * running beside a serving validator (the scrub) holds its event loop only for the hashing.
  */
 async function checkStateTreeHeight(reader: StoreReader, height: number, stateRoot: string, writes: readonly StateWrite[], valueTexts: readonly string[]): Promise<string | undefined> {
   const stored = reader.stateTreeRoot(height);
@@ -166,16 +167,18 @@ async function checkStateTreeHeight(reader: StoreReader, height: number, stateRo
   const before = reader.stateTreeRoot(height - 1);
   if (before === undefined) return undefined;
   const prepared = prepareWrites(writes, valueTexts);
-  const read = await prefetchUpdateReads(before, prepared, reader.fetchStateTreeNodes);
-  const update = updateStateTree(withPrefetched(read, reader.stateTreeNodes), before, height, prepared);
+  const fetch = reader.fetchStateTreeNodes;
+  const nodes = fetch === undefined ? reader.stateTreeNodes : withPrefetched(await prefetchUpdateReads(before, prepared, fetch), reader.stateTreeNodes);
+  const update = updateStateTree(nodes, before, height, prepared);
   const derived = toHex(update.root.hash);
   if (derived !== stateRoot) return `the recorded state root ${stateRoot} differs from the one its write set gives, ${derived}`;
   // The height's own rows: each node it wrote, as its write set gives it.
-  const written = await reader.fetchStateTreeNodes(update.changes.created);
-  for (const [index, created] of update.changes.created.entries()) {
-    const stored = written[index];
-    if (stored === undefined || !equalBytes(encodeNode(stored), encodeNode(created.node))) {
-      return `the state tree node at depth ${created.position.depth} written at this height is ${stored === undefined ? 'missing' : 'not the one its write set gives'}, under the recorded state root ${stateRoot}`;
+  const created = update.changes.created;
+  const written = fetch === undefined ? undefined : await fetch(created);
+  for (const [index, node] of created.entries()) {
+    const stored = written === undefined ? reader.stateTreeNodes.node(node.position, node.version) : written[index];
+    if (stored === undefined || !equalBytes(encodeNode(stored), encodeNode(node.node))) {
+      return `the state tree node at depth ${node.position.depth} written at this height is ${stored === undefined ? 'missing' : 'not the one its write set gives'}, under the recorded state root ${stateRoot}`;
     }
   }
   return undefined;

@@ -125,4 +125,32 @@ describe('the state tree in the block store', () => {
     if (!opened.ok) expect(opened.message).toMatch(/state root/);
     expect(toHex(head.hash)).toBe(chain.head.stateRoot);
   });
+
+  it("finds a damaged tree row below the checked tail with the scrub's check, which reads the tree in batches", async () => {
+    const directory = await newDirectory();
+    const { chain } = await buildStore(directory);
+    const damagedHeight = BLOCKS - 3;
+    const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    await db.open();
+    // A node that height wrote (its tree's root node), one bit of a child hash flipped.
+    const root = storedStateTreeRoot((key) => db.getSync(key), damagedHeight)!;
+    expect(root).toMatchObject({ kind: 'internal', version: damagedHeight });
+    const rootKey = stateTreeKeys.node({ depth: 0, keyHash: new Uint8Array(32) }, damagedHeight);
+    const bytes = new Uint8Array(db.getSync(rootKey)!);
+    bytes[5]! ^= 1;
+    await db.put(rootKey, bytes);
+    await db.close();
+    const opened = await BlockStore.open({ directory, genesis: chain.genesis, genesisWrites: chain.genesisWrites, validators: chain.validators, stateHeightsKept: HEIGHTS_KEPT, tailBlocksChecked: 1 });
+    expect(opened.ok).toBe(true);
+    if (!opened.ok) return;
+    try {
+      // The height that wrote the row: the row differs from what its write set gives.
+      expect(await opened.store.checkStoredHeight(damagedHeight)).toMatchObject({ reason: 'store-damaged', height: damagedHeight, detail: expect.stringMatching(/state tree node at depth 0 written at this height is not the one its write set gives/) });
+      // The next height, derived over the damaged row: its root no longer follows.
+      expect(await opened.store.checkStoredHeight(damagedHeight + 1)).toMatchObject({ reason: 'store-damaged', height: damagedHeight + 1, detail: expect.stringMatching(/state root/) });
+      expect(await opened.store.checkStoredHeight(damagedHeight - 1)).toBeUndefined();
+    } finally {
+      await opened.store.close();
+    }
+  });
 });
