@@ -168,16 +168,27 @@ async function checkStateTreeHeight(reader: StoreReader, height: number, stateRo
   if (before === undefined) return undefined;
   const prepared = prepareWrites(writes, valueTexts);
   const fetch = reader.fetchStateTreeNodes;
-  const nodes = fetch === undefined ? reader.stateTreeNodes : withPrefetched(await prefetchUpdateReads(before, prepared, fetch), reader.stateTreeNodes);
-  const update = updateStateTree(nodes, before, height, prepared);
+  // Batched reads wait, and an append may meanwhile prune the tree of height - 1 (when it was the
+  // oldest kept). A node missing or different then is the pruning's doing, not damage; while that
+  // tree is kept, every node the check reads (of it, or written at this height) is kept too.
+  const prunedMeanwhile = () => fetch !== undefined && reader.stateTreeRoot(height - 1) === undefined;
+  let update: ReturnType<typeof updateStateTree>;
+  try {
+    const nodes = fetch === undefined ? reader.stateTreeNodes : withPrefetched(await prefetchUpdateReads(before, prepared, fetch), reader.stateTreeNodes);
+    update = updateStateTree(nodes, before, height, prepared);
+  } catch (error) {
+    if (prunedMeanwhile()) return undefined;
+    throw error;
+  }
   const derived = toHex(update.root.hash);
-  if (derived !== stateRoot) return `the recorded state root ${stateRoot} differs from the one its write set gives, ${derived}`;
+  if (derived !== stateRoot) return prunedMeanwhile() ? undefined : `the recorded state root ${stateRoot} differs from the one its write set gives, ${derived}`;
   // The height's own rows: each node it wrote, as its write set gives it.
   const created = update.changes.created;
   const written = fetch === undefined ? undefined : await fetch(created);
   for (const [index, node] of created.entries()) {
     const stored = written === undefined ? reader.stateTreeNodes.node(node.position, node.version) : written[index];
     if (stored === undefined || !equalBytes(encodeNode(stored), encodeNode(node.node))) {
+      if (prunedMeanwhile()) return undefined;
       return `the state tree node at depth ${node.position.depth} written at this height is ${stored === undefined ? 'missing' : 'not the one its write set gives'}, under the recorded state root ${stateRoot}`;
     }
   }

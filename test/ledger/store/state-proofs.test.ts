@@ -9,10 +9,13 @@ import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
 import { fromHex, toHex } from '../../../ledger/encoding/hex.js';
 import { sortWriteSet, type StateWrite } from '../../../ledger/model/state.js';
-import { BlockStore } from '../../../ledger/store/block-store.js';
+import { BlockStore, openStoreForReading } from '../../../ledger/store/block-store.js';
 import { stateTreeKeys, storedStateTreeNodes, storedStateTreeRoot } from '../../../ledger/store/state-tree-rows.js';
 import { decodeNode, type Child, verifyStateTreeProof } from '../../../ledger/state-tree/index.js';
 import { TestChain } from '../../support/test-chain.js';
+import { EpochHistory } from '../../../ledger/store/epochs.js';
+import { checkStoredBlock, type StoreReader } from '../../../ledger/store/tail-check.js';
+import { genesisEpoch } from '../../../ledger/model/epoch.js';
 import { temporaryDirectories } from '../../support/temp-dir.js';
 
 const newDirectory = temporaryDirectories('state-proofs');
@@ -124,6 +127,39 @@ describe('the state tree in the block store', () => {
     expect(opened.ok).toBe(false);
     if (!opened.ok) expect(opened.message).toMatch(/state root/);
     expect(toHex(head.hash)).toBe(chain.head.stateRoot);
+  });
+
+  it("takes a tree pruned while its batched reads wait for pruning, not for damage; a tree still kept and missing nodes is damage", async () => {
+    const directory = await newDirectory();
+    const { chain } = await buildStore(directory);
+    const opened = await openStoreForReading(directory);
+    if (!opened.ok) throw new Error(opened.message);
+    try {
+      const { reader } = opened;
+      const options = { chainId: chain.genesis.chainId, epochs: EpochHistory.start(genesisEpoch(chain.genesis.validators, chain.validators)) };
+      const height = BLOCKS - HEIGHTS_KEPT + 2;
+      expect(reader.stateTreeRoot(height - 1)).toBeDefined();
+      // The batched reads: while the first batch waits, an append prunes the tree of height - 1
+      // (its root row and its nodes go). Then every node the check asks for is missing.
+      const racing = (rootPruned: boolean): StoreReader => {
+        let pruned = false;
+        return {
+          ...reader,
+          stateTreeRoot: (at) => (pruned && rootPruned && at === height - 1 ? undefined : reader.stateTreeRoot(at)),
+          stateTreeNodes: { node: (position, version) => (pruned ? undefined : reader.stateTreeNodes.node(position, version)) },
+          fetchStateTreeNodes: async (requests) => {
+            pruned = true;
+            return requests.map(() => undefined);
+          },
+        };
+      };
+      expect(await checkStoredBlock(racing(true), height, options)).toBeUndefined();
+      await expect(checkStoredBlock(racing(false), height, options)).rejects.toThrow(/missing/);
+      // Without the race, the batched check passes.
+      expect(await checkStoredBlock({ ...reader, fetchStateTreeNodes: async (requests) => requests.map((request) => reader.stateTreeNodes.node(request.position, request.version)) }, height, options)).toBeUndefined();
+    } finally {
+      await opened.close();
+    }
   });
 
   it("finds a damaged tree row below the checked tail with the scrub's check, which reads the tree in batches", async () => {
