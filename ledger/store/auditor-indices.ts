@@ -47,6 +47,16 @@ const BUSY_BLOCK_PREFIX = 'k:';
  * all in one batch, so once its first row is stored (`stored` says so) the rest are too: a lot
  * that is shipped and received again costs no search rows after its first event.
  */
+/**
+ * The row every identifier has once recorded (its first search name, the identifier itself
+ * lower-cased), whose presence means its search rows are written; undefined for an identifier
+ * with no search name.
+ */
+export function identifierRowKey(identifier: string): string | undefined {
+  const names = searchNames(identifier);
+  return names.length > 0 ? storeKeys.index(NAME_INDEX, names[0]!, identifier) : undefined;
+}
+
 export function writeAuditorIndices(
   batch: Batch,
   block: Block,
@@ -78,10 +88,9 @@ export function writeAuditorIndices(
     batch.put(storeKeys.index(note.index, note.key, reference), EMPTY);
   }
   for (const identifier of identifiers) {
-    const names = searchNames(identifier);
-    // The first name is the identifier itself (lower-cased), so every identifier has this row.
-    if (names.length > 0 && stored(storeKeys.index(NAME_INDEX, names[0]!, identifier))) continue;
-    for (const name of names) batch.put(storeKeys.index(NAME_INDEX, name, identifier), EMPTY);
+    const recorded = identifierRowKey(identifier);
+    if (recorded !== undefined && stored(recorded)) continue;
+    for (const name of searchNames(identifier)) batch.put(storeKeys.index(NAME_INDEX, name, identifier), EMPTY);
     for (const word of searchWords(identifier)) batch.put(storeKeys.index(WORD_INDEX, word, identifier), EMPTY);
   }
 }

@@ -53,7 +53,7 @@ import { EpochHistory, loadEpochHistory, type EpochChange } from './epochs.js';
 import { LogNodes, type LogNodeSource } from './log-nodes.js';
 import { eventIndexEntries, eventTimeMilliseconds, TIME_INDEX_NAME, type EventIndexName } from './event-index.js';
 import { eventReference, fixedHex, storeKeys } from './keys.js';
-import { busyBlocksBefore, notesUnder, searchIdentifiers, writeAuditorIndices, type SearchHit } from './auditor-indices.js';
+import { busyBlocksBefore, identifierRowKey, notesUnder, searchIdentifiers, writeAuditorIndices, type SearchHit } from './auditor-indices.js';
 import { decodeRecord, encodeRecord, type IndexedEvent, type IndexedNote, type NoteIndexName, type StoredEvent, type StoredNote, type TransactionLocation, type TransactionRecord } from './records.js';
 import { describeStoreError, storeErrorMessage } from './open-errors.js';
 import { makeReadCopy, type ReadCopy } from './read-copy.js';
@@ -368,11 +368,17 @@ export class BlockStore {
     }
 
     const stateWrites = prepareWrites(commit.writes, checked.writeValueTexts);
-    // The nodes the state tree's update will read, a depth at a time off the event loop: on a large
-    // ledger most miss the node cache, and read one by one they held the loop for the whole update.
-    const [existing, stateNodesRead] = await Promise.all([
+    const eventEntries = commit.events.map((indexed) => eventIndexEntries(indexed.event, indexed.participants, indexed.eventHash));
+    const identifiers = new Set<string>();
+    for (const entries of eventEntries) for (const entry of entries) if (entry.index === 'anyEpc' || entry.index === 'epcClass') identifiers.add(entry.value);
+    const identifierRows = [...identifiers].flatMap((identifier) => identifierRowKey(identifier) ?? []);
+    // What the append must read, in batches off the event loop: on a large ledger most reads miss
+    // every cache (the state tree's nodes a depth at a time; whether each identifier is recorded),
+    // and read one by one they held the loop for the whole append.
+    const [existing, stateNodesRead, recordedIdentifierRows] = await Promise.all([
       this.db.getMany(checked.transactionIds.map((id) => storeKeys.transaction(id))),
       prefetchUpdateReads(this.stateTreeRoot, stateWrites, storedNodesFetch((keys) => this.db.getMany(keys), this.stateNodes)),
+      this.db.getMany(identifierRows).then((values) => new Set(identifierRows.filter((_, index) => values[index] !== undefined))),
     ]);
     const frontier = this.frontier.clone();
     const batch = this.db.batch();
@@ -416,8 +422,7 @@ export class BlockStore {
     const stateFloor = pruneStateTrees(batch, (key) => this.db.getSync(key), this.stateFloorHeight, height, this.stateHeightsKept);
 
     const eventCounts = new Map<number, number>();
-    const identifiers = new Set<string>();
-    for (const indexed of commit.events) {
+    for (const [eventNumber, indexed] of commit.events.entries()) {
       const eventIndex = eventCounts.get(indexed.position) ?? 0;
       eventCounts.set(indexed.position, eventIndex + 1);
       const reference = eventReference(height, indexed.position, eventIndex);
@@ -434,15 +439,12 @@ export class BlockStore {
         event: indexed.event,
       };
       putText(storeKeys.event(reference), JSON.stringify(stored));
-      for (const entry of eventIndexEntries(indexed.event, indexed.participants, indexed.eventHash)) {
-        batch.put(storeKeys.index(entry.index, entry.value, reference), EMPTY_VALUE);
-        if (entry.index === 'anyEpc' || entry.index === 'epcClass') identifiers.add(entry.value);
-      }
+      for (const entry of eventEntries[eventNumber]!) batch.put(storeKeys.index(entry.index, entry.value, reference), EMPTY_VALUE);
       const time = eventTimeMilliseconds(indexed.event);
       if (time !== undefined) batch.put(storeKeys.index(TIME_INDEX_NAME, '', `${timeKey(time)}\u0000${reference}`), EMPTY_VALUE);
     }
 
-    writeAuditorIndices(batch, commit.block, checked.transactionIds, identifiers, commit.notes ?? [], (key) => this.db.getSync(key) !== undefined);
+    writeAuditorIndices(batch, commit.block, checked.transactionIds, identifiers, commit.notes ?? [], (key) => recordedIdentifierRows.has(key));
 
     const state = stateAfterBlock(commit.block, checked, frontier, toHex(tree.root.hash));
     putText(storeKeys.ledgerState(height), JSON.stringify(state));

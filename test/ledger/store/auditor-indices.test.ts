@@ -101,6 +101,14 @@ describe('the auditor indices', () => {
     expect(await store.searchIdentifiers('   ', 10)).toEqual({ hits: [], complete: true });
     // A cut answer says so.
     expect(await store.searchIdentifiers('0614142', 1)).toMatchObject({ complete: false });
+
+    // A later block naming a recorded identifier and a new one: the new one is found, the
+    // recorded one still once (the append asks in one batch which identifiers are recorded).
+    const PALLET = 'urn:epc:id:sgtin:0614141.012345.99';
+    await store.appendBlock({ ...chain.nextBlock([chain.transaction({ a: 2 })]), events: [{ position: 0, event: event([CRATE, PALLET], [LETTUCE]), participants: [] }] });
+    expect(await ids(PALLET)).toEqual([`exact ${PALLET}`]);
+    expect(await ids(CRATE)).toEqual([`exact ${CRATE}`]);
+    expect(await ids('0614141')).toEqual([`word ${LETTUCE}`, `word ${CRATE}`, `word ${PALLET}`]);
     await store.close();
   });
 });
