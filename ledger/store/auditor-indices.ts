@@ -42,12 +42,6 @@ export const busyBlockKey = (height: number) => `k:${fixedHex(height, HEIGHT_DIG
 const BUSY_BLOCK_PREFIX = 'k:';
 
 /**
- * Adds a block's auditor index rows to the batch that appends it; `identifiers` are those its
- * events name. An identifier's search rows depend on nothing but the identifier, and are written
- * all in one batch, so once its first row is stored (`stored` says so) the rest are too: a lot
- * that is shipped and received again costs no search rows after its first event.
- */
-/**
  * The row every identifier has once recorded (its first search name, the identifier itself
  * lower-cased), whose presence means its search rows are written; undefined for an identifier
  * with no search name.
@@ -57,6 +51,12 @@ export function identifierRowKey(identifier: string): string | undefined {
   return names.length > 0 ? storeKeys.index(NAME_INDEX, names[0]!, identifier) : undefined;
 }
 
+/**
+ * Adds a block's auditor index rows to the batch that appends it; `identifiers` are those its
+ * events name. An identifier's search rows depend on nothing but the identifier, and are written
+ * all in one batch, so once its first row is stored (`stored` says so) the rest are too: a lot
+ * that is shipped and received again costs no search rows after its first event.
+ */
 export function writeAuditorIndices(
   batch: Batch,
   block: Block,
