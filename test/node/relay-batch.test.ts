@@ -1,7 +1,7 @@
 /**
  * Batched relay (node/relay-batch.ts, node/transactions.ts): admitted transactions leave in
- * arrays, one frame per batch, sent when a batch reaches its count or byte limit or its delay
- * passes; a receiver checks every element of a frame on its own (a malformed or forged one is
+ * arrays, one frame per batch, sent when a batch reaches its count or byte limit, at the end of
+ * the turn that admitted them when the batcher was quiet, or else when its window ends; a receiver checks every element of a frame on its own (a malformed or forged one is
  * refused and counted, the others admitted), takes a single transaction as before, and refuses a
  * frame beyond its limits whole, as a value. Timers are injected: nothing here waits on a clock.
  */
@@ -46,24 +46,56 @@ function manualTimers() {
 }
 
 describe('the relay batcher', () => {
-  it('sends what gathered as one array once its delay passes, scheduling one flush per batch', () => {
+  it('sends what a quiet turn admitted at the end of that turn, as one array, then gathers for a window of its delay', () => {
     const timers = manualTimers();
     const frames: JsonValue[][] = [];
     const batcher = new RelayBatcher((batch) => frames.push(batch), { flushDelayMs: 5 }, timers.schedule);
-    const [a, b, c] = [certificate(), certificate(), certificate()];
+    const [a, b, c, d, e] = [certificate(), certificate(), certificate(), certificate(), certificate()];
     for (const transaction of [a, b, c]) batcher.add(transaction as unknown as JsonValue, 300);
+    // A quiet batcher waits only for the end of the turn, so a client's array stays one frame.
     expect(frames).toEqual([]);
     expect(timers.scheduled()).toBe(1);
-    expect(timers.due[0]!.delayMs).toBe(5);
+    expect(timers.due[0]!.delayMs).toBe(0);
     expect(batcher.waiting).toBe(3);
     timers.fire();
     expect(frames).toHaveLength(1);
     expect(frames[0]!.map(idOf)).toEqual([a, b, c].map(idOf));
     expect(batcher.waiting).toBe(0);
-    // Nothing waits: no empty frame is ever sent.
-    batcher.flush();
+    // Sending opened a window: what arrives in it waits for the window's end.
+    expect(timers.due.filter((entry) => !entry.cancelled).map((entry) => entry.delayMs)).toEqual([5]);
+    batcher.add(d as unknown as JsonValue, 300);
+    batcher.add(e as unknown as JsonValue, 300);
+    expect(timers.scheduled()).toBe(1);
     timers.fire();
+    expect(frames.map((frame) => frame.map(idOf))).toEqual([[a, b, c].map(idOf), [d, e].map(idOf)]);
+    // A window that sent something opens the next; one that ends with nothing closes, sending no empty frame.
+    expect(timers.due.filter((entry) => !entry.cancelled).map((entry) => entry.delayMs)).toEqual([5]);
+    timers.fire();
+    expect(frames).toHaveLength(2);
+    expect(timers.scheduled()).toBe(0);
+    // Quiet again: the next transaction leaves at the end of its turn.
+    batcher.add(certificate() as unknown as JsonValue, 300);
+    expect(timers.due.filter((entry) => !entry.cancelled).map((entry) => entry.delayMs)).toEqual([0]);
+    timers.fire();
+    expect(frames).toHaveLength(3);
+  });
+
+  it('keeps the window running after a flush on demand (before a proposal), and closes it when nothing was waiting', () => {
+    const timers = manualTimers();
+    const frames: JsonValue[][] = [];
+    const batcher = new RelayBatcher((batch) => frames.push(batch), { flushDelayMs: 5 }, timers.schedule);
+    batcher.add({ n: 1 }, 100);
+    batcher.flush();
+    expect(frames).toEqual([[{ n: 1 }]]);
+    expect(timers.due.filter((entry) => !entry.cancelled).map((entry) => entry.delayMs)).toEqual([5]);
+    batcher.add({ n: 2 }, 100);
     expect(frames).toHaveLength(1);
+    batcher.flush();
+    batcher.flush();
+    expect(frames).toEqual([[{ n: 1 }], [{ n: 2 }]]);
+    expect(timers.scheduled()).toBe(0);
+    batcher.add({ n: 3 }, 100);
+    expect(timers.due.filter((entry) => !entry.cancelled).map((entry) => entry.delayMs)).toEqual([0]);
   });
 
   it('sends a batch as soon as it reaches its count, without waiting for the delay', () => {
