@@ -9,8 +9,13 @@ import { Session } from 'node:inspector/promises';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Sampling interval: fine enough for a per-module breakdown, cheap enough not to skew it much. */
-const SAMPLING_INTERVAL_MICROSECONDS = 500;
+/**
+ * Sampling interval: a 40-s window of a validator busy half the time still gives some 8,000
+ * samples, plenty for a per-module breakdown. At 500 µs the sampling itself skewed what it
+ * measured on two shared cores: 4 validators at 100 events/s had p50 186-270 ms profiled against
+ * 143-152 ms at 2,500 µs, about what an unprofiled run gives (docs/performance.md, "The standard matrix").
+ */
+const SAMPLING_INTERVAL_MICROSECONDS = 2_500;
 
 export function profileOnSignal(directory: string, name: string, log: (message: string) => void): void {
   let session: Session | undefined;
