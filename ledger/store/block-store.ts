@@ -32,7 +32,7 @@ import type { LedgerEntry } from '../model/ledger-entry.js';
 import type { TransactionResult } from '../model/result.js';
 import { isCanonicalWriteSet, type StateWrite } from '../model/state.js';
 import type { JsonValue } from '../encoding/canonical-json.js';
-import { compareHashes, EMPTY_CHILD, keyHashOf, pathOf, prefetchUpdateReads, prepareWrites, proofOfPath, updateStateTree, valueHashOf, withPrefetched, type Child, type StateTreeProof } from '../state-tree/index.js';
+import { compareHashes, EMPTY_CHILD, keyHashOf, pathOf, prefetchUpdateReads, prepareWrites, proofOfPath, updateStateTree, valueHashOf, withPrefetched, type Child, type PrefetchedNodes, type StateTreeProof } from '../state-tree/index.js';
 import { ValidatorSet } from '../model/validator-set.js';
 import {
   buildConsistencyProof,
@@ -69,6 +69,7 @@ export type CheckedRead<T> = { ok: true; value: T | undefined } | StoreDamage;
 
 /** 2: the state root became the state tree's root, with its rows (issue 15). A store of format 1 is refused. */
 export const STORE_FORMAT_VERSION = 2;
+const NO_PREFETCHED_NODES: PrefetchedNodes = new Map();
 /** Blocks whose decoded results are kept for status queries. */
 const RECENT_RESULTS_KEPT = 64;
 /** Blocks whose checked record digests are kept (32 bytes each and a Map entry: about 0.5 MB). */
@@ -94,6 +95,13 @@ export const STORE_LIMITS = {
    */
   recentStatesKept: 16,
   tailBlocksChecked: 100,
+  /**
+   * Lookups (a block's state writes, each a path down the state tree; its transactions' ids; its
+   * events' identifiers) up to which an append reads synchronously: about a hundred row reads at
+   * most, some milliseconds on a large ledger. A larger block's reads go in batches off the event
+   * loop (docs/performance.md, "Levers": a small block's reads).
+   */
+  appendSynchronousLookupsMax: 32,
   blocksPerRangeMax: 100,
   eventsPerPageDefault: 100,
   eventsPerPageMax: 1000,
@@ -137,6 +145,8 @@ export interface BlockStoreOptions {
   stateHeightsKept?: number;
   /** LevelDB's write buffer (memtable) for the ledger, bytes (default WRITE_BUFFER_BYTES_DEFAULT, within WRITE_BUFFER_BYTES_MIN and _MAX). */
   writeBufferBytes?: number;
+  /** Lookups up to which an append reads synchronously (default STORE_LIMITS.appendSynchronousLookupsMax; 0: always in batches). */
+  appendSynchronousLookupsMax?: number;
 }
 
 /** A key's value (null: absent) at a retained height, with its proof against that height's state root. */
@@ -206,6 +216,7 @@ export class BlockStore {
     stateTree: { root: Child; floor: number },
     private readonly stateHeightsKept: number,
     private readonly logNodes: LogNodes,
+    private readonly appendSynchronousLookupsMax: number,
   ) {
     this.headState = head;
     this.frontier = frontier;
@@ -232,6 +243,8 @@ export class BlockStore {
   private static async load(db: Database, options: BlockStoreOptions): Promise<StoreOpenResult> {
     const stateHeightsKept = options.stateHeightsKept ?? STATE_HEIGHTS_KEPT_DEFAULT;
     assert(Number.isSafeInteger(stateHeightsKept) && stateHeightsKept >= STATE_HEIGHTS_KEPT_MIN, `stateHeightsKept must be an integer of at least ${STATE_HEIGHTS_KEPT_MIN}`);
+    const appendSynchronousLookupsMax = options.appendSynchronousLookupsMax ?? STORE_LIMITS.appendSynchronousLookupsMax;
+    assert(Number.isSafeInteger(appendSynchronousLookupsMax) && appendSynchronousLookupsMax >= 0, 'appendSynchronousLookupsMax must be a non-negative integer');
     const expectedGenesisHash = genesisHash(options.genesis);
     const format = await db.get(storeKeys.formatVersion);
     const created = format === undefined;
@@ -302,7 +315,7 @@ export class BlockStore {
     assert(toHex(frontier.root()) === headState.logRoot, 'the Merkle frontier disagrees with a tail that passed its checks');
     assert(epochs.ok, 'the epoch history failed to load without a reported problem');
     const logNodes = await LogNodes.load(logNodeSource(db), headState.logSize);
-    const store = new BlockStore(db, options.genesis, expectedGenesisHash, headState, frontier, epochs.history, options.validators, { root: stateTreeRoot, floor: stateFloor }, stateHeightsKept, logNodes);
+    const store = new BlockStore(db, options.genesis, expectedGenesisHash, headState, frontier, epochs.history, options.validators, { root: stateTreeRoot, floor: stateFloor }, stateHeightsKept, logNodes, appendSynchronousLookupsMax);
     store.createdOnOpen = created;
     return { ok: true, store };
   }
@@ -372,14 +385,26 @@ export class BlockStore {
     const identifiers = new Set<string>();
     for (const entries of eventEntries) for (const entry of entries) if (entry.index === 'anyEpc' || entry.index === 'epcClass') identifiers.add(entry.value);
     const identifierRows = [...identifiers].flatMap((identifier) => identifierRowKey(identifier) ?? []);
-    // What the append must read, in batches off the event loop: on a large ledger most reads miss
-    // every cache (the state tree's nodes a depth at a time; whether each identifier is recorded),
-    // and read one by one they held the loop for the whole append.
-    const [existing, stateNodesRead, recordedIdentifierRows] = await Promise.all([
-      this.db.getMany(checked.transactionIds.map((id) => storeKeys.transaction(id))),
-      prefetchUpdateReads(this.stateTreeRoot, stateWrites, storedNodesFetch((keys) => this.db.getMany(keys), this.stateNodes)),
-      this.db.getMany(identifierRows).then((values) => new Set(identifierRows.filter((_, index) => values[index] !== undefined))),
-    ]);
+    const transactionKeys = checked.transactionIds.map((id) => storeKeys.transaction(id));
+    let existing: ReadonlyArray<Uint8Array | undefined>;
+    let stateNodesRead: PrefetchedNodes;
+    let recordedIdentifierRows: Set<string>;
+    if (stateWrites.length + transactionKeys.length + identifierRows.length <= this.appendSynchronousLookupsMax) {
+      // A small block reads little: one by one on this thread, since each batch below is a round
+      // trip through libuv's pool, queued behind the synced writes of both stores.
+      existing = transactionKeys.map((key) => this.db.getSync(key));
+      stateNodesRead = NO_PREFETCHED_NODES;
+      recordedIdentifierRows = new Set(identifierRows.filter((key) => this.db.getSync(key) !== undefined));
+    } else {
+      // A large one in batches off the event loop: on a large ledger most reads miss every cache
+      // (the state tree's nodes a depth at a time; whether each identifier is recorded), and read
+      // one by one they held the loop for the whole append.
+      [existing, stateNodesRead, recordedIdentifierRows] = await Promise.all([
+        this.db.getMany(transactionKeys),
+        prefetchUpdateReads(this.stateTreeRoot, stateWrites, storedNodesFetch((keys) => this.db.getMany(keys), this.stateNodes)),
+        this.db.getMany(identifierRows).then((values) => new Set(identifierRows.filter((_, index) => values[index] !== undefined))),
+      ]);
+    }
     const frontier = this.frontier.clone();
     const batch = this.db.batch();
     // JSON records go in as text: LevelDB copies the string's UTF-8 itself, with no Uint8Array made per row.

@@ -1,12 +1,14 @@
+import { ClassicLevel } from 'classic-level';
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../../ledger/encoding/hex.js';
 import { blockHash } from '../../../ledger/model/block.js';
-import { rejected } from '../../../ledger/model/result.js';
+import { ACCEPTED, rejected } from '../../../ledger/model/result.js';
 import { transactionId } from '../../../ledger/model/transaction.js';
 import { verifyConsistency, verifyInclusion } from '../../../ledger/merkle/index.js';
 import { ledgerEntryLeafHash } from '../../../ledger/model/ledger-entry.js';
-import { BlockStore, type BlockStoreOptions } from '../../../ledger/store/block-store.js';
+import { BlockStore, STORE_LIMITS, type BlockCommit, type BlockStoreOptions } from '../../../ledger/store/block-store.js';
+import { sortWriteSet } from '../../../ledger/model/state.js';
 import { TestChain } from '../../support/test-chain.js';
 import { temporaryDirectories } from '../../support/temp-dir.js';
 
@@ -325,6 +327,51 @@ describe('BlockStore epochs', () => {
     expect(store.epochAt(2)).toMatchObject({ number: 0 });
     expect(await store.epochChanges(10)).toEqual([]);
     await store.close();
+  });
+});
+
+describe("an append's reads", () => {
+  /** Blocks small and large: state set, changed and deleted, a duplicate transaction, events naming recorded and new identifiers. */
+  function commits(chain: TestChain): BlockCommit[] {
+    const repeated = chain.transaction({ repeated: true });
+    const blocks: BlockCommit[] = [];
+    const sizes = [1, 3, 40, 1, 5, 0, 2];
+    for (const [index, size] of sizes.entries()) {
+      const height = index + 1;
+      // Block 4 carries block 1's first transaction again.
+      const transactions = Array.from({ length: size }, (_, position) => ((height === 1 || height === 4) && position === 0 ? repeated : chain.transaction({ height, position })));
+      const writes = Array.from({ length: size * 4 }, (_, write) => ({ key: `item/${(height * 7 + write) % 50}`, value: (height + write) % 5 === 0 ? null : { height, write } }));
+      const results = transactions.map((_, position) => (height === 4 && position === 0 ? rejected('duplicate-transaction', 'already committed') : ACCEPTED));
+      const events = transactions.map((_, position) => ({ position, event: shippingEvent(`urn:epc:id:sgtin:0614141.107346.${(height + position) % 6}`, '2026-03-01T08:00:00.000Z'), participants: [] }));
+      blocks.push({ ...chain.nextBlock(transactions, { writes: sortWriteSet(dedupeKeys(writes)), results }), events });
+    }
+    return blocks;
+  }
+
+  function dedupeKeys<T extends { key: string }>(writes: T[]): T[] {
+    return [...new Map(writes.map((write) => [write.key, write])).values()];
+  }
+
+  async function rowsAfter(blocks: readonly BlockCommit[], chain: TestChain, appendSynchronousLookupsMax: number): Promise<Array<[string, string]>> {
+    const directory = await newDirectory();
+    const store = await openStore(chain, directory, { appendSynchronousLookupsMax });
+    for (const block of blocks) expect((await store.appendBlock(block)).ok).toBe(true);
+    await store.close();
+    const db = new ClassicLevel<string, string>(directory, { keyEncoding: 'utf8', valueEncoding: 'hex' });
+    await db.open();
+    const rows = await db.iterator().all();
+    await db.close();
+    return rows;
+  }
+
+  it('writes the same rows whether it reads one by one on the event loop or in batches off it', async () => {
+    const chain = new TestChain({ genesisWrites: sortWriteSet(Array.from({ length: 20 }, (_, index) => ({ key: `item/${index}`, value: { genesis: index } }))) });
+    const blocks = commits(chain);
+    const batched = await rowsAfter(blocks, chain, 0);
+    expect(batched.length).toBeGreaterThan(200);
+    expect(await rowsAfter(blocks, chain, Number.MAX_SAFE_INTEGER)).toEqual(batched);
+    // The default mixes them: the small blocks synchronously, the 40-transaction block in batches.
+    expect(await rowsAfter(blocks, chain, STORE_LIMITS.appendSynchronousLookupsMax)).toEqual(batched);
   });
 });
 
