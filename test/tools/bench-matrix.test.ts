@@ -231,11 +231,27 @@ describe('the matrix', () => {
     expect(table[7]).toContain('failed: validator-3 exited (1)');
   });
 
-  it('reports a search that fails at its first rate as an error, with its trial', async () => {
+  it('reports a search that fails at its first rate as an error naming what the trial missed, with its trial', async () => {
     const fake = fakeRunner(() => 50);
     const report = await runMatrix({ ...smallConfig, validatorCounts: [4], scenarios: ['max'] }, { run: fake.run });
-    expect(report.runs[0]!.error).toBe('even 100 events/s kept p99 above 1000 ms');
+    expect(report.runs[0]!.error).toBe('even 100 events/s did not pass: p99 5000 ms above 1000 ms; committed 50/s of 100 offered');
     expect(report.runs[0]!.trials).toHaveLength(1);
+    expect(report.runs[0]!.trials![0]!.shortfalls).toHaveLength(2);
+  });
+
+  it('fails a trial whose requests failed although its p99 held, and says so rather than blaming the latency', async () => {
+    const base = fakeRunner(() => 1000);
+    const refusing = async (options: RunOptions): Promise<RunResult> => {
+      const result = await base.run(options);
+      return { ...result, detail: { ...result.detail, failed: 3, failures: { '503 overloaded': 2, ECONNRESET: 1 } } };
+    };
+    const lines: string[] = [];
+    const report = await runMatrix({ ...smallConfig, validatorCounts: [4], scenarios: ['max'] }, { run: refusing, log: (line) => lines.push(line) });
+    const trial = report.runs[0]!.trials![0]!;
+    expect(trial).toMatchObject({ ratePerS: 100, passed: false, shortfalls: ['3 of 200 requests failed (2 503 overloaded, 1 ECONNRESET)'] });
+    expect(trial.result.latencyMs.p99).toBeLessThan(1000);
+    expect(report.runs[0]!.error).toBe('even 100 events/s did not pass: 3 of 200 requests failed (2 503 overloaded, 1 ECONNRESET)');
+    expect(lines).toContain('    trial 100 events/s: committed 100/s, p99 100 ms (did not pass: 3 of 200 requests failed (2 503 overloaded, 1 ECONNRESET))');
   });
 
   it('writes latest.json, the chart and the table between the document\'s markers, leaving the rest of the document alone', async () => {

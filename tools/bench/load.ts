@@ -33,8 +33,18 @@ export interface LoadTarget {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 4096 });
 
-/** One request: `bodies` (one transaction, or B as an array), answering once committed. */
-function post(url: string, bodies: string[], waitMs: number): Promise<{ status: number; committed: number; reason?: string }> {
+/**
+ * One request: `bodies` (one transaction, or B as an array), answering once committed. A request
+ * that a kept-alive connection loses to a reset before any answer (the server closed the idle
+ * connection as this request reused it: Node's documentation of `request.reusedSocket`) is sent
+ * once more on a new one; submitting a signed transaction twice submits one transaction.
+ */
+async function post(url: string, bodies: string[], waitMs: number): Promise<{ status: number; committed: number; reason?: string }> {
+  const answer = await postOnce(url, bodies, waitMs);
+  return answer.lostOnReusedConnection ? postOnce(url, bodies, waitMs) : answer;
+}
+
+function postOnce(url: string, bodies: string[], waitMs: number): Promise<{ status: number; committed: number; reason?: string; lostOnReusedConnection?: boolean }> {
   const payload = bodies.length === 1 ? bodies[0]! : `[${bodies.join(',')}]`;
   return new Promise((resolve) => {
     const target = new URL(`${url}/v1/transactions?wait=commit&timeoutMs=${waitMs}`);
@@ -55,7 +65,10 @@ function post(url: string, bodies: string[], waitMs: number): Promise<{ status: 
         resolve({ status, committed, ...(reason === undefined ? {} : { reason }) });
       });
     });
-    request.on('error', (error) => resolve({ status: 0, committed: 0, reason: error.message }));
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      const lostOnReusedConnection = request.reusedSocket && error.code === 'ECONNRESET';
+      resolve({ status: 0, committed: 0, reason: error.message, ...(lostOnReusedConnection ? { lostOnReusedConnection } : {}) });
+    });
     request.end(payload);
   });
 }

@@ -22,7 +22,7 @@ import { availableParallelism, cpus, loadavg, release, totalmem, type as osType 
 import { join, relative, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MAX_SEARCH_P99_MS } from '../commands/bench.js';
+import { findMaximumRate, firstTrialFailed, type Runner, type SearchConfig, type SearchTrial } from './search.js';
 import { latencyThroughputSvg, type ChartRun } from './chart.js';
 import { runBenchmark, type RunOptions, type RunResult } from './run.js';
 
@@ -40,7 +40,7 @@ export interface MatrixConfig {
   openLoopRatePerS: number;
   wanRatePerS: number;
   /** The maximum search: trials of `trialS` doubling from `startPerS` up to `ceilingPerS`, then `bisections` halvings. */
-  search: { trialS: number; startPerS: number; ceilingPerS: number; bisections: number };
+  search: SearchConfig;
   batch: number;
 }
 
@@ -71,12 +71,6 @@ export interface MachineFacts {
   gitDirty: boolean;
 }
 
-export interface SearchTrial {
-  ratePerS: number;
-  passed: boolean;
-  result: RunResult;
-}
-
 export interface MatrixRun {
   validators: number;
   scenario: Scenario;
@@ -98,47 +92,17 @@ export interface MatrixReport {
   runs: MatrixRun[];
 }
 
-export type Runner = (options: RunOptions) => Promise<RunResult>;
-
-/** The pass rule of `custodia bench --max` (tools/commands/bench.ts): p99 under the bound, what was offered committed, nothing refused. */
-export function passesSearch(result: RunResult): boolean {
-  return result.latencyMs.p99 <= MAX_SEARCH_P99_MS && result.committedPerS >= 0.95 * (result.offeredPerS ?? 0) && result.detail.failed === 0;
-}
+export type { Runner, SearchTrial } from './search.js';
 
 /**
- * The `--max` search of `custodia bench`, with its trial length and ceiling configurable so that
- * a short matrix stays short: doubles the rate while a trial passes, bisects between the last
- * good and the first bad rate, then measures the best rate for the full window.
+ * The `--max` search of `custodia bench` (search.ts), with its trial length and ceiling
+ * configurable so that a short matrix stays short; the best rate then runs for the full window.
  */
 export async function searchMaximum(base: Omit<RunOptions, 'load'>, search: MatrixConfig['search'], run: Runner, log: (line: string) => void): Promise<{ best?: RunResult; bestRatePerS?: number; trials: SearchTrial[] }> {
-  const trials: SearchTrial[] = [];
-  const trial = async (ratePerS: number) => {
-    const result = await run({ ...base, durationS: search.trialS, load: { kind: 'rate', ratePerS } });
-    const passed = passesSearch(result);
-    trials.push({ ratePerS, passed, result });
-    log(`    trial ${ratePerS} events/s: committed ${result.committedPerS}/s, p99 ${result.latencyMs.p99} ms${passed ? '' : ' (too slow)'}`);
-    return passed;
-  };
-  let good = 0;
-  let bad = 0;
-  for (let rate = search.startPerS; rate <= search.ceilingPerS; rate *= 2) {
-    if (await trial(rate)) good = rate;
-    else {
-      bad = rate;
-      break;
-    }
-  }
-  if (good === 0) return { trials };
-  if (bad !== 0) {
-    for (let step = 0; step < search.bisections; step++) {
-      const middle = Math.round((good + bad) / 2);
-      if (middle === good || middle === bad) break;
-      if (await trial(middle)) good = middle;
-      else bad = middle;
-    }
-  }
-  log(`    best ${good} events/s; measuring it for ${base.durationS} s`);
-  return { best: await run({ ...base, load: { kind: 'rate', ratePerS: good } }), bestRatePerS: good, trials };
+  const found = await findMaximumRate(base, search, run, log);
+  if (found.bestRatePerS === undefined) return { trials: found.trials };
+  log(`    best ${found.bestRatePerS} events/s; measuring it for ${base.durationS} s`);
+  return { best: await run({ ...base, load: { kind: 'rate', ratePerS: found.bestRatePerS } }), bestRatePerS: found.bestRatePerS, trials: found.trials };
 }
 
 function sameMatrix(config: MatrixConfig, standard: MatrixConfig): boolean {
@@ -193,7 +157,7 @@ export async function runMatrix(config: MatrixConfig, options: { run?: Runner; l
         if (scenario === 'max') {
           const searched = await searchMaximum({ ...base, wan: false }, config.search, run, log);
           entry.trials = searched.trials;
-          if (searched.best === undefined) entry.error = `even ${config.search.startPerS} events/s kept p99 above ${MAX_SEARCH_P99_MS} ms`;
+          if (searched.best === undefined) entry.error = firstTrialFailed(searched.trials);
           else {
             entry.result = searched.best;
             entry.label = `maximum: ${searched.bestRatePerS} events/s offered`;

@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { runBenchmark, type LoadShape, type RunOptions, type RunResult } from '../bench/run.js';
 import { CPU_CATEGORIES } from '../bench/profile.js';
+import { findMaximumRate, firstTrialFailed, MAX_SEARCH_P99_MS, type SearchConfig } from '../bench/search.js';
 import { fail } from '../exit-codes.js';
 import { benchStorageCommand } from './bench-storage.js';
 import { integerOption } from '../integer-option.js';
@@ -25,10 +26,8 @@ interface BenchOptions {
   json?: boolean;
 }
 
-/** The p99 a rate must keep to pass the --max search, ms. */
-export const MAX_SEARCH_P99_MS = 1000;
-/** Each trial of the --max search runs this long (the chosen rate then runs for --duration). */
-const SEARCH_TRIAL_S = 15;
+/** The --max search: 15-s trials (the chosen rate then runs for --duration), doubling from 100 events/s, then three bisections. */
+const SEARCH: SearchConfig = { trialS: 15, startPerS: 100, ceilingPerS: 20_000, bisections: 3 };
 
 
 export function benchCommand(): Command {
@@ -78,38 +77,13 @@ export function benchCommand(): Command {
     });
 }
 
-/**
- * Doubles the rate while a trial keeps p99 under the bound and commits what it is offered, then
- * halves the step between the last good and first bad rates three times; the best rate then runs
- * for the full duration.
- */
+/** The search (tools/bench/search.ts) with 15-s trials from 100 to 20,000 events/s; the best rate then runs for the full duration. */
 async function searchMaximum(base: Omit<RunOptions, 'load'>, log: (line: string) => void): Promise<RunResult> {
-  const passes = (result: RunResult) => result.latencyMs.p99 <= MAX_SEARCH_P99_MS && result.committedPerS >= 0.95 * (result.offeredPerS ?? 0) && result.detail.failed === 0;
-  const trial = async (rate: number) => {
-    const result = await runBenchmark({ ...base, durationS: SEARCH_TRIAL_S, load: { kind: 'rate', ratePerS: rate } });
-    log(`  ${rate} events/s: committed ${result.committedPerS}/s, p99 ${result.latencyMs.p99} ms${passes(result) ? '' : ' (too slow)'}`);
-    return passes(result);
-  };
-  log(`searching for the highest rate with p99 under ${MAX_SEARCH_P99_MS} ms (${SEARCH_TRIAL_S} s trials)`);
-  let good = 0;
-  let bad = 0;
-  for (let rate = 100; rate <= 20_000; rate *= 2) {
-    if (await trial(rate)) good = rate;
-    else {
-      bad = rate;
-      break;
-    }
-  }
-  if (good === 0) throw new Error(`even 100 events/s kept p99 above ${MAX_SEARCH_P99_MS} ms`);
-  if (bad !== 0) {
-    for (let step = 0; step < 3; step++) {
-      const middle = Math.round((good + bad) / 2);
-      if (await trial(middle)) good = middle;
-      else bad = middle;
-    }
-  }
-  log(`best: ${good} events/s; measuring it for ${base.durationS} s`);
-  return runBenchmark({ ...base, load: { kind: 'rate', ratePerS: good }, log });
+  log(`searching for the highest rate with p99 under ${MAX_SEARCH_P99_MS} ms (${SEARCH.trialS} s trials)`);
+  const found = await findMaximumRate(base, SEARCH, runBenchmark, log);
+  if (found.bestRatePerS === undefined) throw new Error(firstTrialFailed(found.trials));
+  log(`best: ${found.bestRatePerS} events/s; measuring it for ${base.durationS} s`);
+  return runBenchmark({ ...base, load: { kind: 'rate', ratePerS: found.bestRatePerS }, log });
 }
 
 function summary(result: RunResult): string {

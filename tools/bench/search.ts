@@ -1,0 +1,88 @@
+/**
+ * The search for the highest rate a network sustains (issue 12: "a search for the highest rate
+ * whose p99 stays under 1 s"), shared by `custodia bench --max` (tools/commands/bench.ts) and the
+ * standard matrix (matrix.ts): short trials doubling the rate while each passes, then bisections
+ * between the last rate that passed and the first that did not. A trial passes when its p99 is
+ * under the bound, it committed what it was offered, and no request failed; a trial that does
+ * not pass says which of these it missed.
+ */
+import type { RunOptions, RunResult } from './run.js';
+
+/** The p99 a rate must keep to pass the search, ms. */
+export const MAX_SEARCH_P99_MS = 1000;
+/** A trial must commit at least this share of the rate it offered. */
+const COMMITTED_SHARE_MIN = 0.95;
+
+export interface SearchConfig {
+  /** Each trial's measured window, s. */
+  trialS: number;
+  startPerS: number;
+  ceilingPerS: number;
+  bisections: number;
+}
+
+export interface SearchTrial {
+  ratePerS: number;
+  passed: boolean;
+  /** What the trial missed (empty when it passed). Absent from trials recorded before it was. */
+  shortfalls?: string[];
+  result: RunResult;
+}
+
+/** Why a trial does not pass, one phrase per rule missed; none when it passes. */
+export function searchShortfalls(result: RunResult): string[] {
+  const shortfalls: string[] = [];
+  if (result.latencyMs.p99 > MAX_SEARCH_P99_MS) shortfalls.push(`p99 ${result.latencyMs.p99} ms above ${MAX_SEARCH_P99_MS} ms`);
+  const offered = result.offeredPerS ?? 0;
+  if (result.committedPerS < COMMITTED_SHARE_MIN * offered) shortfalls.push(`committed ${result.committedPerS}/s of ${offered} offered`);
+  if (result.detail.failed > 0) {
+    const reasons = Object.entries(result.detail.failures).map(([reason, count]) => `${count} ${reason}`).join(', ');
+    shortfalls.push(`${result.detail.failed} of ${result.detail.sent} requests failed (${reasons})`);
+  }
+  return shortfalls;
+}
+
+export type Runner = (options: RunOptions) => Promise<RunResult>;
+
+/** The trials run and the highest rate that passed (undefined when even the first did not). */
+export async function findMaximumRate(
+  base: Omit<RunOptions, 'load'>,
+  search: SearchConfig,
+  run: Runner,
+  log: (line: string) => void,
+): Promise<{ bestRatePerS?: number; trials: SearchTrial[] }> {
+  const trials: SearchTrial[] = [];
+  const trial = async (ratePerS: number) => {
+    const result = await run({ ...base, durationS: search.trialS, load: { kind: 'rate', ratePerS } });
+    const shortfalls = searchShortfalls(result);
+    const passed = shortfalls.length === 0;
+    trials.push({ ratePerS, passed, shortfalls, result });
+    log(`    trial ${ratePerS} events/s: committed ${result.committedPerS}/s, p99 ${result.latencyMs.p99} ms${passed ? '' : ` (did not pass: ${shortfalls.join('; ')})`}`);
+    return passed;
+  };
+  let good = 0;
+  let bad = 0;
+  for (let rate = search.startPerS; rate <= search.ceilingPerS; rate *= 2) {
+    if (await trial(rate)) good = rate;
+    else {
+      bad = rate;
+      break;
+    }
+  }
+  if (good === 0) return { trials };
+  if (bad !== 0) {
+    for (let step = 0; step < search.bisections; step++) {
+      const middle = Math.round((good + bad) / 2);
+      if (middle === good || middle === bad) break;
+      if (await trial(middle)) good = middle;
+      else bad = middle;
+    }
+  }
+  return { bestRatePerS: good, trials };
+}
+
+/** The error of a search whose first trial did not pass: what it missed. */
+export function firstTrialFailed(trials: readonly SearchTrial[]): string {
+  const first = trials[0];
+  return first === undefined ? 'the search ran no trial' : `even ${first.ratePerS} events/s did not pass: ${(first.shortfalls ?? []).join('; ')}`;
+}
