@@ -32,6 +32,7 @@ export const CLOCK_FAULT_OFFSET_MAX_MS = 24 * 60 * 60 * 1000;
 
 /** Enough for a busy integrator behind one address; a flood from one address is held to it. */
 export const DEFAULT_API_RATE_LIMITS = { requestsPerSecondPerAddress: 2000, requestsBurstPerAddress: 4000 } as const;
+export const DEFAULT_API_CONNECTION_LIMITS = { max: 4096, perAddressMax: 1024 } as const;
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}$/, 'expected host:port, such as 127.0.0.1:26600');
 const tls = z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1), caFile: z.string().min(1).optional() });
@@ -69,6 +70,17 @@ export const configSchema = z.strictObject({
      * services.
      */
     webhooks: z.strictObject({ privateDestinations: z.boolean().default(false) }).default({ privateDestinations: false }),
+    /**
+     * Client connections open at once, in all and from one address (node/http/connection-limits.ts):
+     * beyond either, requests are answered 503 too-many-connections. Keep `max` well below the
+     * process's open-file limit, which the ledger's tables and the peers' sockets share.
+     */
+    connections: z
+      .strictObject({
+        max: z.number().int().min(1).max(1_000_000).default(DEFAULT_API_CONNECTION_LIMITS.max),
+        perAddressMax: z.number().int().min(1).max(1_000_000).default(DEFAULT_API_CONNECTION_LIMITS.perAddressMax),
+      })
+      .default(DEFAULT_API_CONNECTION_LIMITS),
     /** Read tokens per organisation (used by the query API). */
     readTokens: z.array(z.strictObject({ token: z.string().min(16), participant: z.string().min(1), scope: z.enum(['read']) })).default([]),
   }),

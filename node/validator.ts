@@ -33,6 +33,7 @@ import { answerClientErrorsInJson, errorHandler, notFoundHandler } from './http/
 import { faultControlRoutes } from './http/fault-control.js';
 import { HttpLifecycle } from './http/lifecycle.js';
 import { AddressRateLimiter, remoteAddressOf } from './http/rate-limit.js';
+import { ConnectionLimiter } from './http/connection-limits.js';
 import { admissionRefusal } from '../contracts/admission.js';
 import { submissionRoutes } from './http/submission-routes.js';
 import { LedgerApplication } from './ledger-application.js';
@@ -451,6 +452,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   const stopHooks: Array<() => Promise<void>> = [];
   const api = express();
   api.disable('x-powered-by');
+  const connectionLimiter = new ConnectionLimiter(config.api.connections);
+  api.use(connectionLimiter.middleware);
   api.use(lifecycle.middleware);
   const rateLimiter = new AddressRateLimiter(config.api.rateLimit);
   api.use(rateLimiter.middleware);
@@ -483,11 +486,16 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   const apiServer = apiTls === undefined ? createHttpServer(api) : createHttpsServer({ cert: apiTls.cert, key: apiTls.key }, api);
   const apiAddress = splitHostPort(config.api.listen);
   answerClientErrorsInJson(apiServer);
+  connectionLimiter.attach(apiServer, { tls: apiTls !== undefined });
   apiServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refuse = (status: string, code: string, message: string, headers = '') => {
       const body = JSON.stringify({ code, message, path: '' });
       socket.end(`HTTP/1.1 ${status}\r\n${headers}Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
+    if (connectionLimiter.isRefused(socket)) {
+      const refusal = connectionLimiter.refusal();
+      return refuse('503 Service Unavailable', refusal.code, refusal.message, 'Retry-After: 1\r\n');
+    }
     // Upgrades count against the same per-address budget as requests: each costs a credential check.
     if (!rateLimiter.admit(remoteAddressOf(request))) return refuse('429 Too Many Requests', 'rate-limited', 'too many requests from this address; slow down', 'Retry-After: 1\r\n');
     if (lifecycle.stopping) return refuse('503 Service Unavailable', 'stopping', 'this validator is shutting down; use another', 'Retry-After: 5\r\n');

@@ -19,7 +19,12 @@ const ADDRESSES_TRACKED_MAX = 10_000;
 
 /** The client's address as the socket sees it, IPv4-mapped IPv6 written as IPv4. */
 export function remoteAddressOf(request: Pick<Request, 'socket'>): string {
-  const address = request.socket.remoteAddress ?? 'unknown';
+  return socketAddressOf(request.socket);
+}
+
+/** A socket's peer address, IPv4-mapped IPv6 written as IPv4 (so one client has one key). */
+export function socketAddressOf(socket: { remoteAddress?: string | undefined }): string {
+  const address = socket.remoteAddress ?? 'unknown';
   return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
 }
 
