@@ -37,18 +37,19 @@ const agent = new Agent({ keepAlive: true, maxSockets: 4096 });
  * One request: `bodies` (one transaction, or B as an array), answering once committed. A request
  * that a kept-alive connection loses to a reset before any answer (the server closed the idle
  * connection as this request reused it: Node's documentation of `request.reusedSocket`) is sent
- * once more on a new one; submitting a signed transaction twice submits one transaction.
+ * once more on a connection of its own, since the pool may hold other connections the server is
+ * closing; submitting a signed transaction twice submits one transaction.
  */
 async function post(url: string, bodies: string[], waitMs: number): Promise<{ status: number; committed: number; reason?: string }> {
-  const answer = await postOnce(url, bodies, waitMs);
-  return answer.lostOnReusedConnection ? postOnce(url, bodies, waitMs) : answer;
+  const answer = await postOnce(url, bodies, waitMs, agent);
+  return answer.lostOnReusedConnection ? postOnce(url, bodies, waitMs, false) : answer;
 }
 
-function postOnce(url: string, bodies: string[], waitMs: number): Promise<{ status: number; committed: number; reason?: string; lostOnReusedConnection?: boolean }> {
+function postOnce(url: string, bodies: string[], waitMs: number, through: Agent | false): Promise<{ status: number; committed: number; reason?: string; lostOnReusedConnection?: boolean }> {
   const payload = bodies.length === 1 ? bodies[0]! : `[${bodies.join(',')}]`;
   return new Promise((resolve) => {
     const target = new URL(`${url}/v1/transactions?wait=commit&timeoutMs=${waitMs}`);
-    const request = httpRequest(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (response) => {
+    const request = httpRequest(target, { method: 'POST', agent: through, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
