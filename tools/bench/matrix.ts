@@ -22,7 +22,7 @@ import { availableParallelism, cpus, loadavg, release, totalmem, type as osType 
 import { join, relative, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { findMaximumRate, firstTrialFailed, type Runner, type SearchConfig, type SearchTrial } from './search.js';
+import { findMaximumRate, firstTrialFailed, STANDARD_SEARCH, type Runner, type SearchConfig, type SearchTrial } from './search.js';
 import { latencyThroughputSvg, type ChartRun } from './chart.js';
 import { runBenchmark, type RunOptions, type RunResult } from './run.js';
 
@@ -51,7 +51,7 @@ export const STANDARD_MATRIX: MatrixConfig = {
   warmupS: 5,
   openLoopRatePerS: 100,
   wanRatePerS: 500,
-  search: { trialS: 15, startPerS: 100, ceilingPerS: 20_000, bisections: 3 },
+  search: STANDARD_SEARCH,
   batch: 1,
 };
 

@@ -21,6 +21,9 @@ export interface SearchConfig {
   bisections: number;
 }
 
+/** `custodia bench --max` and the standard matrix: 15-s trials doubling from 100 events/s up to 20,000, then three bisections. */
+export const STANDARD_SEARCH: SearchConfig = { trialS: 15, startPerS: 100, ceilingPerS: 20_000, bisections: 3 };
+
 export interface SearchTrial {
   ratePerS: number;
   passed: boolean;

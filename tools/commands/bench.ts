@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import { runBenchmark, type LoadShape, type RunOptions, type RunResult } from '../bench/run.js';
 import { CPU_CATEGORIES } from '../bench/profile.js';
-import { findMaximumRate, firstTrialFailed, MAX_SEARCH_P99_MS, type SearchConfig } from '../bench/search.js';
+import { findMaximumRate, firstTrialFailed, MAX_SEARCH_P99_MS, STANDARD_SEARCH } from '../bench/search.js';
 import { fail } from '../exit-codes.js';
 import { benchStorageCommand } from './bench-storage.js';
 import { integerOption } from '../integer-option.js';
@@ -26,8 +26,6 @@ interface BenchOptions {
   json?: boolean;
 }
 
-/** The --max search: 15-s trials (the chosen rate then runs for --duration), doubling from 100 events/s, then three bisections. */
-const SEARCH: SearchConfig = { trialS: 15, startPerS: 100, ceilingPerS: 20_000, bisections: 3 };
 
 
 export function benchCommand(): Command {
@@ -77,10 +75,10 @@ export function benchCommand(): Command {
     });
 }
 
-/** The search (tools/bench/search.ts) with 15-s trials from 100 to 20,000 events/s; the best rate then runs for the full duration. */
+/** The search (tools/bench/search.ts, STANDARD_SEARCH); the best rate then runs for the full duration. */
 async function searchMaximum(base: Omit<RunOptions, 'load'>, log: (line: string) => void): Promise<RunResult> {
-  log(`searching for the highest rate with p99 under ${MAX_SEARCH_P99_MS} ms (${SEARCH.trialS} s trials)`);
-  const found = await findMaximumRate(base, SEARCH, runBenchmark, log);
+  log(`searching for the highest rate with p99 under ${MAX_SEARCH_P99_MS} ms (${STANDARD_SEARCH.trialS} s trials)`);
+  const found = await findMaximumRate(base, STANDARD_SEARCH, runBenchmark, log);
   if (found.bestRatePerS === undefined) throw new Error(firstTrialFailed(found.trials));
   log(`best: ${found.bestRatePerS} events/s; measuring it for ${base.durationS} s`);
   return runBenchmark({ ...base, load: { kind: 'rate', ratePerS: found.bestRatePerS }, log });
