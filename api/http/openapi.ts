@@ -155,7 +155,8 @@ export function openApiDocument(operations: readonly Operation[], context: Pick<
       version: '1',
       description:
         `Chain ${context.config.chainId}. Submission of signed transactions, EPCIS 2.0 queries, chain of custody, traces, recalls, blocks, proofs, approvals, exports and commit streams. ` +
-        'Every error is JSON {code, message, path}, path naming the field concerned. Reads need a credential: auditors and regulators read everything, other participants what they are a party to.',
+        'Every error is JSON {code, message, path}, path naming the field concerned. Any request may also be refused, with Retry-After, 429 rate-limited (too many requests from one address), 503 too-many-connections (too many open connections, in all or from one address; the connection is closed) or 503 stopping (the validator is shutting down). ' +
+        'Reads need a credential: auditors and regulators read everything, other participants what they are a party to.',
     },
     servers: [{ url: '/' }],
     tags: ['submission', 'queries', 'ledger', 'proofs', 'approvals', 'exports', 'streams', 'meta'].map((name) => ({ name })),
