@@ -211,7 +211,12 @@ export class TransactionService {
   }
 
   async status(id: string): Promise<TransactionStatus> {
-    const outcome = await this.options.store.getTransactionOutcome(id);
+    // Execution writes the store, then removes the transaction from the mempool. A read that
+    // misses the store while the block commits finds the mempool already without it: seen in
+    // the mempool before the read, it is read again rather than called unknown.
+    const pendingBefore = this.options.mempool.has(id);
+    let outcome = await this.options.store.getTransactionOutcome(id);
+    if (outcome === undefined && pendingBefore && !this.options.mempool.has(id)) outcome = await this.options.store.getTransactionOutcome(id);
     if (outcome !== undefined) return committedStatus(id, outcome.height, outcome.position, outcome.blockHash, outcome.result);
     return this.options.mempool.has(id) ? { id, status: 'pending' } : { id, status: 'unknown' };
   }
@@ -295,7 +300,9 @@ export class TransactionService {
 
   /** The transaction itself: from the ledger once committed, else from the mempool while pending. */
   async find(id: string): Promise<Transaction | undefined> {
-    return (await this.options.store.getTransaction(id))?.transaction ?? this.options.mempool.get(id);
+    // Taken before the store read: a block that commits it during the read empties the mempool.
+    const pending = this.options.mempool.get(id);
+    return (await this.options.store.getTransaction(id))?.transaction ?? pending ?? this.options.mempool.get(id);
   }
 
   get waiting(): number {
