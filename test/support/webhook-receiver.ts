@@ -67,6 +67,10 @@ export class Receiver {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // close() ends only the connections idle at that moment; a sender's kept-alive one that is
+    // busy then would hold the server open.
+    this.server.closeAllConnections();
+    return closed;
   }
 }

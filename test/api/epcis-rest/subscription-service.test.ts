@@ -15,7 +15,8 @@ import { temporaryDirectories } from '../../support/temp-dir.js';
 const newDirectory = temporaryDirectories('subscription-service');
 const closing: Array<() => Promise<void>> = [];
 afterEach(async () => {
-  for (const close of closing.splice(0)) await close();
+  // Last opened, first closed: the service stops before the server it delivers to.
+  for (const close of closing.splice(0).reverse()) await close();
 });
 
 function storedEvent(height: number, epc: string): StoredEvent {
@@ -40,7 +41,12 @@ describe('a webhook that keeps failing', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closing.push(() => new Promise((resolve) => server.close(() => resolve())));
+    closing.push(() => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() ends only the connections idle at that moment.
+      server.closeAllConnections();
+      return closed;
+    });
 
     const blocks = new Map<number, StoredEvent[]>();
     let head = 0;

@@ -62,13 +62,18 @@ class FakeValidator {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // close() ends only the connections idle at that moment; one carrying a request then stays
+    // open for as long as a client keeps it alive.
+    this.server.closeAllConnections();
+    return closed;
   }
 }
 
 const started: Array<{ close(): Promise<void> } | BlockFeed> = [];
 afterEach(async () => {
-  for (const item of started.splice(0)) await (item instanceof BlockFeed ? item.stop() : item.close());
+  // The feeds first: a feed still polling would keep reusing its connections to the servers.
+  for (const item of started.splice(0).reverse()) await (item instanceof BlockFeed ? item.stop() : item.close());
 });
 
 function feedOver(urls: string[], cachedBlocksMax = 256): { feed: BlockFeed; link: ValidatorLink; heights: number[] } {
