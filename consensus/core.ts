@@ -22,7 +22,7 @@ import { assert } from '../ledger/assert.js';
 import { toHex } from '../ledger/encoding/hex.js';
 import { canonicalBytes } from '../ledger/encoding/canonical-json.js';
 import { blockHash, type BlockHeader } from '../ledger/model/block.js';
-import { verifyQuorumCertificate, type QuorumCertificate } from '../ledger/model/certificate.js';
+import { verifyQuorumCertificate, voteDigest, type QuorumCertificate } from '../ledger/model/certificate.js';
 import { VALIDATOR_SET_CHANGE_NOTICE_BLOCKS, ValidatorSet } from '../ledger/model/validator-set.js';
 import { BlockTree, type TreeBlock, type TreeRoot } from './block-tree.js';
 import { committedResponseBlocksMax } from './catch-up.js';
@@ -30,6 +30,7 @@ import { initialSafetyState } from './defaults.js';
 import {
   certificateRound,
   proposalDigest,
+  timeoutDigest,
   type BlockRecord,
   type BlockRequestMessage,
   type BlockResponseMessage,
@@ -408,7 +409,12 @@ export class ConsensusCore {
     this.persisting().safety = state;
   }
 
-  private send(to: string, message: ConsensusMessage): void {
+  /** Only a signature made in this epoch's domain: the verifier checks in that domain alone. */
+  private rememberOwnSignature(purpose: 'proposal' | 'vote' | 'timeout', digest: Uint8Array, decision: { signature: string; state: SafetyState }): void {
+    if (decision.state.epoch === this.epoch.number) this.verifier.rememberOwnSignature(purpose, this.config.self, digest, decision.signature);
+  }
+
+    private send(to: string, message: ConsensusMessage): void {
     if (to === this.config.self) this.loopback.push(message);
     else this.sends.push({ kind: 'send', to, message, epoch: this.epoch.number });
   }
@@ -615,6 +621,8 @@ export class ConsensusCore {
       validator: this.config.self,
       signature: decision.signature,
     };
+    // It comes back to this validator when it leads the next round, and in the QC of the next proposal.
+    this.rememberOwnSignature('vote', voteDigest(vote.vote), decision);
     this.send(this.leaderOf(header.round + 1), vote);
   }
 
@@ -971,9 +979,12 @@ export class ConsensusCore {
     };
     assert(role !== 'beyond' || header.txCount === 0, 'the application filled a block past the end of the epoch');
     const hash = blockHash(header);
-    const decision = this.safety.signProposal(round, proposalDigest(hash, payload));
+    const digest = proposalDigest(hash, payload);
+    const decision = this.safety.signProposal(round, digest);
     if (!decision.ok) return this.reject('safety-refused');
     if (!decision.repeated) this.persistSafety(decision.state);
+    // The proposal loops back to this validator: its signature is not checked there.
+    this.rememberOwnSignature('proposal', digest, decision);
     this.proposedRound = round;
     this.broadcast({
       kind: 'proposal',
@@ -1045,6 +1056,7 @@ export class ConsensusCore {
       signature: decision.signature,
       highTc: this.highTc,
     };
+    this.rememberOwnSignature('timeout', timeoutDigest(this.round, certificateRound(this.timeoutMessage.highQc)), decision);
     this.broadcast(this.timeoutMessage);
   }
 

@@ -3,8 +3,10 @@
  * domain tags, validators known and counted once, certificates well formed. Each returns a
  * typed refusal, never throws. Certificates recur in many messages (a QC rides in the next
  * proposal, every timeout and every sync message), so verified ones are remembered by digest
- * in a bounded cache and checked once. A verifier serves one validator-set epoch: its set, and
- * its number in every signature's domain tag.
+ * in a bounded cache and checked once. So are this validator's own signatures: its proposal and
+ * its vote loop back to it, and its vote rides in the QC of the next proposal, each the very
+ * bytes its safety rules just made. A verifier serves one validator-set epoch: its set, and its
+ * number in every signature's domain tag.
  */
 import { canonicalBytes } from '../ledger/encoding/canonical-json.js';
 import { fromHex, toHex } from '../ledger/encoding/hex.js';
@@ -27,6 +29,14 @@ import type { EpochConfig, RejectionReason } from './types.js';
 export type Verdict = { ok: true } | { ok: false; reason: RejectionReason; detail: string };
 
 const verifiedCertificatesMax = 1024;
+/** This validator's own recent signatures: a few per round (a proposal, a vote, a timeout). */
+const ownSignaturesMax = 256;
+
+type SignedPurpose = 'proposal' | 'vote' | 'timeout';
+
+function ownSignatureKey(purpose: SignedPurpose, validator: string, digest: Uint8Array, signature: string): string {
+  return `${purpose}:${validator}:${toHex(digest)}:${signature}`;
+}
 const OK: Verdict = Object.freeze({ ok: true });
 
 function refuse(reason: RejectionReason, detail: string): Verdict {
@@ -35,6 +45,7 @@ function refuse(reason: RejectionReason, detail: string): Verdict {
 
 export class MessageVerifier {
   readonly #verified = new Set<string>();
+  readonly #ownSignatures = new Set<string>();
 
   private readonly validators: EpochConfig['validators'];
 
@@ -50,7 +61,7 @@ export class MessageVerifier {
     if (certificate === null) return OK;
     const key = this.cacheKey('qc', certificate);
     if (this.#verified.has(key)) return OK;
-    const verdict = verifyQuorumCertificate(certificate, this.validators, this.chainId, this.epoch.number);
+    const verdict = verifyQuorumCertificate(certificate, this.validators, this.chainId, this.epoch.number, (validator, digest, signature) => this.isOwnSignature('vote', validator, digest, signature));
     if (!verdict.ok) return refuse('invalid-certificate', `quorum certificate: ${verdict.code}: ${verdict.message}`);
     this.remember(key);
     return OK;
@@ -63,6 +74,28 @@ export class MessageVerifier {
    */
   rememberAssembledQuorumCertificate(certificate: QuorumCertificate): void {
     this.remember(this.cacheKey('qc', certificate));
+  }
+
+  /**
+   * A signature this validator's safety rules have just made, as `validator`, over `digest` for
+   * `purpose` in this verifier's chain and epoch. When those same bytes come back over the same
+   * digest and name the same validator, they verify by construction (Ed25519 signing is
+   * deterministic and the key is ours), so they are not checked again. Bytes that differ in any
+   * part, or name another validator, are checked as usual.
+   */
+  rememberOwnSignature(purpose: SignedPurpose, validator: string, digest: Uint8Array, signature: string): void {
+    if (this.#ownSignatures.size >= ownSignaturesMax) this.#ownSignatures.clear();
+    this.#ownSignatures.add(ownSignatureKey(purpose, validator, digest, signature));
+  }
+
+  private isOwnSignature(purpose: SignedPurpose, validator: string, digest: Uint8Array, signature: string): boolean {
+    return this.#ownSignatures.size > 0 && this.#ownSignatures.has(ownSignatureKey(purpose, validator, digest, signature));
+  }
+
+  /** The signature check itself, unless the signature is this validator's own (rememberOwnSignature). */
+  private verifies(purpose: SignedPurpose, validator: string, publicKey: Uint8Array, digest: Uint8Array, signature: string): boolean {
+    if (this.isOwnSignature(purpose, validator, digest, signature)) return true;
+    return verifyFor(purpose, this.chainId, publicKey, digest, fromHex(signature), this.epoch.number);
   }
 
   /**
@@ -89,7 +122,7 @@ export class MessageVerifier {
     if (!qcVerdict.ok) return qcVerdict;
     for (const entry of certificate.signatures) {
       const validator = this.validators.get(entry.validator)!;
-      if (!verifyFor('timeout', this.chainId, validator.publicKey, timeoutDigest(certificate.round, entry.highQcRound), fromHex(entry.signature), this.epoch.number)) {
+      if (!this.verifies('timeout', entry.validator, validator.publicKey, timeoutDigest(certificate.round, entry.highQcRound), entry.signature)) {
         return refuse('invalid-certificate', `timeout signature of ${entry.validator} does not verify`);
       }
     }
@@ -108,7 +141,7 @@ export class MessageVerifier {
     if (proposer === undefined) return refuse('unknown-validator', `proposer ${header.proposer} is not a validator`);
     if (leaderOfRound(header.round) !== header.proposer) return refuse('wrong-leader', `${header.proposer} is not the leader of round ${header.round}`);
     const hash = blockHash(header);
-    if (!verifyFor('proposal', this.chainId, proposer.publicKey, proposalDigest(hash, proposal.block.payload), fromHex(proposal.signature), this.epoch.number)) {
+    if (!this.verifies('proposal', header.proposer, proposer.publicKey, proposalDigest(hash, proposal.block.payload), proposal.signature)) {
       return refuse('bad-signature', `proposal signature of ${header.proposer} does not verify`);
     }
     const parentVerdict = this.verifyParentLink(header, proposal.justify);
@@ -141,7 +174,7 @@ export class MessageVerifier {
   verifyVote(message: VoteMessage): Verdict {
     const validator = this.validators.get(message.validator);
     if (validator === undefined) return refuse('unknown-validator', `vote from unknown validator ${message.validator}`);
-    if (!verifyFor('vote', this.chainId, validator.publicKey, voteDigest(message.vote), fromHex(message.signature), this.epoch.number)) {
+    if (!this.verifies('vote', message.validator, validator.publicKey, voteDigest(message.vote), message.signature)) {
       return refuse('bad-signature', `vote signature of ${message.validator} does not verify`);
     }
     return OK;
@@ -152,7 +185,7 @@ export class MessageVerifier {
     if (validator === undefined) return refuse('unknown-validator', `timeout from unknown validator ${message.validator}`);
     const highQcRound = certificateRound(message.highQc);
     if (highQcRound >= message.round) return refuse('invalid-certificate', 'a timeout carries a QC from its own round or later');
-    if (!verifyFor('timeout', this.chainId, validator.publicKey, timeoutDigest(message.round, highQcRound), fromHex(message.signature), this.epoch.number)) {
+    if (!this.verifies('timeout', message.validator, validator.publicKey, timeoutDigest(message.round, highQcRound), message.signature)) {
       return refuse('bad-signature', `timeout signature of ${message.validator} does not verify`);
     }
     const qcVerdict = this.verifyQuorumCertificate(message.highQc);

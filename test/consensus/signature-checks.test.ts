@@ -2,14 +2,17 @@
  * Each consensus signature is checked once per validator (issue 12: "votes of a certificate
  * checked once"): a leader verifies the votes it receives one by one and assembles their QC, and
  * that QC, coming back in its own proposal and in later messages, is not verified again; nor is a
- * QC any validator received before. Every signature check is recorded with the validator whose
- * step made it (LockstepCluster steps one core at a time).
+ * QC any validator received before. Nor does a validator check a signature it made itself: its
+ * proposal and its vote loop back to it, and its vote rides in the next proposal's QC. Every
+ * signature made and checked is recorded with the validator whose step did it (LockstepCluster
+ * steps one core at a time).
  */
 import { describe, expect, it, vi } from 'vitest';
 import { toHex } from '../../ledger/encoding/hex.js';
 import { expectIdenticalPrefixes, LockstepCluster, minCommitted } from './support/lockstep-cluster.js';
 
 const checks: Array<{ validator: string; purpose: string; signature: string }> = [];
+const made: Array<{ validator: string; purpose: string; signature: string }> = [];
 let stepping = '';
 
 vi.mock('../../ledger/crypto/signatures.js', async (importOriginal) => {
@@ -19,6 +22,11 @@ vi.mock('../../ledger/crypto/signatures.js', async (importOriginal) => {
     verifyFor: (...args: Parameters<typeof original.verifyFor>) => {
       checks.push({ validator: stepping, purpose: args[0], signature: toHex(args[4]) });
       return original.verifyFor(...args);
+    },
+    signFor: (...args: Parameters<typeof original.signFor>) => {
+      const signature = original.signFor(...args);
+      made.push({ validator: stepping, purpose: args[0], signature: toHex(signature) });
+      return signature;
     },
   };
 });
@@ -53,5 +61,13 @@ describe('consensus signature checks', () => {
       seen.add(key);
     }
     expect(repeated).toEqual([]);
+
+    // Each validator signed proposals and votes, and the others checked them; none checked its own.
+    const entryKey = (entry: { validator: string; purpose: string; signature: string }) => `${entry.validator} ${entry.purpose} ${entry.signature}`;
+    const ownSignatures = new Set(made.map(entryKey));
+    for (const node of cluster.nodes) expect(made.some((entry) => entry.validator === node.id && entry.purpose === 'vote')).toBe(true);
+    expect(consensusChecks.filter((check) => ownSignatures.has(entryKey(check)))).toEqual([]);
+    const signedBySomeoneElse = consensusChecks.filter((check) => made.some((entry) => entry.signature === check.signature && entry.validator !== check.validator));
+    expect(signedBySomeoneElse.length).toBe(consensusChecks.length);
   });
 });

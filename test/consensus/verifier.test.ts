@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toHex } from '../../ledger/encoding/hex.js';
 import { signFor } from '../../ledger/crypto/signatures.js';
 import { blockHash, type BlockHeader } from '../../ledger/model/block.js';
-import { signVote, type QuorumCertificate } from '../../ledger/model/certificate.js';
+import { signVote, voteDigest, type QuorumCertificate } from '../../ledger/model/certificate.js';
 import { decodeMessage, encodeMessage } from '../../consensus/codec.js';
 import { proposalDigest, timeoutDigest, type ProposalMessage, type TimeoutCertificate } from '../../consensus/messages.js';
 import { MessageVerifier } from '../../consensus/verifier.js';
@@ -137,6 +137,35 @@ describe('vote and timeout verification', () => {
       highTc: null,
     };
     expect(verifier().verifyTimeout(message)).toMatchObject({ ok: false, reason: 'invalid-certificate' });
+  });
+});
+
+describe("a validator's own signatures", () => {
+  const vote = { blockHash: 'cd'.repeat(32), height: 3, round: 4 };
+  const own = toHex(signVote(chain.chainId, chain.validatorKeys[1]!.seed, vote));
+  const remembering = () => {
+    const checker = verifier();
+    checker.rememberOwnSignature('vote', 'validator-1', voteDigest(vote), own);
+    return checker;
+  };
+
+  it('takes them back as verified, alone and inside a certificate', () => {
+    expect(remembering().verifyVote({ kind: 'vote', vote, validator: 'validator-1', signature: own })).toEqual({ ok: true });
+    const others = [0, 2].map((index) => ({ validator: `validator-${index}`, signature: toHex(signVote(chain.chainId, chain.validatorKeys[index]!.seed, vote)) }));
+    expect(remembering().verifyQuorumCertificate({ vote, signatures: [others[0]!, { validator: 'validator-1', signature: own }, others[1]!] })).toEqual({ ok: true });
+  });
+
+  it('still checks the same bytes under another validator, over another vote or for another purpose, and refuses them', () => {
+    expect(remembering().verifyVote({ kind: 'vote', vote, validator: 'validator-2', signature: own })).toMatchObject({ ok: false, reason: 'bad-signature' });
+    const other = { ...vote, round: 5 };
+    expect(remembering().verifyVote({ kind: 'vote', vote: other, validator: 'validator-1', signature: own })).toMatchObject({ ok: false, reason: 'bad-signature' });
+    const signers = [0, 2].map((index) => ({ validator: `validator-${index}`, signature: toHex(signVote(chain.chainId, chain.validatorKeys[index]!.seed, other)) }));
+    expect(remembering().verifyQuorumCertificate({ vote: other, signatures: [signers[0]!, { validator: 'validator-1', signature: own }, signers[1]!] })).toMatchObject({
+      ok: false,
+      reason: 'invalid-certificate',
+    });
+    const timeout = { kind: 'timeout' as const, round: 4, highQc: null, validator: 'validator-1', signature: own, highTc: null };
+    expect(remembering().verifyTimeout(timeout)).toMatchObject({ ok: false, reason: 'bad-signature' });
   });
 });
 
