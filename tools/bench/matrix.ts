@@ -22,7 +22,7 @@ import { availableParallelism, cpus, loadavg, release, totalmem, type as osType 
 import { join, relative, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { findMaximumRate, firstTrialFailed, STANDARD_SEARCH, type Runner, type SearchConfig, type SearchTrial } from './search.js';
+import { firstTrialFailed, searchMaximum, STANDARD_SEARCH, type Runner, type SearchConfig, type SearchTrial } from './search.js';
 import { latencyThroughputSvg, type ChartRun } from './chart.js';
 import { runBenchmark, type RunOptions, type RunResult } from './run.js';
 
@@ -93,17 +93,6 @@ export interface MatrixReport {
 }
 
 export type { Runner, SearchTrial } from './search.js';
-
-/**
- * The `--max` search of `custodia bench` (search.ts), with its trial length and ceiling
- * configurable so that a short matrix stays short; the best rate then runs for the full window.
- */
-export async function searchMaximum(base: Omit<RunOptions, 'load'>, search: MatrixConfig['search'], run: Runner, log: (line: string) => void): Promise<{ best?: RunResult; bestRatePerS?: number; trials: SearchTrial[] }> {
-  const found = await findMaximumRate(base, search, run, log);
-  if (found.bestRatePerS === undefined) return { trials: found.trials };
-  log(`    best ${found.bestRatePerS} events/s; measuring it for ${base.durationS} s`);
-  return { best: await run({ ...base, load: { kind: 'rate', ratePerS: found.bestRatePerS } }), bestRatePerS: found.bestRatePerS, trials: found.trials };
-}
 
 function sameMatrix(config: MatrixConfig, standard: MatrixConfig): boolean {
   return JSON.stringify(config) === JSON.stringify(standard);

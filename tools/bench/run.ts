@@ -36,6 +36,13 @@ export interface RunOptions {
   log?: (line: string) => void;
 }
 
+/** What a `--max` result carries of its search (search.ts): every rate tried, whether it passed and what it missed. */
+export interface SearchRecord {
+  bestRatePerS: number;
+  trialS: number;
+  trials: Array<{ ratePerS: number; passed: boolean; shortfalls: string[]; committedPerS: number; latencyMs: RunResult['latencyMs'] }>;
+}
+
 export interface RunResult {
   validators: number;
   durationS: number;
@@ -69,6 +76,8 @@ export interface RunResult {
     transactionsPerBlock?: number;
     /** A validator's CPU per committed block over the window (the mean of the validators), ms: at light load, most of it is per block rather than per transaction. */
     cpuMsPerBlock?: number;
+    /** `--max` only: the search that chose this run's rate (search.ts). */
+    search?: SearchRecord;
   };
 }
 

@@ -89,3 +89,33 @@ export function firstTrialFailed(trials: readonly SearchTrial[]): string {
   const first = trials[0];
   return first === undefined ? 'the search ran no trial' : `even ${first.ratePerS} events/s did not pass: ${(first.shortfalls ?? []).join('; ')}`;
 }
+
+/**
+ * The search, then the best rate it found run for the full window (`custodia bench --max` and
+ * the matrix's maximum): no run when even the first trial did not pass.
+ */
+export async function searchMaximum(base: Omit<RunOptions, 'load'>, search: SearchConfig, run: Runner, log: (line: string) => void): Promise<{ best?: RunResult; bestRatePerS?: number; trials: SearchTrial[] }> {
+  const found = await findMaximumRate(base, search, run, log);
+  if (found.bestRatePerS === undefined) return { trials: found.trials };
+  log(`best: ${found.bestRatePerS} events/s; measuring it for ${base.durationS} s`);
+  return { best: await run({ ...base, load: { kind: 'rate', ratePerS: found.bestRatePerS } }), bestRatePerS: found.bestRatePerS, trials: found.trials };
+}
+
+/**
+ * `custodia bench --max`: the result is the best rate's full run, with the search's trials in
+ * `detail.search`, so one JSON object shows which rates passed a trial and whether the best held
+ * for the whole window. Throws what the first trial missed when even it did not pass.
+ */
+export async function measureMaximum(base: Omit<RunOptions, 'load'>, search: SearchConfig, run: Runner, log: (line: string) => void): Promise<RunResult> {
+  log(`searching for the highest rate with p99 under ${MAX_SEARCH_P99_MS} ms (${search.trialS} s trials)`);
+  const searched = await searchMaximum(base, search, run, log);
+  if (searched.best === undefined || searched.bestRatePerS === undefined) throw new Error(firstTrialFailed(searched.trials));
+  const trials = searched.trials.map((trial) => ({
+    ratePerS: trial.ratePerS,
+    passed: trial.passed,
+    shortfalls: trial.shortfalls ?? [],
+    committedPerS: trial.result.committedPerS,
+    latencyMs: trial.result.latencyMs,
+  }));
+  return { ...searched.best, detail: { ...searched.best.detail, search: { bestRatePerS: searched.bestRatePerS, trialS: search.trialS, trials } } };
+}

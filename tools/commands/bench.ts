@@ -5,9 +5,9 @@
  * object with --json. It stops every process it started, also on error and Ctrl-C.
  */
 import { Command } from 'commander';
-import { runBenchmark, type LoadShape, type RunOptions, type RunResult } from '../bench/run.js';
+import { runBenchmark, type LoadShape, type RunResult } from '../bench/run.js';
 import { CPU_CATEGORIES } from '../bench/profile.js';
-import { findMaximumRate, firstTrialFailed, MAX_SEARCH_P99_MS, STANDARD_SEARCH } from '../bench/search.js';
+import { MAX_SEARCH_P99_MS, measureMaximum, STANDARD_SEARCH } from '../bench/search.js';
 import { fail } from '../exit-codes.js';
 import { benchStorageCommand } from './bench-storage.js';
 import { integerOption } from '../integer-option.js';
@@ -57,7 +57,7 @@ export function benchCommand(): Command {
       const log = options.json === true ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
       let result: RunResult;
       try {
-        if (options.max === true) result = await searchMaximum(base, log);
+        if (options.max === true) result = await measureMaximum(base, STANDARD_SEARCH, runBenchmark, log);
         else {
           const load: LoadShape | string =
             options.rate !== undefined
@@ -75,15 +75,6 @@ export function benchCommand(): Command {
     });
 }
 
-/** The search (tools/bench/search.ts, STANDARD_SEARCH); the best rate then runs for the full duration. */
-async function searchMaximum(base: Omit<RunOptions, 'load'>, log: (line: string) => void): Promise<RunResult> {
-  log(`searching for the highest rate with p99 under ${MAX_SEARCH_P99_MS} ms (${STANDARD_SEARCH.trialS} s trials)`);
-  const found = await findMaximumRate(base, STANDARD_SEARCH, runBenchmark, log);
-  if (found.bestRatePerS === undefined) throw new Error(firstTrialFailed(found.trials));
-  log(`best: ${found.bestRatePerS} events/s; measuring it for ${base.durationS} s`);
-  return runBenchmark({ ...base, load: { kind: 'rate', ratePerS: found.bestRatePerS }, log });
-}
-
 function summary(result: RunResult): string {
   const lines = [
     `${result.validators} validators, ${result.detail.load}, batch ${result.detail.batch}${result.detail.wan ? ', WAN' : ''}, ${result.durationS} s measured`,
@@ -92,6 +83,9 @@ function summary(result: RunResult): string {
     `  CPU         ${result.cpuSecondsPerValidator.map((seconds) => `${seconds} s`).join(', ')} per validator (${(result.cpuSecondsPerValidator.reduce((sum, seconds) => sum + seconds, 0) / result.durationS).toFixed(2)} cores in all)`,
     `  blocks      ${result.detail.blocksPerS ?? '?'} a second, ${result.detail.transactionsPerBlock ?? '?'} events a block, ${result.detail.cpuMsPerBlock ?? '?'} ms of a validator's CPU a block`,
     `  memory      peak RSS ${result.detail.rssMbPerValidator.map((mb) => `${mb} MB`).join(', ')}`,
+    ...(result.detail.search === undefined
+      ? []
+      : [`  search      ${result.detail.search.trials.map((trial) => `${trial.ratePerS}/s ${trial.passed ? 'passed' : `failed (${trial.shortfalls.join('; ')})`}`).join(', ')}; ${result.detail.search.trialS}-s trials`]),
     `  CPU profile (${result.detail.profiledBusySeconds} busy seconds): ${CPU_CATEGORIES.filter((category) => result.cpuBreakdown[category] > 0).map((category) => `${category} ${result.cpuBreakdown[category]}%`).join(', ')}`,
   ];
   return `${lines.join('\n')}\n`;
