@@ -86,7 +86,9 @@ function summary(result: RunResult): string {
     ...(result.detail.search === undefined
       ? []
       : [`  search      ${result.detail.search.trials.map((trial) => `${trial.ratePerS}/s ${trial.passed ? 'passed' : `failed (${trial.shortfalls.join('; ')})`}`).join(', ')}; ${result.detail.search.trialS}-s trials`]),
-    `  CPU profile (${result.detail.profiledBusySeconds} busy seconds): ${CPU_CATEGORIES.filter((category) => result.cpuBreakdown[category] > 0).map((category) => `${category} ${result.cpuBreakdown[category]}%`).join(', ')}`,
+    result.detail.profiledBusySeconds > 0
+      ? `  CPU profile (${result.detail.profiledBusySeconds} busy seconds): ${CPU_CATEGORIES.filter((category) => result.cpuBreakdown[category] > 0).map((category) => `${category} ${result.cpuBreakdown[category]}%`).join(', ')}`
+      : '  CPU profile none taken (--no-profile)',
   ];
   return `${lines.join('\n')}\n`;
 }
