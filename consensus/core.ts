@@ -414,7 +414,7 @@ export class ConsensusCore {
     if (decision.state.epoch === this.epoch.number) this.verifier.rememberOwnSignature(purpose, this.config.self, digest, decision.signature);
   }
 
-    private send(to: string, message: ConsensusMessage): void {
+  private send(to: string, message: ConsensusMessage): void {
     if (to === this.config.self) this.loopback.push(message);
     else this.sends.push({ kind: 'send', to, message, epoch: this.epoch.number });
   }

@@ -37,6 +37,7 @@ type SignedPurpose = 'proposal' | 'vote' | 'timeout';
 function ownSignatureKey(purpose: SignedPurpose, validator: string, digest: Uint8Array, signature: string): string {
   return `${purpose}:${validator}:${toHex(digest)}:${signature}`;
 }
+
 const OK: Verdict = Object.freeze({ ok: true });
 
 function refuse(reason: RejectionReason, detail: string): Verdict {
