@@ -26,6 +26,7 @@ import {
 } from '../../tools/bench/matrix.js';
 import type { RunOptions, RunResult } from '../../tools/bench/run.js';
 import { temporaryDirectories } from '../support/temp-dir.js';
+import { fakeRunResult } from './support/fake-bench-network.js';
 
 const newDirectory = temporaryDirectories('bench-matrix');
 
@@ -174,19 +175,7 @@ function fakeRunner(capacityOf: (validators: number) => number) {
   const run = async (options: RunOptions): Promise<RunResult> => {
     calls.push(options);
     if (options.validators === 7 && options.wan) throw new Error('validator-3 exited (1)');
-    const rate = options.load.kind === 'rate' ? options.load.ratePerS : 0;
-    const capacity = capacityOf(options.validators);
-    return {
-      validators: options.validators,
-      durationS: options.durationS,
-      offeredPerS: rate,
-      committedPerS: Math.min(rate, capacity),
-      latencyMs: { p50: 10, p95: 50, p99: rate <= capacity ? 100 : 5000, max: 6000 },
-      rssMbMax: 150,
-      cpuSecondsPerValidator: Array.from({ length: options.validators }, () => options.durationS / 4),
-      cpuBreakdown: {} as RunResult['cpuBreakdown'],
-      detail: { load: `${rate} events/s open loop`, batch: 1, wan: options.wan, sent: rate * options.durationS, acknowledged: rate * options.durationS, failed: 0, failures: {}, rssMbPerValidator: [150], profiledBusySeconds: 1 },
-    };
+    return fakeRunResult(options, capacityOf(options.validators));
   };
   return { run, calls };
 }

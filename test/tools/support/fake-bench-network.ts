@@ -1,0 +1,21 @@
+/**
+ * A stand-in for runBenchmark (tools/bench/run.ts) in the bench's tests: a network that commits
+ * what it is offered and keeps p99 at 100 ms up to `capacityPerS` events/s, and above it commits
+ * its capacity at p99 5 s.
+ */
+import type { RunOptions, RunResult } from '../../../tools/bench/run.js';
+
+export function fakeRunResult(options: RunOptions, capacityPerS: number): RunResult {
+  const rate = options.load.kind === 'rate' ? options.load.ratePerS : 0;
+  return {
+    validators: options.validators,
+    durationS: options.durationS,
+    offeredPerS: rate,
+    committedPerS: Math.min(rate, capacityPerS),
+    latencyMs: { p50: 10, p95: 50, p99: rate <= capacityPerS ? 100 : 5000, max: 6000 },
+    rssMbMax: 150,
+    cpuSecondsPerValidator: Array.from({ length: options.validators }, () => options.durationS / 4),
+    cpuBreakdown: {} as RunResult['cpuBreakdown'],
+    detail: { load: `${rate} events/s open loop`, batch: 1, wan: options.wan, sent: rate * options.durationS, acknowledged: rate * options.durationS, failed: 0, failures: {}, rssMbPerValidator: [150], profiledBusySeconds: 1 },
+  };
+}
