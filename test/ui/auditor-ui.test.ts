@@ -121,6 +121,8 @@ describe('auditor UI', () => {
     const stamp = node.demo.saladLot.split('SALAD-')[1]!;
     await search(stamp);
     await page.waitForURL((url) => url.hash === `#/search/${stamp}`);
+    // The previous search's rows stay until this one's page replaces them, header and table together.
+    await eventually(() => page.locator('.page-header h1').textContent()).toBe(stamp);
     await eventually(() => rows.count()).toBeGreaterThanOrEqual(5);
     const matches = await rows.evaluateAll((list) => list.map((row) => row.getAttribute('data-match')));
     expect(matches).toEqual([...matches].sort((left, right) => ['exact', 'word', 'prefix'].indexOf(left!) - ['exact', 'word', 'prefix'].indexOf(right!)));
@@ -142,6 +144,7 @@ describe('auditor UI', () => {
     expect(gtinOf(node.demo.crates[0]!)).toBe(lettuceGtin);
     await search(lettuceGtin);
     await page.waitForURL((url) => url.hash === `#/search/${lettuceGtin}`);
+    await eventually(() => page.locator('.page-header h1').textContent()).toBe(lettuceGtin);
     await eventually(() => rows.count()).toBe(4);
     expect(await rows.evaluateAll((list) => list.map((row) => row.getAttribute('data-id')))).toEqual(expect.arrayContaining([node.demo.lettuceLot, ...node.demo.crates]));
     expect(new Set(await rows.evaluateAll((list) => list.map((row) => row.getAttribute('data-match'))))).toEqual(new Set(['exact']));
@@ -562,9 +565,14 @@ describe('auditor UI', () => {
     await browser.screenshot('17-blocks');
     await page.getByTestId('blocks-older').click();
     await page.waitForURL((url) => url.hash === `#/blocks?before=${heights[heights.length - 1]}`);
-    await eventually(() => list.locator('tbody tr').count()).toBeGreaterThan(0);
-    const older = await list.locator('tbody tr').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-height'))));
-    expect(Math.max(...older)).toBeLessThan(Math.min(...heights));
+    // The first page's rows stay until the older page has loaded: wait for rows all below them.
+    const shownHeights = () => list.locator('tbody tr').evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-height'))));
+    await eventually(async () => {
+      const shown = await shownHeights();
+      return shown.length > 0 && Math.max(...shown) < Math.min(...heights);
+    }).toBe(true);
+    const older = await shownHeights();
+    expect(older).toEqual([...older].sort((left, right) => right - left));
     expect(await list.locator('tbody tr.quiet').count()).toBe(0);
 
     const recall = (await (await fetch(`${node.url}/v1/transactions/${node.demo.recallId}`)).json()) as { status: string; height: number };
@@ -588,9 +596,12 @@ describe('auditor UI', () => {
     await page.getByTestId('events-filter').locator('button[type="submit"]').click();
     await page.waitForURL((url) => url.hash === `#/events?from=${harvestDay}&to=${harvestDay}`);
     const rows = page.getByTestId('events-table').locator('tbody tr');
-    await eventually(() => rows.count()).toBeGreaterThanOrEqual(5);
-    const times = await rows.evaluateAll((list) => list.map((row) => row.getAttribute('data-event-time') ?? ''));
-    expect(times.every((time) => time.startsWith(harvestDay))).toBe(true);
+    // The unfiltered list stays until the filtered one replaces it: wait for that day's rows alone.
+    const times = () => rows.evaluateAll((list) => list.map((row) => row.getAttribute('data-event-time') ?? ''));
+    await eventually(async () => {
+      const shown = await times();
+      return shown.length >= 5 && shown.every((time) => time.startsWith(harvestDay));
+    }).toBe(true);
     expect(await page.getByTestId('events-table').textContent()).toContain('commissioning');
     expect(await page.getByTestId('events-table').textContent()).toContain('600 kg');
     await browser.screenshot('19-events');
