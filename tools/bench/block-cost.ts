@@ -144,6 +144,14 @@ try {
   await cluster.stop();
 }
 
+/**
+ * A frame's script as a path in the project or under node_modules: validators run the project's
+ * code compiled into `.cache/custodia-compiled/<digest>/`, and benchmarks may run from a worktree.
+ */
+function sourcePath(url: string): string {
+  return url.replace(/^.*\/(node_modules|wt-[a-z]+|wt-base|\.cache\/custodia-compiled\/[0-9a-f]+)\//, '');
+}
+
 /** The functions with the most self time in a profile, with their inclusive time, one line each. */
 function selfTimeTop(profile: CpuProfile, count: number): string {
   const self = new Map<number, number>();
@@ -154,14 +162,14 @@ function selfTimeTop(profile: CpuProfile, count: number): string {
     const time = self.get(node.id) ?? 0;
     if (node.callFrame.functionName === '(idle)') continue;
     total += time;
-    const key = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.replace(/^.*\/(node_modules|wt-[a-z]+|wt-base)\//, '')}:${node.callFrame.lineNumber ?? ''}`;
+    const key = `${node.callFrame.functionName || '(anonymous)'} ${sourcePath(node.callFrame.url)}:${node.callFrame.lineNumber ?? ''}`;
     byKey.set(key, (byKey.get(key) ?? 0) + time);
   }
   const lines = [...byKey].sort((left, right) => right[1] - left[1]).slice(0, count);
   // Native frames have no script: say who called them, two frames up.
   const parent = new Map<number, ProfileNodeOf<CpuProfile>>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node);
-  const name = (node: ProfileNodeOf<CpuProfile> | undefined) => (node === undefined ? '-' : `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.replace(/^.*\/(node_modules|wt-[a-z]+|wt-base)\//, '').replace(/\?.*$/, '')}`);
+  const name = (node: ProfileNodeOf<CpuProfile> | undefined) => (node === undefined ? '-' : `${node.callFrame.functionName || '(anonymous)'} ${sourcePath(node.callFrame.url).replace(/\?.*$/, '')}`);
   const callers = new Map<string, number>();
   for (const node of profile.nodes) {
     if (node.callFrame.url !== '' || node.callFrame.functionName === '(idle)' || node.callFrame.functionName === '(garbage collector)' || node.callFrame.functionName === '(program)') continue;
