@@ -1024,7 +1024,7 @@ export class ConsensusCore {
    * its safety rules would refuse, so the round is not lost.
    */
   private reproposeAfterRestart(round: number, justifiedByQc: boolean): boolean {
-    const signed = this.safety.state.lastProposal;
+    const signed = this.safety.lastProposal;
     if (signed === null || signed.round !== round) return false;
     const block = this.tree.findProposal(this.config.self, round);
     if (block === undefined || toHex(proposalDigest(block.hash, block.payload)) !== signed.digest) return false;

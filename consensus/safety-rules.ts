@@ -14,7 +14,7 @@ import { signFor } from '../ledger/crypto/signatures.js';
 import { signVote } from '../ledger/model/certificate.js';
 import { certificateRound, timeoutDigest, type ParentCertificate } from './messages.js';
 import { initialSafetyState } from './defaults.js';
-import type { SafetyState, UnsafeTestSwitches } from './types.js';
+import type { SafetyState, SignedProposalRecord, UnsafeTestSwitches } from './types.js';
 
 /**
  * Rule "vote once per round": a validator votes or times out in a round only if the round is
@@ -101,6 +101,16 @@ export class SafetyRules {
 
   get state(): SafetyState {
     return structuredClone(this.#state);
+  }
+
+  /**
+   * The proposal signed last, for a leader that checks on every proposal whether it restarted
+   * inside its own round: a copy of that one record, not of the whole state (which holds a
+   * certificate with every timeout).
+   */
+  get lastProposal(): SignedProposalRecord | null {
+    const last = this.#state.lastProposal;
+    return last === null ? null : { ...last };
   }
 
   get held(): boolean {

@@ -112,6 +112,19 @@ describe('SafetyRules', () => {
     expect(safety.signProposal(3, new Uint8Array(32).fill(2))).toEqual({ ok: false, refusal: 'already-proposed-another-block' });
     expect(safety.signProposal(2, digest)).toEqual({ ok: false, refusal: 'proposal-round-not-increasing' });
   });
+
+  it('tells the proposal it signed last, as a copy the caller cannot use to change its state', () => {
+    const safety = rules();
+    expect(safety.lastProposal).toBeNull();
+    const signed = safety.signProposal(3, new Uint8Array(32).fill(1));
+    expect(signed.ok).toBe(true);
+    const last = safety.lastProposal!;
+    expect(last).toEqual({ round: 3, digest: '01'.repeat(32), signature: signed.ok ? signed.signature : '' });
+    expect(safety.state.lastProposal).toEqual(last);
+    last.round = 9;
+    expect(safety.lastProposal!.round).toBe(3);
+    expect(safety.signProposal(4, new Uint8Array(32).fill(2)).ok).toBe(true);
+  });
 });
 
 describe('safety rules across validator-set epochs', () => {

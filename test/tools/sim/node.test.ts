@@ -38,9 +38,10 @@ describe('SimDisk', () => {
     const block = record(1, ROOT);
     disk.apply({ kind: 'persist', safety, blocks: [block] });
     safety.lastVotedRound = 99;
-    block.block.header.round = 99;
+    // A hashed header is frozen (ledger/model/block.ts): the payload's bytes are what a caller can still change.
+    block.block.payload[0] = 99;
     expect(disk.safety?.lastVotedRound).toBe(3);
-    expect([...disk.blocks.values()][0]!.block.header.round).toBe(1);
+    expect([...disk.blocks.values()][0]!.block.payload[0]).toBe(1);
     const restored = disk.persistedState(null);
     restored.safety.lastVotedRound = 7;
     expect(disk.safety?.lastVotedRound).toBe(3);
