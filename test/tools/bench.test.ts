@@ -14,6 +14,8 @@ import { executeBlock } from '../../contracts/executor.js';
 import { genesisWrites, loadConsortium } from '../../contracts/participants.js';
 import { MemoryState } from '../../contracts/state.js';
 import { writeTestnet } from '../../node/testnet.js';
+import { allocationTop, formatAllocationTop, type AllocationProfile } from '../../tools/bench/allocations.js';
+import { BenchCluster } from '../../tools/bench/cluster.js';
 import { percentile } from '../../tools/bench/load.js';
 import { breakdown, combine, mergeProfiles } from '../../tools/bench/profile.js';
 import { presign } from '../../tools/bench/workload.js';
@@ -94,10 +96,57 @@ describe('the CPU profile breakdown', () => {
     expect(breakdown(merged).percent).toMatchObject({ 'hashing and encoding': 53.3, storage: 13.3, execution: 33.3 });
   });
 
+  it('sums a sampled allocation profile by the frames that allocated, themselves and beneath them, a recursing frame once per stack', () => {
+    const node = (functionName: string, url: string, selfSize: number, children: AllocationProfile['head'][] = [], lineNumber = 1) => ({ callFrame: { functionName, url, lineNumber }, selfSize, children });
+    const compiled = 'file:///x/node_modules/.cache/custodia-compiled/0123abcd/ledger/model/block.js';
+    const profile: AllocationProfile = {
+      head: node('(root)', '', 0, [
+        node('append', 'file:///x/node_modules/.cache/custodia-compiled/0123abcd/ledger/store/block-store.js', 100, [node('blockHash', compiled, 300, [node('append', 'file:///x/node_modules/.cache/custodia-compiled/0123abcd/ledger/store/block-store.js', 50)])]),
+        node('sort', '', 200),
+        node('idle', 'file:///x/node/driver.js', 0),
+      ]),
+    };
+    const top = allocationTop(profile, 10);
+    expect(top.bytes).toBe(650);
+    expect(top.self).toEqual([
+      { frame: 'blockHash ledger/model/block.js:1', bytes: 300 },
+      { frame: 'sort', bytes: 200 },
+      { frame: 'append ledger/store/block-store.js:1', bytes: 150 },
+    ]);
+    expect(top.inclusive).toEqual([
+      { frame: 'append ledger/store/block-store.js:1', bytes: 450 },
+      { frame: 'blockHash ledger/model/block.js:1', bytes: 350 },
+      { frame: 'sort', bytes: 200 },
+    ]);
+    expect(allocationTop(profile, 1).self).toHaveLength(1);
+    const text = formatAllocationTop(top, 2, 'block');
+    expect(text).toContain('allocated 0.3 KB per block (2 blocks)');
+    expect(text).toContain('0.1 KB  blockHash ledger/model/block.js:1');
+  });
+
   it('reads percentiles by nearest rank', () => {
     const sorted = Array.from({ length: 100 }, (_, index) => index + 1);
     expect([percentile(sorted, 0.5), percentile(sorted, 0.95), percentile(sorted, 0.99), percentile([], 0.5)]).toEqual([50, 95, 99, 0]);
   });
+});
+
+describe('the profiles a benchmark takes', () => {
+  it('with allocations, has each validator write an allocation profile beside its CPU profile over the window between two signals', async () => {
+    const cluster = await BenchCluster.start({ validators: 1, roundTimeoutBaseMs: 1000 }, { allocations: true });
+    try {
+      cluster.toggleProfiles();
+      // A second signal stops the profilers only once they run; the validator logs when they do.
+      await expect.poll(async () => (await readFile(cluster.logFile(0), 'utf8')).includes('CPU and allocation profiles started'), { timeout: 30_000 }).toBe(true);
+      cluster.toggleProfiles();
+      await expect.poll(async () => (await cluster.profiles('allocations'))[0]!.length, { timeout: 30_000 }).toBe(1);
+      expect((await cluster.profiles('cpu'))[0]).toHaveLength(1);
+      const profile = JSON.parse(await readFile((await cluster.profiles('allocations'))[0]![0]!, 'utf8')) as AllocationProfile;
+      // A running validator allocates (its timers, its metrics, its consensus rounds).
+      expect(allocationTop(profile, 5).bytes).toBeGreaterThan(0);
+    } finally {
+      await cluster.stop();
+    }
+  }, 120_000);
 });
 
 describe('custodia bench', () => {

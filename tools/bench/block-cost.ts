@@ -12,13 +12,18 @@
  * their nearest callers, and functions by self time. V8 samples on wall-clock time: on a box with
  * more runnable processes than cores, confirm what it shows with CPU seconds.
  *
- *   npx tsx tools/bench/block-cost.ts [--rate 100] [--duration 20] [--warmup 5] [--validators 4] [--batch 1] [--profile [--profile-out FILE]] [--json]
+ * With --allocations every validator also samples its allocations over the window (`custodia
+ * start --profile-allocations`, collected objects included), and it prints validator 0's in KB
+ * per block it committed: the functions that allocate most, by self and inclusive.
+ *
+ *   npx tsx tools/bench/block-cost.ts [--rate 100] [--duration 20] [--warmup 5] [--validators 4] [--batch 1] [--profile [--profile-out FILE]] [--allocations] [--json]
  */
 import { copyFile, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { BenchCluster } from './cluster.js';
 import { openLoop, percentile } from './load.js';
-import type { CpuProfile } from './profile.js';
+import { allocationTop, formatAllocationTop, type AllocationProfile } from './allocations.js';
+import { sourcePath, type CpuProfile } from './profile.js';
 import { presign } from './workload.js';
 
 type ProfileNodeOf<P extends CpuProfile> = P['nodes'][number];
@@ -53,6 +58,8 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     /** With --profile, also copy validator 0's profile to this file (for DevTools or a script). */
     'profile-out': { type: 'string' },
+    /** Sample every validator's allocations over the window and print validator 0's, in KB per block it committed. */
+    allocations: { type: 'boolean', default: false },
   },
 });
 const rate = Number(values.rate);
@@ -64,7 +71,8 @@ for (const [name, value, min, max] of [['rate', rate, 1, 10_000], ['batch', batc
   if (!Number.isSafeInteger(value) || value < min || value > max) throw new Error(`--${name} takes a whole number from ${min} to ${max}`);
 }
 
-const cluster = await BenchCluster.start({ validators: validatorCount, roundTimeoutBaseMs: 1000, requestsPerSecondPerAddress: 500_000 });
+const profiling = values.profile === true || values.allocations === true;
+const cluster = await BenchCluster.start({ validators: validatorCount, roundTimeoutBaseMs: 1000, requestsPerSecondPerAddress: 500_000 }, { allocations: values.allocations });
 try {
   const workload = await presign(cluster.chainId, cluster.layout.participantKeyFiles, Math.ceil((warmupS + durationS) * rate * 1.02) + 1);
   const target = { apiUrls: cluster.layout.configFiles.map((_, index) => cluster.apiUrl(index)), bodies: workload.bodies, batch, waitMs: 30_000 };
@@ -72,11 +80,11 @@ try {
   let end: { metrics: Sample[]; cpu: number[] } | undefined;
   const marks = [
     setTimeout(() => {
-      if (values.profile) cluster.toggleProfiles();
+      if (profiling) cluster.toggleProfiles();
       void Promise.all([scrape(cluster), cluster.cpuSeconds()]).then(([metrics, cpu]) => (start = { metrics, cpu }));
     }, warmupS * 1000),
     setTimeout(() => {
-      if (values.profile) cluster.toggleProfiles();
+      if (profiling) cluster.toggleProfiles();
       void Promise.all([scrape(cluster), cluster.cpuSeconds()]).then(([metrics, cpu]) => (end = { metrics, cpu }));
     }, (warmupS + durationS) * 1000),
   ];
@@ -130,26 +138,29 @@ try {
     clientLatencyMs: { p50: round(percentile(latencies, 0.5)), p95: round(percentile(latencies, 0.95)), p99: round(percentile(latencies, 0.99)) },
     validators,
   };
-  if (values.profile) {
-    let files: string[][] = [];
-    for (let attempt = 0; attempt < 100 && !(files[0]?.length ?? 0); attempt++) {
-      files = await cluster.profiles();
+  /** Validator 0's profile of the window, once it has written it (it writes on the second signal). */
+  const firstProfile = async (kind: 'cpu' | 'allocations') => {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const file = (await cluster.profiles(kind))[0]?.[0];
+      if (file !== undefined) return file;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    if (files[0]?.[0] !== undefined && values['profile-out'] !== undefined) await copyFile(files[0][0], values['profile-out']);
-    if (files[0]?.[0] !== undefined) process.stderr.write(selfTimeTop(JSON.parse(await readFile(files[0][0], 'utf8')) as CpuProfile, 40));
+    return undefined;
+  };
+  if (values.allocations) {
+    const file = await firstProfile('allocations');
+    if (file === undefined) throw new Error('validator 0 wrote no allocation profile');
+    const blocks = delta('custodia_blocks_committed_total', 0);
+    process.stderr.write(formatAllocationTop(allocationTop(JSON.parse(await readFile(file, 'utf8')) as AllocationProfile, 30), blocks, 'block'));
+  }
+  if (values.profile) {
+    const file = await firstProfile('cpu');
+    if (file !== undefined && values['profile-out'] !== undefined) await copyFile(file, values['profile-out']);
+    if (file !== undefined) process.stderr.write(selfTimeTop(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, 40));
   }
   process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : `${JSON.stringify(report, null, 2)}\n`);
 } finally {
   await cluster.stop();
-}
-
-/**
- * A frame's script as a path in the project or under node_modules: validators run the project's
- * code compiled into `.cache/custodia-compiled/<digest>/`, and benchmarks may run from a worktree.
- */
-function sourcePath(url: string): string {
-  return url.replace(/^.*\/(node_modules|wt-[a-z]+|wt-base|\.cache\/custodia-compiled\/[0-9a-f]+)\//, '');
 }
 
 /** The functions with the most self time in a profile, with their inclusive time, one line each. */

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freeBasePort } from '../../node/ports.js';
 import { portsOf, writeTestnet, type TestnetLayout, type TestnetOptions } from '../../node/testnet.js';
+import { ALLOCATION_PROFILE_EXTENSION, CPU_PROFILE_EXTENSION } from './profile.js';
 
 const binary = fileURLToPath(new URL('../bin/custodia.mjs', import.meta.url));
 const READY_TIMEOUT_MS = 90_000;
@@ -70,6 +71,8 @@ export class BenchCluster {
   private readonly rssMaxKb: number[] = [];
   private readonly rssLatestKb: number[] = [];
   private sampler: NodeJS.Timeout | undefined;
+  /** Whether each profile also samples the validator's allocations (`custodia start --profile-allocations`). */
+  private profileAllocations = false;
   private stopped = false;
   private removed = false;
 
@@ -84,12 +87,13 @@ export class BenchCluster {
     private readonly readyPath = '/readyz',
   ) {}
 
-  static async start(options: ClusterOptions): Promise<BenchCluster> {
+  static async start(options: ClusterOptions, profiling: { allocations?: boolean } = {}): Promise<BenchCluster> {
     const directory = await mkdtemp(join(tmpdir(), 'custodia-bench-'));
     const basePort = await freeBasePort(options.validators);
     const chainId = 'custodia-bench';
     const layout = await writeTestnet({ ...options, directory: join(directory, 'net'), basePort, chainId });
     const cluster = new BenchCluster(directory, layout, basePort, chainId);
+    cluster.profileAllocations = profiling.allocations === true;
     await cluster.launch(layout.configFiles.length);
     return cluster;
   }
@@ -126,7 +130,8 @@ export class BenchCluster {
   private spawnValidator(index: number): ChildProcess {
     const log = openSync(this.logFile(index), 'a');
     const nodeFlags = (process.env['CUSTODIA_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
-    return spawn(process.execPath, [...nodeFlags, binary, 'start', '--config', this.layout.configFiles[index]!, '--profile-dir', this.profileDirectory], { stdio: ['ignore', log, log] });
+    const profiling = ['--profile-dir', this.profileDirectory, ...(this.profileAllocations ? ['--profile-allocations'] : [])];
+    return spawn(process.execPath, [...nodeFlags, binary, 'start', '--config', this.layout.configFiles[index]!, ...profiling], { stdio: ['ignore', log, log] });
   }
 
   /** Each validator's output (its JSON log lines), appended to across restarts. */
@@ -277,17 +282,18 @@ export class BenchCluster {
     this.rssMaxKb.fill(0);
   }
 
-  /** Starts (or, called again, stops and writes) a CPU profile in every validator. */
+  /** Starts (or, called again, stops and writes) a CPU profile (and an allocation profile, if asked for) in every validator. */
   toggleProfiles(): void {
     for (const child of this.children) child.kill('SIGUSR2');
   }
 
-  /** The profiles written so far, newest last, one list per validator. */
-  async profiles(): Promise<string[][]> {
+  /** The profiles written so far (CPU profiles, or with `kind` allocation profiles), newest last, one list per validator. */
+  async profiles(kind: 'cpu' | 'allocations' = 'cpu'): Promise<string[][]> {
     const files = await readdir(this.profileDirectory);
+    const extension = kind === 'cpu' ? CPU_PROFILE_EXTENSION : ALLOCATION_PROFILE_EXTENSION;
     return this.children.map((_, index) =>
       files
-        .filter((file) => file.startsWith(`validator-${index}-`) && file.endsWith('.cpuprofile'))
+        .filter((file) => file.startsWith(`validator-${index}-`) && file.endsWith(extension))
         .sort()
         .map((file) => join(this.profileDirectory, file)),
     );

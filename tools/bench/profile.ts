@@ -6,6 +6,19 @@
  */
 import { readFile } from 'node:fs/promises';
 
+/** The files `custodia start --profile-dir` writes on SIGUSR2 (tools/commands/cpu-profile.ts): a CPU profile, and an allocation profile with --profile-allocations. */
+export const CPU_PROFILE_EXTENSION = '.cpuprofile';
+export const ALLOCATION_PROFILE_EXTENSION = '.heapprofile';
+
+/**
+ * A frame's script as a path in the project or under node_modules: validators run the project's
+ * code compiled into `node_modules/.cache/custodia-compiled/<digest>/`, and benchmarks may run
+ * from a worktree.
+ */
+export function sourcePath(url: string): string {
+  return url.replace(/^.*\/(node_modules\/\.cache\/custodia-compiled\/[0-9a-f]+|node_modules|wt-[a-z]+|wt-base)\//, '');
+}
+
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber?: number; columnNumber?: number };

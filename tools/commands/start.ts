@@ -19,7 +19,8 @@ export function startCommand(): Command {
     .description('run one validator in the foreground')
     .requiredOption('--config <file>', "the validator's JSON config file")
     .option('--profile-dir <dir>', 'on SIGUSR2 start a CPU profile, on the next write it to this folder (custodia bench uses it)')
-    .action(async (options: { config: string; profileDir?: string }) => {
+    .option('--profile-allocations', 'with --profile-dir, also sample allocations over the same window (a .heapprofile beside the CPU profile)')
+    .action(async (options: { config: string; profileDir?: string; profileAllocations?: boolean }) => {
       const loaded = await loadConfig(options.config);
       if (!loaded.ok) {
         process.stderr.write(`error: ${loaded.message}\n`);
@@ -35,7 +36,7 @@ export function startCommand(): Command {
         return;
       }
       process.stdout.write(`${validator.id} running: API ${validator.apiUrl}, metrics ${validator.metricsUrl}\n`);
-      if (options.profileDir !== undefined) profileOnSignal(options.profileDir, validator.id, (message) => process.stdout.write(`${validator.id}: ${message}\n`));
+      if (options.profileDir !== undefined) profileOnSignal(options.profileDir, validator.id, (message) => process.stdout.write(`${validator.id}: ${message}\n`), { allocations: options.profileAllocations === true });
       const running = validator;
       await new Promise<void>((resolve) => {
         let signals = 0;
