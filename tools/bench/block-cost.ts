@@ -16,7 +16,7 @@
  * start --profile-allocations`, collected objects included), and it prints validator 0's in KB
  * per block it committed: the functions that allocate most, by self and inclusive.
  *
- *   npx tsx tools/bench/block-cost.ts [--rate 100] [--duration 20] [--warmup 5] [--validators 4] [--batch 1] [--profile [--profile-out FILE]] [--allocations] [--json]
+ *   npx tsx tools/bench/block-cost.ts [--rate 100] [--duration 20] [--warmup 5] [--validators 4] [--batch 1] [--profile [--profile-out FILE]] [--allocations [--allocations-out FILE]] [--json]
  */
 import { copyFile, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -60,6 +60,8 @@ const { values } = parseArgs({
     'profile-out': { type: 'string' },
     /** Sample every validator's allocations over the window and print validator 0's, in KB per block it committed. */
     allocations: { type: 'boolean', default: false },
+    /** With --allocations, also copy validator 0's allocation profile to this file. */
+    'allocations-out': { type: 'string' },
   },
 });
 const rate = Number(values.rate);
@@ -150,6 +152,7 @@ try {
   if (values.allocations) {
     const file = await firstProfile('allocations');
     if (file === undefined) throw new Error('validator 0 wrote no allocation profile');
+    if (values['allocations-out'] !== undefined) await copyFile(file, values['allocations-out']);
     const blocks = delta('custodia_blocks_committed_total', 0);
     process.stderr.write(formatAllocationTop(allocationTop(JSON.parse(await readFile(file, 'utf8')) as AllocationProfile, 30), blocks, 'block'));
   }
