@@ -185,7 +185,7 @@ const smallConfig: MatrixConfig = {
   validatorCounts: [4, 7],
   durationS: 3,
   warmupS: 1,
-  search: { trialS: 2, startPerS: 100, ceilingPerS: 20_000, bisections: 3 },
+  search: { trialS: 2, startPerS: 100, ceilingPerS: 20_000, bisections: 3, confirmations: 3 },
 };
 
 describe('the matrix', () => {
@@ -218,6 +218,18 @@ describe('the matrix', () => {
     expect(table).toHaveLength(2 + 6);
     expect(table[2]).toBe('| 4 | 100 events/s open loop | 100 | 10 | 50 | 100 | 6,000 | 1.00 | 150 | 0 |');
     expect(table[7]).toContain('failed: validator-3 exited (1)');
+  });
+
+  it('labels a maximum that no full window held as such, and plots the full-window runs before the one it keeps', async () => {
+    // Trials of 2 s pass up to 1,000 events/s; a 3-s window holds only 100.
+    const run = async (options: RunOptions): Promise<RunResult> => fakeRunResult(options, (durationS) => (durationS > 2 ? 100 : 1000));
+    const report = await runMatrix({ ...smallConfig, validatorCounts: [4], scenarios: ['max'] }, { run });
+    const max = report.runs[0]!;
+    expect(max.confirmations!.map((confirmation) => [confirmation.ratePerS, confirmation.passed])).toEqual([[1000, false], [850, false], [722, false]]);
+    expect(max.result).toMatchObject({ offeredPerS: 722, durationS: 3 });
+    expect(max.label).toBe('maximum: none held p99 under 1 s for the whole window (the last tried, 722 events/s offered)');
+    expect(chartRuns(report)).toHaveLength(1 + 8 + 2);
+    expect(markdownTable(report)).toContain('maximum: none held p99 under 1 s for the whole window');
   });
 
   it('reports a search that fails at its first rate as an error naming what the trial missed, with its trial', async () => {

@@ -36,11 +36,24 @@ export interface RunOptions {
   log?: (line: string) => void;
 }
 
-/** What a `--max` result carries of its search (search.ts): every rate tried, whether it passed and what it missed. */
+/** One rate a `--max` search ran, short trial or full window: whether it passed and what it missed. */
+export interface SearchRunRecord {
+  ratePerS: number;
+  passed: boolean;
+  shortfalls: string[];
+  committedPerS: number;
+  latencyMs: RunResult['latencyMs'];
+}
+
+/** What a `--max` result carries of its search (search.ts): every rate tried, and whether the result held for its whole window. */
 export interface SearchRecord {
   bestRatePerS: number;
+  /** Whether the result's own run passed the trials' rules over the whole window. */
+  held: boolean;
   trialS: number;
-  trials: Array<{ ratePerS: number; passed: boolean; shortfalls: string[]; committedPerS: number; latencyMs: RunResult['latencyMs'] }>;
+  trials: SearchRunRecord[];
+  /** The full-window runs, from the best trial's rate down. */
+  confirmations: SearchRunRecord[];
 }
 
 export interface RunResult {

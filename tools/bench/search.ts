@@ -12,6 +12,8 @@ import type { RunOptions, RunResult } from './run.js';
 export const MAX_SEARCH_P99_MS = 1000;
 /** A trial must commit at least this share of the rate it offered. */
 const COMMITTED_SHARE_MIN = 0.95;
+/** A full-window run that does not hold its rate is followed by one at this share of that rate. */
+const STEP_DOWN_SHARE = 0.85;
 
 export interface SearchConfig {
   /** Each trial's measured window, s. */
@@ -19,10 +21,15 @@ export interface SearchConfig {
   startPerS: number;
   ceilingPerS: number;
   bisections: number;
+  /**
+   * Full-window runs at most: the best trial's rate first and, while a run does not hold (a short
+   * trial passes rates a whole window does not), one at STEP_DOWN_SHARE of the rate before.
+   */
+  confirmations: number;
 }
 
-/** `custodia bench --max` and the standard matrix: 15-s trials doubling from 100 events/s up to 20,000, then three bisections. */
-export const STANDARD_SEARCH: SearchConfig = { trialS: 15, startPerS: 100, ceilingPerS: 20_000, bisections: 3 };
+/** `custodia bench --max` and the standard matrix: 15-s trials doubling from 100 events/s up to 20,000, then three bisections, then up to three full-window runs. */
+export const STANDARD_SEARCH: SearchConfig = { trialS: 15, startPerS: 100, ceilingPerS: 20_000, bisections: 3, confirmations: 3 };
 
 export interface SearchTrial {
   ratePerS: number;
@@ -90,32 +97,65 @@ export function firstTrialFailed(trials: readonly SearchTrial[]): string {
   return first === undefined ? 'the search ran no trial' : `even ${first.ratePerS} events/s did not pass: ${(first.shortfalls ?? []).join('; ')}`;
 }
 
-/**
- * The search, then the best rate it found run for the full window (`custodia bench --max` and
- * the matrix's maximum): no run when even the first trial did not pass.
- */
-export async function searchMaximum(base: Omit<RunOptions, 'load'>, search: SearchConfig, run: Runner, log: (line: string) => void): Promise<{ best?: RunResult; bestRatePerS?: number; trials: SearchTrial[] }> {
-  const found = await findMaximumRate(base, search, run, log);
-  if (found.bestRatePerS === undefined) return { trials: found.trials };
-  log(`best: ${found.bestRatePerS} events/s; measuring it for ${base.durationS} s`);
-  return { best: await run({ ...base, load: { kind: 'rate', ratePerS: found.bestRatePerS } }), bestRatePerS: found.bestRatePerS, trials: found.trials };
+export interface SearchOutcome {
+  /** The first full-window run that held, else the last one run; absent when even the first trial did not pass. */
+  best?: RunResult;
+  bestRatePerS?: number;
+  /** Whether `best` held its rate for the whole window by the trials' rules. */
+  held?: boolean;
+  trials: SearchTrial[];
+  /** The full-window runs, in the order run. */
+  confirmations: SearchTrial[];
 }
 
 /**
- * `custodia bench --max`: the result is the best rate's full run, with the search's trials in
- * `detail.search`, so one JSON object shows which rates passed a trial and whether the best held
- * for the whole window. Throws what the first trial missed when even it did not pass.
+ * The search, then the best rate it found run for the full window (`custodia bench --max` and
+ * the matrix's maximum), stepping down while a full window does not hold what a short trial
+ * did, at most `search.confirmations` runs: the result is the highest rate whose p99 stayed
+ * under the bound for the whole window, or says that none did. No run when even the first
+ * trial did not pass.
+ */
+export async function searchMaximum(base: Omit<RunOptions, 'load'>, search: SearchConfig, run: Runner, log: (line: string) => void): Promise<SearchOutcome> {
+  const found = await findMaximumRate(base, search, run, log);
+  const confirmations: SearchTrial[] = [];
+  if (found.bestRatePerS === undefined) return { trials: found.trials, confirmations };
+  let ratePerS = found.bestRatePerS;
+  log(`best: ${ratePerS} events/s; measuring it for ${base.durationS} s`);
+  for (;;) {
+    const result = await run({ ...base, load: { kind: 'rate', ratePerS } });
+    const shortfalls = searchShortfalls(result);
+    const passed = shortfalls.length === 0;
+    confirmations.push({ ratePerS, passed, shortfalls, result });
+    if (passed) return { best: result, bestRatePerS: ratePerS, held: true, trials: found.trials, confirmations };
+    const lower = Math.floor(ratePerS * STEP_DOWN_SHARE);
+    if (confirmations.length >= search.confirmations || lower < 1) return { best: result, bestRatePerS: ratePerS, held: false, trials: found.trials, confirmations };
+    log(`  ${ratePerS} events/s did not hold for ${base.durationS} s (${shortfalls.join('; ')}); measuring ${lower} events/s`);
+    ratePerS = lower;
+  }
+}
+
+/**
+ * `custodia bench --max`: the result is the full run the search settled on, with the search's
+ * trials and full-window runs in `detail.search`, so one JSON object shows which rates passed a
+ * trial, which held for the whole window, and whether the result did (`held`). Throws what the
+ * first trial missed when even it did not pass.
  */
 export async function measureMaximum(base: Omit<RunOptions, 'load'>, search: SearchConfig, run: Runner, log: (line: string) => void): Promise<RunResult> {
   log(`searching for the highest rate with p99 under ${MAX_SEARCH_P99_MS} ms (${search.trialS} s trials)`);
   const searched = await searchMaximum(base, search, run, log);
   if (searched.best === undefined || searched.bestRatePerS === undefined) throw new Error(firstTrialFailed(searched.trials));
-  const trials = searched.trials.map((trial) => ({
+  const record = (trial: SearchTrial) => ({
     ratePerS: trial.ratePerS,
     passed: trial.passed,
     shortfalls: trial.shortfalls ?? [],
     committedPerS: trial.result.committedPerS,
     latencyMs: trial.result.latencyMs,
-  }));
-  return { ...searched.best, detail: { ...searched.best.detail, search: { bestRatePerS: searched.bestRatePerS, trialS: search.trialS, trials } } };
+  });
+  return {
+    ...searched.best,
+    detail: {
+      ...searched.best.detail,
+      search: { bestRatePerS: searched.bestRatePerS, held: searched.held === true, trialS: search.trialS, trials: searched.trials.map(record), confirmations: searched.confirmations.map(record) },
+    },
+  };
 }

@@ -85,7 +85,10 @@ function summary(result: RunResult): string {
     `  memory      peak RSS ${result.detail.rssMbPerValidator.map((mb) => `${mb} MB`).join(', ')}`,
     ...(result.detail.search === undefined
       ? []
-      : [`  search      ${result.detail.search.trials.map((trial) => `${trial.ratePerS}/s ${trial.passed ? 'passed' : `failed (${trial.shortfalls.join('; ')})`}`).join(', ')}; ${result.detail.search.trialS}-s trials`]),
+      : [
+          `  search      ${result.detail.search.trials.map((trial) => `${trial.ratePerS}/s ${trial.passed ? 'passed' : `failed (${trial.shortfalls.join('; ')})`}`).join(', ')}; ${result.detail.search.trialS}-s trials`,
+          `  full window ${(result.detail.search.confirmations ?? []).map((run) => `${run.ratePerS}/s ${run.passed ? 'held' : `did not hold (${run.shortfalls.join('; ')})`}`).join(', ')}${result.detail.search.held === false ? `; no rate held p99 under ${MAX_SEARCH_P99_MS} ms for the whole window` : ''}`,
+        ]),
     result.detail.profiledBusySeconds > 0
       ? `  CPU profile (${result.detail.profiledBusySeconds} busy seconds): ${CPU_CATEGORIES.filter((category) => result.cpuBreakdown[category] > 0).map((category) => `${category} ${result.cpuBreakdown[category]}%`).join(', ')}`
       : '  CPU profile none taken (--no-profile)',

@@ -1,11 +1,13 @@
 /**
  * A stand-in for runBenchmark (tools/bench/run.ts) in the bench's tests: a network that commits
- * what it is offered and keeps p99 at 100 ms up to `capacityPerS` events/s, and above it commits
- * its capacity at p99 5 s.
+ * what it is offered and keeps p99 at 100 ms up to its capacity in events/s, and above it commits
+ * its capacity at p99 5 s. The capacity may depend on the window's length, as a real network's
+ * does when a short trial passes a rate that a whole minute does not hold.
  */
 import type { RunOptions, RunResult } from '../../../tools/bench/run.js';
 
-export function fakeRunResult(options: RunOptions, capacityPerS: number): RunResult {
+export function fakeRunResult(options: RunOptions, capacity: number | ((durationS: number) => number)): RunResult {
+  const capacityPerS = typeof capacity === 'number' ? capacity : capacity(options.durationS);
   const rate = options.load.kind === 'rate' ? options.load.ratePerS : 0;
   return {
     validators: options.validators,
