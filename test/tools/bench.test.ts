@@ -143,6 +143,9 @@ describe('the profiles a benchmark takes', () => {
       const profile = JSON.parse(await readFile((await cluster.profiles('allocations'))[0]![0]!, 'utf8')) as AllocationProfile;
       // A running validator allocates (its timers, its metrics, its consensus rounds).
       expect(allocationTop(profile, 5).bytes).toBeGreaterThan(0);
+      // The cluster starts its validators as an operator should (tools/validator-process.ts).
+      const environment = (await readFile(`/proc/${cluster.runningPids[0]!}/environ`, 'utf8')).split('\0');
+      expect(environment).toContain(`MALLOC_ARENA_MAX=${process.env['MALLOC_ARENA_MAX'] ?? '2'}`);
     } finally {
       await cluster.stop();
     }

@@ -10,12 +10,11 @@ import { openSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freeBasePort } from '../../node/ports.js';
 import { portsOf, writeTestnet, type TestnetLayout, type TestnetOptions } from '../../node/testnet.js';
+import { CUSTODIA_BINARY, validatorEnvironment } from '../validator-process.js';
 import { ALLOCATION_PROFILE_EXTENSION, CPU_PROFILE_EXTENSION } from './profile.js';
 
-const binary = fileURLToPath(new URL('../bin/custodia.mjs', import.meta.url));
 const READY_TIMEOUT_MS = 90_000;
 /** Linux reports CPU time in clock ticks: USER_HZ is 100 on every architecture Node runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -131,7 +130,7 @@ export class BenchCluster {
     const log = openSync(this.logFile(index), 'a');
     const nodeFlags = (process.env['CUSTODIA_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
     const profiling = ['--profile-dir', this.profileDirectory, ...(this.profileAllocations ? ['--profile-allocations'] : [])];
-    return spawn(process.execPath, [...nodeFlags, binary, 'start', '--config', this.layout.configFiles[index]!, ...profiling], { stdio: ['ignore', log, log] });
+    return spawn(process.execPath, [...nodeFlags, CUSTODIA_BINARY, 'start', '--config', this.layout.configFiles[index]!, ...profiling], { stdio: ['ignore', log, log], env: validatorEnvironment() });
   }
 
   /** Each validator's output (its JSON log lines), appended to across restarts. */

@@ -9,9 +9,8 @@
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { CUSTODIA_BINARY } from '../validator-process.js';
 
-const binary = fileURLToPath(new URL('../bin/custodia.mjs', import.meta.url));
 /** Status lookups in flight at once, per validator. */
 const LOOKUPS_IN_FLIGHT_MAX = 32;
 const LOOKUP_TIMEOUT_MS = 10_000;
@@ -92,7 +91,7 @@ export interface VerifyOutcome {
 /** `custodia verify --data DIR --genesis FILE --json` on one stopped validator's data. */
 export function verifyData(validator: number, dataDirectory: string, genesisFile: string): Promise<VerifyOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [binary, 'verify', '--data', dataDirectory, '--genesis', genesisFile, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CUSTODIA_BINARY, 'verify', '--data', dataDirectory, '--genesis', genesisFile, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

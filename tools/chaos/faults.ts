@@ -14,13 +14,12 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BenchCluster } from '../bench/cluster.js';
 import type { Prng } from '../sim/prng.js';
+import { CUSTODIA_BINARY } from '../validator-process.js';
 import { damageStore } from './damage.js';
 
 export const CHAOS_FAULT_KINDS = ['kill', 'pause', 'isolate', 'clock-skew', 'damage'] as const;
-const binary = fileURLToPath(new URL('../bin/custodia.mjs', import.meta.url));
 /**
  * A repair fetches and checks the whole chain again, which on a long run on a busy box takes
  * minutes: it is killed only when it has printed no progress for this long (it prints a line
@@ -85,7 +84,7 @@ async function setFaults(cluster: BenchCluster, validator: number, faults: { iso
  */
 function repair(configFile: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [binary, 'repair', '--config', configFile, '--json', '--timeout-ms', String(REPAIR_DEADLINE_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CUSTODIA_BINARY, 'repair', '--config', configFile, '--json', '--timeout-ms', String(REPAIR_DEADLINE_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let silent = false;
     const kill = () => {
       silent = true;

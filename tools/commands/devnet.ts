@@ -8,11 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { DEMO_PARTICIPANTS, portsOf, writeTestnet } from '../../node/testnet.js';
 import { runDemo } from '../devnet/demo.js';
 import { fail } from '../exit-codes.js';
+import { CUSTODIA_BINARY, validatorEnvironment } from '../validator-process.js';
 
 interface DevnetOptions {
   validators: string;
@@ -22,7 +22,6 @@ interface DevnetOptions {
   fresh?: boolean;
 }
 
-const binary = fileURLToPath(new URL('../bin/custodia.mjs', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
 
 export function devnetCommand(): Command {
@@ -55,7 +54,7 @@ async function runDevnet(options: DevnetOptions): Promise<number> {
   for (let index = 0; index < count; index++) {
     const directory = join(options.dir, `validator-${index}`);
     const log = openSync(join(directory, 'node.log'), 'a');
-    const child = spawn(process.execPath, [binary, 'start', '--config', join(directory, 'config.json')], { stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, [CUSTODIA_BINARY, 'start', '--config', join(directory, 'config.json')], { stdio: ['ignore', log, log], env: validatorEnvironment() });
     children.push(child);
   }
   let stopping = false;

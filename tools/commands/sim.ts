@@ -7,11 +7,11 @@
  */
 import { spawn } from 'node:child_process';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { fileURLToPath } from 'node:url';
 import { describeFailure, mergeSummaries, runScenario, runSeeds, type RunSummary, type ScenarioResult } from '../sim/run.js';
 import { faultsTolerated, isByzantineKind, isScenarioKind, SCENARIO_KINDS, type ScenarioKind } from '../sim/scenarios.js';
 import { terminalProgress } from '../progress.js';
 import { fail } from '../exit-codes.js';
+import { CUSTODIA_BINARY } from '../validator-process.js';
 
 /** The protocol's range (issue 3): n = 4 to 31. */
 const VALIDATORS_MIN = 4;
@@ -22,7 +22,6 @@ const SEEDS_MAX = 1_000_000;
 const FAILURES_DESCRIBED_MAX = 20;
 /** Worker processes for a long run; more than the machine's cores only adds memory. */
 const JOBS_MAX = 64;
-const CUSTODIA_BINARY = fileURLToPath(new URL('../bin/custodia.mjs', import.meta.url));
 
 interface SimOptions {
   seeds: number;
