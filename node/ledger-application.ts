@@ -228,11 +228,23 @@ export class LedgerApplication implements ApplicationPort {
       const refused = admissionRefusal(entry.transaction, this.participants.lookup);
       if (refused === undefined) kept.push(entry);
       else {
-        this.options.mempool.remove(entry.id);
+        this.forget(entry.id);
         this.options.logger.info({ txId: entry.id, code: refused.code }, 'pending transaction no longer admissible; dropped from the mempool');
       }
     }
     return kept;
+  }
+
+  /**
+   * A transaction this node need not hold any more (it executed, or it is no longer admissible):
+   * out of the mempool, and what was kept of its checks goes too, so that those memos hold what
+   * is pending, not every transaction the node has seen (a validator under load sees hundreds a
+   * second).
+   */
+  private forget(id: string): void {
+    this.options.mempool.remove(id);
+    this.documents.take(id);
+    this.verified.forget(id);
   }
 
   private rootsDiffer(header: BlockHeader, state: LedgerState): ProposalCheck {
@@ -304,7 +316,7 @@ export class LedgerApplication implements ApplicationPort {
     this.recentStates.set(header.height, appended.state);
     if (this.recentStates.size > RECENT_STATES_KEPT) this.recentStates.delete(this.recentStates.keys().next().value!);
     for (const id of decoded.payload.ids) {
-      this.options.mempool.remove(id);
+      this.forget(id);
       this.ordered.delete(id);
     }
     // From the cache, or decoded again if the cache has dropped them: the fetched bodies go either way.

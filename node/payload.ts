@@ -100,10 +100,10 @@ export function decodePayload(header: BlockHeader, payload: Uint8Array, verified
     const shape = checkTransactionShape(candidate, header.chainId);
     if (!shape.ok) return { ok: false, reason: `transaction ${position}: ${shape.code}: ${shape.message}` };
     const reference = referenceOf(toHex(shape.idBytes), shape.transaction);
-    if (!verified.has(reference.key)) {
+    if (!verified.has(reference)) {
       const refused = verifyTransactionSignatures(shape);
       if (refused !== undefined) return { ok: false, reason: `transaction ${position}: ${refused.code}: ${refused.message}` };
-      verified.remember(reference.key);
+      verified.remember(reference);
     }
     transactions.push(shape.transaction);
     ids.push(reference.id);
@@ -114,21 +114,34 @@ export function decodePayload(header: BlockHeader, payload: Uint8Array, verified
 }
 
 /**
- * References whose signatures passed. Keyed by id and signatures digest, so that a payload
- * carrying the same id with other signatures is checked afresh. Bounded; oldest forgotten first.
+ * References whose signatures passed, by transaction id. A payload carrying the same id with
+ * other signatures is checked afresh (only the latest signatures of an id are kept). Entries are
+ * forgotten when their transaction executes, or leaves the mempool otherwise, so the set holds
+ * what is pending rather than every transaction seen; bounded, oldest forgotten first, for
+ * references that never reach a block.
  */
 export class VerifiedTransactions {
-  private readonly keys = new Set<string>();
+  /** The reference key (id and signatures digest) whose signatures passed, by id. */
+  private readonly keys = new Map<string, string>();
 
   constructor(private readonly entriesMax = 100_000) {}
 
-  remember(key: string): void {
-    this.keys.delete(key);
-    this.keys.add(key);
-    while (this.keys.size > this.entriesMax) this.keys.delete(this.keys.values().next().value!);
+  remember(reference: Pick<TransactionReference, 'id' | 'key'>): void {
+    this.keys.delete(reference.id);
+    this.keys.set(reference.id, reference.key);
+    while (this.keys.size > this.entriesMax) this.keys.delete(this.keys.keys().next().value!);
   }
 
-  has(key: string): boolean {
-    return this.keys.has(key);
+  has(reference: Pick<TransactionReference, 'id' | 'key'>): boolean {
+    return this.keys.get(reference.id) === reference.key;
+  }
+
+  /** The transaction no longer needs its check remembered: it executed, or left the mempool. */
+  forget(id: string): void {
+    this.keys.delete(id);
+  }
+
+  get size(): number {
+    return this.keys.size;
   }
 }

@@ -82,6 +82,7 @@ interface Wanted {
 }
 
 interface Fetched {
+  id: string;
   transaction: Transaction;
   bytes: number;
 }
@@ -226,12 +227,12 @@ export class TransactionBodies {
         this.options.onRefused?.('unwanted-transaction');
         continue;
       }
-      if (!this.options.verified.has(reference.key)) {
+      if (!this.options.verified.has(reference)) {
         if (verifyTransactionSignatures(shape) !== undefined) {
           this.options.onRefused?.('invalid-transaction');
           continue;
         }
-        this.options.verified.remember(reference.key);
+        this.options.verified.remember(reference);
       }
       // Execution reuses the document's validation, as for an admitted capture; an invalid one
       // is left for execution to reject, as every validator will.
@@ -300,12 +301,14 @@ export class TransactionBodies {
   /** Whether the body is held afterwards (the limits may evict it at once). */
   private hold(reference: TransactionReference, transaction: Transaction, bytes: number): boolean {
     if (this.fetched.has(reference.key)) return true;
-    this.fetched.set(reference.key, { transaction, bytes });
+    this.fetched.set(reference.key, { id: reference.id, transaction, bytes });
     this.fetchedBytes += bytes;
     while (this.fetched.size > this.limits.fetchedTransactionsMax || this.fetchedBytes > this.limits.fetchedBytesMax) {
       const [oldestKey, oldest] = this.fetched.entries().next().value!;
       this.fetched.delete(oldestKey);
       this.fetchedBytes -= oldest.bytes;
+      // Its document's validation goes with it: the memo holds only what this node holds.
+      this.options.documents?.take(oldest.id);
     }
     return this.fetched.has(reference.key);
   }

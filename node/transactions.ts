@@ -74,6 +74,8 @@ interface Checked {
   id: string;
   reference: TransactionReference;
   bodyBytes: number;
+  /** Its EPCIS document's validation, kept for execution once the mempool takes it. */
+  validation: EpcisValidation<AnyEpcisDocument> | undefined;
 }
 
 function committedStatus(id: string, height: number, position: number, blockHash: string, result: TransactionResult): TransactionStatus {
@@ -115,8 +117,7 @@ export class TransactionService {
     const badSignature = verifyTransactionSignatures(shape);
     if (badSignature !== undefined) return { ok: false, kind: 'invalid', check: badSignature };
     const id = toHex(shape.idBytes);
-    if (document.validation !== undefined) this.options.documents?.remember(id, document.validation);
-    return { ok: true, transaction: shape.transaction, id, reference: referenceOf(id, shape.transaction), bodyBytes: shape.bodyBytes };
+    return { ok: true, transaction: shape.transaction, id, reference: referenceOf(id, shape.transaction), bodyBytes: shape.bodyBytes, validation: document.validation };
   }
 
   private check(input: unknown, validated?: EpcisValidation<AnyEpcisDocument>): Extract<SubmitResult, { ok: false; kind: 'invalid' | 'refused' }> | Checked {
@@ -204,7 +205,11 @@ export class TransactionService {
     const admitted = this.options.mempool.admit(check.reference, check.transaction, check.bodyBytes, this.now());
     if (!admitted.ok) return { ok: false, kind: 'full', reason: admitted.reason };
     if (!admitted.duplicate) {
-      this.options.verified.remember(check.reference.key);
+      // Kept only for what the mempool holds: execution, or the mempool's dropping it, forgets them
+      // (LedgerApplication), so a late relay, a resubmission of a committed transaction or one
+      // refused for room leaves nothing behind.
+      this.options.verified.remember(check.reference);
+      if (check.validation !== undefined) this.options.documents?.remember(check.id, check.validation);
       this.options.transactionsReady({ reference: check.reference, transaction: check.transaction });
     }
     return admitted;

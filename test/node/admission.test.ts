@@ -16,7 +16,7 @@ import { genesisWrites, type Participant } from '../../contracts/participants.js
 import { LedgerApplication } from '../../node/ledger-application.js';
 import { silentLogger } from '../../node/logger.js';
 import { Mempool } from '../../node/mempool.js';
-import { decodeReferencePayload, encodePayload, referenceOf } from '../../node/payload.js';
+import { decodeReferencePayload, encodePayload, encodeReferencePayload, referenceOf } from '../../node/payload.js';
 import { TransactionService } from '../../node/transactions.js';
 import { CHAIN_ID, PARTIES, testConsortium } from '../contracts/support/harness.js';
 import { keyFor, TestChain } from '../support/test-chain.js';
@@ -64,6 +64,17 @@ describe('the admission rules', () => {
     expect(proposalRefusal(signed('no.such-type', [farm]), removed)).toMatchObject({ code: 'unknown-transaction-type' });
   });
 });
+
+/** An EPCIS document commissioning lot `lot` of the farm's own product: valid, and accepted by the capture contract. */
+function captureDocument(lot: string): JsonValue {
+  return {
+    '@context': 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
+    type: 'EPCISDocument',
+    schemaVersion: '2.0',
+    creationDate: '2026-03-01T08:00:00.000Z',
+    epcisBody: { eventList: [{ type: 'ObjectEvent', eventTime: '2026-03-01T08:00:00.000Z', eventTimeZoneOffset: '+00:00', action: 'ADD', quantityList: [{ epcClass: `urn:epc:class:lgtin:${PARTIES.farm.id.split(':')[4]!.split('.')[0]}.107346.${lot}`, quantity: 5 }] }] },
+  };
+}
 
 async function openApplication() {
   const chain = new TestChain({ chainId: CHAIN_ID, genesisWrites: genesisWrites(consortium) });
@@ -158,14 +169,7 @@ describe('a validator', () => {
     const invalid = signed('epcis.capture', [farm], { document: { type: 'EPCISDocument', schemaVersion: '2.0' } });
     expect(await service.submit(invalid)).toMatchObject({ ok: false, kind: 'refused', refusal: { code: 'invalid-event' }, path: expect.stringMatching(/^body\.payload\.document/) });
     expect(mempool.size).toBe(0);
-    const document = {
-      '@context': 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
-      type: 'EPCISDocument',
-      schemaVersion: '2.0',
-      creationDate: '2026-03-01T08:00:00.000Z',
-      epcisBody: { eventList: [{ type: 'ObjectEvent', eventTime: '2026-03-01T08:00:00.000Z', eventTimeZoneOffset: '+00:00', action: 'ADD', quantityList: [{ epcClass: `urn:epc:class:lgtin:${PARTIES.farm.id.split(':')[4]!.split('.')[0]}.107346.L1`, quantity: 5 }] }] },
-    };
-    const valid = signed('epcis.capture', [farm], { document });
+    const valid = signed('epcis.capture', [farm], { document: captureDocument('L1') });
     const admitted = await service.submit(valid);
     expect(admitted).toMatchObject({ ok: true });
     expect(application.documents.size).toBe(1);
@@ -177,6 +181,39 @@ describe('a validator', () => {
     );
     expect(result.results).toEqual([{ status: 'accepted' }]);
     expect(application.documents.size).toBe(0);
+    await store.close();
+  });
+
+  it('keeps what it checked of a transaction only while it holds it: execution forgets it, and a late relay or a resubmission leaves nothing behind', async () => {
+    const { chain, store, mempool, application } = await openApplication();
+    const service = new TransactionService({
+      chainId: CHAIN_ID,
+      store,
+      mempool,
+      verified: application.verified,
+      relay: () => undefined,
+      transactionsReady: () => undefined,
+      admission: (transaction) => admissionRefusal(transaction, application.participants.lookup),
+      documents: application.documents,
+    });
+    const capture = signed('epcis.capture', [farm], { document: captureDocument('L2') });
+    const reference = referenceOf(transactionId(capture.body), capture);
+    expect(await service.submit(capture)).toMatchObject({ ok: true, duplicate: false });
+    expect([mempool.size, application.documents.size, application.verified.size]).toEqual([1, 1, 1]);
+    expect(application.verified.has(reference)).toBe(true);
+
+    const commit = chain.nextBlock([capture]);
+    application.enqueueCommits([{ block: { header: commit.block.header, payload: encodeReferencePayload([reference]) }, certificate: commit.certificate }]);
+    await application.drained();
+    expect(application.executedThrough()).toBe(1);
+    expect((await store.getTransactionOutcome(reference.id))?.result).toEqual({ status: 'accepted' });
+    expect([mempool.size, application.documents.size, application.verified.size]).toEqual([0, 0, 0]);
+    expect(application.verified.has(reference)).toBe(false);
+
+    // A peer's relay arriving after the block, and the client sending it again: answered, not kept.
+    await service.receiveRelayed([capture] as unknown as JsonValue);
+    expect(await service.submit(capture)).toMatchObject({ ok: true, duplicate: true });
+    expect([mempool.size, application.documents.size, application.verified.size]).toEqual([0, 0, 0]);
     await store.close();
   });
 

@@ -33,7 +33,7 @@ describe('block payloads', () => {
   it('skip the signature check of a transaction already verified, but not of one with other signatures', () => {
     const transaction = chain.transaction({ c: 3 });
     const verified = new VerifiedTransactions();
-    verified.remember(referenceOf(transactionId(transaction.body), transaction).key);
+    verified.remember(referenceOf(transactionId(transaction.body), transaction));
     // A forged signature on the same body is a different transaction text: it is checked and refused.
     const tampered = { ...transaction, signatures: [{ ...transaction.signatures[0]!, signature: '00'.repeat(64) }] };
     expect(decodePayload(headerFor([tampered]), encodePayload([tampered]), verified)).toMatchObject({ ok: false, reason: expect.stringMatching(/bad-signature/) });

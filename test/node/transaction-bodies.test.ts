@@ -186,7 +186,7 @@ describe('receiving an answer', () => {
     bodies.receiveAnswer({ blockHash: BLOCK_A, transactions: [transactions[1]!] as unknown as JsonValue });
     expect(bodies.get(references[1]!)).toEqual(transactions[1]);
     expect(bodies.get(references[0]!)).toBeUndefined();
-    expect(verified.has(references[1]!.key)).toBe(true);
+    expect(verified.has(references[1]!)).toBe(true);
     expect(completed).toEqual([]);
     bodies.tick(500);
     expect(wants()[1]!.payload).toEqual(wantOf(BLOCK_A, 4, [references[0]!, references[2]!]));
@@ -262,7 +262,7 @@ describe('receiving an answer', () => {
     expect(refused).toEqual(['invalid-transaction', 'invalid-transaction']);
     expect(bodies.get(referenceTo(forged))).toBeUndefined();
     expect(bodies.get(referenceTo(swapped))).toBeUndefined();
-    expect(verified.has(referenceTo(forged).key)).toBe(false);
+    expect(verified.has(referenceTo(forged))).toBe(false);
     expect(completed).toEqual([]);
     // The genuine transaction is another reference: not what the block names.
     bodies.receiveAnswer({ blockHash: BLOCK_A, transactions: [genuine] as unknown as JsonValue });
