@@ -71,6 +71,11 @@ export interface DriverOptions {
   beforeProposal?: () => void;
 }
 
+/** Inputs that carry nothing but their kind and time: the core reads what they signal from the application. */
+function isSignal(input: ConsensusInput): boolean {
+  return input.kind === 'transactions-ready' || input.kind === 'ledger-advanced' || input.kind === 'transactions-arrived';
+}
+
 export class ConsensusDriver {
   private readonly queue: ConsensusInput[] = [];
   private running = false;
@@ -166,6 +171,20 @@ export class ConsensusDriver {
     if (input.kind === 'message' && this.queue.length >= this.inputQueueMax) {
       this.options.metrics.messagesRejected.inc({ reason: 'input-queue-full' });
       return;
+    }
+    // A signal (transactions admitted, blocks executed, bodies arrived) only asks the core to look
+    // again at what the application holds; the same signal still waiting since the last message
+    // or tick asks nothing more, so it takes the later time instead of a place of its own. Under
+    // load every admitted transaction signals, and the queue grew by one input for each while the
+    // core was busy; now each kind waits at most once between two messages, whose count is bounded.
+    if (isSignal(input)) {
+      for (let index = this.queue.length - 1; index >= 0 && isSignal(this.queue[index]!); index--) {
+        const waiting = this.queue[index]!;
+        if (waiting.kind === input.kind) {
+          waiting.nowMs = input.nowMs;
+          return;
+        }
+      }
     }
     this.queue.push(input);
     if (!this.running) void this.pump();

@@ -5,47 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ConsensusCore } from '../../consensus/core.js';
-import type { ConsensusInput, ConsensusOutput } from '../../consensus/types.js';
 import { CLOCK_FAULT_OFFSET_MAX_MS } from '../../node/config.js';
-import { ConsensusDriver, type DriverOptions } from '../../node/driver.js';
-import { silentLogger } from '../../node/logger.js';
-import { createMetrics } from '../../node/metrics.js';
+import { driverWith as recordingDriver, inputsReached, recordingCore } from './support/recording-driver.js';
 
 const REAL_NOW_MS = 1_800_000_000_000;
 
-/** A core that records the time of each input and asks for a tick only an hour on. */
-function recordingCore() {
-  const times: number[] = [];
-  const idle = (nowMs: number): ConsensusOutput[] => [{ kind: 'timer', atMs: nowMs + 3_600_000 }];
-  const core = {
-    start: (nowMs: number) => (times.push(nowMs), idle(nowMs)),
-    step: (input: ConsensusInput) => (times.push(input.nowMs), idle(input.nowMs)),
-    progress: { round: 1, safetyHeld: false },
-    safetyRecovered: undefined,
-  };
-  return { core: core as unknown as ConsensusCore, times };
-}
-
-function driverWith(core: ConsensusCore, clockOffsetMs?: number): ConsensusDriver {
-  const options = {
-    core,
-    consensusStore: { handOverProofs: async () => new Map() },
-    store: {},
-    application: {},
-    transport: { sendBytes: () => true, broadcastBytes: () => undefined },
-    logger: silentLogger(),
-    metrics: createMetrics(),
-    now: () => REAL_NOW_MS,
-    ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
-  } as unknown as DriverOptions;
-  return new ConsensusDriver(options);
-}
-
-/** Waits until the core has been given `count` inputs (the driver's loop runs them asynchronously). */
-async function inputsReached(times: readonly number[], count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (times.length < count && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
-}
+const driverWith = (core: ConsensusCore, clockOffsetMs?: number) => recordingDriver(core, { now: () => REAL_NOW_MS, ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }) });
 
 describe('the consensus driver\'s clock fault', () => {
   it('gives the core the real time when no fault is set', async () => {
