@@ -85,6 +85,20 @@ async function openApplication() {
   return { chain, store: opened.store, mempool, application };
 }
 
+/** The transaction service as a validator wires it: its application's verified set and document memo, relaying nowhere. */
+function serviceKeepingDocuments({ store, mempool, application }: Pick<Awaited<ReturnType<typeof openApplication>>, 'store' | 'mempool' | 'application'>): TransactionService {
+  return new TransactionService({
+    chainId: CHAIN_ID,
+    store,
+    mempool,
+    verified: application.verified,
+    relay: () => undefined,
+    transactionsReady: () => undefined,
+    admission: (transaction) => admissionRefusal(transaction, application.participants.lookup),
+    documents: application.documents,
+  });
+}
+
 describe('a validator', () => {
   it('refuses a leader block that carries a stranger\'s or an impostor\'s transaction, and votes for one that does not', async () => {
     const { chain, store, application } = await openApplication();
@@ -156,16 +170,7 @@ describe('a validator', () => {
 
   it('validates a capture\'s EPCIS document once, at admission: an invalid one is refused naming its path, a valid one\'s result is kept for execution', async () => {
     const { store, mempool, application } = await openApplication();
-    const service = new TransactionService({
-      chainId: CHAIN_ID,
-      store,
-      mempool,
-      verified: application.verified,
-      relay: () => undefined,
-      transactionsReady: () => undefined,
-      admission: (transaction) => admissionRefusal(transaction, application.participants.lookup),
-      documents: application.documents,
-    });
+    const service = serviceKeepingDocuments({ store, mempool, application });
     const invalid = signed('epcis.capture', [farm], { document: { type: 'EPCISDocument', schemaVersion: '2.0' } });
     expect(await service.submit(invalid)).toMatchObject({ ok: false, kind: 'refused', refusal: { code: 'invalid-event' }, path: expect.stringMatching(/^body\.payload\.document/) });
     expect(mempool.size).toBe(0);
@@ -186,16 +191,7 @@ describe('a validator', () => {
 
   it('keeps what it checked of a transaction only while it holds it: execution forgets it, and a late relay or a resubmission leaves nothing behind', async () => {
     const { chain, store, mempool, application } = await openApplication();
-    const service = new TransactionService({
-      chainId: CHAIN_ID,
-      store,
-      mempool,
-      verified: application.verified,
-      relay: () => undefined,
-      transactionsReady: () => undefined,
-      admission: (transaction) => admissionRefusal(transaction, application.participants.lookup),
-      documents: application.documents,
-    });
+    const service = serviceKeepingDocuments({ store, mempool, application });
     const capture = signed('epcis.capture', [farm], { document: captureDocument('L2') });
     const reference = referenceOf(transactionId(capture.body), capture);
     expect(await service.submit(capture)).toMatchObject({ ok: true, duplicate: false });

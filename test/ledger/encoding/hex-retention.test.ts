@@ -4,13 +4,9 @@
  * rope of digit pairs (which cost some twenty times as much, docs/performance.md).
  */
 import { randomBytes } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../../ledger/encoding/hex.js';
-
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
+import { retainedHeapBytes } from '../../support/retained-heap.js';
 
 const KEYS = 20_000;
 /** A 128-digit key as one string: about 150-180 bytes of heap with its set entry; as a rope of pairs, over 3 KB. */
@@ -20,11 +16,10 @@ describe('hex strings', () => {
   it('kept as set members cost about their own length', () => {
     const kept = new Set<string>();
     const leaves = Array.from({ length: KEYS }, () => new Uint8Array(randomBytes(64)));
-    collectGarbage();
-    const before = process.memoryUsage().heapUsed;
-    for (const leaf of leaves) kept.add(toHex(leaf));
-    collectGarbage();
-    const retainedBytes = process.memoryUsage().heapUsed - before;
+    const retainedBytes = retainedHeapBytes(() => {
+      for (const leaf of leaves) kept.add(toHex(leaf));
+      return kept;
+    });
     expect(kept.size).toBe(KEYS);
     expect(kept.has(Buffer.from(leaves[0]!).toString('hex'))).toBe(true);
     expect(retainedBytes / KEYS).toBeLessThan(BYTES_PER_KEY_MAX);
