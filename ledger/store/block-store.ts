@@ -443,7 +443,7 @@ export class BlockStore {
     }
     // The state tree after the block: one pass over its writes, its new nodes in this batch, older trees pruned in it too.
     const tree = updateStateTree(withPrefetched(stateNodesRead, this.stateNodes), this.stateTreeRoot, height, stateWrites);
-    putStateTreeHeight(batch, height, tree.root, tree.changes);
+    const createdNodeKeys = putStateTreeHeight(batch, height, tree.root, tree.changes);
     const stateFloor = pruneStateTrees(batch, (key) => this.db.getSync(key), this.stateFloorHeight, height, this.stateHeightsKept);
 
     const eventCounts = new Map<number, number>();
@@ -488,7 +488,7 @@ export class BlockStore {
     this.epochHistory = epochs;
     this.stateTreeRoot = tree.root;
     this.stateFloorHeight = stateFloor;
-    this.stateNodes.remember(tree.changes);
+    this.stateNodes.remember(tree.changes, createdNodeKeys);
     return { ok: true, state };
   }
 

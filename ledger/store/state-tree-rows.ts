@@ -79,15 +79,22 @@ export const STATE_NODES_CACHED_MAX = 4096;
  * written, so a cached node is always right, and pruned ones are no longer asked for. Each
  * block's update reads mostly what the block before wrote (the upper levels), so the appends
  * remember what they write (`remember`, after their batch is durable).
+ *
+ * Kept in two generations of half the bound each: a new node goes into the recent one, and when
+ * that is full it becomes the older one and the older one is dropped whole. Forgetting the oldest
+ * node one at a time (`map.delete(map.keys().next().value)`) cost 2.2 µs a node here: V8 leaves a
+ * hole for each deleted entry until it rebuilds the table, and a new iterator steps over every
+ * hole before the first live entry (docs/performance.md, "Evicting from a Map").
  */
 export class CachedStateTreeNodes implements StateTreeNodes {
-  private readonly cache = new Map<string, InternalNode>();
+  private recent = new Map<string, InternalNode>();
+  private older = new Map<string, InternalNode>();
 
   constructor(private readonly get: SyncGet) {}
 
   node(position: NodePosition, version: number): InternalNode | undefined {
     const key = stateTreeKeys.node(position, version);
-    const cached = this.cache.get(key);
+    const cached = this.cached(key);
     if (cached !== undefined) return cached;
     const bytes = this.get(key);
     if (bytes === undefined) return undefined;
@@ -98,17 +105,30 @@ export class CachedStateTreeNodes implements StateTreeNodes {
 
   /** A node held in memory, without reading the store. */
   peek(position: NodePosition, version: number): InternalNode | undefined {
-    return this.cache.get(stateTreeKeys.node(position, version));
+    return this.cached(stateTreeKeys.node(position, version));
   }
 
-  remember(changes: NodeChanges): void {
-    for (const created of changes.created) this.keep(stateTreeKeys.node(created.position, created.version), created.node);
+  /** Keeps an append's new nodes, once its batch is durable; `keys` are their rows' keys, as putStateTreeHeight returned them. */
+  remember(changes: NodeChanges, keys: readonly string[]): void {
+    assert(keys.length === changes.created.length, `${keys.length} keys for ${changes.created.length} new state tree nodes`);
+    for (const [index, created] of changes.created.entries()) this.keep(keys[index]!, created.node);
+  }
+
+  /** Nodes held, at most STATE_NODES_CACHED_MAX. */
+  get size(): number {
+    return this.recent.size + this.older.size;
+  }
+
+  private cached(key: string): InternalNode | undefined {
+    return this.recent.get(key) ?? this.older.get(key);
   }
 
   private keep(key: string, node: InternalNode): void {
-    this.cache.set(key, node);
-    // Oldest first out: the upper levels come back with every block under a new version anyway.
-    if (this.cache.size > STATE_NODES_CACHED_MAX) this.cache.delete(this.cache.keys().next().value!);
+    if (this.recent.size >= STATE_NODES_CACHED_MAX / 2) {
+      this.older = this.recent;
+      this.recent = new Map();
+    }
+    this.recent.set(key, node);
   }
 }
 
@@ -128,11 +148,16 @@ export interface RowBatch {
   del(key: string): unknown;
 }
 
-/** Puts one height's tree into the batch: its new nodes, its root, and the list of nodes it made stale. */
-export function putStateTreeHeight(batch: RowBatch, height: number, root: Child, changes: NodeChanges): void {
-  for (const created of changes.created) batch.put(stateTreeKeys.node(created.position, created.version), encodeNode(created.node));
+/**
+ * Puts one height's tree into the batch: its new nodes, its root, and the list of nodes it made
+ * stale. Returns the new nodes' keys, in the order of `changes.created`, for the store's cache.
+ */
+export function putStateTreeHeight(batch: RowBatch, height: number, root: Child, changes: NodeChanges): string[] {
+  const keys = changes.created.map((created) => stateTreeKeys.node(created.position, created.version));
+  for (const [index, created] of changes.created.entries()) batch.put(keys[index]!, encodeNode(created.node));
   if (changes.stale.length > 0) batch.put(stateTreeKeys.stale(height), utf8(changes.stale.map((stale) => stateTreeKeys.node(stale.position, stale.version)).join('\n')));
   batch.put(stateTreeKeys.root(height), encodeChild(root));
+  return keys;
 }
 
 /**
