@@ -1058,7 +1058,6 @@ function storeReader(db: Database, options: ReadOptions = {}, nodeReads: 'batche
   return {
     ledgerState: (height) => getRecord<LedgerState>(db, storeKeys.ledgerState(height), options),
     block: (height) => getRecord<Block>(db, storeKeys.block(height), options),
-    blockRecord: (height) => db.get(storeKeys.block(height), options),
     certificate: (height) => getRecord<QuorumCertificate>(db, storeKeys.certificate(height), options),
     results: (height) => getRecord<TransactionResult[]>(db, storeKeys.results(height), options),
     writes: (height) => getRecord<StateWrite[]>(db, storeKeys.writes(height), options),

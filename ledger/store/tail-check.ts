@@ -26,8 +26,6 @@ import type { TransactionLocation } from './records.js';
 export interface StoreReader {
   ledgerState(height: number): Promise<LedgerState | undefined>;
   block(height: number): Promise<Block | undefined>;
-  /** The block record's bytes as stored, undecoded (what `block` decodes): for a reader that hands them to another thread. */
-  blockRecord(height: number): Promise<Uint8Array | undefined>;
   certificate(height: number): Promise<QuorumCertificate | undefined>;
   results(height: number): Promise<TransactionResult[] | undefined>;
   writes(height: number): Promise<StateWrite[] | undefined>;

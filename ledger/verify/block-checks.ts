@@ -3,8 +3,7 @@
  * store (on append and on open) and by the offline verifier, so all three agree on what a valid
  * chain is. Each failure says what differs; the caller adds where.
  */
-import { assert } from '../assert.js';
-import { blockHash, transactionRoot, transactionRootOfLeaves, type Block } from '../model/block.js';
+import { blockHash, transactionRoot, type Block } from '../model/block.js';
 import type { QuorumCertificate } from '../model/certificate.js';
 import { ledgerEntryLeafHash } from '../model/ledger-entry.js';
 import type { TransactionResult } from '../model/result.js';
@@ -66,13 +65,6 @@ export interface BlockCheckOptions {
    * tail check never pass them and re-derive every id from its body.
    */
   transactionIds?: readonly string[] | undefined;
-  /**
-   * Beside `transactionIds`, each transaction's txRoot leaf data (`id || signaturesDigest`) as the
-   * caller computed them from these very bodies (the offline verifier's worker threads,
-   * transaction-checks.ts), so that the signatures are not canonicalised and hashed again. The
-   * transaction root is recomputed from them and must equal the certified header's.
-   */
-  transactionLeaves?: readonly Uint8Array[] | undefined;
 }
 
 /**
@@ -124,9 +116,7 @@ export function checkCommittedBlock(
     return fail('tx-count-mismatch', `${given.length} transaction ids for ${block.transactions.length} transactions`);
   }
   const transactionIds = given ?? block.transactions.map((transaction) => transactionId(transaction.body));
-  const leaves = options.transactionLeaves;
-  assert(leaves === undefined || (given !== undefined && leaves.length === given.length), 'transaction leaves are given with the ids they were computed beside, one each');
-  const root = leaves !== undefined ? transactionRootOfLeaves(leaves) : transactionRoot(block.transactions, transactionIds);
+  const root = transactionRoot(block.transactions, transactionIds);
   if (header.txRoot !== root) return fail('tx-root-mismatch', `txRoot ${header.txRoot} differs from the transactions' root ${root}`);
   if (results.length !== block.transactions.length) {
     return fail('results-count-mismatch', `${results.length} results for ${block.transactions.length} transactions`);
