@@ -2,7 +2,8 @@
  * The verifier with its signature threads (ledger/verify/signature-pool.ts) reaches exactly the
  * verdicts it reaches checking inline: the same summary for a good chain, and for a bad one the
  * same first height and message, also when a later block fails a check the main thread makes
- * before an earlier block's signatures are back.
+ * before an earlier block's signatures are back, when a transaction is malformed, and when a bad
+ * signature comes before a malformed transaction in one block.
  */
 import { ClassicLevel } from 'classic-level';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +36,11 @@ function badlySigned(transaction: Transaction): Transaction {
   return { ...transaction, signatures: [{ ...signature, signature: toHex(new Uint8Array(64).fill(7)) }] };
 }
 
+/** A transaction whose body no longer has the transaction shape (its type is a number); ids and roots are made over it as it is. */
+function malformed(transaction: Transaction): Transaction {
+  return { ...transaction, body: { ...transaction.body, type: 42 as unknown as string } };
+}
+
 describe('verifyLedger with signature threads', () => {
   it('summarises a good chain as the inline walk does', async () => {
     const { chain, dataDirectory } = await writeStoredChain(await newDirectory(), 30);
@@ -48,6 +54,20 @@ describe('verifyLedger with signature threads', () => {
     const { directory, chain } = await writeBadChain(await newDirectory(), 5);
     const { inline, threads } = await verdicts(directory, chain);
     expect(inline).toMatchObject({ ok: false, height: 5, message: expect.stringMatching(/^transaction 1: bad-signature: signature of .* does not verify$/) });
+    expect(threads).toEqual(inline);
+  });
+
+  it('names a malformed transaction as the inline walk does', async () => {
+    const { directory, chain } = await writeBadChain(await newDirectory(), 4, (transactions) => [transactions[0]!, malformed(transactions[1]!)]);
+    const { inline, threads } = await verdicts(directory, chain);
+    expect(inline).toMatchObject({ ok: false, height: 4, message: expect.stringMatching(/^transaction 1: malformed: /) });
+    expect(threads).toEqual(inline);
+  });
+
+  it('names a bad signature before a malformed transaction of the same block', async () => {
+    const { directory, chain } = await writeBadChain(await newDirectory(), 6, (transactions) => [badlySigned(transactions[0]!), malformed(transactions[1]!)]);
+    const { inline, threads } = await verdicts(directory, chain);
+    expect(inline).toMatchObject({ ok: false, height: 6, message: expect.stringMatching(/^transaction 0: bad-signature: /) });
     expect(threads).toEqual(inline);
   });
 
@@ -66,15 +86,19 @@ describe('verifyLedger with signature threads', () => {
   });
 });
 
-/** A 12-block chain whose block `badHeight` carries a badly signed transaction at position 1. */
-async function writeBadChain(directory: string, badHeight: number): Promise<{ directory: string; chain: TestChain }> {
+/** A 12-block chain whose block `badHeight` carries its two transactions as `spoil` makes them: by default, the second badly signed. */
+async function writeBadChain(
+  directory: string,
+  badHeight: number,
+  spoil: (transactions: Transaction[]) => Transaction[] = (transactions) => [transactions[0]!, badlySigned(transactions[1]!)],
+): Promise<{ directory: string; chain: TestChain }> {
   const chain = new TestChain();
   const data = join(directory, 'data');
   const opened = await BlockStore.open({ directory: data, genesis: chain.genesis, genesisWrites: chain.genesisWrites });
   if (!opened.ok) throw new Error(opened.message);
   for (let height = 1; height <= 12; height++) {
-    const second = chain.transaction({ height, index: 1 });
-    const transactions = [chain.transaction({ height, index: 0 }), height === badHeight ? badlySigned(second) : second];
+    const made = [chain.transaction({ height, index: 0 }), chain.transaction({ height, index: 1 })];
+    const transactions = height === badHeight ? spoil(made) : made;
     const appended = await opened.store.appendBlock(chain.nextBlock(transactions, { writes: [{ key: `h/${height}`, value: height }] }));
     if (!appended.ok) throw new Error(appended.message);
   }
