@@ -9,6 +9,7 @@ import { verifyConsistency, verifyInclusion } from '../../../ledger/merkle/index
 import { ledgerEntryLeafHash } from '../../../ledger/model/ledger-entry.js';
 import { BlockStore, STORE_LIMITS, type BlockCommit, type BlockStoreOptions } from '../../../ledger/store/block-store.js';
 import { sortWriteSet } from '../../../ledger/model/state.js';
+import { storeKeys } from '../../../ledger/store/keys.js';
 import { TestChain } from '../../support/test-chain.js';
 import { temporaryDirectories } from '../../support/temp-dir.js';
 
@@ -128,6 +129,43 @@ describe('BlockStore', () => {
     await store.appendBlock(chain.nextBlock([transaction], { results: [rejected('duplicate-transaction', 'already committed')] }));
     const record = await store.getTransaction(transactionId(transaction.body));
     expect(record).toMatchObject({ height: 1, position: 0, leafIndex: 0, result: { status: 'accepted' } });
+    await store.close();
+  });
+
+  it("reads a transaction by id from its row alone, and a row written before the row held its block's hash and result from the block's records, to the same record", async () => {
+    const chain = new TestChain();
+    const directory = await newDirectory();
+    let store = await openStore(chain, directory);
+    const first = chain.transaction({ n: 1 });
+    const second = chain.transaction({ n: 2 });
+    await store.appendBlock(chain.nextBlock([first, second], { results: [ACCEPTED, rejected('custody-not-held', 'not in possession')] }));
+    for (let height = 2; height <= 4; height++) await store.appendBlock(chain.nextBlock([chain.transaction({ height })]));
+    const ids = [transactionId(first.body), transactionId(second.body)];
+    const records = await Promise.all(ids.map((id) => store.getTransaction(id)));
+    expect(records[1]).toMatchObject({ height: 1, position: 1, blockHash: blockHash((await store.getBlock(1))!.header), result: { status: 'rejected', code: 'custody-not-held' } });
+    await store.close();
+
+    // The first row as an older store wrote it; the block's results gone, which only the older row needs.
+    const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    await db.open();
+    const row = JSON.parse(new TextDecoder().decode((await db.get(`t:${ids[0]}`))!)) as Record<string, unknown>;
+    expect(row).toMatchObject({ blockHash: records[0]!.blockHash, result: records[0]!.result });
+    delete row['blockHash'];
+    delete row['result'];
+    await db.put(`t:${ids[0]}`, new TextEncoder().encode(JSON.stringify(row)));
+    await db.close();
+    store = await openStore(chain, directory, { tailBlocksChecked: 2 });
+    expect(await store.getTransaction(ids[0]!)).toEqual(records[0]);
+    expect(await store.getTransaction(ids[1]!)).toEqual(records[1]);
+    await store.close();
+
+    const withoutResults = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+    await withoutResults.open();
+    await withoutResults.del(storeKeys.results(1));
+    await withoutResults.close();
+    store = await openStore(chain, directory, { tailBlocksChecked: 2 });
+    expect(await store.getTransaction(ids[1]!)).toEqual(records[1]);
+    await expect(store.getTransaction(ids[0]!)).rejects.toThrow(/results or ledger state is missing/);
     await store.close();
   });
 
