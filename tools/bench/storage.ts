@@ -11,7 +11,9 @@
  * is written any other way. Every transaction must be accepted: a rejection is a bug in the
  * workload and stops the run.
  *
- * Measuring, after reopening the store as a restarted validator would (tail check included):
+ * Measuring, after reopening the store as a restarted validator would (tail check included), on
+ * a thread of its own (storage-queries.ts) so that the loading's heap is not collected while it
+ * times the queries:
  * - lot history: GET /v1/items/:epc/history's answer for an auditor, computed as the route
  *   computes it (api/http/item-routes.ts itemHistory, without HTTP): the item's events by the
  *   auditor index, its custody record, each event's block time and signers and its event record,
@@ -35,13 +37,8 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { itemHistory } from '../../api/http/item-routes.js';
-import { transactionProof } from '../../api/http/proof-routes.js';
-import type { Reader } from '../../api/http/access.js';
 import { executeBlock } from '../../contracts/executor.js';
 import { genesisWrites, loadConsortium } from '../../contracts/participants.js';
-import { trace } from '../../contracts/queries.js';
-import { stateKeys, type StateReader } from '../../contracts/state.js';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import { toHex } from '../../ledger/encoding/hex.js';
 import { loadKeyFile } from '../../ledger/files/key-file.js';
@@ -52,14 +49,12 @@ import type { Genesis } from '../../ledger/model/genesis.js';
 import type { ValidatorSet } from '../../ledger/model/validator-set.js';
 import { BlockStore, openStoreForReading } from '../../ledger/store/block-store.js';
 import { verifyLedger } from '../../ledger/verify/verify-ledger.js';
-import { verifyTransactionProof } from '../../ledger/verify/proof.js';
-import { verifyStateProof } from '../../ledger/verify/state-proof.js';
-import { stateProofDocument } from '../../ledger/store/state-proof-document.js';
 import { BYTES_PER_MIB, WRITE_BUFFER_BYTES_DEFAULT } from '../../ledger/store/write-buffer.js';
 import { freeBasePort } from '../../node/ports.js';
 import { DEMO_PARTICIPANTS, writeTestnet, type TestnetLayout } from '../../node/testnet.js';
 import { Prng } from '../sim/prng.js';
 import { percentile } from './load.js';
+import { measureQueriesOnThread } from './storage-queries.js';
 import { measureServingValidator, type ServingMeasure } from './storage-serve.js';
 import { productLot, rawLot, STORY_STEPS, storyBlock, storyBlockCount, storySigners, storyTransaction } from './storage-workload.js';
 
@@ -77,6 +72,8 @@ export const STORAGE_BENCH_LIMITS = {
 } as const;
 
 const CHAIN_ID = 'custodia-bench-storage';
+/** The root of the benchmark's random streams: `Prng.fromSeed(seed, SEED_LABEL)`. */
+const SEED_LABEL = 'bench-storage';
 const VALIDATORS = 4;
 const RSS_SAMPLE_MS = 250;
 
@@ -213,11 +210,24 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
   const root = options.directory ?? temporary!;
   try {
     const testnet = await makeTestnet(join(root, 'net'), writeBufferMb * BYTES_PER_MIB);
-    const prng = Prng.fromSeed(options.seed ?? 1, 'bench-storage');
+    const seed = options.seed ?? 1;
+    const prng = Prng.fromSeed(seed, SEED_LABEL);
     memory.enter('load');
     const load = await loadLedger(testnet, Math.ceil(options.events / STORY_STEPS), blockTransactions, prng.fork('proof-ids'), log);
     memory.enter('queries');
-    const queries = await measureQueries(testnet, load, samples, prng.fork('queries'), log);
+    const times = await measureQueriesOnThread({
+      genesisFile: testnet.layout.genesisFile,
+      ledgerDirectory: testnet.ledgerDirectory,
+      writeBufferBytes: testnet.writeBufferBytes,
+      stories: load.stories,
+      proofIds: load.proofIds,
+      samples,
+      proofsChecked: STORAGE_BENCH_LIMITS.proofsChecked,
+      seed,
+      seedLabel: SEED_LABEL,
+    });
+    log(`measured ${samples} lot histories, traces, inclusion proofs and state proofs`);
+    const queries = { lotHistoryMs: latency(times.histories), traceMs: latency(times.traces), inclusionProofMs: latency(times.proofs), stateProofMs: latency(times.stateProofs), historyEvents: times.historyEvents, proofsChecked: times.proofsChecked };
     memory.enter('serve');
     const serving = await measureServing(testnet, load, samples, prng.fork('serving'), log);
     memory.enter('verify');
@@ -408,92 +418,6 @@ async function loadLedger(testnet: Testnet, stories: number, blockTransactions: 
 function certify(header: BlockHeader, testnet: Testnet, quorum: number): QuorumCertificate {
   const vote = { blockHash: blockHash(header), height: header.height, round: header.round };
   return { vote, signatures: testnet.validatorKeys.slice(0, quorum).map((key) => ({ validator: key.id, signature: toHex(signVote(CHAIN_ID, key.seed, vote)) })) };
-}
-
-interface Queries {
-  lotHistoryMs: LatencyMs;
-  traceMs: LatencyMs;
-  inclusionProofMs: LatencyMs;
-  stateProofMs: LatencyMs;
-  historyEvents: { rawLot: number; productLot: number };
-  proofsChecked: number;
-}
-
-/** An auditor's credential: it reads everything, as the API's auditors and regulators do. */
-const AUDITOR: Reader = { participant: DEMO_PARTICIPANTS.find((participant) => participant.name === 'regulator')!.id, roles: ['regulator', 'auditor'], readsEverything: true, credential: 'token' };
-
-async function measureQueries(testnet: Testnet, load: Load, samples: number, prng: Prng, log: (line: string) => void): Promise<Queries> {
-  const store = await openStore(testnet);
-  const state: StateReader = { get: async (key) => (await store.getState(key)) as JsonValue | undefined };
-  try {
-    const timed = async <T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> => {
-      const start = performance.now();
-      const value = await run();
-      return { value, ms: performance.now() - start };
-    };
-    const historyEvents = { rawLot: 0, productLot: 0 };
-    const histories: number[] = [];
-    const traces: number[] = [];
-    for (let sample = 0; sample < samples; sample++) {
-      const story = prng.intBelow(load.stories);
-      const raw = sample % 2 === 0;
-      const lot = raw ? rawLot(story) : productLot(story);
-      const history = await timed(() => lotHistoryReads(store, state, lot));
-      histories.push(history.ms);
-      // Each lot's whole story is committed: four events name a raw lot, three its product.
-      const expected = raw ? 4 : 3;
-      if (history.value !== expected) throw new Error(`the history of ${lot} holds ${history.value} events, not ${expected}`);
-      historyEvents[raw ? 'rawLot' : 'productLot'] = history.value;
-      const traced = await timed(() => trace(state, productLot(story), 'back'));
-      traces.push(traced.ms);
-      if (traced.value === undefined || !traced.value.nodes.some((node) => node.id === rawLot(story))) throw new Error(`the trace of ${productLot(story)} does not reach ${rawLot(story)}`);
-    }
-
-    const proofs: number[] = [];
-    let proofsChecked = 0;
-    for (let sample = 0; sample < samples; sample++) {
-      const id = load.proofIds[prng.intBelow(load.proofIds.length)]!;
-      const proof = await timed(() => proofReads(store, id));
-      proofs.push(proof.ms);
-      if (proofsChecked < STORAGE_BENCH_LIMITS.proofsChecked) {
-        const verdict = verifyTransactionProof(proof.value, CHAIN_ID, testnet.validators);
-        if (!verdict.ok) throw new Error(`the proof of ${id} fails at ${verdict.step}: ${verdict.message}`);
-        proofsChecked++;
-      }
-    }
-
-    const stateProofs: number[] = [];
-    for (let sample = 0; sample < samples; sample++) {
-      const key = stateKeys.lot(rawLot(prng.intBelow(load.stories)));
-      const document = await timed(() => stateProofDocument(store, key));
-      stateProofs.push(document.ms);
-      if (!document.value.ok) throw new Error(`no state proof of ${key}: ${document.value.message}`);
-      if (sample < STORAGE_BENCH_LIMITS.proofsChecked) {
-        const verdict = verifyStateProof(document.value.proof, CHAIN_ID, testnet.validators);
-        if (!verdict.ok || !verdict.present) throw new Error(`the state proof of ${key} fails: ${verdict.ok ? 'the lot is absent' : `${verdict.step}: ${verdict.message}`}`);
-      }
-    }
-    log(`measured ${samples} lot histories, traces, inclusion proofs and state proofs`);
-    return { lotHistoryMs: latency(histories), traceMs: latency(traces), inclusionProofMs: latency(proofs), stateProofMs: latency(stateProofs), historyEvents, proofsChecked };
-  } finally {
-    await store.close();
-  }
-}
-
-/** GET /v1/items/:epc/history's answer for an auditor, as the route computes it (api/http/item-routes.ts itemHistory); the number of events. */
-async function lotHistoryReads(store: BlockStore, state: StateReader, epc: string): Promise<number> {
-  const history = await itemHistory(store, state, AUDITOR, epc, {});
-  if (history === undefined) throw new Error(`no history of ${epc}`);
-  return history.events.length;
-}
-
-/** The store reads of GET /v1/proofs/transactions/:id (api/http/proof-routes.ts), giving the proof document it answers. */
-async function proofReads(store: BlockStore, id: string): Promise<unknown> {
-  const record = await store.getTransaction(id);
-  if (record === undefined) throw new Error(`transaction ${id} is not in the store`);
-  const proof = await transactionProof(store, record, CHAIN_ID);
-  if (proof === 'not-yet-checkpointed') throw new Error(`no certified header covers transaction ${id}`);
-  return proof;
 }
 
 /** A validator process on the loaded ledger, asked over HTTP for as many lot histories and proofs as were timed in-process (storage-serve.ts). */
