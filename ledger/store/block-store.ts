@@ -754,6 +754,7 @@ export class BlockStore {
     const stored = await getRecord<StoredLocation>(this.db, storeKeys.transaction(txId));
     if (stored === undefined) return undefined;
     const location = locationOf(stored);
+    if (stored.blockHash !== undefined && stored.result !== undefined) return { ...location, txId, blockHash: stored.blockHash, result: stored.result };
     let results = this.recentResults.get(location.height);
     if (results === undefined) {
       results = await this.getResults(location.height);

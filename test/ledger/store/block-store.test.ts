@@ -132,7 +132,7 @@ describe('BlockStore', () => {
     await store.close();
   });
 
-  it("reads a transaction by id from its row alone, and a row written before the row held its block's hash and result from the block's records, to the same record", async () => {
+  it("reads a transaction and its outcome by id from its row alone, and a row written before the row held its block's hash and result from the block's records, to the same record", async () => {
     const chain = new TestChain();
     const directory = await newDirectory();
     let store = await openStore(chain, directory);
@@ -165,6 +165,8 @@ describe('BlockStore', () => {
     await withoutResults.close();
     store = await openStore(chain, directory, { tailBlocksChecked: 2 });
     expect(await store.getTransaction(ids[1]!)).toEqual(records[1]);
+    const { transaction: _, ...outcome } = records[1]!;
+    expect(await store.getTransactionOutcome(ids[1]!)).toEqual(outcome);
     await expect(store.getTransaction(ids[0]!)).rejects.toThrow(/results or ledger state is missing/);
     await store.close();
   });
