@@ -4,7 +4,7 @@
  * run on a thread of their own (storage-queries-worker.ts) with the store opened there as a
  * restarted validator opens it: the loading leaves hundreds of MB in the benchmark's own heap, and
  * its collections would be timed with the queries, which no validator's process carries
- * (docs/performance.md, "At 1,000,000 events, on 6847c13").
+ * (docs/performance.md, "A proof's reads").
  */
 import { Worker } from 'node:worker_threads';
 import { itemHistory } from '../../api/http/item-routes.js';
