@@ -21,6 +21,8 @@ export interface LoadResult {
   failures: Record<string, number>;
   /** Submission-to-commit latency of each committed transaction in the window, ms. */
   latenciesMs: number[];
+  /** When each of those was scheduled to be sent (`Date.now()` clock, ms), in the same order. */
+  scheduledAtMs: number[];
 }
 
 export interface LoadTarget {
@@ -75,12 +77,17 @@ function postOnce(url: string, bodies: string[], waitMs: number, through: Agent 
 }
 
 class Recorder {
-  readonly result: LoadResult = { sent: 0, committed: 0, failed: 0, failures: {}, latenciesMs: [] };
+  readonly result: LoadResult = { sent: 0, committed: 0, failed: 0, failures: {}, latenciesMs: [], scheduledAtMs: [] };
+  /** `performance.now()` is monotonic; this maps it to the wall clock that log files stamp. */
+  private readonly wallClockOffsetMs = Date.now() - performance.now();
 
-  record(count: number, answer: { committed: number; reason?: string }, latencyMs: number): void {
+  record(count: number, answer: { committed: number; reason?: string }, latencyMs: number, scheduledAt: number): void {
     this.result.sent += count;
     this.result.committed += answer.committed;
-    for (let index = 0; index < answer.committed; index++) this.result.latenciesMs.push(latencyMs);
+    for (let index = 0; index < answer.committed; index++) {
+      this.result.latenciesMs.push(latencyMs);
+      this.result.scheduledAtMs.push(this.wallClockOffsetMs + scheduledAt);
+    }
     const failed = count - answer.committed;
     if (failed > 0) {
       this.result.failed += failed;
@@ -114,7 +121,7 @@ export async function openLoop(target: LoadTarget, ratePerS: number, warmupS: nu
         const counts = scheduledAt >= windowStart;
         pending.push(
           post(url, bodies, target.waitMs).then((answer) => {
-            if (counts) recorder.record(bodies.length, answer, performance.now() - scheduledAt);
+            if (counts) recorder.record(bodies.length, answer, performance.now() - scheduledAt, scheduledAt);
           }),
         );
         next++;
@@ -142,7 +149,7 @@ export async function closedLoop(target: LoadTarget, clients: number, warmupS: n
       next++;
       const sentAt = performance.now();
       const answer = await post(target.apiUrls[number % target.apiUrls.length]!, bodies, target.waitMs);
-      if (sentAt >= windowStart) recorder.record(bodies.length, answer, performance.now() - sentAt);
+      if (sentAt >= windowStart) recorder.record(bodies.length, answer, performance.now() - sentAt, sentAt);
     }
   };
   await Promise.all(Array.from({ length: clients }, (_, number) => client(number)));
