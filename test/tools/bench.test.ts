@@ -19,6 +19,7 @@ import { BenchCluster } from '../../tools/bench/cluster.js';
 import { percentile } from '../../tools/bench/load.js';
 import { breakdown, combine, mergeProfiles } from '../../tools/bench/profile.js';
 import { presign } from '../../tools/bench/workload.js';
+import { validatorEnvironment } from '../../tools/validator-process.js';
 import { runCli } from '../support/run-cli.js';
 import { temporaryDirectories } from '../support/temp-dir.js';
 
@@ -146,6 +147,9 @@ describe('the profiles a benchmark takes', () => {
       // The cluster starts its validators as an operator should (tools/validator-process.ts).
       const environment = (await readFile(`/proc/${cluster.runningPids[0]!}/environ`, 'utf8')).split('\0');
       expect(environment).toContain(`MALLOC_ARENA_MAX=${process.env['MALLOC_ARENA_MAX'] ?? '2'}`);
+      // jemalloc where this system has it, unless the caller chose a preload of its own.
+      const preload = validatorEnvironment()['LD_PRELOAD'];
+      expect(environment.filter((entry) => entry.startsWith('LD_PRELOAD='))).toEqual(preload === undefined ? [] : [`LD_PRELOAD=${preload}`]);
     } finally {
       await cluster.stop();
     }

@@ -15,6 +15,7 @@ import { BenchCluster, type ClusterOptions } from './cluster.js';
 import { closedLoop, openLoop, percentile, type LoadResult } from './load.js';
 import { breakdownOfFile, combine, type CpuBreakdown } from './profile.js';
 import { presign } from './workload.js';
+import { validatorAllocator, validatorEnvironment } from '../validator-process.js';
 
 export type LoadShape = { kind: 'rate'; ratePerS: number } | { kind: 'clients'; clients: number };
 
@@ -74,6 +75,8 @@ export interface RunResult {
     acknowledged: number;
     failed: number;
     failures: Record<string, number>;
+    /** (Absent from results recorded before it was.) The malloc the validators ran with (tools/validator-process.ts): jemalloc where the system has it. */
+    allocator?: 'jemalloc' | 'glibc';
     /** (Absent from results recorded before overload control.) Of the transactions sent in the window, the share answered 503 (refused for load: overloaded, mempool-full), 0 to 1. */
     refusedForLoadShare?: number;
     rssMbPerValidator: number[];
@@ -210,6 +213,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
         load: label,
         batch: options.batch,
         wan: options.wan,
+        allocator: validatorAllocator(validatorEnvironment()),
         sent: result.sent,
         acknowledged: result.committed,
         failed: result.failed,

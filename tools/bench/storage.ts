@@ -56,6 +56,7 @@ import { Prng } from '../sim/prng.js';
 import { percentile } from './load.js';
 import { measureQueriesOnThread } from './storage-queries.js';
 import { measureServingValidator, type ServingMeasure } from './storage-serve.js';
+import { validatorAllocator, validatorEnvironment } from '../validator-process.js';
 import { productLot, rawLot, STORY_STEPS, storyBlock, storyBlockCount, storySigners, storyTransaction } from './storage-workload.js';
 
 /** The targets for a ledger of 1,000,000 events, reported beside the figures. */
@@ -138,8 +139,8 @@ export interface StorageBenchResult {
     proofsChecked: number;
     /** The largest RSS sampled in each phase (setup, load, queries, verify), MB. */
     rssMbByPhase: Record<string, number>;
-    /** The validator started on the ledger (storage-serve.ts): its memory once it had opened the store, and its answers over HTTP. */
-    serving: { rssMbReady: number; rssAnonMbEnd: number; rssFileMbEnd: number; historyHttpMs: LatencyMs; proofHttpMs: LatencyMs };
+    /** The validator started on the ledger (storage-serve.ts): its memory once it had opened the store, its answers over HTTP, and the malloc it ran with (absent from results recorded before it was). */
+    serving: { rssMbReady: number; rssAnonMbEnd: number; rssFileMbEnd: number; historyHttpMs: LatencyMs; proofHttpMs: LatencyMs; allocator?: 'jemalloc' | 'glibc' };
     /** Where the data is, when it was kept (--dir). */
     directory?: string;
     targets: typeof STORAGE_TARGETS;
@@ -265,7 +266,7 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
         historyEvents: queries.historyEvents,
         proofsChecked: queries.proofsChecked,
         rssMbByPhase: memory.phases,
-        serving: { rssMbReady: serving.rssMbReady, rssAnonMbEnd: serving.rssAnonMbEnd, rssFileMbEnd: serving.rssFileMbEnd, historyHttpMs: latency(serving.historyHttpMs), proofHttpMs: latency(serving.proofHttpMs) },
+        serving: { rssMbReady: serving.rssMbReady, rssAnonMbEnd: serving.rssAnonMbEnd, rssFileMbEnd: serving.rssFileMbEnd, historyHttpMs: latency(serving.historyHttpMs), proofHttpMs: latency(serving.proofHttpMs), allocator: validatorAllocator(validatorEnvironment()) },
         ...(temporary === undefined ? { directory: root } : {}),
         targets: STORAGE_TARGETS,
         met: {

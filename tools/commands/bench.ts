@@ -82,7 +82,7 @@ function summary(result: RunResult): string {
     `  latency     p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms`,
     `  CPU         ${result.cpuSecondsPerValidator.map((seconds) => `${seconds} s`).join(', ')} per validator (${(result.cpuSecondsPerValidator.reduce((sum, seconds) => sum + seconds, 0) / result.durationS).toFixed(2)} cores in all)`,
     `  blocks      ${result.detail.blocksPerS ?? '?'} a second, ${result.detail.transactionsPerBlock ?? '?'} events a block, ${result.detail.cpuMsPerBlock ?? '?'} ms of a validator's CPU a block`,
-    `  memory      peak RSS ${result.detail.rssMbPerValidator.map((mb) => `${mb} MB`).join(', ')}`,
+    `  memory      peak RSS ${result.detail.rssMbPerValidator.map((mb) => `${mb} MB`).join(', ')}${result.detail.allocator === undefined ? '' : ` (malloc: ${result.detail.allocator})`}`,
     ...(result.detail.search === undefined
       ? []
       : [
