@@ -15,7 +15,7 @@
  * (LD_PRELOAD): it hands memory freed from any thread back to the system, and with it a validator's
  * RSS at three times capacity stopped creeping. It was level from about 100 s on, 480-550 MB for the
  * largest validator. With glibc and two arenas it still rose by some 0.16 MB a second. It also
- * committed 4-6% more (docs/performance.md, "jemalloc under overload"). A caller's own LD_PRELOAD is
+ * committed 3-6% more (docs/performance.md, "jemalloc under overload"). A caller's own LD_PRELOAD is
  * kept, so `LD_PRELOAD=` (empty) runs the validators with glibc's malloc.
  */
 import { existsSync } from 'node:fs';
