@@ -44,7 +44,11 @@ const tenths = (value: number) => Math.round(value * 10) / 10;
 async function backgroundWork(cluster: BenchCluster, store: StoreName): Promise<BackgroundWork[][]> {
   return Promise.all(
     Array.from({ length: cluster.size }, async (_, index) => {
-      const text = await readFile(join(cluster.dataDirectory(index), store, 'LOG'), 'utf8').catch(() => '');
+      // A store that never opened has no log: no work. Any other failure to read it is an error, not an empty log.
+      const text = await readFile(join(cluster.dataDirectory(index), store, 'LOG'), 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return '';
+        throw error;
+      });
       return parseLevelDbLog(text);
     }),
   );
