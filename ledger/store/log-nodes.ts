@@ -9,21 +9,19 @@
  *   log is append-only and a node, once written, never changes, so these never go stale: the
  *   store adds the nodes each append completes once its batch is durable, and drops the lowest
  *   level when the log outgrows the budget.
- * - Below the floor a node is computed from the leaves it covers: the nodes a proof or a root
- *   needs there lie inside one or two aligned runs of 2^floor leaves (the leaf's own, and the
- *   log's last, partial one), whose rows are adjacent, so LevelDB finds them all in one or two of
- *   its blocks. Levels that would need more than 2^leafRunLevelMax leaves are read as nodes.
- *   Everything a lookup reads goes in one batch of point reads (one trip to LevelDB's thread).
+ * - Below the floor each node a proof or a root needs is read as its own row, all of them in one
+ *   batch of point reads (one trip to LevelDB's thread): at most one a level, five at a million
+ *   leaves. Computing them from the runs of adjacent leaves under them instead read 32 rows and
+ *   hashed 31 nodes a proof, which doubled the garbage a proof leaves and cost more than the
+ *   tables the scattered rows may reopen (docs/performance.md, "A proof's garbage").
  */
 import { assert } from '../assert.js';
-import { type Hash, HASH_BYTES, type NodeId, type NodeLookup, type NodeWrite, nodeHash } from '../merkle/index.js';
+import { type Hash, HASH_BYTES, type NodeId, type NodeLookup, type NodeWrite } from '../merkle/index.js';
 import { storeKeys } from './keys.js';
 
 export const LOG_NODE_LIMITS = {
   /** Nodes of the upper levels held in memory, 32 bytes each: 2 MiB. */
   upperNodesMax: 65_536,
-  /** A node below the floor is computed from at most 2^6 = 64 leaves (one range read); higher ones are read. */
-  leafRunLevelMax: 6,
 } as const;
 
 /** What the reader needs of the database: a batch of point reads, and a range read to load a level. */
@@ -137,51 +135,31 @@ export class LogNodes {
 
   /**
    * A lookup over the given nodes, all complete subtrees of the log of the current size: those of
-   * the upper levels from memory, the rest with one range read of leaves per run and at most one
-   * batch of point reads. A missing row is a broken store and throws.
+   * the upper levels from memory, the rest with one batch of point reads. A missing row is a
+   * broken store and throws.
    */
   async lookup(ids: readonly NodeId[]): Promise<NodeLookup> {
     const found = new Map<string, Hash>();
-    const runLevel = Math.min(this.#floor, LOG_NODE_LIMITS.leafRunLevelMax);
-    const runs = new Set<number>();
     const reads: NodeId[] = [];
     for (const id of ids) {
       assert((id.index + 1) * 2 ** id.level <= this.#size, `merkle node ${id.level}/${id.index} is beyond the log of ${this.#size}`);
       if (id.level >= this.#floor) found.set(keyOf(id), this.#levels[id.level]!.at(id.index)!);
-      else if (id.level < runLevel) runs.add(Math.floor((id.index * 2 ** id.level) / 2 ** runLevel));
       else reads.push(id);
     }
-    const leafRuns = [...runs].map((run) => {
-      const start = run * 2 ** runLevel;
-      return { start, end: Math.min(start + 2 ** runLevel, this.#size) };
-    });
-    for (const { start, end } of leafRuns) for (let leaf = start; leaf < end; leaf++) reads.push({ level: 0, index: leaf });
     if (reads.length > 0) {
       const values = await this.source.getMany(reads.map((id) => storeKeys.merkleNode(id.level, id.index)));
       for (const [position, id] of reads.entries()) {
         const value = values[position];
-        if (value !== undefined) found.set(keyOf(id), value);
+        if (value === undefined) throw new Error(`Merkle node level ${id.level} index ${id.index} is missing`);
+        if (value.length !== HASH_BYTES) throw new Error(`Merkle node level ${id.level} index ${id.index} holds ${value.length} bytes, not a 32-byte hash`);
+        found.set(keyOf(id), value);
       }
     }
-    for (const run of leafRuns) this.#completeRun(run, runLevel, found);
     return (id) => {
       const node = found.get(keyOf(id));
       if (node === undefined) throw new Error(`Merkle node level ${id.level} index ${id.index} is missing`);
       return node;
     };
-  }
-
-  /** Every complete node below runLevel over one aligned run of leaves [start, end), from the leaves read. */
-  #completeRun({ start, end }: { start: number; end: number }, runLevel: number, found: Map<string, Hash>): void {
-    let hashes = Array.from({ length: end - start }, (_, offset) => found.get(keyOf({ level: 0, index: start + offset })));
-    const missing = hashes.indexOf(undefined);
-    if (missing !== -1) throw new Error(`Merkle leaf ${start + missing} is missing`);
-    for (let level = 1, first = start / 2; level < runLevel && hashes.length > 1; level++, first /= 2) {
-      const parents: Hash[] = [];
-      for (let pair = 0; pair + 1 < hashes.length; pair += 2) parents.push(nodeHash(hashes[pair]!, hashes[pair + 1]!));
-      for (const [offset, hash] of parents.entries()) found.set(keyOf({ level, index: first + offset }), hash);
-      hashes = parents;
-    }
   }
 }
 

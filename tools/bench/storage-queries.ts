@@ -16,7 +16,7 @@ import { stateKeys, type StateReader } from '../../contracts/state.js';
 import type { JsonValue } from '../../ledger/encoding/canonical-json.js';
 import { readGenesisFile } from '../../ledger/files/genesis-file.js';
 import { BlockStore } from '../../ledger/store/block-store.js';
-import { stateProofDocument } from '../../ledger/store/state-proof-document.js';
+import { stateProofDocument, type StateProofDocument } from '../../ledger/store/state-proof-document.js';
 import { verifyTransactionProof } from '../../ledger/verify/proof.js';
 import { verifyStateProof } from '../../ledger/verify/state-proof.js';
 import { DEMO_PARTICIPANTS } from '../../node/testnet.js';
@@ -33,7 +33,12 @@ export interface QueriesInput {
   /** Transactions the proofs are asked for. */
   proofIds: string[];
   samples: number;
-  /** Proofs of each kind checked as an auditor would, untimed. */
+  /**
+   * Queries of each kind run untimed first: a validator that has served a while has compiled
+   * these paths, and the first few hundred calls of a function run before V8 optimizes it.
+   */
+  warmup: number;
+  /** Proofs of each kind checked as an auditor would, after the timing, so that the checks' garbage is not collected inside it. */
   proofsChecked: number;
   /** The stream the samples are drawn from: `Prng.fromSeed(seed, seedLabel).fork('queries')`. */
   seed: number;
@@ -96,44 +101,50 @@ export async function measureQueries(input: QueriesInput): Promise<QueryTimes> {
     const historyEvents = { rawLot: 0, productLot: 0 };
     const histories: number[] = [];
     const traces: number[] = [];
-    for (let sample = 0; sample < input.samples; sample++) {
+    for (let sample = 0; sample < input.warmup + input.samples; sample++) {
       const story = prng.intBelow(input.stories);
       const raw = sample % 2 === 0;
       const lot = raw ? rawLot(story) : productLot(story);
       const history = await timed(() => lotHistoryReads(store, state, lot));
-      histories.push(history.ms);
       // Each lot's whole story is committed: four events name a raw lot, three its product.
       const expected = raw ? 4 : 3;
       if (history.value !== expected) throw new Error(`the history of ${lot} holds ${history.value} events, not ${expected}`);
       historyEvents[raw ? 'rawLot' : 'productLot'] = history.value;
       const traced = await timed(() => trace(state, productLot(story), 'back'));
-      traces.push(traced.ms);
       if (traced.value === undefined || !traced.value.nodes.some((node) => node.id === rawLot(story))) throw new Error(`the trace of ${productLot(story)} does not reach ${rawLot(story)}`);
+      if (sample < input.warmup) continue;
+      histories.push(history.ms);
+      traces.push(traced.ms);
     }
 
     const proofs: number[] = [];
-    let proofsChecked = 0;
-    for (let sample = 0; sample < input.samples; sample++) {
+    const proofsToCheck: Array<{ id: string; proof: unknown }> = [];
+    for (let sample = 0; sample < input.warmup + input.samples; sample++) {
       const id = input.proofIds[prng.intBelow(input.proofIds.length)]!;
       const proof = await timed(() => proofReads(store, id, chainId));
+      if (sample < input.warmup) continue;
       proofs.push(proof.ms);
-      if (proofsChecked < input.proofsChecked) {
-        const verdict = verifyTransactionProof(proof.value, chainId, genesis.validators);
-        if (!verdict.ok) throw new Error(`the proof of ${id} fails at ${verdict.step}: ${verdict.message}`);
-        proofsChecked++;
-      }
+      if (proofsToCheck.length < input.proofsChecked) proofsToCheck.push({ id, proof: proof.value });
     }
+    for (const { id, proof } of proofsToCheck) {
+      const verdict = verifyTransactionProof(proof, chainId, genesis.validators);
+      if (!verdict.ok) throw new Error(`the proof of ${id} fails at ${verdict.step}: ${verdict.message}`);
+    }
+    const proofsChecked = proofsToCheck.length;
 
     const stateProofs: number[] = [];
-    for (let sample = 0; sample < input.samples; sample++) {
+    const stateProofsToCheck: Array<{ key: string; proof: Extract<StateProofDocument, { ok: true }>['proof'] }> = [];
+    for (let sample = 0; sample < input.warmup + input.samples; sample++) {
       const key = stateKeys.lot(rawLot(prng.intBelow(input.stories)));
       const document = await timed(() => stateProofDocument(store, key));
-      stateProofs.push(document.ms);
       if (!document.value.ok) throw new Error(`no state proof of ${key}: ${document.value.message}`);
-      if (sample < input.proofsChecked) {
-        const verdict = verifyStateProof(document.value.proof, chainId, genesis.validators);
-        if (!verdict.ok || !verdict.present) throw new Error(`the state proof of ${key} fails: ${verdict.ok ? 'the lot is absent' : `${verdict.step}: ${verdict.message}`}`);
-      }
+      if (sample < input.warmup) continue;
+      stateProofs.push(document.ms);
+      if (stateProofsToCheck.length < input.proofsChecked) stateProofsToCheck.push({ key, proof: document.value.proof });
+    }
+    for (const { key, proof } of stateProofsToCheck) {
+      const verdict = verifyStateProof(proof, chainId, genesis.validators);
+      if (!verdict.ok || !verdict.present) throw new Error(`the state proof of ${key} fails: ${verdict.ok ? 'the lot is absent' : `${verdict.step}: ${verdict.message}`}`);
     }
     return { histories, traces, proofs, stateProofs, historyEvents, proofsChecked };
   } finally {

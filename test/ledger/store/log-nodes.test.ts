@@ -1,7 +1,8 @@
 /**
- * ledger/store/log-nodes.ts: the log's upper levels in memory and the lower ones computed from
- * runs of leaves give exactly the stored nodes, for every proof and root, whatever the size and
- * the budget, as the log grows past floors; and a proof costs one batch of point reads.
+ * ledger/store/log-nodes.ts: the log's upper levels in memory and the lower ones read as rows
+ * give exactly the stored nodes, for every proof and root, whatever the size and the budget, as
+ * the log grows past floors; a proof costs one batch of point reads, of at most one row a level
+ * below the floor.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ class Rows implements LogNodeSource {
   readonly frontier = MerkleFrontier.empty();
   pointReads = 0;
   rangeReads = 0;
+  keysRead: string[] = [];
 
   /** Appends `count` leaves; returns the writes, as the store hands them on once durable. */
   append(count: number) {
@@ -31,6 +33,7 @@ class Rows implements LogNodeSource {
 
   async getMany(keys: string[]) {
     this.pointReads++;
+    this.keysRead.push(...keys);
     return keys.map((key) => this.rows.get(key));
   }
 
@@ -47,10 +50,14 @@ class Rows implements LogNodeSource {
 async function expectNodes(nodes: LogNodes, rows: Rows, ids: NodeId[]): Promise<void> {
   rows.pointReads = 0;
   rows.rangeReads = 0;
+  rows.keysRead = [];
   const lookup = await nodes.lookup(ids);
   for (const id of ids) expect(lookup(id)).toEqual(rows.stored(id));
   expect(rows.rangeReads).toBe(0);
   expect(rows.pointReads).toBeLessThanOrEqual(1);
+  // Only the nodes asked for below the floor are read, never the leaves under them.
+  const below = new Set(ids.filter((id) => id.level < nodes.floor).map((id) => storeKeys.merkleNode(id.level, id.index)));
+  expect(new Set(rows.keysRead)).toEqual(below);
 }
 
 describe('the log nodes a store reads', () => {
@@ -95,8 +102,12 @@ describe('the log nodes a store reads', () => {
     rows.append(100);
     const nodes = await LogNodes.load(rows, 100, 20);
     await expect(nodes.lookup([{ level: 0, index: 100 }])).rejects.toThrow(/beyond the log of 100/);
+    const leaf = rows.stored({ level: 0, index: 3 });
     rows.rows.delete(storeKeys.merkleNode(0, 3));
-    await expect(nodes.lookup(nodesForInclusionProof(2, 100))).rejects.toThrow(/Merkle leaf 3 is missing/);
+    await expect(nodes.lookup(nodesForInclusionProof(2, 100))).rejects.toThrow(/Merkle node level 0 index 3 is missing/);
+    rows.rows.set(storeKeys.merkleNode(0, 3), leaf);
+    rows.rows.set(storeKeys.merkleNode(1, 0), new Uint8Array(31));
+    await expect(nodes.lookup(nodesForInclusionProof(2, 100))).rejects.toThrow(/Merkle node level 1 index 0 holds 31 bytes/);
     rows.rows.delete(storeKeys.merkleNode(6, 0));
     await expect(LogNodes.load(rows, 100, 2)).rejects.toThrow(/Merkle level 6 holds 0 nodes, not the 1/);
   });
