@@ -16,6 +16,7 @@ import { writeKeyFile } from '../ledger/files/key-file.js';
 import type { Genesis } from '../ledger/model/genesis.js';
 import type { Role } from '../contracts/participants.js';
 import { DEFAULT_TIMINGS } from '../consensus/defaults.js';
+import { BYTES_PER_MIB, WRITE_BUFFER_BYTES_DEFAULT } from '../ledger/store/write-buffer.js';
 
 export interface DemoParticipant {
   name: string;
@@ -71,6 +72,25 @@ export interface TestnetLayout {
   configFiles: string[];
   participantKeyFiles: Record<string, string>;
   apiUrls: string[];
+}
+
+/** The step between the write buffers of a testnet's validators, MiB. */
+export const WRITE_BUFFER_STAGGER_MB = 4;
+/** Distinct write buffers before the sequence repeats: 32, 36, 28, 40, 24, 44, 20, 48, 16 MiB. */
+const WRITE_BUFFER_STAGGER_CYCLE = 9;
+
+/**
+ * The ledger's write buffer for validator `index` of a testnet, MiB: the default for validator 0,
+ * then alternately larger and smaller by WRITE_BUFFER_STAGGER_MB steps. Validators that start
+ * together from one genesis write the same rows at the same rate, so equal buffers fill within
+ * the same second, and on one machine their LevelDB flushes and the compactions they set off take
+ * its cores all at once: at 100 events/s on this project's two cores, the slowest 1% of commits
+ * all fell in those seconds (docs/performance.md, "Write buffers out of step").
+ */
+export function testnetWriteBufferMb(index: number): number {
+  const position = index % WRITE_BUFFER_STAGGER_CYCLE;
+  const steps = Math.ceil(position / 2) * (position % 2 === 1 ? 1 : -1);
+  return WRITE_BUFFER_BYTES_DEFAULT / BYTES_PER_MIB + steps * WRITE_BUFFER_STAGGER_MB;
 }
 
 export function portsOf(basePort: number, index: number): { p2p: number; api: number; metrics: number } {
@@ -149,6 +169,7 @@ export async function writeTestnet(options: TestnetOptions): Promise<TestnetLayo
       metrics: { listen: `127.0.0.1:${ports.metrics}` },
       peers: validators.filter((validator) => validator.id !== id).map((validator) => ({ id: validator.id, address: validator.address })),
       ...(options.faultControl === true ? { faults: { control: true } } : {}),
+      store: { writeBufferMb: testnetWriteBufferMb(index) },
       log: { level: 'info' },
       consensus: {
         roundTimeoutBaseMs: options.roundTimeoutBaseMs ?? 1500,

@@ -155,6 +155,13 @@ describe('custodia', () => {
     const standby = JSON.parse(await readFile(join(directory, 'validator-4', 'config.json'), 'utf8')) as { validatorId: string; peers: Array<{ id: string }> };
     expect(standby.validatorId).toBe('validator-4');
     expect(standby.peers.map((peer) => peer.id)).toEqual(['validator-0', 'validator-1', 'validator-2', 'validator-3']);
+    // Write buffers out of step, so that the validators' LevelDB flushes do not fall in the same second.
+    const writeBuffers = [];
+    for (let index = 0; index < 5; index++) {
+      const config = JSON.parse(await readFile(join(directory, `validator-${index}`, 'config.json'), 'utf8')) as { store: { writeBufferMb: number } };
+      writeBuffers.push(config.store.writeBufferMb);
+    }
+    expect(writeBuffers).toEqual([32, 36, 28, 40, 24]);
     const refused = await cli(['testnet', '--validators', '5', '--genesis-validators', '6', '--dir', join(await newDirectory(), 'net')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--genesis-validators');
