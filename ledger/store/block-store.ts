@@ -102,6 +102,13 @@ export const STORE_LIMITS = {
    * loop (docs/performance.md, "Levers": a small block's reads).
    */
   appendSynchronousLookupsMax: 32,
+  /**
+   * Rows of the log's Merkle nodes a lookup reads synchronously at most: a proof's handful (one a
+   * level below those kept in memory, five at a million leaves), each a trip through libuv's pool
+   * otherwise, whose hand-offs were most of a proof's tail on two shared cores. A larger lookup (a
+   * tile's nodes) goes as one batch off the event loop (docs/performance.md, "A proof's hand-offs").
+   */
+  logNodesSynchronousReadsMax: 16,
   blocksPerRangeMax: 100,
   eventsPerPageDefault: 100,
   eventsPerPageMax: 1000,
@@ -595,7 +602,10 @@ export class BlockStore {
 
   /** getTransaction with damage as a value. */
   async readTransaction(txId: string): Promise<CheckedRead<TransactionRecord>> {
-    const stored = await getRecord<StoredLocation>(this.db, storeKeys.transaction(txId));
+    // One row, read synchronously: a trip through libuv's pool costs more than the read itself
+    // and, on shared cores, made most of a proof's tail (docs/performance.md, "A proof's hand-offs").
+    const row = this.db.getSync(storeKeys.transaction(txId));
+    const stored = row === undefined ? undefined : decodeRecord<StoredLocation>(row);
     if (stored === undefined) return { ok: true, value: undefined };
     const location = locationOf(stored);
     if (stored.transaction !== undefined && stored.blockHash !== undefined && stored.result !== undefined) {
@@ -1030,10 +1040,10 @@ async function getRecord<T>(db: Database, key: string, options: ReadOptions = {}
   return value === undefined ? undefined : decodeRecord<T>(value);
 }
 
-/** The ledger's log rows as LogNodes reads them. */
-function logNodeSource(db: Database): LogNodeSource {
+/** The ledger's log rows as LogNodes reads them: a proof's few synchronously, more in one batch off the event loop. */
+export function logNodeSource(db: Pick<Database, 'getSync' | 'getMany' | 'values'>): LogNodeSource {
   return {
-    getMany: (keys) => db.getMany(keys),
+    getMany: async (keys) => (keys.length <= STORE_LIMITS.logNodesSynchronousReadsMax ? keys.map((key) => db.getSync(key)) : db.getMany(keys)),
     range: (gte, lt) => db.values({ gte, lt }).all(),
   };
 }

@@ -10,6 +10,7 @@ import { sha256 } from '../../../ledger/crypto/sha256.js';
 import { MerkleFrontier, nodesForConsistencyProof, nodesForInclusionProof, nodesForRoot, type NodeId } from '../../../ledger/merkle/index.js';
 import { storeKeys } from '../../../ledger/store/keys.js';
 import { LOG_NODE_LIMITS, LogNodes, upperFloor, type LogNodeSource } from '../../../ledger/store/log-nodes.js';
+import { logNodeSource, STORE_LIMITS } from '../../../ledger/store/block-store.js';
 
 /** The `n:` rows of a log, as the store writes them, in a sorted map, with its reads counted. */
 class Rows implements LogNodeSource {
@@ -110,5 +111,40 @@ describe('the log nodes a store reads', () => {
     await expect(nodes.lookup(nodesForInclusionProof(2, 100))).rejects.toThrow(/Merkle node level 1 index 0 holds 31 bytes/);
     rows.rows.delete(storeKeys.merkleNode(6, 0));
     await expect(LogNodes.load(rows, 100, 2)).rejects.toThrow(/Merkle level 6 holds 0 nodes, not the 1/);
+  });
+
+  it('are read synchronously for a proof\'s handful and in one batch off the event loop beyond that', async () => {
+    const rows = new Rows();
+    rows.append(1000);
+    const calls: Array<{ kind: 'sync' | 'batch'; keys: number }> = [];
+    const source = logNodeSource({
+      getSync: (key: string) => {
+        calls.push({ kind: 'sync', keys: 1 });
+        return rows.rows.get(key);
+      },
+      getMany: async (keys: string[]) => {
+        calls.push({ kind: 'batch', keys: keys.length });
+        return keys.map((key) => rows.rows.get(key));
+      },
+      values: () => {
+        throw new Error('no range read expected');
+      },
+    } as unknown as Parameters<typeof logNodeSource>[0]);
+    // A floor of level 5 leaves an inclusion proof in a log of 1,000 a row a level or so to read, as at a million leaves.
+    expect(upperFloor(1000, 64)).toBe(5);
+    const proof = nodesForInclusionProof(617, 1000);
+    const viaSource = await LogNodes.load({ getMany: (keys) => source.getMany(keys), range: (gte, lt) => rows.range(gte, lt) }, 1000, 64);
+    const lookup = await viaSource.lookup(proof);
+    for (const id of proof) expect(lookup(id)).toEqual(rows.stored(id));
+    const belowFloor = proof.filter((id) => id.level < 5).length;
+    expect(belowFloor).toBeGreaterThanOrEqual(5);
+    expect(belowFloor).toBeLessThanOrEqual(STORE_LIMITS.logNodesSynchronousReadsMax);
+    expect(calls).toEqual(Array.from({ length: belowFloor }, () => ({ kind: 'sync', keys: 1 })));
+
+    calls.length = 0;
+    const many = Array.from({ length: STORE_LIMITS.logNodesSynchronousReadsMax + 1 }, (_, index) => storeKeys.merkleNode(0, index));
+    const values = await source.getMany(many);
+    expect(values.map((value) => value?.length)).toEqual(many.map(() => 32));
+    expect(calls).toEqual([{ kind: 'batch', keys: many.length }]);
   });
 });
