@@ -96,6 +96,12 @@ export const STORE_LIMITS = {
   recentStatesKept: 16,
   tailBlocksChecked: 100,
   /**
+   * State writes whose tree derivation the tail check repeats on open, newest heights first (the
+   * head's always): about 1-2 s of reads on a large ledger (tail-check.ts; docs/performance.md,
+   * "A validator's start on a busy ledger").
+   */
+  tailStateWritesChecked: 8192,
+  /**
    * Lookups (a block's state writes, each a path down the state tree; its transactions' ids; its
    * events' identifiers) up to which an append reads synchronously: about a hundred row reads at
    * most, some milliseconds on a large ledger. A larger block's reads go in batches off the event
@@ -148,6 +154,8 @@ export interface BlockStoreOptions {
    */
   validators?: ValidatorSet;
   tailBlocksChecked?: number;
+  /** State writes whose tree derivation the tail check repeats (default STORE_LIMITS.tailStateWritesChecked). */
+  tailStateWritesChecked?: number;
   /** Heights whose state trees are kept, for state proofs (default STATE_HEIGHTS_KEPT_DEFAULT, at least STATE_HEIGHTS_KEPT_MIN). */
   stateHeightsKept?: number;
   /** LevelDB's write buffer (memtable) for the ledger, bytes (default WRITE_BUFFER_BYTES_DEFAULT, within WRITE_BUFFER_BYTES_MIN and _MAX). */
@@ -298,6 +306,7 @@ export class BlockStore {
           genesisHash: expectedGenesisHash,
           head: headState,
           blocksChecked: options.tailBlocksChecked ?? STORE_LIMITS.tailBlocksChecked,
+          stateWritesChecked: options.tailStateWritesChecked ?? STORE_LIMITS.tailStateWritesChecked,
           validators: options.validators,
           epochs: epochs.history,
         });

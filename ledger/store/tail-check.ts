@@ -9,7 +9,16 @@
  * The state root of a height is re-derived from the stored state tree of the height before and
  * the block's write set, and the nodes the height wrote are compared with those the derivation
  * makes, while that tree is kept (state-tree-rows.ts); below the state floor the
- * whole-ledger verifier (verify-ledger.ts) is what recomputes it.
+ * whole-ledger verifier (verify-ledger.ts) is what recomputes it. On open that derivation is
+ * bounded by writes, not blocks (`stateWritesChecked`): it reads a path of the tree per write,
+ * some 30 µs a node on a large ledger, so a hundred blocks of 200 transactions held a validator's
+ * start for some 15 s, and full blocks would hold it for minutes. The newest heights are derived
+ * (the head's always); the older ones in the tail have every other check and their stored roots
+ * compared with the recorded ones. A damaged row of their trees that the current tree still uses
+ * gives the next append that reads it a state root the chain's later headers contradict, and the
+ * store then refuses that append (ledger-roots-mismatch): the validator stops rather than follow
+ * a wrong state. The background scrub (scrub.ts) derives a height whenever the tree before it is
+ * still kept.
  */
 import { equalBytes, toHex } from '../encoding/hex.js';
 import type { Block } from '../model/block.js';
@@ -57,6 +66,11 @@ export interface TailCheckOptions {
   validators?: ValidatorSet | undefined;
   /** The epochs as the store's index records them (loadEpochHistory), checked against the tail blocks. */
   epochs: EpochHistory;
+  /**
+   * State writes whose tree derivation the check repeats: the newest tail heights whose write sets
+   * hold this many together are derived, the head's whatever its size.
+   */
+  stateWritesChecked: number;
 }
 
 export interface TailProblem {
@@ -74,10 +88,17 @@ export async function checkTail(reader: StoreReader, options: TailCheckOptions):
     return { height: 0, message: `the ledger state at height 0 does not name genesis ${options.genesisHash}` };
   }
   const first = Math.max(1, head.height - options.blocksChecked + 1);
+  let firstDerived: number;
+  try {
+    firstDerived = await firstDerivedHeight(reader, first, head.height, options.stateWritesChecked);
+  } catch {
+    // An unreadable write set is reported by the check of its height, below.
+    firstDerived = first;
+  }
   for (let height = first; height <= head.height; height++) {
     let problem: string | undefined;
     try {
-      problem = await checkStoredBlock(reader, height, options);
+      problem = await checkStoredBlock(reader, height, { ...options, deriveStateTree: height >= firstDerived });
     } catch (error) {
       problem = `a stored record cannot be read: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -86,8 +107,25 @@ export async function checkTail(reader: StoreReader, options: TailCheckOptions):
   return undefined;
 }
 
-/** What checking one stored height needs: the chain, and the validators and epochs its certificates are verified under. */
-export type StoredBlockCheckOptions = Pick<TailCheckOptions, 'chainId' | 'validators' | 'epochs'>;
+/**
+ * The lowest tail height whose state tree the check derives: the newest heights whose write sets
+ * hold at most `stateWritesChecked` writes together, and the head whatever its own.
+ */
+async function firstDerivedHeight(reader: StoreReader, first: number, headHeight: number, stateWritesChecked: number): Promise<number> {
+  let writes = 0;
+  for (let height = headHeight; height >= first; height--) {
+    writes += (await reader.writes(height))?.length ?? 0;
+    if (writes > stateWritesChecked && height < headHeight) return height + 1;
+  }
+  return first;
+}
+
+/**
+ * What checking one stored height needs: the chain, and the validators and epochs its certificates
+ * are verified under; `deriveStateTree` false compares the stored state root with the recorded one
+ * but does not derive it from the tree before (true by default).
+ */
+export type StoredBlockCheckOptions = Pick<TailCheckOptions, 'chainId' | 'validators' | 'epochs'> & { deriveStateTree?: boolean };
 
 /**
  * Re-derives every stored record of one committed height from the others (what the tail check
@@ -113,7 +151,7 @@ export async function checkStoredBlock(reader: StoreReader, height: number, opti
   if (!checked.ok) return `${checked.code}: ${checked.message}`;
   if (state.blockHash !== checked.hash) return `the recorded block hash ${state.blockHash} differs from the block's hash ${checked.hash}`;
   if ((await reader.heightOfHash(checked.hash)) !== height) return `the hash index does not map ${checked.hash} to this height`;
-  const stateProblem = await checkStateTreeHeight(reader, height, state.stateRoot, writes, checked.writeValueTexts);
+  const stateProblem = await checkStateTreeHeight(reader, height, state.stateRoot, writes, checked.writeValueTexts, options.deriveStateTree ?? true);
   if (stateProblem !== undefined) return stateProblem;
   if (state.headerLedgerHeight !== block.header.ledgerHeight) return 'the recorded ledgerHeight differs from the header';
   if (state.logSize !== previous.logSize + block.transactions.length) {
@@ -155,15 +193,16 @@ export async function checkStoredBlock(reader: StoreReader, height: number, opti
 }
 
 /**
- * The stored state tree of `height` against the recorded state root, and, when the tree of the
- * height before is kept, the root re-derived from it and the write set. Given batched reads, the
+ * The stored state tree of `height` against the recorded state root, and, when `derive` is set
+ * and the tree of the height before is kept, the root re-derived from it and the write set. Given batched reads, the
  * nodes are read a depth at a time, then the height's own rows in one batch, so that a check
  * running beside a serving validator (the scrub) holds its event loop only for the hashing.
  */
-async function checkStateTreeHeight(reader: StoreReader, height: number, stateRoot: string, writes: readonly StateWrite[], valueTexts: readonly string[]): Promise<string | undefined> {
+async function checkStateTreeHeight(reader: StoreReader, height: number, stateRoot: string, writes: readonly StateWrite[], valueTexts: readonly string[], derive: boolean): Promise<string | undefined> {
   const stored = reader.stateTreeRoot(height);
   if (stored === undefined) return undefined;
   if (toHex(stored.hash) !== stateRoot) return `the state tree's root ${toHex(stored.hash)} differs from the recorded state root ${stateRoot}`;
+  if (!derive) return undefined;
   const before = reader.stateTreeRoot(height - 1);
   if (before === undefined) return undefined;
   const prepared = prepareWrites(writes, valueTexts);

@@ -7,11 +7,11 @@
 import { ClassicLevel } from 'classic-level';
 import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../../ledger/encoding/canonical-json.js';
-import { fromHex, toHex } from '../../../ledger/encoding/hex.js';
+import { fromHex } from '../../../ledger/encoding/hex.js';
 import { sortWriteSet, type StateWrite } from '../../../ledger/model/state.js';
 import { BlockStore, openStoreForReading } from '../../../ledger/store/block-store.js';
 import { stateTreeKeys, storedStateTreeNodes, storedStateTreeRoot } from '../../../ledger/store/state-tree-rows.js';
-import { decodeNode, type Child, verifyStateTreeProof } from '../../../ledger/state-tree/index.js';
+import { type Child, verifyStateTreeProof } from '../../../ledger/state-tree/index.js';
 import { TestChain } from '../../support/test-chain.js';
 import { EpochHistory } from '../../../ledger/store/epochs.js';
 import { checkStoredBlock, type StoreReader } from '../../../ledger/store/tail-check.js';
@@ -47,6 +47,21 @@ async function buildStore(directory: string): Promise<{ chain: TestChain; snapsh
   }
   await opened.store.close();
   return { chain, snapshots };
+}
+
+/** Flips one bit of a child hash in the root node row that `height` wrote (its tree's root node). */
+async function damageRootNodeRow(directory: string, height: number): Promise<void> {
+  const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+  await db.open();
+  try {
+    expect(storedStateTreeRoot((key) => db.getSync(key), height)).toMatchObject({ kind: 'internal', version: height });
+    const rootKey = stateTreeKeys.node({ depth: 0, keyHash: new Uint8Array(32) }, height);
+    const bytes = new Uint8Array(db.getSync(rootKey)!);
+    bytes[5]! ^= 1;
+    await db.put(rootKey, bytes);
+  } finally {
+    await db.close();
+  }
 }
 
 describe('the state tree in the block store', () => {
@@ -109,24 +124,41 @@ describe('the state tree in the block store', () => {
     }
   });
 
-  it('refuses to open on a damaged tree row, naming the height whose root no longer follows', async () => {
+  it("refuses to open on a damaged row of the head's tree, whatever the tail's write budget", async () => {
     const directory = await newDirectory();
     const { chain } = await buildStore(directory);
-    const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
-    await db.open();
-    // The newest node of the head's tree: flip a bit of one child hash.
-    const head = storedStateTreeRoot((key) => db.getSync(key), BLOCKS)!;
-    expect(head.kind).toBe('internal');
-    const rootKey = stateTreeKeys.node({ depth: 0, keyHash: new Uint8Array(32) }, head.kind === 'internal' ? head.version : 0);
-    const bytes = new Uint8Array(db.getSync(rootKey)!);
-    decodeNode(bytes);
-    bytes[5]! ^= 1;
-    await db.put(rootKey, bytes);
-    await db.close();
-    const opened = await BlockStore.open({ directory, genesis: chain.genesis, genesisWrites: chain.genesisWrites, validators: chain.validators, stateHeightsKept: HEIGHTS_KEPT });
-    expect(opened.ok).toBe(false);
-    if (!opened.ok) expect(opened.message).toMatch(/state root/);
-    expect(toHex(head.hash)).toBe(chain.head.stateRoot);
+    // The newest node of the head's tree: one bit of a child hash flipped.
+    await damageRootNodeRow(directory, BLOCKS);
+    for (const tailStateWritesChecked of [undefined, 0]) {
+      const opened = await BlockStore.open({ directory, genesis: chain.genesis, genesisWrites: chain.genesisWrites, validators: chain.validators, stateHeightsKept: HEIGHTS_KEPT, ...(tailStateWritesChecked === undefined ? {} : { tailStateWritesChecked }) });
+      expect(opened).toMatchObject({ ok: false, height: BLOCKS, message: expect.stringMatching(/written at this height is not the one its write set gives, under the recorded state root/) });
+    }
+  });
+
+  it('derives on open the trees of the newest heights its write budget covers, the head always', async () => {
+    const directory = await newDirectory();
+    const { chain } = await buildStore(directory);
+    const damagedHeight = BLOCKS - 3;
+    await damageRootNodeRow(directory, damagedHeight);
+    /** The writes of heights from..BLOCKS together. */
+    const writesFrom = (from: number) => Array.from({ length: BLOCKS - from + 1 }, (_, index) => writesAt(from + index).length).reduce((sum, count) => sum + count, 0);
+    const open = (tailStateWritesChecked: number) => BlockStore.open({ directory, genesis: chain.genesis, genesisWrites: chain.genesisWrites, validators: chain.validators, stateHeightsKept: HEIGHTS_KEPT, tailStateWritesChecked });
+    // Budgets that stop above the damaged row's height and the one after it: the row is not read, and the store opens.
+    for (const budget of [0, writesFrom(damagedHeight + 2)]) {
+      const opened = await open(budget);
+      expect(opened.ok).toBe(true);
+      if (opened.ok) {
+        // The scrub's check of the height still finds it.
+        expect(await opened.store.checkStoredHeight(damagedHeight)).toMatchObject({ reason: 'store-damaged', height: damagedHeight });
+        await opened.store.close();
+      }
+    }
+    // One more height: its derivation reads the damaged row.
+    const reading = await open(writesFrom(damagedHeight + 1));
+    expect(reading).toMatchObject({ ok: false, height: damagedHeight + 1, message: expect.stringMatching(/state root/) });
+    // The height that wrote the row: its nodes are compared with what its write set gives.
+    const writing = await open(writesFrom(damagedHeight));
+    expect(writing).toMatchObject({ ok: false, height: damagedHeight, message: expect.stringMatching(/written at this height is not the one its write set gives/) });
   });
 
   it("takes a tree pruned while its batched reads wait for pruning, not for damage; a tree still kept and missing nodes is damage", async () => {
@@ -166,16 +198,7 @@ describe('the state tree in the block store', () => {
     const directory = await newDirectory();
     const { chain } = await buildStore(directory);
     const damagedHeight = BLOCKS - 3;
-    const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
-    await db.open();
-    // A node that height wrote (its tree's root node), one bit of a child hash flipped.
-    const root = storedStateTreeRoot((key) => db.getSync(key), damagedHeight)!;
-    expect(root).toMatchObject({ kind: 'internal', version: damagedHeight });
-    const rootKey = stateTreeKeys.node({ depth: 0, keyHash: new Uint8Array(32) }, damagedHeight);
-    const bytes = new Uint8Array(db.getSync(rootKey)!);
-    bytes[5]! ^= 1;
-    await db.put(rootKey, bytes);
-    await db.close();
+    await damageRootNodeRow(directory, damagedHeight);
     const opened = await BlockStore.open({ directory, genesis: chain.genesis, genesisWrites: chain.genesisWrites, validators: chain.validators, stateHeightsKept: HEIGHTS_KEPT, tailBlocksChecked: 1 });
     expect(opened.ok).toBe(true);
     if (!opened.ok) return;
