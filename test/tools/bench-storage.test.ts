@@ -52,11 +52,12 @@ describe('custodia bench storage', () => {
       stateProofMs: latencyShape,
       verifyEventsPerS: expect.any(Number),
       rssMbMax: expect.any(Number),
-      detail: { directory, samples: 20, warmupQueries: 20, historyEvents: { rawLot: 4, productLot: 3 }, proofsChecked: 20, serving: { rssMbReady: expect.any(Number), rssAnonMbEnd: expect.any(Number), rssFileMbEnd: expect.any(Number), historyHttpMs: latencyShape, proofHttpMs: latencyShape } },
+      detail: { directory, samples: 20, warmupQueries: 20, historyEvents: { rawLot: 4, productLot: 3 }, proofsChecked: 20, serving: { readyS: expect.any(Number), rssMbReady: expect.any(Number), rssAnonMbEnd: expect.any(Number), rssFileMbEnd: expect.any(Number), historyHttpMs: latencyShape, proofHttpMs: latencyShape } },
     });
     // A real validator process opened the ledger and answered every history and proof asked over HTTP (any refusal fails the run).
     expect(result.validatorRssMbMax).toBeGreaterThan(0);
     expect(result.validatorRssMbMax).toBeGreaterThanOrEqual(result.detail.serving.rssMbReady);
+    expect(result.detail.serving.readyS).toBeGreaterThan(0);
     // Whole stories: 2,000 events round up to 334 stories of six.
     const stories = Math.ceil(2000 / STORY_STEPS);
     expect(result.detail.stories).toBe(stories);

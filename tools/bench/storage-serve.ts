@@ -10,6 +10,11 @@ import type { TestnetLayout } from '../../node/testnet.js';
 import { BenchCluster } from './cluster.js';
 
 export interface ServingMeasure {
+  /**
+   * From the validator's spawn to its first /healthz answer, s: a restart's time on this ledger,
+   * most of it the store's open and tail check (the metrics server listens once they are done).
+   */
+  readyS: number;
   /** The validator's resident memory once it answers /healthz (the store opened and checked), MB. */
   rssMbReady: number;
   /** Its peak resident memory from its start to the last answer (the kernel's high-water mark), MB. */
@@ -30,7 +35,9 @@ export async function measureServingValidator(options: {
   lots: readonly string[];
   proofIds: readonly string[];
 }): Promise<ServingMeasure> {
+  const spawned = performance.now();
   const cluster = await BenchCluster.startWritten({ directory: options.directory, layout: options.layout, basePort: options.basePort, chainId: options.chainId, count: 1 });
+  const readyS = (performance.now() - spawned) / 1000;
   try {
     await cluster.sampleMemory();
     const rssMbReady = cluster.rssMbLatest()[0] ?? 0;
@@ -47,7 +54,7 @@ export async function measureServingValidator(options: {
     const proofHttpMs: number[] = [];
     for (const id of options.proofIds) proofHttpMs.push(await timedGet(`/v1/proofs/transactions/${id}`));
     const memory = (await cluster.memoryStatus())[0]!;
-    return { rssMbReady, rssMbMax: memory.rssMbHighWater, rssAnonMbEnd: memory.rssAnonMb, rssFileMbEnd: memory.rssFileMb, historyHttpMs, proofHttpMs };
+    return { readyS, rssMbReady, rssMbMax: memory.rssMbHighWater, rssAnonMbEnd: memory.rssAnonMb, rssFileMbEnd: memory.rssFileMb, historyHttpMs, proofHttpMs };
   } finally {
     await cluster.stop();
   }

@@ -144,7 +144,7 @@ export interface StorageBenchResult {
     /** The largest RSS sampled in each phase (setup, load, queries, verify), MB. */
     rssMbByPhase: Record<string, number>;
     /** The validator started on the ledger (storage-serve.ts): its memory once it had opened the store, its answers over HTTP, and the malloc it ran with (absent from results recorded before it was). */
-    serving: { rssMbReady: number; rssAnonMbEnd: number; rssFileMbEnd: number; historyHttpMs: LatencyMs; proofHttpMs: LatencyMs; allocator?: 'jemalloc' | 'glibc' };
+    serving: { readyS: number; rssMbReady: number; rssAnonMbEnd: number; rssFileMbEnd: number; historyHttpMs: LatencyMs; proofHttpMs: LatencyMs; allocator?: 'jemalloc' | 'glibc' };
     /** Where the data is, when it was kept (--dir). */
     directory?: string;
     targets: typeof STORAGE_TARGETS;
@@ -274,7 +274,7 @@ export async function runStorageBenchmark(options: StorageBenchOptions): Promise
         historyEvents: queries.historyEvents,
         proofsChecked: queries.proofsChecked,
         rssMbByPhase: memory.phases,
-        serving: { rssMbReady: serving.rssMbReady, rssAnonMbEnd: serving.rssAnonMbEnd, rssFileMbEnd: serving.rssFileMbEnd, historyHttpMs: latency(serving.historyHttpMs), proofHttpMs: latency(serving.proofHttpMs), allocator: validatorAllocator(validatorEnvironment()) },
+        serving: { readyS: Math.round(serving.readyS * 100) / 100, rssMbReady: serving.rssMbReady, rssAnonMbEnd: serving.rssAnonMbEnd, rssFileMbEnd: serving.rssFileMbEnd, historyHttpMs: latency(serving.historyHttpMs), proofHttpMs: latency(serving.proofHttpMs), allocator: validatorAllocator(validatorEnvironment()) },
         ...(temporary === undefined ? { directory: root } : {}),
         targets: STORAGE_TARGETS,
         met: {
@@ -435,7 +435,7 @@ async function measureServing(testnet: Testnet, load: Load, samples: number, prn
   const proofIds = Array.from({ length: samples }, () => load.proofIds[prng.intBelow(load.proofIds.length)]!);
   log(`starting validator 0 on the ledger to serve ${samples} lot histories and ${samples} proofs over HTTP`);
   const serving = await measureServingValidator({ directory: testnet.directory, layout: testnet.layout, basePort: testnet.basePort, chainId: CHAIN_ID, lots, proofIds });
-  log(`validator 0: ${serving.rssMbReady} MB resident once ready, ${serving.rssMbMax} MB at most`);
+  log(`validator 0: ready in ${serving.readyS.toFixed(1)} s, ${serving.rssMbReady} MB resident once ready, ${serving.rssMbMax} MB at most`);
   return serving;
 }
 

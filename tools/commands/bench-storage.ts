@@ -69,7 +69,7 @@ function summary(result: StorageBenchResult): string {
     `  proof          ${ms(result.inclusionProofMs)} (target p99 ${detail.targets.inclusionProofP99Ms} ms: ${mark(detail.met.inclusionProofP99Ms)})`,
     `  state proof    ${ms(result.stateProofMs)}`,
     `  verify         ${result.verifyEventsPerS} events/s, ${detail.verifySeconds} s (target ${detail.targets.verifyEventsPerS}: ${mark(detail.met.verifyEventsPerS)})`,
-    `  validator      peak RSS ${result.validatorRssMbMax} MB serving the ledger (${detail.serving.rssMbReady} MB once ready; after serving ${detail.serving.rssAnonMbEnd} MB private, ${detail.serving.rssFileMbEnd} MB of mapped files; target ${detail.targets.rssMbMax} MB: ${mark(detail.met.validatorRssMbMax)}); over HTTP: history ${ms(detail.serving.historyHttpMs)}, proof ${ms(detail.serving.proofHttpMs)}`,
+    `  validator      peak RSS ${result.validatorRssMbMax} MB serving the ledger (ready ${detail.serving.readyS} s after its start, ${detail.serving.rssMbReady} MB then; after serving ${detail.serving.rssAnonMbEnd} MB private, ${detail.serving.rssFileMbEnd} MB of mapped files; target ${detail.targets.rssMbMax} MB: ${mark(detail.met.validatorRssMbMax)}); over HTTP: history ${ms(detail.serving.historyHttpMs)}, proof ${ms(detail.serving.proofHttpMs)}`,
     `  memory         peak RSS of this benchmark process ${result.rssMbMax} MB (loading, queries and verify in-process; target ${detail.targets.rssMbMax} MB: ${mark(detail.met.rssMbMax)})`,
     ...(detail.directory === undefined ? [] : [`  data           ${detail.directory}/net (custodia verify --data ${detail.directory}/net/validator-0/data --genesis ${detail.directory}/net/genesis.json)`]),
   ];
