@@ -156,6 +156,7 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   if (!consortium.ok) throw new StartupError(`genesis file ${config.genesisFile}: ${consortium.message}`);
 
   const ledgerDirectory = join(config.dataDir, 'ledger');
+  const openStarted = performance.now();
   const opened = await BlockStore.open({
     directory: ledgerDirectory,
     genesis: genesis.genesis,
@@ -166,6 +167,8 @@ export async function startValidator(config: NodeConfig, options: ValidatorOptio
   });
   if (!opened.ok) throw new StartupError(opened.message);
   const store = opened.store;
+  // What a restart waits for on a large ledger: the store's open and its tail check (docs/operations.md).
+  logger.info({ ledgerStore: ledgerDirectory, height: store.head().height, openMs: Math.round(performance.now() - openStarted) }, 'ledger store opened and its tail checked');
   const consensusDirectory = join(config.dataDir, 'consensus');
   let consensusStore: ConsensusStore;
   let persisted: Awaited<ReturnType<ConsensusStore['load']>>;
