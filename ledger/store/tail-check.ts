@@ -114,7 +114,9 @@ export async function checkTail(reader: StoreReader, options: TailCheckOptions):
 async function firstDerivedHeight(reader: StoreReader, first: number, headHeight: number, stateWritesChecked: number): Promise<number> {
   let writes = 0;
   for (let height = headHeight; height >= first; height--) {
-    writes += (await reader.writes(height))?.length ?? 0;
+    const set = await reader.writes(height);
+    // A missing or malformed write set counts as none here; the check of its height reports it.
+    writes += Array.isArray(set) ? set.length : 0;
     if (writes > stateWritesChecked && height < headHeight) return height + 1;
   }
   return first;
