@@ -148,6 +148,7 @@ export async function checkStoredBlock(reader: StoreReader, height: number, opti
   if (certificate === undefined) return 'its certificate is missing';
   if (results === undefined) return 'its results are missing';
   if (writes === undefined) return 'its write set is missing';
+  if (!Array.isArray(writes)) return 'its write set is not a list of writes';
 
   const checked = checkCommittedBlock({ block, certificate, results, writes }, previous, options.chainId);
   if (!checked.ok) return `${checked.code}: ${checked.message}`;

@@ -120,6 +120,21 @@ describe('the tail check on open', () => {
       says: /log root/,
     },
     {
+      // The head's: what the tail's write budget reads first. It must leave the verdict to the height's check.
+      what: 'a write set replaced by garbage bytes',
+      key: storeKeys.writes(6),
+      change: () => new Uint8Array([0xff, 0x00, 0x7b]),
+      height: 6,
+      says: /cannot be read/,
+    },
+    {
+      what: 'a write set that is not a list',
+      key: storeKeys.writes(6),
+      change: () => new TextEncoder().encode('{"length":99999999}'),
+      height: 6,
+      says: /its write set is not a list of writes/,
+    },
+    {
       what: 'a record replaced by garbage bytes',
       key: storeKeys.results(5),
       change: () => new Uint8Array([0xff, 0x00, 0x7b]),
